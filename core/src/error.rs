@@ -1,0 +1,272 @@
+//! Errors as values, with Kafka's own names and numeric codes.
+//!
+//! A Kafka broker never throws at a client: every response carries an `error_code` per
+//! topic, partition or member, and the client decides what to do (retry, rejoin, reset its
+//! position...). We keep that shape: broker calls return `Result<_, KafkaError>`, and the
+//! wire adapter turns a `KafkaError` into its code with [`KafkaError::code`].
+//!
+//! The codes are the ones in Kafka's `org.apache.kafka.common.protocol.Errors`; a test in
+//! this module pins every one so a typo cannot slip through.
+
+use serde::{Deserialize, Serialize};
+
+/// A Kafka protocol error. The variant names follow Kafka's `UPPER_SNAKE_CASE` names
+/// (see [`KafkaError::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum KafkaError {
+    /// Something went wrong that has no better code (Kafka's catch-all, code -1).
+    #[error("UNKNOWN_SERVER_ERROR: the server experienced an unexpected error")]
+    UnknownServerError,
+    /// The requested offset is below the log start offset or above the log end offset.
+    /// The *consumer* then applies `auto.offset.reset`: the broker never moves a position.
+    #[error("OFFSET_OUT_OF_RANGE: the requested offset is not within the range of offsets kept by the broker")]
+    OffsetOutOfRange,
+    /// A record batch failed its CRC or could not be parsed.
+    #[error("CORRUPT_MESSAGE: the message contents do not match its CRC or could not be parsed")]
+    CorruptMessage,
+    /// The topic or the partition does not exist on this broker.
+    #[error("UNKNOWN_TOPIC_OR_PARTITION: this server does not host this topic-partition")]
+    UnknownTopicOrPartition,
+    /// A fetch asked for a negative or otherwise impossible size.
+    #[error("INVALID_FETCH_SIZE: the requested fetch size is invalid")]
+    InvalidFetchSize,
+    /// A single batch is bigger than the topic's `max.message.bytes`.
+    #[error("MESSAGE_TOO_LARGE: the request included a message larger than the max message size the server will accept")]
+    MessageTooLarge,
+    /// The commit's metadata string is longer than `offset.metadata.max.bytes` (4096).
+    #[error("OFFSET_METADATA_TOO_LARGE: the metadata field of the offset request was too large")]
+    OffsetMetadataTooLarge,
+    /// The group coordinator is not available (for example, the group is `Dead`).
+    #[error("COORDINATOR_NOT_AVAILABLE: the coordinator is not available")]
+    CoordinatorNotAvailable,
+    /// The topic name is empty, too long, uses illegal characters or is reserved.
+    #[serde(rename = "INVALID_TOPIC_EXCEPTION")]
+    #[error("INVALID_TOPIC_EXCEPTION: the request attempted to perform an operation on an invalid topic")]
+    InvalidTopic,
+    /// The member's generation is not the group's current generation: it missed a rebalance
+    /// and must rejoin before it may commit or heartbeat.
+    #[error("ILLEGAL_GENERATION: the generation id provided in the request is not the current generation")]
+    IllegalGeneration,
+    /// The member's protocol type or protocols do not match the group's.
+    #[error("INCONSISTENT_GROUP_PROTOCOL: the group member's supported protocols are incompatible with those of existing members")]
+    InconsistentGroupProtocol,
+    /// The group id is empty.
+    #[error("INVALID_GROUP_ID: the configured groupId is invalid")]
+    InvalidGroupId,
+    /// The coordinator does not know this member id (it was never a member, or it was
+    /// removed, for example after its session timed out).
+    #[error("UNKNOWN_MEMBER_ID: the coordinator is not aware of this member")]
+    UnknownMemberId,
+    /// The session timeout is outside the broker's `group.min/max.session.timeout.ms`.
+    #[error("INVALID_SESSION_TIMEOUT: the session timeout is not within the range allowed by the broker")]
+    InvalidSessionTimeout,
+    /// The group is rebalancing: the member must rejoin.
+    #[error("REBALANCE_IN_PROGRESS: the group is rebalancing, so a rejoin is needed")]
+    RebalanceInProgress,
+    /// A timestamp in a record or a request is invalid.
+    #[error("INVALID_TIMESTAMP: the timestamp of the message is out of acceptable range")]
+    InvalidTimestamp,
+    /// The broker does not support this API version.
+    #[error("UNSUPPORTED_VERSION: the version of API is not supported")]
+    UnsupportedVersion,
+    /// `CreateTopics` for a name that is already taken.
+    #[error("TOPIC_ALREADY_EXISTS: topic with this name already exists")]
+    TopicAlreadyExists,
+    /// Zero or negative partitions, or a partition count that would shrink a topic.
+    #[error("INVALID_PARTITIONS: number of partitions is below 1 or would decrease")]
+    InvalidPartitions,
+    /// A replication factor other than 1 on a single broker.
+    #[error("INVALID_REPLICATION_FACTOR: replication-factor is invalid")]
+    InvalidReplicationFactor,
+    /// A topic configuration value is invalid.
+    #[error("INVALID_CONFIG: configuration is invalid")]
+    InvalidConfig,
+    /// The request is malformed in a way no other code describes.
+    #[error("INVALID_REQUEST: this most likely occurs because of a request being malformed")]
+    InvalidRequest,
+    /// `DeleteGroups` on a group that still has members.
+    #[error("NON_EMPTY_GROUP: the group is not empty")]
+    NonEmptyGroup,
+    /// The group does not exist.
+    #[error("GROUP_ID_NOT_FOUND: the group id does not exist")]
+    GroupIdNotFound,
+    /// A record inside a batch is invalid (for example a null key on a compacted topic).
+    #[error("INVALID_RECORD: this record has failed the validation on the broker and hence will be rejected")]
+    InvalidRecord,
+    /// JoinGroup v4+: a first join without a member id is answered with a freshly generated
+    /// member id and this code; the client joins again with that id (KIP-394).
+    #[error("MEMBER_ID_REQUIRED: the group member needs to have a valid member id before actually entering a consumer group")]
+    MemberIdRequired,
+    /// The group already has `group.max.size` members.
+    #[error("GROUP_MAX_SIZE_REACHED: the consumer group has reached its max size")]
+    GroupMaxSizeReached,
+    /// A static member (`group.instance.id`) was replaced by a newer instance with the same
+    /// id: the old one is fenced off.
+    #[error("FENCED_INSTANCE_ID: the broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id")]
+    FencedInstanceId,
+}
+
+impl KafkaError {
+    /// Every error, in code order; handy for tests and for documentation tables.
+    pub const ALL: [KafkaError; 28] = [
+        KafkaError::UnknownServerError,
+        KafkaError::OffsetOutOfRange,
+        KafkaError::CorruptMessage,
+        KafkaError::UnknownTopicOrPartition,
+        KafkaError::InvalidFetchSize,
+        KafkaError::MessageTooLarge,
+        KafkaError::OffsetMetadataTooLarge,
+        KafkaError::CoordinatorNotAvailable,
+        KafkaError::InvalidTopic,
+        KafkaError::IllegalGeneration,
+        KafkaError::InconsistentGroupProtocol,
+        KafkaError::InvalidGroupId,
+        KafkaError::UnknownMemberId,
+        KafkaError::InvalidSessionTimeout,
+        KafkaError::RebalanceInProgress,
+        KafkaError::InvalidTimestamp,
+        KafkaError::UnsupportedVersion,
+        KafkaError::TopicAlreadyExists,
+        KafkaError::InvalidPartitions,
+        KafkaError::InvalidReplicationFactor,
+        KafkaError::InvalidConfig,
+        KafkaError::InvalidRequest,
+        KafkaError::NonEmptyGroup,
+        KafkaError::GroupIdNotFound,
+        KafkaError::InvalidRecord,
+        KafkaError::MemberIdRequired,
+        KafkaError::GroupMaxSizeReached,
+        KafkaError::FencedInstanceId,
+    ];
+
+    /// The numeric code sent on the wire (`error_code` fields).
+    pub const fn code(self) -> i16 {
+        match self {
+            KafkaError::UnknownServerError => -1,
+            KafkaError::OffsetOutOfRange => 1,
+            KafkaError::CorruptMessage => 2,
+            KafkaError::UnknownTopicOrPartition => 3,
+            KafkaError::InvalidFetchSize => 4,
+            KafkaError::MessageTooLarge => 10,
+            KafkaError::OffsetMetadataTooLarge => 12,
+            KafkaError::CoordinatorNotAvailable => 15,
+            KafkaError::InvalidTopic => 17,
+            KafkaError::IllegalGeneration => 22,
+            KafkaError::InconsistentGroupProtocol => 23,
+            KafkaError::InvalidGroupId => 24,
+            KafkaError::UnknownMemberId => 25,
+            KafkaError::InvalidSessionTimeout => 26,
+            KafkaError::RebalanceInProgress => 27,
+            KafkaError::InvalidTimestamp => 32,
+            KafkaError::UnsupportedVersion => 35,
+            KafkaError::TopicAlreadyExists => 36,
+            KafkaError::InvalidPartitions => 37,
+            KafkaError::InvalidReplicationFactor => 38,
+            KafkaError::InvalidConfig => 40,
+            KafkaError::InvalidRequest => 42,
+            KafkaError::NonEmptyGroup => 68,
+            KafkaError::GroupIdNotFound => 69,
+            KafkaError::InvalidRecord => 87,
+            KafkaError::MemberIdRequired => 79,
+            KafkaError::GroupMaxSizeReached => 81,
+            KafkaError::FencedInstanceId => 82,
+        }
+    }
+
+    /// Kafka's name for the error, as printed by Kafka's own tools.
+    pub fn name(self) -> &'static str {
+        match self {
+            KafkaError::UnknownServerError => "UNKNOWN_SERVER_ERROR",
+            KafkaError::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            KafkaError::CorruptMessage => "CORRUPT_MESSAGE",
+            KafkaError::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            KafkaError::InvalidFetchSize => "INVALID_FETCH_SIZE",
+            KafkaError::MessageTooLarge => "MESSAGE_TOO_LARGE",
+            KafkaError::OffsetMetadataTooLarge => "OFFSET_METADATA_TOO_LARGE",
+            KafkaError::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            KafkaError::InvalidTopic => "INVALID_TOPIC_EXCEPTION",
+            KafkaError::IllegalGeneration => "ILLEGAL_GENERATION",
+            KafkaError::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            KafkaError::InvalidGroupId => "INVALID_GROUP_ID",
+            KafkaError::UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            KafkaError::InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
+            KafkaError::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            KafkaError::InvalidTimestamp => "INVALID_TIMESTAMP",
+            KafkaError::UnsupportedVersion => "UNSUPPORTED_VERSION",
+            KafkaError::TopicAlreadyExists => "TOPIC_ALREADY_EXISTS",
+            KafkaError::InvalidPartitions => "INVALID_PARTITIONS",
+            KafkaError::InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
+            KafkaError::InvalidConfig => "INVALID_CONFIG",
+            KafkaError::InvalidRequest => "INVALID_REQUEST",
+            KafkaError::NonEmptyGroup => "NON_EMPTY_GROUP",
+            KafkaError::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
+            KafkaError::InvalidRecord => "INVALID_RECORD",
+            KafkaError::MemberIdRequired => "MEMBER_ID_REQUIRED",
+            KafkaError::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
+            KafkaError::FencedInstanceId => "FENCED_INSTANCE_ID",
+        }
+    }
+
+    /// The error for a wire code, if we know it. Code 0 (`NONE`) is not an error.
+    pub fn from_code(code: i16) -> Option<KafkaError> {
+        Self::ALL.into_iter().find(|e| e.code() == code)
+    }
+}
+
+/// Shorthand for results that fail with a Kafka error code.
+pub type KafkaResult<T> = Result<T, KafkaError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pinned against Kafka's `Errors.java`: these numbers are the protocol.
+    #[test]
+    fn codes_match_kafka() {
+        let expected: &[(&str, i16)] = &[
+            ("UNKNOWN_SERVER_ERROR", -1),
+            ("OFFSET_OUT_OF_RANGE", 1),
+            ("CORRUPT_MESSAGE", 2),
+            ("UNKNOWN_TOPIC_OR_PARTITION", 3),
+            ("INVALID_FETCH_SIZE", 4),
+            ("MESSAGE_TOO_LARGE", 10),
+            ("OFFSET_METADATA_TOO_LARGE", 12),
+            ("COORDINATOR_NOT_AVAILABLE", 15),
+            ("INVALID_TOPIC_EXCEPTION", 17),
+            ("ILLEGAL_GENERATION", 22),
+            ("INCONSISTENT_GROUP_PROTOCOL", 23),
+            ("INVALID_GROUP_ID", 24),
+            ("UNKNOWN_MEMBER_ID", 25),
+            ("INVALID_SESSION_TIMEOUT", 26),
+            ("REBALANCE_IN_PROGRESS", 27),
+            ("INVALID_TIMESTAMP", 32),
+            ("UNSUPPORTED_VERSION", 35),
+            ("TOPIC_ALREADY_EXISTS", 36),
+            ("INVALID_PARTITIONS", 37),
+            ("INVALID_REPLICATION_FACTOR", 38),
+            ("INVALID_CONFIG", 40),
+            ("INVALID_REQUEST", 42),
+            ("NON_EMPTY_GROUP", 68),
+            ("GROUP_ID_NOT_FOUND", 69),
+            ("INVALID_RECORD", 87),
+            ("MEMBER_ID_REQUIRED", 79),
+            ("GROUP_MAX_SIZE_REACHED", 81),
+            ("FENCED_INSTANCE_ID", 82),
+        ];
+        assert_eq!(expected.len(), KafkaError::ALL.len());
+        for (e, (name, code)) in KafkaError::ALL.iter().zip(expected) {
+            assert_eq!(e.name(), *name);
+            assert_eq!(e.code(), *code, "{name}");
+            assert_eq!(KafkaError::from_code(*code), Some(*e));
+            assert!(e.to_string().starts_with(name), "{e}");
+        }
+        assert_eq!(KafkaError::from_code(0), None);
+    }
+
+    #[test]
+    fn serializes_with_kafka_names() {
+        let json = serde_json::to_string(&KafkaError::MemberIdRequired).unwrap();
+        assert_eq!(json, "\"MEMBER_ID_REQUIRED\"");
+    }
+}

@@ -1,0 +1,27 @@
+//! # minikafka: a Kafka broker core you can read
+//!
+//! This crate is the broker of minikafka, written as *sans-IO* state machines: no sockets,
+//! no threads, no clock. Every entry point takes `now` (milliseconds) as an argument and
+//! returns its results, or queues them to be polled. That is what lets one core run in a
+//! browser tab (the visualiser), in a tokio TCP server that speaks the real Kafka protocol,
+//! and in tests that replay thousands of fault schedules in seconds, all deterministically.
+//!
+//! ## The map
+//! - [`record`]: records and record batches, what a partition log stores.
+//! - [`error`]: Kafka's error codes, as values.
+//! - [`log`]: partition logs (append, read, log start / high watermark / log end,
+//!   segments and retention) over a small storage trait.
+//! - [`topic`]: topics and their partitions.
+//! - [`offsets`]: the committed-offset store, kept as a log like `__consumer_offsets`.
+//! - [`group`]: the group coordinator, Kafka's classic rebalance protocol.
+//! - [`broker`]: one API over all of the above; the only thing a driver talks to.
+//! - [`event`]: every state change as an [`event::Event`], for the visualiser and tests.
+//!
+//! Read the modules in that order: each one only uses the ones before it.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+
+pub mod record;

@@ -1,0 +1,263 @@
+//! Records and record batches: what a partition log stores.
+//!
+//! A Kafka record is a key, a value, headers and a timestamp. The broker never looks inside
+//! key or value; it only gives each record an *offset*, its position in the partition log.
+//! Producers send records grouped in *batches* (one network request, one compression unit,
+//! one CRC), and the log stores and serves whole batches: a fetch returns every batch that
+//! contains the requested offset, and the consumer skips the records below its position.
+//!
+//! A batch comes in two forms:
+//! - [`BatchRecords::Decoded`]: records as Rust values. The simulation and the browser use
+//!   this form, and it is what the offset store writes to its internal log.
+//! - [`BatchRecords::Encoded`]: the bytes of a Kafka v2 record batch exactly as a real client
+//!   produced them (possibly compressed). The native server stores and serves these as
+//!   produced, the way Kafka does, without ever decompressing them.
+//!
+//! Both are cheap to clone (`Arc` / `Bytes`), so reading from a log copies no payload.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds, Kafka's unit for timestamps and timeouts. Time is always passed in as an
+/// argument: the core never reads a clock.
+pub type Millis = i64;
+
+/// An offset in a partition log. Kafka's offsets are `i64` and start at 0.
+pub type Offset = i64;
+
+/// A record header: a string key and optional bytes (Kafka allows a null header value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// Header name.
+    pub key: String,
+    /// Header value; `None` is Kafka's null.
+    pub value: Option<Bytes>,
+}
+
+/// One record as the producer wrote it. The broker adds the offset; the record itself does
+/// not know where it landed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Record {
+    /// The key decides the partition (murmur2 of the key, in the producer) and is what log
+    /// compaction keys on. `None` is Kafka's null key.
+    pub key: Option<Bytes>,
+    /// The payload. `None` is a tombstone on compacted topics.
+    pub value: Option<Bytes>,
+    /// Application headers.
+    pub headers: Vec<Header>,
+    /// Creation time set by the producer (`CreateTime`), in milliseconds.
+    pub timestamp: Millis,
+}
+
+impl Record {
+    /// A record with a value and no key, handy in tests and examples.
+    pub fn from_value(value: impl Into<Bytes>, timestamp: Millis) -> Record {
+        Record {
+            key: None,
+            value: Some(value.into()),
+            headers: Vec::new(),
+            timestamp,
+        }
+    }
+
+    /// A record with a key and a value.
+    pub fn keyed(key: impl Into<Bytes>, value: impl Into<Bytes>, timestamp: Millis) -> Record {
+        Record {
+            key: Some(key.into()),
+            value: Some(value.into()),
+            headers: Vec::new(),
+            timestamp,
+        }
+    }
+
+    /// Approximate size in bytes, used for byte limits and retention. It counts what a
+    /// record costs in a v2 batch (payloads plus a few bytes of framing per field).
+    pub fn size_bytes(&self) -> usize {
+        const OVERHEAD: usize = 8;
+        OVERHEAD
+            + self.key.as_ref().map_or(0, |k| k.len())
+            + self.value.as_ref().map_or(0, |v| v.len())
+            + self
+                .headers
+                .iter()
+                .map(|h| 4 + h.key.len() + h.value.as_ref().map_or(0, |v| v.len()))
+                .sum::<usize>()
+    }
+}
+
+/// A record together with the offset the log gave it: what a consumer sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerRecord {
+    /// Position of the record in its partition.
+    pub offset: Offset,
+    /// The record itself.
+    pub record: Record,
+}
+
+/// The records of a batch, either as values or as the encoded bytes a real client sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchRecords {
+    /// Records as Rust values (simulation, browser, internal logs).
+    Decoded(Arc<[Record]>),
+    /// A Kafka v2 record batch as produced on the wire. Its first 8 bytes (the base offset)
+    /// are rewritten by the broker; they are outside the batch CRC, so the CRC stays valid.
+    Encoded(Bytes),
+}
+
+/// The facts about a batch that the log needs without looking inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchInfo {
+    /// Offset of the first record in the batch.
+    pub base_offset: Offset,
+    /// Number of records: offsets `base_offset ..= base_offset + record_count - 1`.
+    pub record_count: u32,
+    /// Smallest record timestamp in the batch.
+    pub first_timestamp: Millis,
+    /// Largest record timestamp in the batch (what Kafka's time index keys on).
+    pub max_timestamp: Millis,
+    /// Size of the batch in bytes, for byte limits and size-based retention.
+    pub size_bytes: u32,
+}
+
+impl BatchInfo {
+    /// Offset just after the batch's last record.
+    pub fn next_offset(&self) -> Offset {
+        self.base_offset + i64::from(self.record_count)
+    }
+
+    /// Offset of the batch's last record.
+    pub fn last_offset(&self) -> Offset {
+        self.next_offset() - 1
+    }
+
+    /// Whether `offset` falls inside this batch.
+    pub fn contains(&self, offset: Offset) -> bool {
+        offset >= self.base_offset && offset < self.next_offset()
+    }
+}
+
+/// A batch as stored in a log: its facts and its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordBatch {
+    /// Offsets, count, timestamps and size.
+    pub info: BatchInfo,
+    /// The records, decoded or encoded.
+    pub records: BatchRecords,
+}
+
+impl RecordBatch {
+    /// A batch of decoded records. The base offset is a placeholder until the log assigns
+    /// one in `append`. Returns `None` for an empty batch: Kafka has no empty batches.
+    pub fn from_records(records: Vec<Record>) -> Option<RecordBatch> {
+        if records.is_empty() {
+            return None;
+        }
+        let first_timestamp = records.iter().map(|r| r.timestamp).min().unwrap_or(0);
+        let max_timestamp = records.iter().map(|r| r.timestamp).max().unwrap_or(0);
+        // 61 bytes is the fixed header of a v2 record batch.
+        let size: usize = 61 + records.iter().map(Record::size_bytes).sum::<usize>();
+        Some(RecordBatch {
+            info: BatchInfo {
+                base_offset: 0,
+                record_count: u32::try_from(records.len()).unwrap_or(u32::MAX),
+                first_timestamp,
+                max_timestamp,
+                size_bytes: u32::try_from(size).unwrap_or(u32::MAX),
+            },
+            records: BatchRecords::Decoded(records.into()),
+        })
+    }
+
+    /// A batch of encoded bytes whose facts the caller (the wire adapter) has read from the
+    /// batch header. `record_count` must be at least 1.
+    pub fn from_encoded(
+        bytes: Bytes,
+        record_count: u32,
+        first_timestamp: Millis,
+        max_timestamp: Millis,
+    ) -> RecordBatch {
+        let size_bytes = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        RecordBatch {
+            info: BatchInfo {
+                base_offset: 0,
+                record_count,
+                first_timestamp,
+                max_timestamp,
+                size_bytes,
+            },
+            records: BatchRecords::Encoded(bytes),
+        }
+    }
+
+    /// The records with their offsets, for decoded batches; `None` for encoded ones (the
+    /// broker does not parse client batches; the wire adapter or a client does).
+    pub fn consumer_records(&self) -> Option<impl Iterator<Item = ConsumerRecord> + '_> {
+        match &self.records {
+            BatchRecords::Decoded(records) => {
+                Some(records.iter().enumerate().map(|(i, r)| ConsumerRecord {
+                    offset: self.info.base_offset + i as i64,
+                    record: r.clone(),
+                }))
+            }
+            BatchRecords::Encoded(_) => None,
+        }
+    }
+
+    /// Give the batch its place in the log. For encoded batches the base offset inside the
+    /// bytes is rewritten too (bytes 0..8, big-endian, outside the CRC).
+    pub(crate) fn with_base_offset(mut self, base_offset: Offset) -> RecordBatch {
+        self.info.base_offset = base_offset;
+        if let BatchRecords::Encoded(bytes) = &self.records {
+            if bytes.len() >= 8 {
+                let mut owned = bytes.to_vec();
+                owned[..8].copy_from_slice(&base_offset.to_be_bytes());
+                self.records = BatchRecords::Encoded(Bytes::from(owned));
+            }
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_batches_do_not_exist() {
+        assert!(RecordBatch::from_records(vec![]).is_none());
+    }
+
+    #[test]
+    fn batch_info_tracks_counts_and_timestamps() {
+        let b = RecordBatch::from_records(vec![
+            Record::from_value("a", 30),
+            Record::from_value("b", 10),
+            Record::keyed("k", "c", 20),
+        ])
+        .unwrap()
+        .with_base_offset(5);
+        assert_eq!(b.info.record_count, 3);
+        assert_eq!(b.info.first_timestamp, 10);
+        assert_eq!(b.info.max_timestamp, 30);
+        assert_eq!(b.info.next_offset(), 8);
+        assert_eq!(b.info.last_offset(), 7);
+        assert!(b.info.contains(5) && b.info.contains(7) && !b.info.contains(8));
+        let offsets: Vec<_> = b.consumer_records().unwrap().map(|r| r.offset).collect();
+        assert_eq!(offsets, vec![5, 6, 7]);
+    }
+
+    #[test]
+    fn encoded_batches_get_their_base_offset_rewritten() {
+        let mut raw = vec![0u8; 61];
+        raw[8] = 0xAB; // byte after the base offset must survive
+        let b = RecordBatch::from_encoded(Bytes::from(raw), 2, 1, 2).with_base_offset(0x0102);
+        let BatchRecords::Encoded(bytes) = &b.records else {
+            panic!("still encoded")
+        };
+        assert_eq!(&bytes[..8], &0x0102i64.to_be_bytes());
+        assert_eq!(bytes[8], 0xAB);
+        assert!(b.consumer_records().is_none());
+    }
+}
