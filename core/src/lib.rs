@@ -23,5 +23,10 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod event;
+pub mod group;
 
 pub mod record;
+
+pub mod log;
+pub mod offsets;

@@ -1,0 +1,57 @@
+//! Partition logs: the heart of Kafka.
+//!
+//! A partition is an append-only log of record batches. Every record gets an *offset*, its
+//! position in the log, and three offsets describe the log at any moment:
+//!
+//! ```text
+//!   log start offset        high watermark == log end offset
+//!          |                                |
+//!          v                                v
+//!   [ deleted ... | 40 41 42 ... 97 98 99 ] (100: the next record's offset)
+//! ```
+//!
+//! - the **log start offset**: the first offset still readable. Retention (by time or by
+//!   size) and DeleteRecords raise it; nothing ever lowers it.
+//! - the **log end offset**: the offset the next appended record will get.
+//! - the **high watermark**: the last offset consumers may read up to. With replication it
+//!   trails the log end until followers catch up; minikafka has a single replica, so the
+//!   two are equal (see [`PartitionLog::high_watermark`]).
+//!
+//! On disk Kafka cuts a partition into *segments*: files named after their first offset
+//! (`00000000000000000040.log`). Only the newest, *active* segment receives appends; the
+//! others are closed and immutable, and retention deletes closed segments whole. That is
+//! why a record can outlive its retention time: it waits until its segment is closed and
+//! every record in it is old enough.
+//!
+//! The module is split so that the rules and the bytes live apart:
+//! - [`storage`]: the [`LogStorage`] trait, where segments are kept, and [`SegmentInfo`].
+//! - [`memory`]: [`MemoryStorage`], segments as vectors (simulation, browser, tests).
+//! - [`partition`]: [`PartitionLog`], Kafka's rules (offsets, reads, rolling, retention)
+//!   on top of any storage.
+
+mod memory;
+mod partition;
+mod storage;
+
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+
+pub use memory::MemoryStorage;
+pub use partition::{LogConfig, LogError, PartitionLog, ReadResult, RetentionOutcome};
+pub use storage::{LogStorage, SegmentInfo, StorageError};
+
+/// Why the log start offset moved.
+// Same enum as `crate::event::LogStartReason`; the two will be unified once `event` is
+// declared in the crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogStartReason {
+    /// `retention.ms`: segments older than the retention time were deleted.
+    RetentionTime,
+    /// `retention.bytes`: the log was bigger than the retention size.
+    RetentionSize,
+    /// A DeleteRecords request.
+    DeleteRecords,
+}
