@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::KafkaError;
 use crate::group::GroupState;
+pub use crate::log::LogStartReason;
 use crate::record::{Millis, Offset};
 
 /// Partitions of one topic, as in Kafka's `TopicPartition` lists.
@@ -98,18 +99,6 @@ pub enum RemovalReason {
     Fenced,
     /// It was removed by an admin action.
     Admin,
-}
-
-/// Why the log start offset moved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogStartReason {
-    /// `retention.ms`: segments older than the retention time were deleted.
-    RetentionTime,
-    /// `retention.bytes`: the log was bigger than the retention size.
-    RetentionSize,
-    /// A DeleteRecords request.
-    DeleteRecords,
 }
 
 /// Something that happened in the broker, at time `at`.
