@@ -22,11 +22,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod broker;
 pub mod error;
 pub mod event;
 pub mod group;
-
-pub mod record;
-
 pub mod log;
 pub mod offsets;
+pub mod record;
+mod rng;
+pub mod topic;
+
+pub use broker::{Broker, BrokerConfig};
+pub use error::KafkaError;
+pub use event::Event;
+pub use record::{Millis, Offset, Record, RecordBatch};

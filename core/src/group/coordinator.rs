@@ -14,6 +14,7 @@ use crate::group::consumer_protocol::decode_assignment;
 use crate::group::group_metadata::{Group, GroupState, JoinWait};
 use crate::group::member::MemberMetadata;
 use crate::record::Millis;
+use crate::rng::{uuid_string, SplitMix64};
 
 /// A token the driver attaches to a JoinGroup or SyncGroup request, so that it can match a
 /// delayed response (from [`GroupCoordinator::poll_output`]) to the connection waiting for
@@ -65,37 +66,21 @@ impl Sinks {
 }
 
 /// Issues member ids: `<client.id>-<uuid>`, like Kafka, but the "uuid" comes from a seeded
-/// SplitMix64 generator so runs are reproducible.
+/// generator so runs are reproducible.
 #[derive(Debug, Clone)]
 pub(crate) struct MemberIds {
-    state: u64,
+    rng: SplitMix64,
 }
 
 impl MemberIds {
     pub fn new(seed: u64) -> MemberIds {
-        MemberIds { state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        MemberIds {
+            rng: SplitMix64::new(seed),
+        }
     }
 
     pub fn next(&mut self, client_id: &str) -> String {
-        let a = self.next_u64();
-        let b = self.next_u64();
-        format!(
-            "{}-{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            client_id,
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xffff,
-            b >> 48,
-            b & 0xffff_ffff_ffff
-        )
+        format!("{}-{}", client_id, uuid_string(&self.rng.next_uuid()))
     }
 }
 

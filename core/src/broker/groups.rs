@@ -1,0 +1,214 @@
+//! Group APIs and committed offsets.
+//!
+//! The group calls go straight to the coordinator; the broker adds what needs both the
+//! coordinator and the data: commits are validated by the coordinator (generation, member)
+//! and checked against the topics before they are written to the offset store.
+
+use serde::{Deserialize, Serialize};
+
+use crate::broker::Broker;
+use crate::error::KafkaError;
+use crate::event::Event;
+use crate::group::{
+    GroupDescription, GroupListing, GroupState, HeartbeatRequest, JoinGroupRequest,
+    JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, RequestId, SyncGroupRequest,
+    SyncGroupResponse,
+};
+use crate::offsets::{OffsetAndMetadata, OffsetKey};
+use crate::record::{Millis, Offset};
+
+/// One partition's offset in an OffsetCommit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetCommit {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i32,
+    /// The next offset the group should read: last processed + 1.
+    pub offset: Offset,
+    /// The leader epoch the consumer saw, if any.
+    pub leader_epoch: Option<i32>,
+    /// Free-form metadata (at most 4096 bytes).
+    pub metadata: String,
+}
+
+/// OffsetCommit: "the group has processed everything before these offsets".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetCommitRequest {
+    /// Group.
+    pub group_id: String,
+    /// The member's generation; -1 for consumers outside group management.
+    pub generation_id: i32,
+    /// The member id; empty outside group management.
+    pub member_id: String,
+    /// `group.instance.id` of a static member.
+    pub group_instance_id: Option<String>,
+    /// The offsets.
+    pub offsets: Vec<OffsetCommit>,
+}
+
+impl Broker {
+    /// JoinGroup; see [`crate::group::GroupCoordinator::join_group`].
+    pub fn join_group(
+        &mut self,
+        request: RequestId,
+        req: JoinGroupRequest,
+        now: Millis,
+    ) -> Option<JoinGroupResponse> {
+        let answer = self.coordinator.join_group(request, req, now);
+        self.absorb_coordinator_events();
+        answer
+    }
+
+    /// SyncGroup; see [`crate::group::GroupCoordinator::sync_group`].
+    pub fn sync_group(
+        &mut self,
+        request: RequestId,
+        req: SyncGroupRequest,
+        now: Millis,
+    ) -> Option<SyncGroupResponse> {
+        let answer = self.coordinator.sync_group(request, req, now);
+        self.absorb_coordinator_events();
+        answer
+    }
+
+    /// Heartbeat; see [`crate::group::GroupCoordinator::heartbeat`].
+    pub fn heartbeat(&mut self, req: HeartbeatRequest, now: Millis) -> Result<(), KafkaError> {
+        let answer = self.coordinator.heartbeat(req, now);
+        self.absorb_coordinator_events();
+        answer
+    }
+
+    /// LeaveGroup; see [`crate::group::GroupCoordinator::leave_group`].
+    pub fn leave_group(&mut self, req: LeaveGroupRequest, now: Millis) -> LeaveGroupResponse {
+        let answer = self.coordinator.leave_group(req, now);
+        self.absorb_coordinator_events();
+        answer
+    }
+
+    /// DescribeGroups for one group.
+    pub fn describe_group(&self, group_id: &str) -> GroupDescription {
+        self.coordinator.describe_group(group_id)
+    }
+
+    /// ListGroups, optionally filtered by state. Groups that only have committed offsets
+    /// (from consumers outside group management) are listed as Empty.
+    pub fn list_groups(&self, states: &[GroupState]) -> Vec<GroupListing> {
+        self.coordinator.list_groups(states)
+    }
+
+    /// DeleteGroups for one group: the group must be Empty; its committed offsets go too.
+    pub fn delete_group(&mut self, group_id: &str, now: Millis) -> Result<(), KafkaError> {
+        self.coordinator.delete_group(group_id, now)?;
+        self.absorb_coordinator_events();
+        let count = self.offsets.delete_group(group_id, now);
+        if count > 0 {
+            self.events.push_back(Event::OffsetsDeleted {
+                at: now,
+                group: group_id.to_string(),
+                count,
+            });
+        }
+        Ok(())
+    }
+
+    /// OffsetCommit. The coordinator checks the member and generation once for the whole
+    /// request; then each partition is checked (does it exist? metadata size?) and stored.
+    /// Returns one result per offset, in request order.
+    pub fn commit_offsets(
+        &mut self,
+        req: OffsetCommitRequest,
+        now: Millis,
+    ) -> Vec<(String, i32, Result<(), KafkaError>)> {
+        let verdict = self.coordinator.validate_offset_commit(
+            &req.group_id,
+            &req.member_id,
+            req.group_instance_id.as_deref(),
+            req.generation_id,
+            now,
+        );
+        self.absorb_coordinator_events();
+        if let Err(error) = verdict {
+            self.events.push_back(Event::OffsetCommitRejected {
+                at: now,
+                group: req.group_id.clone(),
+                member_id: req.member_id.clone(),
+                generation: req.generation_id,
+                error,
+            });
+            return req
+                .offsets
+                .into_iter()
+                .map(|o| (o.topic, o.partition, Err(error)))
+                .collect();
+        }
+        let mut results = Vec::with_capacity(req.offsets.len());
+        for commit in req.offsets {
+            let exists = self
+                .topics
+                .get(&commit.topic)
+                .is_some_and(|t| t.partition(commit.partition).is_ok());
+            let result = if !exists {
+                Err(KafkaError::UnknownTopicOrPartition)
+            } else {
+                let key =
+                    OffsetKey::new(req.group_id.clone(), commit.topic.clone(), commit.partition);
+                let value = OffsetAndMetadata {
+                    offset: commit.offset,
+                    leader_epoch: commit.leader_epoch,
+                    metadata: commit.metadata.clone(),
+                    commit_timestamp: now,
+                };
+                self.offsets.commit(key, value, now)
+            };
+            match result {
+                Ok(()) => self.events.push_back(Event::OffsetCommitted {
+                    at: now,
+                    group: req.group_id.clone(),
+                    topic: commit.topic.clone(),
+                    partition: commit.partition,
+                    offset: commit.offset,
+                    member_id: req.member_id.clone(),
+                    generation: req.generation_id,
+                }),
+                Err(error) => self.events.push_back(Event::OffsetCommitRejected {
+                    at: now,
+                    group: req.group_id.clone(),
+                    member_id: req.member_id.clone(),
+                    generation: req.generation_id,
+                    error,
+                }),
+            }
+            results.push((commit.topic, commit.partition, result));
+        }
+        results
+    }
+
+    /// OffsetFetch: the committed offsets of `group_id` for `partitions` (`None`: every
+    /// partition the group committed). A partition with no commit answers `None` (Kafka's
+    /// offset -1), and the consumer falls back to `auto.offset.reset`.
+    pub fn fetch_offsets(
+        &self,
+        group_id: &str,
+        partitions: Option<&[(String, i32)]>,
+    ) -> Vec<(String, i32, Option<OffsetAndMetadata>)> {
+        match partitions {
+            Some(partitions) => partitions
+                .iter()
+                .map(|(topic, partition)| {
+                    (
+                        topic.clone(),
+                        *partition,
+                        self.offsets.fetch(group_id, topic, *partition).cloned(),
+                    )
+                })
+                .collect(),
+            None => self
+                .offsets
+                .fetch_group(group_id)
+                .into_iter()
+                .map(|(topic, partition, o)| (topic.to_string(), partition, Some(o.clone())))
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The broker: one API over topics, partition logs, the offset store and the group
+//! coordinator. Drivers (the browser, the native server, the simulation, tests) talk only
+//! to [`Broker`].
+//!
+//! Like the rest of the core it is sans-IO: every call takes `now`, answers at once or
+//! parks its answer (JoinGroup, SyncGroup) for [`Broker::poll_output`], and reports every
+//! state change as an [`Event`] through [`Broker::poll_event`]. [`Broker::poll_timeout`]
+//! says when to call [`Broker::handle_timeout`] next.
+//!
+//! What the broker does **not** keep is as instructive as what it does: it has no idea
+//! where a consumer is reading. A consumer's *position* lives in the consumer; the broker
+//! only serves the offsets it is asked for and stores the *committed* offsets it is given.
+//! That is why a consumer that restarts resumes from its last commit, and re-reads whatever
+//! it processed after that commit.
+//!
+//! - `topics.rs`: CreateTopics, DeleteTopics, CreatePartitions, Metadata.
+//! - `data.rs`: Produce, Fetch, ListOffsets, DeleteRecords, and retention.
+//! - `groups.rs`: the group APIs and OffsetCommit / OffsetFetch.
+
+mod data;
+mod groups;
+mod topics;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+pub use data::{FetchPartition, OffsetSpec, ProduceResult};
+pub use groups::{OffsetCommit, OffsetCommitRequest};
+pub use topics::{BrokerMetadata, MetadataResponse, TopicMetadata};
+
+use crate::event::Event;
+use crate::group::{CoordinatorConfig, GroupCoordinator, GroupOutput};
+use crate::log::LogConfig;
+use crate::offsets::OffsetStore;
+use crate::record::Millis;
+use crate::rng::SplitMix64;
+use crate::topic::Topic;
+
+/// Broker settings. Defaults are Kafka's where Kafka has one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BrokerConfig {
+    /// `node.id`: this broker's id in Metadata answers.
+    pub node_id: i32,
+    /// The host clients should connect to (`advertised.listeners`).
+    pub advertised_host: String,
+    /// The port clients should connect to.
+    pub advertised_port: i32,
+    /// The cluster id reported in Metadata.
+    pub cluster_id: String,
+    /// `auto.create.topics.enable`: create a topic when a client asks for its metadata.
+    pub auto_create_topics: bool,
+    /// `num.partitions`: partitions of auto-created topics.
+    pub num_partitions: i32,
+    /// Log settings of new topics (`log.segment.bytes`, `log.retention.ms`, ...).
+    pub log: LogConfig,
+    /// `message.max.bytes`: the largest batch a producer may send.
+    pub message_max_bytes: u32,
+    /// `log.retention.check.interval.ms`: how often retention runs.
+    pub retention_check_interval_ms: Millis,
+    /// Group coordinator settings.
+    pub coordinator: CoordinatorConfig,
+    /// Seed for topic ids (Kafka draws random UUIDs; we want reproducible runs).
+    pub topic_id_seed: u64,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            node_id: 1,
+            advertised_host: "localhost".into(),
+            advertised_port: 9092,
+            cluster_id: "minikafka".into(),
+            auto_create_topics: true,
+            num_partitions: 1,
+            log: LogConfig::default(),
+            message_max_bytes: 1_048_588,
+            retention_check_interval_ms: 300_000,
+            coordinator: CoordinatorConfig::default(),
+            topic_id_seed: 0,
+        }
+    }
+}
+
+/// A single Kafka broker: controller, partition leader and group coordinator in one.
+#[derive(Debug)]
+pub struct Broker {
+    pub(crate) config: BrokerConfig,
+    pub(crate) topics: BTreeMap<String, Topic>,
+    pub(crate) offsets: OffsetStore,
+    pub(crate) coordinator: GroupCoordinator,
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) next_retention_check: Millis,
+    pub(crate) topic_ids: SplitMix64,
+}
+
+impl Broker {
+    /// A broker with no topics, started at `now`.
+    pub fn new(config: BrokerConfig, now: Millis) -> Broker {
+        Broker {
+            coordinator: GroupCoordinator::new(config.coordinator.clone()),
+            offsets: OffsetStore::new(),
+            topics: BTreeMap::new(),
+            events: VecDeque::new(),
+            next_retention_check: now + config.retention_check_interval_ms,
+            topic_ids: SplitMix64::new(config.topic_id_seed),
+            config,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    /// The committed offsets.
+    pub fn offsets(&self) -> &OffsetStore {
+        &self.offsets
+    }
+
+    /// The group coordinator, read-only (change groups through the broker's calls).
+    pub fn coordinator(&self) -> &GroupCoordinator {
+        &self.coordinator
+    }
+
+    /// A topic, read-only.
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.topics.get(name)
+    }
+
+    /// The next parked JoinGroup/SyncGroup answer that is ready.
+    pub fn poll_output(&mut self) -> Option<GroupOutput> {
+        self.coordinator.poll_output()
+    }
+
+    /// The next event, in the order things happened.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.absorb_coordinator_events();
+        self.events.pop_front()
+    }
+
+    /// When [`Broker::handle_timeout`] next has work to do.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        let retention = Some(self.next_retention_check);
+        self.coordinator
+            .poll_timeout()
+            .into_iter()
+            .chain(retention)
+            .min()
+    }
+
+    /// Fire everything due at `now`: session and rebalance timeouts, and retention.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        self.coordinator.handle_timeout(now);
+        self.absorb_coordinator_events();
+        if now >= self.next_retention_check {
+            self.apply_retention(now);
+            self.next_retention_check = now + self.config.retention_check_interval_ms.max(1);
+        }
+    }
+
+    /// Move the coordinator's events into the broker's queue, keeping their order
+    /// relative to the broker's own events. Called after every call into the coordinator.
+    pub(crate) fn absorb_coordinator_events(&mut self) {
+        while let Some(event) = self.coordinator.poll_event() {
+            self.events.push_back(event);
+        }
+    }
+
+    /// Kafka's topic ids are random UUIDs; ours come from a seeded generator so that runs
+    /// are reproducible.
+    pub(crate) fn next_topic_id(&mut self) -> [u8; 16] {
+        self.topic_ids.next_uuid()
+    }
+}
