@@ -1,0 +1,43 @@
+# minikafka: two commands do everything on a fresh machine with rustup and cargo.
+#   make demo   installs what is missing, builds, runs the guided tour of the broker core
+#   make test   installs what tests need, runs every check and test (CI runs exactly this)
+# Other targets: make bench (criterion benches -> bench/RESULTS.md), make wasm, make help.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+WASM_TARGET := wasm32-unknown-unknown
+
+.PHONY: help demo test toolchain wasm fmt-check clippy unit bench
+
+help:
+	@echo "make demo   - build and run the guided tour (the seed's lessons on the broker core)"
+	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
+	@echo "make bench  - criterion benchmarks, results written to bench/RESULTS.md"
+	@echo "make wasm   - build the core for $(WASM_TARGET)"
+
+# rustfmt, clippy and the wasm32 standard library, each installed only if missing.
+toolchain:
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
+
+demo: toolchain
+	$(CARGO) run --release -p minikafka --example tour
+
+fmt-check: toolchain
+	$(CARGO) fmt --all -- --check
+
+clippy: toolchain
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+unit: toolchain
+	$(CARGO) test --workspace
+
+wasm: toolchain
+	$(CARGO) build -p minikafka --target $(WASM_TARGET)
+
+test: fmt-check clippy unit wasm
+	@echo "make test: all green"
+
+bench:
+	bench/run.sh
