@@ -380,3 +380,133 @@ impl Event {
         }
     }
 }
+
+/// One line a person can read, for logs, the CLI and the visualiser's event list.
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let who = |c: &Option<String>| c.as_deref().map(|c| format!(" by {c}")).unwrap_or_default();
+        match self {
+            Event::TopicCreated { topic, partitions, .. } => {
+                write!(f, "topic {topic} created with {partitions} partition(s)")
+            }
+            Event::TopicDeleted { topic, .. } => write!(f, "topic {topic} deleted"),
+            Event::PartitionsAdded { topic, from, to, .. } => {
+                write!(f, "topic {topic} grew from {from} to {to} partitions")
+            }
+            Event::RecordsAppended { topic, partition, base_offset, count, log_end_offset, client_id, .. } => write!(
+                f,
+                "{topic}-{partition}: appended {count} record(s) at offset {base_offset}{} (log end {log_end_offset})",
+                who(client_id)
+            ),
+            Event::FetchServed { topic, partition, fetch_offset, records, high_watermark, client_id, .. } => write!(
+                f,
+                "{topic}-{partition}: fetch from offset {fetch_offset}{} got {records} record(s) in whole batches (high watermark {high_watermark})",
+                who(client_id)
+            ),
+            Event::FetchOutOfRange { topic, partition, fetch_offset, log_start_offset, log_end_offset, client_id, .. } => write!(
+                f,
+                "{topic}-{partition}: fetch from offset {fetch_offset}{} is OFFSET_OUT_OF_RANGE (log holds {log_start_offset}..{log_end_offset})",
+                who(client_id)
+            ),
+            Event::LogStartMoved { topic, partition, from, to, reason, .. } => write!(
+                f,
+                "{topic}-{partition}: log start moved {from} -> {to} ({reason:?})"
+            ),
+            Event::OffsetCommitted { group, topic, partition, offset, member_id, generation, .. } => {
+                if *generation < 0 {
+                    write!(f, "group {group}: committed {topic}-{partition} = {offset} (no group management)")
+                } else {
+                    write!(f, "group {group}: {member_id} committed {topic}-{partition} = {offset} in generation {generation}")
+                }
+            }
+            Event::OffsetCommitRejected { group, member_id, generation, error, .. } => write!(
+                f,
+                "group {group}: commit by {member_id:?} (generation {generation}) rejected: {}",
+                error.name()
+            ),
+            Event::OffsetsDeleted { group, count, .. } => {
+                write!(f, "group {group}: {count} committed offset(s) deleted")
+            }
+            Event::GroupStateChanged { group, from, to, .. } => {
+                write!(f, "group {group}: {from} -> {to}")
+            }
+            Event::MemberJoined { group, member_id, group_instance_id, .. } => match group_instance_id {
+                Some(instance) => write!(f, "group {group}: static member {instance} joined as {member_id}"),
+                None => write!(f, "group {group}: {member_id} joined"),
+            },
+            Event::StaticMemberReplaced { group, group_instance_id, old_member_id, new_member_id, .. } => write!(
+                f,
+                "group {group}: static member {group_instance_id} came back: {old_member_id} fenced, now {new_member_id} (no rebalance)"
+            ),
+            Event::MemberRemoved { group, member_id, reason, .. } => {
+                write!(f, "group {group}: {member_id} removed: {reason}")
+            }
+            Event::RebalanceStarted { group, generation, reason, .. } => write!(
+                f,
+                "group {group}: rebalance of generation {generation} started: {reason}"
+            ),
+            Event::GenerationStarted { group, generation, protocol, leader, members, .. } => write!(
+                f,
+                "group {group}: generation {generation} formed with {} member(s), protocol {}, leader {}",
+                members.len(),
+                protocol.as_deref().unwrap_or("-"),
+                leader.as_deref().unwrap_or("-")
+            ),
+            Event::AssignmentCompleted { group, generation, assignment, .. } => {
+                write!(f, "group {group}: generation {generation} assigned:")?;
+                for member in assignment {
+                    let what = match &member.partitions {
+                        _ if member.is_standby() => "standby (nothing assigned)".to_string(),
+                        Some(tps) => tps
+                            .iter()
+                            .map(|tp| format!("{}{:?}", tp.topic, tp.partitions))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        None => "(opaque assignment)".to_string(),
+                    };
+                    write!(f, " {} -> {what};", member.member_id)?;
+                }
+                Ok(())
+            }
+            Event::Heartbeat { group, member_id, error, .. } => match error {
+                None => write!(f, "group {group}: heartbeat from {member_id}"),
+                Some(e) => write!(f, "group {group}: heartbeat from {member_id} answered {}", e.name()),
+            },
+            Event::GroupDeleted { group, .. } => write!(f, "group {group} deleted"),
+        }
+    }
+}
+
+impl std::fmt::Display for RebalanceReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RebalanceReason::MemberJoined { member_id } => write!(f, "{member_id} joined"),
+            RebalanceReason::MemberMetadataChanged { member_id } => {
+                write!(f, "{member_id} changed its subscription")
+            }
+            RebalanceReason::MemberLeft { member_id } => write!(f, "{member_id} left"),
+            RebalanceReason::SessionTimeout { member_id } => {
+                write!(f, "{member_id} missed its session timeout")
+            }
+            RebalanceReason::SyncTimeout { member_ids } => {
+                write!(f, "{} never sent SyncGroup", member_ids.join(", "))
+            }
+            RebalanceReason::StaticMemberChanged { member_id } => {
+                write!(f, "static member {member_id} rejoined with new metadata")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for RemovalReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RemovalReason::LeaveGroup => "sent LeaveGroup",
+            RemovalReason::SessionTimeout => "session timeout: no heartbeat",
+            RemovalReason::RebalanceTimeout => "did not rejoin within the rebalance timeout",
+            RemovalReason::SyncTimeout => "did not send SyncGroup in time",
+            RemovalReason::Fenced => "fenced by a newer instance",
+            RemovalReason::Admin => "removed by an admin",
+        })
+    }
+}
