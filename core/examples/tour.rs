@@ -189,12 +189,8 @@ fn main() {
     loop {
         now += 3_000; // heartbeat.interval.ms
         broker.handle_timeout(now);
-        let answer = broker.heartbeat(heartbeat(&b), now);
-        if answer.is_err() {
-            println!(
-                "   B's heartbeat answered {}: B must rejoin",
-                answer.unwrap_err().name()
-            );
+        if let Err(error) = broker.heartbeat(heartbeat(&b), now) {
+            println!("   B's heartbeat answered {}: B must rejoin", error.name());
             break;
         }
     }
