@@ -209,11 +209,16 @@ impl RecordBatch {
     /// bytes is rewritten too (bytes 0..8, big-endian, outside the CRC).
     pub(crate) fn with_base_offset(mut self, base_offset: Offset) -> RecordBatch {
         self.info.base_offset = base_offset;
-        if let BatchRecords::Encoded(bytes) = &self.records {
+        if let BatchRecords::Encoded(bytes) = &mut self.records {
             if bytes.len() >= 8 {
-                let mut owned = bytes.to_vec();
+                // Patch in place when nobody else holds the buffer (the usual case: the
+                // request was just decoded); copy only when it is shared.
+                let taken = std::mem::take(bytes);
+                let mut owned = taken
+                    .try_into_mut()
+                    .unwrap_or_else(|shared| shared.as_ref().into());
                 owned[..8].copy_from_slice(&base_offset.to_be_bytes());
-                self.records = BatchRecords::Encoded(Bytes::from(owned));
+                *bytes = owned.freeze();
             }
         }
         self

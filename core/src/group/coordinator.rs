@@ -295,10 +295,12 @@ pub(crate) fn complete_join(group: &mut Group, now: Millis, sinks: &mut Sinks) {
         .collect();
     for (member_id, request) in parked {
         let response = current_join_response(group, &member_id, false);
-        if let Some(member) = group.members.get_mut(&member_id) {
-            member.session_deadline = now + Millis::from(member.session_timeout_ms);
-        }
         sinks.join_response(request, response);
+    }
+    // Every member's session starts afresh with the new generation, including static
+    // members that have not rejoined yet (they may be restarting).
+    for member in group.members.values_mut() {
+        member.session_deadline = now + Millis::from(member.session_timeout_ms);
     }
 
     // Every member must now send SyncGroup within the rebalance timeout, or be removed.
