@@ -81,6 +81,12 @@ pub enum RebalanceReason {
         /// The new member id of the static member.
         member_id: String,
     },
+    /// A static member restarted while the leader was computing an assignment for its old
+    /// member id: everybody rejoins so the assignment names the new id.
+    StaticMemberRestarted {
+        /// The new member id of the static member.
+        member_id: String,
+    },
 }
 
 /// Why a member left the group.
@@ -493,6 +499,12 @@ impl std::fmt::Display for RebalanceReason {
             }
             RebalanceReason::StaticMemberChanged { member_id } => {
                 write!(f, "static member {member_id} rejoined with new metadata")
+            }
+            RebalanceReason::StaticMemberRestarted { member_id } => {
+                write!(
+                    f,
+                    "static member {member_id} restarted during the rebalance"
+                )
             }
         }
     }

@@ -389,9 +389,23 @@ fn replace_static_member(
             }
         }
         GroupState::CompletingRebalance => {
-            // The generation is formed; the member just needs its answer to go on to
-            // SyncGroup (as leader, it must compute the assignment).
-            Some(current_join_response(group, &new_member_id, false))
+            // The leader is computing an assignment that names the *old* member id; handed
+            // out now, the restarted member would get nothing and its partitions nobody.
+            // Kafka rebalances so that every member learns the new id.
+            if let Some(m) = group.members.get_mut(&new_member_id) {
+                m.awaiting_join = Some(request);
+            }
+            prepare_rebalance(
+                group,
+                RebalanceReason::StaticMemberRestarted {
+                    member_id: new_member_id,
+                },
+                now,
+                config,
+                sinks,
+            );
+            try_complete_join(group, now, sinks);
+            None
         }
         GroupState::PreparingRebalance | GroupState::Empty | GroupState::Dead => {
             if let Some(m) = group.members.get_mut(&new_member_id) {
