@@ -15,12 +15,27 @@ const NATIVE_ONLY: &[&str] = &["net/", "bin/"];
 const FORBIDDEN: &[(&str, &str)] = &[
     ("Instant::now", "reads the clock: take `now` as an argument"),
     ("SystemTime", "reads the clock: take `now` as an argument"),
-    ("std::time::Instant", "reads the clock: take `now` as an argument"),
-    ("thread::spawn", "spawns a thread: return work to the driver instead"),
-    ("std::thread", "uses threads: the core is a single-threaded state machine"),
+    (
+        "std::time::Instant",
+        "reads the clock: take `now` as an argument",
+    ),
+    (
+        "thread::spawn",
+        "spawns a thread: return work to the driver instead",
+    ),
+    (
+        "std::thread",
+        "uses threads: the core is a single-threaded state machine",
+    ),
     ("tokio", "uses tokio: only the native adapter may"),
-    ("thread_rng", "unseeded randomness: use the seeded generator in rng.rs"),
-    ("getrandom", "unseeded randomness: use the seeded generator in rng.rs"),
+    (
+        "thread_rng",
+        "unseeded randomness: use the seeded generator in rng.rs",
+    ),
+    (
+        "getrandom",
+        "unseeded randomness: use the seeded generator in rng.rs",
+    ),
     ("std::net", "opens sockets: only the native adapter may"),
 ];
 
@@ -44,7 +59,11 @@ fn the_core_never_reads_a_clock_spawns_a_thread_or_opens_a_socket() {
     let src = core_dir().join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    assert!(files.len() > 10, "found the core's sources in {}", src.display());
+    assert!(
+        files.len() > 10,
+        "found the core's sources in {}",
+        src.display()
+    );
     let mut violations = Vec::new();
     for file in files {
         let relative = file
@@ -65,7 +84,11 @@ fn the_core_never_reads_a_clock_spawns_a_thread_or_opens_a_socket() {
             }
         }
     }
-    assert!(violations.is_empty(), "the core must stay sans-IO:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "the core must stay sans-IO:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]
@@ -90,7 +113,14 @@ fn the_core_builds_for_wasm32() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let target_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/wasm-check");
     let output = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "minikafka", "--target", "wasm32-unknown-unknown"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "minikafka",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         .current_dir(core_dir())
