@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod broker;
+pub mod client;
 pub mod error;
 pub mod event;
 pub mod group;
