@@ -31,6 +31,7 @@ pub mod log;
 pub mod offsets;
 pub mod record;
 mod rng;
+pub mod sim;
 pub mod topic;
 
 pub use broker::{Broker, BrokerConfig};

@@ -87,7 +87,7 @@ impl Default for BrokerConfig {
 }
 
 /// A single Kafka broker: controller, partition leader and group coordinator in one.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Broker {
     pub(crate) config: BrokerConfig,
     pub(crate) topics: BTreeMap<String, Topic>,

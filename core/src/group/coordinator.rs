@@ -43,7 +43,7 @@ pub enum GroupOutput {
 /// Where the coordinator puts what it has to say: parked responses that are now ready, and
 /// events. Kept apart from the groups so that rebalance code can hold `&mut Group` and
 /// still report.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Sinks {
     pub outputs: VecDeque<GroupOutput>,
     pub events: VecDeque<Event>,
@@ -85,7 +85,7 @@ impl MemberIds {
 }
 
 /// The group coordinator: every consumer group on this broker.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct GroupCoordinator {
     pub(crate) config: CoordinatorConfig,
     pub(crate) groups: BTreeMap<String, Group>,

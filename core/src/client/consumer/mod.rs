@@ -180,7 +180,7 @@ pub(crate) enum InFlight {
 }
 
 /// A consumer.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Consumer {
     pub(crate) config: ConsumerConfig,
     /// Topics subscribed to (group management), or empty.

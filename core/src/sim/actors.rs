@@ -1,0 +1,283 @@
+//! The simulated applications around the clients: a producer that sends at a rate, and a
+//! consumer application that polls, processes records one by one (taking time), and
+//! commits the way its settings say.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::client::consumer::{CommitId, Consumer, ConsumerConfig, PolledRecord};
+use crate::client::producer::{Producer, ProducerConfig};
+use crate::client::TopicPartition;
+use crate::record::{Millis, Offset};
+use crate::sim::command::{CommitMode, ConsumerSpec, ProducerSpec, Semantics};
+
+/// Is the application running?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActorStatus {
+    /// Running.
+    Running,
+    /// Finishing its batch before a clean shutdown.
+    Stopping,
+    /// Shut down cleanly.
+    Stopped,
+    /// Killed.
+    Crashed,
+}
+
+/// A producer application.
+#[derive(Debug, Clone)]
+pub struct ProducerActor {
+    /// Its settings.
+    pub spec: ProducerSpec,
+    /// The client.
+    pub producer: Producer,
+    /// Records sent so far.
+    pub sent: u64,
+    /// Rate bookkeeping: when the current rate started and how many were sent before it.
+    rate_since: Millis,
+    sent_before_rate: u64,
+}
+
+impl ProducerActor {
+    /// A producer application with its client, seeded from the world.
+    pub fn new(spec: ProducerSpec, seed: u64, now: Millis) -> ProducerActor {
+        let config = ProducerConfig {
+            client_id: spec.name.clone(),
+            acks: spec.acks,
+            linger_ms: spec.linger_ms,
+            seed,
+            ..ProducerConfig::default()
+        };
+        ProducerActor {
+            producer: Producer::new(config, now),
+            spec,
+            sent: 0,
+            rate_since: now,
+            sent_before_rate: 0,
+        }
+    }
+
+    /// Change the rate from `now` on.
+    pub fn set_rate(&mut self, rate_per_sec: u32, now: Millis) {
+        self.spec.rate_per_sec = rate_per_sec;
+        self.rate_since = now;
+        self.sent_before_rate = self.sent;
+    }
+
+    /// Send one record (value `<name>-<n>`, key by the spec).
+    pub fn send_one(&mut self, now: Millis) {
+        let n = self.sent;
+        self.sent += 1;
+        let key = (self.spec.distinct_keys > 0)
+            .then(|| Bytes::from(format!("key-{}", n % u64::from(self.spec.distinct_keys))));
+        let value = Some(Bytes::from(format!("{}-{n}", self.spec.name)));
+        // An invalid topic is refused at once; the world reports it as an event.
+        let _ = self
+            .producer
+            .send(&self.spec.topic, key, value, Vec::new(), None, now);
+    }
+
+    /// Send what the rate says is due by `now`.
+    pub fn tick(&mut self, now: Millis) {
+        let rate = u64::from(self.spec.rate_per_sec);
+        if rate == 0 {
+            return;
+        }
+        let elapsed = (now - self.rate_since).max(0) as u64;
+        let due = self.sent_before_rate + elapsed * rate / 1000;
+        while self.sent < due {
+            self.send_one(now);
+        }
+    }
+
+    /// When the next record is due.
+    pub fn next_send(&self) -> Option<Millis> {
+        let rate = u64::from(self.spec.rate_per_sec);
+        if rate == 0 {
+            return None;
+        }
+        let k = self.sent - self.sent_before_rate + 1;
+        Some(self.rate_since + (k * 1000).div_ceil(rate) as Millis)
+    }
+}
+
+/// A consumer application.
+#[derive(Debug, Clone)]
+pub struct ConsumerActor {
+    /// Its settings.
+    pub spec: ConsumerSpec,
+    /// The client (a new one for every restart).
+    pub consumer: Consumer,
+    /// Running, stopped, crashed.
+    pub status: ActorStatus,
+    /// Bumped by every restart; answers to an older process are dropped.
+    pub incarnation: u32,
+    /// Polled records not processed yet.
+    pub batch: VecDeque<PolledRecord>,
+    /// The record being processed and when it is done.
+    pub processing: Option<(PolledRecord, Millis)>,
+    /// A `commitSync` the application is blocked on.
+    pub waiting_commit: Option<CommitId>,
+    /// Commit after the batch (per-batch mode) before polling again.
+    pub batch_needs_commit: bool,
+    /// When the application next does something.
+    pub next_wake: Millis,
+    /// Records processed by this application (all incarnations).
+    pub processed: u64,
+}
+
+/// Idle applications call `poll` this often.
+pub const IDLE_POLL_MS: Millis = 100;
+
+/// What the application did, for the world to record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppStep {
+    /// Nothing.
+    Idle,
+    /// `poll` returned this many records.
+    Polled(usize),
+    /// A record's processing finished.
+    Processed(TopicPartition, Offset),
+}
+
+impl ConsumerActor {
+    /// A consumer application, subscribed and ready.
+    pub fn new(spec: ConsumerSpec, now: Millis) -> ConsumerActor {
+        let consumer = Self::client(&spec, now);
+        ConsumerActor {
+            spec,
+            consumer,
+            status: ActorStatus::Running,
+            incarnation: 0,
+            batch: VecDeque::new(),
+            processing: None,
+            waiting_commit: None,
+            batch_needs_commit: false,
+            next_wake: now,
+            processed: 0,
+        }
+    }
+
+    fn client(spec: &ConsumerSpec, now: Millis) -> Consumer {
+        let config = ConsumerConfig {
+            client_id: spec.name.clone(),
+            client_host: format!("/10.0.0.{}", 1 + spec.name.len() % 200),
+            group_id: Some(spec.group.clone()),
+            group_instance_id: spec.instance_id.clone(),
+            session_timeout_ms: spec.session_timeout_ms,
+            heartbeat_interval_ms: spec.heartbeat_interval_ms,
+            max_poll_interval_ms: spec.max_poll_interval_ms,
+            max_poll_records: spec.max_poll_records,
+            auto_offset_reset: spec.auto_offset_reset,
+            enable_auto_commit: spec.commit_mode == CommitMode::Auto,
+            auto_commit_interval_ms: spec.auto_commit_interval_ms,
+            assignors: spec.assignors.clone(),
+            ..ConsumerConfig::default()
+        };
+        let mut consumer = Consumer::new(config, now);
+        let topics: Vec<&str> = spec.topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&topics);
+        consumer
+    }
+
+    /// Kill the process: everything in memory is gone.
+    pub fn crash(&mut self) {
+        self.status = ActorStatus::Crashed;
+        self.batch.clear();
+        self.processing = None;
+        self.waiting_commit = None;
+        self.batch_needs_commit = false;
+    }
+
+    /// A new process with the same settings.
+    pub fn restart(&mut self, now: Millis) {
+        self.crash();
+        self.consumer = Self::client(&self.spec, now);
+        self.incarnation += 1;
+        self.status = ActorStatus::Running;
+        self.next_wake = now;
+    }
+
+    /// Start a clean shutdown: finish the current batch, then close.
+    pub fn stop(&mut self) {
+        if self.status == ActorStatus::Running {
+            self.status = ActorStatus::Stopping;
+        }
+    }
+
+    /// A commit finished: unblock a `commitSync`.
+    pub fn commit_done(&mut self, id: CommitId) {
+        if self.waiting_commit == Some(id) {
+            self.waiting_commit = None;
+        }
+    }
+
+    /// Is the application able to act now?
+    pub fn is_live(&self) -> bool {
+        matches!(self.status, ActorStatus::Running | ActorStatus::Stopping)
+    }
+
+    /// One step of the application's loop at `now`:
+    /// `poll` -> (commit first, at-most-once) -> process each record -> commit (per record /
+    /// per batch) -> `poll` again.
+    pub fn wake(&mut self, now: Millis) -> AppStep {
+        if !self.is_live() || now < self.next_wake || self.waiting_commit.is_some() {
+            return AppStep::Idle;
+        }
+        if let Some((record, done)) = self.processing.take() {
+            if now < done {
+                self.processing = Some((record, done));
+                self.next_wake = done;
+                return AppStep::Idle;
+            }
+            self.processed += 1;
+            self.consumer.mark_processed(&record.tp, record.offset);
+            if self.spec.commit_mode == CommitMode::PerRecord
+                && self.spec.semantics == Semantics::AtLeastOnce
+            {
+                let offsets = vec![(record.tp.clone(), record.offset + 1)];
+                self.waiting_commit = self.consumer.commit_sync(Some(offsets), now).ok();
+            }
+            self.next_wake = now;
+            return AppStep::Processed(record.tp, record.offset);
+        }
+        if let Some(record) = self.batch.pop_front() {
+            let done = now + self.spec.processing_ms;
+            self.processing = Some((record, done));
+            self.next_wake = done;
+            return AppStep::Idle;
+        }
+        // The batch is done.
+        if self.batch_needs_commit {
+            self.batch_needs_commit = false;
+            self.waiting_commit = self.consumer.commit_sync(None, now).ok();
+            if self.waiting_commit.is_some() {
+                return AppStep::Idle;
+            }
+        }
+        if self.status == ActorStatus::Stopping {
+            self.consumer.close(now);
+            self.status = ActorStatus::Stopped;
+            return AppStep::Idle;
+        }
+        let records = self.consumer.poll(now);
+        let n = records.len();
+        if n == 0 {
+            self.next_wake = now + IDLE_POLL_MS;
+            return AppStep::Polled(0);
+        }
+        self.batch.extend(records);
+        match (self.spec.semantics, self.spec.commit_mode) {
+            // Commit the batch's end before processing anything: a crash now loses it.
+            (Semantics::AtMostOnce, _) => {
+                self.waiting_commit = self.consumer.commit_sync(None, now).ok();
+            }
+            (Semantics::AtLeastOnce, CommitMode::PerBatch) => self.batch_needs_commit = true,
+            _ => {}
+        }
+        self.next_wake = now;
+        AppStep::Polled(n)
+    }
+}

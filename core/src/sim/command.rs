@@ -1,0 +1,245 @@
+//! What a user (or a scripted scenario) can do to a running world, and the short string a
+//! whole run is rebuilt from.
+//!
+//! A run is fully determined by its seed and its command log: every command carries the
+//! simulated time it was given at. That pair is what a visualiser URL holds and what a
+//! checkpoint replays.
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::assignor::AssignorKind;
+use crate::client::consumer::AutoOffsetReset;
+use crate::client::Acks;
+use crate::record::{Millis, Offset};
+
+/// When a consumer commits, relative to processing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CommitMode {
+    /// `enable.auto.commit=true`: `poll` commits the positions every
+    /// `auto.commit.interval.ms` (fastest, widest duplicate window).
+    Auto,
+    /// `commitSync` after every processed record (safest, slowest).
+    PerRecord,
+    /// `commitSync` after each polled batch is processed.
+    PerBatch,
+}
+
+/// Commit before or after processing: the delivery semantic a consumer application picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Semantics {
+    /// Process, then commit: a crash re-delivers what was processed but not committed
+    /// (duplicates, never losses).
+    AtLeastOnce,
+    /// Commit, then process: a crash skips what was committed but not processed (losses,
+    /// never duplicates).
+    AtMostOnce,
+}
+
+/// How a simulated consumer is set up: the client settings a learner plays with, plus how
+/// its application behaves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConsumerSpec {
+    /// Name (also its `client.id`).
+    pub name: String,
+    /// `group.id`.
+    pub group: String,
+    /// Subscribed topics.
+    pub topics: Vec<String>,
+    /// `group.instance.id` (static membership), if any.
+    pub instance_id: Option<String>,
+    /// `session.timeout.ms`.
+    pub session_timeout_ms: i32,
+    /// `heartbeat.interval.ms`.
+    pub heartbeat_interval_ms: Millis,
+    /// `max.poll.interval.ms`.
+    pub max_poll_interval_ms: i32,
+    /// `max.poll.records`.
+    pub max_poll_records: usize,
+    /// `auto.commit.interval.ms` (used when `commit_mode` is `Auto`).
+    pub auto_commit_interval_ms: Millis,
+    /// `auto.offset.reset`.
+    pub auto_offset_reset: AutoOffsetReset,
+    /// `partition.assignment.strategy`.
+    pub assignors: Vec<AssignorKind>,
+    /// How long the application takes per record.
+    pub processing_ms: Millis,
+    /// When it commits.
+    pub commit_mode: CommitMode,
+    /// Commit before or after processing.
+    pub semantics: Semantics,
+}
+
+impl Default for ConsumerSpec {
+    fn default() -> Self {
+        ConsumerSpec {
+            name: "consumer".into(),
+            group: "group-1".into(),
+            topics: Vec::new(),
+            instance_id: None,
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            max_poll_interval_ms: 300_000,
+            max_poll_records: 500,
+            auto_commit_interval_ms: 5_000,
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            assignors: vec![AssignorKind::Range, AssignorKind::CooperativeSticky],
+            processing_ms: 10,
+            commit_mode: CommitMode::Auto,
+            semantics: Semantics::AtLeastOnce,
+        }
+    }
+}
+
+/// How a simulated producer is set up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProducerSpec {
+    /// Name (also its `client.id`).
+    pub name: String,
+    /// The topic it writes to.
+    pub topic: String,
+    /// Records per second (0: only explicit bursts).
+    pub rate_per_sec: u32,
+    /// Keys cycle through this many values (`key-0`..); 0 sends records without a key.
+    pub distinct_keys: u32,
+    /// `acks`.
+    pub acks: Acks,
+    /// `linger.ms`.
+    pub linger_ms: Millis,
+}
+
+impl Default for ProducerSpec {
+    fn default() -> Self {
+        ProducerSpec {
+            name: "producer".into(),
+            topic: "topic".into(),
+            rate_per_sec: 0,
+            distinct_keys: 0,
+            acks: Acks::All,
+            linger_ms: 5,
+        }
+    }
+}
+
+/// Something done to the world at a point in simulated time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    /// Create a topic.
+    CreateTopic {
+        /// Name.
+        topic: String,
+        /// Partitions.
+        partitions: i32,
+        /// `retention.ms`, if not the default.
+        retention_ms: Option<Millis>,
+        /// `segment.bytes`, if not the default.
+        segment_bytes: Option<u64>,
+    },
+    /// Grow a topic.
+    AddPartitions {
+        /// Topic.
+        topic: String,
+        /// New total.
+        total: i32,
+    },
+    /// Start a producer.
+    AddProducer(ProducerSpec),
+    /// Change a producer's rate.
+    SetProduceRate {
+        /// Producer name.
+        name: String,
+        /// Records per second.
+        rate_per_sec: u32,
+    },
+    /// Send `count` records at once from a producer (flushed immediately).
+    ProduceBurst {
+        /// Producer name.
+        name: String,
+        /// How many.
+        count: u32,
+    },
+    /// Start a consumer.
+    AddConsumer(ConsumerSpec),
+    /// Kill a consumer's process: no LeaveGroup, no last commit, in-memory progress lost.
+    CrashConsumer {
+        /// Consumer name.
+        name: String,
+    },
+    /// Shut a consumer down cleanly: finish the batch, commit, LeaveGroup.
+    StopConsumer {
+        /// Consumer name.
+        name: String,
+    },
+    /// Start a crashed or stopped consumer again (same settings, new process).
+    RestartConsumer {
+        /// Consumer name.
+        name: String,
+    },
+    /// `seek(tp, offset)` in a consumer.
+    Seek {
+        /// Consumer name.
+        name: String,
+        /// Topic.
+        topic: String,
+        /// Partition.
+        partition: i32,
+        /// Offset.
+        offset: Offset,
+    },
+    /// Change how long a consumer's application takes per record.
+    SetProcessingTime {
+        /// Consumer name.
+        name: String,
+        /// Milliseconds per record.
+        processing_ms: Millis,
+    },
+    /// Change when a consumer commits.
+    SetCommitMode {
+        /// Consumer name.
+        name: String,
+        /// Mode.
+        mode: CommitMode,
+        /// Semantics.
+        semantics: Semantics,
+    },
+}
+
+/// A whole run: the seed and every command with its time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Script {
+    /// The world's seed.
+    pub seed: u64,
+    /// Commands, in the order they were given.
+    pub commands: Vec<(Millis, Command)>,
+}
+
+/// The short string could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a minikafka run string: {0}")]
+pub struct ScriptDecodeError(String);
+
+impl Script {
+    /// A URL-safe string holding the whole run: `mk1.` then base64url of its JSON.
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        format!(
+            "mk1.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+        )
+    }
+
+    /// Read a string made by [`Script::encode`].
+    pub fn decode(s: &str) -> Result<Script, ScriptDecodeError> {
+        use base64::Engine;
+        let body = s
+            .strip_prefix("mk1.")
+            .ok_or_else(|| ScriptDecodeError("missing the mk1. prefix".into()))?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|e| ScriptDecodeError(e.to_string()))?;
+        serde_json::from_slice(&json).map_err(|e| ScriptDecodeError(e.to_string()))
+    }
+}

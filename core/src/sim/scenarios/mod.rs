@@ -1,0 +1,79 @@
+//! The teaching scenarios: scripted worlds with a narration, each reproducing one lesson
+//! from `teaching-scenarios.md`. Every scenario runs the real clients and broker; the
+//! script only decides *when* things happen (a crash, a burst of records, a new member).
+//! Its stated outcome holds for every seed (tests run many).
+
+mod s01;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::Millis;
+use crate::sim::command::Command;
+use crate::sim::world::World;
+
+/// One line of narration, shown when the run reaches `at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Narration {
+    /// Simulated time.
+    pub at: Millis,
+    /// English.
+    pub en: String,
+    /// Chinese.
+    pub zh: String,
+}
+
+/// A scripted teaching scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// `S1`, `S1b`, ...
+    pub id: String,
+    /// Title in English.
+    pub title_en: String,
+    /// Title in Chinese.
+    pub title_zh: String,
+    /// How long the scenario runs (simulated ms).
+    pub duration: Millis,
+    /// The commands, with their times.
+    pub script: Vec<(Millis, Command)>,
+    /// What to watch, and why it happens.
+    pub narration: Vec<Narration>,
+}
+
+impl Scenario {
+    /// A world at time 0, ready to run this scenario with `seed`.
+    pub fn world(&self, seed: u64) -> World {
+        World::new(seed)
+    }
+
+    /// Run the whole scenario and return the world at its end.
+    pub fn run(&self, seed: u64) -> World {
+        let mut world = self.world(seed);
+        for (at, command) in &self.script {
+            world.run_until(*at);
+            world.apply(command.clone());
+        }
+        world.run_until(self.duration);
+        world
+    }
+}
+
+pub(crate) fn say(at: Millis, en: &str, zh: &str) -> Narration {
+    Narration {
+        at,
+        en: en.to_string(),
+        zh: zh.to_string(),
+    }
+}
+
+/// Every scenario, in teaching order.
+pub fn all() -> Vec<Scenario> {
+    vec![s01::s1(), s01::s1b()]
+}
+
+/// The scenario with this id (case-insensitive), if any.
+pub fn by_id(id: &str) -> Option<Scenario> {
+    all().into_iter().find(|s| s.id.eq_ignore_ascii_case(id))
+}
+
+#[cfg(test)]
+mod tests;

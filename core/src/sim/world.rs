@@ -1,0 +1,652 @@
+//! The world: a simulated clock, one broker, producers and consumers, and the network
+//! between them.
+//!
+//! Time only moves in [`World::step`]. Inside a step the world jumps from one due moment to
+//! the next (a network delivery, a client timer, an application finishing a record, the
+//! broker's timers), handling everything due at that moment in a fixed order. Nothing
+//! depends on wall-clock time or on hash order, so the same seed and commands replay
+//! the same run, event for event.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::broker::{Broker, BrokerConfig};
+use crate::client::consumer::ConsumerEvent;
+use crate::client::producer::ProducerEvent;
+use crate::client::protocol::{dispatch, output_response, Request, Response};
+use crate::client::TopicPartition;
+use crate::event::Event;
+use crate::group::{CoordinatorConfig, RequestId};
+use crate::log::LogConfig;
+use crate::record::{Millis, Offset};
+use crate::sim::actors::{ActorStatus, AppStep, ConsumerActor, ProducerActor};
+use crate::sim::command::{Command, Script};
+use crate::sim::tracker::RecordTracker;
+
+/// Something that happened in the world.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldEvent {
+    /// Simulated time.
+    pub at: Millis,
+    /// What.
+    pub kind: WorldEventKind,
+}
+
+/// The kinds of world events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "source")]
+pub enum WorldEventKind {
+    /// From the broker.
+    Broker {
+        /// The event.
+        event: Event,
+    },
+    /// From a consumer client.
+    Consumer {
+        /// Consumer name.
+        name: String,
+        /// The event.
+        event: ConsumerEvent,
+    },
+    /// From a producer client.
+    Producer {
+        /// Producer name.
+        name: String,
+        /// The event.
+        event: ProducerEvent,
+    },
+    /// A consumer application finished processing a record.
+    Processed {
+        /// Consumer name.
+        name: String,
+        /// Its group.
+        group: String,
+        /// Where.
+        tp: TopicPartition,
+        /// Which record.
+        offset: Offset,
+        /// How many times the group has processed it now; 2 or more is a duplicate.
+        times: u32,
+    },
+    /// A command was applied.
+    Command {
+        /// The command.
+        command: Command,
+    },
+    /// A command could not be applied.
+    CommandRejected {
+        /// The command.
+        command: Command,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Who sent a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ClientRef {
+    Producer(usize),
+    Consumer(usize),
+}
+
+/// A message on the wire.
+#[derive(Debug, Clone)]
+enum Delivery {
+    ToBroker {
+        client: ClientRef,
+        incarnation: u32,
+        correlation: u64,
+        request: Request,
+    },
+    ToClient {
+        client: ClientRef,
+        incarnation: u32,
+        correlation: u64,
+        response: Response,
+    },
+}
+
+/// The simulated world.
+#[derive(Debug, Clone)]
+pub struct World {
+    seed: u64,
+    now: Millis,
+    network_delay_ms: Millis,
+    /// The broker.
+    pub broker: Broker,
+    /// Producer applications.
+    pub producers: Vec<ProducerActor>,
+    /// Consumer applications.
+    pub consumers: Vec<ConsumerActor>,
+    /// Per-record processing counts.
+    pub tracker: RecordTracker,
+    network: BTreeMap<(Millis, u64), Delivery>,
+    next_seq: u64,
+    parked: BTreeMap<RequestId, (ClientRef, u32, u64)>,
+    events: Vec<WorldEvent>,
+    log: Vec<(Millis, Command)>,
+}
+
+/// The broker settings of a simulated world: Kafka's, except that retention is checked
+/// every second so that a learner can watch it act.
+pub fn sim_broker_config(seed: u64) -> BrokerConfig {
+    BrokerConfig {
+        retention_check_interval_ms: 1_000,
+        coordinator: CoordinatorConfig {
+            member_id_seed: seed,
+            ..CoordinatorConfig::default()
+        },
+        topic_id_seed: seed,
+        auto_create_topics: false,
+        ..BrokerConfig::default()
+    }
+}
+
+impl World {
+    /// An empty world at time 0.
+    pub fn new(seed: u64) -> World {
+        World {
+            seed,
+            now: 0,
+            network_delay_ms: 0,
+            broker: Broker::new(sim_broker_config(seed), 0),
+            producers: Vec::new(),
+            consumers: Vec::new(),
+            tracker: RecordTracker::default(),
+            network: BTreeMap::new(),
+            next_seq: 0,
+            parked: BTreeMap::new(),
+            events: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    /// Rebuild a run from its script, up to time `until` (the whole script if `None`).
+    pub fn replay(script: &Script, until: Option<Millis>) -> World {
+        let mut world = World::new(script.seed);
+        for (at, command) in &script.commands {
+            if until.is_some_and(|u| *at > u) {
+                break;
+            }
+            world.run_until(*at);
+            world.apply(command.clone());
+        }
+        if let Some(u) = until {
+            world.run_until(u);
+        }
+        world
+    }
+
+    /// Simulated time now.
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The run so far as a script: seed and commands.
+    pub fn script(&self) -> Script {
+        Script {
+            seed: self.seed,
+            commands: self.log.clone(),
+        }
+    }
+
+    /// A copy of the whole world to come back to later (see [`World::restore`]).
+    pub fn checkpoint(&self) -> World {
+        self.clone()
+    }
+
+    /// Go back to a checkpoint. Running on from it replays exactly what happened.
+    pub fn restore(&mut self, checkpoint: &World) {
+        *self = checkpoint.clone();
+    }
+
+    /// Set the one-way network delay (ms) for messages sent from now on.
+    pub fn set_network_delay(&mut self, ms: Millis) {
+        self.network_delay_ms = ms.max(0);
+    }
+
+    /// A consumer application by name.
+    pub fn consumer(&self, name: &str) -> Option<&ConsumerActor> {
+        self.consumers.iter().find(|c| c.spec.name == name)
+    }
+
+    /// A producer application by name.
+    pub fn producer(&self, name: &str) -> Option<&ProducerActor> {
+        self.producers.iter().find(|p| p.spec.name == name)
+    }
+
+    /// Apply a command now. It is logged (so the run can be replayed) and reported as an
+    /// event; a command that makes no sense (unknown consumer...) is reported as rejected.
+    pub fn apply(&mut self, command: Command) {
+        match self.try_apply(&command) {
+            Ok(()) => {
+                self.log.push((self.now, command.clone()));
+                self.push(WorldEventKind::Command { command });
+            }
+            Err(reason) => self.push(WorldEventKind::CommandRejected { command, reason }),
+        }
+        self.drain_broker_events();
+        self.settle();
+    }
+
+    fn consumer_index(&self, name: &str) -> Result<usize, String> {
+        self.consumers
+            .iter()
+            .position(|c| c.spec.name == name)
+            .ok_or_else(|| format!("no consumer named {name}"))
+    }
+
+    fn producer_index(&self, name: &str) -> Result<usize, String> {
+        self.producers
+            .iter()
+            .position(|p| p.spec.name == name)
+            .ok_or_else(|| format!("no producer named {name}"))
+    }
+
+    fn try_apply(&mut self, command: &Command) -> Result<(), String> {
+        let now = self.now;
+        match command.clone() {
+            Command::CreateTopic {
+                topic,
+                partitions,
+                retention_ms,
+                segment_bytes,
+            } => {
+                let mut config = LogConfig::default();
+                if let Some(ms) = retention_ms {
+                    config.retention_ms = Some(ms);
+                }
+                if let Some(bytes) = segment_bytes {
+                    config.segment_bytes = bytes;
+                }
+                self.broker
+                    .create_topic(&topic, partitions, Some(config), now)
+                    .map_err(|e| e.to_string())
+            }
+            Command::AddPartitions { topic, total } => self
+                .broker
+                .create_partitions(&topic, total, now)
+                .map_err(|e| e.to_string()),
+            Command::AddProducer(spec) => {
+                if self.producer_index(&spec.name).is_ok() {
+                    return Err(format!("a producer named {} exists", spec.name));
+                }
+                let seed = self.seed ^ (self.producers.len() as u64 + 1).wrapping_mul(0x9E37);
+                self.producers.push(ProducerActor::new(spec, seed, now));
+                Ok(())
+            }
+            Command::SetProduceRate { name, rate_per_sec } => {
+                let i = self.producer_index(&name)?;
+                self.producers[i].set_rate(rate_per_sec, now);
+                Ok(())
+            }
+            Command::ProduceBurst { name, count } => {
+                let i = self.producer_index(&name)?;
+                for _ in 0..count {
+                    self.producers[i].send_one(now);
+                }
+                self.producers[i].producer.flush();
+                Ok(())
+            }
+            Command::AddConsumer(spec) => {
+                if self.consumer_index(&spec.name).is_ok() {
+                    return Err(format!("a consumer named {} exists", spec.name));
+                }
+                self.consumers.push(ConsumerActor::new(spec, now));
+                Ok(())
+            }
+            Command::CrashConsumer { name } => {
+                let i = self.consumer_index(&name)?;
+                self.consumers[i].crash();
+                Ok(())
+            }
+            Command::StopConsumer { name } => {
+                let i = self.consumer_index(&name)?;
+                self.consumers[i].stop();
+                Ok(())
+            }
+            Command::RestartConsumer { name } => {
+                let i = self.consumer_index(&name)?;
+                if self.consumers[i].is_live() {
+                    return Err(format!("{name} is running"));
+                }
+                self.consumers[i].restart(now);
+                Ok(())
+            }
+            Command::Seek {
+                name,
+                topic,
+                partition,
+                offset,
+            } => {
+                let i = self.consumer_index(&name)?;
+                let tp = TopicPartition::new(topic, partition);
+                let actor = &mut self.consumers[i];
+                actor.batch.retain(|r| r.tp != tp);
+                actor
+                    .consumer
+                    .seek(&tp, offset)
+                    .map_err(|e| format!("{name} does not own {tp}: {e}"))
+            }
+            Command::SetProcessingTime {
+                name,
+                processing_ms,
+            } => {
+                let i = self.consumer_index(&name)?;
+                self.consumers[i].spec.processing_ms = processing_ms.max(0);
+                Ok(())
+            }
+            Command::SetCommitMode {
+                name,
+                mode,
+                semantics,
+            } => {
+                let i = self.consumer_index(&name)?;
+                self.consumers[i].spec.commit_mode = mode;
+                self.consumers[i].spec.semantics = semantics;
+                Ok(())
+            }
+        }
+    }
+
+    /// Advance simulated time by `ms` and return what happened.
+    pub fn step(&mut self, ms: Millis) -> Vec<WorldEvent> {
+        let target = self.now + ms.max(0);
+        self.run_until(target);
+        std::mem::take(&mut self.events)
+    }
+
+    /// Take the events gathered so far.
+    pub fn take_events(&mut self) -> Vec<WorldEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Advance to `target`, keeping the events for [`World::take_events`].
+    pub fn run_until(&mut self, target: Millis) {
+        let mut settled_at = None;
+        while let Some(mut next) = self.next_due() {
+            // Everything due at a moment is handled when it is settled; a timer that still
+            // claims to be due then is retried a millisecond later rather than spun on.
+            if settled_at == Some(self.now) && next <= self.now {
+                next = self.now + 1;
+            }
+            if next > target {
+                break;
+            }
+            self.now = next;
+            self.settle();
+            settled_at = Some(self.now);
+        }
+        self.now = self.now.max(target);
+    }
+
+    /// The next moment something is due.
+    fn next_due(&self) -> Option<Millis> {
+        let mut next: Vec<Millis> = Vec::new();
+        next.extend(self.network.keys().next().map(|(at, _)| *at));
+        next.extend(self.broker.poll_timeout());
+        for p in &self.producers {
+            next.extend(p.producer.poll_timeout());
+            next.extend(p.next_send());
+        }
+        for c in self.consumers.iter().filter(|c| c.is_live()) {
+            next.extend(c.consumer.poll_timeout());
+            if c.waiting_commit.is_none() {
+                next.push(c.next_wake);
+            }
+        }
+        // Something already due is handled now, not in the past.
+        next.into_iter().min().map(|t| t.max(self.now))
+    }
+
+    /// Handle everything due at `now`, until nothing more is.
+    fn settle(&mut self) {
+        let now = self.now;
+        for _round in 0..10_000 {
+            let mut moved = false;
+            if self.broker.poll_timeout().is_some_and(|t| t <= now) {
+                self.broker.handle_timeout(now);
+                moved = true;
+            }
+            self.drain_broker_events();
+            for i in 0..self.producers.len() {
+                if self.producers[i].next_send().is_some_and(|t| t <= now) {
+                    self.producers[i].tick(now);
+                    moved = true;
+                }
+                if self.producers[i]
+                    .producer
+                    .poll_timeout()
+                    .is_some_and(|t| t <= now)
+                {
+                    self.producers[i].producer.handle_timeout(now);
+                }
+                moved |= self.transmit(ClientRef::Producer(i));
+            }
+            for i in 0..self.consumers.len() {
+                if !self.consumers[i].is_live() {
+                    continue;
+                }
+                if self.consumers[i]
+                    .consumer
+                    .poll_timeout()
+                    .is_some_and(|t| t <= now)
+                {
+                    self.consumers[i].consumer.handle_timeout(now);
+                }
+                moved |= self.transmit(ClientRef::Consumer(i));
+                moved |= self.wake_app(i);
+                moved |= self.transmit(ClientRef::Consumer(i));
+            }
+            moved |= self.deliver_due();
+            while let Some(output) = self.broker.poll_output() {
+                moved = true;
+                let (id, response) = output_response(output);
+                if let Some((client, incarnation, correlation)) = self.parked.remove(&id) {
+                    self.send_to_client(client, incarnation, correlation, response);
+                }
+            }
+            self.drain_client_events();
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    fn wake_app(&mut self, i: usize) -> bool {
+        let now = self.now;
+        let actor = &mut self.consumers[i];
+        if actor.waiting_commit.is_some() || actor.next_wake > now {
+            return false;
+        }
+        match actor.wake(now) {
+            AppStep::Processed(tp, offset) => {
+                let group = actor.spec.group.clone();
+                let name = actor.spec.name.clone();
+                let times = self.tracker.processed(&group, &tp, offset);
+                self.push(WorldEventKind::Processed {
+                    name,
+                    group,
+                    tp,
+                    offset,
+                    times,
+                });
+                true
+            }
+            AppStep::Polled(n) => n > 0 || self.consumers[i].status == ActorStatus::Stopped,
+            AppStep::Idle => self.consumers[i].next_wake <= now,
+        }
+    }
+
+    /// Move a client's outgoing requests onto the network.
+    fn transmit(&mut self, client: ClientRef) -> bool {
+        let now = self.now;
+        let mut moved = false;
+        loop {
+            let (incarnation, next) = match client {
+                ClientRef::Producer(i) => (0, self.producers[i].producer.poll_transmit(now)),
+                ClientRef::Consumer(i) => {
+                    let c = &mut self.consumers[i];
+                    if !c.is_live() && c.status != ActorStatus::Stopped {
+                        return moved;
+                    }
+                    (c.incarnation, c.consumer.poll_transmit(now))
+                }
+            };
+            let Some((correlation, request)) = next else {
+                return moved;
+            };
+            moved = true;
+            let delivery = Delivery::ToBroker {
+                client,
+                incarnation,
+                correlation,
+                request,
+            };
+            self.enqueue(now + self.network_delay_ms, delivery);
+        }
+    }
+
+    fn enqueue(&mut self, at: Millis, delivery: Delivery) {
+        self.next_seq += 1;
+        self.network.insert((at, self.next_seq), delivery);
+    }
+
+    fn send_to_client(
+        &mut self,
+        client: ClientRef,
+        incarnation: u32,
+        correlation: u64,
+        response: Response,
+    ) {
+        let at = self.now + self.network_delay_ms;
+        self.enqueue(
+            at,
+            Delivery::ToClient {
+                client,
+                incarnation,
+                correlation,
+                response,
+            },
+        );
+    }
+
+    fn client_name(&self, client: ClientRef) -> String {
+        match client {
+            ClientRef::Producer(i) => self.producers[i].spec.name.clone(),
+            ClientRef::Consumer(i) => self.consumers[i].spec.name.clone(),
+        }
+    }
+
+    /// Deliver every message due now.
+    fn deliver_due(&mut self) -> bool {
+        let now = self.now;
+        let mut moved = false;
+        while let Some(entry) = self.network.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            moved = true;
+            match entry.remove() {
+                Delivery::ToBroker {
+                    client,
+                    incarnation,
+                    correlation,
+                    request,
+                } => {
+                    self.next_seq += 1;
+                    let id = self.next_seq;
+                    let name = self.client_name(client);
+                    match dispatch(&mut self.broker, id, &name, request, now) {
+                        Some(response) => {
+                            self.send_to_client(client, incarnation, correlation, response)
+                        }
+                        None => {
+                            self.parked.insert(id, (client, incarnation, correlation));
+                        }
+                    }
+                    self.drain_broker_events();
+                }
+                Delivery::ToClient {
+                    client,
+                    incarnation,
+                    correlation,
+                    response,
+                } => match client {
+                    ClientRef::Producer(i) => {
+                        self.producers[i]
+                            .producer
+                            .handle_response(correlation, response, now)
+                    }
+                    ClientRef::Consumer(i) => {
+                        let c = &mut self.consumers[i];
+                        // A crashed process, or an older incarnation, hears nothing.
+                        if c.incarnation == incarnation && c.status != ActorStatus::Crashed {
+                            c.consumer.handle_response(correlation, response, now);
+                        }
+                    }
+                },
+            }
+        }
+        moved
+    }
+
+    fn push(&mut self, kind: WorldEventKind) {
+        self.events.push(WorldEvent { at: self.now, kind });
+    }
+
+    fn drain_broker_events(&mut self) {
+        while let Some(event) = self.broker.poll_event() {
+            self.push(WorldEventKind::Broker { event });
+        }
+    }
+
+    fn drain_client_events(&mut self) {
+        for i in 0..self.producers.len() {
+            while let Some(event) = self.producers[i].producer.poll_event() {
+                let name = self.producers[i].spec.name.clone();
+                self.push(WorldEventKind::Producer { name, event });
+            }
+        }
+        for i in 0..self.consumers.len() {
+            if self.consumers[i].status == ActorStatus::Crashed {
+                continue;
+            }
+            while let Some(event) = self.consumers[i].consumer.poll_event() {
+                if let ConsumerEvent::CommitCompleted { id, .. } = &event {
+                    self.consumers[i].commit_done(*id);
+                }
+                let name = self.consumers[i].spec.name.clone();
+                self.push(WorldEventKind::Consumer { name, event });
+            }
+        }
+    }
+
+    /// Records processed more than once, over all groups.
+    pub fn duplicates(&self) -> usize {
+        self.tracker.duplicates()
+    }
+
+    /// Records a group moved past without processing (see [`RecordTracker`]).
+    pub fn lost(&self) -> usize {
+        self.tracker.lost(|group, tp| {
+            let committed = self
+                .broker
+                .offsets()
+                .fetch(group, &tp.topic, tp.partition)
+                .map_or(0, |o| o.offset);
+            let log_start = self
+                .broker
+                .topic(&tp.topic)
+                .and_then(|t| t.partition(tp.partition).ok())
+                .map_or(0, |l| l.log_start_offset());
+            committed.max(log_start)
+        })
+    }
+}
