@@ -1,5 +1,5 @@
 # minikafka: two commands do everything on a fresh machine with rustup and cargo.
-#   make demo   installs what is missing, builds, runs the guided tour of the broker core
+#   make demo   installs what is missing, builds, runs scenario S1 narrated in the terminal
 #   make test   installs what tests need, runs every check and test (CI runs exactly this)
 # Other targets: make bench (criterion benches -> bench/RESULTS.md), make wasm, make help.
 
@@ -10,7 +10,7 @@ WASM_TARGET := wasm32-unknown-unknown
 .PHONY: help demo test toolchain wasm fmt-check clippy unit bench
 
 help:
-	@echo "make demo   - build and run the guided tour (the seed's lessons on the broker core)"
+	@echo "make demo   - build and run scenario S1 (the pod-restart lesson), narrated in the terminal"
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
 	@echo "make bench  - criterion benchmarks, results written to bench/RESULTS.md"
 	@echo "make wasm   - build the core for $(WASM_TARGET)"
@@ -21,8 +21,9 @@ toolchain:
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 
+# Until the browser visualiser lands, the demo is scenario S1 narrated in the terminal.
 demo: toolchain
-	$(CARGO) run --release -p minikafka --example tour
+	$(CARGO) run --release -p minikafka --bin minikafka -- scenario S1
 
 fmt-check: toolchain
 	$(CARGO) fmt --all -- --check

@@ -11,7 +11,9 @@
 
 pub mod actors;
 pub mod command;
+mod display;
 pub mod scenarios;
+pub mod summary;
 pub mod tracker;
 pub mod world;
 

@@ -11,6 +11,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::broker::MetadataResponse;
+use crate::client::producer::{Producer, ProducerEvent};
+use crate::client::{Request, TopicPartition};
 use crate::error::KafkaError;
 use crate::record::Millis;
 
@@ -56,6 +59,84 @@ impl MetadataCache {
             Some(self.backoff_until.min(periodic))
         } else {
             Some(periodic)
+        }
+    }
+}
+
+impl Producer {
+    /// A Metadata request for every topic the producer uses, if one is due.
+    pub(super) fn metadata_request(&mut self, now: Millis) -> Option<(u64, Request)> {
+        let due = self.metadata.next_request_at(!self.waiting.is_empty())?;
+        if now < due {
+            return None;
+        }
+        let mut topics: Vec<String> = self.metadata.partitions.keys().cloned().collect();
+        topics.extend(self.waiting.keys().cloned());
+        topics.sort();
+        topics.dedup();
+        let correlation_id = self.next_correlation_id();
+        self.metadata.in_flight = Some((correlation_id, now));
+        Some((
+            correlation_id,
+            Request::Metadata {
+                topics,
+                // Producers create topics by writing to them (`auto.create.topics.enable`).
+                allow_auto_create: true,
+            },
+        ))
+    }
+
+    pub(super) fn handle_metadata(&mut self, response: MetadataResponse, now: Millis) {
+        self.metadata.last_refresh = now;
+        self.metadata.stale = false;
+        for topic in response.topics {
+            match topic.error {
+                None if topic.partitions > 0 => {
+                    self.metadata.errors.remove(&topic.name);
+                    let old = self
+                        .metadata
+                        .partitions
+                        .insert(topic.name.clone(), topic.partitions);
+                    if old != Some(topic.partitions) {
+                        self.events.push_back(ProducerEvent::MetadataUpdated {
+                            topic: topic.name,
+                            partitions: topic.partitions,
+                        });
+                    }
+                }
+                None => {}
+                Some(KafkaError::InvalidTopic) => {
+                    self.metadata.partitions.remove(&topic.name);
+                    for w in self.waiting.remove(&topic.name).unwrap_or_default() {
+                        self.events.push_back(ProducerEvent::Failed {
+                            id: w.id,
+                            tp: TopicPartition::new(topic.name.clone(), -1),
+                            error: KafkaError::InvalidTopic,
+                        });
+                    }
+                }
+                Some(error) => {
+                    // Deleted, or not auto-created: new records wait until it exists.
+                    self.metadata.partitions.remove(&topic.name);
+                    self.metadata.errors.insert(topic.name, error);
+                }
+            }
+        }
+        // Records that waited for a topic now known go to the accumulator, in send order.
+        let ready: Vec<String> = self
+            .waiting
+            .keys()
+            .filter(|t| self.metadata.partitions.contains_key(*t))
+            .cloned()
+            .collect();
+        for topic in ready {
+            let partitions = self.metadata.partitions[&topic];
+            for w in self.waiting.remove(&topic).unwrap_or_default() {
+                self.append(&topic, partitions, w.id, w.record, w.sent_at);
+            }
+        }
+        if !self.waiting.is_empty() {
+            self.metadata.backoff_until = now + self.config.retry_backoff_ms;
         }
     }
 }

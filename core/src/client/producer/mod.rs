@@ -32,6 +32,7 @@
 
 mod accumulator;
 mod metadata;
+mod sender;
 
 #[cfg(test)]
 mod tests;
@@ -42,11 +43,12 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 pub use accumulator::{BatchView, PartitionQueueView};
+pub use sender::is_retriable;
 
 use accumulator::{Accumulator, AccumulatorConfig, ProducerBatch, BATCH_OVERHEAD};
 use metadata::MetadataCache;
 
-use crate::broker::{MetadataResponse, ProduceResult};
+use crate::broker::ProduceResult;
 use crate::client::partitioner::StickyPartitioner;
 use crate::client::{Acks, Request, Response, TopicPartition};
 use crate::error::KafkaError;
@@ -489,164 +491,4 @@ impl Producer {
         self.accumulator
             .append(TopicPartition::new(topic, partition), id, record, now);
     }
-
-    /// A Metadata request for every topic the producer uses, if one is due.
-    fn metadata_request(&mut self, now: Millis) -> Option<(u64, Request)> {
-        let due = self.metadata.next_request_at(!self.waiting.is_empty())?;
-        if now < due {
-            return None;
-        }
-        let mut topics: Vec<String> = self.metadata.partitions.keys().cloned().collect();
-        topics.extend(self.waiting.keys().cloned());
-        topics.sort();
-        topics.dedup();
-        let correlation_id = self.next_correlation_id();
-        self.metadata.in_flight = Some((correlation_id, now));
-        Some((
-            correlation_id,
-            Request::Metadata {
-                topics,
-                // Producers create topics by writing to them (`auto.create.topics.enable`).
-                allow_auto_create: true,
-            },
-        ))
-    }
-
-    fn handle_metadata(&mut self, response: MetadataResponse, now: Millis) {
-        self.metadata.last_refresh = now;
-        self.metadata.stale = false;
-        for topic in response.topics {
-            match topic.error {
-                None if topic.partitions > 0 => {
-                    self.metadata.errors.remove(&topic.name);
-                    let old = self
-                        .metadata
-                        .partitions
-                        .insert(topic.name.clone(), topic.partitions);
-                    if old != Some(topic.partitions) {
-                        self.events.push_back(ProducerEvent::MetadataUpdated {
-                            topic: topic.name,
-                            partitions: topic.partitions,
-                        });
-                    }
-                }
-                None => {}
-                Some(KafkaError::InvalidTopic) => {
-                    self.metadata.partitions.remove(&topic.name);
-                    for w in self.waiting.remove(&topic.name).unwrap_or_default() {
-                        self.events.push_back(ProducerEvent::Failed {
-                            id: w.id,
-                            tp: TopicPartition::new(topic.name.clone(), -1),
-                            error: KafkaError::InvalidTopic,
-                        });
-                    }
-                }
-                Some(error) => {
-                    // Deleted, or not auto-created: new records wait until it exists.
-                    self.metadata.partitions.remove(&topic.name);
-                    self.metadata.errors.insert(topic.name, error);
-                }
-            }
-        }
-        // Records that waited for a topic now known go to the accumulator, in send order.
-        let ready: Vec<String> = self
-            .waiting
-            .keys()
-            .filter(|t| self.metadata.partitions.contains_key(*t))
-            .cloned()
-            .collect();
-        for topic in ready {
-            let partitions = self.metadata.partitions[&topic];
-            for w in self.waiting.remove(&topic).unwrap_or_default() {
-                self.append(&topic, partitions, w.id, w.record, w.sent_at);
-            }
-        }
-        if !self.waiting.is_empty() {
-            self.metadata.backoff_until = now + self.config.retry_backoff_ms;
-        }
-    }
-
-    /// Whether a failed batch may be sent again.
-    fn can_retry(&self, batch: &ProducerBatch, now: Millis) -> bool {
-        batch.retries < self.config.retries
-            && now < batch.created_at + self.config.delivery_timeout_ms
-    }
-
-    /// Act on one partition's result.
-    fn complete(
-        &mut self,
-        mut batch: ProducerBatch,
-        result: Result<ProduceResult, KafkaError>,
-        now: Millis,
-    ) {
-        match result {
-            Ok(produced) => self.acked(&batch, produced.base_offset),
-            // Too large for the broker: send it again in two halves (Java's
-            // `splitAndReenqueue`); a single record that is too large fails.
-            Err(KafkaError::MessageTooLarge) if batch.records.len() > 1 => {
-                if let Some((first, second)) = batch.split() {
-                    self.accumulator.reenqueue(second, None);
-                    self.accumulator.reenqueue(first, None);
-                }
-            }
-            Err(error) if is_retriable(error) && self.can_retry(&batch, now) => {
-                if error == KafkaError::UnknownTopicOrPartition {
-                    self.metadata.stale = true;
-                }
-                batch.retries += 1;
-                batch.last_error = Some(error);
-                let retry_at = now + self.config.retry_backoff_ms;
-                self.accumulator.reenqueue(batch, Some(retry_at));
-            }
-            Err(error) => {
-                for (id, _) in &batch.records {
-                    self.events.push_back(ProducerEvent::Failed {
-                        id: *id,
-                        tp: batch.tp.clone(),
-                        error,
-                    });
-                }
-            }
-        }
-    }
-
-    fn acked(&mut self, batch: &ProducerBatch, base_offset: Offset) {
-        for (i, (id, record)) in batch.records.iter().enumerate() {
-            let offset = if base_offset < 0 {
-                -1
-            } else {
-                base_offset + i as i64
-            };
-            self.events.push_back(ProducerEvent::Acked {
-                id: *id,
-                tp: batch.tp.clone(),
-                offset,
-                timestamp: record.timestamp,
-            });
-        }
-    }
-
-    fn expired(&mut self, batch: &ProducerBatch) {
-        for (id, _) in &batch.records {
-            self.events.push_back(ProducerEvent::Expired {
-                id: *id,
-                tp: batch.tp.clone(),
-                last_error: batch.last_error,
-            });
-        }
-    }
-}
-
-/// Whether sending the same batch again can succeed, following the Java exception
-/// hierarchy (`RetriableException`). `UNKNOWN_TOPIC_OR_PARTITION` is stale metadata or a
-/// topic still being created; `CORRUPT_MESSAGE` is damage in transit, and the producer
-/// still holds an intact copy. Everything else (`MESSAGE_TOO_LARGE`, `INVALID_TOPIC`,
-/// `INVALID_RECORD`, ...) would fail the same way again.
-pub fn is_retriable(error: KafkaError) -> bool {
-    matches!(
-        error,
-        KafkaError::UnknownTopicOrPartition
-            | KafkaError::CorruptMessage
-            | KafkaError::CoordinatorNotAvailable
-    )
 }

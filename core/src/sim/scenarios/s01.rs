@@ -92,23 +92,28 @@ pub(crate) fn s1() -> Scenario {
     narration.extend([
         say(
             12_000,
-            "A's pod is killed: no LeaveGroup, no last commit. Its progress 96..101 lived only in its memory.",
-            "A 的 Pod 被杀掉：没有发送 LeaveGroup，也没有最后一次提交。96..101 的进度只存在于它的内存里。",
+            "A's pod is killed: no LeaveGroup, no last commit. Its progress past 95 (offsets 95..100, position 101) lived only in its memory.",
+            "A 的 Pod 被杀掉：没有发送 LeaveGroup，也没有最后一次提交。它在 95 之后的进度（offset 95..100，位置 101）只存在于内存中。",
         ),
         say(
             13_000,
-            "The coordinator does not know A is gone. It waits for session.timeout.ms (30 s) without a heartbeat.",
-            "协调者并不知道 A 已经挂了，它要等到 session.timeout.ms（30 秒）内收不到心跳。",
+            "The coordinator does not know A is gone. It waits session.timeout.ms (30 s) after A's last sign of life (its commit at 10 s).",
+            "协调者并不知道 A 已经挂了。它要等到 A 最后一次“报平安”（10 秒时的提交）之后 session.timeout.ms（30 秒）。",
         ),
         say(
-            42_000,
-            "A's session expired: rebalance. B gets partition 0, asks for the committed offset (95) and starts there.",
-            "A 的会话过期：触发再均衡。B 分到分区 0，查询已提交的 offset（95），从那里开始消费。",
+            40_100,
+            "A's session expired: the coordinator removes A and starts a rebalance. B learns it from its next heartbeat (REBALANCE_IN_PROGRESS).",
+            "A 的会话过期：协调者移除 A 并开始再均衡。B 在下一次心跳时收到 REBALANCE_IN_PROGRESS 得知此事。",
+        ),
+        say(
+            42_300,
+            "B owns partition 0, asks the broker for the committed offset (95) and starts there: offsets 95..100 are processed a second time.",
+            "B 拿到分区 0，向 broker 查询已提交的 offset（95），并从那里开始：offset 95..100 被第二次处理。",
         ),
         say(
             50_000,
-            "B processed offsets 95..100 again: 6 duplicates, nothing lost. That is at-least-once delivery.",
-            "B 再次处理了 offset 95..100：6 条重复，没有丢失。这就是至少一次（at-least-once）投递。",
+            "6 duplicates, nothing lost. That is at-least-once delivery: commit more often to shrink the window, and make processing idempotent.",
+            "6 条重复，没有丢失。这就是至少一次（at-least-once）投递：更频繁地提交可以缩小重复窗口，处理逻辑要做到幂等。",
         ),
     ]);
     Scenario {

@@ -1,0 +1,323 @@
+//! `minikafka scenario <id>`: run a teaching scenario and narrate it.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use minikafka::sim::scenarios::{self, Scenario};
+use minikafka::sim::summary::RunSummary;
+use minikafka::sim::{WorldEvent, WorldEventKind};
+use minikafka::Event;
+
+/// minikafka: a Kafka broker core you can read and watch.
+#[derive(Parser, Debug)]
+#[command(name = "minikafka", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a teaching scenario (S1, S1b, S2 .. S11) in the simulated world and narrate
+    /// it: what happens, when, and why. `--list` shows them all.
+    Scenario(ScenarioArgs),
+}
+
+#[derive(Parser, Debug)]
+struct ScenarioArgs {
+    /// Scenario id, e.g. S1 (case-insensitive).
+    #[arg(required_unless_present = "list")]
+    id: Option<String>,
+    /// List the scenarios and exit.
+    #[arg(long)]
+    list: bool,
+    /// Seed of the simulated world: member ids and other random choices derive from it.
+    /// The scenario's outcome is the same for every seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Language of the narration.
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    lang: Lang,
+    /// Simulated seconds per real second (0: as fast as possible).
+    #[arg(long, default_value_t = 10.0)]
+    speed: f64,
+    /// Print only one JSON object at the end: duplicates, lost, generation, committed
+    /// offsets and members.
+    #[arg(long)]
+    json: bool,
+    /// Show every event (heartbeats, fetches, each processed record...).
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Lang {
+    En,
+    Zh,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scenario(args) => run_scenario(args),
+    }
+}
+
+fn run_scenario(args: ScenarioArgs) -> ExitCode {
+    if args.list {
+        for s in scenarios::all() {
+            let title = if args.lang == Lang::Zh {
+                &s.title_zh
+            } else {
+                &s.title_en
+            };
+            println!("{:<4} {title}", s.id);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let id = args.id.clone().unwrap_or_default();
+    let Some(scenario) = scenarios::by_id(&id) else {
+        let known: Vec<String> = scenarios::all().into_iter().map(|s| s.id).collect();
+        eprintln!(
+            "minikafka: unknown scenario {id:?}; known: {}",
+            known.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    if !(args.speed >= 0.0 && args.speed.is_finite()) {
+        eprintln!("minikafka: --speed must be a number >= 0 (0: as fast as possible)");
+        return ExitCode::from(2);
+    }
+    let mut out = Printer::new(args.lang, args.verbose, args.json);
+    let world = play(&scenario, &args, &mut out);
+    let summary = RunSummary::of(&world, Some(&scenario.id));
+    if args.json {
+        match serde_json::to_string_pretty(&summary) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("minikafka: cannot encode the summary: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        out.summary(&summary);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Run the scenario in slices of simulated time, printing narration and events.
+fn play(scenario: &Scenario, args: &ScenarioArgs, out: &mut Printer) -> minikafka::sim::World {
+    const SLICE: i64 = 100;
+    let mut world = scenario.world(args.seed);
+    out.title(scenario);
+    let mut script = scenario.script.iter().peekable();
+    let mut narration = scenario.narration.iter().peekable();
+    let mut t = 0;
+    while t <= scenario.duration {
+        while let Some((at, command)) = script.peek() {
+            if *at > t {
+                break;
+            }
+            world.run_until(*at);
+            world.apply(command.clone());
+            script.next();
+        }
+        world.run_until(t);
+        let events = world.take_events();
+        for event in &events {
+            while let Some(n) = narration.peek() {
+                if n.at > event.at {
+                    break;
+                }
+                out.narrate(n.at, if args.lang == Lang::Zh { &n.zh } else { &n.en });
+                narration.next();
+            }
+            out.event(event);
+        }
+        while let Some(n) = narration.peek() {
+            if n.at > t {
+                break;
+            }
+            out.narrate(n.at, if args.lang == Lang::Zh { &n.zh } else { &n.en });
+            narration.next();
+        }
+        if args.speed > 0.0 && !args.json {
+            out.flush();
+            std::thread::sleep(Duration::from_secs_f64(SLICE as f64 / 1000.0 / args.speed));
+        }
+        t += SLICE;
+    }
+    out.flush();
+    world
+}
+
+/// Terminal output: narration highlighted, noisy events folded into ranges.
+struct Printer {
+    lang: Lang,
+    verbose: bool,
+    quiet: bool,
+    color: bool,
+    /// A run of consecutive processed offsets being folded: (consumer, tp, first, last,
+    /// duplicates, first time).
+    run: Option<(String, String, i64, i64, u32, i64)>,
+}
+
+impl Printer {
+    fn new(lang: Lang, verbose: bool, quiet: bool) -> Printer {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Printer {
+            lang,
+            verbose,
+            quiet,
+            color,
+            run: None,
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn title(&self, s: &Scenario) {
+        if self.quiet {
+            return;
+        }
+        let title = if self.lang == Lang::Zh {
+            &s.title_zh
+        } else {
+            &s.title_en
+        };
+        println!("{}", self.paint("1", &format!("{} - {title}", s.id)));
+    }
+
+    fn narrate(&mut self, at: i64, text: &str) {
+        if self.quiet {
+            return;
+        }
+        self.flush_run();
+        println!(
+            "\n{} {}",
+            self.paint("1;36", &format!("[{:>4}.{:03}s] >>", at / 1000, at % 1000)),
+            self.paint("1", text)
+        );
+    }
+
+    fn event(&mut self, e: &WorldEvent) {
+        if self.quiet {
+            return;
+        }
+        if !self.verbose {
+            match &e.kind {
+                WorldEventKind::Processed {
+                    name,
+                    tp,
+                    offset,
+                    times,
+                    ..
+                } => {
+                    let tp = tp.to_string();
+                    let dup = u32::from(*times > 1);
+                    if let Some(run) = &mut self.run {
+                        if run.0 == *name && run.1 == tp && run.3 + 1 == *offset {
+                            run.3 = *offset;
+                            run.4 += dup;
+                            return;
+                        }
+                    }
+                    self.flush_run();
+                    self.run = Some((name.clone(), tp, *offset, *offset, dup, e.at));
+                    return;
+                }
+                WorldEventKind::Broker {
+                    event: Event::Heartbeat { error: None, .. } | Event::FetchServed { .. },
+                } => return,
+                WorldEventKind::Producer { .. } | WorldEventKind::Command { .. } => return,
+                _ => {}
+            }
+        }
+        self.flush_run();
+        let line = e.to_string();
+        let line =
+            if line.contains("DUPLICATE") || line.contains("FAILED") || line.contains("lost ") {
+                self.paint("31", &line)
+            } else if matches!(e.kind, WorldEventKind::Broker { .. }) {
+                self.paint("2", &line)
+            } else {
+                line
+            };
+        println!("{line}");
+    }
+
+    fn flush_run(&mut self) {
+        if let Some((name, tp, first, last, dups, at)) = self.run.take() {
+            let range = if first == last {
+                format!("offset {first}")
+            } else {
+                format!("offsets {first}..{last}")
+            };
+            let mut line = format!(
+                "[{:>4}.{:03}s] {name:<9} processed {tp} {range}",
+                at / 1000,
+                at % 1000
+            );
+            if dups > 0 {
+                line.push_str(&format!(" ({dups} DUPLICATES)"));
+                line = self.paint("31", &line);
+            }
+            println!("{line}");
+        }
+    }
+
+    fn flush(&mut self) {
+        self.flush_run();
+        let _ = std::io::stdout().flush();
+    }
+
+    fn summary(&mut self, s: &RunSummary) {
+        self.flush_run();
+        let zh = self.lang == Lang::Zh;
+        println!("\n{}", self.paint("1", if zh { "结果" } else { "Outcome" }));
+        println!(
+            "  {}: {}   {}: {}   {}: {}",
+            if zh { "重复" } else { "duplicates" },
+            s.duplicates,
+            if zh { "丢失" } else { "lost" },
+            s.lost,
+            if zh { "代" } else { "generation" },
+            s.generation
+        );
+        for (group, topics) in &s.committed_by_group {
+            for (topic, partitions) in topics {
+                for (partition, offset) in partitions {
+                    println!(
+                        "  {} {group} {topic}-{partition} = {offset}",
+                        if zh { "已提交" } else { "committed" }
+                    );
+                }
+            }
+        }
+        for m in &s.members {
+            println!(
+                "  {:<9} {:<8} {}",
+                m.name,
+                m.state,
+                if m.partitions.is_empty() {
+                    "-".to_string()
+                } else {
+                    m.partitions.join(", ")
+                }
+            );
+        }
+        println!(
+            "  replay: {}",
+            s.script.chars().take(60).collect::<String>() + "..."
+        );
+    }
+}

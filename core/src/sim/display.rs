@@ -1,0 +1,120 @@
+//! World events as one readable line each, for the terminal and the visualiser's log.
+
+use std::fmt;
+
+use crate::client::consumer::ConsumerEvent;
+use crate::client::producer::ProducerEvent;
+use crate::client::TopicPartition;
+use crate::sim::world::{WorldEvent, WorldEventKind};
+
+fn tps(list: &[TopicPartition]) -> String {
+    if list.is_empty() {
+        return "nothing".to_string();
+    }
+    list.iter()
+        .map(TopicPartition::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for WorldEventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorldEventKind::Broker { event } => write!(f, "broker    {event}"),
+            WorldEventKind::Consumer { name, event } => {
+                write!(f, "{name:<9} ")?;
+                match event {
+                    ConsumerEvent::JoinedGroup {
+                        generation,
+                        leader,
+                        protocol,
+                        ..
+                    } => write!(
+                        f,
+                        "joined generation {generation} ({protocol}){}",
+                        if *leader { " as leader: it computes the assignment" } else { "" }
+                    ),
+                    ConsumerEvent::PartitionsAssigned(p) => write!(f, "assigned {}", tps(p)),
+                    ConsumerEvent::PartitionsRevoked(p) => write!(f, "revoked {}", tps(p)),
+                    ConsumerEvent::PartitionsLost(p) => write!(f, "lost {} (no commit possible)", tps(p)),
+                    ConsumerEvent::CommitCompleted { offsets, error, .. } => {
+                        let what = offsets
+                            .iter()
+                            .map(|(tp, o)| format!("{tp}={o}"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        match error {
+                            None => write!(f, "commit ok: {what}"),
+                            Some(e) => write!(f, "commit FAILED ({}): {what}", e.name()),
+                        }
+                    }
+                    ConsumerEvent::PositionReset {
+                        tp,
+                        from,
+                        to,
+                        out_of_range,
+                    } => write!(
+                        f,
+                        "position of {tp} reset {} -> {to}{}",
+                        from.map_or("none".to_string(), |o| o.to_string()),
+                        if *out_of_range { " (was out of range)" } else { "" }
+                    ),
+                    ConsumerEvent::OffsetOutOfRange { tp, offset } => write!(
+                        f,
+                        "offset {offset} of {tp} is out of range and auto.offset.reset=none: the application must seek"
+                    ),
+                    ConsumerEvent::NoOffsetForPartition(tp) => write!(
+                        f,
+                        "no committed offset for {tp} and auto.offset.reset=none"
+                    ),
+                    ConsumerEvent::LeftGroup { reason } => write!(f, "left the group: {reason}"),
+                    ConsumerEvent::Fatal(e) => write!(f, "fatal error {}: closed", e.name()),
+                }
+            }
+            WorldEventKind::Producer { name, event } => {
+                write!(f, "{name:<9} ")?;
+                match event {
+                    ProducerEvent::Acked { tp, offset, .. } => write!(f, "acked {tp}@{offset}"),
+                    ProducerEvent::Failed { tp, error, .. } => {
+                        write!(f, "send to {tp} failed: {}", error.name())
+                    }
+                    ProducerEvent::Expired { tp, .. } => {
+                        write!(f, "send to {tp} expired (delivery.timeout.ms)")
+                    }
+                    ProducerEvent::MetadataUpdated { topic, partitions } => {
+                        write!(f, "sees {topic} with {partitions} partition(s)")
+                    }
+                }
+            }
+            WorldEventKind::Processed {
+                name,
+                tp,
+                offset,
+                times,
+                ..
+            } => {
+                write!(f, "{name:<9} processed {tp}@{offset}")?;
+                if *times > 1 {
+                    write!(f, " (DUPLICATE: processed {times} times)")?;
+                }
+                Ok(())
+            }
+            WorldEventKind::Command { command } => write!(f, "command   {command:?}"),
+            WorldEventKind::CommandRejected { command, reason } => {
+                write!(f, "command   {command:?} rejected: {reason}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for WorldEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[{:>4}.{:03}s] {}",
+            self.at / 1000,
+            self.at % 1000,
+            self.kind
+        )
+    }
+}

@@ -1,0 +1,68 @@
+//! The `minikafka` command line, run as a user would.
+
+use std::process::Command;
+
+fn minikafka(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_minikafka"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn scenario_s1_json_reports_the_outcome() {
+    let out = minikafka(&["scenario", "S1", "--seed", "3", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    assert_eq!(json["scenario"], "S1");
+    assert_eq!(json["seed"], 3);
+    assert_eq!(json["duplicates"], 6);
+    assert_eq!(json["lost"], 0);
+    assert_eq!(json["generation"], 2);
+    assert_eq!(json["committed"]["user-events"]["0"], 101);
+    let members = json["members"].as_array().unwrap();
+    let state = |name: &str| {
+        members
+            .iter()
+            .find(|m| m["name"] == name)
+            .map(|m| m["state"].as_str().unwrap().to_string())
+    };
+    assert_eq!(state("A").as_deref(), Some("dead"));
+    assert_eq!(state("B").as_deref(), Some("active"));
+    assert!(json["script"].as_str().unwrap().starts_with("mk1."));
+}
+
+#[test]
+fn scenario_narrates_in_english_and_chinese() {
+    let en = minikafka(&["scenario", "s1", "--speed", "0"]);
+    assert!(en.status.success());
+    let text = String::from_utf8_lossy(&en.stdout);
+    assert!(text.contains("Pod restart"));
+    assert!(text.contains("6 DUPLICATES"), "{text}");
+    let zh = minikafka(&["scenario", "S1", "--speed", "0", "--lang", "zh"]);
+    assert!(String::from_utf8_lossy(&zh.stdout).contains("至少一次"));
+}
+
+#[test]
+fn bad_input_is_a_clear_error_not_a_panic() {
+    let out = minikafka(&["scenario", "S99"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown scenario") && err.contains("S1"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+    let out = minikafka(&["scenario", "S1", "--speed", "-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = minikafka(&["scenario", "--list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("S1b"));
+    let out = minikafka(&["--help"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("scenario"));
+}
