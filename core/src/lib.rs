@@ -16,8 +16,14 @@
 //! - [`group`]: the group coordinator, Kafka's classic rebalance protocol.
 //! - [`broker`]: one API over all of the above; the only thing a driver talks to.
 //! - [`event`]: every state change as an [`event::Event`], for the visualiser and tests.
+//! - [`client`]: a producer and a consumer as state machines that talk to the broker with
+//!   requests and responses, plus the partition assignors a group leader runs.
+//! - [`sim`]: a seeded simulated world (clock, network, applications, record tracking) and
+//!   the teaching scenarios.
 //!
-//! Read the modules in that order: each one only uses the ones before it.
+//! Read the modules in that order: each one only uses the ones before it. The native
+//! command line (`minikafka scenario ...`) lives in `src/bin/` and is not part of the
+//! library.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -24,9 +24,9 @@
 //! every record in it is old enough.
 //!
 //! The module is split so that the rules and the bytes live apart:
-//! - [`storage`]: the [`LogStorage`] trait, where segments are kept, and [`SegmentInfo`].
-//! - [`memory`]: [`MemoryStorage`], segments as vectors (simulation, browser, tests).
-//! - [`partition`]: [`PartitionLog`], Kafka's rules (offsets, reads, rolling, retention)
+//! - `storage.rs`: the [`LogStorage`] trait, where segments are kept, and [`SegmentInfo`].
+//! - `memory.rs`: [`MemoryStorage`], segments as vectors (simulation, browser, tests).
+//! - `partition.rs`: [`PartitionLog`], Kafka's rules (offsets, reads, rolling, retention)
 //!   on top of any storage.
 
 mod memory;
