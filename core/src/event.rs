@@ -76,7 +76,8 @@ pub enum RebalanceReason {
         /// The members that were removed.
         member_ids: Vec<String>,
     },
-    /// A static member rejoined with changed protocols, so the leader must reassign.
+    /// A static member rejoined with protocols that change the group's selected protocol, so
+    /// the leader must reassign.
     StaticMemberChanged {
         /// The new member id of the static member.
         member_id: String,

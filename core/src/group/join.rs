@@ -336,7 +336,7 @@ fn replace_static_member(
             crate::group::SyncGroupResponse::error(KafkaError::FencedInstanceId),
         );
     }
-    let old_protocols = std::mem::replace(&mut member.protocols, req.protocols.clone());
+    member.protocols = req.protocols.clone();
     member.member_id = new_member_id.clone();
     member.client_id = req.client_id.clone();
     member.client_host = req.client_host.clone();
@@ -363,12 +363,13 @@ fn replace_static_member(
 
     match group.state {
         GroupState::Stable => {
-            let selected = group.protocol_name.clone().unwrap_or_default();
-            let old_metadata = old_protocols.iter().find(|p| p.name == selected);
-            let new_metadata = req.protocols.iter().find(|p| p.name == selected);
-            if old_metadata.is_some() && old_metadata == new_metadata {
-                // Same subscription: no rebalance. The member syncs and gets its old
-                // assignment back. A leader is told not to compute a new one (KIP-814).
+            // Kafka only asks whether the group would now pick another protocol. The
+            // metadata bytes themselves usually differ (a restarted consumer owns nothing
+            // yet and reports generation -1), and comparing them would turn every restart
+            // into the rebalance static membership exists to avoid.
+            if group.select_protocol() == group.protocol_name {
+                // No rebalance. The member syncs and gets its old assignment back. A
+                // leader is told not to compute a new one (KIP-814).
                 let is_leader = group.is_leader(&new_member_id);
                 Some(current_join_response(group, &new_member_id, is_leader))
             } else {

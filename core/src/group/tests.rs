@@ -774,18 +774,39 @@ fn a_static_member_gone_longer_than_its_session_timeout_is_removed() {
 }
 
 #[test]
-fn a_static_member_with_changed_metadata_triggers_a_rebalance() {
+fn a_restarted_static_member_with_new_metadata_but_the_same_protocol_causes_no_rebalance() {
     let mut b = Bench::new();
     let (r, _) = b.join(b.join_req("", Some("pod-0")));
     b.advance(3_000);
     let id = b.join_answer(r).member_id;
     b.sync(&id, 1, vec![(id.clone(), assignment(&[0]))]);
     b.events();
+    // A restarted consumer owns nothing and reports generation -1: other bytes.
     let mut req = b.join_req("", Some("pod-0"));
     req.protocols = vec![JoinProtocol {
         name: "range".into(),
-        metadata: Bytes::from("other"),
+        metadata: Bytes::from("restarted"),
     }];
+    let answer = b.join(req).1.expect("answered at once");
+    assert_eq!(answer.generation_id, 1);
+    assert!(!b
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::RebalanceStarted { .. })));
+}
+
+#[test]
+fn a_static_member_that_changes_the_selected_protocol_triggers_a_rebalance() {
+    let mut b = Bench::new();
+    let mut first = b.join_req("", Some("pod-0"));
+    first.protocols = protocols(&["range", "roundrobin"]);
+    let (r, _) = b.join(first);
+    b.advance(3_000);
+    let id = b.join_answer(r).member_id;
+    b.sync(&id, 1, vec![(id.clone(), assignment(&[0]))]);
+    b.events();
+    let mut req = b.join_req("", Some("pod-0"));
+    req.protocols = protocols(&["roundrobin", "range"]);
     assert!(b.join(req).1.is_none());
     assert!(b.events().iter().any(|e| matches!(
         e,
