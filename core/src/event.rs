@@ -499,7 +499,7 @@ impl std::fmt::Display for RebalanceReason {
                 write!(f, "{} never sent SyncGroup", member_ids.join(", "))
             }
             RebalanceReason::StaticMemberChanged { member_id } => {
-                write!(f, "static member {member_id} rejoined with new metadata")
+                write!(f, "static member {member_id} rejoined with protocols that change the group's choice")
             }
             RebalanceReason::StaticMemberRestarted { member_id } => {
                 write!(

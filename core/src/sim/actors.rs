@@ -207,6 +207,32 @@ impl ConsumerActor {
         }
     }
 
+    /// The lowest offset of `tp` this application will still process without asking the
+    /// broker again: the record being processed, the polled batch, the client's fetch
+    /// buffer (which starts at its position), or the position itself while the log still
+    /// has it. `None` if it holds nothing of `tp`.
+    pub fn held_from(&self, tp: &TopicPartition, log_start: Offset) -> Option<Offset> {
+        if !self.is_live() {
+            return None;
+        }
+        let processing = self
+            .processing
+            .as_ref()
+            .filter(|(r, _)| &r.tp == tp)
+            .map(|(r, _)| r.offset);
+        let batch = self
+            .batch
+            .iter()
+            .filter(|r| &r.tp == tp)
+            .map(|r| r.offset)
+            .min();
+        let position = self
+            .consumer
+            .position(tp)
+            .filter(|p| *p >= log_start || self.consumer.buffered_in(tp) > 0);
+        [processing, batch, position].into_iter().flatten().min()
+    }
+
     /// A commit finished: unblock a `commitSync`.
     pub fn commit_done(&mut self, id: CommitId) {
         if self.waiting_commit == Some(id) {

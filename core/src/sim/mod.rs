@@ -14,6 +14,7 @@ pub mod command;
 mod display;
 pub mod scenarios;
 pub mod summary;
+pub mod timeline;
 pub mod tracker;
 pub mod world;
 

@@ -633,20 +633,103 @@ impl World {
         self.tracker.duplicates()
     }
 
-    /// Records a group moved past without processing (see [`RecordTracker`]).
+    /// Records a group moved past without processing (see [`RecordTracker`]): below its
+    /// committed offset or the log start, and not held by a live member that will still
+    /// process them (a record being processed, polled, or fetched into memory is not lost
+    /// yet, even if its commit went ahead of it or retention deleted it from the log).
     pub fn lost(&self) -> usize {
-        self.tracker.lost(|group, tp| {
-            let committed = self
-                .broker
-                .offsets()
-                .fetch(group, &tp.topic, tp.partition)
-                .map_or(0, |o| o.offset);
-            let log_start = self
-                .broker
-                .topic(&tp.topic)
-                .and_then(|t| t.partition(tp.partition).ok())
-                .map_or(0, |l| l.log_start_offset());
-            committed.max(log_start)
-        })
+        self.tracker.lost(|group, tp| self.moved_past(group, tp))
+    }
+
+    /// [`World::lost`] for one group.
+    pub fn lost_in(&self, group: &str) -> usize {
+        self.tracker
+            .groups
+            .iter()
+            .filter(|((g, _), _)| g == group)
+            .map(|((g, tp), track)| track.lost(self.moved_past(g, tp)).len())
+            .sum()
+    }
+
+    /// [`World::duplicates`] for one group.
+    pub fn duplicates_in(&self, group: &str) -> usize {
+        self.tracker
+            .groups
+            .iter()
+            .filter(|((g, _), _)| g == group)
+            .map(|(_, track)| track.duplicated_records())
+            .sum()
+    }
+
+    /// Where `group` has moved past in `tp`: the larger of its committed offset and the log
+    /// start, but no further than what a live member of the group still holds.
+    fn moved_past(&self, group: &str, tp: &TopicPartition) -> Offset {
+        let committed = self
+            .broker
+            .offsets()
+            .fetch(group, &tp.topic, tp.partition)
+            .map_or(0, |o| o.offset);
+        let log_start = self
+            .broker
+            .topic(&tp.topic)
+            .and_then(|t| t.partition(tp.partition).ok())
+            .map_or(0, |l| l.log_start_offset());
+        let moved_past = committed.max(log_start);
+        self.consumers
+            .iter()
+            .filter(|c| c.spec.group == group)
+            .filter_map(|c| c.held_from(tp, log_start))
+            .min()
+            .map_or(moved_past, |held| moved_past.min(held))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::command::{CommitMode, ConsumerSpec, ProducerSpec, Semantics};
+
+    /// Regression: records an at-most-once consumer committed ahead of processing are lost
+    /// only once it can no longer process them (it crashed), not while it still holds them.
+    #[test]
+    fn records_still_held_by_a_live_member_are_not_lost_yet() {
+        let mut w = World::new(3);
+        w.apply(Command::CreateTopic {
+            topic: "t".into(),
+            partitions: 1,
+            retention_ms: None,
+            segment_bytes: None,
+        });
+        w.apply(Command::AddProducer(ProducerSpec {
+            topic: "t".into(),
+            ..ProducerSpec::default()
+        }));
+        w.apply(Command::AddConsumer(ConsumerSpec {
+            name: "c".into(),
+            topics: vec!["t".into()],
+            max_poll_records: 50,
+            processing_ms: 10,
+            commit_mode: CommitMode::PerBatch,
+            semantics: Semantics::AtMostOnce,
+            ..ConsumerSpec::default()
+        }));
+        w.run_until(5_000);
+        w.apply(Command::ProduceBurst {
+            name: "producer".into(),
+            count: 100,
+        });
+        w.run_until(5_250);
+        // Mid-batch: the batch's end is committed, the rest of it is still to be processed.
+        let committed = w.broker.offsets().fetch("group-1", "t", 0).unwrap().offset;
+        assert_eq!(committed, 50);
+        assert!(
+            w.tracker
+                .times_processed("group-1", &TopicPartition::new("t", 0), 30)
+                == 0
+        );
+        assert_eq!(w.lost(), 0);
+        w.apply(Command::CrashConsumer { name: "c".into() });
+        assert!(w.lost() > 0);
+        assert_eq!(w.lost(), w.lost_in("group-1"));
     }
 }

@@ -135,9 +135,20 @@ impl Consumer {
         };
         self.state = MemberState::Joining;
         let owned = self.assignment();
+        // Java's `StickyAssignor` user data: under the eager protocol `owned` is empty (all
+        // was revoked), so the previous assignment travels here for the leader to use.
+        let user_data = (self.rebalance_protocol() == RebalanceProtocol::Eager
+            && self.config.assignors.contains(&AssignorKind::Sticky)
+            && !self.previous_assignment.is_empty())
+        .then(|| {
+            encode_assignment(&Assignment {
+                partitions: by_topic(&self.previous_assignment),
+                user_data: None,
+            })
+        });
         let subscription = Subscription {
             topics: self.subscription.iter().cloned().collect(),
-            user_data: None,
+            user_data,
             owned_partitions: by_topic(&owned),
             generation_id: self.generation,
             rack_id: None,
@@ -233,11 +244,23 @@ impl Consumer {
             .iter()
             .map(|m| {
                 let s = decode_subscription(&m.metadata).unwrap_or_default();
+                let mut owned_partitions = s.owned_partitions;
+                // An eager `sticky` member revoked everything; its user data says what it
+                // had (see `send_join`).
+                if kind == AssignorKind::Sticky && owned_partitions.is_empty() {
+                    if let Some(previous) = s
+                        .user_data
+                        .as_deref()
+                        .and_then(|b| decode_assignment(b).ok())
+                    {
+                        owned_partitions = previous.partitions;
+                    }
+                }
                 MemberSubscription {
                     member_id: m.member_id.clone(),
                     group_instance_id: m.group_instance_id.clone(),
                     topics: s.topics,
-                    owned_partitions: s.owned_partitions,
+                    owned_partitions,
                     generation_id: s.generation_id,
                 }
             })
@@ -309,6 +332,7 @@ impl Consumer {
                 .push_back(ConsumerEvent::PartitionsRevoked(revoked));
             self.rejoin_needed = true;
         }
+        self.previous_assignment = assigned.iter().cloned().collect();
         let added: Vec<TopicPartition> = assigned.difference(&owned).cloned().collect();
         for tp in &added {
             self.partitions.entry(tp.clone()).or_default();
@@ -398,6 +422,7 @@ impl Consumer {
     /// member keeps its `group.instance.id`, which is what brings its place back).
     pub(crate) fn reset_membership(&mut self) {
         self.member_id.clear();
+        self.previous_assignment.clear();
         self.generation = -1;
         self.leader = false;
         self.heartbeat_in_flight = false;

@@ -207,6 +207,10 @@ pub struct Consumer {
     pub(crate) retry_join_at: Option<Millis>,
     /// Partition counts the last assignment was computed from (leader only).
     pub(crate) assigned_snapshot: BTreeMap<String, i32>,
+    /// The whole assignment of the last generation. The eager protocol revokes everything
+    /// before rejoining, so `sticky` sends this as subscription user data (as Java's
+    /// `StickyAssignor` does) to stay sticky.
+    pub(crate) previous_assignment: Vec<TopicPartition>,
 
     // Application timing.
     pub(crate) last_poll: Millis,
@@ -245,6 +249,7 @@ impl Consumer {
             heartbeat_in_flight: false,
             retry_join_at: None,
             assigned_snapshot: BTreeMap::new(),
+            previous_assignment: Vec::new(),
             last_poll: now,
             next_fetch: now,
             fetch_in_flight: false,
@@ -426,6 +431,13 @@ impl Consumer {
     /// Records fetched and waiting to be returned by `poll`.
     pub fn buffered_records(&self) -> usize {
         self.partitions.values().map(|p| p.buffer.len()).sum()
+    }
+
+    /// Records of `tp` fetched and waiting to be returned by `poll` (they start at the
+    /// position). They are in memory: retention deleting them from the log does not
+    /// stop this consumer from returning them.
+    pub fn buffered_in(&self, tp: &TopicPartition) -> usize {
+        self.partitions.get(tp).map_or(0, |p| p.buffer.len())
     }
 
     /// `close()`: commit (with auto-commit on) and leave the group. A dynamic member sends

@@ -423,3 +423,34 @@ fn offset_layers_are_visible_together() {
     assert_eq!(layers.processed, Some(7));
     assert_eq!(layers.committed, Some(4));
 }
+
+#[test]
+fn eager_sticky_remembers_the_previous_assignment_like_java_user_data() {
+    // Java's `sticky` under the eager protocol revokes everything before rejoining, yet
+    // stays sticky: it sends its previous assignment as subscription user data. So when a
+    // third member joins a 6-partition group, the first two keep 2 of their 3 each.
+    let mut w = World::new(6);
+    let sticky = |name: &str| ConsumerConfig {
+        assignors: vec![AssignorKind::Sticky],
+        ..config(name)
+    };
+    let a = w.add(sticky("a"));
+    let b = w.add(sticky("b"));
+    w.consumers[a].subscribe(&[TOPIC]);
+    w.consumers[b].subscribe(&[TOPIC]);
+    w.run(8_000, &[a, b]);
+    let before = [w.consumers[a].assignment(), w.consumers[b].assignment()];
+    assert_eq!(before[0].len(), 3);
+    let c = w.add(sticky("c"));
+    w.consumers[c].subscribe(&[TOPIC]);
+    w.run(10_000, &[a, b, c]);
+    for (i, owned) in [a, b].into_iter().zip(&before) {
+        let now = w.consumers[i].assignment();
+        assert_eq!(now.len(), 2, "consumer {i}");
+        assert!(
+            now.iter().all(|p| owned.contains(p)),
+            "consumer {i}: {now:?}"
+        );
+    }
+    assert_eq!(w.consumers[c].assignment().len(), 2);
+}

@@ -4,11 +4,17 @@
 //! Its stated outcome holds for every seed (tests run many).
 
 mod s01;
+mod s02;
+mod s04;
+mod s06;
+mod s08;
+mod s10;
+mod s11;
 
 use serde::{Deserialize, Serialize};
 
 use crate::record::Millis;
-use crate::sim::command::Command;
+use crate::sim::command::{Command, ProducerSpec};
 use crate::sim::world::World;
 
 /// One line of narration, shown when the run reaches `at`.
@@ -65,9 +71,56 @@ pub(crate) fn say(at: Millis, en: &str, zh: &str) -> Narration {
     }
 }
 
+/// `CreateTopic` with the default log settings.
+pub(crate) fn create_topic(topic: &str, partitions: i32) -> Command {
+    Command::CreateTopic {
+        topic: topic.into(),
+        partitions,
+        retention_ms: None,
+        segment_bytes: None,
+    }
+}
+
+/// `AddProducer` writing to `topic` at `rate_per_sec`, keys cycling over `distinct_keys`.
+pub(crate) fn add_producer(
+    name: &str,
+    topic: &str,
+    rate_per_sec: u32,
+    distinct_keys: u32,
+) -> Command {
+    Command::AddProducer(ProducerSpec {
+        name: name.into(),
+        topic: topic.into(),
+        rate_per_sec,
+        distinct_keys,
+        ..ProducerSpec::default()
+    })
+}
+
+/// `ProduceBurst`.
+pub(crate) fn burst(name: &str, count: u32) -> Command {
+    Command::ProduceBurst {
+        name: name.into(),
+        count,
+    }
+}
+
 /// Every scenario, in teaching order.
 pub fn all() -> Vec<Scenario> {
-    vec![s01::s1(), s01::s1b()]
+    vec![
+        s01::s1(),
+        s01::s1b(),
+        s02::s2(),
+        s02::s3(),
+        s04::s4(),
+        s04::s5(),
+        s06::s6(),
+        s06::s7(),
+        s08::s8(),
+        s08::s9(),
+        s10::s10(),
+        s11::s11(),
+    ]
 }
 
 /// The scenario with this id (case-insensitive), if any.
