@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Run the core benchmarks and write bench/RESULTS.md: each benchmark, what it measured, the
-# issue's target and PASS/FAIL, plus the machine it ran on.
+# Run the core and simulation benchmarks and write bench/RESULTS.md: each benchmark, what it
+# measured, the issue's target and PASS/FAIL, plus the machine it ran on.
 #
 # Usage (from anywhere, usually the repo root):
 #   bench/run.sh                 # all benchmarks
 #   bench/run.sh rebalance       # extra arguments go to criterion (here: a name filter)
+#   bench/run.sh sim/            # only the simulation benchmarks
 #   bench/run.sh --report-only   # no benchmarking: rewrite RESULTS.md from the last results
 #   BENCH_STRICT=1 bench/run.sh  # exit with status 1 if a target is missed
 #
@@ -27,6 +28,7 @@ done
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)"
 CRITERION_DIR="${CRITERION_HOME:-$TARGET_DIR/criterion}"
 LOG="$TARGET_DIR/bench-core.log"
+BENCH_TARGETS=(--bench core --bench sim)
 mkdir -p "$TARGET_DIR"
 
 # The code being measured (recorded before the run: others may commit meanwhile).
@@ -42,9 +44,9 @@ if [[ "${1:-}" == --report-only ]]; then
     touch -d '@0' "$STAMP"
     say "report only: reading the last results in $CRITERION_DIR"
 else
-    say "running: cargo bench -p minikafka --bench core -- $* (log: $LOG)"
+    say "running: cargo bench -p minikafka ${BENCH_TARGETS[*]} -- $* (log: $LOG)"
     START=$(date +%s)
-    cargo bench -p minikafka --bench core -- "$@" 2>&1 | tee "$LOG"
+    cargo bench -p minikafka "${BENCH_TARGETS[@]}" -- "$@" 2>&1 | tee "$LOG"
     say "benchmarks finished in $(($(date +%s) - START)) s; reading $CRITERION_DIR"
 fi
 
@@ -57,6 +59,8 @@ BENCHES=(
     "read/sequential_1MiB_fetches|rate|5000000|read 1 M records from offset 0, 1 MiB fetches"
     "rebalance/1000_members_1000_partitions|time|50|rebalance, 1,000 members x 1,000 partitions, Stable to Stable"
     "offsets/rebuild_1M_commits|time|1000|OffsetStore::rebuild of 1 M commits (10 k keys)"
+    "sim/end_to_end_1M_records_4p_5c|rate|1000000|simulated world: 1 M records end to end, 4 partitions, 5 consumers"
+    "sim/frame_16ms_64p_32c|time|2|simulated world: one 16 ms frame, 64 partitions, 32 consumers, steady state"
 )
 
 fmt_rate() { awk -v r="$1" 'BEGIN { printf "%.2f M records/s", r / 1e6 }'; }
@@ -121,11 +125,11 @@ CPU="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/
 cat >"$OUT" <<EOF
 # Benchmark results
 
-Written by \`bench/run.sh\` from \`cargo bench -p minikafka --bench core\` (criterion;
-sources in \`core/benches/core.rs\`). Measured values are criterion's estimate of the time
-per iteration (the slope of time over iterations where criterion fits one, else the mean),
-in bold, with its 95% confidence interval in brackets; rates are records per iteration
-divided by that time. Targets are the issue's; lines marked "informative" have none.
+Written by \`bench/run.sh\` from \`cargo bench -p minikafka --bench core --bench sim\`
+(criterion; sources in \`core/benches/core.rs\` and \`core/benches/sim.rs\`). Measured
+values are criterion's estimate of the time per iteration (the slope of time over
+iterations where criterion fits one, else the mean), in bold, with its 95% confidence
+interval in brackets; rates are records per iteration divided by that time. Targets are the issue's; lines marked "informative" have none.
 
 | Benchmark | Criterion id | Measured | Target | Result |
 |---|---|---|---|---|
@@ -154,6 +158,16 @@ What each one does:
 - **offsets**: an \`OffsetStore\` holding 1,000,000 commits (100 groups x 100 partitions,
   each group committing its 100 offsets in one request, 100 times) is rebuilt with
   \`OffsetStore::rebuild\`. The log clone it consumes is made outside the timing.
+- **sim/end_to_end**: setup (not timed) builds a world of one topic of 4 partitions, 2
+  idle producers and a Stable group of 5 consumers (range, 0 ms per record, \`commitSync\`
+  after each polled batch, at-least-once). Timed: the producers start at 50,000 records/s
+  each and stop after 1,000,000 records; the world runs in 100 ms steps (events taken as
+  a driver would) until every record is appended, fetched, polled, processed, tracked and
+  committed (10 s of simulated time). The run checks no duplicate and no loss.
+- **sim/frame**: a world of one topic of 64 partitions, 2 producers at 1,000 records/s
+  each and a Stable group of 32 consumers (1 ms per record, auto-commit), running for 10 s
+  after it settled (not timed). Timed: \`world.step(16)\`, one visualiser frame at 60
+  frames/s, over and over (the world keeps running; no rebalance happens).
 
 ## Machine
 
