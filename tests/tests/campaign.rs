@@ -13,12 +13,12 @@
 //!   run and at the end; after the quiet period (producers stopped), every group with live
 //!   consumers processed every record of its topics and committed the log end;
 //! - (c) a group's committed offset of a partition never moves backwards: no seek is ever
-//!   issued and `auto.offset.reset` only applies before the first commit, so the only
-//!   exception is known issue 1 below (commits with generation -1, excluded and counted);
+//!   issued and `auto.offset.reset` only applies before the first commit, so there is no
+//!   exception;
 //! - (d) after the quiet period every group with live consumers is Stable, every live
 //!   consumer is Stable in the group's generation, the group has exactly the live
 //!   consumers as members, and every partition of the subscribed topics is assigned
-//!   exactly once (except known issue 2);
+//!   exactly once (except the known limitation below);
 //! - (e) the same seed and commands give the same event stream (the run is done twice).
 //!
 //! `cargo test` runs 1,000 seeds of small worlds (a debug build is ~15 times slower);
@@ -28,14 +28,13 @@
 //! (`Script::encode` of the schedule) and the command that replays it alone with the same
 //! checks (`replay_one`).
 //!
-//! Known issues in core that the campaign found, excluded exactly (and counted in the
-//! summary) unless `MINIKAFKA_CAMPAIGN_STRICT=1`; each has an ignored minimal reproduction
-//! at the end of this file:
-//! 1. a consumer that left its group (`max.poll.interval.ms`) still commits what it
-//!    processes, as a standalone consumer (generation -1), which an Empty group accepts:
-//!    the committed offset can move backwards;
-//! 2. a static leader that came back with no rebalance (`skip_assignment`) never notices
-//!    added partitions: the group stays on the old partition count.
+//! The campaign found two consumer bugs, now fixed, each pinned by a regression test at
+//! the end of this file: a consumer that left its group (`max.poll.interval.ms`) committed
+//! as a standalone consumer and could rewind the group's offsets; a static leader that
+//! came back without a rebalance never noticed added partitions. One known limitation
+//! remains, shared with Java's consumer, and is excluded exactly (and counted) unless
+//! `MINIKAFKA_CAMPAIGN_STRICT=1`: partitions added *while* a static leader was away stay
+//! unassigned until the next metadata change or rebalance.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -440,7 +439,7 @@ impl Stats {
     }
 }
 
-/// `MINIKAFKA_CAMPAIGN_STRICT=1`: no known-issue exclusion (see `KNOWN ISSUES` below).
+/// `MINIKAFKA_CAMPAIGN_STRICT=1`: no exclusion of the known limitation (see above).
 fn strict() -> bool {
     std::env::var("MINIKAFKA_CAMPAIGN_STRICT").is_ok_and(|v| v == "1")
 }
@@ -528,18 +527,16 @@ impl Checker {
                 ..
             } => {
                 let key = (group.clone(), topic.clone(), *partition);
-                // KNOWN ISSUE 1: every consumer here subscribes, so a commit with generation
-                // -1 can only come from one that lost its membership (max.poll.interval.ms)
-                // and still commits what it processes. The coordinator takes it as a
-                // standalone consumer's commit when the group is Empty, and it may move the
-                // offset back (duplicates, never losses: `lost()` is still checked).
-                // Java's consumer throws CommitFailedException instead of sending it.
+                // Every consumer here subscribes, so a commit with generation -1 would come
+                // from one that lost its membership; the consumer refuses to send those
+                // (Java's CommitFailedException), as they could rewind the group. Counted,
+                // and expected to stay 0.
                 let standalone = *generation < 0 && member_id.is_empty();
                 if standalone {
                     self.stats.standalone_commits += 1;
                 }
                 if let Some((prev_at, prev, prev_member, prev_gen)) = self.committed.get(&key) {
-                    if offset < prev && (self.strict || !standalone) {
+                    if offset < prev {
                         return Err(format!(
                             "(c) at {at}: {group} committed {topic}-{partition} = {offset} (member {member_id:?}, generation {generation}) below {prev} (committed at {prev_at} by {prev_member:?}, generation {prev_gen})"
                         ));
@@ -659,11 +656,12 @@ fn check_end(world: &World, producers_stopped: bool, checker: &mut Checker) -> R
             }
         }
         if owned != wanted {
-            // KNOWN ISSUE 2: a static leader that came back with no rebalance skips the
-            // assignment and keeps no snapshot of the partition counts, so it never asks
-            // for a rebalance when partitions are added (Java keeps the metadata snapshot
-            // it joined with). Excluded exactly: the leader returned that way and the
-            // group only misses partitions.
+            // KNOWN LIMITATION (shared with Java's consumer): partitions added while a
+            // static leader was away. It comes back with no rebalance (skip_assignment),
+            // takes the metadata it sees then as its snapshot, and so never learns that the
+            // group's assignment predates the new partitions; they stay unassigned until the
+            // next metadata change or rebalance. Excluded exactly: the leader returned that
+            // way and the group only misses partitions.
             let leader_returned = live.iter().any(|c| {
                 c.consumer.is_leader() && checker.static_returns.contains(c.consumer.member_id())
             });
@@ -909,7 +907,7 @@ fn schedules_depend_on_the_seed_only() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Known issues found by the campaign: minimal reproductions, ignored until fixed in core.
+// Bugs the campaign found, fixed in core: minimal reproductions kept as regression tests.
 // (The campaign excludes exactly these cases unless MINIKAFKA_CAMPAIGN_STRICT=1.)
 // ---------------------------------------------------------------------------------------
 
@@ -946,7 +944,7 @@ fn at(world: &mut World, t: Millis, command: Command) {
     world.apply(command);
 }
 
-/// The control for known issue 2: a dynamic leader notices added partitions at its next
+/// The control for the static-leader regression: a dynamic leader notices added partitions at its next
 /// metadata refresh and the group rebalances onto them.
 #[test]
 fn added_partitions_reach_a_dynamic_group() {
@@ -967,7 +965,7 @@ fn added_partitions_reach_a_dynamic_group() {
     assert_eq!(world.consumer("A").unwrap().consumer.assignment().len(), 4);
 }
 
-/// KNOWN ISSUE 2. A static member that is the group's leader crashes and comes back within
+/// Fixed (was found by the campaign). A static member that is the group's leader crashes and comes back within
 /// its session timeout: the coordinator hands it its old assignment with no rebalance
 /// (JoinGroup with `skip_assignment`), so `Consumer::lead` does not run and
 /// `assigned_snapshot` stays empty. `on_metadata` compares the partition counts only for
@@ -981,8 +979,7 @@ fn added_partitions_reach_a_dynamic_group() {
 /// added *before* the static leader came back, while the group's assignment was computed
 /// from older counts; there Java's snapshot would not notice either.)
 #[test]
-#[ignore = "known issue 2 (core): a returning static leader never notices added partitions"]
-fn known_issue_returning_static_leader_never_sees_added_partitions() {
+fn regression_returning_static_leader_sees_added_partitions() {
     let mut world = World::new(1);
     world.apply(topic(2));
     world.apply(Command::AddConsumer(one_partition_consumer("A", Some("a"))));
@@ -1024,7 +1021,7 @@ fn known_issue_returning_static_leader_never_sees_added_partitions() {
     );
 }
 
-/// KNOWN ISSUE 1. A consumer whose application is slower than `max.poll.interval.ms` leaves
+/// Fixed (was found by the campaign). A consumer whose application is slower than `max.poll.interval.ms` leaves
 /// its group (right) but goes on processing the records it already polled and commits them
 /// with `commit_sync`. Having no generation any more, `send_commit` sends them as a
 /// standalone consumer would (generation -1, no member id), and the coordinator accepts that
@@ -1036,8 +1033,7 @@ fn known_issue_returning_static_leader_never_sees_added_partitions() {
 /// (return an error, or complete the commit with `ILLEGAL_GENERATION`) when the consumer
 /// subscribed (`!manual`) and has no generation.
 #[test]
-#[ignore = "known issue 1 (core): a consumer that left its group commits as a standalone consumer and rewinds the group"]
-fn known_issue_fenced_consumer_rewinds_committed_offset() {
+fn regression_a_consumer_that_left_its_group_cannot_rewind_committed_offsets() {
     let mut world = World::new(1);
     world.apply(topic(1));
     world.apply(Command::AddProducer(ProducerSpec {

@@ -68,7 +68,19 @@ impl Consumer {
     ) -> CommitId {
         self.next_commit += 1;
         let id = self.next_commit;
-        let (generation_id, member_id) = if self.manual || self.generation < 0 {
+        if !self.manual && self.generation < 0 {
+            // A subscribed consumer that is not in the group right now (it left after
+            // max.poll.interval.ms, or was fenced) must not commit: sent as a standalone
+            // commit it would be accepted and could rewind the progress of the member
+            // that owns the partition now. Java throws CommitFailedException here.
+            self.events.push_back(ConsumerEvent::CommitCompleted {
+                id,
+                offsets,
+                error: Some(KafkaError::UnknownMemberId),
+            });
+            return id;
+        }
+        let (generation_id, member_id) = if self.manual {
             (-1, String::new())
         } else {
             (self.generation, self.member_id.clone())

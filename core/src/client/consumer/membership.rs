@@ -216,6 +216,18 @@ impl Consumer {
         let assignments = if self.leader && !r.skip_assignment {
             self.lead(&r)
         } else {
+            if self.leader {
+                // A static leader that came back without a rebalance keeps the existing
+                // assignment; it still has to notice later partition changes, so it takes
+                // the current metadata as the snapshot (Java: assignmentSnapshot =
+                // metadataSnapshot).
+                self.assigned_snapshot = self
+                    .metadata
+                    .iter()
+                    .filter(|(t, _)| self.subscription.contains(*t))
+                    .map(|(t, n)| (t.clone(), *n))
+                    .collect();
+            }
             Vec::new()
         };
         self.state = MemberState::Syncing;
