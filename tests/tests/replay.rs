@@ -87,7 +87,7 @@ fn snapshot(world: &World) -> serde_json::Value {
     serde_json::json!({
         "now": world.now(),
         // (group, partition) keys are not JSON object keys: a list of entries instead.
-        "tracker": world.tracker.groups.iter().collect::<Vec<_>>(),
+        "tracker": world.tracker.iter().collect::<Vec<_>>(),
         "duplicates": world.duplicates(),
         "lost": world.lost(),
         "groups": groups,

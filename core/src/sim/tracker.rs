@@ -49,18 +49,25 @@ impl PartitionTrack {
 /// The tracker.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordTracker {
-    /// (group, partition) -> counts.
-    pub groups: BTreeMap<(String, TopicPartition), PartitionTrack>,
+    /// group -> partition -> counts.
+    pub groups: BTreeMap<String, BTreeMap<TopicPartition, PartitionTrack>>,
 }
 
 impl RecordTracker {
     /// A group processed a record. Returns how many times it has been processed now
     /// (2 or more: a duplicate).
     pub fn processed(&mut self, group: &str, tp: &TopicPartition, offset: Offset) -> u32 {
-        let count = self
-            .groups
-            .entry((group.to_string(), tp.clone()))
-            .or_default()
+        // Looked up by reference first: this runs once per processed record.
+        if !self.groups.contains_key(group) {
+            self.groups.insert(group.to_string(), BTreeMap::new());
+        }
+        let partitions = self.groups.get_mut(group).expect("inserted above");
+        if !partitions.contains_key(tp) {
+            partitions.insert(tp.clone(), PartitionTrack::default());
+        }
+        let count = partitions
+            .get_mut(tp)
+            .expect("inserted above")
             .processed
             .entry(offset)
             .or_default();
@@ -68,24 +75,33 @@ impl RecordTracker {
         *count
     }
 
+    /// Every (group, partition) with its counts.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &TopicPartition, &PartitionTrack)> {
+        self.groups.iter().flat_map(|(group, partitions)| {
+            partitions
+                .iter()
+                .map(move |(tp, track)| (group.as_str(), tp, track))
+        })
+    }
+
     /// Records processed more than once, over every group and partition.
     pub fn duplicates(&self) -> usize {
-        self.groups.values().map(|t| t.duplicated_records()).sum()
+        self.iter().map(|(_, _, t)| t.duplicated_records()).sum()
     }
 
     /// Lost records, given where each (group, partition) has moved past (the larger of
     /// its committed offset and the log start).
     pub fn lost(&self, moved_past: impl Fn(&str, &TopicPartition) -> Offset) -> usize {
-        self.groups
-            .iter()
-            .map(|((group, tp), track)| track.lost(moved_past(group, tp)).len())
+        self.iter()
+            .map(|(group, tp, track)| track.lost(moved_past(group, tp)).len())
             .sum()
     }
 
     /// How often `(group, tp, offset)` was processed.
     pub fn times_processed(&self, group: &str, tp: &TopicPartition, offset: Offset) -> u32 {
         self.groups
-            .get(&(group.to_string(), tp.clone()))
+            .get(group)
+            .and_then(|partitions| partitions.get(tp))
             .and_then(|t| t.processed.get(&offset))
             .copied()
             .unwrap_or(0)

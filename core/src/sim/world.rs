@@ -388,21 +388,26 @@ impl World {
 
     /// The next moment something is due.
     fn next_due(&self) -> Option<Millis> {
-        let mut next: Vec<Millis> = Vec::new();
-        next.extend(self.network.keys().next().map(|(at, _)| *at));
-        next.extend(self.broker.poll_timeout());
+        fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        let mut next = self.network.keys().next().map(|(at, _)| *at);
+        next = earliest(next, self.broker.poll_timeout());
         for p in &self.producers {
-            next.extend(p.producer.poll_timeout());
-            next.extend(p.next_send());
+            next = earliest(next, p.producer.poll_timeout());
+            next = earliest(next, p.next_send());
         }
         for c in self.consumers.iter().filter(|c| c.is_live()) {
-            next.extend(c.consumer.poll_timeout());
+            next = earliest(next, c.consumer.poll_timeout());
             if c.waiting_commit.is_none() {
-                next.push(c.next_wake);
+                next = earliest(next, Some(c.next_wake));
             }
         }
         // Something already due is handled now, not in the past.
-        next.into_iter().min().map(|t| t.max(self.now))
+        next.map(|t| t.max(self.now))
     }
 
     /// Handle everything due at `now`, until nothing more is.
@@ -440,7 +445,6 @@ impl World {
                 {
                     self.consumers[i].consumer.handle_timeout(now);
                 }
-                moved |= self.transmit(ClientRef::Consumer(i));
                 moved |= self.wake_app(i);
                 moved |= self.transmit(ClientRef::Consumer(i));
             }
@@ -459,29 +463,45 @@ impl World {
         }
     }
 
+    /// Let a consumer application do everything it can at this instant (with zero
+    /// processing time that can be a whole batch).
     fn wake_app(&mut self, i: usize) -> bool {
         let now = self.now;
-        let actor = &mut self.consumers[i];
-        if actor.waiting_commit.is_some() || actor.next_wake > now {
-            return false;
-        }
-        match actor.wake(now) {
-            AppStep::Processed(tp, offset) => {
-                let group = actor.spec.group.clone();
-                let name = actor.spec.name.clone();
-                let times = self.tracker.processed(&group, &tp, offset);
-                self.push(WorldEventKind::Processed {
-                    name,
-                    group,
-                    tp,
-                    offset,
-                    times,
-                });
-                true
+        let mut moved = false;
+        for _ in 0..1_000_000 {
+            let actor = &mut self.consumers[i];
+            if !actor.is_live() || actor.waiting_commit.is_some() || actor.next_wake > now {
+                break;
             }
-            AppStep::Polled(n) => n > 0 || self.consumers[i].status == ActorStatus::Stopped,
-            AppStep::Idle => self.consumers[i].next_wake <= now,
+            match actor.wake(now) {
+                AppStep::Processed(tp, offset) => {
+                    let times = self.tracker.processed(&actor.spec.group, &tp, offset);
+                    let group = actor.spec.group.clone();
+                    let name = actor.spec.name.clone();
+                    self.push(WorldEventKind::Processed {
+                        name,
+                        group,
+                        tp,
+                        offset,
+                        times,
+                    });
+                    moved = true;
+                }
+                AppStep::Polled(n) => {
+                    if n == 0 && self.consumers[i].status != ActorStatus::Stopped {
+                        break;
+                    }
+                    moved = true;
+                }
+                AppStep::Idle => {
+                    if self.consumers[i].next_wake > now {
+                        break;
+                    }
+                    moved = true;
+                }
+            }
         }
+        moved
     }
 
     /// Move a client's outgoing requests onto the network.
@@ -644,20 +664,18 @@ impl World {
     /// [`World::lost`] for one group.
     pub fn lost_in(&self, group: &str) -> usize {
         self.tracker
-            .groups
             .iter()
-            .filter(|((g, _), _)| g == group)
-            .map(|((g, tp), track)| track.lost(self.moved_past(g, tp)).len())
+            .filter(|(g, _, _)| *g == group)
+            .map(|(g, tp, track)| track.lost(self.moved_past(g, tp)).len())
             .sum()
     }
 
     /// [`World::duplicates`] for one group.
     pub fn duplicates_in(&self, group: &str) -> usize {
         self.tracker
-            .groups
             .iter()
-            .filter(|((g, _), _)| g == group)
-            .map(|(_, track)| track.duplicated_records())
+            .filter(|(g, _, _)| *g == group)
+            .map(|(_, _, track)| track.duplicated_records())
             .sum()
     }
 

@@ -519,24 +519,27 @@ impl Consumer {
         if self.state == MemberState::Closed {
             return None;
         }
-        let mut next = Vec::new();
+        let mut next: Option<Millis> = None;
+        let mut consider = |t: Millis| next = Some(next.map_or(t, |n: Millis| n.min(t)));
         if self.state == MemberState::Stable && !self.heartbeat_in_flight {
-            next.push(self.next_heartbeat);
+            consider(self.next_heartbeat);
         }
         if matches!(
             self.state,
             MemberState::Stable | MemberState::Joining | MemberState::Syncing
         ) {
-            next.push(self.last_poll + Millis::from(self.config.max_poll_interval_ms) + 1);
+            consider(self.last_poll + Millis::from(self.config.max_poll_interval_ms) + 1);
         }
-        next.extend(self.retry_join_at);
+        if let Some(at) = self.retry_join_at {
+            consider(at);
+        }
         if !self.subscription.is_empty() && !self.metadata_in_flight {
-            next.push(self.next_metadata);
+            consider(self.next_metadata);
         }
         if !self.fetch_in_flight && self.has_fetchable() {
-            next.push(self.next_fetch);
+            consider(self.next_fetch);
         }
-        next.into_iter().min()
+        next
     }
 
     /// The next event for the application.

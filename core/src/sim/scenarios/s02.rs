@@ -141,13 +141,13 @@ pub(crate) fn s3() -> Scenario {
         ),
         say(
             S3_LOOK_AT,
-            "Select partition 0 now: five different numbers. log start 150 (oldest kept, the broker's log) < committed 295 (the broker's offset store, __consumer_offsets) < processed 306 (the application's real progress) < position 310 (the consumer's next poll) < high watermark 315 (log end).",
-            "现在选中分区 0：五个各不相同的数字。日志起始 150（broker 日志中最老的保留数据）< 已提交 295（broker 的 offset 存储，即 __consumer_offsets）< 已处理 306（应用的真实进度）< position 310（消费者下一次 poll 的位置）< 高水位 315（日志末尾）。",
+            "Select partition 0 now: five different numbers. log start 150 (oldest kept, the broker's log) < committed 285 (the broker's offset store, __consumer_offsets) < processed 300 (the application's real progress) < position 310 (the consumer's next poll) < high watermark 315 (log end).",
+            "现在选中分区 0：五个各不相同的数字。日志起始 150（broker 日志中最老的保留数据）< 已提交 285（broker 的 offset 存储，即 __consumer_offsets）< 已处理 300（应用的真实进度）< position 310（消费者下一次 poll 的位置）< 高水位 315（日志末尾）。",
         ),
         say(
             S3_LOOK_AT + 500,
-            "Only the committed offset survives a crash: processed minus committed (11) is what a crash now would deliver twice. position and processed live only in the consumer's memory. high watermark minus committed is the lag.",
-            "只有已提交 offset 能在崩溃后保留下来：已处理减去已提交（11 条）就是此刻崩溃会被重复投递的部分。position 和已处理 offset 只存在于消费者的内存中。高水位减去已提交，就是消费延迟（lag）。",
+            "Only the committed offset survives a crash: processed minus committed (15) is what a crash now would deliver twice. position and processed live only in the consumer's memory. high watermark minus committed is the lag.",
+            "只有已提交 offset 能在崩溃后保留下来：已处理减去已提交（15 条）就是此刻崩溃会被重复投递的部分。position 和已处理 offset 只存在于消费者的内存中。高水位减去已提交，就是消费延迟（lag）。",
         ),
     ];
     Scenario {
