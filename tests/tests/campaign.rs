@@ -55,7 +55,7 @@ use minikafka::Millis;
 /// Invariants are checked this often (simulated ms).
 const STEP_MS: Millis = 100;
 /// A consumer notices added partitions with its periodic metadata refresh
-/// (`metadata.max.age.ms`, 5 minutes by default, which `ConsumerSpec` does not expose).
+/// (`metadata.max.age.ms`, Kafka's default of 5 minutes).
 const METADATA_MAX_AGE_MS: Millis = 300_000;
 
 /// How big and long the worlds are.
@@ -247,6 +247,7 @@ fn schedule(seed: u64, profile: &Profile) -> (Script, Millis) {
             auto_commit_interval_ms: rng.range(500, 5_000),
             auto_offset_reset: AutoOffsetReset::Earliest,
             assignors: groups[g].1.clone(),
+            metadata_max_age_ms: METADATA_MAX_AGE_MS,
             processing_ms: rng.range(0, 5),
             commit_mode: *rng.pick(&[
                 CommitMode::Auto,

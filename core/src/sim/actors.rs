@@ -174,6 +174,7 @@ impl ConsumerActor {
             enable_auto_commit: spec.commit_mode == CommitMode::Auto,
             auto_commit_interval_ms: spec.auto_commit_interval_ms,
             assignors: spec.assignors.clone(),
+            metadata_max_age_ms: spec.metadata_max_age_ms,
             ..ConsumerConfig::default()
         };
         let mut consumer = Consumer::new(config, now);

@@ -62,6 +62,9 @@ pub struct ConsumerSpec {
     pub auto_offset_reset: AutoOffsetReset,
     /// `partition.assignment.strategy`.
     pub assignors: Vec<AssignorKind>,
+    /// `metadata.max.age.ms`: how often the consumer refreshes topic metadata, which is
+    /// when a group leader notices added partitions.
+    pub metadata_max_age_ms: Millis,
     /// How long the application takes per record.
     pub processing_ms: Millis,
     /// When it commits.
@@ -84,6 +87,7 @@ impl Default for ConsumerSpec {
             auto_commit_interval_ms: 5_000,
             auto_offset_reset: AutoOffsetReset::Earliest,
             assignors: vec![AssignorKind::Range, AssignorKind::CooperativeSticky],
+            metadata_max_age_ms: 300_000,
             processing_ms: 10,
             commit_mode: CommitMode::Auto,
             semantics: Semantics::AtLeastOnce,
@@ -194,6 +198,22 @@ pub enum Command {
         name: String,
         /// Milliseconds per record.
         processing_ms: Millis,
+    },
+    /// Replace a consumer's settings. What the application does (processing time, commit
+    /// mode, semantics) changes at once; the client settings (assignors, timeouts,
+    /// `group.instance.id`...) take effect at the next restart, as with a real consumer,
+    /// whose configuration is fixed when it is created.
+    UpdateConsumer {
+        /// Consumer name (the spec's own name is ignored).
+        name: String,
+        /// The new settings.
+        spec: ConsumerSpec,
+    },
+    /// Set the one-way network delay between clients and the broker, for messages sent
+    /// from now on.
+    SetNetworkDelay {
+        /// Milliseconds.
+        ms: Millis,
     },
     /// Change when a consumer commits.
     SetCommitMode {

@@ -206,9 +206,10 @@ impl World {
         *self = checkpoint.clone();
     }
 
-    /// Set the one-way network delay (ms) for messages sent from now on.
-    pub fn set_network_delay(&mut self, ms: Millis) {
-        self.network_delay_ms = ms.max(0);
+    /// The one-way network delay (ms); change it with [`Command::SetNetworkDelay`] so
+    /// that the run stays replayable.
+    pub fn network_delay(&self) -> Millis {
+        self.network_delay_ms
     }
 
     /// A consumer application by name.
@@ -340,6 +341,20 @@ impl World {
             } => {
                 let i = self.consumer_index(&name)?;
                 self.consumers[i].spec.processing_ms = processing_ms.max(0);
+                Ok(())
+            }
+            Command::UpdateConsumer { name, mut spec } => {
+                let i = self.consumer_index(&name)?;
+                spec.name = name;
+                spec.processing_ms = spec.processing_ms.max(0);
+                self.consumers[i].spec = spec;
+                Ok(())
+            }
+            Command::SetNetworkDelay { ms } => {
+                if !(0..=60_000).contains(&ms) {
+                    return Err(format!("network delay {ms} ms is not within 0..=60000"));
+                }
+                self.network_delay_ms = ms;
                 Ok(())
             }
             Command::SetCommitMode {
@@ -749,5 +764,96 @@ mod tests {
         w.apply(Command::CrashConsumer { name: "c".into() });
         assert!(w.lost() > 0);
         assert_eq!(w.lost(), w.lost_in("group-1"));
+    }
+
+    fn small_world(seed: u64) -> World {
+        let mut w = World::new(seed);
+        w.apply(Command::CreateTopic {
+            topic: "t".into(),
+            partitions: 1,
+            retention_ms: None,
+            segment_bytes: None,
+        });
+        w.apply(Command::AddProducer(ProducerSpec {
+            topic: "t".into(),
+            ..ProducerSpec::default()
+        }));
+        w.apply(Command::AddConsumer(ConsumerSpec {
+            name: "c".into(),
+            topics: vec!["t".into()],
+            ..ConsumerSpec::default()
+        }));
+        w.run_until(5_000);
+        w
+    }
+
+    fn first_processed_at(events: &[WorldEvent]) -> Option<Millis> {
+        events.iter().find_map(|e| match e.kind {
+            WorldEventKind::Processed { .. } => Some(e.at),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn network_delay_slows_every_round_trip_and_replays() {
+        let mut fast = small_world(1);
+        fast.take_events();
+        fast.apply(Command::ProduceBurst {
+            name: "producer".into(),
+            count: 1,
+        });
+        fast.run_until(10_000);
+        let fast_at = first_processed_at(&fast.take_events()).unwrap();
+
+        let mut slow = small_world(1);
+        slow.apply(Command::SetNetworkDelay { ms: 200 });
+        slow.take_events();
+        slow.apply(Command::ProduceBurst {
+            name: "producer".into(),
+            count: 1,
+        });
+        slow.run_until(10_000);
+        let slow_at = first_processed_at(&slow.take_events()).unwrap();
+        // Produce and fetch each cross the network twice.
+        assert!(slow_at >= fast_at + 400, "{fast_at} vs {slow_at}");
+        assert_eq!(slow.network_delay(), 200);
+
+        let replayed = World::replay(&slow.script(), Some(10_000));
+        assert_eq!(replayed.duplicates(), slow.duplicates());
+        assert_eq!(
+            replayed.consumer("c").unwrap().processed,
+            slow.consumer("c").unwrap().processed
+        );
+        let mut bad = small_world(1);
+        bad.take_events();
+        bad.apply(Command::SetNetworkDelay { ms: -5 });
+        assert!(matches!(
+            bad.take_events()[0].kind,
+            WorldEventKind::CommandRejected { .. }
+        ));
+    }
+
+    #[test]
+    fn update_consumer_changes_the_application_at_once() {
+        let mut w = small_world(2);
+        let mut spec = w.consumer("c").unwrap().spec.clone();
+        spec.processing_ms = 1_000;
+        w.apply(Command::UpdateConsumer {
+            name: "c".into(),
+            spec,
+        });
+        w.apply(Command::ProduceBurst {
+            name: "producer".into(),
+            count: 3,
+        });
+        w.take_events();
+        w.run_until(7_500);
+        let processed = w
+            .take_events()
+            .iter()
+            .filter(|e| matches!(e.kind, WorldEventKind::Processed { .. }))
+            .count();
+        assert!(processed <= 2, "1 s per record: {processed} in 2.5 s");
+        assert_eq!(w.consumer("c").unwrap().spec.processing_ms, 1_000);
     }
 }
