@@ -66,3 +66,30 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     let out = minikafka(&["--help"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("scenario"));
 }
+
+#[test]
+fn a_scenario_replays_from_its_run_string() {
+    let out = minikafka(&["scenario", "S1", "--seed", "5", "--json"]);
+    let original: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = original["script"].as_str().unwrap().to_string();
+    let out = minikafka(&["replay", &run, "--until", "60000", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replayed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in [
+        "duplicates",
+        "lost",
+        "generation",
+        "committed",
+        "members",
+        "script",
+    ] {
+        assert_eq!(replayed[field], original[field], "{field}");
+    }
+    let bad = minikafka(&["replay", "mk1.not-base64!"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a minikafka run string"));
+}

@@ -24,6 +24,25 @@ enum Command {
     /// Run a teaching scenario (S1, S1b, S2 .. S11) in the simulated world and narrate
     /// it: what happens, when, and why. `--list` shows them all.
     Scenario(ScenarioArgs),
+    /// Replay a run from its string (the `mk1.` string a scenario or the visualiser
+    /// prints) and show its events and outcome: the same seed and commands give the same
+    /// run.
+    Replay(ReplayArgs),
+}
+
+#[derive(Parser, Debug)]
+struct ReplayArgs {
+    /// The run string, `mk1.` followed by base64.
+    run: String,
+    /// Simulated time to run to, in ms (default: 60 s after the last command).
+    #[arg(long)]
+    until: Option<i64>,
+    /// Print only the JSON summary.
+    #[arg(long)]
+    json: bool,
+    /// Show every event.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 #[derive(Parser, Debug)]
@@ -63,7 +82,51 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scenario(args) => run_scenario(args),
+        Command::Replay(args) => run_replay(args),
     }
+}
+
+fn run_replay(args: ReplayArgs) -> ExitCode {
+    let script = match minikafka::sim::Script::decode(args.run.trim()) {
+        Ok(script) => script,
+        Err(e) => {
+            eprintln!("minikafka: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let last = script.commands.last().map_or(0, |(at, _)| *at);
+    let until = args.until.unwrap_or(last + 60_000);
+    if until < 0 {
+        eprintln!("minikafka: --until must be >= 0");
+        return ExitCode::from(2);
+    }
+    let mut out = Printer::new(Lang::En, args.verbose, args.json);
+    let mut world = minikafka::sim::World::new(script.seed);
+    for (at, command) in script.commands.iter().filter(|(at, _)| *at <= until) {
+        world.run_until(*at);
+        world.apply(command.clone());
+        for event in world.take_events() {
+            out.event(&event);
+        }
+    }
+    world.run_until(until);
+    for event in world.take_events() {
+        out.event(&event);
+    }
+    out.flush();
+    let summary = RunSummary::of(&world, None);
+    if args.json {
+        match serde_json::to_string_pretty(&summary) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("minikafka: cannot encode the summary: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        out.summary(&summary);
+    }
+    ExitCode::SUCCESS
 }
 
 fn run_scenario(args: ScenarioArgs) -> ExitCode {
