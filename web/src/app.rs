@@ -1,0 +1,274 @@
+//! The root component: owns the store, the play clock, the keyboard and the URL.
+
+use gloo_timers::callback::Interval;
+use minikafka::sim::Command;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::i18n::{t, Lang};
+use crate::model::view_model;
+use crate::state::{Action, AppState, Store, SPEEDS};
+use crate::url::{self, UrlState};
+use crate::view;
+
+const LANG_KEY: &str = "minikafka-lang";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// The starting language: the link's `lang`, else the remembered one, else the browser's.
+fn initial_lang(from_url: Option<Lang>) -> Lang {
+    if let Some(lang) = from_url {
+        return lang;
+    }
+    let stored = window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+        .and_then(|v| Lang::parse(&v));
+    stored
+        .or_else(|| {
+            window()
+                .and_then(|w| w.navigator().language())
+                .and_then(|l| Lang::parse(&l))
+        })
+        .unwrap_or(Lang::En)
+}
+
+fn initial_state() -> AppState {
+    let query = window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let u = url::parse(&query);
+    let lang = initial_lang(u.lang);
+    let scenario = u.scenario.clone().unwrap_or_else(|| "S1".into());
+    match (&u.run, u.t) {
+        (Some(run), t) => {
+            AppState::restore(&scenario, run, t.unwrap_or(0), lang).unwrap_or_else(|e| {
+                let mut s = AppState::new(&scenario, u.seed.unwrap_or(1), lang);
+                s.notice = Some(format!("the link could not be read: {e}"));
+                s
+            })
+        }
+        (None, t) => {
+            let mut s = AppState::new(&scenario, u.seed.unwrap_or(1), lang);
+            if let Some(t) = t {
+                s.apply(Action::JumpTo(t));
+            }
+            s
+        }
+    }
+}
+
+fn now_ms() -> f64 {
+    window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// The app.
+#[function_component(App)]
+pub fn app() -> Html {
+    let store = use_reducer(|| Store::new(initial_state()));
+
+    // The play clock: real time in, simulated time out.
+    {
+        let store = store.clone();
+        use_effect_with((), move |_| {
+            let last = std::rc::Rc::new(std::cell::Cell::new(now_ms()));
+            let interval = Interval::new(33, move || {
+                let now = now_ms();
+                let real_ms = now - last.get();
+                last.set(now);
+                if store.state.borrow().playing {
+                    store.dispatch(Action::Tick { real_ms });
+                }
+            });
+            move || drop(interval)
+        });
+    }
+
+    // Keyboard: space plays/pauses, right arrow steps.
+    {
+        let store = store.clone();
+        use_effect_with((), move |_| {
+            let document = window().and_then(|w| w.document());
+            let handler = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(
+                move |e: web_sys::KeyboardEvent| {
+                    let target_is_input = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .is_some_and(|el| {
+                            matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                        });
+                    if target_is_input {
+                        return;
+                    }
+                    match e.key().as_str() {
+                        " " => {
+                            e.prevent_default();
+                            let playing = store.state.borrow().playing;
+                            store.dispatch(if playing { Action::Pause } else { Action::Play });
+                        }
+                        "ArrowRight" => store.dispatch(Action::Step),
+                        _ => {}
+                    }
+                },
+            );
+            if let Some(doc) = &document {
+                let _ = doc
+                    .add_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(doc) = document {
+                    let _ = doc.remove_event_listener_with_callback(
+                        "keydown",
+                        handler.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
+    let state = store.state.borrow();
+    let lang = state.lang;
+    let vm = view_model(&state);
+
+    // The URL always holds the moment (updated when paused, and about once a second).
+    {
+        let u = UrlState {
+            scenario: Some(state.scenario.id.clone()),
+            seed: Some(state.seed),
+            lang: Some(lang),
+            run: Some(state.run_string()),
+            t: Some(state.now()),
+        };
+        if !state.playing || state.now() % 1000 < 100 {
+            if let Some(history) = window().and_then(|w| w.history().ok()) {
+                let _ = history.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&url::build(&u)),
+                );
+            }
+        }
+    }
+
+    let dispatch = |action: Action| {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(action.clone()))
+    };
+    let on_scenario = {
+        let store = store.clone();
+        let seed = state.seed;
+        Callback::from(move |e: Event| {
+            if let Some(select) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            {
+                store.dispatch(Action::Load {
+                    scenario: select.value(),
+                    seed,
+                });
+            }
+        })
+    };
+    let on_speed = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            {
+                if let Ok(speed) = select.value().parse::<f64>() {
+                    store.dispatch(Action::SetSpeed(speed));
+                }
+            }
+        })
+    };
+    let on_slider = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                if let Ok(t) = input.value().parse::<i64>() {
+                    store.dispatch(Action::JumpTo(t));
+                }
+            }
+        })
+    };
+    let on_lang = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| {
+            let next = store.state.borrow().lang.other();
+            if let Some(s) = window().and_then(|w| w.local_storage().ok().flatten()) {
+                let _ = s.set_item(LANG_KEY, next.code());
+            }
+            store.dispatch(Action::SetLang(next));
+        })
+    };
+    let on_member = {
+        let store = store.clone();
+        Callback::from(move |(name, action): (String, &'static str)| {
+            let command = match action {
+                "crash" => Command::CrashConsumer { name },
+                "stop" => Command::StopConsumer { name },
+                _ => Command::RestartConsumer { name },
+            };
+            store.dispatch(Action::Do(command));
+        })
+    };
+    let title = if lang == Lang::Zh {
+        &state.scenario.title_zh
+    } else {
+        &state.scenario.title_en
+    };
+    let speed_options = SPEEDS.iter().map(|s| {
+        html! { <option value={s.to_string()} selected={(*s - state.speed).abs() < 1e-9}>{ format!("{s}x") }</option> }
+    });
+
+    html! {
+        <div class="app" lang={lang.code()}>
+            <header>
+                <h1>{ t(lang, "title") }</h1>
+                <div class="controls">
+                    <select data-testid="scenario-select" onchange={on_scenario} aria-label={t(lang, "scenario")}>
+                        { view::scenario_options(&state.scenario.id, lang) }
+                    </select>
+                    if state.playing {
+                        <button data-testid="pause" onclick={dispatch(Action::Pause)}>{ t(lang, "pause") }</button>
+                    } else {
+                        <button data-testid="play" onclick={dispatch(Action::Play)} disabled={state.at_end()}>{ t(lang, "play") }</button>
+                    }
+                    <button data-testid="step" onclick={dispatch(Action::Step)}>{ t(lang, "step") }</button>
+                    <button data-testid="to-end" onclick={dispatch(Action::ToEnd)}>{ t(lang, "to-end") }</button>
+                    <label>{ t(lang, "speed") }{" "}<select data-testid="speed" onchange={on_speed}>{ for speed_options }</select></label>
+                    <button data-testid="lang-toggle" onclick={on_lang}>{ t(lang, "lang") }</button>
+                </div>
+                <input type="range" class="timeline" data-testid="timeline" min="0" max={vm.duration.to_string()}
+                    step="100" value={vm.now.to_string()} onchange={on_slider} />
+            </header>
+            <h2>{ format!("{} · {title}", state.scenario.id) }</h2>
+            if let Some(notice) = &state.notice {
+                <div class="notice">{ notice }</div>
+            }
+            { view::counters(&vm, lang) }
+            <main>
+                <section class="panel">
+                    <h3>{ t(lang, "partitions") }</h3>
+                    { for vm.partitions.iter().map(|p| view::partition(p, lang)) }
+                </section>
+                <section class="panel">
+                    <h3>{ t(lang, "members") }{ format!(" · {} {}", t(lang, "generation"), vm.generation) }</h3>
+                    <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone())) }</div>
+                </section>
+                { view::narration(&state, lang) }
+                { view::lag_chart(&state, lang) }
+                { view::events(&state, lang) }
+            </main>
+        </div>
+    }
+}

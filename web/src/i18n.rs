@@ -1,0 +1,117 @@
+//! Every label of the page in English and Chinese.
+
+use serde::{Deserialize, Serialize};
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Chinese.
+    Zh,
+}
+
+impl Lang {
+    /// From a `lang` query parameter or a browser language tag (`zh-CN` -> Zh).
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if tag.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The query/storage code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    /// The other language.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+}
+
+/// A label in the page language.
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    let (en, zh) = match key {
+        "title" => (
+            "minikafka: watch Kafka work",
+            "minikafka：看 Kafka 如何工作",
+        ),
+        "play" => ("Play", "播放"),
+        "pause" => ("Pause", "暂停"),
+        "step" => ("Step", "单步"),
+        "to-end" => ("To end", "跳到结尾"),
+        "speed" => ("Speed", "速度"),
+        "time" => ("Time", "时间"),
+        "scenario" => ("Scenario", "场景"),
+        "lang" => ("中文", "English"),
+        "duplicates" => ("Duplicates", "重复"),
+        "lost" => ("Lost", "丢失"),
+        "generation" => ("Generation", "代"),
+        "partitions" => ("Partitions", "分区"),
+        "members" => ("Consumer group", "消费者组"),
+        "narration" => ("What is happening", "正在发生什么"),
+        "events" => ("Events", "事件"),
+        "log-start" => ("log start", "日志起始"),
+        "hw" => ("high watermark", "高水位"),
+        "committed" => ("committed", "已提交"),
+        "position" => ("position", "位置"),
+        "processed" => ("processed", "已处理"),
+        "lag" => ("lag", "延迟"),
+        "active" => ("active", "活跃"),
+        "standby" => ("standby", "备用"),
+        "rebalancing" => ("rebalancing", "再均衡中"),
+        "dead" => ("dead", "已停止"),
+        "crash" => ("Crash", "崩溃"),
+        "stop" => ("Stop", "停止"),
+        "restart" => ("Restart", "重启"),
+        "add-consumer" => ("Add consumer", "添加消费者"),
+        "share" => ("Link to this moment", "此刻的链接"),
+        _ => ("?", "?"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_parse_from_browser_tags() {
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("en-US"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::En.other(), Lang::Zh);
+    }
+
+    #[test]
+    fn every_label_exists_in_both_languages() {
+        for key in [
+            "play",
+            "pause",
+            "step",
+            "to-end",
+            "duplicates",
+            "lost",
+            "generation",
+        ] {
+            assert_ne!(t(Lang::En, key), "?");
+            assert_ne!(t(Lang::Zh, key), "?");
+            assert_ne!(t(Lang::En, key), t(Lang::Zh, key));
+        }
+    }
+}

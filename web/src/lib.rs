@@ -1,0 +1,17 @@
+//! The minikafka visualiser: a Yew app that drives the simulated world of
+//! [`minikafka::sim`] in the browser.
+//!
+//! - `state.rs`: the app state and its actions (Yew's `Reducible`), tested natively;
+//! - `model.rs`: what the page draws, computed from the state;
+//! - `view.rs`: the drawing; `app.rs`: the root component (clock, keyboard, URL);
+//! - `i18n.rs`: English and Chinese labels; `url.rs`: links that reopen a moment.
+
+pub mod app;
+pub mod i18n;
+pub mod model;
+pub mod state;
+pub mod url;
+pub mod view;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,379 @@
+//! The app's state and everything that changes it: actions in, state out (Yew's
+//! `Reducible`). No browser API is touched here, so all of it is tested natively.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use minikafka::record::Millis;
+use minikafka::sim::scenarios::{self, Scenario};
+use minikafka::sim::timeline::Timeline;
+use minikafka::sim::{Command, Script, World, WorldEvent};
+use yew::Reducible;
+
+use crate::i18n::Lang;
+
+/// Checkpoint spacing for the time slider (simulated ms).
+pub const CHECKPOINT_EVERY: Millis = 2_000;
+/// One press of "step" (simulated ms).
+pub const STEP_MS: Millis = 100;
+/// How many recent events the log keeps.
+pub const LOG_LEN: usize = 300;
+/// Slowest and fastest play speed (simulated seconds per real second).
+pub const SPEEDS: [f64; 8] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0];
+
+/// Where a command came from: the scenario's script, or the learner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Scripted by the scenario.
+    Scenario,
+    /// Done by the learner in the page.
+    User,
+}
+
+/// What the page can ask for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Start a scenario from the beginning, paused.
+    Load {
+        /// Scenario id.
+        scenario: String,
+        /// Seed.
+        seed: u64,
+    },
+    /// Rebuild an exact moment from a shared link.
+    Restore {
+        /// Scenario id.
+        scenario: String,
+        /// The run string (`mk1.`...).
+        run: String,
+        /// The moment (simulated ms).
+        t: Millis,
+    },
+    /// Start playing.
+    Play,
+    /// Stop playing.
+    Pause,
+    /// Advance one step.
+    Step,
+    /// Real time passed while playing.
+    Tick {
+        /// Real milliseconds since the last tick.
+        real_ms: f64,
+    },
+    /// Run to the scenario's end.
+    ToEnd,
+    /// Jump to a moment (back: replay from a checkpoint; forward: run).
+    JumpTo(Millis),
+    /// Set the play speed.
+    SetSpeed(f64),
+    /// Switch language.
+    SetLang(Lang),
+    /// Do something to the world now (the learner's command).
+    Do(Command),
+}
+
+/// The whole app state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Page language.
+    pub lang: Lang,
+    /// The running scenario.
+    pub scenario: Scenario,
+    /// Its seed.
+    pub seed: u64,
+    /// The world with its past.
+    pub timeline: Timeline,
+    /// Commands still to apply, in time order (scripted ones, and the learner's own after a
+    /// jump back).
+    pub pending: Vec<(Millis, Command, Origin)>,
+    /// Playing or paused.
+    pub playing: bool,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    /// Recent events, newest last.
+    pub log: VecDeque<WorldEvent>,
+    /// Total lag of the scenario's main group over time: (time, lag).
+    pub lag: Vec<(Millis, i64)>,
+    /// A message for the learner (a rejected command, a bad link).
+    pub notice: Option<String>,
+}
+
+impl AppState {
+    /// A scenario at its start, paused.
+    pub fn new(scenario_id: &str, seed: u64, lang: Lang) -> AppState {
+        let scenario = scenarios::by_id(scenario_id)
+            .or_else(|| scenarios::by_id("S1"))
+            .expect("S1 exists");
+        let pending = scenario
+            .script
+            .iter()
+            .map(|(at, c)| (*at, c.clone(), Origin::Scenario))
+            .collect();
+        let mut state = AppState {
+            lang,
+            timeline: Timeline::new(World::new(seed), CHECKPOINT_EVERY),
+            scenario,
+            seed,
+            pending,
+            playing: false,
+            speed: 1.0,
+            log: VecDeque::new(),
+            lag: Vec::new(),
+            notice: None,
+        };
+        // Commands at time 0 (topics, first members) are applied at once, so the page
+        // opens on a world that exists.
+        state.advance_to(0);
+        state
+    }
+
+    /// Rebuild a shared moment: the run's commands, plus the scenario's commands after it.
+    pub fn restore(
+        scenario_id: &str,
+        run: &str,
+        t: Millis,
+        lang: Lang,
+    ) -> Result<AppState, String> {
+        let script = Script::decode(run).map_err(|e| e.to_string())?;
+        let mut state = AppState::new(scenario_id, script.seed, lang);
+        let last = script.commands.last().map_or(0, |(at, _)| *at);
+        let scripted = state.scenario.script.clone();
+        let mut pending: Vec<(Millis, Command, Origin)> = script
+            .commands
+            .iter()
+            .map(|(at, c)| {
+                let origin = if scripted.iter().any(|(a, s)| a == at && s == c) {
+                    Origin::Scenario
+                } else {
+                    Origin::User
+                };
+                (*at, c.clone(), origin)
+            })
+            .collect();
+        pending.extend(
+            scripted
+                .into_iter()
+                .filter(|(at, _)| *at > last)
+                .map(|(at, c)| (at, c, Origin::Scenario)),
+        );
+        // Start over from an empty world with exactly that history.
+        state.timeline = Timeline::new(World::new(script.seed), CHECKPOINT_EVERY);
+        state.pending = pending;
+        state.log.clear();
+        state.lag.clear();
+        state.advance_to(t.max(0));
+        Ok(state)
+    }
+
+    /// The world now.
+    pub fn world(&self) -> &World {
+        self.timeline.world()
+    }
+
+    /// Simulated time now.
+    pub fn now(&self) -> Millis {
+        self.timeline.now()
+    }
+
+    /// The run so far as a string, for links.
+    pub fn run_string(&self) -> String {
+        self.world().script().encode()
+    }
+
+    /// Has the scenario reached its end?
+    pub fn at_end(&self) -> bool {
+        self.now() >= self.scenario.duration
+    }
+
+    /// Run forward to `target`, applying pending commands on the way.
+    pub fn advance_to(&mut self, target: Millis) {
+        while let Some((at, _, _)) = self.pending.first() {
+            if *at > target {
+                break;
+            }
+            let (at, command, _) = self.pending.remove(0);
+            let events = self.timeline.jump_to(at.max(self.now()));
+            self.record(events);
+            self.timeline.apply(command);
+        }
+        let events = self.timeline.jump_to(target.max(self.now()));
+        self.record(events);
+        self.record(Vec::new());
+    }
+
+    /// Go back to `t`: the world is rebuilt from a checkpoint; what was done after `t`
+    /// (scripted or by the learner) is pending again, so playing on replays it, unless the
+    /// learner acts first (which forks a new future).
+    pub fn jump_back(&mut self, t: Millis) {
+        let t = t.max(0);
+        let history = self.world().script().commands;
+        let scripted = &self.scenario.script;
+        let mut pending: Vec<(Millis, Command, Origin)> = history
+            .into_iter()
+            .filter(|(at, _)| *at > t)
+            .map(|(at, c)| {
+                let origin = if scripted.iter().any(|(a, s)| *a == at && *s == c) {
+                    Origin::Scenario
+                } else {
+                    Origin::User
+                };
+                (at, c, origin)
+            })
+            .collect();
+        pending.append(&mut self.pending);
+        self.pending = pending;
+        let events = self.timeline.jump_to(t);
+        self.log.clear();
+        self.lag.retain(|(at, _)| *at <= t);
+        self.record(events);
+    }
+
+    fn record(&mut self, events: Vec<WorldEvent>) {
+        for e in events {
+            if self.log.len() == LOG_LEN {
+                self.log.pop_front();
+            }
+            self.log.push_back(e);
+        }
+        let now = self.now();
+        if self.lag.last().is_none_or(|(at, _)| now - at >= 250) {
+            let lag = total_lag(self.world());
+            self.lag.push((now, lag));
+        }
+    }
+
+    /// Apply an action (the reducer, in place).
+    pub fn apply(&mut self, action: Action) {
+        self.notice = None;
+        match action {
+            Action::Load { scenario, seed } => {
+                let lang = self.lang;
+                *self = AppState::new(&scenario, seed, lang);
+            }
+            Action::Restore { scenario, run, t } => {
+                match AppState::restore(&scenario, &run, t, self.lang) {
+                    Ok(state) => *self = state,
+                    Err(e) => self.notice = Some(format!("the link could not be read: {e}")),
+                }
+            }
+            Action::Play => self.playing = !self.at_end(),
+            Action::Pause => self.playing = false,
+            Action::Step => {
+                self.playing = false;
+                let target = self.now() + STEP_MS;
+                self.advance_to(target);
+            }
+            Action::Tick { real_ms } => {
+                if self.playing {
+                    let sim_ms = (real_ms.clamp(0.0, 250.0) * self.speed).round() as Millis;
+                    let target = (self.now() + sim_ms.max(1)).min(self.scenario.duration);
+                    self.advance_to(target);
+                    if self.at_end() {
+                        self.playing = false;
+                    }
+                }
+            }
+            Action::ToEnd => {
+                self.playing = false;
+                let end = self.scenario.duration;
+                if self.now() < end {
+                    self.advance_to(end);
+                }
+            }
+            Action::JumpTo(t) => {
+                if t < self.now() {
+                    self.jump_back(t);
+                } else {
+                    self.advance_to(t);
+                }
+            }
+            Action::SetSpeed(speed) => {
+                if speed.is_finite() {
+                    self.speed = speed.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]);
+                }
+            }
+            Action::SetLang(lang) => self.lang = lang,
+            Action::Do(command) => {
+                // Acting forks a new future: the learner's old future actions are dropped;
+                // the scenario's own script goes on.
+                self.pending
+                    .retain(|(_, _, origin)| *origin == Origin::Scenario);
+                let before = self.world().script().commands.len();
+                self.timeline.apply(command);
+                let events = self.timeline.jump_to(self.now());
+                if self.world().script().commands.len() == before {
+                    self.notice = Some("that command does not apply now".into());
+                }
+                self.record(events);
+            }
+        }
+    }
+}
+
+/// High watermark minus committed offset, summed over the main group's partitions.
+pub fn total_lag(world: &World) -> i64 {
+    let Some(group) = world.consumers.first().map(|c| c.spec.group.clone()) else {
+        return 0;
+    };
+    let topics: Vec<String> = world
+        .consumers
+        .iter()
+        .filter(|c| c.spec.group == group)
+        .flat_map(|c| c.spec.topics.clone())
+        .collect();
+    let mut lag = 0;
+    for topic in world.broker.list_topics() {
+        if !topics.contains(&topic.name) {
+            continue;
+        }
+        for p in &topic.partitions {
+            let committed = world
+                .broker
+                .offsets()
+                .fetch(&group, &topic.name, p.partition)
+                .map_or(p.log_start_offset, |o| o.offset);
+            lag += (p.high_watermark - committed.max(p.log_start_offset)).max(0);
+        }
+    }
+    lag
+}
+
+/// What Yew holds: the state behind a shared cell, and a version that changes with every
+/// action. Cloning the world (with its checkpoints) 60 times a second would be wasteful, so
+/// the reducer mutates it in place and hands Yew a new, cheap handle.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// The state.
+    pub state: Rc<RefCell<AppState>>,
+    /// Bumped by every action.
+    pub version: u64,
+}
+
+impl Store {
+    /// A store around a state.
+    pub fn new(state: AppState) -> Store {
+        Store {
+            state: Rc::new(RefCell::new(state)),
+            version: 0,
+        }
+    }
+}
+
+impl PartialEq for Store {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.state, &other.state) && self.version == other.version
+    }
+}
+
+impl Reducible for Store {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        self.state.borrow_mut().apply(action);
+        Rc::new(Store {
+            state: self.state.clone(),
+            version: self.version + 1,
+        })
+    }
+}

@@ -1,0 +1,117 @@
+//! Native tests of the app: actions in, state and view model out.
+
+use minikafka::sim::Command;
+
+use crate::i18n::Lang;
+use crate::model::view_model;
+use crate::state::{Action, AppState};
+
+fn member<'a>(vm: &'a crate::model::ViewModel, name: &str) -> &'a crate::model::MemberView {
+    vm.members.iter().find(|m| m.name == name).unwrap()
+}
+
+#[test]
+fn s1_opens_paused_and_runs_to_its_outcome() {
+    let mut s = AppState::new("S1", 1, Lang::En);
+    assert!(!s.playing);
+    assert_eq!(s.now(), 0);
+    assert!(
+        !view_model(&s).partitions.is_empty(),
+        "the topic exists at time 0"
+    );
+    s.apply(Action::ToEnd);
+    let vm = view_model(&s);
+    assert_eq!(vm.duplicates, 6);
+    assert_eq!(vm.lost, 0);
+    assert_eq!(member(&vm, "A").state, "dead");
+    assert_eq!(member(&vm, "B").state, "active");
+    assert_eq!(vm.partitions[0].committed, Some(101));
+    assert_eq!(vm.partitions[0].duplicates, (95..=100).collect::<Vec<_>>());
+}
+
+#[test]
+fn s6_shows_a_standby_member() {
+    let mut s = AppState::new("S6", 3, Lang::Zh);
+    s.apply(Action::ToEnd);
+    let vm = view_model(&s);
+    assert_eq!(
+        vm.members.iter().filter(|m| m.state == "standby").count(),
+        1
+    );
+    assert_eq!(vm.members.iter().filter(|m| m.state == "active").count(), 4);
+}
+
+#[test]
+fn playing_advances_by_real_time_times_speed_and_stops_at_the_end() {
+    let mut s = AppState::new("S1", 1, Lang::En);
+    s.apply(Action::SetSpeed(10.0));
+    s.apply(Action::Play);
+    s.apply(Action::Tick { real_ms: 100.0 });
+    assert_eq!(s.now(), 1_000);
+    s.apply(Action::Tick { real_ms: 10_000.0 });
+    assert_eq!(
+        s.now(),
+        3_500,
+        "a long pause of the tab is capped at 250 ms"
+    );
+    s.apply(Action::SetSpeed(1e9));
+    assert_eq!(s.speed, 50.0);
+    for _ in 0..100 {
+        s.apply(Action::Tick { real_ms: 250.0 });
+    }
+    assert!(s.at_end());
+    assert!(!s.playing);
+    s.apply(Action::Step);
+    assert_eq!(s.now(), 60_100);
+}
+
+#[test]
+fn jumping_back_and_forth_replays_the_same_moment() {
+    let mut s = AppState::new("S1", 1, Lang::En);
+    s.apply(Action::ToEnd);
+    let end = view_model(&s);
+    s.apply(Action::JumpTo(11_000));
+    let mid = view_model(&s);
+    assert_eq!(mid.now, 11_000);
+    assert_eq!(mid.duplicates, 0);
+    assert_eq!(member(&mid, "A").state, "active");
+    s.apply(Action::ToEnd);
+    assert_eq!(view_model(&s), end);
+}
+
+#[test]
+fn acting_in_the_past_forks_a_new_future() {
+    let mut s = AppState::new("S1", 1, Lang::En);
+    s.apply(Action::JumpTo(11_000));
+    s.apply(Action::Do(Command::StopConsumer { name: "A".into() }));
+    s.apply(Action::ToEnd);
+    let vm = view_model(&s);
+    assert_eq!(
+        vm.duplicates, 0,
+        "A stopped cleanly before the scripted crash"
+    );
+    assert!(s.notice.is_none() || s.notice.as_deref() == Some("that command does not apply now"));
+    s.apply(Action::Do(Command::RestartConsumer {
+        name: "nobody".into(),
+    }));
+    assert!(s.notice.is_some(), "a rejected command is reported");
+}
+
+#[test]
+fn a_link_reopens_the_same_moment() {
+    let mut s = AppState::new("S1", 4, Lang::En);
+    s.apply(Action::JumpTo(30_000));
+    s.apply(Action::Do(Command::AddConsumer(
+        minikafka::sim::ConsumerSpec {
+            name: "C".into(),
+            group: "group-1".into(),
+            topics: vec!["user-events".into()],
+            ..Default::default()
+        },
+    )));
+    s.apply(Action::JumpTo(45_000));
+    let run = s.run_string();
+    let reopened = AppState::restore("S1", &run, 45_000, Lang::Zh).unwrap();
+    assert_eq!(view_model(&reopened), view_model(&s));
+    assert!(AppState::restore("S1", "garbage", 0, Lang::En).is_err());
+}

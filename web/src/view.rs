@@ -1,0 +1,213 @@
+//! The page, drawn from the view model. Pure rendering: no state lives here.
+
+use minikafka::sim::scenarios;
+use minikafka::sim::WorldEventKind;
+use minikafka::Event;
+use yew::prelude::*;
+
+use crate::i18n::{t, Lang};
+use crate::model::{MemberView, PartitionView, ViewModel};
+use crate::state::AppState;
+
+fn secs(ms: i64) -> String {
+    format!("{}.{}s", ms / 1000, (ms % 1000) / 100)
+}
+
+/// A partition as a strip of the last offsets, with the markers of the three layers.
+pub fn partition(p: &PartitionView, lang: Lang) -> Html {
+    const CELLS: i64 = 60;
+    let end = p.high_watermark.max(1);
+    let first = (end - CELLS).max(0);
+    let cells = (first..end.max(first + 1)).map(|o| {
+        let mut class = vec!["cell"];
+        if o < p.log_start {
+            class.push("gone");
+        } else if p.lost.contains(&o) {
+            class.push("lost");
+        } else if p.duplicates.contains(&o) {
+            class.push("dup");
+        } else if p.committed.is_some_and(|c| o < c) {
+            class.push("committed");
+        } else if p
+            .owner
+            .as_ref()
+            .and_then(|(_, _, done)| *done)
+            .is_some_and(|d| o < d)
+        {
+            class.push("processed");
+        } else if p
+            .owner
+            .as_ref()
+            .and_then(|(_, pos, _)| *pos)
+            .is_some_and(|pos| o < pos)
+        {
+            class.push("polled");
+        }
+        if o >= p.high_watermark {
+            class.push("empty");
+        }
+        html! { <span class={classes!(class)} title={format!("offset {o}")}></span> }
+    });
+    let id = format!("partition-{}-{}", p.topic, p.partition);
+    let committed_id = format!("committed-{}-{}", p.topic, p.partition);
+    let committed = p.committed.map_or("-".to_string(), |c| c.to_string());
+    let (owner, position, processed) = match &p.owner {
+        Some((name, pos, done)) => (
+            name.clone(),
+            pos.map_or("-".into(), |o| o.to_string()),
+            done.map_or("-".into(), |o| o.to_string()),
+        ),
+        None => ("-".into(), "-".into(), "-".into()),
+    };
+    html! {
+        <div class="partition" data-testid={id}>
+            <div class="partition-head">
+                <strong>{ format!("{}-{}", p.topic, p.partition) }</strong>
+                <span class="owner">{ owner }</span>
+            </div>
+            <div class="strip">{ for cells }</div>
+            <div class="layers">
+                <span>{ t(lang, "log-start") }{": "}<b>{ p.log_start }</b></span>
+                <span>{ t(lang, "committed") }{": "}<b data-testid={committed_id}>{ committed }</b></span>
+                <span>{ t(lang, "processed") }{": "}<b>{ processed }</b></span>
+                <span>{ t(lang, "position") }{": "}<b>{ position }</b></span>
+                <span>{ t(lang, "hw") }{": "}<b>{ p.high_watermark }</b></span>
+            </div>
+        </div>
+    }
+}
+
+/// A member card.
+pub fn member(m: &MemberView, lang: Lang, on_action: Callback<(String, &'static str)>) -> Html {
+    let id = format!("member-{}", m.name);
+    let parts = if m.partitions.is_empty() {
+        "-".to_string()
+    } else {
+        m.partitions
+            .iter()
+            .map(|tp| tp.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let button = |label: &'static str, action: &'static str| {
+        let name = m.name.clone();
+        let cb = on_action.clone();
+        html! {
+            <button class="small" data-testid={format!("{action}-{}", m.name)}
+                onclick={Callback::from(move |_| cb.emit((name.clone(), action)))}>{ t(lang, label) }</button>
+        }
+    };
+    let alive = m.state != "dead";
+    html! {
+        <div class={classes!("member", m.state)} data-testid={id} data-state={m.state}>
+            <div class="member-head">
+                <strong>{ &m.name }</strong>
+                if m.leader { <span class="badge">{"leader"}</span> }
+                <span class="state">{ t(lang, m.state) }</span>
+            </div>
+            <div class="member-body">
+                <span>{ parts }</span>
+                <span class="muted">{ format!("gen {} · {} {}", m.generation, m.processed, t(lang, "processed")) }</span>
+            </div>
+            <div class="member-actions">
+                if alive {
+                    { button("crash", "crash") }
+                    { button("stop", "stop") }
+                } else {
+                    { button("restart", "restart") }
+                }
+            </div>
+        </div>
+    }
+}
+
+/// The lag chart: total lag of the main group over time.
+pub fn lag_chart(state: &AppState, lang: Lang) -> Html {
+    let points = &state.lag;
+    let max_lag = points.iter().map(|(_, l)| *l).max().unwrap_or(1).max(1) as f64;
+    let span = state.scenario.duration.max(1) as f64;
+    let path: String = points
+        .iter()
+        .map(|(at, lag)| {
+            format!(
+                "{:.1},{:.1} ",
+                *at as f64 / span * 600.0,
+                100.0 - *lag as f64 / max_lag * 95.0
+            )
+        })
+        .collect();
+    html! {
+        <div class="panel">
+            <h3>{ t(lang, "lag") }{ format!(" (max {max_lag:.0})") }</h3>
+            <svg viewBox="0 0 600 100" class="lag" preserveAspectRatio="none">
+                <polyline points={path} fill="none" stroke="#0072b2" stroke-width="2" />
+            </svg>
+        </div>
+    }
+}
+
+/// The narration so far, newest first.
+pub fn narration(state: &AppState, lang: Lang) -> Html {
+    let now = state.now();
+    let lines = state
+        .scenario
+        .narration
+        .iter()
+        .filter(|n| n.at <= now)
+        .rev()
+        .map(|n| {
+            let text = if lang == Lang::Zh { &n.zh } else { &n.en };
+            html! { <p><span class="at">{ secs(n.at) }</span>{" "}{ text }</p> }
+        });
+    html! {
+        <div class="panel narration" data-testid="narration">
+            <h3>{ t(lang, "narration") }</h3>
+            { for lines }
+        </div>
+    }
+}
+
+/// The recent events, newest first, without the per-heartbeat noise.
+pub fn events(state: &AppState, lang: Lang) -> Html {
+    let rows = state
+        .log
+        .iter()
+        .rev()
+        .filter(|e| {
+            !matches!(
+                &e.kind,
+                WorldEventKind::Broker {
+                    event: Event::Heartbeat { error: None, .. } | Event::FetchServed { .. }
+                } | WorldEventKind::Producer { .. }
+            )
+        })
+        .take(40)
+        .map(|e| html! { <li>{ e.to_string() }</li> });
+    html! {
+        <div class="panel events">
+            <h3>{ t(lang, "events") }</h3>
+            <ul>{ for rows }</ul>
+        </div>
+    }
+}
+
+/// The scenario picker's options.
+pub fn scenario_options(current: &str, lang: Lang) -> Html {
+    let options = scenarios::all().into_iter().map(|s| {
+        let title = if lang == Lang::Zh { s.title_zh.clone() } else { s.title_en.clone() };
+        html! { <option value={s.id.clone()} selected={s.id == current}>{ format!("{} · {title}", s.id) }</option> }
+    });
+    html! { <>{ for options }</> }
+}
+
+/// The counters.
+pub fn counters(vm: &ViewModel, lang: Lang) -> Html {
+    html! {
+        <div class="counters">
+            <div class="counter"><span>{ t(lang, "duplicates") }</span><b data-testid="duplicates-count">{ vm.duplicates }</b></div>
+            <div class="counter"><span>{ t(lang, "lost") }</span><b data-testid="lost-count">{ vm.lost }</b></div>
+            <div class="counter"><span>{ t(lang, "generation") }</span><b data-testid="generation">{ vm.generation }</b></div>
+            <div class="counter"><span>{ t(lang, "time") }</span><b data-testid="time">{ secs(vm.now) }</b></div>
+        </div>
+    }
+}
