@@ -1,5 +1,5 @@
 # minikafka: two commands do everything on a fresh machine with rustup and cargo.
-#   make demo   installs what is missing, builds, runs scenario S1 narrated in the terminal
+#   make demo   installs what is missing, builds the visualiser and serves it on 127.0.0.1:8080
 #   make test   installs what tests need, runs every check and test (CI runs exactly this)
 # Other targets: make bench (criterion benches -> bench/RESULTS.md), make campaign (10,000
 # random simulation schedules), make wasm, make help.
@@ -7,11 +7,20 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
+# Pinned tool versions (see shared/design/toolchain.md): the wasm-bindgen CLI must equal the
+# wasm-bindgen crate in web/Cargo.toml; trunk 0.22 needs a newer rustc than stable here.
+TRUNK_VERSION := 0.21.14
+WASM_BINDGEN_VERSION := 0.2.130
+CHROMIUM ?= /usr/bin/chromium
+DEMO_PORT ?= 8080
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign
+.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e
 
 help:
-	@echo "make demo   - build and run scenario S1 (the pod-restart lesson), narrated in the terminal"
+	@echo "make demo   - build the visualiser and serve it on http://127.0.0.1:$(DEMO_PORT)"
+	@echo "make web    - build the visualiser into dist/"
+	@echo "make e2e    - browser tests of the visualiser (Chromium, playwright-core)"
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
 	@echo "make bench  - criterion benchmarks, results written to bench/RESULTS.md"
 	@echo "make campaign - the randomized simulation campaign over 10,000 seeds (release build)"
@@ -23,9 +32,34 @@ toolchain:
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 
-# Until the browser visualiser lands, the demo is scenario S1 narrated in the terminal.
-demo: toolchain
-	$(CARGO) run --release -p minikafka --bin minikafka -- scenario S1
+# The visualiser, built and served on 127.0.0.1:$(DEMO_PORT) (Ctrl-C stops it).
+demo: web
+	@echo ""
+	@echo "  minikafka visualiser: http://127.0.0.1:$(DEMO_PORT)/?scenario=S1"
+	@echo "  (in the terminal instead: cargo run --release -p minikafka --bin minikafka -- scenario S1)"
+	@echo ""
+	python3 -m http.server $(DEMO_PORT) --bind 127.0.0.1 -d dist
+
+# Tools for the browser build, each installed only if missing at the right version.
+web-tools: toolchain
+	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || $(CARGO) install --locked trunk --version $(TRUNK_VERSION)
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@test -x web/node_modules/.bin/wasm-opt || (cd web && npm ci --no-audit --no-fund)
+
+# dist/: the visualiser. Trunk runs offline, so dependencies are fetched first; wasm-opt comes
+# from npm's binaryen (Debian's is too old), first on PATH.
+web: web-tools
+	$(CARGO) fetch --locked
+	PATH="$(CURDIR)/web/node_modules/.bin:$$PATH" trunk build --release=true
+
+# Debian's Chromium and the npm playwright-core that drives it (never a downloaded browser).
+browser:
+	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium)
+	@test -d tests/e2e/node_modules/playwright-core || (cd tests/e2e && npm ci --no-audit --no-fund)
+
+# Browser tests of the built page (they start and stop their own static server).
+e2e: web browser
+	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test
 
 fmt-check: toolchain
 	$(CARGO) fmt --all -- --check
@@ -39,7 +73,7 @@ unit: toolchain
 wasm: toolchain
 	$(CARGO) build -p minikafka --target $(WASM_TARGET)
 
-test: fmt-check clippy unit wasm
+test: fmt-check clippy unit wasm e2e
 	@echo "make test: all green"
 
 bench:

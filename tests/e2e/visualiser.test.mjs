@@ -1,0 +1,145 @@
+// Browser tests of the visualiser: the built page (dist/) served on 127.0.0.1 by a static
+// server this test starts and stops by PID, driven in Debian's Chromium by playwright-core.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = join(root, 'dist');
+const shots = join(root, 'target', 'e2e-screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server;
+let base;
+let context;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+async function waitForServer(url) {
+  for (let i = 0; i < 100; i++) {
+    try { const r = await fetch(url); if (r.ok) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the static server did not answer at ${url}`);
+}
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is built (make web)');
+  mkdirSync(shots, { recursive: true });
+  const port = await freePort();
+  server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '-d', dist], { stdio: 'ignore' });
+  base = `http://127.0.0.1:${port}/`;
+  await waitForServer(base);
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'mk-chromium-')), {
+    executablePath: CHROMIUM, args: ARGS, viewport: { width: 1280, height: 900 },
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (server) process.kill(server.pid);
+});
+
+async function open(query) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base + (query || ''));
+  await page.getByTestId('play').waitFor();
+  return { page, errors };
+}
+
+const text = (page, id) => page.getByTestId(id).innerText();
+
+test('the page loads with no console errors', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en');
+  assert.equal(await text(page, 'duplicates-count'), '0');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('S1 run to its end: 6 duplicates, 0 lost, B active on partition 0', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en');
+  await page.getByTestId('to-end').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=duplicates-count]').innerText === '6');
+  assert.equal(await text(page, 'lost-count'), '0');
+  const b = page.getByTestId('member-B');
+  assert.equal(await b.getAttribute('data-state'), 'active');
+  assert.match(await b.innerText(), /user-events-0/);
+  assert.equal(await page.getByTestId('member-A').getAttribute('data-state'), 'dead');
+  assert.equal(await text(page, 'committed-user-events-0'), '101');
+  await page.screenshot({ path: join(shots, 'S1.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('S6 shows exactly one standby member', async () => {
+  const { page } = await open('?scenario=S6&lang=en');
+  await page.getByTestId('to-end').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-state=standby]').length === 1);
+  assert.equal(await page.locator('[data-state=active]').count(), 4);
+  await page.close();
+});
+
+test('a copied URL reopened in a fresh page shows the same moment', async () => {
+  const { page } = await open('?scenario=S1&lang=en');
+  await page.getByTestId('timeline').fill('45000');
+  await page.getByTestId('timeline').dispatchEvent('change');
+  await page.waitForFunction(() => document.querySelector('[data-testid=time]').innerText.startsWith('45.'));
+  const url = page.url();
+  assert.match(url, /run=mk1\./);
+  const committed = await text(page, 'committed-user-events-0');
+  const dup = await text(page, 'duplicates-count');
+  await page.close();
+  const fresh = await context.newPage();
+  await fresh.goto(url);
+  await fresh.getByTestId('play').waitFor();
+  assert.equal(await text(fresh, 'committed-user-events-0'), committed);
+  assert.equal(await text(fresh, 'duplicates-count'), dup);
+  assert.match(await text(fresh, 'time'), /^45\./);
+  await fresh.close();
+});
+
+test('switching to Chinese changes the narration', async () => {
+  const { page } = await open('?scenario=S1&lang=en');
+  await page.getByTestId('step').click();
+  const en = await text(page, 'narration');
+  assert.match(en, /partition/);
+  await page.getByTestId('lang-toggle').click();
+  await page.waitForFunction(() => /分区/.test(document.querySelector('[data-testid=narration]').innerText));
+  assert.notEqual(await text(page, 'narration'), en);
+  await page.close();
+});
+
+test('every scenario runs to its end in the page (screenshots saved, not committed)', async () => {
+  const ids = await (async () => {
+    const { page } = await open('?scenario=S1&lang=en');
+    const values = await page.getByTestId('scenario-select').locator('option').evaluateAll((os) => os.map((o) => o.value));
+    await page.close();
+    return values;
+  })();
+  assert.ok(ids.length >= 12, `scenarios in the picker: ${ids}`);
+  for (const id of ids) {
+    const { page, errors } = await open(`?scenario=${id}&lang=en`);
+    await page.getByTestId('to-end').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=play]')?.disabled === true);
+    await page.screenshot({ path: join(shots, `${id}.png`), fullPage: true });
+    assert.deepEqual(errors, [], `${id}: console errors`);
+    await page.close();
+  }
+});
