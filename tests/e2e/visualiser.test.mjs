@@ -143,3 +143,22 @@ test('every scenario runs to its end in the page (screenshots saved, not committ
     await page.close();
   }
 });
+
+test('the learner can act: add a consumer, crash one, seek a partition', async () => {
+  const { page, errors } = await open('?scenario=S6&lang=en');
+  await page.getByTestId('to-end').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-state=standby]').length === 1);
+  await page.getByTestId('add-consumer').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^=member-]').length === 6);
+  await page.getByTestId('crash-c1').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=member-c1]').dataset.state === 'dead');
+  const url = page.url();
+  assert.match(url, /run=mk1\./);
+  await page.close();
+  const seek = await open('?scenario=S1&lang=en&t=11500');
+  await seek.page.getByTestId('seek-start-user-events-0').click();
+  await seek.page.waitForFunction(() => /position: 0/.test(document.querySelector('[data-testid=partition-user-events-0]').innerText));
+  assert.equal(await text(seek.page, 'committed-user-events-0'), '95');
+  assert.deepEqual(errors.concat(seek.errors), []);
+  await seek.page.close();
+});

@@ -1,7 +1,6 @@
 //! The root component: owns the store, the play clock, the keyboard and the URL.
 
 use gloo_timers::callback::Interval;
-use minikafka::sim::Command;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -212,13 +211,25 @@ pub fn app() -> Html {
     };
     let on_member = {
         let store = store.clone();
-        Callback::from(move |(name, action): (String, &'static str)| {
-            let command = match action {
-                "crash" => Command::CrashConsumer { name },
-                "stop" => Command::StopConsumer { name },
-                _ => Command::RestartConsumer { name },
-            };
-            store.dispatch(Action::Do(command));
+        Callback::from(move |(name, what): (String, &'static str)| {
+            store.dispatch(Action::Member {
+                name,
+                what: what.to_string(),
+            });
+        })
+    };
+    let on_try = {
+        let store = store.clone();
+        Callback::from(move |what: &'static str| store.dispatch(Action::Try(what.to_string())))
+    };
+    let on_seek = {
+        let store = store.clone();
+        Callback::from(move |(topic, partition, offset): (String, i32, i64)| {
+            store.dispatch(Action::Seek {
+                topic,
+                partition,
+                offset,
+            })
         })
     };
     let title = if lang == Lang::Zh {
@@ -259,12 +270,13 @@ pub fn app() -> Html {
             <main>
                 <section class="panel">
                     <h3>{ t(lang, "partitions") }</h3>
-                    { for vm.partitions.iter().map(|p| view::partition(p, lang)) }
+                    { for vm.partitions.iter().map(|p| view::partition(p, lang, on_seek.clone())) }
                 </section>
                 <section class="panel">
                     <h3>{ t(lang, "members") }{ format!(" · {} {}", t(lang, "generation"), vm.generation) }</h3>
                     <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone())) }</div>
                 </section>
+                { view::world_controls(lang, on_try) }
                 { view::narration(&state, lang) }
                 { view::lag_chart(&state, lang) }
                 { view::events(&state, lang) }

@@ -78,6 +78,18 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "restart" => ("Restart", "重启"),
         "add-consumer" => ("Add consumer", "添加消费者"),
         "share" => ("Link to this moment", "此刻的链接"),
+        "controls" => ("Try it", "动手试试"),
+        "produce-10" => ("Produce 10", "生产 10 条"),
+        "rate-up" => ("Rate +5/s", "速率 +5/秒"),
+        "rate-stop" => ("Stop producing", "停止生产"),
+        "add-partition" => ("Add partition", "增加分区"),
+        "seek-start" => ("Seek to beginning", "跳到开头"),
+        "seek-end" => ("Seek to end", "跳到末尾"),
+        "seek-back-10" => ("Seek back 10", "回退 10 条"),
+        "mode-auto" => ("Auto-commit", "自动提交"),
+        "mode-record" => ("Commit per record", "逐条提交"),
+        "mode-batch" => ("Commit per batch", "逐批提交"),
+        "mode-at-most-once" => ("At-most-once", "至多一次"),
         _ => ("?", "?"),
     };
     match lang {

@@ -48,6 +48,8 @@ pub struct MemberView {
     pub leader: bool,
     /// Records processed by its application.
     pub processed: u64,
+    /// Its commit mode and semantics, readable.
+    pub mode: String,
 }
 
 /// Everything the page shows.
@@ -154,6 +156,10 @@ pub fn view_model(state: &AppState) -> ViewModel {
             generation: c.consumer.generation(),
             leader: c.is_live() && c.consumer.is_leader(),
             processed: c.processed,
+            mode: format!(
+                "{:?} · {:?} · {} ms/record",
+                c.spec.commit_mode, c.spec.semantics, c.spec.processing_ms
+            ),
         })
         .collect();
     let generation = main_group

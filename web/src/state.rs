@@ -71,6 +71,26 @@ pub enum Action {
     SetLang(Lang),
     /// Do something to the world now (the learner's command).
     Do(Command),
+    /// A button of the "try it" panel (`add-consumer`, `produce-10`, `rate-up`,
+    /// `rate-stop`, `add-partition`).
+    Try(String),
+    /// A button on a member card (`crash`, `stop`, `restart`, `mode-auto`, `mode-record`,
+    /// `mode-batch`, `mode-at-most-once`).
+    Member {
+        /// Consumer name.
+        name: String,
+        /// Which button.
+        what: String,
+    },
+    /// Seek the owner of a partition.
+    Seek {
+        /// Topic.
+        topic: String,
+        /// Partition.
+        partition: i32,
+        /// Offset.
+        offset: Millis,
+    },
 }
 
 /// The whole app state.
@@ -294,6 +314,22 @@ impl AppState {
                 }
             }
             Action::SetLang(lang) => self.lang = lang,
+            Action::Try(what) => match self.try_command(&what) {
+                Some(command) => self.apply(Action::Do(command)),
+                None => self.notice = Some(format!("{what}: nothing to do here")),
+            },
+            Action::Member { name, what } => match self.member_command(&name, &what) {
+                Some(command) => self.apply(Action::Do(command)),
+                None => self.notice = Some(format!("{what}: no consumer {name}")),
+            },
+            Action::Seek {
+                topic,
+                partition,
+                offset,
+            } => match self.seek_command(&topic, partition, offset) {
+                Some(command) => self.apply(Action::Do(command)),
+                None => self.notice = Some(format!("nobody owns {topic}-{partition} now")),
+            },
             Action::Do(command) => {
                 // Acting forks a new future: the learner's old future actions are dropped;
                 // the scenario's own script goes on.
@@ -308,6 +344,105 @@ impl AppState {
                 self.record(events);
             }
         }
+    }
+}
+
+impl AppState {
+    /// The command behind a "try it" button, built from the world as it is now.
+    pub fn try_command(&self, what: &str) -> Option<Command> {
+        let world = self.world();
+        let first = world.consumers.first().map(|c| c.spec.clone());
+        let producer = world.producers.first().map(|p| p.spec.clone());
+        match what {
+            "add-consumer" => {
+                let mut spec = first.unwrap_or_default();
+                let mut n = world.consumers.len() + 1;
+                while world.consumer(&format!("C{n}")).is_some() {
+                    n += 1;
+                }
+                spec.name = format!("C{n}");
+                spec.instance_id = None;
+                if spec.topics.is_empty() {
+                    spec.topics = world
+                        .broker
+                        .list_topics()
+                        .into_iter()
+                        .map(|t| t.name)
+                        .take(1)
+                        .collect();
+                }
+                Some(Command::AddConsumer(spec))
+            }
+            "produce-10" => producer.map(|p| Command::ProduceBurst {
+                name: p.name,
+                count: 10,
+            }),
+            "rate-up" => producer.map(|p| Command::SetProduceRate {
+                name: p.name.clone(),
+                rate_per_sec: world.producer(&p.name).map_or(0, |a| a.spec.rate_per_sec) + 5,
+            }),
+            "rate-stop" => producer.map(|p| Command::SetProduceRate {
+                name: p.name,
+                rate_per_sec: 0,
+            }),
+            "add-partition" => {
+                let topic = producer.map(|p| p.topic).or_else(|| {
+                    world
+                        .broker
+                        .list_topics()
+                        .into_iter()
+                        .next()
+                        .map(|t| t.name)
+                })?;
+                let total = world.broker.topic(&topic)?.partition_count() + 1;
+                Some(Command::AddPartitions { topic, total })
+            }
+            _ => None,
+        }
+    }
+
+    /// The command behind a member card's button.
+    pub fn member_command(&self, name: &str, what: &str) -> Option<Command> {
+        use minikafka::sim::{CommitMode, Semantics};
+        let spec = &self.world().consumer(name)?.spec;
+        let mode = |mode, semantics| Command::SetCommitMode {
+            name: name.to_string(),
+            mode,
+            semantics,
+        };
+        Some(match what {
+            "crash" => Command::CrashConsumer {
+                name: name.to_string(),
+            },
+            "stop" => Command::StopConsumer {
+                name: name.to_string(),
+            },
+            "restart" => Command::RestartConsumer {
+                name: name.to_string(),
+            },
+            "mode-auto" => mode(CommitMode::Auto, Semantics::AtLeastOnce),
+            "mode-record" => mode(CommitMode::PerRecord, Semantics::AtLeastOnce),
+            "mode-batch" => mode(CommitMode::PerBatch, Semantics::AtLeastOnce),
+            "mode-at-most-once" => mode(spec.commit_mode, Semantics::AtMostOnce),
+            _ => return None,
+        })
+    }
+
+    /// Seek a partition in the consumer that owns it.
+    pub fn seek_command(&self, topic: &str, partition: i32, offset: Millis) -> Option<Command> {
+        let tp = minikafka::client::TopicPartition::new(topic, partition);
+        let owner = self
+            .world()
+            .consumers
+            .iter()
+            .filter(|c| c.is_live())
+            .find(|c| c.consumer.assignment().contains(&tp))?;
+        Some(Command::Seek {
+            name: owner.spec.name.clone(),
+            topic: topic.to_string(),
+            partition,
+            offset,
+        })
     }
 }
 

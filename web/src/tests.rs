@@ -115,3 +115,46 @@ fn a_link_reopens_the_same_moment() {
     assert_eq!(view_model(&reopened), view_model(&s));
     assert!(AppState::restore("S1", "garbage", 0, Lang::En).is_err());
 }
+
+#[test]
+fn the_try_it_buttons_become_commands() {
+    let mut s = AppState::new("S6", 1, Lang::En);
+    s.apply(Action::ToEnd);
+    let before = view_model(&s).members.len();
+    s.apply(Action::Try("add-consumer".into()));
+    assert_eq!(view_model(&s).members.len(), before + 1);
+    let partitions = view_model(&s).partitions.len();
+    s.apply(Action::Try("add-partition".into()));
+    assert_eq!(view_model(&s).partitions.len(), partitions + 1);
+    s.apply(Action::Try("nonsense".into()));
+    assert!(s.notice.is_some());
+    s.apply(Action::Member {
+        name: "c1".into(),
+        what: "crash".into(),
+    });
+    assert_eq!(
+        view_model(&s)
+            .members
+            .iter()
+            .find(|m| m.name == "c1")
+            .unwrap()
+            .state,
+        "dead"
+    );
+}
+
+#[test]
+fn seeking_moves_the_owner_position_not_the_committed_offset() {
+    let mut s = AppState::new("S1", 1, Lang::En);
+    s.apply(Action::JumpTo(11_500));
+    let before = view_model(&s).partitions[0].clone();
+    s.apply(Action::Seek {
+        topic: "user-events".into(),
+        partition: 0,
+        offset: 50,
+    });
+    assert!(s.notice.is_none(), "{:?}", s.notice);
+    let after = view_model(&s).partitions[0].clone();
+    assert_eq!(after.committed, before.committed);
+    assert_eq!(after.owner.as_ref().unwrap().1, Some(50));
+}

@@ -14,7 +14,7 @@ fn secs(ms: i64) -> String {
 }
 
 /// A partition as a strip of the last offsets, with the markers of the three layers.
-pub fn partition(p: &PartitionView, lang: Lang) -> Html {
+pub fn partition(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, i64)>) -> Html {
     const CELLS: i64 = 60;
     let end = p.high_watermark.max(1);
     let first = (end - CELLS).max(0);
@@ -66,12 +66,59 @@ pub fn partition(p: &PartitionView, lang: Lang) -> Html {
                 <span class="owner">{ owner }</span>
             </div>
             <div class="strip">{ for cells }</div>
+            if p.owner.is_some() {
+                <div class="seek">
+                    { seek_button(p, lang, "seek-start", p.log_start, on_seek.clone()) }
+                    { seek_button(p, lang, "seek-end", p.high_watermark, on_seek.clone()) }
+                    { seek_button(p, lang, "seek-back-10", (p.owner.as_ref().and_then(|o| o.1).unwrap_or(0) - 10).max(0), on_seek) }
+                </div>
+            }
             <div class="layers">
                 <span>{ t(lang, "log-start") }{": "}<b>{ p.log_start }</b></span>
                 <span>{ t(lang, "committed") }{": "}<b data-testid={committed_id}>{ committed }</b></span>
                 <span>{ t(lang, "processed") }{": "}<b>{ processed }</b></span>
                 <span>{ t(lang, "position") }{": "}<b>{ position }</b></span>
                 <span>{ t(lang, "hw") }{": "}<b>{ p.high_watermark }</b></span>
+            </div>
+        </div>
+    }
+}
+
+fn seek_button(
+    p: &PartitionView,
+    lang: Lang,
+    label: &'static str,
+    offset: i64,
+    on_seek: Callback<(String, i32, i64)>,
+) -> Html {
+    let topic = p.topic.clone();
+    let partition = p.partition;
+    html! {
+        <button class="small" data-testid={format!("{label}-{}-{}", p.topic, p.partition)}
+            title={format!("seek {}-{} to {offset}", p.topic, p.partition)}
+            onclick={Callback::from(move |_| on_seek.emit((topic.clone(), partition, offset)))}>
+            { t(lang, label) }
+        </button>
+    }
+}
+
+/// The learner's controls for the whole world.
+pub fn world_controls(lang: Lang, on: Callback<&'static str>) -> Html {
+    let button = |label: &'static str| {
+        let on = on.clone();
+        html! {
+            <button data-testid={label} onclick={Callback::from(move |_| on.emit(label))}>{ t(lang, label) }</button>
+        }
+    };
+    html! {
+        <div class="panel world-controls">
+            <h3>{ t(lang, "controls") }</h3>
+            <div class="member-actions">
+                { button("add-consumer") }
+                { button("produce-10") }
+                { button("rate-up") }
+                { button("rate-stop") }
+                { button("add-partition") }
             </div>
         </div>
     }
@@ -113,10 +160,15 @@ pub fn member(m: &MemberView, lang: Lang, on_action: Callback<(String, &'static 
                 if alive {
                     { button("crash", "crash") }
                     { button("stop", "stop") }
+                    { button("mode-auto", "mode-auto") }
+                    { button("mode-record", "mode-record") }
+                    { button("mode-batch", "mode-batch") }
+                    { button("mode-at-most-once", "mode-at-most-once") }
                 } else {
                     { button("restart", "restart") }
                 }
             </div>
+            <div class="muted">{ &m.mode }</div>
         </div>
     }
 }
