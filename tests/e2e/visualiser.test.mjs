@@ -162,3 +162,15 @@ test('the learner can act: add a consumer, crash one, seek a partition', async (
   assert.deepEqual(errors.concat(seek.errors), []);
   await seek.page.close();
 });
+
+test('S1 while the coordinator waits: A dead with its session running out, B standby', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en&t=38000');
+  assert.equal(await page.getByTestId('member-A').getAttribute('data-state'), 'dead');
+  assert.equal(await page.getByTestId('member-B').getAttribute('data-state'), 'standby');
+  assert.match(await text(page, 'session-A'), /session expires in 2\.\d/);
+  await page.screenshot({ path: join(shots, 'S1-38s.png'), fullPage: true });
+  await page.goto(base + '?scenario=S1&lang=en&t=42250');
+  await page.getByTestId('rebalance-banner').waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

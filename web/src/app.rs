@@ -267,6 +267,7 @@ pub fn app() -> Html {
                 <div class="notice">{ notice }</div>
             }
             { view::counters(&vm, lang) }
+            { view::rebalance_banner(&vm, lang) }
             <main>
                 <section class="panel">
                     <h3>{ t(lang, "partitions") }</h3>

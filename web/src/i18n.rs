@@ -79,6 +79,23 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "add-consumer" => ("Add consumer", "添加消费者"),
         "share" => ("Link to this moment", "此刻的链接"),
         "controls" => ("Try it", "动手试试"),
+        "rebalance" => ("Rebalance", "再均衡"),
+        "step-detect" => ("1 detect a membership change", "1 发现成员变化"),
+        "step-stop" => (
+            "2 stop fetching, give partitions up",
+            "2 停止拉取，交出分区",
+        ),
+        "step-reassign" => ("3 reassign partitions", "3 重新分配分区"),
+        "step-commit" => (
+            "4 commit / read committed offsets",
+            "4 提交 / 读取已提交 offset",
+        ),
+        "step-resume" => (
+            "5 resume from the committed offsets",
+            "5 从已提交 offset 继续",
+        ),
+        "session" => ("session expires in", "会话将在"),
+        "session-suffix" => ("", "后过期"),
         "produce-10" => ("Produce 10", "生产 10 条"),
         "rate-up" => ("Rate +5/s", "速率 +5/秒"),
         "rate-stop" => ("Stop producing", "停止生产"),

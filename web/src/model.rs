@@ -50,6 +50,48 @@ pub struct MemberView {
     pub processed: u64,
     /// Its commit mode and semantics, readable.
     pub mode: String,
+    /// Milliseconds until the coordinator declares it dead without a heartbeat (`None`:
+    /// not a member, or a request is parked).
+    pub session_left_ms: Option<i64>,
+    /// Did the coordinator hear a heartbeat from it in the last half second?
+    pub heartbeat_pulse: bool,
+}
+
+/// The five steps of a rebalance, as the seed lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RebalanceStep {
+    /// A membership change was detected (join, leave, session timeout).
+    Detect,
+    /// Members stop fetching and give up partitions (eager: all of them).
+    StopFetching,
+    /// The coordinator formed a generation; the leader computes the assignment.
+    Reassign,
+    /// Offsets are committed (before revoking) and the new owners read them.
+    Commit,
+    /// Members fetch again from the committed offsets.
+    Resume,
+}
+
+impl RebalanceStep {
+    /// All steps in order.
+    pub const ALL: [RebalanceStep; 5] = [
+        RebalanceStep::Detect,
+        RebalanceStep::StopFetching,
+        RebalanceStep::Reassign,
+        RebalanceStep::Commit,
+        RebalanceStep::Resume,
+    ];
+
+    /// Label key in `i18n`.
+    pub fn key(self) -> &'static str {
+        match self {
+            RebalanceStep::Detect => "step-detect",
+            RebalanceStep::StopFetching => "step-stop",
+            RebalanceStep::Reassign => "step-reassign",
+            RebalanceStep::Commit => "step-commit",
+            RebalanceStep::Resume => "step-resume",
+        }
+    }
 }
 
 /// Everything the page shows.
@@ -71,6 +113,54 @@ pub struct ViewModel {
     pub generation: i32,
     /// The main group's state.
     pub group_state: Option<GroupState>,
+    /// The step of the main group's latest rebalance, while it is recent (10 s after it
+    /// completed, the banner goes away).
+    pub rebalance_step: Option<RebalanceStep>,
+}
+
+/// Where the main group's latest rebalance stands, from the recent events.
+fn rebalance_step(state: &AppState, group: &str) -> Option<RebalanceStep> {
+    use minikafka::client::consumer::ConsumerEvent;
+    use minikafka::sim::WorldEventKind;
+    use minikafka::Event;
+    let now = state.now();
+    let start = state.log.iter().rposition(|e| {
+        matches!(&e.kind, WorldEventKind::Broker { event: Event::RebalanceStarted { group: g, .. } } if g == group)
+    })?;
+    let mut step = RebalanceStep::Detect;
+    let mut done_at = None;
+    for e in state.log.iter().skip(start + 1) {
+        match &e.kind {
+            WorldEventKind::Consumer {
+                event: ConsumerEvent::PartitionsRevoked(_) | ConsumerEvent::PartitionsLost(_),
+                ..
+            }
+            | WorldEventKind::Broker {
+                event:
+                    Event::GroupStateChanged {
+                        to: GroupState::CompletingRebalance,
+                        ..
+                    },
+            } if step < RebalanceStep::StopFetching => step = RebalanceStep::StopFetching,
+            WorldEventKind::Broker {
+                event: Event::GenerationStarted { group: g, .. },
+            } if g == group => step = step.max(RebalanceStep::Reassign),
+            WorldEventKind::Broker {
+                event: Event::AssignmentCompleted { group: g, .. },
+            } if g == group => step = step.max(RebalanceStep::Commit),
+            WorldEventKind::Processed { group: g, .. }
+                if g == group && step >= RebalanceStep::Commit =>
+            {
+                step = RebalanceStep::Resume;
+                done_at.get_or_insert(e.at);
+            }
+            _ => {}
+        }
+    }
+    match done_at {
+        Some(at) if now - at > 10_000 => None,
+        _ => Some(step),
+    }
 }
 
 fn member_state(world: &World, c: &minikafka::sim::actors::ConsumerActor) -> &'static str {
@@ -160,6 +250,8 @@ pub fn view_model(state: &AppState) -> ViewModel {
                 "{:?} · {:?} · {} ms/record",
                 c.spec.commit_mode, c.spec.semantics, c.spec.processing_ms
             ),
+            session_left_ms: session_left(world, c),
+            heartbeat_pulse: heartbeat_pulse(state, c),
         })
         .collect();
     let generation = main_group
@@ -177,5 +269,32 @@ pub fn view_model(state: &AppState) -> ViewModel {
         group_state: main_group
             .as_ref()
             .and_then(|g| world.broker.coordinator().group_state(g)),
+        rebalance_step: main_group.as_ref().and_then(|g| rebalance_step(state, g)),
     }
+}
+
+/// Time left on a member's session at the coordinator. A crashed consumer still has one:
+/// that countdown is the wait of the pod-restart story.
+fn session_left(world: &World, c: &minikafka::sim::actors::ConsumerActor) -> Option<i64> {
+    let member_id = c.consumer.member_id();
+    if member_id.is_empty() {
+        return None;
+    }
+    let members = world.broker.coordinator().members(&c.spec.group);
+    let member = members.iter().find(|m| m.member_id == member_id)?;
+    member
+        .session_expires_at()
+        .map(|at| (at - world.now()).max(0))
+}
+
+/// A heartbeat from this consumer reached the coordinator in the last 500 ms.
+fn heartbeat_pulse(state: &AppState, c: &minikafka::sim::actors::ConsumerActor) -> bool {
+    use minikafka::sim::WorldEventKind;
+    use minikafka::Event;
+    let member_id = c.consumer.member_id();
+    let now = state.now();
+    !member_id.is_empty()
+        && state.log.iter().rev().take_while(|e| now - e.at <= 500).any(|e| {
+            matches!(&e.kind, WorldEventKind::Broker { event: Event::Heartbeat { member_id: m, .. } } if m == member_id)
+        })
 }

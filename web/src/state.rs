@@ -243,8 +243,10 @@ impl AppState {
             .collect();
         pending.append(&mut self.pending);
         self.pending = pending;
+        // Events up to the restored checkpoint are the same past: keep them.
+        let checkpoint = self.timeline.checkpoint_before(t);
         let events = self.timeline.jump_to(t);
-        self.log.clear();
+        self.log.retain(|e| e.at <= checkpoint);
         self.lag.retain(|(at, _)| *at <= t);
         self.record(events);
     }

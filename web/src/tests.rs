@@ -158,3 +158,34 @@ fn seeking_moves_the_owner_position_not_the_committed_offset() {
     assert_eq!(after.committed, before.committed);
     assert_eq!(after.owner.as_ref().unwrap().1, Some(50));
 }
+
+#[test]
+fn a_crashed_member_shows_its_session_running_out_and_the_rebalance_steps() {
+    use crate::model::RebalanceStep;
+    let mut s = AppState::new("S1", 1, Lang::En);
+    s.apply(Action::JumpTo(20_000));
+    let vm = view_model(&s);
+    let a = member(&vm, "A");
+    assert_eq!(a.state, "dead");
+    let left = a
+        .session_left_ms
+        .expect("the coordinator still counts A's session");
+    assert!(left > 15_000 && left <= 30_000, "{left}");
+    assert!(vm.rebalance_step.is_none() || vm.rebalance_step == Some(RebalanceStep::Resume));
+    s.apply(Action::JumpTo(40_200));
+    assert_eq!(view_model(&s).rebalance_step, Some(RebalanceStep::Detect));
+    s.apply(Action::JumpTo(42_250));
+    let step = view_model(&s).rebalance_step;
+    assert!(step >= Some(RebalanceStep::Commit), "{step:?}");
+    s.apply(Action::JumpTo(43_000));
+    assert_eq!(view_model(&s).rebalance_step, Some(RebalanceStep::Resume));
+    // Back to the middle of it: the banner comes back with the same step.
+    s.apply(Action::ToEnd);
+    s.apply(Action::JumpTo(42_250));
+    assert!(view_model(&s).rebalance_step >= Some(RebalanceStep::Commit));
+    assert_eq!(
+        member(&view_model(&s), "A").session_left_ms,
+        None,
+        "A is gone"
+    );
+}

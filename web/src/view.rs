@@ -146,7 +146,7 @@ pub fn member(m: &MemberView, lang: Lang, on_action: Callback<(String, &'static 
     };
     let alive = m.state != "dead";
     html! {
-        <div class={classes!("member", m.state)} data-testid={id} data-state={m.state}>
+        <div class={classes!("member", m.state, m.heartbeat_pulse.then_some("pulse"))} data-testid={id} data-state={m.state}>
             <div class="member-head">
                 <strong>{ &m.name }</strong>
                 if m.leader { <span class="badge">{"leader"}</span> }
@@ -169,6 +169,11 @@ pub fn member(m: &MemberView, lang: Lang, on_action: Callback<(String, &'static 
                 }
             </div>
             <div class="muted">{ &m.mode }</div>
+            if let Some(left) = m.session_left_ms {
+                <div class={classes!("session", (left < 5_000).then_some("urgent"))} data-testid={format!("session-{}", m.name)}>
+                    { format!("{} {}{}", t(lang, "session"), secs(left), t(lang, "session-suffix")) }
+                </div>
+            }
         </div>
     }
 }
@@ -250,6 +255,29 @@ pub fn scenario_options(current: &str, lang: Lang) -> Html {
         html! { <option value={s.id.clone()} selected={s.id == current}>{ format!("{} · {title}", s.id) }</option> }
     });
     html! { <>{ for options }</> }
+}
+
+/// The banner walking through the five steps of the latest rebalance.
+pub fn rebalance_banner(vm: &ViewModel, lang: Lang) -> Html {
+    let Some(current) = vm.rebalance_step else {
+        return html! {};
+    };
+    let steps = crate::model::RebalanceStep::ALL.iter().map(|s| {
+        let class = if *s == current {
+            "now"
+        } else if *s < current {
+            "done"
+        } else {
+            "todo"
+        };
+        html! { <li class={class}>{ t(lang, s.key()) }</li> }
+    });
+    html! {
+        <div class="banner" data-testid="rebalance-banner" data-step={t(Lang::En, current.key())}>
+            <strong>{ t(lang, "rebalance") }</strong>
+            <ol>{ for steps }</ol>
+        </div>
+    }
 }
 
 /// The counters.

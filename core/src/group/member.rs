@@ -37,6 +37,13 @@ pub struct MemberMetadata {
 }
 
 impl MemberMetadata {
+    /// When the coordinator will declare this member dead unless it hears from it, or
+    /// `None` while a request of it is parked (it cannot heartbeat then, so it cannot
+    /// expire).
+    pub fn session_expires_at(&self) -> Option<Millis> {
+        (!self.is_kept_alive()).then_some(self.session_deadline)
+    }
+
     /// Is this a static member (it has a `group.instance.id`)?
     pub fn is_static(&self) -> bool {
         self.group_instance_id.is_some()

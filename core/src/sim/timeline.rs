@@ -44,6 +44,16 @@ impl Timeline {
         self.checkpoints.len()
     }
 
+    /// The time of the checkpoint a jump back to `t` restores (the events up to it are the
+    /// same as before the jump; [`Timeline::jump_to`] returns the ones after it).
+    pub fn checkpoint_before(&self, t: Millis) -> Millis {
+        self.checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.now() <= t)
+            .map_or(0, World::now)
+    }
+
     /// Apply a command now. If we are in the past (after a jump back), the old future is
     /// forgotten.
     pub fn apply(&mut self, command: Command) {
