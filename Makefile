@@ -76,8 +76,11 @@ wasm: toolchain
 test: fmt-check clippy unit wasm e2e
 	@echo "make test: all green"
 
-bench:
+# Criterion benches (core, simulation) then the visualiser's frame time and size, all into
+# bench/RESULTS.md.
+bench: web browser
 	bench/run.sh
+	node bench/web.mjs
 
 # The randomized simulation campaign (tests/tests/campaign.rs) over 10,000 seeds with the
 # full-size worlds; `cargo test` runs 1,000 smaller ones. MINIKAFKA_CAMPAIGN_FIRST_SEED moves

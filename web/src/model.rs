@@ -180,13 +180,27 @@ fn member_state(world: &World, c: &minikafka::sim::actors::ConsumerActor) -> &'s
     }
 }
 
+struct PartitionBounds {
+    partition: i32,
+    log_start_offset: Offset,
+    high_watermark: Offset,
+}
+
 /// Build the view model.
 pub fn view_model(state: &AppState) -> ViewModel {
     let world = state.world();
     let main_group = world.consumers.first().map(|c| c.spec.group.clone());
     let mut partitions = Vec::new();
-    for topic in world.broker.list_topics() {
-        for p in &topic.partitions {
+    for name in world.broker.topic_names() {
+        let Some(topic) = world.broker.topic(&name) else {
+            continue;
+        };
+        for (index, log) in topic.partitions.iter().enumerate() {
+            let p = PartitionBounds {
+                partition: index as i32,
+                log_start_offset: log.log_start_offset(),
+                high_watermark: log.high_watermark(),
+            };
             let tp = TopicPartition::new(topic.name.clone(), p.partition);
             let committed = main_group.as_ref().and_then(|g| {
                 world
@@ -209,13 +223,7 @@ pub fn view_model(state: &AppState) -> ViewModel {
                 .and_then(|g| world.tracker.groups.get(g))
                 .and_then(|m| m.get(&tp));
             let duplicates = track
-                .map(|t| {
-                    t.processed
-                        .iter()
-                        .filter(|(_, n)| **n > 1)
-                        .map(|(o, _)| *o)
-                        .collect()
-                })
+                .map(|t| t.iter().filter(|(_, n)| *n > 1).map(|(o, _)| o).collect())
                 .unwrap_or_default();
             let moved_past = committed.unwrap_or(0).max(p.log_start_offset);
             let lost = track.map(|t| t.lost(moved_past)).unwrap_or_default();

@@ -460,17 +460,20 @@ pub fn total_lag(world: &World) -> i64 {
         .flat_map(|c| c.spec.topics.clone())
         .collect();
     let mut lag = 0;
-    for topic in world.broker.list_topics() {
-        if !topics.contains(&topic.name) {
+    for name in world.broker.topic_names() {
+        if !topics.contains(&name) {
             continue;
         }
-        for p in &topic.partitions {
+        let Some(topic) = world.broker.topic(&name) else {
+            continue;
+        };
+        for (partition, log) in topic.partitions.iter().enumerate() {
             let committed = world
                 .broker
                 .offsets()
-                .fetch(&group, &topic.name, p.partition)
-                .map_or(p.log_start_offset, |o| o.offset);
-            lag += (p.high_watermark - committed.max(p.log_start_offset)).max(0);
+                .fetch(&group, &name, partition as i32)
+                .map_or(log.log_start_offset(), |o| o.offset);
+            lag += (log.high_watermark() - committed.max(log.log_start_offset())).max(0);
         }
     }
     lag

@@ -116,6 +116,11 @@ impl Broker {
         Ok(())
     }
 
+    /// Topic names, sorted (cheaper than [`Broker::list_topics`], which describes segments).
+    pub fn topic_names(&self) -> Vec<String> {
+        self.topics.keys().cloned().collect()
+    }
+
     /// Every topic, described, by name.
     pub fn list_topics(&self) -> Vec<TopicDescription> {
         self.topics.values().map(Topic::describe).collect()

@@ -14,34 +14,86 @@ use serde::{Deserialize, Serialize};
 use crate::client::TopicPartition;
 use crate::record::Offset;
 
-/// Processing counts of one group on one partition.
+/// Processing counts of one group on one partition: a dense array from the lowest offset
+/// processed (offsets are dense, so this is small, and copying it for a checkpoint is one
+/// memcpy).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionTrack {
-    /// offset -> times processed.
-    pub processed: BTreeMap<Offset, u32>,
+    /// The lowest offset processed, if any.
+    pub first: Option<Offset>,
+    /// `counts[i]`: how many times offset `first + i` was processed.
+    pub counts: Vec<u32>,
 }
 
 impl PartitionTrack {
+    /// Count one processing of `offset`; returns the new count.
+    pub fn record(&mut self, offset: Offset) -> u32 {
+        let first = match self.first {
+            None => {
+                self.first = Some(offset);
+                offset
+            }
+            Some(first) if offset < first => {
+                // A seek below everything processed so far: grow at the front.
+                let extra = (first - offset) as usize;
+                let mut counts = vec![0; extra];
+                counts.append(&mut self.counts);
+                self.counts = counts;
+                self.first = Some(offset);
+                offset
+            }
+            Some(first) => first,
+        };
+        let i = (offset - first) as usize;
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, 0);
+        }
+        self.counts[i] += 1;
+        self.counts[i]
+    }
+
+    /// How many times `offset` was processed.
+    pub fn times(&self, offset: Offset) -> u32 {
+        match self.first {
+            Some(first) if offset >= first => self
+                .counts
+                .get((offset - first) as usize)
+                .copied()
+                .unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// Processed offsets with their counts, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = (Offset, u32)> + '_ {
+        let first = self.first.unwrap_or(0);
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(move |(i, n)| (first + i as Offset, *n))
+    }
+
     /// Records processed more than once, counted once each.
     pub fn duplicated_records(&self) -> usize {
-        self.processed.values().filter(|n| **n > 1).count()
+        self.counts.iter().filter(|n| **n > 1).count()
     }
 
     /// Extra deliveries: a record processed 3 times counts 2.
     pub fn extra_deliveries(&self) -> u64 {
-        self.processed
-            .values()
+        self.counts
+            .iter()
             .map(|n| u64::from(n.saturating_sub(1)))
             .sum()
     }
 
     /// Offsets in `[first processed, moved_past)` that were never processed.
     pub fn lost(&self, moved_past: Offset) -> Vec<Offset> {
-        let Some(first) = self.processed.keys().next().copied() else {
+        let Some(first) = self.first else {
             return Vec::new();
         };
         (first..moved_past)
-            .filter(|o| !self.processed.contains_key(o))
+            .filter(|o| self.times(*o) == 0)
             .collect()
     }
 }
@@ -65,14 +117,10 @@ impl RecordTracker {
         if !partitions.contains_key(tp) {
             partitions.insert(tp.clone(), PartitionTrack::default());
         }
-        let count = partitions
+        partitions
             .get_mut(tp)
             .expect("inserted above")
-            .processed
-            .entry(offset)
-            .or_default();
-        *count += 1;
-        *count
+            .record(offset)
     }
 
     /// Every (group, partition) with its counts.
@@ -102,9 +150,7 @@ impl RecordTracker {
         self.groups
             .get(group)
             .and_then(|partitions| partitions.get(tp))
-            .and_then(|t| t.processed.get(&offset))
-            .copied()
-            .unwrap_or(0)
+            .map_or(0, |t| t.times(offset))
     }
 }
 
