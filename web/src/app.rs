@@ -218,6 +218,18 @@ pub fn app() -> Html {
             });
         })
     };
+    let on_configure = {
+        let store = store.clone();
+        Callback::from(
+            move |(name, field, value): (String, &'static str, String)| {
+                store.dispatch(Action::Configure {
+                    name,
+                    field: field.to_string(),
+                    value,
+                })
+            },
+        )
+    };
     let on_try = {
         let store = store.clone();
         Callback::from(move |what: &'static str| store.dispatch(Action::Try(what.to_string())))
@@ -269,13 +281,14 @@ pub fn app() -> Html {
             { view::counters(&vm, lang) }
             { view::rebalance_banner(&vm, lang) }
             <main>
+                { view::producers(&vm, lang) }
                 <section class="panel">
                     <h3>{ t(lang, "partitions") }</h3>
                     { for vm.partitions.iter().map(|p| view::partition(p, lang, on_seek.clone())) }
                 </section>
                 <section class="panel">
                     <h3>{ t(lang, "members") }{ format!(" · {} {}", t(lang, "generation"), vm.generation) }</h3>
-                    <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone())) }</div>
+                    <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone(), &on_configure)) }</div>
                 </section>
                 { view::world_controls(lang, on_try) }
                 { view::narration(&state, lang) }

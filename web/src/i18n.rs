@@ -79,6 +79,13 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "add-consumer" => ("Add consumer", "添加消费者"),
         "share" => ("Link to this moment", "此刻的链接"),
         "controls" => ("Try it", "动手试试"),
+        "producers" => ("Producers", "生产者"),
+        "sent" => ("sent", "已发送"),
+        "settings" => ("Settings", "设置"),
+        "assignor" => ("Assignor", "分配策略"),
+        "static" => ("Static member", "静态成员"),
+        "processing-time" => ("Processing per record", "每条处理时间"),
+        "settings-hint" => ("Processing time applies now; client settings apply when the consumer restarts, as with a real consumer.", "处理时间立即生效；客户端配置在消费者重启后生效，和真实的消费者一样。"),
         "rebalance" => ("Rebalance", "再均衡"),
         "step-detect" => ("1 detect a membership change", "1 发现成员变化"),
         "step-stop" => (

@@ -29,6 +29,24 @@ pub struct PartitionView {
     pub duplicates: Vec<Offset>,
     /// Offsets of records lost (moved past, never processed).
     pub lost: Vec<Offset>,
+    /// Records appended in the last second: (first offset, end offset, producer index),
+    /// drawn in the producer's colour as they arrive.
+    pub fresh: Vec<(Offset, Offset, usize)>,
+}
+
+/// A producer card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProducerView {
+    /// Name.
+    pub name: String,
+    /// Its colour index (stable: order of creation).
+    pub index: usize,
+    /// Topic it writes to.
+    pub topic: String,
+    /// Records per second.
+    pub rate: u32,
+    /// Records sent so far.
+    pub sent: u64,
 }
 
 /// One member card.
@@ -55,6 +73,26 @@ pub struct MemberView {
     pub session_left_ms: Option<i64>,
     /// Did the coordinator hear a heartbeat from it in the last half second?
     pub heartbeat_pulse: bool,
+    /// Its settings, for the settings row: assignor name, static?, session timeout,
+    /// heartbeat interval, max poll interval, processing time (ms).
+    pub settings: MemberSettings,
+}
+
+/// A member's settings as the page shows and edits them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberSettings {
+    /// The first configured assignor.
+    pub assignor: String,
+    /// Has a `group.instance.id`.
+    pub static_member: bool,
+    /// `session.timeout.ms`.
+    pub session_ms: i64,
+    /// `heartbeat.interval.ms`.
+    pub heartbeat_ms: i64,
+    /// `max.poll.interval.ms`.
+    pub max_poll_ms: i64,
+    /// Processing time per record.
+    pub processing_ms: i64,
 }
 
 /// The five steps of a rebalance, as the seed lists them.
@@ -113,6 +151,8 @@ pub struct ViewModel {
     pub generation: i32,
     /// The main group's state.
     pub group_state: Option<GroupState>,
+    /// Producers.
+    pub producers: Vec<ProducerView>,
     /// The step of the main group's latest rebalance, while it is recent (10 s after it
     /// completed, the banner goes away).
     pub rebalance_step: Option<RebalanceStep>,
@@ -227,6 +267,7 @@ pub fn view_model(state: &AppState) -> ViewModel {
                 .unwrap_or_default();
             let moved_past = committed.unwrap_or(0).max(p.log_start_offset);
             let lost = track.map(|t| t.lost(moved_past)).unwrap_or_default();
+            let fresh = fresh_appends(state, &topic.name, p.partition);
             partitions.push(PartitionView {
                 topic: topic.name.clone(),
                 partition: p.partition,
@@ -236,6 +277,7 @@ pub fn view_model(state: &AppState) -> ViewModel {
                 owner,
                 duplicates,
                 lost,
+                fresh,
             });
         }
     }
@@ -259,6 +301,18 @@ pub fn view_model(state: &AppState) -> ViewModel {
                 c.spec.commit_mode, c.spec.semantics, c.spec.processing_ms
             ),
             session_left_ms: session_left(world, c),
+            settings: MemberSettings {
+                assignor: c
+                    .spec
+                    .assignors
+                    .first()
+                    .map_or("range".into(), |a| a.name().to_string()),
+                static_member: c.spec.instance_id.is_some(),
+                session_ms: i64::from(c.spec.session_timeout_ms),
+                heartbeat_ms: c.spec.heartbeat_interval_ms,
+                max_poll_ms: i64::from(c.spec.max_poll_interval_ms),
+                processing_ms: c.spec.processing_ms,
+            },
             heartbeat_pulse: heartbeat_pulse(state, c),
         })
         .collect();
@@ -278,7 +332,54 @@ pub fn view_model(state: &AppState) -> ViewModel {
             .as_ref()
             .and_then(|g| world.broker.coordinator().group_state(g)),
         rebalance_step: main_group.as_ref().and_then(|g| rebalance_step(state, g)),
+        producers: world
+            .producers
+            .iter()
+            .enumerate()
+            .map(|(index, p)| ProducerView {
+                name: p.spec.name.clone(),
+                index,
+                topic: p.spec.topic.clone(),
+                rate: p.spec.rate_per_sec,
+                sent: p.sent,
+            })
+            .collect(),
     }
+}
+
+/// Appends to a partition in the last second, with the index of the producer that made them.
+fn fresh_appends(state: &AppState, topic: &str, partition: i32) -> Vec<(Offset, Offset, usize)> {
+    use minikafka::sim::WorldEventKind;
+    use minikafka::Event;
+    let now = state.now();
+    let world = state.world();
+    state
+        .log
+        .iter()
+        .rev()
+        .take_while(|e| now - e.at <= 1_000)
+        .filter_map(|e| match &e.kind {
+            WorldEventKind::Broker {
+                event:
+                    Event::RecordsAppended {
+                        topic: t,
+                        partition: p,
+                        base_offset,
+                        count,
+                        client_id,
+                        ..
+                    },
+            } if t == topic && *p == partition => {
+                let index = world
+                    .producers
+                    .iter()
+                    .position(|pr| Some(&pr.spec.name) == client_id.as_ref())
+                    .unwrap_or(0);
+                Some((*base_offset, base_offset + i64::from(*count), index))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Time left on a member's session at the coordinator. A crashed consumer still has one:

@@ -82,6 +82,17 @@ pub enum Action {
         /// Which button.
         what: String,
     },
+    /// Change a consumer's settings (`assignor`, `static`, `session`, `heartbeat`,
+    /// `max-poll`, `processing`): client settings take effect when it restarts, like a real
+    /// consumer's configuration.
+    Configure {
+        /// Consumer name.
+        name: String,
+        /// Which setting.
+        field: String,
+        /// The new value, as the page's select gives it.
+        value: String,
+    },
     /// Seek the owner of a partition.
     Seek {
         /// Topic.
@@ -324,6 +335,12 @@ impl AppState {
                 Some(command) => self.apply(Action::Do(command)),
                 None => self.notice = Some(format!("{what}: no consumer {name}")),
             },
+            Action::Configure { name, field, value } => {
+                match self.configure_command(&name, &field, &value) {
+                    Ok(command) => self.apply(Action::Do(command)),
+                    Err(e) => self.notice = Some(e),
+                }
+            }
             Action::Seek {
                 topic,
                 partition,
@@ -427,6 +444,46 @@ impl AppState {
             "mode-batch" => mode(CommitMode::PerBatch, Semantics::AtLeastOnce),
             "mode-at-most-once" => mode(spec.commit_mode, Semantics::AtMostOnce),
             _ => return None,
+        })
+    }
+
+    /// The `UpdateConsumer` command for a settings change, or why it makes no sense.
+    pub fn configure_command(
+        &self,
+        name: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<Command, String> {
+        use minikafka::client::assignor::AssignorKind;
+        let mut spec = self
+            .world()
+            .consumer(name)
+            .ok_or_else(|| format!("no consumer {name}"))?
+            .spec
+            .clone();
+        let ms = || -> Result<i64, String> {
+            value
+                .parse::<i64>()
+                .ok()
+                .filter(|v| (0..=3_600_000).contains(v))
+                .ok_or_else(|| format!("{field}: {value:?} is not a duration in ms"))
+        };
+        match field {
+            "assignor" => {
+                let kind = AssignorKind::from_name(value)
+                    .ok_or_else(|| format!("unknown assignor {value:?}"))?;
+                spec.assignors = vec![kind];
+            }
+            "static" => spec.instance_id = (value == "on").then(|| format!("{name}-instance")),
+            "session" => spec.session_timeout_ms = ms()? as i32,
+            "heartbeat" => spec.heartbeat_interval_ms = ms()?,
+            "max-poll" => spec.max_poll_interval_ms = ms()? as i32,
+            "processing" => spec.processing_ms = ms()?,
+            _ => return Err(format!("unknown setting {field:?}")),
+        }
+        Ok(Command::UpdateConsumer {
+            name: name.to_string(),
+            spec,
         })
     }
 

@@ -189,3 +189,52 @@ fn a_crashed_member_shows_its_session_running_out_and_the_rebalance_steps() {
         "A is gone"
     );
 }
+
+#[test]
+fn settings_change_the_consumer_and_take_effect_at_restart() {
+    let mut s = AppState::new("S1", 1, Lang::En);
+    s.apply(Action::JumpTo(7_000));
+    s.apply(Action::Configure {
+        name: "A".into(),
+        field: "assignor".into(),
+        value: "roundrobin".into(),
+    });
+    s.apply(Action::Configure {
+        name: "A".into(),
+        field: "session".into(),
+        value: "10000".into(),
+    });
+    s.apply(Action::Configure {
+        name: "A".into(),
+        field: "static".into(),
+        value: "on".into(),
+    });
+    assert!(s.notice.is_none(), "{:?}", s.notice);
+    let a = member(&view_model(&s), "A").settings.clone();
+    assert_eq!(a.assignor, "roundrobin");
+    assert_eq!(a.session_ms, 10_000);
+    assert!(a.static_member);
+    s.apply(Action::Configure {
+        name: "A".into(),
+        field: "session".into(),
+        value: "soon".into(),
+    });
+    assert!(s.notice.is_some());
+    s.apply(Action::Configure {
+        name: "A".into(),
+        field: "assignor".into(),
+        value: "magic".into(),
+    });
+    assert!(s.notice.is_some());
+}
+
+#[test]
+fn new_records_flash_in_their_producer_colour() {
+    let mut s = AppState::new("S1", 1, Lang::En);
+    s.apply(Action::JumpTo(7_050));
+    let vm = view_model(&s);
+    assert_eq!(vm.producers.len(), 1);
+    assert_eq!(vm.partitions[0].fresh, vec![(0, 95, 0)]);
+    s.apply(Action::JumpTo(9_000));
+    assert!(view_model(&s).partitions[0].fresh.is_empty());
+}

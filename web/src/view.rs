@@ -13,6 +13,29 @@ fn secs(ms: i64) -> String {
     format!("{}.{}s", ms / 1000, (ms % 1000) / 100)
 }
 
+/// Classes (and colours) of the producers, in order of creation.
+const PRODUCER_CLASSES: [&str; 3] = ["fresh-0", "fresh-1", "fresh-2"];
+
+/// The producers, each in its colour (the colour its new records flash in the strips).
+pub fn producers(vm: &ViewModel, lang: Lang) -> Html {
+    let rows = vm.producers.iter().map(|p| {
+        let class = PRODUCER_CLASSES[p.index % PRODUCER_CLASSES.len()];
+        html! {
+            <div class="producer" data-testid={format!("producer-{}", p.name)}>
+                <span class={classes!("dot", class)}></span>
+                <strong>{ &p.name }</strong>
+                <span>{ format!("→ {} · {}/s · {} {}", p.topic, p.rate, p.sent, t(lang, "sent")) }</span>
+            </div>
+        }
+    });
+    html! {
+        <div class="panel">
+            <h3>{ t(lang, "producers") }</h3>
+            { for rows }
+        </div>
+    }
+}
+
 /// A partition as a strip of the last offsets, with the markers of the three layers.
 pub fn partition(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, i64)>) -> Html {
     const CELLS: i64 = 60;
@@ -21,6 +44,11 @@ pub fn partition(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, 
     // One element per partition: the cells are stops of a CSS gradient, so a frame with 64
     // partitions redraws 64 elements, not thousands.
     let class_of = |o: i64| -> &'static str {
+        if let Some((_, _, index)) = p.fresh.iter().find(|(a, b, _)| o >= *a && o < *b) {
+            if p.committed.is_none_or(|c| o >= c) && !p.duplicates.contains(&o) {
+                return PRODUCER_CLASSES[index % PRODUCER_CLASSES.len()];
+            }
+        }
         if o < p.log_start {
             "gone"
         } else if p.lost.binary_search(&o).is_ok() {
@@ -57,6 +85,9 @@ pub fn partition(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, 
         "processed" => "#f0e442",
         "polled" => "#56b4e9",
         "empty" => "#f4f4f4",
+        "fresh-0" => "#0072b2",
+        "fresh-1" => "#cc79a7",
+        "fresh-2" => "#000000",
         _ => "#d9d9d9",
     };
     let offsets: Vec<i64> = (first..end.max(first + 1)).collect();
@@ -155,8 +186,91 @@ pub fn world_controls(lang: Lang, on: Callback<&'static str>) -> Html {
     }
 }
 
+/// A select whose change emits (member, field, value).
+fn setting(
+    m: &MemberView,
+    label: &str,
+    field: &'static str,
+    current: String,
+    options: &[(String, String)],
+    on_configure: &Callback<(String, &'static str, String)>,
+) -> Html {
+    let name = m.name.clone();
+    let cb = on_configure.clone();
+    let onchange = Callback::from(move |e: yew::Event| {
+        use wasm_bindgen::JsCast;
+        if let Some(select) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        {
+            cb.emit((name.clone(), field, select.value()));
+        }
+    });
+    let mut options = options.to_vec();
+    if !options.iter().any(|(v, _)| *v == current) {
+        options.push((current.clone(), current.clone()));
+    }
+    html! {
+        <label class="setting">{ label }
+            <select data-testid={format!("setting-{field}-{}", m.name)} {onchange}>
+                { for options.iter().map(|(v, text)| html! { <option value={v.clone()} selected={*v == current}>{ text }</option> }) }
+            </select>
+        </label>
+    }
+}
+
+fn durations(values: &[i64]) -> Vec<(String, String)> {
+    values
+        .iter()
+        .map(|v| {
+            (
+                v.to_string(),
+                if *v >= 1000 {
+                    format!("{} s", v / 1000)
+                } else {
+                    format!("{v} ms")
+                },
+            )
+        })
+        .collect()
+}
+
+/// The settings row of a member card.
+pub fn member_settings(
+    m: &MemberView,
+    lang: Lang,
+    on_configure: &Callback<(String, &'static str, String)>,
+) -> Html {
+    let s = &m.settings;
+    let assignors: Vec<(String, String)> = ["range", "roundrobin", "sticky", "cooperative-sticky"]
+        .iter()
+        .map(|a| (a.to_string(), a.to_string()))
+        .collect();
+    let on_off = vec![
+        ("off".to_string(), "off".to_string()),
+        ("on".to_string(), "on".to_string()),
+    ];
+    html! {
+        <details class="settings">
+            <summary>{ t(lang, "settings") }</summary>
+            { setting(m, t(lang, "assignor"), "assignor", s.assignor.clone(), &assignors, on_configure) }
+            { setting(m, t(lang, "static"), "static", if s.static_member { "on".into() } else { "off".into() }, &on_off, on_configure) }
+            { setting(m, "session.timeout.ms", "session", s.session_ms.to_string(), &durations(&[6_000, 10_000, 30_000, 45_000]), on_configure) }
+            { setting(m, "heartbeat.interval.ms", "heartbeat", s.heartbeat_ms.to_string(), &durations(&[1_000, 3_000, 10_000]), on_configure) }
+            { setting(m, "max.poll.interval.ms", "max-poll", s.max_poll_ms.to_string(), &durations(&[10_000, 60_000, 300_000]), on_configure) }
+            { setting(m, t(lang, "processing-time"), "processing", s.processing_ms.to_string(), &durations(&[0, 10, 100, 1_000, 20_000]), on_configure) }
+            <p class="muted">{ t(lang, "settings-hint") }</p>
+        </details>
+    }
+}
+
 /// A member card.
-pub fn member(m: &MemberView, lang: Lang, on_action: Callback<(String, &'static str)>) -> Html {
+pub fn member(
+    m: &MemberView,
+    lang: Lang,
+    on_action: Callback<(String, &'static str)>,
+    on_configure: &Callback<(String, &'static str, String)>,
+) -> Html {
     let id = format!("member-{}", m.name);
     let parts = if m.partitions.is_empty() {
         "-".to_string()
@@ -200,6 +314,7 @@ pub fn member(m: &MemberView, lang: Lang, on_action: Callback<(String, &'static 
                 }
             </div>
             <div class="muted">{ &m.mode }</div>
+            { member_settings(m, lang, on_configure) }
             if let Some(left) = m.session_left_ms {
                 <div class={classes!("session", (left < 5_000).then_some("urgent"))} data-testid={format!("session-{}", m.name)}>
                     { format!("{} {}{}", t(lang, "session"), secs(left), t(lang, "session-suffix")) }
