@@ -83,6 +83,7 @@ test('S1 run to its end: 6 duplicates, 0 lost, B active on partition 0', async (
   assert.match(await b.innerText(), /user-events-0/);
   assert.equal(await page.getByTestId('member-A').getAttribute('data-state'), 'dead');
   assert.equal(await text(page, 'committed-user-events-0'), '101');
+  assert.equal(await text(page, 'lag-user-events-0'), '0');
   await page.screenshot({ path: join(shots, 'S1.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
@@ -173,4 +174,18 @@ test('S1 while the coordinator waits: A dead with its session running out, B sta
   await page.getByTestId('rebalance-banner').waitFor();
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('fits a phone screen and a 1280x720 projector without horizontal scrolling', async () => {
+  for (const [width, height, name] of [[390, 844, 'phone'], [1280, 720, 'projector']]) {
+    const { page, errors } = await open('?scenario=S7&lang=zh');
+    await page.setViewportSize({ width, height });
+    await page.getByTestId('to-end').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=play]')?.disabled === true);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${name}: ${overflow}px of horizontal overflow`);
+    await page.screenshot({ path: join(shots, `S7-${name}.png`), fullPage: false });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
 });

@@ -141,6 +141,9 @@ pub fn partition(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, 
                 <span>{ t(lang, "processed") }{": "}<b>{ processed }</b></span>
                 <span>{ t(lang, "position") }{": "}<b>{ position }</b></span>
                 <span>{ t(lang, "hw") }{": "}<b>{ p.high_watermark }</b></span>
+                <span>{ t(lang, "lag") }{": "}<b data-testid={format!("lag-{}-{}", p.topic, p.partition)}>
+                    { (p.high_watermark - p.committed.unwrap_or(p.log_start).max(p.log_start)).max(0) }
+                </b></span>
             </div>
         </div>
     }
