@@ -253,6 +253,7 @@ fn schedule(seed: u64, profile: &Profile) -> (Script, Millis) {
                 CommitMode::Auto,
                 CommitMode::PerRecord,
                 CommitMode::PerBatch,
+                CommitMode::PerBatchAsync,
             ]),
             semantics: Semantics::AtLeastOnce,
         };

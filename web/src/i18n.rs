@@ -113,6 +113,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "mode-auto" => ("Auto-commit", "自动提交"),
         "mode-record" => ("Commit per record", "逐条提交"),
         "mode-batch" => ("Commit per batch", "逐批提交"),
+        "mode-async" => ("Async per batch", "逐批异步提交"),
         "mode-at-most-once" => ("At-most-once", "至多一次"),
         _ => ("?", "?"),
     };

@@ -442,6 +442,7 @@ impl AppState {
             "mode-auto" => mode(CommitMode::Auto, Semantics::AtLeastOnce),
             "mode-record" => mode(CommitMode::PerRecord, Semantics::AtLeastOnce),
             "mode-batch" => mode(CommitMode::PerBatch, Semantics::AtLeastOnce),
+            "mode-async" => mode(CommitMode::PerBatchAsync, Semantics::AtLeastOnce),
             "mode-at-most-once" => mode(spec.commit_mode, Semantics::AtMostOnce),
             _ => return None,
         })

@@ -311,6 +311,7 @@ pub fn member(
                     { button("mode-auto", "mode-auto") }
                     { button("mode-record", "mode-record") }
                     { button("mode-batch", "mode-batch") }
+                    { button("mode-async", "mode-async") }
                     { button("mode-at-most-once", "mode-at-most-once") }
                 } else {
                     { button("restart", "restart") }

@@ -279,9 +279,14 @@ impl ConsumerActor {
         // The batch is done.
         if self.batch_needs_commit {
             self.batch_needs_commit = false;
-            self.waiting_commit = self.consumer.commit_sync(None, now).ok();
-            if self.waiting_commit.is_some() {
-                return AppStep::Idle;
+            if self.spec.commit_mode == CommitMode::PerBatchAsync {
+                // commitAsync: fire and go on polling.
+                let _ = self.consumer.commit_async(None, now);
+            } else {
+                self.waiting_commit = self.consumer.commit_sync(None, now).ok();
+                if self.waiting_commit.is_some() {
+                    return AppStep::Idle;
+                }
             }
         }
         if self.status == ActorStatus::Stopping {
@@ -301,7 +306,9 @@ impl ConsumerActor {
             (Semantics::AtMostOnce, _) => {
                 self.waiting_commit = self.consumer.commit_sync(None, now).ok();
             }
-            (Semantics::AtLeastOnce, CommitMode::PerBatch) => self.batch_needs_commit = true,
+            (Semantics::AtLeastOnce, CommitMode::PerBatch | CommitMode::PerBatchAsync) => {
+                self.batch_needs_commit = true
+            }
             _ => {}
         }
         self.next_wake = now;

@@ -22,6 +22,9 @@ pub enum CommitMode {
     PerRecord,
     /// `commitSync` after each polled batch is processed.
     PerBatch,
+    /// `commitAsync` after each polled batch is processed: the application goes on
+    /// without waiting for the answer (faster; a failed commit is not retried).
+    PerBatchAsync,
 }
 
 /// Commit before or after processing: the delivery semantic a consumer application picks.

@@ -856,4 +856,29 @@ mod tests {
         assert!(processed <= 2, "1 s per record: {processed} in 2.5 s");
         assert_eq!(w.consumer("c").unwrap().spec.processing_ms, 1_000);
     }
+
+    #[test]
+    fn async_commits_per_batch_do_not_block_and_still_commit_everything() {
+        let mut w = small_world(4);
+        let mut spec = w.consumer("c").unwrap().spec.clone();
+        spec.commit_mode = CommitMode::PerBatchAsync;
+        spec.max_poll_records = 10;
+        spec.processing_ms = 1;
+        w.apply(Command::UpdateConsumer {
+            name: "c".into(),
+            spec,
+        });
+        w.apply(Command::ProduceBurst {
+            name: "producer".into(),
+            count: 45,
+        });
+        w.run_until(10_000);
+        assert_eq!(
+            w.broker.offsets().fetch("group-1", "t", 0).unwrap().offset,
+            45
+        );
+        assert_eq!(w.duplicates(), 0);
+        assert_eq!(w.lost(), 0);
+        assert!(w.consumer("c").unwrap().waiting_commit.is_none());
+    }
 }
