@@ -157,8 +157,13 @@ test('the learner can act: add a consumer, crash one, seek a partition', async (
   assert.match(url, /run=mk1\./);
   await page.close();
   const seek = await open('?scenario=S1&lang=en&t=11500');
+  assert.equal(await seek.page.getByTestId('assignment-graph').locator('line').count(), 1, 'A -> user-events-0');
+  await seek.page.getByTestId('select-user-events-0').click();
   await seek.page.getByTestId('seek-start-user-events-0').click();
   await seek.page.waitForFunction(() => /position: 0/.test(document.querySelector('[data-testid=partition-user-events-0]').innerText));
+  await seek.page.getByTestId('seek-input-user-events-0').fill('42');
+  await seek.page.getByTestId('seek-input-user-events-0').press('Enter');
+  await seek.page.waitForFunction(() => /position: 42/.test(document.querySelector('[data-testid=partition-user-events-0]').innerText));
   assert.equal(await text(seek.page, 'committed-user-events-0'), '95');
   assert.deepEqual(errors.concat(seek.errors), []);
   await seek.page.close();

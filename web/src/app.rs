@@ -230,6 +230,12 @@ pub fn app() -> Html {
             },
         )
     };
+    let on_select = {
+        let store = store.clone();
+        Callback::from(move |(topic, partition): (String, i32)| {
+            store.dispatch(Action::Select(topic, partition))
+        })
+    };
     let on_try = {
         let store = store.clone();
         Callback::from(move |what: &'static str| store.dispatch(Action::Try(what.to_string())))
@@ -284,12 +290,16 @@ pub fn app() -> Html {
                 { view::producers(&vm, lang) }
                 <section class="panel">
                     <h3>{ t(lang, "partitions") }</h3>
-                    { for vm.partitions.iter().map(|p| view::partition(p, lang, on_seek.clone())) }
+                    { for vm.partitions.iter().map(|p| {
+                        let selected = state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition);
+                        view::partition(p, lang, selected, on_select.clone(), on_seek.clone())
+                    }) }
                 </section>
                 <section class="panel">
                     <h3>{ t(lang, "members") }{ format!(" · {} {}", t(lang, "generation"), vm.generation) }</h3>
                     <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone(), &on_configure)) }</div>
                 </section>
+                <view::AssignmentGraph ..view::GraphProps::of(&vm, t(lang, "assignment")) />
                 { view::world_controls(lang, on_try) }
                 { view::narration(&state, lang) }
                 { view::lag_chart(&state, lang) }

@@ -22,6 +22,9 @@ pub const LOG_LEN: usize = 300;
 /// Slowest and fastest play speed (simulated seconds per real second).
 pub const SPEEDS: [f64; 8] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0];
 
+/// Lag at one moment: (time, total, per partition in topic then partition order).
+pub type LagSample = (Millis, i64, Vec<i64>);
+
 /// Where a command came from: the scenario's script, or the learner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -93,6 +96,8 @@ pub enum Action {
         /// The new value, as the page's select gives it.
         value: String,
     },
+    /// Select a partition (again: unselect).
+    Select(String, i32),
     /// Seek the owner of a partition.
     Seek {
         /// Topic.
@@ -124,10 +129,12 @@ pub struct AppState {
     pub speed: f64,
     /// Recent events, newest last.
     pub log: VecDeque<WorldEvent>,
-    /// Total lag of the scenario's main group over time: (time, lag).
-    pub lag: Vec<(Millis, i64)>,
+    /// Lag of the scenario's main group over time.
+    pub lag: Vec<LagSample>,
     /// A message for the learner (a rejected command, a bad link).
     pub notice: Option<String>,
+    /// The partition the learner selected (its seek controls are shown).
+    pub selected: Option<(String, i32)>,
 }
 
 impl AppState {
@@ -152,6 +159,7 @@ impl AppState {
             log: VecDeque::new(),
             lag: Vec::new(),
             notice: None,
+            selected: None,
         };
         // Commands at time 0 (topics, first members) are applied at once, so the page
         // opens on a world that exists.
@@ -258,7 +266,7 @@ impl AppState {
         let checkpoint = self.timeline.checkpoint_before(t);
         let events = self.timeline.jump_to(t);
         self.log.retain(|e| e.at <= checkpoint);
-        self.lag.retain(|(at, _)| *at <= t);
+        self.lag.retain(|(at, _, _)| *at <= t);
         self.record(events);
     }
 
@@ -270,9 +278,10 @@ impl AppState {
             self.log.push_back(e);
         }
         let now = self.now();
-        if self.lag.last().is_none_or(|(at, _)| now - at >= 250) {
-            let lag = total_lag(self.world());
-            self.lag.push((now, lag));
+        if self.lag.last().is_none_or(|(at, _, _)| now - at >= 250) {
+            let per_partition = partition_lags(self.world());
+            let total = per_partition.iter().sum();
+            self.lag.push((now, total, per_partition));
         }
     }
 
@@ -335,6 +344,14 @@ impl AppState {
                 Some(command) => self.apply(Action::Do(command)),
                 None => self.notice = Some(format!("{what}: no consumer {name}")),
             },
+            Action::Select(topic, partition) => {
+                let key = (topic, partition);
+                self.selected = if self.selected.as_ref() == Some(&key) {
+                    None
+                } else {
+                    Some(key)
+                };
+            }
             Action::Configure { name, field, value } => {
                 match self.configure_command(&name, &field, &value) {
                     Ok(command) => self.apply(Action::Do(command)),
@@ -396,6 +413,22 @@ impl AppState {
                 name: p.name,
                 count: 10,
             }),
+            "add-producer" => {
+                let topic = producer
+                    .map(|p| p.topic)
+                    .or_else(|| world.broker.topic_names().into_iter().next())?;
+                let mut n = world.producers.len() + 1;
+                while world.producer(&format!("P{n}")).is_some() {
+                    n += 1;
+                }
+                Some(Command::AddProducer(minikafka::sim::ProducerSpec {
+                    name: format!("P{n}"),
+                    topic,
+                    rate_per_sec: 5,
+                    distinct_keys: 10,
+                    ..Default::default()
+                }))
+            }
             "rate-up" => producer.map(|p| Command::SetProduceRate {
                 name: p.name.clone(),
                 rate_per_sec: world.producer(&p.name).map_or(0, |a| a.spec.rate_per_sec) + 5,
@@ -508,8 +541,14 @@ impl AppState {
 
 /// High watermark minus committed offset, summed over the main group's partitions.
 pub fn total_lag(world: &World) -> i64 {
+    partition_lags(world).iter().sum()
+}
+
+/// High watermark minus committed offset of each partition the main group reads, in topic
+/// then partition order.
+pub fn partition_lags(world: &World) -> Vec<i64> {
     let Some(group) = world.consumers.first().map(|c| c.spec.group.clone()) else {
-        return 0;
+        return Vec::new();
     };
     let topics: Vec<String> = world
         .consumers
@@ -517,7 +556,7 @@ pub fn total_lag(world: &World) -> i64 {
         .filter(|c| c.spec.group == group)
         .flat_map(|c| c.spec.topics.clone())
         .collect();
-    let mut lag = 0;
+    let mut lags = Vec::new();
     for name in world.broker.topic_names() {
         if !topics.contains(&name) {
             continue;
@@ -531,10 +570,10 @@ pub fn total_lag(world: &World) -> i64 {
                 .offsets()
                 .fetch(&group, &name, partition as i32)
                 .map_or(log.log_start_offset(), |o| o.offset);
-            lag += (log.high_watermark() - committed.max(log.log_start_offset())).max(0);
+            lags.push((log.high_watermark() - committed.max(log.log_start_offset())).max(0));
         }
     }
-    lag
+    lags
 }
 
 /// What Yew holds: the state behind a shared cell, and a version that changes with every

@@ -238,3 +238,18 @@ fn new_records_flash_in_their_producer_colour() {
     s.apply(Action::JumpTo(9_000));
     assert!(view_model(&s).partitions[0].fresh.is_empty());
 }
+
+#[test]
+fn a_producer_can_be_added_and_lag_is_sampled_per_partition() {
+    let mut s = AppState::new("S6", 2, Lang::En);
+    s.apply(Action::JumpTo(5_000));
+    s.apply(Action::Try("add-producer".into()));
+    assert!(s.notice.is_none(), "{:?}", s.notice);
+    s.apply(Action::JumpTo(8_000));
+    let vm = view_model(&s);
+    assert_eq!(vm.producers.len(), 2);
+    assert!(vm.producers[1].sent > 0);
+    let (_, total, per_partition) = s.lag.last().unwrap().clone();
+    assert_eq!(per_partition.len(), 4);
+    assert_eq!(total, per_partition.iter().sum::<i64>());
+}

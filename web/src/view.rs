@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::i18n::{t, Lang};
 use crate::model::{MemberView, PartitionView, ViewModel};
-use crate::state::AppState;
+use crate::state::{AppState, LagSample};
 
 fn secs(ms: i64) -> String {
     format!("{}.{}s", ms / 1000, (ms % 1000) / 100)
@@ -37,7 +37,14 @@ pub fn producers(vm: &ViewModel, lang: Lang) -> Html {
 }
 
 /// A partition as a strip of the last offsets, with the markers of the three layers.
-pub fn partition(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, i64)>) -> Html {
+pub fn partition(
+    p: &PartitionView,
+    lang: Lang,
+    selected: bool,
+    on_select: Callback<(String, i32)>,
+    on_seek: Callback<(String, i32, i64)>,
+) -> Html {
+    let on_seek_typed = on_seek.clone();
     const CELLS: i64 = 60;
     let end = p.high_watermark.max(1);
     let first = (end - CELLS).max(0);
@@ -111,6 +118,11 @@ pub fn partition(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, 
     );
     let strip_title = format!("offsets {first}..{}", end.max(first + 1) - 1);
     let id = format!("partition-{}-{}", p.topic, p.partition);
+    let select = {
+        let topic = p.topic.clone();
+        let partition = p.partition;
+        Callback::from(move |_: MouseEvent| on_select.emit((topic.clone(), partition)))
+    };
     let committed_id = format!("committed-{}-{}", p.topic, p.partition);
     let committed = p.committed.map_or("-".to_string(), |c| c.to_string());
     let (owner, position, processed) = match &p.owner {
@@ -122,17 +134,19 @@ pub fn partition(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, 
         None => ("-".into(), "-".into(), "-".into()),
     };
     html! {
-        <div class="partition" data-testid={id}>
-            <div class="partition-head">
+        <div class={classes!("partition", selected.then_some("selected"))} data-testid={id}>
+            <div class="partition-head" data-testid={format!("select-{}-{}", p.topic, p.partition)}
+                onclick={select} title={t(lang, "select-hint")}>
                 <strong>{ format!("{}-{}", p.topic, p.partition) }</strong>
                 <span class="owner">{ owner }</span>
             </div>
             <div class="strip" style={strip_style} title={strip_title}></div>
-            if p.owner.is_some() {
+            if selected && p.owner.is_some() {
                 <div class="seek">
                     { seek_button(p, lang, "seek-start", p.log_start, on_seek.clone()) }
                     { seek_button(p, lang, "seek-end", p.high_watermark, on_seek.clone()) }
                     { seek_button(p, lang, "seek-back-10", (p.owner.as_ref().and_then(|o| o.1).unwrap_or(0) - 10).max(0), on_seek) }
+                    { seek_input(p, lang, on_seek_typed) }
                 </div>
             }
             <div class="layers">
@@ -167,6 +181,28 @@ fn seek_button(
     }
 }
 
+/// Seek to a typed offset (applied on Enter or when the field loses focus).
+fn seek_input(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, i64)>) -> Html {
+    let topic = p.topic.clone();
+    let partition = p.partition;
+    let onchange = Callback::from(move |e: yew::Event| {
+        use wasm_bindgen::JsCast;
+        if let Some(input) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            if let Ok(offset) = input.value().trim().parse::<i64>() {
+                on_seek.emit((topic.clone(), partition, offset));
+            }
+        }
+    });
+    html! {
+        <label class="seek-to">{ t(lang, "seek-to") }
+            <input type="number" min="0" step="1" data-testid={format!("seek-input-{}-{}", p.topic, p.partition)} {onchange} />
+        </label>
+    }
+}
+
 /// The learner's controls for the whole world.
 pub fn world_controls(lang: Lang, on: Callback<&'static str>) -> Html {
     let button = |label: &'static str| {
@@ -181,6 +217,7 @@ pub fn world_controls(lang: Lang, on: Callback<&'static str>) -> Html {
             <div class="member-actions">
                 { button("add-consumer") }
                 { button("produce-10") }
+                { button("add-producer") }
                 { button("rate-up") }
                 { button("rate-stop") }
                 { button("add-partition") }
@@ -328,26 +365,120 @@ pub fn member(
     }
 }
 
-/// The lag chart: total lag of the main group over time.
+/// The lag chart: total lag of the main group over time (thick), and each partition's
+/// (thin, up to eight).
 pub fn lag_chart(state: &AppState, lang: Lang) -> Html {
+    const PALETTE: [&str; 8] = [
+        "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999",
+    ];
     let points = &state.lag;
-    let max_lag = points.iter().map(|(_, l)| *l).max().unwrap_or(1).max(1) as f64;
+    let max_lag = points.iter().map(|(_, l, _)| *l).max().unwrap_or(1).max(1) as f64;
     let span = state.scenario.duration.max(1) as f64;
-    let path: String = points
-        .iter()
-        .map(|(at, lag)| {
-            format!(
-                "{:.1},{:.1} ",
-                *at as f64 / span * 600.0,
-                100.0 - *lag as f64 / max_lag * 95.0
-            )
-        })
-        .collect();
+    let line = |value: &dyn Fn(&LagSample) -> Option<i64>| -> String {
+        points
+            .iter()
+            .filter_map(|p| {
+                value(p).map(|v| {
+                    format!(
+                        "{:.1},{:.1} ",
+                        p.0 as f64 / span * 600.0,
+                        100.0 - v as f64 / max_lag * 95.0
+                    )
+                })
+            })
+            .collect()
+    };
+    let partitions = points
+        .last()
+        .map_or(0, |(_, _, v)| v.len())
+        .min(PALETTE.len());
+    let per_partition = (0..partitions).map(|i| {
+        let path = line(&|p: &LagSample| p.2.get(i).copied());
+        html! { <polyline points={path} fill="none" stroke={PALETTE[i]} stroke-width="1" /> }
+    });
+    let total = line(&|p: &LagSample| Some(p.1));
     html! {
         <div class="panel">
             <h3>{ t(lang, "lag") }{ format!(" (max {max_lag:.0})") }</h3>
-            <svg viewBox="0 0 600 100" class="lag" preserveAspectRatio="none">
-                <polyline points={path} fill="none" stroke="#0072b2" stroke-width="2" />
+            <svg viewBox="0 0 600 100" class="lag" preserveAspectRatio="none" data-testid="lag-chart">
+                { for per_partition }
+                <polyline points={total} fill="none" stroke="#1a1a1a" stroke-width="2.5" />
+            </svg>
+        </div>
+    }
+}
+
+/// What the assignment graph draws. A separate component with comparable props, so Yew
+/// redraws it only when the assignment changes, not at every frame.
+#[derive(Properties, PartialEq, Clone)]
+pub struct GraphProps {
+    /// Member names and states, in order.
+    pub members: Vec<(String, &'static str)>,
+    /// Partition labels, in order.
+    pub partitions: Vec<String>,
+    /// (member index, partition index, member state).
+    pub edges: Vec<(usize, usize, &'static str)>,
+    /// Panel title.
+    pub title: &'static str,
+}
+
+impl GraphProps {
+    /// From the view model.
+    pub fn of(vm: &ViewModel, title: &'static str) -> GraphProps {
+        let mut edges = Vec::new();
+        for (mi, m) in vm.members.iter().enumerate() {
+            for tp in &m.partitions {
+                if let Some(pi) = vm
+                    .partitions
+                    .iter()
+                    .position(|p| p.topic == tp.topic && p.partition == tp.partition)
+                {
+                    edges.push((mi, pi, m.state));
+                }
+            }
+        }
+        GraphProps {
+            members: vm
+                .members
+                .iter()
+                .map(|m| (m.name.clone(), m.state))
+                .collect(),
+            partitions: vm
+                .partitions
+                .iter()
+                .map(|p| format!("{}-{}", p.topic, p.partition))
+                .collect(),
+            edges,
+            title,
+        }
+    }
+}
+
+/// Who owns what: members on the left, partitions on the right, a line per assignment.
+#[function_component(AssignmentGraph)]
+pub fn assignment_graph(props: &GraphProps) -> Html {
+    let rows = props.members.len().max(props.partitions.len()).max(1);
+    let height = (rows as f64 * 22.0 + 10.0).min(720.0);
+    let y = |i: usize, n: usize| 10.0 + (i as f64 + 0.5) * (height - 20.0) / n.max(1) as f64;
+    let lines = props.edges.iter().map(|(mi, pi, state)| {
+        html! {
+            <line x1="150" y1={format!("{:.1}", y(*mi, props.members.len()))} x2="450"
+                y2={format!("{:.1}", y(*pi, props.partitions.len()))} class={format!("edge {state}")} />
+        }
+    });
+    let members = props.members.iter().enumerate().map(|(i, (name, state))| {
+        html! { <text x="140" y={format!("{:.1}", y(i, props.members.len()) + 4.0)} text-anchor="end" class={classes!("node", *state)}>{ name }</text> }
+    });
+    let partitions = props.partitions.iter().enumerate().map(|(i, label)| {
+        html! { <text x="460" y={format!("{:.1}", y(i, props.partitions.len()) + 4.0)} class="node">{ label }</text> }
+    });
+    html! {
+        <div class="panel">
+            <h3>{ props.title }</h3>
+            <svg viewBox={format!("0 0 600 {height:.0}")} class="graph" data-testid="assignment-graph">
+                { for lines }
+                { for members }
+                { for partitions }
             </svg>
         </div>
     }
