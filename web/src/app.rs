@@ -292,7 +292,7 @@ pub fn app() -> Html {
                     <h3>{ t(lang, "partitions") }</h3>
                     { for vm.partitions.iter().map(|p| {
                         let selected = state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition);
-                        view::partition(p, lang, selected, on_select.clone(), on_seek.clone())
+                        view::partition(p, lang, vm.partitions.len() <= 16, selected, on_select.clone(), on_seek.clone())
                     }) }
                 </section>
                 <section class="panel">

@@ -32,6 +32,8 @@ pub struct PartitionView {
     /// Records appended in the last second: (first offset, end offset, producer index),
     /// drawn in the producer's colour as they arrive.
     pub fresh: Vec<(Offset, Offset, usize)>,
+    /// The newest record's key (keys decide the partition), if it has one.
+    pub newest_key: Option<String>,
 }
 
 /// A producer card.
@@ -268,6 +270,14 @@ pub fn view_model(state: &AppState) -> ViewModel {
             let moved_past = committed.unwrap_or(0).max(p.log_start_offset);
             let lost = track.map(|t| t.lost(moved_past)).unwrap_or_default();
             let fresh = fresh_appends(state, &topic.name, p.partition);
+            // Reading the newest record costs a little per partition and frame: done for
+            // small worlds (the teaching scenarios) and for the selected partition only.
+            let wanted = topic.partitions.len() <= 16
+                || state
+                    .selected
+                    .as_ref()
+                    .is_some_and(|(t, n)| *t == topic.name && *n == p.partition);
+            let newest_key = if wanted { newest_key(log) } else { None };
             partitions.push(PartitionView {
                 topic: topic.name.clone(),
                 partition: p.partition,
@@ -278,6 +288,7 @@ pub fn view_model(state: &AppState) -> ViewModel {
                 duplicates,
                 lost,
                 fresh,
+                newest_key,
             });
         }
     }
@@ -345,6 +356,21 @@ pub fn view_model(state: &AppState) -> ViewModel {
             })
             .collect(),
     }
+}
+
+/// The key of the last record in a partition log.
+fn newest_key(log: &minikafka::log::PartitionLog) -> Option<String> {
+    let last = log.log_end_offset() - 1;
+    if last < log.log_start_offset() {
+        return None;
+    }
+    let read = log.read(last, 1, 1).ok()?;
+    let batch = read.batches.last()?;
+    let record = batch.consumer_records()?.last()?;
+    record
+        .record
+        .key
+        .map(|k| String::from_utf8_lossy(&k).into_owned())
 }
 
 /// Appends to a partition in the last second, with the index of the producer that made them.

@@ -253,3 +253,20 @@ fn a_producer_can_be_added_and_lag_is_sampled_per_partition() {
     assert_eq!(per_partition.len(), 4);
     assert_eq!(total, per_partition.iter().sum::<i64>());
 }
+
+#[test]
+fn the_newest_key_is_known_for_hover() {
+    let mut s = AppState::new("S1", 1, Lang::En);
+    s.apply(Action::JumpTo(7_050));
+    // S1's producer sends records without keys.
+    assert_eq!(view_model(&s).partitions[0].newest_key, None);
+    let mut s = AppState::new("S6", 1, Lang::En);
+    s.apply(Action::JumpTo(20_000));
+    let keyed = view_model(&s)
+        .partitions
+        .iter()
+        .filter(|p| p.newest_key.is_some())
+        .count();
+    let producers_with_keys = s.world().producers.iter().any(|p| p.spec.distinct_keys > 0);
+    assert_eq!(keyed > 0, producers_with_keys);
+}

@@ -40,6 +40,7 @@ pub fn producers(vm: &ViewModel, lang: Lang) -> Html {
 pub fn partition(
     p: &PartitionView,
     lang: Lang,
+    animate: bool,
     selected: bool,
     on_select: Callback<(String, i32)>,
     on_seek: Callback<(String, i32, i64)>,
@@ -116,7 +117,13 @@ pub fn partition(
         "background: linear-gradient(to right, {}); background-size: 100% 100%;",
         stops.join(", ")
     );
-    let strip_title = format!("offsets {first}..{}", end.max(first + 1) - 1);
+    let strip_title = match &p.newest_key {
+        Some(key) => format!(
+            "offsets {first}..{} · newest key: {key}",
+            end.max(first + 1) - 1
+        ),
+        None => format!("offsets {first}..{}", end.max(first + 1) - 1),
+    };
     let id = format!("partition-{}-{}", p.topic, p.partition);
     let select = {
         let topic = p.topic.clone();
@@ -138,6 +145,13 @@ pub fn partition(
             <div class="partition-head" data-testid={format!("select-{}-{}", p.topic, p.partition)}
                 onclick={select} title={t(lang, "select-hint")}>
                 <strong>{ format!("{}-{}", p.topic, p.partition) }</strong>
+                // Small worlds only: with dozens of partitions the badges would appear and
+                // vanish every frame, and the relayout costs more than the frame budget.
+                { for p.fresh.first().filter(|_| animate).map(|(a, b, index)| {
+                    let class = classes!("incoming", "animated", PRODUCER_CLASSES[index % PRODUCER_CLASSES.len()]);
+                    // Keyed by the batch, so each new batch replays the slide-in.
+                    html! { <span key={format!("{a}")} class={class}>{ format!("← +{}", b - a) }</span> }
+                }) }
                 <span class="owner">{ owner }</span>
             </div>
             <div class="strip" style={strip_style} title={strip_title}></div>
