@@ -1084,3 +1084,16 @@ fn regression_a_consumer_that_left_its_group_cannot_rewind_committed_offsets() {
         world.script().encode()
     );
 }
+
+/// Found by `make campaign` (seed 8818 of the full profile). A cooperative consumer that
+/// was removed from its group (too slow to rejoin) learnt it from a JoinGroup answered
+/// UNKNOWN_MEMBER_ID, rejoined as a new member still holding its old partition, claimed it
+/// in its subscription, had it revoked in the next generation and committed its stale
+/// position for it: the group's committed offset went from 566 back to 124. Fixed in the
+/// consumer: a member without a generation loses (never revokes, never commits) what it
+/// held, as Java's `onPartitionsLost`.
+#[test]
+fn regression_a_removed_cooperative_member_cannot_commit_stale_positions() {
+    let result = check_seed(8818, &FULL);
+    assert!(result.is_ok(), "{:?}", result.err().map(|e| e.0));
+}

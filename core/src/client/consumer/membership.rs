@@ -110,6 +110,13 @@ impl Consumer {
             return;
         }
         self.rejoin_needed = false;
+        // Without a generation we are no longer a member: partitions we still hold are
+        // lost (Java's onJoinPrepare calls onPartitionsLost then). Keeping them, a
+        // cooperative member would claim them in its subscription and could commit stale
+        // positions for them on revoke.
+        if self.generation < 0 {
+            self.lose_partitions();
+        }
         self.state = MemberState::Joining;
         if self.rebalance_protocol() == RebalanceProtocol::Eager && !self.partitions.is_empty() {
             // onJoinPrepare: commit what was consumed, then revoke everything.
@@ -190,6 +197,9 @@ impl Consumer {
                 return;
             }
             Some(KafkaError::UnknownMemberId) | Some(KafkaError::IllegalGeneration) => {
+                // We are not who we thought: whatever we own may already be someone
+                // else's. Lost, not revoked: nothing may be committed for it.
+                self.lose_partitions();
                 self.reset_membership();
                 self.retry_join_at = Some(now + self.config.retry_backoff_ms);
                 return;
