@@ -373,40 +373,20 @@ fn replace_static_member(
                 let is_leader = group.is_leader(&new_member_id);
                 Some(current_join_response(group, &new_member_id, is_leader))
             } else {
-                if let Some(m) = group.members.get_mut(&new_member_id) {
-                    m.awaiting_join = Some(request);
-                }
-                prepare_rebalance(
-                    group,
-                    RebalanceReason::StaticMemberChanged {
-                        member_id: new_member_id,
-                    },
-                    now,
-                    config,
-                    sinks,
-                );
-                try_complete_join(group, now, sinks);
-                None
+                let reason = RebalanceReason::StaticMemberChanged {
+                    member_id: new_member_id.clone(),
+                };
+                park_and_rebalance(group, &new_member_id, request, reason, now, config, sinks)
             }
         }
         GroupState::CompletingRebalance => {
             // The leader is computing an assignment that names the *old* member id; handed
             // out now, the restarted member would get nothing and its partitions nobody.
             // Kafka rebalances so that every member learns the new id.
-            if let Some(m) = group.members.get_mut(&new_member_id) {
-                m.awaiting_join = Some(request);
-            }
-            prepare_rebalance(
-                group,
-                RebalanceReason::StaticMemberRestarted {
-                    member_id: new_member_id,
-                },
-                now,
-                config,
-                sinks,
-            );
-            try_complete_join(group, now, sinks);
-            None
+            let reason = RebalanceReason::StaticMemberRestarted {
+                member_id: new_member_id.clone(),
+            };
+            park_and_rebalance(group, &new_member_id, request, reason, now, config, sinks)
         }
         GroupState::PreparingRebalance | GroupState::Empty | GroupState::Dead => {
             if let Some(m) = group.members.get_mut(&new_member_id) {
@@ -416,4 +396,22 @@ fn replace_static_member(
             None
         }
     }
+}
+
+/// Park a member's JoinGroup and start a rebalance for `reason`.
+fn park_and_rebalance(
+    group: &mut Group,
+    member_id: &str,
+    request: RequestId,
+    reason: RebalanceReason,
+    now: Millis,
+    config: &CoordinatorConfig,
+    sinks: &mut Sinks,
+) -> Option<JoinGroupResponse> {
+    if let Some(m) = group.members.get_mut(member_id) {
+        m.awaiting_join = Some(request);
+    }
+    prepare_rebalance(group, reason, now, config, sinks);
+    try_complete_join(group, now, sinks);
+    None
 }

@@ -115,18 +115,7 @@ fn run_replay(args: ReplayArgs) -> ExitCode {
     }
     out.flush();
     let summary = RunSummary::of(&world, None);
-    if args.json {
-        match serde_json::to_string_pretty(&summary) {
-            Ok(json) => println!("{json}"),
-            Err(e) => {
-                eprintln!("minikafka: cannot encode the summary: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        out.summary(&summary);
-    }
-    ExitCode::SUCCESS
+    finish(&summary, args.json, &mut out)
 }
 
 fn run_scenario(args: ScenarioArgs) -> ExitCode {
@@ -157,18 +146,7 @@ fn run_scenario(args: ScenarioArgs) -> ExitCode {
     let mut out = Printer::new(args.lang, args.verbose, args.json);
     let world = play(&scenario, &args, &mut out);
     let summary = RunSummary::of(&world, Some(&scenario.id));
-    if args.json {
-        match serde_json::to_string_pretty(&summary) {
-            Ok(json) => println!("{json}"),
-            Err(e) => {
-                eprintln!("minikafka: cannot encode the summary: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        out.summary(&summary);
-    }
-    ExitCode::SUCCESS
+    finish(&summary, args.json, &mut out)
 }
 
 /// Run the scenario in slices of simulated time, printing narration and events.
@@ -383,4 +361,20 @@ impl Printer {
             s.script.chars().take(60).collect::<String>() + "..."
         );
     }
+}
+
+/// Print the outcome: one JSON object, or the readable summary.
+fn finish(summary: &RunSummary, json: bool, out: &mut Printer) -> ExitCode {
+    if json {
+        match serde_json::to_string_pretty(summary) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("minikafka: cannot encode the summary: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        out.summary(summary);
+    }
+    ExitCode::SUCCESS
 }
