@@ -726,27 +726,18 @@ mod tests {
     /// only once it can no longer process them (it crashed), not while it still holds them.
     #[test]
     fn records_still_held_by_a_live_member_are_not_lost_yet() {
-        let mut w = World::new(3);
-        w.apply(Command::CreateTopic {
-            topic: "t".into(),
-            partitions: 1,
-            retention_ms: None,
-            segment_bytes: None,
-        });
-        w.apply(Command::AddProducer(ProducerSpec {
-            topic: "t".into(),
-            ..ProducerSpec::default()
-        }));
-        w.apply(Command::AddConsumer(ConsumerSpec {
-            name: "c".into(),
-            topics: vec!["t".into()],
-            max_poll_records: 50,
-            processing_ms: 10,
-            commit_mode: CommitMode::PerBatch,
-            semantics: Semantics::AtMostOnce,
-            ..ConsumerSpec::default()
-        }));
-        w.run_until(5_000);
+        let mut w = world_with(
+            3,
+            ConsumerSpec {
+                name: "c".into(),
+                topics: vec!["t".into()],
+                max_poll_records: 50,
+                processing_ms: 10,
+                commit_mode: CommitMode::PerBatch,
+                semantics: Semantics::AtMostOnce,
+                ..ConsumerSpec::default()
+            },
+        );
         w.apply(Command::ProduceBurst {
             name: "producer".into(),
             count: 100,
@@ -766,7 +757,8 @@ mod tests {
         assert_eq!(w.lost(), w.lost_in("group-1"));
     }
 
-    fn small_world(seed: u64) -> World {
+    /// A topic `t`, a producer and one consumer, run for 5 s.
+    fn world_with(seed: u64, consumer: ConsumerSpec) -> World {
         let mut w = World::new(seed);
         w.apply(Command::CreateTopic {
             topic: "t".into(),
@@ -778,13 +770,20 @@ mod tests {
             topic: "t".into(),
             ..ProducerSpec::default()
         }));
-        w.apply(Command::AddConsumer(ConsumerSpec {
-            name: "c".into(),
-            topics: vec!["t".into()],
-            ..ConsumerSpec::default()
-        }));
+        w.apply(Command::AddConsumer(consumer));
         w.run_until(5_000);
         w
+    }
+
+    fn small_world(seed: u64) -> World {
+        world_with(
+            seed,
+            ConsumerSpec {
+                name: "c".into(),
+                topics: vec!["t".into()],
+                ..ConsumerSpec::default()
+            },
+        )
     }
 
     fn first_processed_at(events: &[WorldEvent]) -> Option<Millis> {
