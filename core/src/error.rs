@@ -105,11 +105,20 @@ pub enum KafkaError {
     /// id: the old one is fenced off.
     #[error("FENCED_INSTANCE_ID: the broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id")]
     FencedInstanceId,
+    /// A Produce asked for an `acks` other than -1 (all), 0 or 1.
+    #[error("INVALID_REQUIRED_ACKS: produce request specified an invalid value for required acks")]
+    InvalidRequiredAcks,
+    /// Reading or writing a log on disk failed; the request may be retried.
+    #[error("KAFKA_STORAGE_ERROR: disk error when trying to access log file on the disk")]
+    KafkaStorageError,
+    /// A request named a topic by an id this broker does not know.
+    #[error("UNKNOWN_TOPIC_ID: this server does not host this topic ID")]
+    UnknownTopicId,
 }
 
 impl KafkaError {
-    /// Every error, in code order; handy for tests and for documentation tables.
-    pub const ALL: [KafkaError; 28] = [
+    /// Every error (in code order, then the ones added for the wire adapter); handy for tests and for documentation tables.
+    pub const ALL: [KafkaError; 31] = [
         KafkaError::UnknownServerError,
         KafkaError::OffsetOutOfRange,
         KafkaError::CorruptMessage,
@@ -138,6 +147,9 @@ impl KafkaError {
         KafkaError::MemberIdRequired,
         KafkaError::GroupMaxSizeReached,
         KafkaError::FencedInstanceId,
+        KafkaError::InvalidRequiredAcks,
+        KafkaError::KafkaStorageError,
+        KafkaError::UnknownTopicId,
     ];
 
     /// The numeric code sent on the wire (`error_code` fields).
@@ -171,6 +183,9 @@ impl KafkaError {
             KafkaError::MemberIdRequired => 79,
             KafkaError::GroupMaxSizeReached => 81,
             KafkaError::FencedInstanceId => 82,
+            KafkaError::InvalidRequiredAcks => 21,
+            KafkaError::KafkaStorageError => 56,
+            KafkaError::UnknownTopicId => 100,
         }
     }
 
@@ -205,6 +220,9 @@ impl KafkaError {
             KafkaError::MemberIdRequired => "MEMBER_ID_REQUIRED",
             KafkaError::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
             KafkaError::FencedInstanceId => "FENCED_INSTANCE_ID",
+            KafkaError::InvalidRequiredAcks => "INVALID_REQUIRED_ACKS",
+            KafkaError::KafkaStorageError => "KAFKA_STORAGE_ERROR",
+            KafkaError::UnknownTopicId => "UNKNOWN_TOPIC_ID",
         }
     }
 
@@ -253,6 +271,9 @@ mod tests {
             ("MEMBER_ID_REQUIRED", 79),
             ("GROUP_MAX_SIZE_REACHED", 81),
             ("FENCED_INSTANCE_ID", 82),
+            ("INVALID_REQUIRED_ACKS", 21),
+            ("KAFKA_STORAGE_ERROR", 56),
+            ("UNKNOWN_TOPIC_ID", 100),
         ];
         assert_eq!(expected.len(), KafkaError::ALL.len());
         for (e, (name, code)) in KafkaError::ALL.iter().zip(expected) {

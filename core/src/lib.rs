@@ -20,6 +20,7 @@
 //!   requests and responses, plus the partition assignors a group leader runs.
 //! - [`sim`]: a seeded simulated world (clock, network, applications, record tracking) and
 //!   the teaching scenarios.
+//! - `wire`: the Kafka wire protocol over the broker, one file per API (native builds).
 //!
 //! Read the modules in that order: each one only uses the ones before it. The native
 //! command line (`minikafka scenario ...`) lives in `src/bin/` and is not part of the
@@ -39,6 +40,9 @@ pub mod record;
 mod rng;
 pub mod sim;
 pub mod topic;
+/// The Kafka wire protocol adapter (native builds only: the browser needs no wire format).
+#[cfg(not(target_arch = "wasm32"))]
+pub mod wire;
 
 pub use broker::{Broker, BrokerConfig};
 pub use error::KafkaError;

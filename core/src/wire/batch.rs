@@ -1,0 +1,294 @@
+//! Record batches as they cross the wire.
+//!
+//! A Produce request carries, per partition, a *record set*: one or more v2 record batches
+//! back to back. The broker checks each batch's header and CRC, and stores the bytes as they
+//! came (compressed or not): it never decompresses a client's batch. Kafka does the same,
+//! which is why a consumer receives exactly the bytes its producer sent, with only the base
+//! offset rewritten.
+//!
+//! The v2 batch header (61 bytes, big-endian):
+//!
+//! ```text
+//! offset  size  field
+//!  0       8    baseOffset            rewritten by the broker (outside the CRC)
+//!  8       4    batchLength           bytes after this field
+//! 12       4    partitionLeaderEpoch  (outside the CRC)
+//! 16       1    magic                 must be 2
+//! 17       4    crc                   CRC-32C of everything from `attributes` to the end
+//! 21       2    attributes            compression codec in bits 0-2, timestamp type, ...
+//! 23       4    lastOffsetDelta
+//! 27       8    baseTimestamp
+//! 35       8    maxTimestamp
+//! 43       8    producerId
+//! 51       2    producerEpoch
+//! 53       4    baseSequence
+//! 57       4    recordCount
+//! 61            records...
+//! ```
+
+use bytes::{Buf, Bytes, BytesMut};
+use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::records::{
+    Compression, Record as WireRecord, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
+
+use crate::record::{BatchRecords, Record, RecordBatch};
+
+/// Size of the fixed v2 batch header.
+pub const BATCH_HEADER_BYTES: usize = 61;
+
+/// Why a record set was refused. Kafka answers `CORRUPT_MESSAGE` (2) for a bad CRC or a
+/// truncated batch and `INVALID_RECORD` (87) for a batch it can read but will not accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// The bytes end in the middle of a batch.
+    #[error("record batch truncated: {0}")]
+    Truncated(String),
+    /// The CRC stored in the batch does not match its content.
+    #[error("record batch CRC mismatch: stored {stored:#010x}, computed {computed:#010x}")]
+    Crc {
+        /// CRC in the batch header.
+        stored: u32,
+        /// CRC of the bytes.
+        computed: u32,
+    },
+    /// Magic byte other than 2 (message formats v0 and v1 predate Kafka 0.11).
+    #[error("record batch magic {0} is not supported (only v2 batches)")]
+    Magic(i8),
+    /// A header field that makes no sense (negative count, ...).
+    #[error("invalid record batch: {0}")]
+    Invalid(String),
+}
+
+/// The facts of one batch read from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchHeader {
+    /// Total bytes of the batch, header included.
+    pub total_len: usize,
+    /// Records in the batch.
+    pub record_count: u32,
+    /// `baseTimestamp`.
+    pub first_timestamp: i64,
+    /// `maxTimestamp`.
+    pub max_timestamp: i64,
+    /// The compression codec (attributes bits 0-2): 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd.
+    pub codec: u8,
+    /// Whether the batch is part of a transaction (not supported by minikafka).
+    pub transactional: bool,
+}
+
+/// Read and check the header of the batch at the start of `bytes`, including its CRC.
+pub fn read_header(bytes: &[u8]) -> Result<BatchHeader, BatchError> {
+    if bytes.len() < BATCH_HEADER_BYTES {
+        return Err(BatchError::Truncated(format!(
+            "{} bytes, a batch header needs {BATCH_HEADER_BYTES}",
+            bytes.len()
+        )));
+    }
+    let mut header = &bytes[8..];
+    let batch_length = header.get_i32();
+    if batch_length < (BATCH_HEADER_BYTES - 12) as i32 {
+        return Err(BatchError::Invalid(format!("batch length {batch_length}")));
+    }
+    let total_len = 12 + batch_length as usize;
+    if bytes.len() < total_len {
+        return Err(BatchError::Truncated(format!(
+            "batch says {total_len} bytes, {} present",
+            bytes.len()
+        )));
+    }
+    let _leader_epoch = header.get_i32();
+    let magic = header.get_i8();
+    if magic != 2 {
+        return Err(BatchError::Magic(magic));
+    }
+    let stored = header.get_u32();
+    let computed = crc32c::crc32c(&bytes[21..total_len]);
+    if stored != computed {
+        return Err(BatchError::Crc { stored, computed });
+    }
+    let attributes = header.get_i16();
+    let last_offset_delta = header.get_i32();
+    let first_timestamp = header.get_i64();
+    let max_timestamp = header.get_i64();
+    let _producer_id = header.get_i64();
+    let _producer_epoch = header.get_i16();
+    let _base_sequence = header.get_i32();
+    let record_count = header.get_i32();
+    if record_count <= 0 || last_offset_delta < 0 {
+        return Err(BatchError::Invalid(format!(
+            "record count {record_count}, last offset delta {last_offset_delta}"
+        )));
+    }
+    Ok(BatchHeader {
+        total_len,
+        // Offsets cover lastOffsetDelta + 1 slots (compaction may leave gaps).
+        record_count: (last_offset_delta as u32 + 1).max(record_count as u32),
+        first_timestamp,
+        max_timestamp,
+        codec: (attributes & 0x07) as u8,
+        transactional: attributes & 0x10 != 0,
+    })
+}
+
+/// Split a Produce record set into checked batches ready for the log, bytes untouched.
+pub fn split_record_set(mut bytes: Bytes) -> Result<Vec<RecordBatch>, BatchError> {
+    let mut batches = Vec::new();
+    while !bytes.is_empty() {
+        let header = read_header(&bytes)?;
+        if header.transactional {
+            return Err(BatchError::Invalid(
+                "transactional batches are not supported".into(),
+            ));
+        }
+        let batch = bytes.split_to(header.total_len);
+        batches.push(RecordBatch::from_encoded(
+            batch,
+            header.record_count,
+            header.first_timestamp,
+            header.max_timestamp,
+        ));
+    }
+    if batches.is_empty() {
+        return Err(BatchError::Invalid("empty record set".into()));
+    }
+    Ok(batches)
+}
+
+/// The bytes a Fetch response carries for these batches: encoded batches as stored, decoded
+/// ones (written by the simulation or the CLI in-process) encoded as uncompressed v2 batches.
+pub fn record_set(batches: &[RecordBatch]) -> Bytes {
+    if let [only] = batches {
+        if let BatchRecords::Encoded(bytes) = &only.records {
+            return bytes.clone();
+        }
+    }
+    let mut out = BytesMut::new();
+    for batch in batches {
+        match &batch.records {
+            BatchRecords::Encoded(bytes) => out.extend_from_slice(bytes),
+            BatchRecords::Decoded(records) => {
+                encode_records(&mut out, batch.info.base_offset, records, Compression::None)
+            }
+        }
+    }
+    out.freeze()
+}
+
+/// Encode records as one v2 batch starting at `base_offset` (what the CLI producer sends).
+pub fn encode_records(
+    out: &mut BytesMut,
+    base_offset: i64,
+    records: &[Record],
+    compression: Compression,
+) {
+    let wire: Vec<WireRecord> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| WireRecord {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: base_offset + i as i64,
+            sequence: -1,
+            timestamp: r.timestamp,
+            key: r.key.clone(),
+            value: r.value.clone(),
+            headers: r
+                .headers
+                .iter()
+                .map(|h| (StrBytes::from_string(h.key.clone()), h.value.clone()))
+                .collect(),
+        })
+        .collect();
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression,
+    };
+    // Encoding in memory only fails for impossible sizes (over 2 GiB).
+    if let Err(error) = RecordBatchEncoder::encode(out, wire.iter(), &options) {
+        tracing::error!(%error, "encoding a record batch failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch_of(values: &[&str], compression: Compression) -> Bytes {
+        let records: Vec<Record> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Record::from_value(v.to_string(), 1_000 + i as i64))
+            .collect();
+        let mut out = BytesMut::new();
+        encode_records(&mut out, 0, &records, compression);
+        out.freeze()
+    }
+
+    #[test]
+    fn a_clean_batch_is_read_with_its_facts() {
+        for compression in [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ] {
+            let bytes = batch_of(&["a", "b", "c"], compression);
+            let header = read_header(&bytes).unwrap();
+            assert_eq!(header.total_len, bytes.len());
+            assert_eq!(header.record_count, 3);
+            assert_eq!(header.first_timestamp, 1_000);
+            assert_eq!(header.max_timestamp, 1_002);
+            assert_eq!(header.codec, compression as u8);
+        }
+    }
+
+    #[test]
+    fn two_batches_in_one_record_set_are_split() {
+        let mut set = BytesMut::new();
+        set.extend_from_slice(&batch_of(&["a"], Compression::None));
+        set.extend_from_slice(&batch_of(&["b", "c"], Compression::Gzip));
+        let batches = split_record_set(set.freeze()).unwrap();
+        assert_eq!(batches.len(), 2);
+        assert_eq!(batches[1].info.record_count, 2);
+    }
+
+    #[test]
+    fn a_flipped_byte_fails_the_crc() {
+        let mut bytes = batch_of(&["hello"], Compression::None).to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xFF;
+        assert!(matches!(read_header(&bytes), Err(BatchError::Crc { .. })));
+    }
+
+    #[test]
+    fn truncated_and_old_batches_are_refused() {
+        let bytes = batch_of(&["hello"], Compression::None);
+        assert!(matches!(
+            read_header(&bytes[..bytes.len() - 1]),
+            Err(BatchError::Truncated(_))
+        ));
+        assert!(matches!(read_header(&bytes[..10]), Err(BatchError::Truncated(_))));
+        let mut old = bytes.to_vec();
+        old[16] = 1;
+        assert_eq!(read_header(&old), Err(BatchError::Magic(1)));
+        assert!(split_record_set(Bytes::new()).is_err());
+    }
+
+    #[test]
+    fn decoded_batches_are_served_as_v2_bytes() {
+        let batch = RecordBatch::from_records(vec![Record::from_value("x", 5)])
+            .unwrap()
+            .with_base_offset(42);
+        let bytes = record_set(&[batch]);
+        let header = read_header(&bytes).unwrap();
+        assert_eq!(header.record_count, 1);
+        assert_eq!(&bytes[..8], &42i64.to_be_bytes());
+    }
+}

@@ -1,0 +1,142 @@
+//! CreateTopics (key 19): make topics with a partition count and topic configs.
+//!
+//! minikafka has one broker, so the replication factor must be 1 (or -1, "the default");
+//! anything else is `INVALID_REPLICATION_FACTOR`, exactly what a one-broker Kafka answers.
+//! Topic configs minikafka implements are applied (`retention.ms`, `retention.bytes`,
+//! `segment.bytes`, `segment.ms`, and `cleanup.policy=delete`, the only policy); any other
+//! config is refused with `INVALID_CONFIG` rather than silently ignored.
+
+use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
+use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse, ResponseKind};
+use kafka_protocol::protocol::VersionRange;
+use uuid::Uuid;
+
+use super::{text, Ctx, Reply};
+use crate::log::LogConfig;
+use crate::topic::validate_topic_name;
+use crate::KafkaError;
+
+/// v2..v5: v2 is the oldest the crate decodes, v5 is the first flexible version.
+pub const VERSIONS: VersionRange = VersionRange { min: 2, max: 5 };
+
+pub(super) fn handle(ctx: &mut Ctx<'_>, request: CreateTopicsRequest, _version: i16) -> Reply {
+    let mut results = Vec::with_capacity(request.topics.len());
+    for topic in request.topics {
+        let name = topic.name.to_string();
+        let partitions = if topic.num_partitions == -1 {
+            ctx.broker.config().num_partitions
+        } else {
+            topic.num_partitions
+        };
+        let outcome = check(ctx, &topic, partitions).and_then(|config| {
+            if request.validate_only {
+                Ok(())
+            } else {
+                ctx.broker
+                    .create_topic(&name, partitions, Some(config), ctx.now)
+                    .map_err(|e| (e, e.name().to_string()))
+            }
+        });
+        let mut result = CreatableTopicResult::default()
+            .with_name(topic.name.clone())
+            .with_num_partitions(partitions)
+            .with_replication_factor(1);
+        match outcome {
+            Ok(()) => {
+                if let Some(t) = ctx.broker.topic(&name) {
+                    result = result.with_topic_id(Uuid::from_bytes(t.topic_id));
+                }
+            }
+            Err((error, message)) => {
+                result = result
+                    .with_error_code(error.code())
+                    .with_error_message(Some(text(&message)))
+                    .with_num_partitions(-1)
+                    .with_replication_factor(-1);
+            }
+        }
+        results.push(result);
+    }
+    Reply::Now(ResponseKind::CreateTopics(
+        CreateTopicsResponse::default().with_topics(results),
+    ))
+}
+
+type Refusal = (KafkaError, String);
+
+fn check(
+    ctx: &Ctx<'_>,
+    topic: &kafka_protocol::messages::create_topics_request::CreatableTopic,
+    partitions: i32,
+) -> Result<LogConfig, Refusal> {
+    let name = topic.name.as_str();
+    validate_topic_name(name).map_err(|e| (e, format!("invalid topic name '{name}'")))?;
+    if ctx.broker.topic(name).is_some() {
+        return Err((
+            KafkaError::TopicAlreadyExists,
+            format!("topic '{name}' already exists"),
+        ));
+    }
+    if partitions <= 0 {
+        return Err((
+            KafkaError::InvalidPartitions,
+            format!("number of partitions must be at least 1, got {partitions}"),
+        ));
+    }
+    if !matches!(topic.replication_factor, -1 | 1) {
+        return Err((
+            KafkaError::InvalidReplicationFactor,
+            format!(
+                "replication factor {} is larger than the number of brokers (1)",
+                topic.replication_factor
+            ),
+        ));
+    }
+    if !topic.assignments.is_empty() {
+        return Err((
+            KafkaError::InvalidRequest,
+            "manual replica assignments are not supported (one broker)".into(),
+        ));
+    }
+    let mut config = ctx.broker.config().log.clone();
+    for c in &topic.configs {
+        let key = c.name.as_str();
+        let value = c.value.as_ref().map(|v| v.as_str()).unwrap_or("");
+        apply_config(&mut config, key, value)
+            .map_err(|why| (KafkaError::InvalidConfig, format!("{key}={value}: {why}")))?;
+    }
+    Ok(config)
+}
+
+/// Apply one topic config. Shared with `minikafka topics create --config`.
+pub fn apply_config(config: &mut LogConfig, key: &str, value: &str) -> Result<(), String> {
+    let number = || {
+        value
+            .parse::<i64>()
+            .map_err(|_| format!("'{value}' is not a number"))
+    };
+    match key {
+        "retention.ms" => config.retention_ms = (number()? >= 0).then_some(number()?),
+        "retention.bytes" => {
+            config.retention_bytes = u64::try_from(number()?).ok();
+        }
+        "segment.bytes" => {
+            let n = number()?;
+            if n < 14 {
+                return Err("must be at least 14 bytes".into());
+            }
+            config.segment_bytes = n as u64;
+        }
+        "segment.ms" => {
+            let n = number()?;
+            if n < 1 {
+                return Err("must be at least 1 ms".into());
+            }
+            config.segment_ms = Some(n);
+        }
+        "cleanup.policy" if value == "delete" => {}
+        "cleanup.policy" => return Err("only the 'delete' policy is implemented".into()),
+        _ => return Err("unknown or unsupported topic config".into()),
+    }
+    Ok(())
+}

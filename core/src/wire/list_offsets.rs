@@ -1,0 +1,54 @@
+//! ListOffsets (key 2): turn "earliest", "latest" or a timestamp into an offset.
+//!
+//! A consumer with no committed offset asks this to apply `auto.offset.reset`: timestamp
+//! -2 is the log start offset (`earliest`), -1 the log end offset (`latest`). Any other
+//! timestamp finds the first record at or after it (`offsetsForTimes`, kcat `-o s@<ts>`).
+
+use kafka_protocol::messages::list_offsets_response::{
+    ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
+};
+use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse, ResponseKind};
+use kafka_protocol::protocol::VersionRange;
+
+use super::{Ctx, Reply};
+use crate::broker::OffsetSpec;
+
+/// v1..v6: v1 is the oldest the crate decodes; v6 is the first flexible version. v7 adds
+/// the max-timestamp query (-3), which minikafka does not serve.
+pub const VERSIONS: VersionRange = VersionRange { min: 1, max: 6 };
+
+pub(super) fn handle(ctx: &mut Ctx<'_>, request: ListOffsetsRequest, _version: i16) -> Reply {
+    let topics = request
+        .topics
+        .into_iter()
+        .map(|topic| {
+            let partitions = topic
+                .partitions
+                .iter()
+                .map(|p| {
+                    let result = OffsetSpec::from_kafka(p.timestamp).and_then(|spec| {
+                        ctx.broker
+                            .list_offset(topic.name.as_str(), p.partition_index, spec)
+                    });
+                    let answer = ListOffsetsPartitionResponse::default()
+                        .with_partition_index(p.partition_index);
+                    match result {
+                        Ok((offset, timestamp)) => {
+                            answer.with_offset(offset).with_timestamp(timestamp)
+                        }
+                        Err(e) => answer
+                            .with_error_code(e.code())
+                            .with_offset(-1)
+                            .with_timestamp(-1),
+                    }
+                })
+                .collect();
+            ListOffsetsTopicResponse::default()
+                .with_name(topic.name)
+                .with_partitions(partitions)
+        })
+        .collect();
+    Reply::Now(ResponseKind::ListOffsets(
+        ListOffsetsResponse::default().with_topics(topics),
+    ))
+}

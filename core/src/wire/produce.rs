@@ -1,0 +1,96 @@
+//! Produce (key 0): append record batches to partition logs.
+//!
+//! Each partition in the request carries a record set as the producer encoded it
+//! (possibly compressed). The broker checks every batch's header and CRC, gives it its
+//! offsets, and stores the bytes unchanged (see `batch.rs`). The answer per partition is the
+//! base offset of what was appended, which is what a producer's delivery report shows.
+//!
+//! `acks` decides *when* the producer hears back: 0 means never (fire and forget, the
+//! request gets no response at all), 1 means once the leader appended it, -1 (`all`) once
+//! every in-sync replica has it. With a single replica, 1 and all are answered at the same
+//! moment; what `all` adds here is the flush policy of the native server (`--fsync`).
+
+use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind};
+use kafka_protocol::protocol::VersionRange;
+
+use super::batch::{split_record_set, BatchError};
+use super::{code, Ctx, Reply};
+use crate::broker::ProduceResult;
+use crate::KafkaError;
+
+/// v3..v10: v3 is the oldest the crate decodes (record batch v2, Kafka 0.11), v9 is the
+/// first flexible version; v10 is the highest the clients in the notes send. v13 switches
+/// to topic ids.
+pub const VERSIONS: VersionRange = VersionRange { min: 3, max: 10 };
+
+pub(super) fn handle(ctx: &mut Ctx<'_>, request: ProduceRequest, _version: i16) -> Reply {
+    let acks = request.acks;
+    let mut responses = Vec::with_capacity(request.topic_data.len());
+    for topic in request.topic_data {
+        let name = topic.name.to_string();
+        let mut partitions = Vec::with_capacity(topic.partition_data.len());
+        for p in topic.partition_data {
+            let result = if !matches!(acks, -1..=1) {
+                Err(KafkaError::InvalidRequiredAcks)
+            } else {
+                append(ctx, &name, p.index, p.records)
+            };
+            let mut answer = PartitionProduceResponse::default()
+                .with_index(p.index)
+                .with_error_code(code(&result))
+                .with_log_append_time_ms(-1);
+            match result {
+                Ok(r) => {
+                    answer = answer
+                        .with_base_offset(r.base_offset)
+                        .with_log_start_offset(r.log_start_offset)
+                }
+                Err(error) => {
+                    answer = answer.with_base_offset(-1).with_log_start_offset(-1);
+                    if acks == 0 {
+                        // Nobody will read the answer: say it in the log instead.
+                        tracing::warn!(topic = %name, partition = p.index, %error, "acks=0 produce failed");
+                    }
+                }
+            }
+            partitions.push(answer);
+        }
+        responses.push(
+            TopicProduceResponse::default()
+                .with_name(topic.name)
+                .with_partition_responses(partitions),
+        );
+    }
+    if acks == 0 {
+        return Reply::Nothing;
+    }
+    Reply::Now(ResponseKind::Produce(
+        ProduceResponse::default().with_responses(responses),
+    ))
+}
+
+/// Check every batch first, then append them all: a bad batch rejects the whole record
+/// set, so a partition never keeps half of a request.
+fn append(
+    ctx: &mut Ctx<'_>,
+    topic: &str,
+    partition: i32,
+    records: Option<bytes::Bytes>,
+) -> Result<ProduceResult, KafkaError> {
+    let records = records.ok_or(KafkaError::InvalidRecord)?;
+    let batches = split_record_set(records).map_err(|e| {
+        tracing::warn!(topic, partition, error = %e, client = ctx.client_id, "rejected a record set");
+        match e {
+            BatchError::Crc { .. } | BatchError::Truncated(_) => KafkaError::CorruptMessage,
+            BatchError::Magic(_) | BatchError::Invalid(_) => KafkaError::InvalidRecord,
+        }
+    })?;
+    let mut first: Option<ProduceResult> = None;
+    for batch in batches {
+        let client = (!ctx.client_id.is_empty()).then_some(ctx.client_id);
+        let result = ctx.broker.produce(topic, partition, batch, client, ctx.now)?;
+        first.get_or_insert(result);
+    }
+    first.ok_or(KafkaError::InvalidRecord)
+}
