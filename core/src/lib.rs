@@ -35,6 +35,9 @@ pub mod error;
 pub mod event;
 pub mod group;
 pub mod log;
+/// The native TCP server (tokio) and durable storage: not part of the sans-IO core.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod net;
 pub mod offsets;
 pub mod record;
 mod rng;

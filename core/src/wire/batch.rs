@@ -274,7 +274,10 @@ mod tests {
             read_header(&bytes[..bytes.len() - 1]),
             Err(BatchError::Truncated(_))
         ));
-        assert!(matches!(read_header(&bytes[..10]), Err(BatchError::Truncated(_))));
+        assert!(matches!(
+            read_header(&bytes[..10]),
+            Err(BatchError::Truncated(_))
+        ));
         let mut old = bytes.to_vec();
         old[16] = 1;
         assert_eq!(read_header(&old), Err(BatchError::Magic(1)));

@@ -26,10 +26,12 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, request: DeleteRecordsRequest, _version:
                 .map(|p| {
                     let r = DeleteRecordsPartitionResult::default()
                         .with_partition_index(p.partition_index);
-                    match ctx
-                        .broker
-                        .delete_records(t.name.as_str(), p.partition_index, p.offset, ctx.now)
-                    {
+                    match ctx.broker.delete_records(
+                        t.name.as_str(),
+                        p.partition_index,
+                        p.offset,
+                        ctx.now,
+                    ) {
                         Ok(low) => r.with_low_watermark(low),
                         Err(e) => r.with_low_watermark(-1).with_error_code(e.code()),
                     }

@@ -4,7 +4,9 @@
 //! An unknown group is described as `Dead` with no members, as Kafka does.
 
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
-use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse, GroupId, ResponseKind};
+use kafka_protocol::messages::{
+    DescribeGroupsRequest, DescribeGroupsResponse, GroupId, ResponseKind,
+};
 use kafka_protocol::protocol::VersionRange;
 
 use super::{text, Ctx, Reply};

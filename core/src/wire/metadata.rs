@@ -12,7 +12,9 @@
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
-use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, ResponseKind, TopicName};
+use kafka_protocol::messages::{
+    BrokerId, MetadataRequest, MetadataResponse, ResponseKind, TopicName,
+};
 use kafka_protocol::protocol::VersionRange;
 use uuid::Uuid;
 
@@ -91,8 +93,9 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, request: MetadataRequest, version: i16) 
 }
 
 fn topic_name_by_id(ctx: &Ctx<'_>, id: Uuid) -> Option<String> {
-    ctx.broker
-        .topic_names()
-        .into_iter()
-        .find(|name| ctx.broker.topic(name).is_some_and(|t| t.topic_id == *id.as_bytes()))
+    ctx.broker.topic_names().into_iter().find(|name| {
+        ctx.broker
+            .topic(name)
+            .is_some_and(|t| t.topic_id == *id.as_bytes())
+    })
 }

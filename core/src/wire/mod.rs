@@ -181,6 +181,11 @@ impl WireBroker {
         &mut self.broker
     }
 
+    /// Stop serving; the broker, for a final flush.
+    pub fn into_broker(self) -> Broker {
+        self.broker
+    }
+
     /// A client connected from `client_host`.
     pub fn connection_opened(&mut self, connection: ConnectionId, client_host: &str) {
         self.connections
@@ -194,8 +199,7 @@ impl WireBroker {
         self.connections.remove(&connection);
         self.parked_fetches
             .retain(|f| f.pending.connection != connection);
-        self.parked_groups
-            .retain(|_, p| p.connection != connection);
+        self.parked_groups.retain(|_, p| p.connection != connection);
     }
 
     /// Requests of `connection` not answered yet.
@@ -413,15 +417,11 @@ fn dispatch(
         ApiKey::LeaveGroup => leave_group::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::OffsetCommit => offset_commit::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::OffsetFetch => offset_fetch::handle(ctx, d(body, api_key, version)?, version),
-        ApiKey::DescribeGroups => {
-            describe_groups::handle(ctx, d(body, api_key, version)?, version)
-        }
+        ApiKey::DescribeGroups => describe_groups::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::ListGroups => list_groups::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::CreateTopics => create_topics::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::DeleteTopics => delete_topics::handle(ctx, d(body, api_key, version)?, version),
-        ApiKey::DeleteRecords => {
-            delete_records::handle(ctx, d(body, api_key, version)?, version)
-        }
+        ApiKey::DeleteRecords => delete_records::handle(ctx, d(body, api_key, version)?, version),
         other => {
             return Err(FrameError::UnsupportedVersion {
                 api: api_name(other),

@@ -11,7 +11,9 @@
 use kafka_protocol::messages::offset_commit_response::{
     OffsetCommitResponsePartition, OffsetCommitResponseTopic,
 };
-use kafka_protocol::messages::{OffsetCommitRequest, OffsetCommitResponse, ResponseKind, TopicName};
+use kafka_protocol::messages::{
+    OffsetCommitRequest, OffsetCommitResponse, ResponseKind, TopicName,
+};
 use kafka_protocol::protocol::VersionRange;
 
 use super::{code, text, Ctx, Reply};

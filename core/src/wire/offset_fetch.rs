@@ -21,11 +21,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, request: OffsetFetchRequest, _version: i
     let wanted: Option<Vec<(String, i32)>> = request.topics.map(|topics| {
         topics
             .iter()
-            .flat_map(|t| {
-                t.partition_indexes
-                    .iter()
-                    .map(|p| (t.name.to_string(), *p))
-            })
+            .flat_map(|t| t.partition_indexes.iter().map(|p| (t.name.to_string(), *p)))
             .collect()
     });
     let group = request.group_id.to_string();

@@ -89,7 +89,9 @@ fn append(
     let mut first: Option<ProduceResult> = None;
     for batch in batches {
         let client = (!ctx.client_id.is_empty()).then_some(ctx.client_id);
-        let result = ctx.broker.produce(topic, partition, batch, client, ctx.now)?;
+        let result = ctx
+            .broker
+            .produce(topic, partition, batch, client, ctx.now)?;
         first.get_or_insert(result);
     }
     first.ok_or(KafkaError::InvalidRecord)

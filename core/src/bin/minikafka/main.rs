@@ -1,14 +1,55 @@
 //! `minikafka`: the native command line.
 //!
-//! `minikafka scenario S1` runs a teaching scenario in the simulated world and narrates it
-//! as it happens. (The Kafka wire-protocol server comes with a later subcommand.)
+//! - `minikafka serve`: the broker as a TCP server speaking the Kafka protocol, so kcat,
+//!   confluent-kafka, kafka-python and kafkajs work against it.
+//! - `minikafka scenario S1`: a teaching scenario in the simulated world, narrated.
+//! - `minikafka replay <run>`: replay a run string from a scenario or the visualiser.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod scenario;
+#[cfg(not(target_arch = "wasm32"))]
+mod serve;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::process::ExitCode;
+
+    use clap::{Parser, Subcommand};
+
+    /// minikafka: a Kafka broker core you can read and watch.
+    #[derive(Parser, Debug)]
+    #[command(name = "minikafka", version, about, long_about = None)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand, Debug)]
+    enum Command {
+        /// Run the broker as a TCP server that speaks the Kafka wire protocol. Real
+        /// clients (kcat, confluent-kafka, kafka-python, kafkajs) connect to --listen.
+        Serve(super::serve::ServeArgs),
+        /// Run a teaching scenario (S1, S1b, S2 .. S11) in the simulated world and narrate
+        /// it: what happens, when, and why. `--list` shows them all.
+        Scenario(super::scenario::ScenarioArgs),
+        /// Replay a run from its string (the `mk1.` string a scenario or the visualiser
+        /// prints) and show its events and outcome: the same seed and commands give the
+        /// same run.
+        Replay(super::scenario::ReplayArgs),
+    }
+
+    pub fn main() -> ExitCode {
+        match Cli::parse().command {
+            Command::Serve(args) => super::serve::run(args),
+            Command::Scenario(args) => super::scenario::run_scenario(args),
+            Command::Replay(args) => super::scenario::run_replay(args),
+        }
+    }
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
-    scenario::main()
+    cli::main()
 }
 
 /// The CLI is native only; the wasm build of the crate is the library.

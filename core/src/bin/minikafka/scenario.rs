@@ -4,34 +4,15 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, ValueEnum};
 
 use minikafka::sim::scenarios::{self, Scenario};
 use minikafka::sim::summary::RunSummary;
 use minikafka::sim::{WorldEvent, WorldEventKind};
 use minikafka::Event;
 
-/// minikafka: a Kafka broker core you can read and watch.
 #[derive(Parser, Debug)]
-#[command(name = "minikafka", version, about, long_about = None)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Run a teaching scenario (S1, S1b, S2 .. S11) in the simulated world and narrate
-    /// it: what happens, when, and why. `--list` shows them all.
-    Scenario(ScenarioArgs),
-    /// Replay a run from its string (the `mk1.` string a scenario or the visualiser
-    /// prints) and show its events and outcome: the same seed and commands give the same
-    /// run.
-    Replay(ReplayArgs),
-}
-
-#[derive(Parser, Debug)]
-struct ReplayArgs {
+pub struct ReplayArgs {
     /// The run string, `mk1.` followed by base64.
     run: String,
     /// Simulated time to run to, in ms (default: 60 s after the last command).
@@ -46,7 +27,7 @@ struct ReplayArgs {
 }
 
 #[derive(Parser, Debug)]
-struct ScenarioArgs {
+pub struct ScenarioArgs {
     /// Scenario id, e.g. S1 (case-insensitive).
     #[arg(required_unless_present = "list")]
     id: Option<String>,
@@ -78,15 +59,7 @@ enum Lang {
     Zh,
 }
 
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Scenario(args) => run_scenario(args),
-        Command::Replay(args) => run_replay(args),
-    }
-}
-
-fn run_replay(args: ReplayArgs) -> ExitCode {
+pub fn run_replay(args: ReplayArgs) -> ExitCode {
     let script = match minikafka::sim::Script::decode(args.run.trim()) {
         Ok(script) => script,
         Err(e) => {
@@ -118,7 +91,7 @@ fn run_replay(args: ReplayArgs) -> ExitCode {
     finish(&summary, args.json, &mut out)
 }
 
-fn run_scenario(args: ScenarioArgs) -> ExitCode {
+pub fn run_scenario(args: ScenarioArgs) -> ExitCode {
     if args.list {
         for s in scenarios::all() {
             let title = if args.lang == Lang::Zh {

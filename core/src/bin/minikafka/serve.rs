@@ -1,0 +1,159 @@
+//! `minikafka serve`: the broker on a TCP port, speaking the Kafka protocol.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use minikafka::net::{now_ms, LogEvents, Server, ServerConfig};
+use minikafka::{Broker, BrokerConfig};
+
+#[derive(Parser, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on for Kafka clients.
+    #[arg(long, default_value = "127.0.0.1:9092")]
+    listen: SocketAddr,
+    /// Address clients are told to connect to (Metadata, FindCoordinator). Default: the
+    /// listen address; 127.0.0.1 if listening on 0.0.0.0. Use an IPv4 literal: librdkafka
+    /// may resolve `localhost` to ::1.
+    #[arg(long)]
+    advertise: Option<String>,
+    /// Partitions of topics created automatically (`num.partitions`).
+    #[arg(long, default_value_t = 1)]
+    default_partitions: i32,
+    /// Create a topic when a client asks for its metadata (`auto.create.topics.enable`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    auto_create_topics: bool,
+    /// Largest request frame accepted, in bytes (`socket.request.max.bytes`).
+    #[arg(long, default_value_t = 100 * 1024 * 1024)]
+    max_request_bytes: usize,
+    /// Connections served at once; more are refused with a log line.
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
+    /// Close a connection that sent nothing for this many ms (`connections.max.idle.ms`).
+    #[arg(long, default_value_t = 600_000)]
+    idle_timeout_ms: u64,
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(args))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    if args.default_partitions < 1 {
+        eprintln!("error: --default-partitions must be at least 1");
+        return ExitCode::from(2);
+    }
+    let config = ServerConfig {
+        max_request_bytes: args.max_request_bytes,
+        max_connections: args.max_connections.max(1),
+        idle_timeout: Duration::from_millis(args.idle_timeout_ms.max(1)),
+        ..ServerConfig::default()
+    };
+    let server = match Server::bind(args.listen, config).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: cannot listen on {}: {error}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let bound = server.local_addr().unwrap_or(args.listen);
+    let (host, port) = match advertised(&args.advertise, bound) {
+        Ok(hp) => hp,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let broker_config = BrokerConfig {
+        advertised_host: host.clone(),
+        advertised_port: port,
+        auto_create_topics: args.auto_create_topics,
+        num_partitions: args.default_partitions,
+        ..BrokerConfig::default()
+    };
+    let broker = Broker::new(broker_config, now_ms());
+    tracing::info!("minikafka listening on {bound}, advertised as {host}:{port}");
+    println!("minikafka is serving Kafka clients on {host}:{port} (Ctrl-C to stop)");
+    match server.run(broker, LogEvents, shutdown_signal()).await {
+        Ok(_) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The host and port clients are told to use.
+fn advertised(advertise: &Option<String>, bound: SocketAddr) -> Result<(String, i32), String> {
+    match advertise {
+        Some(text) => {
+            let (host, port) = match text.rsplit_once(':') {
+                Some((h, p)) => (
+                    h.to_string(),
+                    p.parse::<u16>()
+                        .map_err(|_| format!("--advertise {text}: '{p}' is not a port"))?,
+                ),
+                None => (text.clone(), bound.port()),
+            };
+            if host.is_empty() {
+                return Err(format!("--advertise {text}: no host"));
+            }
+            Ok((host, i32::from(port)))
+        }
+        None => {
+            let ip = match bound.ip() {
+                ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                ip => ip,
+            };
+            Ok((ip.to_string(), i32::from(bound.port())))
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
+        _ = term => tracing::info!("SIGTERM: shutting down"),
+    }
+}

@@ -1,0 +1,237 @@
+//! The TCP server: tokio plumbing around [`WireBroker`](crate::wire::WireBroker).
+//!
+//! Everything Kafka-specific happens in the sans-IO core; this module only moves bytes and
+//! time, the way a quinn or str0m driver does:
+//!
+//! - one **accept** loop, refusing connections beyond `max_connections` (with a log line);
+//! - per connection a **reader** task that cuts the byte stream into length-prefixed frames
+//!   (refusing negative or oversized lengths, closing idle connections), and a **writer**
+//!   task that writes the answers in order;
+//! - one **core** task that owns the broker: it takes frames and connection events from a
+//!   channel, calls the core, sleeps until the core's next timer (`poll_timeout`), and
+//!   routes the answers to the writers.
+//!
+//! Backpressure: a connection may have at most `max_in_flight` requests unanswered (Kafka
+//! itself reads one request at a time per connection). A client that never reads its
+//! answers therefore stops being read, and costs bounded memory, while every other client
+//! is served as usual.
+
+mod connection;
+pub mod storage;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::AbortHandle;
+
+use crate::wire::{ConnectionId, WireBroker};
+use crate::{Broker, Millis};
+
+/// Limits and addresses of the server. Defaults are Kafka's where Kafka has one.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// `socket.request.max.bytes`: the largest request frame accepted (Kafka: 100 MiB).
+    pub max_request_bytes: usize,
+    /// Connections accepted at once; more are closed right after accept, with a log line.
+    pub max_connections: usize,
+    /// `connections.max.idle.ms`: a connection that sends nothing for this long is closed
+    /// (Kafka: 10 minutes).
+    pub idle_timeout: Duration,
+    /// Requests a connection may have unanswered before the server stops reading from it.
+    pub max_in_flight: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_request_bytes: 100 * 1024 * 1024,
+            max_connections: 4096,
+            idle_timeout: Duration::from_secs(600),
+            max_in_flight: 64,
+        }
+    }
+}
+
+/// Wall-clock milliseconds: Kafka timestamps are wall-clock time.
+pub fn now_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
+/// What connection tasks tell the core task.
+enum CoreMsg {
+    Opened {
+        id: ConnectionId,
+        host: String,
+        writer: mpsc::UnboundedSender<Option<Bytes>>,
+        reader: AbortHandle,
+    },
+    Frame {
+        id: ConnectionId,
+        frame: Bytes,
+    },
+    Closed {
+        id: ConnectionId,
+        reason: String,
+    },
+}
+
+/// What the core task keeps per connection.
+struct Link {
+    writer: mpsc::UnboundedSender<Option<Bytes>>,
+    reader: AbortHandle,
+}
+
+/// A bound listener, ready to serve. Bind first, so that a test (or `--listen :0`) learns
+/// the port before the broker is configured with it as its advertised address.
+pub struct Server {
+    listener: TcpListener,
+    config: ServerConfig,
+}
+
+impl Server {
+    /// Bind `addr`.
+    pub async fn bind(addr: SocketAddr, config: ServerConfig) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Server { listener, config })
+    }
+
+    /// The address actually bound (the port, when bound to port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serve `broker` until `shutdown` completes; returns the broker (for a final flush).
+    /// `hooks` sees every step of the core, for durability and live mode.
+    pub async fn run<H: CoreHooks>(
+        self,
+        broker: Broker,
+        mut hooks: H,
+        shutdown: impl Future<Output = ()>,
+    ) -> io::Result<(Broker, H)> {
+        let (core_tx, mut core_rx) = mpsc::unbounded_channel::<CoreMsg>();
+        let accept = tokio::spawn(accept_loop(self.listener, self.config.clone(), core_tx));
+        let mut wire = WireBroker::new(broker);
+        let mut links: HashMap<ConnectionId, Link> = HashMap::new();
+        tokio::pin!(shutdown);
+        loop {
+            let now = now_ms();
+            let sleep = match wire.poll_timeout() {
+                Some(at) => Duration::from_millis(at.saturating_sub(now).max(0) as u64),
+                None => Duration::from_secs(3600),
+            };
+            tokio::select! {
+                msg = core_rx.recv() => {
+                    let Some(msg) = msg else { break };
+                    handle_msg(&mut wire, &mut links, msg);
+                    // Take whatever else is already queued before answering, so that one
+                    // flush covers many requests (group commit).
+                    for _ in 0..256 {
+                        match core_rx.try_recv() {
+                            Ok(msg) => handle_msg(&mut wire, &mut links, msg),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                _ = tokio::time::sleep(sleep) => wire.handle_timeout(now_ms()),
+                _ = &mut shutdown => break,
+            }
+            hooks.after_step(&mut wire);
+            while let Some(t) = wire.poll_transmit() {
+                if let Some(link) = links.get(&t.connection) {
+                    let _ = link.writer.send(t.response);
+                }
+            }
+            while let Some(event) = wire.poll_event() {
+                hooks.event(&event);
+            }
+        }
+        accept.abort();
+        for (_, link) in links.drain() {
+            link.reader.abort();
+        }
+        Ok((wire.into_broker(), hooks))
+    }
+}
+
+/// What a driver adds to the core loop: storage flushes, event logging, live streaming.
+pub trait CoreHooks: Send + 'static {
+    /// After every step, before answers are sent: flush what must be durable first.
+    fn after_step(&mut self, _wire: &mut WireBroker) {}
+    /// Every broker event, in order.
+    fn event(&mut self, event: &crate::Event) {
+        tracing::debug!(target: "minikafka::events", "{event}");
+    }
+}
+
+/// Log events at debug level and do nothing else.
+pub struct LogEvents;
+impl CoreHooks for LogEvents {}
+
+fn handle_msg(wire: &mut WireBroker, links: &mut HashMap<ConnectionId, Link>, msg: CoreMsg) {
+    match msg {
+        CoreMsg::Opened {
+            id,
+            host,
+            writer,
+            reader,
+        } => {
+            wire.connection_opened(id, &host);
+            links.insert(id, Link { writer, reader });
+        }
+        CoreMsg::Frame { id, frame } => {
+            if !links.contains_key(&id) {
+                return; // already closed
+            }
+            if let Err(error) = wire.handle_frame(id, frame, now_ms()) {
+                tracing::warn!(connection = id, %error, "closing connection");
+                if let Some(link) = links.remove(&id) {
+                    link.reader.abort();
+                }
+                wire.connection_closed(id);
+            }
+        }
+        CoreMsg::Closed { id, reason } => {
+            tracing::debug!(connection = id, %reason, "connection closed");
+            links.remove(&id);
+            wire.connection_closed(id);
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    config: ServerConfig,
+    core: mpsc::UnboundedSender<CoreMsg>,
+) {
+    let open = Arc::new(Semaphore::new(config.max_connections));
+    let mut next_id: ConnectionId = 1;
+    loop {
+        let (socket, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Out of file descriptors, usually: wait a little instead of spinning.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = open.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, limit = config.max_connections, "too many connections: refused");
+            drop(socket);
+            continue;
+        };
+        let id = next_id;
+        next_id += 1;
+        let _ = socket.set_nodelay(true);
+        connection::spawn(id, socket, peer, config.clone(), core.clone(), slot);
+    }
+}

@@ -1,0 +1,1 @@
+//! Durable storage (segment files). Filled in by the storage step.
