@@ -25,7 +25,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
 use crate::error::KafkaError;
-use crate::log::{LogConfig, LogError, PartitionLog};
+use crate::log::{LogConfig, LogError, LogStorage, MemoryStorage, PartitionLog};
 use crate::record::{BatchRecords, Millis, Offset, Record, RecordBatch};
 
 /// Kafka's `offset.metadata.max.bytes`: the longest metadata string a commit may carry.
@@ -243,11 +243,11 @@ pub enum RebuildError {
 
 /// Committed offsets for every group: a log of commits plus the cache it implies.
 #[derive(Debug, Clone)]
-pub struct OffsetStore {
+pub struct OffsetStore<S: LogStorage = MemoryStorage> {
     /// The cache: the latest commit per key, as replaying `log` would give.
     offsets: BTreeMap<OffsetKey, OffsetAndMetadata>,
     /// Every change ever made, in order: the source of truth.
-    log: PartitionLog,
+    log: PartitionLog<S>,
 }
 
 impl Default for OffsetStore {
@@ -261,17 +261,23 @@ impl OffsetStore {
     /// instead (older records of a key are dropped, the last one stays), which minikafka
     /// does not do yet, so the log only grows. Replay gives the same result either way.
     pub fn new() -> OffsetStore {
-        let config = LogConfig {
-            retention_ms: None,
-            retention_bytes: None,
-            ..LogConfig::default()
-        };
         OffsetStore {
             offsets: BTreeMap::new(),
-            log: PartitionLog::new(config),
+            log: PartitionLog::new(OffsetStore::log_config()),
         }
     }
 
+    /// The settings of the offsets log: no retention (see [`OffsetStore::new`]).
+    pub fn log_config() -> LogConfig {
+        LogConfig {
+            retention_ms: None,
+            retention_bytes: None,
+            ..LogConfig::default()
+        }
+    }
+}
+
+impl<S: LogStorage> OffsetStore<S> {
     /// Commit one offset. The commit is appended to the log before the cache changes, so
     /// a crash can never leave a commit that a rebuild would not find. A leader epoch below
     /// zero is stored as `None` (Kafka's `-1`); `now` becomes the record's timestamp.
@@ -380,14 +386,14 @@ impl OffsetStore {
     }
 
     /// The log every change was written to, the store's `__consumer_offsets` partition.
-    pub fn log(&self) -> &PartitionLog {
+    pub fn log(&self) -> &PartitionLog<S> {
         &self.log
     }
 
     /// Rebuild a store by replaying its log from the log start: the last record per key
     /// wins, and a tombstone deletes the key. This is what a coordinator does when it
     /// loads a partition of `__consumer_offsets`.
-    pub fn rebuild(log: PartitionLog) -> Result<OffsetStore, RebuildError> {
+    pub fn rebuild(log: PartitionLog<S>) -> Result<OffsetStore<S>, RebuildError> {
         let mut offsets = BTreeMap::new();
         let mut position = log.log_start_offset();
         while position < log.log_end_offset() {

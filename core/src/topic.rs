@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::KafkaError;
-use crate::log::{LogConfig, PartitionLog, SegmentInfo};
+use crate::log::{LogConfig, LogStorage, MemoryStorage, PartitionLog, SegmentInfo, TopicManifest};
 use crate::record::{Millis, Offset};
 
 /// Kafka's limit on topic name length (249: the partition directory name
@@ -39,7 +39,7 @@ pub fn validate_topic_name(name: &str) -> Result<(), KafkaError> {
 
 /// A topic and its partition logs.
 #[derive(Debug, Clone)]
-pub struct Topic {
+pub struct Topic<S: LogStorage = MemoryStorage> {
     /// The name.
     pub name: String,
     /// Kafka's topic id (a UUID since KIP-516); issued deterministically here.
@@ -49,11 +49,12 @@ pub struct Topic {
     /// When it was created.
     pub created_at: Millis,
     /// The partitions, by index.
-    pub partitions: Vec<PartitionLog>,
+    pub partitions: Vec<PartitionLog<S>>,
 }
 
-impl Topic {
-    /// A topic with `partitions` empty partitions. The caller validated name and count.
+impl Topic<MemoryStorage> {
+    /// A topic with `partitions` empty partitions in memory. The caller validated name and
+    /// count.
     pub fn new(
         name: String,
         topic_id: [u8; 16],
@@ -64,12 +65,36 @@ impl Topic {
         let logs = (0..partitions)
             .map(|_| PartitionLog::new(config.clone()))
             .collect();
+        Topic::from_logs(name, topic_id, config, now, logs)
+    }
+}
+
+impl<S: LogStorage> Topic<S> {
+    /// A topic over logs opened elsewhere (from files, at a restart).
+    pub fn from_logs(
+        name: String,
+        topic_id: [u8; 16],
+        config: LogConfig,
+        created_at: Millis,
+        partitions: Vec<PartitionLog<S>>,
+    ) -> Topic<S> {
         Topic {
             name,
             topic_id,
             config,
-            created_at: now,
-            partitions: logs,
+            created_at,
+            partitions,
+        }
+    }
+
+    /// What a storage provider must remember about the topic.
+    pub fn manifest(&self) -> TopicManifest {
+        TopicManifest {
+            name: self.name.clone(),
+            topic_id: self.topic_id,
+            partitions: self.partition_count(),
+            config: self.config.clone(),
+            created_at: self.created_at,
         }
     }
 
@@ -79,7 +104,7 @@ impl Topic {
     }
 
     /// One partition's log.
-    pub fn partition(&self, partition: i32) -> Result<&PartitionLog, KafkaError> {
+    pub fn partition(&self, partition: i32) -> Result<&PartitionLog<S>, KafkaError> {
         usize::try_from(partition)
             .ok()
             .and_then(|p| self.partitions.get(p))
@@ -87,20 +112,26 @@ impl Topic {
     }
 
     /// One partition's log, mutably.
-    pub fn partition_mut(&mut self, partition: i32) -> Result<&mut PartitionLog, KafkaError> {
+    pub fn partition_mut(&mut self, partition: i32) -> Result<&mut PartitionLog<S>, KafkaError> {
         usize::try_from(partition)
             .ok()
             .and_then(|p| self.partitions.get_mut(p))
             .ok_or(KafkaError::UnknownTopicOrPartition)
     }
 
-    /// Grow to `total` partitions. Shrinking is `INVALID_PARTITIONS`, as in Kafka.
-    pub fn add_partitions(&mut self, total: i32) -> Result<(), KafkaError> {
+    /// Grow to `total` partitions, opening each new log with `open(index)`. Shrinking is
+    /// `INVALID_PARTITIONS`, as in Kafka.
+    pub fn add_partitions(
+        &mut self,
+        total: i32,
+        mut open: impl FnMut(i32) -> Result<PartitionLog<S>, KafkaError>,
+    ) -> Result<(), KafkaError> {
         if total <= self.partition_count() || total > MAX_PARTITIONS {
             return Err(KafkaError::InvalidPartitions);
         }
         while self.partition_count() < total {
-            self.partitions.push(PartitionLog::new(self.config.clone()));
+            let log = open(self.partition_count())?;
+            self.partitions.push(log);
         }
         Ok(())
     }
@@ -187,9 +218,16 @@ mod tests {
     #[test]
     fn partitions_can_grow_never_shrink() {
         let mut t = Topic::new("t".into(), [0; 16], 2, LogConfig::default(), 0);
-        assert_eq!(t.add_partitions(2), Err(KafkaError::InvalidPartitions));
-        assert_eq!(t.add_partitions(1), Err(KafkaError::InvalidPartitions));
-        t.add_partitions(5).unwrap();
+        let open = |_| Ok(PartitionLog::new(LogConfig::default()));
+        assert_eq!(
+            t.add_partitions(2, open),
+            Err(KafkaError::InvalidPartitions)
+        );
+        assert_eq!(
+            t.add_partitions(1, open),
+            Err(KafkaError::InvalidPartitions)
+        );
+        t.add_partitions(5, open).unwrap();
         assert_eq!(t.partition_count(), 5);
         assert!(t.partition(4).is_ok());
         assert_eq!(

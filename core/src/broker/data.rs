@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::broker::Broker;
 use crate::error::KafkaError;
 use crate::event::Event;
+use crate::log::StorageProvider;
 use crate::log::{LogError, RetentionOutcome};
 use crate::record::{Millis, Offset, RecordBatch};
 
@@ -53,7 +54,7 @@ impl OffsetSpec {
     }
 }
 
-impl Broker {
+impl<P: StorageProvider> Broker<P> {
     /// Produce one batch to one partition; returns its base offset. The broker assigns
     /// offsets: whatever base offset the producer wrote is replaced.
     pub fn produce(

@@ -14,6 +14,7 @@ use crate::group::{
     JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, RequestId, SyncGroupRequest,
     SyncGroupResponse,
 };
+use crate::log::StorageProvider;
 use crate::offsets::{OffsetAndMetadata, OffsetKey};
 use crate::record::{Millis, Offset};
 
@@ -47,7 +48,7 @@ pub struct OffsetCommitRequest {
     pub offsets: Vec<OffsetCommit>,
 }
 
-impl Broker {
+impl<P: StorageProvider> Broker<P> {
     /// JoinGroup; see [`crate::group::GroupCoordinator::join_group`].
     pub fn join_group(
         &mut self,

@@ -34,8 +34,8 @@ pub use topics::{BrokerMetadata, MetadataResponse, TopicMetadata};
 
 use crate::event::Event;
 use crate::group::{CoordinatorConfig, GroupCoordinator, GroupOutput};
-use crate::log::LogConfig;
-use crate::offsets::OffsetStore;
+use crate::log::{LogConfig, MemoryProvider, PartitionLog, StorageError, StorageProvider};
+use crate::offsets::{OffsetStore, RebuildError};
 use crate::record::Millis;
 use crate::rng::SplitMix64;
 use crate::topic::Topic;
@@ -87,29 +87,125 @@ impl Default for BrokerConfig {
 }
 
 /// A single Kafka broker: controller, partition leader and group coordinator in one.
-#[derive(Debug, Clone)]
-pub struct Broker {
+///
+/// `P` says where its logs live: [`MemoryProvider`] (the default) or the native server's
+/// segment files.
+pub struct Broker<P: StorageProvider = MemoryProvider> {
     pub(crate) config: BrokerConfig,
-    pub(crate) topics: BTreeMap<String, Topic>,
-    pub(crate) offsets: OffsetStore,
+    pub(crate) topics: BTreeMap<String, Topic<P::Storage>>,
+    pub(crate) offsets: OffsetStore<P::Storage>,
+    pub(crate) provider: P,
     pub(crate) coordinator: GroupCoordinator,
     pub(crate) events: VecDeque<Event>,
     pub(crate) next_retention_check: Millis,
     pub(crate) topic_ids: SplitMix64,
 }
 
+/// Why a broker could not open its logs at startup.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// The storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The committed-offsets log could not be replayed.
+    #[error("committed offsets: {0}")]
+    Offsets(#[from] RebuildError),
+}
+
+impl<P: StorageProvider + Clone> Clone for Broker<P>
+where
+    P::Storage: Clone,
+{
+    fn clone(&self) -> Self {
+        Broker {
+            config: self.config.clone(),
+            topics: self.topics.clone(),
+            offsets: self.offsets.clone(),
+            provider: self.provider.clone(),
+            coordinator: self.coordinator.clone(),
+            events: self.events.clone(),
+            next_retention_check: self.next_retention_check,
+            topic_ids: self.topic_ids.clone(),
+        }
+    }
+}
+
+impl<P: StorageProvider> std::fmt::Debug for Broker<P>
+where
+    P::Storage: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Broker")
+            .field("config", &self.config)
+            .field("topics", &self.topics)
+            .field("offsets", &self.offsets)
+            .field("coordinator", &self.coordinator)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Broker {
-    /// A broker with no topics, started at `now`.
+    /// A broker with no topics, in memory, started at `now`.
     pub fn new(config: BrokerConfig, now: Millis) -> Broker {
         Broker {
             coordinator: GroupCoordinator::new(config.coordinator.clone()),
             offsets: OffsetStore::new(),
+            provider: MemoryProvider,
             topics: BTreeMap::new(),
             events: VecDeque::new(),
             next_retention_check: now + config.retention_check_interval_ms,
             topic_ids: SplitMix64::new(config.topic_id_seed),
             config,
         }
+    }
+}
+
+impl<P: StorageProvider> Broker<P> {
+    /// A broker over `provider`'s storage, with every topic and committed offset a previous
+    /// run saved there: what a broker does at startup.
+    pub fn open(config: BrokerConfig, mut provider: P, now: Millis) -> Result<Self, LoadError> {
+        let mut topics = BTreeMap::new();
+        for manifest in provider.saved_topics()? {
+            let mut logs = Vec::with_capacity(manifest.partitions.max(0) as usize);
+            for p in 0..manifest.partitions {
+                let storage = provider.open_partition(&manifest, p)?;
+                logs.push(PartitionLog::with_storage(
+                    storage,
+                    manifest.config.clone(),
+                )?);
+            }
+            topics.insert(
+                manifest.name.clone(),
+                Topic::from_logs(
+                    manifest.name,
+                    manifest.topic_id,
+                    manifest.config,
+                    manifest.created_at,
+                    logs,
+                ),
+            );
+        }
+        let offsets_log =
+            PartitionLog::with_storage(provider.open_offsets_log()?, OffsetStore::log_config())?;
+        let offsets = OffsetStore::rebuild(offsets_log)?;
+        // Seeded with the start time too: a restarted broker must not issue the ids of
+        // the topics it already has again.
+        let topic_ids = SplitMix64::new(config.topic_id_seed ^ now as u64);
+        Ok(Broker {
+            coordinator: GroupCoordinator::new(config.coordinator.clone()),
+            offsets,
+            provider,
+            topics,
+            events: VecDeque::new(),
+            next_retention_check: now + config.retention_check_interval_ms,
+            topic_ids,
+            config,
+        })
+    }
+
+    /// The storage provider (the native server flushes through it).
+    pub fn provider_mut(&mut self) -> &mut P {
+        &mut self.provider
     }
 
     /// The settings.
@@ -118,7 +214,7 @@ impl Broker {
     }
 
     /// The committed offsets.
-    pub fn offsets(&self) -> &OffsetStore {
+    pub fn offsets(&self) -> &OffsetStore<P::Storage> {
         &self.offsets
     }
 
@@ -128,7 +224,7 @@ impl Broker {
     }
 
     /// A topic, read-only.
-    pub fn topic(&self, name: &str) -> Option<&Topic> {
+    pub fn topic(&self, name: &str) -> Option<&Topic<P::Storage>> {
         self.topics.get(name)
     }
 

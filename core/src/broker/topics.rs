@@ -6,6 +6,7 @@ use crate::broker::Broker;
 use crate::error::KafkaError;
 use crate::event::Event;
 use crate::log::LogConfig;
+use crate::log::{PartitionLog, StorageError, StorageProvider, TopicManifest};
 use crate::record::Millis;
 use crate::topic::{validate_topic_name, Topic, TopicDescription, MAX_PARTITIONS};
 
@@ -50,7 +51,7 @@ pub struct MetadataResponse {
     pub topics: Vec<TopicMetadata>,
 }
 
-impl Broker {
+impl<P: StorageProvider> Broker<P> {
     /// CreateTopics for one topic. `config` defaults to the broker's log settings.
     pub fn create_topic(
         &mut self,
@@ -68,10 +69,15 @@ impl Broker {
         }
         let topic_id = self.next_topic_id();
         let config = config.unwrap_or_else(|| self.config.log.clone());
-        self.topics.insert(
-            name.to_string(),
-            Topic::new(name.to_string(), topic_id, partitions, config, now),
-        );
+        let mut topic = Topic::from_logs(name.to_string(), topic_id, config, now, Vec::new());
+        let provider = &mut self.provider;
+        let manifest = TopicManifest {
+            partitions,
+            ..topic.manifest()
+        };
+        topic.add_partitions(partitions, |p| open_log(provider, &manifest, p))?;
+        provider.save_topic(&manifest).map_err(storage_error)?;
+        self.topics.insert(name.to_string(), topic);
         self.events.push_back(Event::TopicCreated {
             at: now,
             topic: name.to_string(),
@@ -86,6 +92,7 @@ impl Broker {
         if self.topics.remove(name).is_none() {
             return Err(KafkaError::UnknownTopicOrPartition);
         }
+        self.provider.delete_topic(name).map_err(storage_error)?;
         self.offsets.delete_topic(name, now);
         self.events.push_back(Event::TopicDeleted {
             at: now,
@@ -106,7 +113,13 @@ impl Broker {
             .get_mut(name)
             .ok_or(KafkaError::UnknownTopicOrPartition)?;
         let from = topic.partition_count();
-        topic.add_partitions(total)?;
+        let provider = &mut self.provider;
+        let manifest = TopicManifest {
+            partitions: total,
+            ..topic.manifest()
+        };
+        topic.add_partitions(total, |p| open_log(provider, &manifest, p))?;
+        provider.save_topic(&manifest).map_err(storage_error)?;
         self.events.push_back(Event::PartitionsAdded {
             at: now,
             topic: name.to_string(),
@@ -190,4 +203,22 @@ impl Broker {
             topics: out,
         }
     }
+}
+
+/// Open the log of a new partition through the provider.
+fn open_log<P: StorageProvider>(
+    provider: &mut P,
+    manifest: &TopicManifest,
+    partition: i32,
+) -> Result<PartitionLog<P::Storage>, KafkaError> {
+    let storage = provider
+        .open_partition(manifest, partition)
+        .map_err(storage_error)?;
+    PartitionLog::with_storage(storage, manifest.config.clone()).map_err(storage_error)
+}
+
+/// A storage failure as Kafka reports it. (The provider logs the details: the core has
+/// no logger.)
+fn storage_error(_: StorageError) -> KafkaError {
+    KafkaError::KafkaStorageError
 }

@@ -26,11 +26,14 @@
 //! The module is split so that the rules and the bytes live apart:
 //! - `storage.rs`: the [`LogStorage`] trait, where segments are kept, and [`SegmentInfo`].
 //! - `memory.rs`: [`MemoryStorage`], segments as vectors (simulation, browser, tests).
+//! - `provider.rs`: [`StorageProvider`], which opens the storage of every log (memory or files)
+//!   and remembers the topics across restarts.
 //! - `partition.rs`: [`PartitionLog`], Kafka's rules (offsets, reads, rolling, retention)
 //!   on top of any storage.
 
 mod memory;
 mod partition;
+mod provider;
 mod storage;
 
 #[cfg(test)]
@@ -40,6 +43,7 @@ use serde::{Deserialize, Serialize};
 
 pub use memory::MemoryStorage;
 pub use partition::{LogConfig, LogError, PartitionLog, ReadResult, RetentionOutcome};
+pub use provider::{MemoryProvider, StorageProvider, TopicManifest};
 pub use storage::{LogStorage, SegmentInfo, StorageError};
 
 /// Why the log start offset moved.

@@ -31,6 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::AbortHandle;
 
+use crate::log::StorageProvider;
 use crate::wire::{ConnectionId, WireBroker};
 use crate::{Broker, Millis};
 
@@ -111,12 +112,12 @@ impl Server {
 
     /// Serve `broker` until `shutdown` completes; returns the broker (for a final flush).
     /// `hooks` sees every step of the core, for durability and live mode.
-    pub async fn run<H: CoreHooks>(
+    pub async fn run<P: StorageProvider, H: CoreHooks<P>>(
         self,
-        broker: Broker,
+        broker: Broker<P>,
         mut hooks: H,
         shutdown: impl Future<Output = ()>,
-    ) -> io::Result<(Broker, H)> {
+    ) -> io::Result<(Broker<P>, H)> {
         let (core_tx, mut core_rx) = mpsc::unbounded_channel::<CoreMsg>();
         let accept = tokio::spawn(accept_loop(self.listener, self.config.clone(), core_tx));
         let mut wire = WireBroker::new(broker);
@@ -163,9 +164,9 @@ impl Server {
 }
 
 /// What a driver adds to the core loop: storage flushes, event logging, live streaming.
-pub trait CoreHooks: Send + 'static {
+pub trait CoreHooks<P: StorageProvider> {
     /// After every step, before answers are sent: flush what must be durable first.
-    fn after_step(&mut self, _wire: &mut WireBroker) {}
+    fn after_step(&mut self, _wire: &mut WireBroker<P>) {}
     /// Every broker event, in order.
     fn event(&mut self, event: &crate::Event) {
         tracing::debug!(target: "minikafka::events", "{event}");
@@ -174,9 +175,13 @@ pub trait CoreHooks: Send + 'static {
 
 /// Log events at debug level and do nothing else.
 pub struct LogEvents;
-impl CoreHooks for LogEvents {}
+impl<P: StorageProvider> CoreHooks<P> for LogEvents {}
 
-fn handle_msg(wire: &mut WireBroker, links: &mut HashMap<ConnectionId, Link>, msg: CoreMsg) {
+fn handle_msg<P: StorageProvider>(
+    wire: &mut WireBroker<P>,
+    links: &mut HashMap<ConnectionId, Link>,
+    msg: CoreMsg,
+) {
     match msg {
         CoreMsg::Opened {
             id,

@@ -10,11 +10,16 @@ use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse, Response
 use kafka_protocol::protocol::VersionRange;
 
 use super::{Ctx, Reply, SUPPORTED};
+use crate::log::StorageProvider;
 
 /// v0..v4: v3 is flexible (librdkafka), v4 is what kafka-python sends first.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
 
-pub(super) fn handle(_ctx: &mut Ctx<'_>, _request: ApiVersionsRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    _ctx: &mut Ctx<'_, P>,
+    _request: ApiVersionsRequest,
+    _version: i16,
+) -> Reply {
     Reply::Now(ResponseKind::ApiVersions(
         ApiVersionsResponse::default().with_api_keys(api_keys()),
     ))

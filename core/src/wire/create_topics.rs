@@ -13,13 +13,18 @@ use uuid::Uuid;
 
 use super::{text, Ctx, Reply};
 use crate::log::LogConfig;
+use crate::log::StorageProvider;
 use crate::topic::validate_topic_name;
 use crate::KafkaError;
 
 /// v2..v5: v2 is the oldest the crate decodes, v5 is the first flexible version.
 pub const VERSIONS: VersionRange = VersionRange { min: 2, max: 5 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: CreateTopicsRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: CreateTopicsRequest,
+    _version: i16,
+) -> Reply {
     let mut results = Vec::with_capacity(request.topics.len());
     for topic in request.topics {
         let name = topic.name.to_string();
@@ -64,8 +69,8 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, request: CreateTopicsRequest, _version: 
 
 type Refusal = (KafkaError, String);
 
-fn check(
-    ctx: &Ctx<'_>,
+fn check<P: StorageProvider>(
+    ctx: &Ctx<'_, P>,
     topic: &kafka_protocol::messages::create_topics_request::CreatableTopic,
     partitions: i32,
 ) -> Result<LogConfig, Refusal> {

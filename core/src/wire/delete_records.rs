@@ -11,11 +11,16 @@ use kafka_protocol::messages::{DeleteRecordsRequest, DeleteRecordsResponse, Resp
 use kafka_protocol::protocol::VersionRange;
 
 use super::{Ctx, Reply};
+use crate::log::StorageProvider;
 
 /// v0..v2: v2 is the first flexible version.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 2 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: DeleteRecordsRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: DeleteRecordsRequest,
+    _version: i16,
+) -> Reply {
     let topics = request
         .topics
         .into_iter()

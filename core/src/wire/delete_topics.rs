@@ -5,12 +5,17 @@ use kafka_protocol::messages::{DeleteTopicsRequest, DeleteTopicsResponse, Respon
 use kafka_protocol::protocol::VersionRange;
 
 use super::{text, Ctx, Reply};
+use crate::log::StorageProvider;
 
 /// v1..v5: v1 is the oldest the crate decodes, v4 is the first flexible version; v6 names
 /// topics by id.
 pub const VERSIONS: VersionRange = VersionRange { min: 1, max: 5 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: DeleteTopicsRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: DeleteTopicsRequest,
+    _version: i16,
+) -> Reply {
     let responses = request
         .topic_names
         .into_iter()

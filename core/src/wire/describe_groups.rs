@@ -10,11 +10,16 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::VersionRange;
 
 use super::{text, Ctx, Reply};
+use crate::log::StorageProvider;
 
 /// v0..v5: v4 adds `group.instance.id`, v5 is the first flexible version.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 5 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: DescribeGroupsRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: DescribeGroupsRequest,
+    _version: i16,
+) -> Reply {
     let groups = request
         .groups
         .iter()

@@ -24,13 +24,18 @@ use kafka_protocol::protocol::VersionRange;
 use super::batch::record_set;
 use super::{Ctx, Reply};
 use crate::broker::Broker;
+use crate::log::StorageProvider;
 use crate::KafkaError;
 
 /// v4..v12: v4 is the oldest the crate decodes; v12 is the first flexible version and the
 /// last that names topics (v13 uses topic ids).
 pub const VERSIONS: VersionRange = VersionRange { min: 4, max: 12 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: FetchRequest, version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: FetchRequest,
+    version: i16,
+) -> Reply {
     if request.max_wait_ms <= 0 || request.min_bytes <= 0 || ready(ctx.broker, &request) {
         return Reply::Now(ResponseKind::Fetch(respond(ctx, &request, version)));
     }
@@ -43,7 +48,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, request: FetchRequest, version: i16) -> 
 
 /// Whether the request should be answered now: `min_bytes` are available, or some
 /// partition has an error to report.
-pub(super) fn ready(broker: &Broker, request: &FetchRequest) -> bool {
+pub(super) fn ready<P: StorageProvider>(broker: &Broker<P>, request: &FetchRequest) -> bool {
     let mut available: u64 = 0;
     for topic in &request.topics {
         let Some(t) = broker.topic(topic.topic.as_str()) else {
@@ -70,7 +75,11 @@ pub(super) fn ready(broker: &Broker, request: &FetchRequest) -> bool {
 }
 
 /// Build the answer from what the logs hold now.
-pub(super) fn respond(ctx: &mut Ctx<'_>, request: &FetchRequest, _version: i16) -> FetchResponse {
+pub(super) fn respond<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: &FetchRequest,
+    _version: i16,
+) -> FetchResponse {
     let mut remaining = i64::from(if request.max_bytes > 0 {
         request.max_bytes
     } else {

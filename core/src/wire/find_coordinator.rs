@@ -12,12 +12,17 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::{StrBytes, VersionRange};
 
 use super::{text, Ctx, Reply};
+use crate::log::StorageProvider;
 use crate::KafkaError;
 
 /// v0..v4: v3 is the first flexible version; v4 asks for several keys at once.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: FindCoordinatorRequest, version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: FindCoordinatorRequest,
+    version: i16,
+) -> Reply {
     let config = ctx.broker.config();
     let node = BrokerId(config.node_id);
     let host = text(&config.advertised_host);

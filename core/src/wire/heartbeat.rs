@@ -10,11 +10,16 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::{code, Ctx, Reply};
 use crate::group;
+use crate::log::StorageProvider;
 
 /// v0..v4: v3 adds `group.instance.id`, v4 is the first flexible version.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: HeartbeatRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: HeartbeatRequest,
+    _version: i16,
+) -> Reply {
     let result = ctx.broker.heartbeat(
         group::HeartbeatRequest {
             group_id: request.group_id.to_string(),

@@ -16,12 +16,17 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::{text, Ctx, Reply};
 use crate::group::{self, JoinProtocol};
+use crate::log::StorageProvider;
 
 /// v0..v7: v4 brings MEMBER_ID_REQUIRED, v5 static membership (`group.instance.id`), v6 is
 /// the first flexible version, v7 returns the protocol type and name.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 7 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: JoinGroupRequest, version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: JoinGroupRequest,
+    version: i16,
+) -> Reply {
     let rebalance_timeout_ms = if version >= 1 {
         request.rebalance_timeout_ms
     } else {

@@ -11,11 +11,16 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::{text, Ctx, Reply};
 use crate::group::{self, MemberIdentity};
+use crate::log::StorageProvider;
 
 /// v0..v4: v3 takes a list of members, v4 is the first flexible version.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: LeaveGroupRequest, version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: LeaveGroupRequest,
+    version: i16,
+) -> Reply {
     let members = if version >= 3 {
         request
             .members

@@ -6,12 +6,17 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::{text, Ctx, Reply};
 use crate::group::GroupState;
+use crate::log::StorageProvider;
 use crate::KafkaError;
 
 /// v0..v4: v3 is the first flexible version, v4 filters by state.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: ListGroupsRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: ListGroupsRequest,
+    _version: i16,
+) -> Reply {
     let mut states = Vec::new();
     for name in &request.states_filter {
         // Kafka matches state names case-insensitively.

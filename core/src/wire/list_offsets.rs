@@ -12,12 +12,17 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::{Ctx, Reply};
 use crate::broker::OffsetSpec;
+use crate::log::StorageProvider;
 
 /// v1..v6: v1 is the oldest the crate decodes; v6 is the first flexible version. v7 adds
 /// the max-timestamp query (-3), which minikafka does not serve.
 pub const VERSIONS: VersionRange = VersionRange { min: 1, max: 6 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: ListOffsetsRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: ListOffsetsRequest,
+    _version: i16,
+) -> Reply {
     let topics = request
         .topics
         .into_iter()

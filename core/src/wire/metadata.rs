@@ -19,13 +19,18 @@ use kafka_protocol::protocol::VersionRange;
 use uuid::Uuid;
 
 use super::{text, Ctx, Reply};
+use crate::log::StorageProvider;
 use crate::KafkaError;
 
 /// v0..v12: v9 is the first flexible version; v10 adds topic ids; v13 (a top-level error
 /// code) is not needed by any client in the notes.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 12 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: MetadataRequest, version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: MetadataRequest,
+    version: i16,
+) -> Reply {
     // Before v1 an empty list meant "all topics"; from v1 on that is a null list.
     let wanted: Option<Vec<String>> = match request.topics {
         None => None,
@@ -92,7 +97,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, request: MetadataRequest, version: i16) 
     ))
 }
 
-fn topic_name_by_id(ctx: &Ctx<'_>, id: Uuid) -> Option<String> {
+fn topic_name_by_id<P: StorageProvider>(ctx: &Ctx<'_, P>, id: Uuid) -> Option<String> {
     ctx.broker.topic_names().into_iter().find(|name| {
         ctx.broker
             .topic(name)

@@ -57,6 +57,7 @@ pub use frame::{api_name, FrameError};
 use crate::broker::Broker;
 use crate::event::Event;
 use crate::group::{GroupOutput, RequestId};
+use crate::log::{MemoryProvider, StorageProvider};
 use crate::record::Millis;
 use connection::Connection;
 
@@ -121,8 +122,8 @@ pub(crate) enum Reply {
 }
 
 /// What a handler gets to work with.
-pub(crate) struct Ctx<'a> {
-    pub broker: &'a mut Broker,
+pub(crate) struct Ctx<'a, P: StorageProvider> {
+    pub broker: &'a mut Broker<P>,
     pub now: Millis,
     pub client_id: &'a str,
     pub client_host: &'a str,
@@ -149,8 +150,8 @@ struct ParkedFetch {
 }
 
 /// The broker behind the Kafka protocol, for any number of connections.
-pub struct WireBroker {
-    broker: Broker,
+pub struct WireBroker<P: StorageProvider = MemoryProvider> {
+    broker: Broker<P>,
     connections: HashMap<ConnectionId, Connection>,
     parked_groups: HashMap<RequestId, Pending>,
     parked_fetches: Vec<ParkedFetch>,
@@ -158,9 +159,9 @@ pub struct WireBroker {
     transmit: VecDeque<Transmit>,
 }
 
-impl WireBroker {
+impl<P: StorageProvider> WireBroker<P> {
     /// Serve `broker` over the wire protocol.
-    pub fn new(broker: Broker) -> WireBroker {
+    pub fn new(broker: Broker<P>) -> Self {
         WireBroker {
             broker,
             connections: HashMap::new(),
@@ -172,17 +173,17 @@ impl WireBroker {
     }
 
     /// The broker, read-only.
-    pub fn broker(&self) -> &Broker {
+    pub fn broker(&self) -> &Broker<P> {
         &self.broker
     }
 
     /// The broker, for calls that do not come over the wire (admin tools, shutdown).
-    pub fn broker_mut(&mut self) -> &mut Broker {
+    pub fn broker_mut(&mut self) -> &mut Broker<P> {
         &mut self.broker
     }
 
     /// Stop serving; the broker, for a final flush.
-    pub fn into_broker(self) -> Broker {
+    pub fn into_broker(self) -> Broker<P> {
         self.broker
     }
 
@@ -395,8 +396,8 @@ impl WireBroker {
 }
 
 /// Decode the body and run the API's handler.
-fn dispatch(
-    ctx: &mut Ctx<'_>,
+fn dispatch<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
     api_key: ApiKey,
     body: &mut Bytes,
     version: i16,

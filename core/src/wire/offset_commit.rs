@@ -18,12 +18,17 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::{code, text, Ctx, Reply};
 use crate::broker::{OffsetCommit, OffsetCommitRequest as CoreCommit};
+use crate::log::StorageProvider;
 
 /// v2..v8: v2 is the oldest the crate decodes, v7 adds `group.instance.id`, v8 is the first
 /// flexible version.
 pub const VERSIONS: VersionRange = VersionRange { min: 2, max: 8 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: OffsetCommitRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: OffsetCommitRequest,
+    _version: i16,
+) -> Reply {
     let offsets = request
         .topics
         .iter()

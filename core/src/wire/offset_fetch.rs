@@ -12,12 +12,17 @@ use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, Response
 use kafka_protocol::protocol::VersionRange;
 
 use super::{text, Ctx, Reply};
+use crate::log::StorageProvider;
 
 /// v1..v7: v1 is the oldest the crate decodes, v2 allows "all topics", v6 is the first
 /// flexible version. v8 (several groups in one request) is not served.
 pub const VERSIONS: VersionRange = VersionRange { min: 1, max: 7 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: OffsetFetchRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: OffsetFetchRequest,
+    _version: i16,
+) -> Reply {
     let wanted: Option<Vec<(String, i32)>> = request.topics.map(|topics| {
         topics
             .iter()

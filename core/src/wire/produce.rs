@@ -17,6 +17,7 @@ use kafka_protocol::protocol::VersionRange;
 use super::batch::{split_record_set, BatchError};
 use super::{code, Ctx, Reply};
 use crate::broker::ProduceResult;
+use crate::log::StorageProvider;
 use crate::KafkaError;
 
 /// v3..v10: v3 is the oldest the crate decodes (record batch v2, Kafka 0.11), v9 is the
@@ -24,7 +25,11 @@ use crate::KafkaError;
 /// to topic ids.
 pub const VERSIONS: VersionRange = VersionRange { min: 3, max: 10 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: ProduceRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: ProduceRequest,
+    _version: i16,
+) -> Reply {
     let acks = request.acks;
     let mut responses = Vec::with_capacity(request.topic_data.len());
     for topic in request.topic_data {
@@ -72,8 +77,8 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, request: ProduceRequest, _version: i16) 
 
 /// Check every batch first, then append them all: a bad batch rejects the whole record
 /// set, so a partition never keeps half of a request.
-fn append(
-    ctx: &mut Ctx<'_>,
+fn append<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
     topic: &str,
     partition: i32,
     records: Option<bytes::Bytes>,

@@ -10,12 +10,17 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::{text, Ctx, Reply};
 use crate::group;
+use crate::log::StorageProvider;
 
 /// v0..v5: v3 adds `group.instance.id`, v4 is the first flexible version, v5 carries the
 /// protocol type and name.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 5 };
 
-pub(super) fn handle(ctx: &mut Ctx<'_>, request: SyncGroupRequest, _version: i16) -> Reply {
+pub(super) fn handle<P: StorageProvider>(
+    ctx: &mut Ctx<'_, P>,
+    request: SyncGroupRequest,
+    _version: i16,
+) -> Reply {
     let core = group::SyncGroupRequest {
         group_id: request.group_id.to_string(),
         generation_id: request.generation_id,
