@@ -194,7 +194,9 @@ pub fn encode_records(
             producer_epoch: -1,
             timestamp_type: TimestampType::Creation,
             offset: base_offset + i as i64,
-            sequence: -1,
+            // The encoder starts a new batch whenever `offset - sequence` changes; keeping
+            // it constant (and the first sequence at -1, "no sequence") gives one batch.
+            sequence: i as i32 - 1,
             timestamp: r.timestamp,
             key: r.key.clone(),
             value: r.value.clone(),

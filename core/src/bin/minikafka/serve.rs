@@ -6,11 +6,27 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use minikafka::net::{now_ms, LogEvents, Server, ServerConfig};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use minikafka::net::storage::{FileProvider, Flusher, FsyncPolicy};
+use minikafka::net::{now_ms, CoreHooks, Server, ServerConfig};
+use minikafka::wire::WireBroker;
 use minikafka::{Broker, BrokerConfig};
 
 #[derive(Parser, Debug)]
 pub struct ServeArgs {
+    /// Directory for segment files, topic manifests and committed offsets. Created if
+    /// missing; a restart on the same directory recovers every topic, record and commit.
+    #[arg(long, default_value = "./data")]
+    data_dir: PathBuf,
+    /// When written records are flushed to disk: `always` (before any acknowledgement
+    /// leaves: nothing acknowledged is lost on a power cut), `interval=<ms>` (in the
+    /// background every <ms>: a power cut may lose the last few ms), or `never` (the OS
+    /// decides). A killed process loses nothing acknowledged under any policy.
+    #[arg(long, default_value = "interval=5")]
+    fsync: FsyncPolicy,
     /// Address to listen on for Kafka clients.
     #[arg(long, default_value = "127.0.0.1:9092")]
     listen: SocketAddr,
@@ -94,12 +110,57 @@ async fn serve(args: ServeArgs) -> ExitCode {
         num_partitions: args.default_partitions,
         ..BrokerConfig::default()
     };
-    let broker = Broker::new(broker_config, now_ms());
+    let provider = match FileProvider::open(&args.data_dir) {
+        Ok(p) => p,
+        Err(error) => {
+            eprintln!("error: data directory {}: {error}", args.data_dir.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let flusher = provider.flusher();
+    let broker = match Broker::open(broker_config, provider, now_ms()) {
+        Ok(b) => b,
+        Err(error) => {
+            eprintln!("error: cannot load {}: {error}", args.data_dir.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let topics = broker.topic_names().len();
+    let commits = broker.offsets().len();
+    tracing::info!(
+        data_dir = %args.data_dir.display(),
+        topics,
+        committed_offsets = commits,
+        fsync = %args.fsync,
+        "storage loaded"
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let background = match args.fsync {
+        FsyncPolicy::Interval(every) => Some(spawn_flusher(flusher.clone(), every, stop.clone())),
+        _ => None,
+    };
     tracing::info!("minikafka listening on {bound}, advertised as {host}:{port}");
-    println!("minikafka is serving Kafka clients on {host}:{port} (Ctrl-C to stop)");
-    match server.run(broker, LogEvents, shutdown_signal()).await {
+    println!(
+        "minikafka is serving Kafka clients on {host}:{port}, data in {} (Ctrl-C to stop)",
+        args.data_dir.display()
+    );
+    let hooks = FlushHooks {
+        flusher: flusher.clone(),
+        policy: args.fsync,
+    };
+    let result = server.run(broker, hooks, shutdown_signal()).await;
+    stop.store(true, Ordering::Release);
+    if let Some(thread) = background {
+        let _ = thread.join();
+    }
+    // A graceful stop flushes under every policy.
+    if let Err(error) = flusher.sync() {
+        tracing::error!(%error, "final flush failed");
+        return ExitCode::FAILURE;
+    }
+    match result {
         Ok(_) => {
-            tracing::info!("stopped");
+            tracing::info!("stopped; everything flushed");
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -107,6 +168,39 @@ async fn serve(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--fsync always`: flush after each step of the core, before its answers are sent.
+struct FlushHooks {
+    flusher: Arc<Flusher>,
+    policy: FsyncPolicy,
+}
+
+impl CoreHooks<FileProvider> for FlushHooks {
+    fn after_step(&mut self, _wire: &mut WireBroker<FileProvider>) {
+        if self.policy == FsyncPolicy::Always {
+            if let Err(error) = self.flusher.sync() {
+                // The answers still go out; say loudly that durability failed.
+                tracing::error!(%error, "fsync failed");
+            }
+        }
+    }
+}
+
+/// `--fsync interval=<ms>`: a thread that flushes written files every `every`.
+fn spawn_flusher(
+    flusher: Arc<Flusher>,
+    every: Duration,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Acquire) {
+            std::thread::sleep(every);
+            if let Err(error) = flusher.sync() {
+                tracing::error!(%error, "background fsync failed");
+            }
+        }
+    })
 }
 
 /// The host and port clients are told to use.

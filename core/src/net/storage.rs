@@ -1,1 +1,0 @@
-//! Durable storage (segment files). Filled in by the storage step.

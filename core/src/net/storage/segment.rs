@@ -1,0 +1,444 @@
+//! [`FileStorage`]: one partition log as segment files, with recovery.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::records::{Compression, RecordBatchDecoder};
+
+use super::{io_error, write_atomically, Flusher, SyncFile};
+use crate::log::{LogStorage, SegmentInfo, StorageError};
+use crate::record::{BatchRecords, Header, Offset, Record, RecordBatch};
+use crate::wire::{encode_records, read_header, BatchHeader};
+
+/// One segment: its `.log` and `.index` files and the index in memory.
+#[derive(Debug)]
+struct Segment {
+    log: Arc<SyncFile>,
+    index: Arc<SyncFile>,
+    /// `(offset, position)` of some batches, every `index_interval_bytes`.
+    entries: Vec<(Offset, u64)>,
+    /// Bytes since the last index entry.
+    since_entry: u64,
+}
+
+/// A partition log in a directory of segment files. Records are read from disk on every
+/// fetch; only segment facts and sparse indexes stay in memory.
+#[derive(Debug)]
+pub struct FileStorage {
+    dir: PathBuf,
+    /// The offsets log is decoded on read: the coordinator replays its records.
+    decode: bool,
+    infos: Vec<SegmentInfo>,
+    segments: Vec<Segment>,
+    log_start: Option<Offset>,
+    flusher: Arc<Flusher>,
+    index_interval_bytes: u64,
+}
+
+fn segment_name(base: Offset, ext: &str) -> String {
+    format!("{base:020}.{ext}")
+}
+
+impl FileStorage {
+    /// Open (or create) the log in `dir`, recovering what is there.
+    pub fn open(
+        dir: PathBuf,
+        decode: bool,
+        flusher: Arc<Flusher>,
+        index_interval_bytes: u64,
+    ) -> Result<FileStorage, StorageError> {
+        fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+        let mut storage = FileStorage {
+            decode,
+            infos: Vec::new(),
+            segments: Vec::new(),
+            log_start: read_checkpoint(&dir)?,
+            flusher,
+            index_interval_bytes: index_interval_bytes.max(1),
+            dir,
+        };
+        storage.recover()?;
+        Ok(storage)
+    }
+
+    /// Scan every segment, oldest first, checking each batch; cut the log at the first
+    /// damaged batch. See the module documentation of `storage`.
+    fn recover(&mut self) -> Result<(), StorageError> {
+        let mut bases: Vec<Offset> = Vec::new();
+        let entries = fs::read_dir(&self.dir).map_err(|e| io_error(&self.dir, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if let Some(base) = name.strip_suffix(".log").and_then(|b| b.parse().ok()) {
+                bases.push(base);
+            }
+        }
+        bases.sort_unstable();
+        let mut expected: Option<Offset> = None;
+        let mut damaged = false;
+        for base in bases {
+            let path = self.dir.join(segment_name(base, "log"));
+            if damaged || expected.is_some_and(|e| e != base) {
+                tracing::warn!(
+                    segment = %path.display(),
+                    "dropping segment after a damaged or missing one (its offsets would leave a gap)"
+                );
+                let _ = fs::remove_file(&path);
+                let _ = fs::remove_file(self.dir.join(segment_name(base, "index")));
+                damaged = true;
+                continue;
+            }
+            let (info, segment, intact) = self.scan_segment(base, &path)?;
+            expected = Some(info.next_offset);
+            damaged = !intact;
+            self.infos.push(info);
+            self.segments.push(segment);
+        }
+        Ok(())
+    }
+
+    /// Read one segment file batch by batch; truncate it at the first bad batch.
+    fn scan_segment(
+        &self,
+        base: Offset,
+        path: &Path,
+    ) -> Result<(SegmentInfo, Segment, bool), StorageError> {
+        let mut bytes = Vec::new();
+        File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| io_error(path, e))?;
+        let mut info = SegmentInfo::empty(base);
+        let mut entries = Vec::new();
+        let mut since_entry = u64::MAX;
+        let mut pos = 0usize;
+        let mut problem = None;
+        while pos < bytes.len() {
+            let rest = &bytes[pos..];
+            let header = match read_header(rest) {
+                Ok(h) => h,
+                Err(e) => {
+                    problem = Some(e.to_string());
+                    break;
+                }
+            };
+            let batch_base = i64::from_be_bytes(rest[..8].try_into().unwrap_or_default());
+            if batch_base != info.next_offset {
+                problem = Some(format!(
+                    "batch at offset {batch_base} where {} was expected",
+                    info.next_offset
+                ));
+                break;
+            }
+            if since_entry >= self.index_interval_bytes {
+                entries.push((batch_base, pos as u64));
+                since_entry = 0;
+            }
+            since_entry += header.total_len as u64;
+            add_batch(&mut info, batch_base, &header);
+            pos += header.total_len;
+        }
+        if let Some(reason) = &problem {
+            tracing::warn!(
+                segment = %path.display(),
+                position = pos,
+                dropped_bytes = bytes.len() - pos,
+                %reason,
+                "torn or corrupt tail: truncating to the last valid batch"
+            );
+        }
+        // Not O_APPEND: on Linux `pwrite` ignores its offset on such files.
+        let log = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| io_error(path, e))?;
+        if problem.is_some() {
+            log.set_len(pos as u64).map_err(|e| io_error(path, e))?;
+            log.sync_data().map_err(|e| io_error(path, e))?;
+        }
+        // The index is rebuilt from the scan and written anew.
+        let index_path = self.dir.join(segment_name(base, "index"));
+        let mut index_bytes = Vec::with_capacity(entries.len() * 8);
+        for (offset, position) in &entries {
+            index_bytes.extend_from_slice(&((offset - base) as u32).to_be_bytes());
+            index_bytes.extend_from_slice(&(*position as u32).to_be_bytes());
+        }
+        let mut index = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .open(&index_path)
+            .map_err(|e| io_error(&index_path, e))?;
+        index
+            .write_all(&index_bytes)
+            .map_err(|e| io_error(&index_path, e))?;
+        let segment = Segment {
+            log: SyncFile::new(log),
+            index: SyncFile::new(index),
+            entries,
+            since_entry,
+        };
+        Ok((info, segment, problem.is_none()))
+    }
+
+    fn segment_index(&self, base: Offset) -> Result<usize, StorageError> {
+        self.infos
+            .binary_search_by_key(&base, |s| s.base_offset)
+            .map_err(|_| StorageError::UnknownSegment(base))
+    }
+
+    /// The batch bytes to write: as produced, or encoded (offsets log, in-process writers).
+    fn bytes_of(batch: &RecordBatch) -> Bytes {
+        match &batch.records {
+            BatchRecords::Encoded(bytes) => bytes.clone(),
+            BatchRecords::Decoded(records) => {
+                let mut out = BytesMut::new();
+                encode_records(&mut out, batch.info.base_offset, records, Compression::None);
+                out.freeze()
+            }
+        }
+    }
+
+    /// Turn bytes read from disk back into a batch.
+    fn batch_from(
+        &self,
+        base: Offset,
+        header: &BatchHeader,
+        bytes: Bytes,
+    ) -> Result<RecordBatch, StorageError> {
+        let mut batch = RecordBatch::from_encoded(
+            bytes.clone(),
+            header.record_count,
+            header.first_timestamp,
+            header.max_timestamp,
+        );
+        batch.info.base_offset = base;
+        if self.decode {
+            let mut buf = bytes;
+            let set = RecordBatchDecoder::decode(&mut buf)
+                .map_err(|e| StorageError::Corrupt(format!("batch at {base}: {e}")))?;
+            let records: Vec<Record> = set
+                .records
+                .into_iter()
+                .map(|r| Record {
+                    key: r.key,
+                    value: r.value,
+                    headers: r
+                        .headers
+                        .into_iter()
+                        .map(|(k, v)| Header {
+                            key: k.to_string(),
+                            value: v,
+                        })
+                        .collect(),
+                    timestamp: r.timestamp,
+                })
+                .collect();
+            batch.records = BatchRecords::Decoded(records.into());
+        }
+        Ok(batch)
+    }
+}
+
+fn add_batch(info: &mut SegmentInfo, base: Offset, header: &BatchHeader) {
+    info.next_offset = base + i64::from(header.record_count);
+    info.size_bytes += header.total_len as u64;
+    info.record_count += u64::from(header.record_count);
+    info.first_timestamp = Some(
+        info.first_timestamp
+            .map_or(header.first_timestamp, |t| t.min(header.first_timestamp)),
+    );
+    info.max_timestamp = Some(
+        info.max_timestamp
+            .map_or(header.max_timestamp, |t| t.max(header.max_timestamp)),
+    );
+}
+
+fn read_checkpoint(dir: &Path) -> Result<Option<Offset>, StorageError> {
+    let path = dir.join("log-start-offset");
+    match fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| StorageError::Corrupt(format!("{}: not an offset", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(&path, e)),
+    }
+}
+
+impl LogStorage for FileStorage {
+    fn segments(&self) -> &[SegmentInfo] {
+        &self.infos
+    }
+
+    fn roll(&mut self, base_offset: Offset) -> Result<(), StorageError> {
+        if let Some(active) = self.infos.last() {
+            if base_offset < active.next_offset {
+                return Err(StorageError::Corrupt(format!(
+                    "new segment at {base_offset} would overlap the active segment ending at {}",
+                    active.next_offset
+                )));
+            }
+        }
+        let open = |ext: &str| {
+            let path = self.dir.join(segment_name(base_offset, ext));
+            OpenOptions::new()
+                .create(true)
+                .truncate(true)
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(|e| io_error(&path, e))
+        };
+        let log = open("log")?;
+        let index = open("index")?;
+        self.infos.push(SegmentInfo::empty(base_offset));
+        self.segments.push(Segment {
+            log: SyncFile::new(log),
+            index: SyncFile::new(index),
+            entries: Vec::new(),
+            since_entry: u64::MAX,
+        });
+        Ok(())
+    }
+
+    fn append(&mut self, batch: RecordBatch) -> Result<(), StorageError> {
+        let (Some(info), Some(segment)) = (self.infos.last_mut(), self.segments.last_mut()) else {
+            return Err(StorageError::NoActiveSegment);
+        };
+        let base = batch.info.base_offset;
+        if base != info.next_offset {
+            return Err(StorageError::Corrupt(format!(
+                "batch at offset {base} does not follow the active segment's end {}",
+                info.next_offset
+            )));
+        }
+        let bytes = FileStorage::bytes_of(&batch);
+        let header = read_header(&bytes)
+            .map_err(|e| StorageError::Corrupt(format!("refusing to store a bad batch: {e}")))?;
+        let position = info.size_bytes;
+        let path = || self.dir.join(segment_name(info.base_offset, "log"));
+        segment
+            .log
+            .file
+            .write_all_at(&bytes, position)
+            .map_err(|e| io_error(&path(), e))?;
+        self.flusher.mark(&segment.log);
+        if segment.since_entry >= self.index_interval_bytes {
+            let mut entry = [0u8; 8];
+            entry[..4].copy_from_slice(&((base - info.base_offset) as u32).to_be_bytes());
+            entry[4..].copy_from_slice(&(position as u32).to_be_bytes());
+            let at = segment.entries.len() as u64 * 8;
+            segment
+                .index
+                .file
+                .write_all_at(&entry, at)
+                .map_err(|e| io_error(&path(), e))?;
+            self.flusher.mark(&segment.index);
+            segment.entries.push((base, position));
+            segment.since_entry = 0;
+        }
+        segment.since_entry += bytes.len() as u64;
+        add_batch(info, base, &header);
+        Ok(())
+    }
+
+    fn read(
+        &self,
+        segment_base: Offset,
+        offset: Offset,
+        max_bytes: u64,
+        min_one_batch: bool,
+    ) -> Result<Vec<RecordBatch>, StorageError> {
+        let i = self.segment_index(segment_base)?;
+        let (info, segment) = (&self.infos[i], &self.segments[i]);
+        let path = || self.dir.join(segment_name(segment_base, "log"));
+        // Start at the last indexed batch at or before `offset`.
+        let k = segment.entries.partition_point(|(o, _)| *o <= offset);
+        let mut pos = if k == 0 { 0 } else { segment.entries[k - 1].1 };
+        let mut out = Vec::new();
+        let mut total = 0u64;
+        let mut head = [0u8; 61];
+        while pos < info.size_bytes {
+            segment
+                .log
+                .file
+                .read_exact_at(&mut head[..12], pos)
+                .map_err(|e| io_error(&path(), e))?;
+            let base = i64::from_be_bytes(head[..8].try_into().unwrap_or_default());
+            let len = 12
+                + u64::from(u32::from_be_bytes(
+                    head[8..12].try_into().unwrap_or_default(),
+                ));
+            if len < 61 || pos + len > info.size_bytes {
+                return Err(StorageError::Corrupt(format!(
+                    "{}: batch at position {pos} runs past the segment end",
+                    path().display()
+                )));
+            }
+            let first = out.is_empty() && min_one_batch;
+            let mut bytes = vec![0u8; len as usize];
+            segment
+                .log
+                .file
+                .read_exact_at(&mut bytes[..61], pos)
+                .map_err(|e| io_error(&path(), e))?;
+            // Peek at the record count without reading the whole batch, to skip batches
+            // that end before `offset`.
+            let last_delta = i32::from_be_bytes(bytes[23..27].try_into().unwrap_or_default());
+            if base + i64::from(last_delta) < offset {
+                pos += len;
+                continue;
+            }
+            if total + len > max_bytes && !first {
+                break;
+            }
+            segment
+                .log
+                .file
+                .read_exact_at(&mut bytes[61..], pos + 61)
+                .map_err(|e| io_error(&path(), e))?;
+            let bytes = Bytes::from(bytes);
+            let header = read_header(&bytes).map_err(|e| {
+                StorageError::Corrupt(format!("{}: position {pos}: {e}", path().display()))
+            })?;
+            out.push(self.batch_from(base, &header, bytes)?);
+            total += len;
+            pos += len;
+        }
+        Ok(out)
+    }
+
+    fn delete_oldest(&mut self, count: usize) -> Result<(), StorageError> {
+        let count = count.min(self.infos.len());
+        for info in self.infos.drain(..count) {
+            for ext in ["log", "index"] {
+                let path = self.dir.join(segment_name(info.base_offset, ext));
+                if let Err(e) = fs::remove_file(&path) {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        return Err(io_error(&path, e));
+                    }
+                }
+            }
+        }
+        self.segments.drain(..count);
+        Ok(())
+    }
+
+    fn checkpoint_log_start(&mut self, offset: Offset) -> Result<(), StorageError> {
+        write_atomically(
+            &self.dir.join("log-start-offset"),
+            offset.to_string().as_bytes(),
+        )?;
+        self.log_start = Some(offset);
+        Ok(())
+    }
+
+    fn log_start_checkpoint(&self) -> Option<Offset> {
+        self.log_start
+    }
+}
