@@ -442,3 +442,146 @@ impl LogStorage for FileStorage {
         self.log_start
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{LogConfig, PartitionLog};
+
+    struct Dir(PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+    fn dir(label: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("mk-seg-{label}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        Dir(d)
+    }
+
+    fn encoded(values: &[&str]) -> RecordBatch {
+        let records: Vec<Record> = values
+            .iter()
+            .map(|v| Record::from_value(v.to_string(), 7))
+            .collect();
+        let mut out = BytesMut::new();
+        encode_records(&mut out, 0, &records, Compression::None);
+        let bytes = out.freeze();
+        let h = read_header(&bytes).unwrap();
+        RecordBatch::from_encoded(bytes, h.record_count, h.first_timestamp, h.max_timestamp)
+    }
+
+    fn open_log(d: &Path, config: LogConfig) -> PartitionLog<FileStorage> {
+        let storage =
+            FileStorage::open(d.to_path_buf(), false, Arc::new(Flusher::default()), 1).unwrap();
+        PartitionLog::with_storage(storage, config).unwrap()
+    }
+
+    fn small_segments() -> LogConfig {
+        LogConfig {
+            segment_bytes: 200,
+            ..LogConfig::default()
+        }
+    }
+
+    #[test]
+    fn records_survive_a_reopen_across_segments() {
+        let d = dir("reopen");
+        let mut log = open_log(&d.0, small_segments());
+        for i in 0..10 {
+            log.append(encoded(&[&format!("value-{i}"), "x"]), 0)
+                .unwrap();
+        }
+        assert!(log.segments().len() > 2, "small segments roll");
+        drop(log);
+        let log = open_log(&d.0, small_segments());
+        assert_eq!(log.log_end_offset(), 20);
+        let read = log.read(13, 1 << 20, u32::MAX).unwrap();
+        assert_eq!(
+            read.batches[0].info.base_offset, 12,
+            "the batch holding offset 13"
+        );
+        let total: u32 = read.batches.iter().map(|b| b.info.record_count).sum();
+        assert_eq!(total, 8);
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_and_the_rest_served() {
+        let d = dir("torn");
+        let mut log = open_log(&d.0, LogConfig::default());
+        for v in ["a", "b", "c"] {
+            log.append(encoded(&[v]), 0).unwrap();
+        }
+        drop(log);
+        let file = d.0.join(segment_name(0, "log"));
+        let len = fs::metadata(&file).unwrap().len();
+        // A crash in the middle of the third write.
+        OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_len(len - 5)
+            .unwrap();
+        let mut log = open_log(&d.0, LogConfig::default());
+        assert_eq!(log.log_end_offset(), 2);
+        assert!(
+            fs::metadata(&file).unwrap().len() < len - 5,
+            "truncated to the last whole batch"
+        );
+        // The log goes on from there.
+        assert_eq!(log.append(encoded(&["d"]), 0).unwrap(), 2);
+        drop(log);
+        assert_eq!(open_log(&d.0, LogConfig::default()).log_end_offset(), 3);
+    }
+
+    #[test]
+    fn a_flipped_byte_cuts_the_log_there_and_drops_later_segments() {
+        let d = dir("flip");
+        let mut log = open_log(&d.0, small_segments());
+        for i in 0..10 {
+            log.append(encoded(&[&format!("value-{i}"), "x"]), 0)
+                .unwrap();
+        }
+        let second_segment = log.segments()[1].base_offset;
+        drop(log);
+        let file = d.0.join(segment_name(second_segment, "log"));
+        let mut bytes = fs::read(&file).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x55;
+        fs::write(&file, &bytes).unwrap();
+        let log = open_log(&d.0, small_segments());
+        assert!(log.log_end_offset() < 20);
+        assert!(log.log_end_offset() > second_segment);
+        assert_eq!(
+            log.segments().len(),
+            2,
+            "segments after the damage are gone"
+        );
+        let read = log.read(0, 1 << 20, u32::MAX).unwrap();
+        let total: u32 = read.batches.iter().map(|b| b.info.record_count).sum();
+        assert_eq!(i64::from(total), log.log_end_offset());
+    }
+
+    #[test]
+    fn delete_records_and_retention_persist() {
+        let d = dir("retain");
+        let mut log = open_log(&d.0, small_segments());
+        for i in 0..10 {
+            log.append(encoded(&[&format!("value-{i}"), "x"]), 0)
+                .unwrap();
+        }
+        log.delete_records_before(5).unwrap();
+        let first_kept = log.segments()[0].base_offset;
+        assert!(
+            first_kept > 0,
+            "whole segments below the new log start are deleted"
+        );
+        assert!(!d.0.join(segment_name(0, "log")).exists());
+        drop(log);
+        let log = open_log(&d.0, small_segments());
+        assert_eq!(log.log_start_offset(), 5, "the checkpoint survives");
+        assert_eq!(log.segments()[0].base_offset, first_kept);
+        assert!(log.read(4, 100, 1).is_err(), "below the log start");
+    }
+}

@@ -1,0 +1,610 @@
+//! The native server over real sockets: every API it serves, long polling, response order,
+//! bad frames, and restart recovery. A minimal client built on `kafka-protocol` plays the
+//! Kafka client, at old (non-flexible) and new (flexible) versions.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
+use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
+use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::{Decodable, StrBytes};
+use kafka_protocol::records::{Compression, RecordBatchDecoder};
+use tokio::io::AsyncWriteExt;
+
+use minikafka::net::ServerConfig;
+use minikafka::wire::encode_records;
+use minikafka::Record;
+use minikafka_tests::{test_config, Client, TempDir, TestServer};
+
+fn s(text: &str) -> StrBytes {
+    StrBytes::from_string(text.to_string())
+}
+
+fn topic(name: &str) -> TopicName {
+    TopicName(s(name))
+}
+
+fn batch(values: &[&str], compression: Compression) -> Bytes {
+    let records: Vec<Record> = values
+        .iter()
+        .map(|v| Record::keyed("k", v.to_string(), 1_700_000_000_000))
+        .collect();
+    let mut out = BytesMut::new();
+    encode_records(&mut out, 0, &records, compression);
+    out.freeze()
+}
+
+async fn create_topic(c: &mut Client, name: &str, partitions: i32) {
+    let r = c
+        .call(
+            CreateTopicsRequest::default()
+                .with_topics(vec![CreatableTopic::default()
+                    .with_name(topic(name))
+                    .with_num_partitions(partitions)
+                    .with_replication_factor(1)])
+                .with_timeout_ms(5000),
+            5,
+        )
+        .await;
+    assert_eq!(r.topics[0].error_code, 0, "{:?}", r.topics[0].error_message);
+}
+
+async fn produce(c: &mut Client, name: &str, partition: i32, records: Bytes, version: i16) -> i64 {
+    let r = c
+        .call(
+            ProduceRequest::default()
+                .with_acks(-1)
+                .with_timeout_ms(5000)
+                .with_topic_data(vec![TopicProduceData::default()
+                    .with_name(topic(name))
+                    .with_partition_data(vec![PartitionProduceData::default()
+                        .with_index(partition)
+                        .with_records(Some(records))])]),
+            version,
+        )
+        .await;
+    let p = &r.responses[0].partition_responses[0];
+    assert_eq!(p.error_code, 0);
+    p.base_offset
+}
+
+fn fetch_request(name: &str, partition: i32, offset: i64, max_wait_ms: i32) -> FetchRequest {
+    FetchRequest::default()
+        .with_replica_id(BrokerId(-1))
+        .with_max_wait_ms(max_wait_ms)
+        .with_min_bytes(1)
+        .with_max_bytes(1 << 20)
+        .with_topics(vec![FetchTopic::default()
+            .with_topic(topic(name))
+            .with_partitions(vec![FetchPartition::default()
+                .with_partition(partition)
+                .with_fetch_offset(offset)
+                .with_partition_max_bytes(1 << 20)])])
+}
+
+fn values_of(records: &Bytes) -> Vec<(i64, String)> {
+    let mut buf = records.clone();
+    let mut out = Vec::new();
+    for set in RecordBatchDecoder::decode_all(&mut buf).expect("batches decode") {
+        for r in set.records {
+            let v = String::from_utf8(r.value.unwrap().to_vec()).unwrap();
+            out.push((r.offset, v));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_versions_lists_every_api_and_answers_too_high_versions_with_v0() {
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut c = Client::connect(server.addr, "t").await;
+    let r = c
+        .call(
+            ApiVersionsRequest::default()
+                .with_client_software_name(s("test"))
+                .with_client_software_version(s("1")),
+            3,
+        )
+        .await;
+    assert_eq!(r.error_code, 0);
+    let keys: Vec<i16> = r.api_keys.iter().map(|k| k.api_key).collect();
+    for key in [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21] {
+        assert!(keys.contains(&key), "API key {key} advertised");
+    }
+    // Version 9 does not exist yet: the answer is a v0 body with UNSUPPORTED_VERSION and
+    // the list, so the client can retry lower.
+    // (The crate cannot encode a version it does not know, so the frame is written by hand.)
+    let corr = 77;
+    let raw: &[u8] = &[0, 0, 0, 11, 0, 18, 0, 9, 0, 0, 0, 77, 0xFF, 0xFF, 0];
+    c.stream.write_all(raw).await.unwrap();
+    let mut frame = c.read_frame().await.unwrap();
+    let header = ResponseHeader::decode(&mut frame, 0).unwrap();
+    assert_eq!(header.correlation_id, corr);
+    let body = ApiVersionsResponse::decode(&mut frame, 0).unwrap();
+    assert_eq!(body.error_code, 35);
+    assert!(!body.api_keys.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_and_fetch_keep_the_bytes_at_old_and_flexible_versions() {
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut c = Client::connect(server.addr, "t").await;
+    create_topic(&mut c, "bytes", 2).await;
+    let gz = batch(&["a", "b", "c"], Compression::Gzip);
+    let plain = batch(&["d"], Compression::None);
+    assert_eq!(produce(&mut c, "bytes", 1, gz.clone(), 3).await, 0);
+    assert_eq!(produce(&mut c, "bytes", 1, plain, 9).await, 3);
+    for version in [4, 11, 12] {
+        let r = c.call(fetch_request("bytes", 1, 0, 0), version).await;
+        let p = &r.responses[0].partitions[0];
+        assert_eq!((p.error_code, p.high_watermark), (0, 4));
+        let records = p.records.clone().unwrap();
+        // The compressed batch comes back byte for byte (its CRC still holds).
+        assert_eq!(&records[12..gz.len()], &gz[12..], "v{version}");
+        let values: Vec<_> = values_of(&records)
+            .into_iter()
+            .map(|(o, v)| (o, v))
+            .collect();
+        assert_eq!(
+            values,
+            vec![
+                (0, "a".into()),
+                (1, "b".into()),
+                (2, "c".into()),
+                (3, "d".into())
+            ]
+        );
+    }
+    // Fetching from the middle returns the whole batch that holds the offset.
+    let r = c.call(fetch_request("bytes", 1, 1, 0), 12).await;
+    let got = values_of(r.responses[0].partitions[0].records.as_ref().unwrap());
+    assert_eq!(got[0].0, 0, "whole batch from its base offset");
+    // Out of range and unknown partitions are errors, not disconnects.
+    let r = c.call(fetch_request("bytes", 1, 99, 0), 12).await;
+    assert_eq!(r.responses[0].partitions[0].error_code, 1);
+    let r = c.call(fetch_request("bytes", 7, 0, 0), 12).await;
+    assert_eq!(r.responses[0].partitions[0].error_code, 3);
+    // A corrupt batch is refused with CORRUPT_MESSAGE and nothing is appended.
+    let mut bad = batch(&["x"], Compression::None).to_vec();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let r = c
+        .call(
+            ProduceRequest::default().with_acks(1).with_topic_data(vec![
+                TopicProduceData::default()
+                    .with_name(topic("bytes"))
+                    .with_partition_data(vec![PartitionProduceData::default()
+                        .with_index(0)
+                        .with_records(Some(Bytes::from(bad)))]),
+            ]),
+            7,
+        )
+        .await;
+    assert_eq!(r.responses[0].partition_responses[0].error_code, 2);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetch_at_the_log_end_waits_for_records_or_its_max_wait() {
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut consumer = Client::connect(server.addr, "consumer").await;
+    let mut producer = Client::connect(server.addr, "producer").await;
+    create_topic(&mut producer, "wait", 1).await;
+
+    // Nothing arrives: the answer comes after max_wait_ms, empty.
+    let started = Instant::now();
+    let r = consumer.call(fetch_request("wait", 0, 0, 400), 12).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(350),
+        "parked, not answered at once"
+    );
+    assert!(r.responses[0].partitions[0]
+        .records
+        .as_ref()
+        .unwrap()
+        .is_empty());
+
+    // A record arrives while the fetch waits: it is answered then, well before max_wait.
+    let corr = consumer
+        .send(&fetch_request("wait", 0, 0, 20_000), 12)
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    produce(
+        &mut producer,
+        "wait",
+        0,
+        batch(&["late"], Compression::None),
+        9,
+    )
+    .await;
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        consumer.receive::<FetchRequest>(corr, 12),
+    )
+    .await
+    .expect("the produce wakes the parked fetch");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let got = values_of(r.responses[0].partitions[0].records.as_ref().unwrap());
+    assert_eq!(got, vec![(0, "late".to_string())]);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_auto_creates_and_list_offsets_finds_earliest_latest_and_times() {
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut c = Client::connect(server.addr, "t").await;
+    for version in [1, 4, 9, 12] {
+        let name = format!("auto-{version}");
+        let r = c
+            .call(
+                MetadataRequest::default()
+                    .with_topics(Some(vec![
+                        MetadataRequestTopic::default().with_name(Some(topic(&name)))
+                    ]))
+                    .with_allow_auto_topic_creation(true),
+                version,
+            )
+            .await;
+        assert_eq!(r.brokers[0].port, i32::from(server.addr.port()));
+        assert_eq!(r.topics[0].error_code, 0, "v{version}");
+        assert_eq!(r.topics[0].partitions.len(), 1);
+    }
+    let r = c
+        .call(
+            MetadataRequest::default()
+                .with_topics(Some(vec![
+                    MetadataRequestTopic::default().with_name(Some(topic("no-auto")))
+                ]))
+                .with_allow_auto_topic_creation(false),
+            9,
+        )
+        .await;
+    assert_eq!(r.topics[0].error_code, 3, "UNKNOWN_TOPIC_OR_PARTITION");
+
+    create_topic(&mut c, "times", 1).await;
+    let mut early = Record::from_value("old", 1_000);
+    early.key = None;
+    let mut out = BytesMut::new();
+    encode_records(&mut out, 0, &[early], Compression::None);
+    produce(&mut c, "times", 0, out.freeze(), 9).await;
+    let mut out = BytesMut::new();
+    encode_records(
+        &mut out,
+        0,
+        &[Record::from_value("new", 5_000)],
+        Compression::None,
+    );
+    produce(&mut c, "times", 0, out.freeze(), 9).await;
+    for (timestamp, offset) in [(-2, 0), (-1, 2), (3_000, 1), (9_999, -1)] {
+        for version in [1, 6] {
+            let r = c
+                .call(
+                    ListOffsetsRequest::default()
+                        .with_replica_id(BrokerId(-1))
+                        .with_topics(vec![ListOffsetsTopic::default()
+                            .with_name(topic("times"))
+                            .with_partitions(vec![ListOffsetsPartition::default()
+                                .with_partition_index(0)
+                                .with_timestamp(timestamp)])]),
+                    version,
+                )
+                .await;
+            let p = &r.topics[0].partitions[0];
+            assert_eq!(
+                (p.error_code, p.offset),
+                (0, offset),
+                "ts {timestamp} v{version}"
+            );
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_group_forms_commits_is_described_and_leaves() {
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut c = Client::connect(server.addr, "member-a").await;
+    create_topic(&mut c, "orders", 1).await;
+    let fc = c
+        .call(FindCoordinatorRequest::default().with_key(s("g")), 2)
+        .await;
+    assert_eq!((fc.error_code, fc.port), (0, i32::from(server.addr.port())));
+    let join = |member: &str| {
+        JoinGroupRequest::default()
+            .with_group_id(GroupId(s("g")))
+            .with_session_timeout_ms(10_000)
+            .with_rebalance_timeout_ms(10_000)
+            .with_member_id(s(member))
+            .with_protocol_type(s("consumer"))
+            .with_protocols(vec![JoinGroupRequestProtocol::default()
+                .with_name(s("range"))
+                .with_metadata(Bytes::from_static(b"\x00\x01"))])
+    };
+    // KIP-394: the first join is refused with a member id to use.
+    let first = c.call(join(""), 5).await;
+    assert_eq!(first.error_code, 79, "MEMBER_ID_REQUIRED");
+    let member = first.member_id.to_string();
+    assert!(member.starts_with("member-a-"));
+    let joined = c.call(join(&member), 5).await;
+    assert_eq!(joined.error_code, 0);
+    assert_eq!(joined.leader.as_str(), member);
+    assert_eq!(joined.members.len(), 1, "the leader gets the member list");
+    let generation = joined.generation_id;
+    let synced = c
+        .call(
+            SyncGroupRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_generation_id(generation)
+                .with_member_id(s(&member))
+                .with_assignments(vec![SyncGroupRequestAssignment::default()
+                    .with_member_id(s(&member))
+                    .with_assignment(Bytes::from_static(b"assignment"))]),
+            3,
+        )
+        .await;
+    assert_eq!(synced.error_code, 0);
+    assert_eq!(&synced.assignment[..], b"assignment");
+    let hb = c
+        .call(
+            HeartbeatRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_generation_id(generation)
+                .with_member_id(s(&member)),
+            4,
+        )
+        .await;
+    assert_eq!(hb.error_code, 0);
+    // Commit at an old version, read back at a flexible one.
+    let commit = c
+        .call(
+            OffsetCommitRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_generation_id_or_member_epoch(generation)
+                .with_member_id(s(&member))
+                .with_topics(vec![OffsetCommitRequestTopic::default()
+                    .with_name(topic("orders"))
+                    .with_partitions(vec![OffsetCommitRequestPartition::default()
+                        .with_partition_index(0)
+                        .with_committed_offset(42)])]),
+            2,
+        )
+        .await;
+    assert_eq!(commit.topics[0].partitions[0].error_code, 0);
+    let stale = c
+        .call(
+            OffsetCommitRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_generation_id_or_member_epoch(generation + 5)
+                .with_member_id(s(&member))
+                .with_topics(vec![OffsetCommitRequestTopic::default()
+                    .with_name(topic("orders"))
+                    .with_partitions(vec![OffsetCommitRequestPartition::default()
+                        .with_partition_index(0)
+                        .with_committed_offset(1)])]),
+            8,
+        )
+        .await;
+    assert_eq!(
+        stale.topics[0].partitions[0].error_code, 22,
+        "ILLEGAL_GENERATION"
+    );
+    for version in [1, 7] {
+        let fetched = c
+            .call(
+                OffsetFetchRequest::default()
+                    .with_group_id(GroupId(s("g")))
+                    .with_topics(Some(vec![OffsetFetchRequestTopic::default()
+                        .with_name(topic("orders"))
+                        .with_partition_indexes(vec![0])])),
+                version,
+            )
+            .await;
+        assert_eq!(
+            fetched.topics[0].partitions[0].committed_offset, 42,
+            "v{version}"
+        );
+    }
+    let described = c
+        .call(
+            DescribeGroupsRequest::default().with_groups(vec![GroupId(s("g"))]),
+            5,
+        )
+        .await;
+    let g = &described.groups[0];
+    assert_eq!((g.group_state.as_str(), g.members.len()), ("Stable", 1));
+    assert_eq!(g.members[0].client_id.as_str(), "member-a");
+    assert_eq!(g.members[0].client_host.as_str(), "127.0.0.1");
+    let listed = c.call(ListGroupsRequest::default(), 4).await;
+    assert_eq!(listed.groups[0].group_id.as_str(), "g");
+    let left = c
+        .call(
+            LeaveGroupRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_member_id(s(&member)),
+            1,
+        )
+        .await;
+    assert_eq!(left.error_code, 0);
+    let described = c
+        .call(
+            DescribeGroupsRequest::default().with_groups(vec![GroupId(s("g"))]),
+            0,
+        )
+        .await;
+    assert_eq!(described.groups[0].group_state.as_str(), "Empty");
+    let deleted = c
+        .call(
+            DeleteTopicsRequest::default()
+                .with_topic_names(vec![topic("orders"), topic("missing")]),
+            4,
+        )
+        .await;
+    assert_eq!(deleted.responses[0].error_code, 0);
+    assert_eq!(deleted.responses[1].error_code, 3);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_leave_in_request_order_even_when_an_earlier_one_waits() {
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut c = Client::connect(server.addr, "t").await;
+    create_topic(&mut c, "order", 1).await;
+    // A fetch that waits 600 ms, then a metadata request answered at once by the core:
+    // the metadata answer must still come second.
+    let f = c.send(&fetch_request("order", 0, 0, 600), 12).await;
+    let m = c
+        .send(&MetadataRequest::default().with_topics(None), 9)
+        .await;
+    let _ = c.receive::<FetchRequest>(f, 12).await;
+    let _ = c.receive::<MetadataRequest>(m, 9).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_frames_close_only_their_own_connection() {
+    let limits = ServerConfig {
+        max_request_bytes: 1024 * 1024,
+        ..ServerConfig::default()
+    };
+    let server = TestServer::memory(test_config(), limits).await;
+    let mut healthy = Client::connect(server.addr, "healthy").await;
+    create_topic(&mut healthy, "still-here", 1).await;
+
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("2 GB length prefix", 0x7fff_ffffu32.to_be_bytes().to_vec()),
+        ("negative length", (-5i32).to_be_bytes().to_vec()),
+        (
+            "over the request limit",
+            (2 * 1024 * 1024i32).to_be_bytes().to_vec(),
+        ),
+        (
+            "too short for a header",
+            [&3i32.to_be_bytes()[..], &[0, 1, 0]].concat(),
+        ),
+        (
+            "unknown API key",
+            [&8i32.to_be_bytes()[..], &[0x03, 0xE7, 0, 0, 0, 0, 0, 1]].concat(),
+        ),
+        (
+            "Produce v1 (older than served)",
+            [
+                &10i32.to_be_bytes()[..],
+                &[0, 0, 0, 1, 0, 0, 0, 1, 0xFF, 0xFF],
+            ]
+            .concat(),
+        ),
+        (
+            "garbage body",
+            [
+                &16i32.to_be_bytes()[..],
+                &[0, 3, 0, 9, 0, 0, 0, 1],
+                &[0xFF; 8],
+            ]
+            .concat(),
+        ),
+    ];
+    for (what, bytes) in cases {
+        let mut bad = Client::connect(server.addr, "bad").await;
+        bad.stream.write_all(&bytes).await.unwrap();
+        assert!(
+            bad.closed_within(Duration::from_secs(5)).await,
+            "{what}: closed"
+        );
+        // Every other client keeps being served.
+        let r = healthy
+            .call(MetadataRequest::default().with_topics(None), 9)
+            .await;
+        assert_eq!(r.topics.len(), 1, "after {what}");
+    }
+    // A client that dies in the middle of a request.
+    let mut dying = Client::connect(server.addr, "dying").await;
+    dying.stream.write_all(&100i32.to_be_bytes()).await.unwrap();
+    dying.stream.write_all(&[0, 3, 0, 9]).await.unwrap();
+    drop(dying);
+    let r = healthy
+        .call(MetadataRequest::default().with_topics(None), 9)
+        .await;
+    assert_eq!(r.topics.len(), 1, "after a connection killed mid-request");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_server_recovers_records_and_committed_offsets() {
+    let dir = TempDir::new("restart");
+    let server = TestServer::files(&dir.0, test_config()).await;
+    let mut c = Client::connect(server.addr, "t").await;
+    create_topic(&mut c, "durable", 3).await;
+    for i in 0..50 {
+        let value = format!("v{i}");
+        produce(
+            &mut c,
+            "durable",
+            i % 3,
+            batch(&[&value], Compression::Snappy),
+            9,
+        )
+        .await;
+    }
+    let commit = c
+        .call(
+            OffsetCommitRequest::default()
+                .with_group_id(GroupId(s("keeper")))
+                .with_generation_id_or_member_epoch(-1)
+                .with_topics(vec![OffsetCommitRequestTopic::default()
+                    .with_name(topic("durable"))
+                    .with_partitions(vec![OffsetCommitRequestPartition::default()
+                        .with_partition_index(2)
+                        .with_committed_offset(7)])]),
+            8,
+        )
+        .await;
+    assert_eq!(commit.topics[0].partitions[0].error_code, 0);
+    drop(c);
+    server.stop().await;
+
+    let server = TestServer::files(&dir.0, test_config()).await;
+    let mut c = Client::connect(server.addr, "t").await;
+    let mut total = 0;
+    for p in 0..3 {
+        let r = c.call(fetch_request("durable", p, 0, 0), 12).await;
+        let got = values_of(r.responses[0].partitions[0].records.as_ref().unwrap());
+        assert_eq!(
+            got.len() as i64,
+            r.responses[0].partitions[0].high_watermark
+        );
+        total += got.len();
+    }
+    assert_eq!(total, 50, "every acknowledged record is back");
+    let fetched = c
+        .call(
+            OffsetFetchRequest::default()
+                .with_group_id(GroupId(s("keeper")))
+                .with_topics(None),
+            7,
+        )
+        .await;
+    assert_eq!(fetched.topics[0].partitions[0].committed_offset, 7);
+    // And the log goes on from where it was.
+    let next = produce(
+        &mut c,
+        "durable",
+        0,
+        batch(&["after"], Compression::None),
+        9,
+    )
+    .await;
+    assert_eq!(next, 17);
+    server.stop().await;
+}
