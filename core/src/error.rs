@@ -114,11 +114,17 @@ pub enum KafkaError {
     /// A request named a topic by an id this broker does not know.
     #[error("UNKNOWN_TOPIC_ID: this server does not host this topic ID")]
     UnknownTopicId,
+    /// An idempotent producer's batch skipped sequence numbers: an earlier batch is missing.
+    #[error("OUT_OF_ORDER_SEQUENCE_NUMBER: the broker received an out of order sequence number")]
+    OutOfOrderSequenceNumber,
+    /// An idempotent producer's epoch is older than the one the broker knows: it was fenced.
+    #[error("INVALID_PRODUCER_EPOCH: producer attempted to produce with an old epoch")]
+    InvalidProducerEpoch,
 }
 
 impl KafkaError {
     /// Every error (in code order, then the ones added for the wire adapter); handy for tests and for documentation tables.
-    pub const ALL: [KafkaError; 31] = [
+    pub const ALL: [KafkaError; 33] = [
         KafkaError::UnknownServerError,
         KafkaError::OffsetOutOfRange,
         KafkaError::CorruptMessage,
@@ -150,6 +156,8 @@ impl KafkaError {
         KafkaError::InvalidRequiredAcks,
         KafkaError::KafkaStorageError,
         KafkaError::UnknownTopicId,
+        KafkaError::OutOfOrderSequenceNumber,
+        KafkaError::InvalidProducerEpoch,
     ];
 
     /// The numeric code sent on the wire (`error_code` fields).
@@ -186,6 +194,8 @@ impl KafkaError {
             KafkaError::InvalidRequiredAcks => 21,
             KafkaError::KafkaStorageError => 56,
             KafkaError::UnknownTopicId => 100,
+            KafkaError::OutOfOrderSequenceNumber => 45,
+            KafkaError::InvalidProducerEpoch => 47,
         }
     }
 
@@ -223,6 +233,8 @@ impl KafkaError {
             KafkaError::InvalidRequiredAcks => "INVALID_REQUIRED_ACKS",
             KafkaError::KafkaStorageError => "KAFKA_STORAGE_ERROR",
             KafkaError::UnknownTopicId => "UNKNOWN_TOPIC_ID",
+            KafkaError::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            KafkaError::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
         }
     }
 
@@ -274,6 +286,8 @@ mod tests {
             ("INVALID_REQUIRED_ACKS", 21),
             ("KAFKA_STORAGE_ERROR", 56),
             ("UNKNOWN_TOPIC_ID", 100),
+            ("OUT_OF_ORDER_SEQUENCE_NUMBER", 45),
+            ("INVALID_PRODUCER_EPOCH", 47),
         ];
         assert_eq!(expected.len(), KafkaError::ALL.len());
         for (e, (name, code)) in KafkaError::ALL.iter().zip(expected) {

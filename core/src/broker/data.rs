@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::broker::Broker;
+use crate::broker::{Broker, ProducerBatch, SequenceCheck};
 use crate::error::KafkaError;
 use crate::event::Event;
 use crate::log::StorageProvider;
@@ -90,6 +90,44 @@ impl<P: StorageProvider> Broker<P> {
             client_id: client_id.map(str::to_string),
         });
         Ok(result)
+    }
+
+    /// Produce a batch from a possibly idempotent producer: a retried batch is answered
+    /// with its original offset instead of being written twice (see `producers.rs`).
+    pub fn produce_idempotent(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        batch: RecordBatch,
+        producer: &ProducerBatch,
+        client_id: Option<&str>,
+        now: Millis,
+    ) -> Result<ProduceResult, KafkaError> {
+        match self.producers.check(topic, partition, producer)? {
+            SequenceCheck::Duplicate(base_offset) => {
+                let log_start_offset = self
+                    .topics
+                    .get(topic)
+                    .ok_or(KafkaError::UnknownTopicOrPartition)?
+                    .partition(partition)?
+                    .log_start_offset();
+                Ok(ProduceResult {
+                    base_offset,
+                    log_start_offset,
+                })
+            }
+            SequenceCheck::Append => {
+                let result = self.produce(topic, partition, batch, client_id, now)?;
+                self.producers
+                    .appended(topic, partition, producer, result.base_offset);
+                Ok(result)
+            }
+        }
+    }
+
+    /// InitProducerId: a producer id and epoch for an idempotent producer.
+    pub fn init_producer_id(&mut self, existing: Option<(i64, i16)>) -> (i64, i16) {
+        self.producers.init(existing)
     }
 
     /// Fetch from one partition starting at `offset`, up to `max_bytes` (at least one

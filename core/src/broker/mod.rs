@@ -16,9 +16,11 @@
 //! - `topics.rs`: CreateTopics, DeleteTopics, CreatePartitions, Metadata.
 //! - `data.rs`: Produce, Fetch, ListOffsets, DeleteRecords, and retention.
 //! - `groups.rs`: the group APIs and OffsetCommit / OffsetFetch.
+//! - `producers.rs`: idempotent producers (InitProducerId, sequence numbers).
 
 mod data;
 mod groups;
+mod producers;
 mod topics;
 
 #[cfg(test)]
@@ -30,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 pub use data::{FetchPartition, OffsetSpec, ProduceResult};
 pub use groups::{OffsetCommit, OffsetCommitRequest};
+pub use producers::{ProducerBatch, ProducerStates, SequenceCheck};
 pub use topics::{BrokerMetadata, MetadataResponse, TopicMetadata};
 
 use crate::event::Event;
@@ -95,6 +98,7 @@ pub struct Broker<P: StorageProvider = MemoryProvider> {
     pub(crate) topics: BTreeMap<String, Topic<P::Storage>>,
     pub(crate) offsets: OffsetStore<P::Storage>,
     pub(crate) provider: P,
+    pub(crate) producers: ProducerStates,
     pub(crate) coordinator: GroupCoordinator,
     pub(crate) events: VecDeque<Event>,
     pub(crate) next_retention_check: Millis,
@@ -122,6 +126,7 @@ where
             topics: self.topics.clone(),
             offsets: self.offsets.clone(),
             provider: self.provider.clone(),
+            producers: self.producers.clone(),
             coordinator: self.coordinator.clone(),
             events: self.events.clone(),
             next_retention_check: self.next_retention_check,
@@ -151,6 +156,7 @@ impl Broker {
             coordinator: GroupCoordinator::new(config.coordinator.clone()),
             offsets: OffsetStore::new(),
             provider: MemoryProvider,
+            producers: ProducerStates::new(now.max(0)),
             topics: BTreeMap::new(),
             events: VecDeque::new(),
             next_retention_check: now + config.retention_check_interval_ms,
@@ -195,6 +201,8 @@ impl<P: StorageProvider> Broker<P> {
             coordinator: GroupCoordinator::new(config.coordinator.clone()),
             offsets,
             provider,
+            // Milliseconds times 1000: ids a previous run handed out are far below.
+            producers: ProducerStates::new(now.max(0).saturating_mul(1000)),
             topics,
             events: VecDeque::new(),
             next_retention_check: now + config.retention_check_interval_ms,

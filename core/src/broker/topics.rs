@@ -93,6 +93,7 @@ impl<P: StorageProvider> Broker<P> {
             return Err(KafkaError::UnknownTopicOrPartition);
         }
         self.provider.delete_topic(name).map_err(storage_error)?;
+        self.producers.topic_deleted(name);
         self.offsets.delete_topic(name, now);
         self.events.push_back(Event::TopicDeleted {
             at: now,

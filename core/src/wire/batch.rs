@@ -75,6 +75,12 @@ pub struct BatchHeader {
     pub codec: u8,
     /// Whether the batch is part of a transaction (not supported by minikafka).
     pub transactional: bool,
+    /// `producerId` (-1: not an idempotent producer).
+    pub producer_id: i64,
+    /// `producerEpoch`.
+    pub producer_epoch: i16,
+    /// `baseSequence`.
+    pub base_sequence: i32,
 }
 
 /// Read and check the header of the batch at the start of `bytes`, including its CRC.
@@ -111,9 +117,9 @@ pub fn read_header(bytes: &[u8]) -> Result<BatchHeader, BatchError> {
     let last_offset_delta = header.get_i32();
     let first_timestamp = header.get_i64();
     let max_timestamp = header.get_i64();
-    let _producer_id = header.get_i64();
-    let _producer_epoch = header.get_i16();
-    let _base_sequence = header.get_i32();
+    let producer_id = header.get_i64();
+    let producer_epoch = header.get_i16();
+    let base_sequence = header.get_i32();
     let record_count = header.get_i32();
     if record_count <= 0 || last_offset_delta < 0 {
         return Err(BatchError::Invalid(format!(
@@ -128,11 +134,15 @@ pub fn read_header(bytes: &[u8]) -> Result<BatchHeader, BatchError> {
         max_timestamp,
         codec: (attributes & 0x07) as u8,
         transactional: attributes & 0x10 != 0,
+        producer_id,
+        producer_epoch,
+        base_sequence,
     })
 }
 
-/// Split a Produce record set into checked batches ready for the log, bytes untouched.
-pub fn split_record_set(mut bytes: Bytes) -> Result<Vec<RecordBatch>, BatchError> {
+/// Split a Produce record set into checked batches ready for the log, bytes untouched, each
+/// with the facts of its header.
+pub fn split_record_set(mut bytes: Bytes) -> Result<Vec<(RecordBatch, BatchHeader)>, BatchError> {
     let mut batches = Vec::new();
     while !bytes.is_empty() {
         let header = read_header(&bytes)?;
@@ -142,11 +152,14 @@ pub fn split_record_set(mut bytes: Bytes) -> Result<Vec<RecordBatch>, BatchError
             ));
         }
         let batch = bytes.split_to(header.total_len);
-        batches.push(RecordBatch::from_encoded(
-            batch,
-            header.record_count,
-            header.first_timestamp,
-            header.max_timestamp,
+        batches.push((
+            RecordBatch::from_encoded(
+                batch,
+                header.record_count,
+                header.first_timestamp,
+                header.max_timestamp,
+            ),
+            header,
         ));
     }
     if batches.is_empty() {
@@ -258,7 +271,8 @@ mod tests {
         set.extend_from_slice(&batch_of(&["b", "c"], Compression::Gzip));
         let batches = split_record_set(set.freeze()).unwrap();
         assert_eq!(batches.len(), 2);
-        assert_eq!(batches[1].info.record_count, 2);
+        assert_eq!(batches[1].0.info.record_count, 2);
+        assert_eq!(batches[1].1.producer_id, -1);
     }
 
     #[test]

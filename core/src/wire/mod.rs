@@ -32,6 +32,7 @@ mod describe_groups;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
+mod init_producer_id;
 mod join_group;
 mod leave_group;
 mod list_groups;
@@ -93,6 +94,7 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::CreateTopics, create_topics::VERSIONS),
     (ApiKey::DeleteTopics, delete_topics::VERSIONS),
     (ApiKey::DeleteRecords, delete_records::VERSIONS),
+    (ApiKey::InitProducerId, init_producer_id::VERSIONS),
 ];
 
 /// The version range served for `api_key`, `None` if the API is not served.
@@ -423,6 +425,9 @@ fn dispatch<P: StorageProvider>(
         ApiKey::CreateTopics => create_topics::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::DeleteTopics => delete_topics::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::DeleteRecords => delete_records::handle(ctx, d(body, api_key, version)?, version),
+        ApiKey::InitProducerId => {
+            init_producer_id::handle(ctx, d(body, api_key, version)?, version)
+        }
         other => {
             return Err(FrameError::UnsupportedVersion {
                 api: api_name(other),

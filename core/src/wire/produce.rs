@@ -16,7 +16,7 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::batch::{split_record_set, BatchError};
 use super::{code, Ctx, Reply};
-use crate::broker::ProduceResult;
+use crate::broker::{ProduceResult, ProducerBatch};
 use crate::log::StorageProvider;
 use crate::KafkaError;
 
@@ -92,11 +92,17 @@ fn append<P: StorageProvider>(
         }
     })?;
     let mut first: Option<ProduceResult> = None;
-    for batch in batches {
+    for (batch, header) in batches {
         let client = (!ctx.client_id.is_empty()).then_some(ctx.client_id);
+        let producer = ProducerBatch {
+            producer_id: header.producer_id,
+            producer_epoch: header.producer_epoch,
+            base_sequence: header.base_sequence,
+            record_count: header.record_count,
+        };
         let result = ctx
             .broker
-            .produce(topic, partition, batch, client, ctx.now)?;
+            .produce_idempotent(topic, partition, batch, &producer, client, ctx.now)?;
         first.get_or_insert(result);
     }
     first.ok_or(KafkaError::InvalidRecord)

@@ -1,0 +1,248 @@
+//! Idempotent producers (KIP-98): why a retried batch is not written twice.
+//!
+//! A producer that times out waiting for an acknowledgement cannot know whether its batch
+//! was written; it sends it again. Without help the log would hold it twice. So an
+//! *idempotent* producer first asks the broker for a producer id (InitProducerId), and
+//! numbers its batches per partition: `baseSequence` counts records from 0. The broker
+//! remembers, per producer and partition, the sequence numbers of the last five batches:
+//!
+//! - a batch it has already written (same sequence range) is a **duplicate**: it is not
+//!   appended again, and the producer gets the original offset back, as if it were new;
+//! - a batch that continues the sequence is appended;
+//! - a gap in the sequence (a batch was lost on the way) is `OUT_OF_ORDER_SEQUENCE_NUMBER`,
+//!   and the producer retries in order;
+//! - an older epoch than the one the broker knows is a fenced producer:
+//!   `INVALID_PRODUCER_EPOCH`.
+//!
+//! minikafka keeps this state in memory only. Kafka rebuilds it from the log after a
+//! restart; here the first batch of each producer after a restart is accepted as it comes,
+//! so a retry that straddles a broker restart can still be written twice. Transactions
+//! are not supported.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::error::KafkaError;
+use crate::record::Offset;
+
+/// How many recent batches are remembered per producer and partition (Kafka: 5, the
+/// largest `max.in.flight.requests.per.connection` that keeps idempotence).
+const REMEMBERED_BATCHES: usize = 5;
+
+/// The sequence facts of one batch, from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProducerBatch {
+    /// `producerId`; -1 for a producer that is not idempotent.
+    pub producer_id: i64,
+    /// `producerEpoch`.
+    pub producer_epoch: i16,
+    /// `baseSequence`: the sequence number of the batch's first record.
+    pub base_sequence: i32,
+    /// Records in the batch.
+    pub record_count: u32,
+}
+
+impl ProducerBatch {
+    fn last_sequence(&self) -> i32 {
+        // Sequences wrap around at i32::MAX, as in Kafka.
+        let span = self.record_count.saturating_sub(1) as i64;
+        ((i64::from(self.base_sequence) + span) % (i64::from(i32::MAX) + 1)) as i32
+    }
+}
+
+/// What to do with a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceCheck {
+    /// Append it.
+    Append,
+    /// Already written at this base offset: answer that, append nothing.
+    Duplicate(Offset),
+}
+
+#[derive(Debug, Clone, Default)]
+struct PartitionState {
+    epoch: i16,
+    /// `(first sequence, last sequence, base offset)` of the latest batches, oldest first.
+    batches: VecDeque<(i32, i32, Offset)>,
+}
+
+/// Producer ids and the sequence state of every idempotent producer.
+#[derive(Debug, Clone)]
+pub struct ProducerStates {
+    next_id: i64,
+    partitions: BTreeMap<(i64, String, i32), PartitionState>,
+}
+
+impl ProducerStates {
+    /// Ids start at `first_id` (a restarted broker starts elsewhere, so that it does not
+    /// hand out an id a live producer still uses).
+    pub fn new(first_id: i64) -> ProducerStates {
+        ProducerStates {
+            next_id: first_id.max(0),
+            partitions: BTreeMap::new(),
+        }
+    }
+
+    /// InitProducerId: a new id at epoch 0, or (KIP-360) the same id with its epoch bumped
+    /// when the producer presents the id and epoch it had.
+    pub fn init(&mut self, existing: Option<(i64, i16)>) -> (i64, i16) {
+        match existing {
+            Some((id, epoch)) if id >= 0 && id < self.next_id && epoch < i16::MAX => {
+                (id, epoch + 1)
+            }
+            _ => {
+                let id = self.next_id;
+                self.next_id += 1;
+                (id, 0)
+            }
+        }
+    }
+
+    /// Check a batch for `topic`/`partition` before it is appended.
+    pub fn check(
+        &self,
+        topic: &str,
+        partition: i32,
+        batch: &ProducerBatch,
+    ) -> Result<SequenceCheck, KafkaError> {
+        if batch.producer_id < 0 {
+            return Ok(SequenceCheck::Append);
+        }
+        let Some(state) = self
+            .partitions
+            .get(&(batch.producer_id, topic.to_string(), partition))
+        else {
+            return Ok(SequenceCheck::Append);
+        };
+        if batch.producer_epoch < state.epoch {
+            return Err(KafkaError::InvalidProducerEpoch);
+        }
+        if batch.producer_epoch > state.epoch {
+            return Ok(SequenceCheck::Append); // a new epoch starts its sequences again
+        }
+        let (first, last) = (batch.base_sequence, batch.last_sequence());
+        if let Some((_, _, offset)) = state
+            .batches
+            .iter()
+            .find(|(f, l, _)| *f == first && *l == last)
+        {
+            return Ok(SequenceCheck::Duplicate(*offset));
+        }
+        let expected = state
+            .batches
+            .back()
+            .map_or(0, |(_, l, _)| if *l == i32::MAX { 0 } else { l + 1 });
+        if first == expected {
+            Ok(SequenceCheck::Append)
+        } else {
+            Err(KafkaError::OutOfOrderSequenceNumber)
+        }
+    }
+
+    /// Remember a batch that was appended at `base_offset`.
+    pub fn appended(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        batch: &ProducerBatch,
+        base_offset: Offset,
+    ) {
+        if batch.producer_id < 0 {
+            return;
+        }
+        let state = self
+            .partitions
+            .entry((batch.producer_id, topic.to_string(), partition))
+            .or_default();
+        if batch.producer_epoch != state.epoch {
+            state.epoch = batch.producer_epoch;
+            state.batches.clear();
+        }
+        state
+            .batches
+            .push_back((batch.base_sequence, batch.last_sequence(), base_offset));
+        while state.batches.len() > REMEMBERED_BATCHES {
+            state.batches.pop_front();
+        }
+    }
+
+    /// Forget a deleted topic's producer state.
+    pub fn topic_deleted(&mut self, topic: &str) {
+        self.partitions.retain(|(_, t, _), _| t != topic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(seq: i32, count: u32, epoch: i16) -> ProducerBatch {
+        ProducerBatch {
+            producer_id: 7,
+            producer_epoch: epoch,
+            base_sequence: seq,
+            record_count: count,
+        }
+    }
+
+    #[test]
+    fn a_retried_batch_is_answered_with_its_first_offset() {
+        let mut p = ProducerStates::new(7);
+        assert_eq!(p.init(None), (7, 0));
+        assert_eq!(p.check("t", 0, &b(0, 3, 0)), Ok(SequenceCheck::Append));
+        p.appended("t", 0, &b(0, 3, 0), 100);
+        assert_eq!(p.check("t", 0, &b(3, 2, 0)), Ok(SequenceCheck::Append));
+        p.appended("t", 0, &b(3, 2, 0), 103);
+        assert_eq!(
+            p.check("t", 0, &b(0, 3, 0)),
+            Ok(SequenceCheck::Duplicate(100))
+        );
+        assert_eq!(
+            p.check("t", 0, &b(3, 2, 0)),
+            Ok(SequenceCheck::Duplicate(103))
+        );
+        // Another partition has its own sequence.
+        assert_eq!(p.check("t", 1, &b(0, 1, 0)), Ok(SequenceCheck::Append));
+    }
+
+    #[test]
+    fn gaps_and_old_epochs_are_refused() {
+        let mut p = ProducerStates::new(7);
+        p.appended("t", 0, &b(0, 3, 1), 0);
+        assert_eq!(
+            p.check("t", 0, &b(5, 1, 1)),
+            Err(KafkaError::OutOfOrderSequenceNumber)
+        );
+        assert_eq!(
+            p.check("t", 0, &b(3, 1, 0)),
+            Err(KafkaError::InvalidProducerEpoch)
+        );
+        assert_eq!(
+            p.check("t", 0, &b(0, 1, 2)),
+            Ok(SequenceCheck::Append),
+            "new epoch"
+        );
+        assert_eq!(p.init(Some((7, 1))), (7, 2), "KIP-360 epoch bump");
+    }
+
+    #[test]
+    fn only_the_last_five_batches_are_remembered() {
+        let mut p = ProducerStates::new(7);
+        for i in 0..7 {
+            p.appended("t", 0, &b(i, 1, 0), i64::from(i));
+        }
+        assert_eq!(
+            p.check("t", 0, &b(6, 1, 0)),
+            Ok(SequenceCheck::Duplicate(6))
+        );
+        assert_eq!(
+            p.check("t", 0, &b(0, 1, 0)),
+            Err(KafkaError::OutOfOrderSequenceNumber)
+        );
+        // Non-idempotent producers are never checked.
+        let plain = ProducerBatch {
+            producer_id: -1,
+            ..b(0, 1, 0)
+        };
+        assert_eq!(p.check("t", 0, &plain), Ok(SequenceCheck::Append));
+    }
+}
