@@ -15,13 +15,15 @@ CHROMIUM ?= /usr/bin/chromium
 DEMO_PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e
+.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve
 
 help:
 	@echo "make demo   - build the visualiser and serve it on http://127.0.0.1:$(DEMO_PORT)"
 	@echo "make web    - build the visualiser into dist/"
 	@echo "make e2e    - browser tests of the visualiser (Chromium, playwright-core)"
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
+	@echo "make serve  - run the Kafka-protocol server on 127.0.0.1:9092 (data in ./data)"
+	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs"
 	@echo "make bench  - criterion benchmarks, results written to bench/RESULTS.md"
 	@echo "make campaign - the randomized simulation campaign over 10,000 seeds (release build)"
 	@echo "make wasm   - build the core for $(WASM_TARGET)"
@@ -73,7 +75,27 @@ unit: toolchain
 wasm: toolchain
 	$(CARGO) build -p minikafka --target $(WASM_TARGET)
 
-test: fmt-check clippy unit wasm e2e
+# The Kafka-protocol server on 127.0.0.1:9092, data in ./data (Ctrl-C stops it, flushed).
+serve:
+	$(CARGO) run --release -p minikafka --bin minikafka -- serve
+
+# Real Kafka clients, each installed only if missing: Debian's kcat, confluent-kafka and
+# kafka-python in a git-ignored virtualenv inside the repo, kafkajs from npm.
+CLIENTS_VENV := tests/clients/.venv
+clients-tools:
+	@command -v kcat >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q kcat)
+	@test -x $(CLIENTS_VENV)/bin/python || python3 -m venv $(CLIENTS_VENV)
+	@$(CLIENTS_VENV)/bin/pip freeze 2>/dev/null | sort | diff -q - <(sort tests/clients/requirements.txt) >/dev/null 2>&1 \
+		|| $(CLIENTS_VENV)/bin/pip install -q --disable-pip-version-check -r tests/clients/requirements.txt
+	@test -d tests/clients/node_modules/kafkajs || (cd tests/clients && npm ci --no-audit --no-fund)
+
+# Each client against a server started (and stopped) by the test: produce 10,000 records,
+# read them back by assignment, fail over a two-member group, survive a server SIGKILL.
+clients: clients-tools
+	$(CARGO) build -p minikafka --bin minikafka
+	$(CLIENTS_VENV)/bin/python tests/clients/run.py --bin target/debug/minikafka
+
+test: fmt-check clippy unit wasm clients e2e
 	@echo "make test: all green"
 
 # Criterion benches (core, simulation) then the visualiser's frame time and size, all into

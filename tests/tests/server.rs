@@ -152,10 +152,7 @@ async fn produce_and_fetch_keep_the_bytes_at_old_and_flexible_versions() {
         let records = p.records.clone().unwrap();
         // The compressed batch comes back byte for byte (its CRC still holds).
         assert_eq!(&records[12..gz.len()], &gz[12..], "v{version}");
-        let values: Vec<_> = values_of(&records)
-            .into_iter()
-            .map(|(o, v)| (o, v))
-            .collect();
+        let values = values_of(&records);
         assert_eq!(
             values,
             vec![
