@@ -207,6 +207,7 @@ mod tests {
     #[test]
     fn gaps_and_old_epochs_are_refused() {
         let mut p = ProducerStates::new(7);
+        assert_eq!(p.init(None), (7, 0));
         p.appended("t", 0, &b(0, 3, 1), 0);
         assert_eq!(
             p.check("t", 0, &b(5, 1, 1)),
@@ -222,6 +223,7 @@ mod tests {
             "new epoch"
         );
         assert_eq!(p.init(Some((7, 1))), (7, 2), "KIP-360 epoch bump");
+        assert_eq!(p.init(Some((99, 0))), (8, 0), "an id never issued gets a new one");
     }
 
     #[test]
