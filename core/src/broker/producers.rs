@@ -223,7 +223,11 @@ mod tests {
             "new epoch"
         );
         assert_eq!(p.init(Some((7, 1))), (7, 2), "KIP-360 epoch bump");
-        assert_eq!(p.init(Some((99, 0))), (8, 0), "an id never issued gets a new one");
+        assert_eq!(
+            p.init(Some((99, 0))),
+            (8, 0),
+            "an id never issued gets a new one"
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! answers therefore stops being read, and costs bounded memory, while every other client
 //! is served as usual.
 
+pub mod client;
 mod connection;
 pub mod storage;
 

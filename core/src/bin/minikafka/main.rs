@@ -6,6 +6,8 @@
 //! - `minikafka replay <run>`: replay a run string from a scenario or the visualiser.
 
 #[cfg(not(target_arch = "wasm32"))]
+mod clients;
+#[cfg(not(target_arch = "wasm32"))]
 mod scenario;
 #[cfg(not(target_arch = "wasm32"))]
 mod serve;
@@ -29,6 +31,12 @@ mod cli {
         /// Run the broker as a TCP server that speaks the Kafka wire protocol. Real
         /// clients (kcat, confluent-kafka, kafka-python, kafkajs) connect to --listen.
         Serve(super::serve::ServeArgs),
+        /// Produce the lines of standard input as records (the core's producer state
+        /// machine over TCP). `--key-separator :` makes `k:v` lines keyed records.
+        Produce(super::clients::ProduceArgs),
+        /// Print a topic's records (the core's consumer state machine over TCP): in a group
+        /// with --group, or by manual assignment with a client-side seek.
+        Consume(super::clients::ConsumeArgs),
         /// Run a teaching scenario (S1, S1b, S2 .. S11) in the simulated world and narrate
         /// it: what happens, when, and why. `--list` shows them all.
         Scenario(super::scenario::ScenarioArgs),
@@ -41,8 +49,26 @@ mod cli {
     pub fn main() -> ExitCode {
         match Cli::parse().command {
             Command::Serve(args) => super::serve::run(args),
+            Command::Produce(args) => super::clients::produce(args),
+            Command::Consume(args) => super::clients::consume(args),
             Command::Scenario(args) => super::scenario::run_scenario(args),
             Command::Replay(args) => super::scenario::run_replay(args),
+        }
+    }
+}
+
+/// A tokio runtime for the commands that do network IO.
+#[cfg(not(target_arch = "wasm32"))]
+fn runtime() -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            std::process::exit(1);
         }
     }
 }

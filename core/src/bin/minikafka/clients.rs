@@ -1,0 +1,491 @@
+//! `minikafka produce` and `minikafka consume`: the core's producer and consumer state
+//! machines, driven over TCP against any Kafka broker (minikafka or Apache Kafka).
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use clap::{Parser, ValueEnum};
+use tokio::sync::mpsc;
+
+use minikafka::client::consumer::{AutoOffsetReset, Consumer, ConsumerConfig, ConsumerEvent};
+use minikafka::client::producer::{Producer, ProducerConfig, ProducerEvent};
+use minikafka::client::protocol::{Acks, Request, Response};
+use minikafka::client::TopicPartition;
+use minikafka::net::client::{Connection, Receiver, Sender};
+use minikafka::net::now_ms;
+
+use super::runtime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AcksArg {
+    /// Wait for nothing (fire and forget).
+    #[value(name = "0")]
+    Zero,
+    /// Wait for the leader to append.
+    #[value(name = "1")]
+    One,
+    /// Wait for every in-sync replica (and, on minikafka, the --fsync policy).
+    All,
+}
+
+#[derive(Parser, Debug)]
+pub struct ProduceArgs {
+    /// Topic to write to (created by the broker if it auto-creates topics).
+    topic: String,
+    /// Broker address.
+    #[arg(long, short, default_value = "127.0.0.1:9092")]
+    bootstrap: String,
+    /// Split each line into key and value at the first occurrence of this string (lines
+    /// without it get no key). Without it, lines are values with no key.
+    #[arg(long)]
+    key_separator: Option<String>,
+    /// Acknowledgements to wait for.
+    #[arg(long, value_enum, default_value_t = AcksArg::All)]
+    acks: AcksArg,
+    /// `linger.ms`: how long a batch waits for more records.
+    #[arg(long, default_value_t = 5)]
+    linger_ms: i64,
+    /// `client.id`.
+    #[arg(long, default_value = "minikafka-cli")]
+    client_id: String,
+}
+
+#[derive(Parser, Debug)]
+pub struct ConsumeArgs {
+    /// Topic to read.
+    topic: String,
+    /// Broker address.
+    #[arg(long, short, default_value = "127.0.0.1:9092")]
+    bootstrap: String,
+    /// Join this consumer group (subscribe; partitions are assigned by the group and the
+    /// position is committed). Without it, every partition is read by manual assignment.
+    #[arg(long, short)]
+    group: Option<String>,
+    /// Start at the log start when there is no committed offset (auto.offset.reset =
+    /// earliest); the default is the log end, as in Kafka.
+    #[arg(long)]
+    from_beginning: bool,
+    /// Read only this partition (manual assignment, no group membership).
+    #[arg(long, short)]
+    partition: Option<i32>,
+    /// With --partition: seek here first (a client-side seek: the broker only sees the
+    /// next fetch). A number, `beginning` or `end`.
+    #[arg(long, short, requires = "partition")]
+    offset: Option<String>,
+    /// Stop after this many records (committing them first, in a group).
+    #[arg(long, short = 'n')]
+    max_messages: Option<u64>,
+    /// Print `partition offset key value` instead of the value alone.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Stop when every assigned partition is read to its end (like kcat -e).
+    #[arg(long, short = 'e')]
+    exit_at_end: bool,
+    /// `client.id`.
+    #[arg(long, default_value = "minikafka-cli")]
+    client_id: String,
+}
+
+/// Move the state machine's requests to the wire.
+async fn transmit<F>(sender: &mut Sender, mut next: F) -> std::io::Result<()>
+where
+    F: FnMut() -> Option<(u64, Request)>,
+{
+    while let Some((id, request)) = next() {
+        sender.send(id, request).await?;
+    }
+    Ok(())
+}
+
+fn sleep_until(at: Option<i64>) -> Duration {
+    match at {
+        Some(at) => Duration::from_millis(at.saturating_sub(now_ms()).clamp(0, 1000) as u64),
+        None => Duration::from_millis(1000),
+    }
+}
+
+pub fn produce(args: ProduceArgs) -> ExitCode {
+    runtime().block_on(produce_async(args))
+}
+
+async fn produce_async(args: ProduceArgs) -> ExitCode {
+    let (mut sender, receiver) = match Connection::open(&args.bootstrap, &args.client_id).await {
+        Ok(c) => c,
+        Err(error) => {
+            eprintln!("error: cannot connect to {}: {error}", args.bootstrap);
+            return ExitCode::FAILURE;
+        }
+    };
+    let acks = match args.acks {
+        AcksArg::Zero => Acks::None,
+        AcksArg::One => Acks::Leader,
+        AcksArg::All => Acks::All,
+    };
+    let mut producer = Producer::new(
+        ProducerConfig {
+            client_id: args.client_id.clone(),
+            acks,
+            linger_ms: args.linger_ms,
+            ..ProducerConfig::default()
+        },
+        now_ms(),
+    );
+    // Lines come from a blocking thread; a bounded channel keeps memory flat on huge input.
+    let (lines_tx, mut lines) = mpsc::channel::<String>(10_000);
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.blocking_send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut sent, mut acked, mut failed) = (0u64, 0u64, 0u64);
+    let mut input_done = false;
+    let started = Instant::now();
+    let mut last_progress = Instant::now();
+    let mut responses = spawn_receiver(receiver);
+    loop {
+        if let Err(error) = transmit(&mut sender, || producer.poll_transmit(now_ms())).await {
+            eprintln!("error: connection lost: {error}");
+            return ExitCode::FAILURE;
+        }
+        while let Some(event) = producer.poll_event() {
+            match event {
+                ProducerEvent::Acked { .. } => acked += 1,
+                ProducerEvent::Failed { tp, error, .. } => {
+                    failed += 1;
+                    eprintln!("error: a record to {tp} failed: {error}");
+                }
+                ProducerEvent::Expired { tp, last_error, .. } => {
+                    failed += 1;
+                    eprintln!("error: a record to {tp} expired (last error: {last_error:?})");
+                }
+                ProducerEvent::MetadataUpdated { .. } => {}
+            }
+        }
+        if input_done && producer.pending_records() == 0 && producer.in_flight() == 0 {
+            break;
+        }
+        if last_progress.elapsed() >= Duration::from_secs(2) {
+            eprintln!("… {sent} sent, {acked} acknowledged");
+            last_progress = Instant::now();
+        }
+        let room = producer.pending_records() < 100_000;
+        tokio::select! {
+            line = lines.recv(), if !input_done && room => match line {
+                Some(line) => {
+                    let (key, value) = split_line(line, args.key_separator.as_deref());
+                    match producer.send(&args.topic, key, Some(value), Vec::new(), None, now_ms()) {
+                        Ok(_) => sent += 1,
+                        Err(error) => {
+                            eprintln!("error: {error}");
+                            return ExitCode::FAILURE;
+                        }
+                    }
+                    // Take whatever else is ready without waiting.
+                    while producer.pending_records() < 100_000 {
+                        let Ok(line) = lines.try_recv() else { break };
+                        let (key, value) = split_line(line, args.key_separator.as_deref());
+                        if producer.send(&args.topic, key, Some(value), Vec::new(), None, now_ms()).is_ok() {
+                            sent += 1;
+                        }
+                    }
+                }
+                None => {
+                    input_done = true;
+                    producer.flush();
+                }
+            },
+            answer = responses.recv() => match answer {
+                Some(Ok((id, response))) => producer.handle_response(id, response, now_ms()),
+                Some(Err(error)) => {
+                    eprintln!("error: connection lost: {error}");
+                    return ExitCode::FAILURE;
+                }
+                None => {
+                    eprintln!("error: connection closed");
+                    return ExitCode::FAILURE;
+                }
+            },
+            _ = tokio::time::sleep(sleep_until(producer.poll_timeout())) => producer.handle_timeout(now_ms()),
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "produced {acked} of {sent} records to '{}' in {secs:.2}s ({:.0} records/s){}",
+        args.topic,
+        acked as f64 / secs.max(1e-9),
+        if failed > 0 {
+            format!(", {failed} failed")
+        } else {
+            String::new()
+        }
+    );
+    if failed > 0 || acked < sent {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Read answers on a task of their own, so the driver can wait on them with `select!`.
+fn spawn_receiver(
+    mut owned: Receiver,
+) -> mpsc::UnboundedReceiver<std::io::Result<(u64, Response)>> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let answer = owned.receive().await;
+            let failed = answer.is_err();
+            if tx.send(answer).is_err() || failed {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// A stdin line as key and value.
+fn split_line(line: String, separator: Option<&str>) -> (Option<Bytes>, Bytes) {
+    if let Some(sep) = separator {
+        if let Some((k, v)) = line.split_once(sep) {
+            return (Some(Bytes::from(k.to_string())), Bytes::from(v.to_string()));
+        }
+    }
+    (None, Bytes::from(line))
+}
+
+pub fn consume(args: ConsumeArgs) -> ExitCode {
+    runtime().block_on(consume_async(args))
+}
+
+async fn consume_async(args: ConsumeArgs) -> ExitCode {
+    let (mut sender, mut receiver) = match Connection::open(&args.bootstrap, &args.client_id).await
+    {
+        Ok(c) => c,
+        Err(error) => {
+            eprintln!("error: cannot connect to {}: {error}", args.bootstrap);
+            return ExitCode::FAILURE;
+        }
+    };
+    let in_group = args.group.is_some() && args.partition.is_none();
+    let mut consumer = Consumer::new(
+        ConsumerConfig {
+            client_id: args.client_id.clone(),
+            group_id: args.group.clone(),
+            auto_offset_reset: if args.from_beginning {
+                AutoOffsetReset::Earliest
+            } else {
+                AutoOffsetReset::Latest
+            },
+            ..ConsumerConfig::default()
+        },
+        now_ms(),
+    );
+    if in_group {
+        consumer.subscribe(&[args.topic.as_str()]);
+    } else {
+        // Manual assignment: which partitions exist? Ask once, before anything else.
+        let partitions = match args.partition {
+            Some(p) => vec![p],
+            None => match partition_count(&mut sender, &mut receiver, &args.topic).await {
+                Ok(n) => (0..n).collect(),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::FAILURE;
+                }
+            },
+        };
+        let tps: Vec<TopicPartition> = partitions
+            .iter()
+            .map(|p| TopicPartition::new(args.topic.clone(), *p))
+            .collect();
+        consumer.assign(&tps);
+        match args.offset.as_deref() {
+            None if args.from_beginning => consumer.seek_to_beginning(&tps),
+            None => {}
+            Some("beginning") => consumer.seek_to_beginning(&tps),
+            Some("end") => consumer.seek_to_end(&tps),
+            Some(n) => match n.parse::<i64>() {
+                Ok(offset) if offset >= 0 => {
+                    for tp in &tps {
+                        if let Err(error) = consumer.seek(tp, offset) {
+                            eprintln!("error: seek {tp} to {offset}: {error}");
+                            return ExitCode::FAILURE;
+                        }
+                    }
+                }
+                _ => {
+                    eprintln!("error: --offset {n}: expected a number, beginning or end");
+                    return ExitCode::from(2);
+                }
+            },
+        }
+    }
+    let mut responses = spawn_receiver(receiver);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut count: u64 = 0;
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let mut closing: Option<Instant> = None;
+    loop {
+        let now = now_ms();
+        for record in consumer.poll(now) {
+            let value = record
+                .record
+                .value
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let written = if args.verbose {
+                let key = record
+                    .record
+                    .key
+                    .as_deref()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{} {} {} {}",
+                    record.tp.partition, record.offset, key, value
+                )
+            } else {
+                writeln!(out, "{value}")
+            };
+            if written.is_err() {
+                return ExitCode::SUCCESS; // stdout closed (| head): stop quietly
+            }
+            consumer.mark_processed(&record.tp, record.offset);
+            count += 1;
+            if args.max_messages.is_some_and(|max| count >= max) {
+                break;
+            }
+        }
+        let _ = out.flush();
+        while let Some(event) = consumer.poll_event() {
+            match event {
+                ConsumerEvent::PartitionsAssigned(tps) if !tps.is_empty() => {
+                    eprintln!("assigned: {}", list(&tps))
+                }
+                ConsumerEvent::PartitionsRevoked(tps) if !tps.is_empty() => {
+                    eprintln!("revoked: {}", list(&tps))
+                }
+                ConsumerEvent::PartitionsLost(tps) => eprintln!("lost: {}", list(&tps)),
+                ConsumerEvent::OffsetOutOfRange { tp, offset } => {
+                    eprintln!("{tp}: offset {offset} is out of range")
+                }
+                ConsumerEvent::NoOffsetForPartition(tp) => {
+                    eprintln!("{tp}: no committed offset and auto.offset.reset=none")
+                }
+                ConsumerEvent::CommitCompleted { error: Some(e), .. } => {
+                    eprintln!("commit failed: {e}")
+                }
+                ConsumerEvent::Fatal(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+                _ => {}
+            }
+        }
+        let reached_end = args.exit_at_end
+            && !consumer.assignment().is_empty()
+            && consumer.buffered_records() == 0
+            && consumer.assignment().iter().all(|tp| {
+                consumer
+                    .offsets(tp)
+                    .is_some_and(|o| match (o.position, o.high_watermark) {
+                        (Some(position), Some(end)) => position >= end,
+                        _ => false,
+                    })
+            });
+        let done = args.max_messages.is_some_and(|max| count >= max) || reached_end;
+        if done && closing.is_none() {
+            if in_group {
+                let _ = consumer.commit_sync(None, now_ms());
+            }
+            consumer.close(now_ms());
+            closing = Some(Instant::now());
+        }
+        if let Err(error) = transmit(&mut sender, || consumer.poll_transmit(now_ms())).await {
+            eprintln!("error: connection lost: {error}");
+            return ExitCode::FAILURE;
+        }
+        if let Some(since) = closing {
+            // Give the final commit and LeaveGroup a moment to be answered.
+            if consumer.requests_in_flight() == 0 || since.elapsed() > Duration::from_secs(5) {
+                eprintln!("consumed {count} record(s)");
+                return ExitCode::SUCCESS;
+            }
+        }
+        tokio::select! {
+            answer = responses.recv() => match answer {
+                Some(Ok((id, response))) => consumer.handle_response(id, response, now_ms()),
+                Some(Err(error)) => {
+                    eprintln!("error: connection lost: {error}");
+                    return ExitCode::FAILURE;
+                }
+                None => {
+                    eprintln!("error: connection closed");
+                    return ExitCode::FAILURE;
+                }
+            },
+            // Records still buffered: go round again at once to poll them.
+            _ = tokio::time::sleep(if consumer.buffered_records() > 0 {
+                Duration::ZERO
+            } else {
+                sleep_until(consumer.poll_timeout())
+            }) => consumer.handle_timeout(now_ms()),
+            _ = &mut ctrl_c, if closing.is_none() => {
+                eprintln!("stopping: committing and leaving the group");
+                if in_group {
+                    let _ = consumer.commit_sync(None, now_ms());
+                }
+                consumer.close(now_ms());
+                closing = Some(Instant::now());
+            }
+        }
+    }
+}
+
+fn list(tps: &[TopicPartition]) -> String {
+    tps.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many partitions `topic` has (Metadata, no auto-creation).
+async fn partition_count(
+    sender: &mut Sender,
+    receiver: &mut Receiver,
+    topic: &str,
+) -> Result<i32, String> {
+    use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+    use kafka_protocol::messages::{MetadataRequest, TopicName};
+    use kafka_protocol::protocol::StrBytes;
+    let answer = sender
+        .roundtrip(
+            receiver,
+            MetadataRequest::default()
+                .with_topics(Some(vec![MetadataRequestTopic::default().with_name(Some(
+                    TopicName(StrBytes::from_string(topic.to_string())),
+                ))]))
+                .with_allow_auto_topic_creation(false),
+            4,
+        )
+        .await
+        .map_err(|e| format!("metadata: {e}"))?;
+    match answer.topics.first() {
+        Some(t) if t.error_code == 0 => Ok(t.partitions.len() as i32),
+        Some(t) => Err(format!(
+            "topic '{topic}': {}",
+            minikafka::KafkaError::from_code(t.error_code)
+                .map_or_else(|| format!("error {}", t.error_code), |e| e.to_string())
+        )),
+        None => Err(format!("topic '{topic}' not found")),
+    }
+}
