@@ -330,7 +330,7 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut count: u64 = 0;
-    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let mut ctrl_c = Box::pin(stop_signal());
     let mut closing: Option<Instant> = None;
     loop {
         let now = now_ms();
@@ -488,4 +488,20 @@ async fn partition_count(
         )),
         None => Err(format!("topic '{topic}' not found")),
     }
+}
+
+/// Ctrl-C or SIGTERM: stop gracefully (commit, leave the group), as a consumer should.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

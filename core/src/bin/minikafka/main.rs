@@ -6,6 +6,8 @@
 //! - `minikafka replay <run>`: replay a run string from a scenario or the visualiser.
 
 #[cfg(not(target_arch = "wasm32"))]
+mod admin;
+#[cfg(not(target_arch = "wasm32"))]
 mod clients;
 #[cfg(not(target_arch = "wasm32"))]
 mod scenario;
@@ -37,6 +39,12 @@ mod cli {
         /// Print a topic's records (the core's consumer state machine over TCP): in a group
         /// with --group, or by manual assignment with a client-side seek.
         Consume(super::clients::ConsumeArgs),
+        /// Create, list, describe or delete topics.
+        Topics(super::admin::TopicsArgs),
+        /// List consumer groups, or describe one: members, partitions, committed offsets, lag.
+        Groups(super::admin::GroupsArgs),
+        /// Reset a stopped group's committed offsets to earliest, latest or an offset.
+        Offsets(super::admin::OffsetsArgs),
         /// Run a teaching scenario (S1, S1b, S2 .. S11) in the simulated world and narrate
         /// it: what happens, when, and why. `--list` shows them all.
         Scenario(super::scenario::ScenarioArgs),
@@ -51,6 +59,9 @@ mod cli {
             Command::Serve(args) => super::serve::run(args),
             Command::Produce(args) => super::clients::produce(args),
             Command::Consume(args) => super::clients::consume(args),
+            Command::Topics(args) => super::admin::topics(args),
+            Command::Groups(args) => super::admin::groups(args),
+            Command::Offsets(args) => super::admin::offsets(args),
             Command::Scenario(args) => super::scenario::run_scenario(args),
             Command::Replay(args) => super::scenario::run_replay(args),
         }

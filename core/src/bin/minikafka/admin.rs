@@ -1,0 +1,467 @@
+//! `minikafka topics|groups|offsets`: admin commands over the Kafka protocol, against any
+//! broker (minikafka or Apache Kafka).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
+use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::StrBytes;
+
+use minikafka::group::consumer_protocol::decode_assignment;
+use minikafka::net::client::{Connection, Receiver, Sender};
+use minikafka::KafkaError;
+
+use super::runtime;
+
+#[derive(Parser, Debug)]
+pub struct TopicsArgs {
+    #[command(subcommand)]
+    command: TopicsCommand,
+    /// Broker address.
+    #[arg(long, short, global = true, default_value = "127.0.0.1:9092")]
+    bootstrap: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum TopicsCommand {
+    /// Create a topic.
+    Create {
+        /// Topic name (letters, digits, `.`, `_`, `-`).
+        name: String,
+        /// Number of partitions.
+        #[arg(long, short, default_value_t = 1)]
+        partitions: i32,
+        /// A topic config, `key=value` (retention.ms, retention.bytes, segment.bytes,
+        /// segment.ms, cleanup.policy=delete). Repeatable.
+        #[arg(long = "config", short = 'c')]
+        configs: Vec<String>,
+    },
+    /// List topics with their partition counts.
+    List,
+    /// Show a topic's partitions with their log start and log end offsets.
+    Describe {
+        /// Topic name.
+        name: String,
+    },
+    /// Delete a topic, its records and every group's committed offsets for it.
+    Delete {
+        /// Topic name.
+        name: String,
+    },
+}
+
+#[derive(Parser, Debug)]
+pub struct GroupsArgs {
+    #[command(subcommand)]
+    command: GroupsCommand,
+    /// Broker address.
+    #[arg(long, short, global = true, default_value = "127.0.0.1:9092")]
+    bootstrap: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum GroupsCommand {
+    /// List consumer groups and their states.
+    List,
+    /// A group's state, members, their partitions, committed offsets and lag.
+    Describe {
+        /// Group id.
+        group: String,
+    },
+}
+
+#[derive(Parser, Debug)]
+pub struct OffsetsArgs {
+    #[command(subcommand)]
+    command: OffsetsCommand,
+    /// Broker address.
+    #[arg(long, short, global = true, default_value = "127.0.0.1:9092")]
+    bootstrap: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum OffsetsCommand {
+    /// Move a group's committed offsets for a topic (every partition). The group must have
+    /// no active members: stop its consumers first, as with kafka-consumer-groups.
+    Reset {
+        /// Group id.
+        #[arg(long, short)]
+        group: String,
+        /// Topic.
+        #[arg(long, short)]
+        topic: String,
+        /// `earliest`, `latest`, or an offset.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+fn s(text: &str) -> StrBytes {
+    StrBytes::from_string(text.to_string())
+}
+
+fn error_text(code: i16) -> String {
+    KafkaError::from_code(code).map_or_else(|| format!("error code {code}"), |e| e.to_string())
+}
+
+/// Run an admin command; its errors are one line on stderr.
+fn run<F>(bootstrap: &str, f: F) -> ExitCode
+where
+    F: AsyncFnOnce(&mut Sender, &mut Receiver) -> Result<(), String>,
+{
+    runtime().block_on(async {
+        let (mut sender, mut receiver) = match Connection::open(bootstrap, "minikafka-admin").await
+        {
+            Ok(c) => c,
+            Err(error) => {
+                eprintln!("error: cannot connect to {bootstrap}: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match f(&mut sender, &mut receiver).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+macro_rules! call {
+    ($tx:expr, $rx:expr, $req:expr, $v:expr) => {
+        $tx.roundtrip($rx, $req, $v)
+            .await
+            .map_err(|e| format!("request failed: {e}"))?
+    };
+}
+
+pub fn topics(args: TopicsArgs) -> ExitCode {
+    run(&args.bootstrap.clone(), async move |tx, rx| {
+        match args.command {
+            TopicsCommand::Create {
+                name,
+                partitions,
+                configs,
+            } => {
+                let mut topic = CreatableTopic::default()
+                    .with_name(TopicName(s(&name)))
+                    .with_num_partitions(partitions)
+                    .with_replication_factor(1);
+                for c in &configs {
+                    let (k, v) = c
+                        .split_once('=')
+                        .ok_or_else(|| format!("--config {c}: expected key=value"))?;
+                    topic.configs.push(
+                        CreatableTopicConfig::default()
+                            .with_name(s(k))
+                            .with_value(Some(s(v))),
+                    );
+                }
+                let r = call!(
+                    tx,
+                    rx,
+                    CreateTopicsRequest::default()
+                        .with_topics(vec![topic])
+                        .with_timeout_ms(10_000),
+                    4
+                );
+                let t = &r.topics[0];
+                if t.error_code != 0 {
+                    return Err(t
+                        .error_message
+                        .as_ref()
+                        .map_or_else(|| error_text(t.error_code), |m| m.to_string()));
+                }
+                println!("created topic '{name}' with {partitions} partition(s)");
+                Ok(())
+            }
+            TopicsCommand::List => {
+                let meta = metadata(tx, rx, None).await?;
+                if meta.topics.is_empty() {
+                    println!("(no topics)");
+                }
+                for t in meta.topics {
+                    let name = t.name.map(|n| n.to_string()).unwrap_or_default();
+                    println!("{name}\t{} partition(s)", t.partitions.len());
+                }
+                Ok(())
+            }
+            TopicsCommand::Describe { name } => {
+                let meta = metadata(tx, rx, Some(&name)).await?;
+                let t = meta.topics.first().ok_or("no answer")?;
+                if t.error_code != 0 {
+                    return Err(format!("topic '{name}': {}", error_text(t.error_code)));
+                }
+                if t.topic_id.is_nil() {
+                    println!("topic {name}");
+                } else {
+                    println!("topic {name}  id {}", t.topic_id);
+                }
+                println!("partition\tlog-start\tlog-end\trecords");
+                for p in 0..t.partitions.len() as i32 {
+                    let start = list_offset(tx, rx, &name, p, -2).await?;
+                    let end = list_offset(tx, rx, &name, p, -1).await?;
+                    println!("{p}\t\t{start}\t\t{end}\t{}", end - start);
+                }
+                Ok(())
+            }
+            TopicsCommand::Delete { name } => {
+                let r = call!(
+                    tx,
+                    rx,
+                    DeleteTopicsRequest::default()
+                        .with_topic_names(vec![TopicName(s(&name))])
+                        .with_timeout_ms(10_000),
+                    3
+                );
+                let code = r.responses.first().map_or(0, |t| t.error_code);
+                if code != 0 {
+                    return Err(format!("topic '{name}': {}", error_text(code)));
+                }
+                println!("deleted topic '{name}'");
+                Ok(())
+            }
+        }
+    })
+}
+
+pub fn groups(args: GroupsArgs) -> ExitCode {
+    run(&args.bootstrap.clone(), async move |tx, rx| {
+        match args.command {
+            GroupsCommand::List => {
+                let r = call!(tx, rx, ListGroupsRequest::default(), 2);
+                if r.error_code != 0 {
+                    return Err(error_text(r.error_code));
+                }
+                if r.groups.is_empty() {
+                    println!("(no groups)");
+                }
+                for g in r.groups {
+                    // ListGroups before v4 has no state: ask DescribeGroups.
+                    let d = call!(
+                        tx,
+                        rx,
+                        DescribeGroupsRequest::default().with_groups(vec![g.group_id.clone()]),
+                        4
+                    );
+                    let state = d.groups.first().map(|x| x.group_state.to_string());
+                    println!("{}\t{}", g.group_id.as_str(), state.unwrap_or_default());
+                }
+                Ok(())
+            }
+            GroupsCommand::Describe { group } => {
+                let d = call!(
+                    tx,
+                    rx,
+                    DescribeGroupsRequest::default().with_groups(vec![GroupId(s(&group))]),
+                    4
+                );
+                let g = d.groups.first().ok_or("no answer")?;
+                if g.error_code != 0 {
+                    return Err(error_text(g.error_code));
+                }
+                println!(
+                    "group {group}  state {}  protocol {} {}",
+                    g.group_state.as_str(),
+                    g.protocol_type.as_str(),
+                    g.protocol_data.as_str()
+                );
+                if g.members.is_empty() {
+                    println!("(no active members)");
+                } else {
+                    println!("member\tclient-id\thost\tpartitions");
+                }
+                let mut owner = std::collections::BTreeMap::new();
+                for m in &g.members {
+                    let parts = match decode_assignment(&m.member_assignment) {
+                        Ok(a) => a
+                            .partitions
+                            .iter()
+                            .flat_map(|t| t.partitions.iter().map(move |p| (t.topic.clone(), *p)))
+                            .map(|(topic, p)| {
+                                let name = format!("{topic}-{p}");
+                                owner.insert((topic, p), m.client_id.to_string());
+                                name
+                            })
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        Err(_) if m.member_assignment.is_empty() => "(none: standby)".into(),
+                        Err(_) => "(not the consumer protocol)".into(),
+                    };
+                    let parts = if parts.is_empty() {
+                        "(none: standby)".to_string()
+                    } else {
+                        parts
+                    };
+                    let instance = m
+                        .group_instance_id
+                        .as_ref()
+                        .map(|i| format!(" (static: {})", i.as_str()))
+                        .unwrap_or_default();
+                    println!(
+                        "{}{instance}\t{}\t{}\t{parts}",
+                        m.member_id.as_str(),
+                        m.client_id.as_str(),
+                        m.client_host.as_str()
+                    );
+                }
+                let committed = call!(
+                    tx,
+                    rx,
+                    OffsetFetchRequest::default()
+                        .with_group_id(GroupId(s(&group)))
+                        .with_topics(None),
+                    5
+                );
+                if committed.error_code != 0 {
+                    return Err(error_text(committed.error_code));
+                }
+                println!("topic\tpartition\tcommitted\tlog-end\tlag\towner");
+                for t in &committed.topics {
+                    for p in &t.partitions {
+                        let end = list_offset(tx, rx, t.name.as_str(), p.partition_index, -1)
+                            .await
+                            .ok();
+                        let lag = end.map_or("?".into(), |e| (e - p.committed_offset).to_string());
+                        let tp = (t.name.to_string(), p.partition_index);
+                        println!(
+                            "{}\t{}\t\t{}\t\t{}\t{lag}\t{}",
+                            t.name.as_str(),
+                            p.partition_index,
+                            p.committed_offset,
+                            end.map_or("?".into(), |e| e.to_string()),
+                            owner.get(&tp).map_or("-", String::as_str)
+                        );
+                    }
+                }
+                Ok(())
+            }
+        }
+    })
+}
+
+pub fn offsets(args: OffsetsArgs) -> ExitCode {
+    run(&args.bootstrap.clone(), async move |tx, rx| {
+        match args.command {
+            OffsetsCommand::Reset { group, topic, to } => {
+                let d = call!(
+                    tx,
+                    rx,
+                    DescribeGroupsRequest::default().with_groups(vec![GroupId(s(&group))]),
+                    4
+                );
+                if let Some(g) = d.groups.first() {
+                    if !g.members.is_empty() {
+                        return Err(format!(
+                        "group '{group}' has {} active member(s) (state {}): stop its consumers first",
+                        g.members.len(),
+                        g.group_state.as_str()
+                    ));
+                    }
+                }
+                let meta = metadata(tx, rx, Some(&topic)).await?;
+                let t = meta.topics.first().ok_or("no answer")?;
+                if t.error_code != 0 {
+                    return Err(format!("topic '{topic}': {}", error_text(t.error_code)));
+                }
+                let mut partitions = Vec::new();
+                for p in 0..t.partitions.len() as i32 {
+                    let target = match to.as_str() {
+                        "earliest" => list_offset(tx, rx, &topic, p, -2).await?,
+                        "latest" => list_offset(tx, rx, &topic, p, -1).await?,
+                        n => n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                            format!("--to {n}: expected earliest, latest or an offset")
+                        })?,
+                    };
+                    partitions.push(
+                        OffsetCommitRequestPartition::default()
+                            .with_partition_index(p)
+                            .with_committed_offset(target),
+                    );
+                }
+                let r = call!(
+                    tx,
+                    rx,
+                    OffsetCommitRequest::default()
+                        .with_group_id(GroupId(s(&group)))
+                        .with_generation_id_or_member_epoch(-1)
+                        .with_topics(vec![OffsetCommitRequestTopic::default()
+                            .with_name(TopicName(s(&topic)))
+                            .with_partitions(partitions.clone())]),
+                    7
+                );
+                for (p, answer) in partitions
+                    .iter()
+                    .zip(r.topics.iter().flat_map(|t| &t.partitions))
+                {
+                    if answer.error_code != 0 {
+                        return Err(format!(
+                            "{topic}-{}: {}",
+                            p.partition_index,
+                            error_text(answer.error_code)
+                        ));
+                    }
+                    println!(
+                        "{group}: {topic}-{} committed offset set to {}",
+                        p.partition_index, p.committed_offset
+                    );
+                }
+                Ok(())
+            }
+        }
+    })
+}
+
+async fn metadata(
+    tx: &mut Sender,
+    rx: &mut Receiver,
+    topic: Option<&str>,
+) -> Result<MetadataResponse, String> {
+    let topics =
+        topic.map(|t| vec![MetadataRequestTopic::default().with_name(Some(TopicName(s(t))))]);
+    Ok(call!(
+        tx,
+        rx,
+        MetadataRequest::default()
+            .with_topics(topics)
+            .with_allow_auto_topic_creation(false),
+        4
+    ))
+}
+
+async fn list_offset(
+    tx: &mut Sender,
+    rx: &mut Receiver,
+    topic: &str,
+    partition: i32,
+    timestamp: i64,
+) -> Result<i64, String> {
+    let r = call!(
+        tx,
+        rx,
+        ListOffsetsRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_topics(vec![ListOffsetsTopic::default()
+                .with_name(TopicName(s(topic)))
+                .with_partitions(vec![ListOffsetsPartition::default()
+                    .with_partition_index(partition)
+                    .with_timestamp(timestamp)])]),
+        2
+    );
+    let p = r
+        .topics
+        .first()
+        .and_then(|t| t.partitions.first())
+        .ok_or("empty ListOffsets answer")?;
+    if p.error_code != 0 {
+        return Err(format!("{topic}-{partition}: {}", error_text(p.error_code)));
+    }
+    Ok(p.offset)
+}
