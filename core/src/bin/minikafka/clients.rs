@@ -59,8 +59,9 @@ pub struct ConsumeArgs {
     /// Broker address.
     #[arg(long, short, default_value = "127.0.0.1:9092")]
     bootstrap: String,
-    /// Join this consumer group (subscribe; partitions are assigned by the group and the
-    /// position is committed). Without it, every partition is read by manual assignment.
+    /// Join this consumer group (subscribe; partitions are assigned by the group). What was
+    /// printed is committed every 5 s and on exit, so a restart resumes after it. Without
+    /// it, every partition is read by manual assignment.
     #[arg(long, short)]
     group: Option<String>,
     /// Start at the log start when there is no committed offset (auto.offset.reset =
@@ -98,6 +99,9 @@ where
     }
     Ok(())
 }
+
+/// How often a group consumer commits what it printed (Kafka's auto.commit.interval.ms).
+const COMMIT_INTERVAL: Duration = Duration::from_secs(5);
 
 fn sleep_until(at: Option<i64>) -> Duration {
     match at {
@@ -277,6 +281,10 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
         ConsumerConfig {
             client_id: args.client_id.clone(),
             group_id: args.group.clone(),
+            // Offsets are committed by this loop, after the records are printed (see
+            // `processed`): auto-commit would commit positions, which run ahead of what
+            // was printed when --max-messages stops in the middle of a poll.
+            enable_auto_commit: false,
             auto_offset_reset: if args.from_beginning {
                 AutoOffsetReset::Earliest
             } else {
@@ -332,6 +340,7 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
     let mut count: u64 = 0;
     let mut ctrl_c = Box::pin(stop_signal());
     let mut closing: Option<Instant> = None;
+    let mut last_commit = Instant::now();
     loop {
         let now = now_ms();
         for record in consumer.poll(now) {
@@ -391,6 +400,13 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
                 _ => {}
             }
         }
+        if in_group && closing.is_none() && last_commit.elapsed() >= COMMIT_INTERVAL {
+            let done = processed(&consumer);
+            if !done.is_empty() {
+                let _ = consumer.commit_async(Some(done), now_ms());
+            }
+            last_commit = Instant::now();
+        }
         let reached_end = args.exit_at_end
             && !consumer.assignment().is_empty()
             && consumer.buffered_records() == 0
@@ -405,7 +421,9 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
         let done = args.max_messages.is_some_and(|max| count >= max) || reached_end;
         if done && closing.is_none() {
             if in_group {
-                let _ = consumer.commit_sync(None, now_ms());
+                // Commit what was printed, not the position: `poll` may have returned
+                // records past --max-messages that were never shown.
+                let _ = consumer.commit_sync(Some(processed(&consumer)), now_ms());
             }
             consumer.close(now_ms());
             closing = Some(Instant::now());
@@ -442,7 +460,7 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
             _ = &mut ctrl_c, if closing.is_none() => {
                 eprintln!("stopping: committing and leaving the group");
                 if in_group {
-                    let _ = consumer.commit_sync(None, now_ms());
+                    let _ = consumer.commit_sync(Some(processed(&consumer)), now_ms());
                 }
                 consumer.close(now_ms());
                 closing = Some(Instant::now());
@@ -504,4 +522,16 @@ async fn stop_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// What was printed, per partition: the offsets to commit.
+fn processed(consumer: &Consumer) -> Vec<(TopicPartition, i64)> {
+    consumer
+        .assignment()
+        .into_iter()
+        .filter_map(|tp| {
+            let done = consumer.offsets(&tp)?.processed?;
+            Some((tp, done))
+        })
+        .collect()
 }

@@ -1,0 +1,220 @@
+//! `minikafka serve` and the CLI clients, run as a user would: a server process on a free
+//! port, `topics`, `produce`, `consume`, `groups`, `offsets`, then a SIGKILL and a restart.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(data: &std::path::Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // "minikafka is serving Kafka clients on 127.0.0.1:PORT, data in ..."
+        let addr = line
+            .split_whitespace()
+            .find(|w| w.starts_with("127.0.0.1:"))
+            .unwrap_or_else(|| panic!("address in {line:?}"))
+            .trim_end_matches(',')
+            .to_string();
+        Server { child, addr }
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cli(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cli runs");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    out
+}
+
+fn ok(args: &[&str], stdin: Option<&str>) -> String {
+    let out = cli(args, stdin);
+    assert!(
+        out.status.success(),
+        "minikafka {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_cli_produces_consumes_manages_groups_and_survives_a_restart() {
+    let data = std::env::temp_dir().join(format!("minikafka-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let server = Server::start(&data);
+    let b = server.addr.clone();
+    let b = b.as_str();
+
+    ok(&["topics", "create", "events", "-p", "3", "-b", b], None);
+    let listed = ok(&["topics", "list", "-b", b], None);
+    assert!(listed.contains("events\t3 partition(s)"), "{listed}");
+    let dup = cli(&["topics", "create", "events", "-b", b], None);
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+
+    let input: String = (0..1000).map(|i| format!("key{i}:value{i}\n")).collect();
+    ok(
+        &["produce", "events", "-b", b, "--key-separator", ":"],
+        Some(&input),
+    );
+    let all = ok(
+        &["consume", "events", "-b", b, "--from-beginning", "-e"],
+        None,
+    );
+    let mut values: Vec<&str> = all.lines().collect();
+    values.sort_unstable();
+    let mut expected: Vec<String> = (0..1000).map(|i| format!("value{i}")).collect();
+    expected.sort_unstable();
+    assert_eq!(values, expected);
+
+    // A client-side seek: partition 0 from offset 2, one record, verbose.
+    let one = ok(
+        &[
+            "consume", "events", "-b", b, "-p", "0", "-o", "2", "-n", "1", "-v",
+        ],
+        None,
+    );
+    let fields: Vec<&str> = one.split_whitespace().collect();
+    assert_eq!(&fields[..2], &["0", "2"], "{one}");
+    assert!(fields[2].starts_with("key") && fields[3].starts_with("value"));
+
+    // A group reads 10 records and commits exactly those on its way out.
+    let ten = ok(
+        &[
+            "consume",
+            "events",
+            "-b",
+            b,
+            "-g",
+            "readers",
+            "--from-beginning",
+            "-n",
+            "10",
+        ],
+        None,
+    );
+    assert_eq!(ten.lines().count(), 10);
+    let described = ok(&["groups", "describe", "readers", "-b", b], None);
+    assert!(described.contains("state Empty"), "{described}");
+    let committed: i64 = described
+        .lines()
+        .filter(|l| l.starts_with("events\t"))
+        .map(|l| l.split_whitespace().nth(2).unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(committed, 10, "{described}");
+    // The next member of the group goes on from there: no record twice.
+    let rest = ok(
+        &[
+            "consume",
+            "events",
+            "-b",
+            b,
+            "-g",
+            "readers",
+            "--from-beginning",
+            "-e",
+        ],
+        None,
+    );
+    assert_eq!(rest.lines().count(), 990);
+
+    ok(
+        &[
+            "offsets", "reset", "-g", "readers", "-t", "events", "--to", "earliest", "-b", b,
+        ],
+        None,
+    );
+    let described = ok(&["groups", "describe", "readers", "-b", b], None);
+    assert!(described.contains("events\t0\t\t0\t"), "{described}");
+    ok(
+        &[
+            "offsets", "reset", "-g", "readers", "-t", "events", "--to", "7", "-b", b,
+        ],
+        None,
+    );
+    let bad = cli(
+        &[
+            "offsets", "reset", "-g", "readers", "-t", "events", "--to", "soon", "-b", b,
+        ],
+        None,
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("expected earliest, latest or an offset"));
+
+    // The server is killed, not stopped, and comes back on the same directory.
+    server.kill();
+    std::thread::sleep(Duration::from_millis(100));
+    let server = Server::start(&data);
+    let b = server.addr.as_str();
+    let again = ok(
+        &["consume", "events", "-b", b, "--from-beginning", "-e"],
+        None,
+    );
+    assert_eq!(
+        again.lines().count(),
+        1000,
+        "every record after the restart"
+    );
+    let described = ok(&["groups", "describe", "readers", "-b", b], None);
+    let committed: Vec<&str> = described
+        .lines()
+        .filter(|l| l.starts_with("events\t"))
+        .map(|l| l.split_whitespace().nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        committed,
+        vec!["7", "7", "7"],
+        "commits after the restart: {described}"
+    );
+    ok(&["topics", "delete", "events", "-b", b], None);
+    let gone = cli(&["topics", "describe", "events", "-b", b], None);
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("UNKNOWN_TOPIC_OR_PARTITION"));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn an_unreachable_broker_is_a_clear_error() {
+    let out = cli(&["consume", "t", "-b", "127.0.0.1:1"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect to 127.0.0.1:1"));
+    let out = cli(&["serve", "--fsync", "sometimes"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected always, never or interval"));
+}
