@@ -60,8 +60,7 @@ fn cli(args: &[&str], stdin: Option<&str>) -> Output {
         input.write_all(text.as_bytes()).unwrap();
     }
     drop(input);
-    let out = child.wait_with_output().unwrap();
-    out
+    child.wait_with_output().unwrap()
 }
 
 fn ok(args: &[&str], stdin: Option<&str>) -> String {
