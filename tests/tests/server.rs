@@ -605,3 +605,87 @@ async fn a_restarted_server_recovers_records_and_committed_offsets() {
     assert_eq!(next, 17);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotent_retries_are_written_once_and_delete_records_moves_the_log_start() {
+    use kafka_protocol::messages::delete_records_request::{
+        DeleteRecordsPartition, DeleteRecordsTopic,
+    };
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut c = Client::connect(server.addr, "idem").await;
+    create_topic(&mut c, "once", 1).await;
+    let init = c
+        .call(
+            InitProducerIdRequest::default()
+                .with_transactional_id(None)
+                .with_transaction_timeout_ms(60_000),
+            2,
+        )
+        .await;
+    assert_eq!(init.error_code, 0);
+    let (pid, epoch) = (init.producer_id.0, init.producer_epoch);
+    assert!(pid >= 0);
+    // A batch from that producer, sequence 0..2, sent twice (a retry after a lost answer).
+    let sequenced = |seq: i32| {
+        let mut bytes = batch(&["a", "b", "c"], Compression::None).to_vec();
+        bytes[43..51].copy_from_slice(&pid.to_be_bytes());
+        bytes[51..53].copy_from_slice(&epoch.to_be_bytes());
+        bytes[53..57].copy_from_slice(&seq.to_be_bytes());
+        let crc = crc32c::crc32c(&bytes[21..]);
+        bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+        Bytes::from(bytes)
+    };
+    assert_eq!(produce(&mut c, "once", 0, sequenced(0), 9).await, 0);
+    assert_eq!(
+        produce(&mut c, "once", 0, sequenced(0), 9).await,
+        0,
+        "the retry gets the first offset"
+    );
+    assert_eq!(produce(&mut c, "once", 0, sequenced(3), 9).await, 3);
+    let r = c.call(fetch_request("once", 0, 0, 0), 12).await;
+    assert_eq!(
+        r.responses[0].partitions[0].high_watermark, 6,
+        "written once"
+    );
+    // A gap in the sequence is refused.
+    let gap = c
+        .call(
+            ProduceRequest::default()
+                .with_acks(-1)
+                .with_topic_data(vec![TopicProduceData::default()
+                    .with_name(topic("once"))
+                    .with_partition_data(vec![PartitionProduceData::default()
+                        .with_index(0)
+                        .with_records(Some(sequenced(50)))])]),
+            9,
+        )
+        .await;
+    assert_eq!(gap.responses[0].partition_responses[0].error_code, 45);
+    // Transactions are refused, with an error rather than a dropped connection.
+    let txn = c
+        .call(
+            InitProducerIdRequest::default().with_transactional_id(Some(TransactionalId(s("tx")))),
+            2,
+        )
+        .await;
+    assert_ne!(txn.error_code, 0);
+
+    let deleted = c
+        .call(
+            DeleteRecordsRequest::default().with_topics(vec![DeleteRecordsTopic::default()
+                .with_name(topic("once"))
+                .with_partitions(vec![DeleteRecordsPartition::default()
+                    .with_partition_index(0)
+                    .with_offset(4)])]),
+            1,
+        )
+        .await;
+    assert_eq!(deleted.topics[0].partitions[0].low_watermark, 4);
+    let r = c.call(fetch_request("once", 0, 2, 0), 12).await;
+    assert_eq!(
+        r.responses[0].partitions[0].error_code, 1,
+        "below the log start: OFFSET_OUT_OF_RANGE"
+    );
+    assert_eq!(r.responses[0].partitions[0].log_start_offset, 4);
+    server.stop().await;
+}
