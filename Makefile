@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 DEMO_PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve
+.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load
 
 help:
 	@echo "make demo   - build the visualiser and serve it on http://127.0.0.1:$(DEMO_PORT)"
@@ -24,7 +24,8 @@ help:
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
 	@echo "make serve  - run the Kafka-protocol server on 127.0.0.1:9092 (data in ./data)"
 	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs"
-	@echo "make bench  - criterion benchmarks, results written to bench/RESULTS.md"
+	@echo "make bench  - criterion benchmarks, visualiser and server load, written to bench/RESULTS.md"
+	@echo "make load   - the server under load from confluent-kafka processes (part of make bench)"
 	@echo "make campaign - the randomized simulation campaign over 10,000 seeds (release build)"
 	@echo "make wasm   - build the core for $(WASM_TARGET)"
 
@@ -100,9 +101,14 @@ test: fmt-check clippy unit wasm clients e2e
 
 # Criterion benches (core, simulation) then the visualiser's frame time and size, all into
 # bench/RESULTS.md.
-bench: web browser
+bench: web browser load
 	bench/run.sh
 	node bench/web.mjs
+
+# The server under load from confluent-kafka processes (bench/load.py) -> bench/RESULTS.md.
+load: clients-tools
+	$(CARGO) build --release -p minikafka --bin minikafka
+	$(CLIENTS_VENV)/bin/python bench/load.py --bin target/release/minikafka
 
 # The randomized simulation campaign (tests/tests/campaign.rs) over 10,000 seeds with the
 # full-size worlds; `cargo test` runs 1,000 smaller ones. MINIKAFKA_CAMPAIGN_FIRST_SEED moves

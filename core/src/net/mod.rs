@@ -56,7 +56,7 @@ impl Default for ServerConfig {
             max_request_bytes: 100 * 1024 * 1024,
             max_connections: 4096,
             idle_timeout: Duration::from_secs(600),
-            max_in_flight: 64,
+            max_in_flight: 8,
         }
     }
 }

@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Server load test: confluent-kafka processes produce and consume against `minikafka serve`.
+
+Measures, for 100-byte and 1 KB records: produce and consume records/s and MB/s, the
+broker's CPU seconds per GB produced, and its peak RSS; next to this machine's loopback
+bandwidth and fsync rate, measured by the same script. Rewrites the "## Server load"
+section of bench/RESULTS.md.
+
+Usage: bench/load.py [--bin target/release/minikafka] [--records 2400000] [--processes 4]
+Run it through `make bench` (or `make load`), which builds the release binary and installs
+confluent-kafka in tests/clients/.venv.
+"""
+import argparse
+import datetime
+import multiprocessing as mp
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def say(msg):
+    print(f"[load] {msg}", file=sys.stderr, flush=True)
+
+
+# ---- the machine's limits ------------------------------------------------------------
+
+def loopback_bandwidth(seconds=2.0):
+    """MB/s one TCP connection moves over loopback (64 KiB writes)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    got = [0]
+
+    def sink():
+        conn, _ = srv.accept()
+        while True:
+            chunk = conn.recv(1 << 20)
+            if not chunk:
+                break
+            got[0] += len(chunk)
+        conn.close()
+
+    t = threading.Thread(target=sink)
+    t.start()
+    c = socket.create_connection(("127.0.0.1", port))
+    block = b"x" * 65536
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        c.sendall(block)
+    c.close()
+    t.join()
+    elapsed = time.perf_counter() - start
+    srv.close()
+    return got[0] / elapsed / 1e6
+
+
+def fsync_rate(directory, seconds=2.0):
+    """fsyncs per second of 4 KiB appends in `directory` (the data directory's disk)."""
+    path = os.path.join(directory, "fsync-probe")
+    n = 0
+    with open(path, "wb") as f:
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            f.write(b"x" * 4096)
+            f.flush()
+            os.fsync(f.fileno())
+            n += 1
+        elapsed = time.perf_counter() - start
+    os.remove(path)
+    return n / elapsed
+
+
+# ---- the broker process -----------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        m = re.search(r"VmHWM:\s+(\d+) kB", f.read())
+    return int(m.group(1)) / 1024 if m else float("nan")
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        m = re.search(r"VmRSS:\s+(\d+) kB", f.read())
+    return int(m.group(1)) / 1024 if m else float("nan")
+
+
+# ---- client processes -------------------------------------------------------------------
+
+def produce_worker(bootstrap, topic, count, size, ready, go, out):
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "batch.size": 1_000_000,
+                  "queue.buffering.max.messages": 1_000_000,
+                  "queue.buffering.max.kbytes": 1_048_576, "acks": "all",
+                  "compression.type": "none"})
+    payload = os.urandom(size // 2).hex().encode()[:size]
+    errors = [0]
+
+    def report(err, _msg):
+        if err is not None:
+            errors[0] += 1
+
+    ready.wait()
+    go.wait()
+    produce = p.produce
+    for _ in range(count):
+        while True:
+            try:
+                produce(topic, payload, on_delivery=report)
+                break
+            except BufferError:
+                p.poll(0.001)
+    p.flush(120)
+    out.put(("produced", count, errors[0]))
+
+
+def consume_worker(bootstrap, topic, partitions, out):
+    """Read the given partitions from offset 0 to their high watermarks."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "load-readers",
+                  "enable.auto.commit": False})
+    ends = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+            for p in partitions}
+    remaining = {p for p, end in ends.items() if end > 0}
+    c.assign([TopicPartition(topic, p, 0) for p in partitions])
+    n = 0
+    idle_since = time.perf_counter()
+    while remaining:
+        msgs = c.consume(10_000, 1)
+        if not msgs:
+            if time.perf_counter() - idle_since > 30:
+                break  # reported as records not read back
+            continue
+        idle_since = time.perf_counter()
+        for m in msgs:
+            if m.error() is None:
+                n += 1
+                if m.offset() + 1 >= ends[m.partition()]:
+                    remaining.discard(m.partition())
+    c.close()
+    out.put(("consumed", n, 0))
+
+
+def run_size(bootstrap, pid, size, records, procs, partitions):
+    from confluent_kafka.admin import AdminClient, NewTopic
+    topic = f"load-{size}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(30)
+
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    ready, go = ctx.Barrier(procs + 1), ctx.Event()
+    per = records // procs
+    workers = [ctx.Process(target=produce_worker,
+                           args=(bootstrap, topic, per, size, ready, go, out))
+               for _ in range(procs)]
+    for w in workers:
+        w.start()
+    ready.wait()
+    cpu0 = cpu_seconds(pid)
+    start = time.perf_counter()
+    go.set()
+    results = [out.get(timeout=600) for _ in workers]
+    produce_s = time.perf_counter() - start
+    cpu_produce = cpu_seconds(pid) - cpu0
+    for w in workers:
+        w.join()
+    produced = sum(r[1] for r in results)
+    failed = sum(r[2] for r in results)
+    rss_after = rss_mb(pid)
+
+    parts = [list(range(partitions))[i::procs] for i in range(procs)]
+    parts = [p for p in parts if p]
+    cpu0 = cpu_seconds(pid)
+    start = time.perf_counter()
+    readers = [ctx.Process(target=consume_worker, args=(bootstrap, topic, ps, out)) for ps in parts]
+    for r in readers:
+        r.start()
+    got = [out.get(timeout=600) for _ in readers]
+    consume_s = time.perf_counter() - start
+    cpu_consume = cpu_seconds(pid) - cpu0
+    for r in readers:
+        r.join()
+    consumed = sum(g[1] for g in got)
+    gb = produced * size / 1e9
+    return {
+        "size": size, "produced": produced, "failed": failed, "consumed": consumed,
+        "produce_rps": produced / produce_s, "produce_mbps": produced * size / produce_s / 1e6,
+        "consume_rps": consumed / consume_s, "consume_mbps": consumed * size / consume_s / 1e6,
+        "cpu_per_gb_produce": cpu_produce / gb if gb else float("nan"),
+        "cpu_per_gb_consume": cpu_consume / gb if gb else float("nan"),
+        "rss_after_mb": rss_after,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "minikafka"))
+    ap.add_argument("--records", type=int, default=2_400_000, help="100-byte records")
+    ap.add_argument("--kb-records", type=int, default=600_000, help="1 KB records")
+    ap.add_argument("--processes", type=int, default=4)
+    ap.add_argument("--partitions", type=int, default=8)
+    ap.add_argument("--fsync", default="interval=5")
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="minikafka-load-")
+    say("measuring loopback bandwidth and fsync rate")
+    loopback = loopback_bandwidth()
+    fsyncs = fsync_rate(work)
+    port = free_port()
+    bootstrap = f"127.0.0.1:{port}"
+    log = open(os.path.join(work, "server.log"), "w")
+    server = subprocess.Popen([args.bin, "serve", "--listen", bootstrap, "--data-dir",
+                               os.path.join(work, "data"), "--fsync", args.fsync],
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        rows = []
+        for size, records in [(100, args.records), (1024, args.kb_records)]:
+            say(f"{records:,} records of {size} bytes, {args.processes} producer processes")
+            r = run_size(bootstrap, server.pid, size, records, args.processes, args.partitions)
+            say(f"  produce {r['produce_rps']:,.0f} rec/s ({r['produce_mbps']:.0f} MB/s), "
+                f"consume {r['consume_rps']:,.0f} rec/s, RSS {r['rss_after_mb']:.0f} MB")
+            rows.append(r)
+        peak = peak_rss_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+    small = rows[0]
+    rps_pass = "PASS" if small["produce_rps"] >= 1_000_000 else "FAIL"
+    rss_pass = "PASS" if small["rss_after_mb"] < 100 else "FAIL"
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
+    except (OSError, AttributeError):
+        pass
+    lines = [
+        "## Server load",
+        "",
+        f"Written by `bench/load.py` (`make load`, part of `make bench`) on {datetime.date.today()}: "
+        f"`minikafka serve --fsync {args.fsync}` (release build) on loopback, "
+        f"{args.processes} confluent-kafka producer processes (linger.ms 5, batch.size 1 MB, "
+        f"acks=all, no compression) into a topic of {args.partitions} partitions, then as many "
+        "consumer processes reading it back by assignment. "
+        f"{os.cpu_count()} cores ({cpu}); the clients share the cores with the broker, so the "
+        "client side is part of what is measured.",
+        "",
+        "This machine, measured by the same script: "
+        f"loopback **{loopback:,.0f} MB/s** (one TCP connection, 64 KiB writes), "
+        f"fsync **{fsyncs:,.0f}/s** (4 KiB appends in the data directory's file system).",
+        "",
+        "| Records | Produce | Consume | Broker CPU s/GB (produce, consume) | Broker RSS after | Share of loopback |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['produced']:,} x {r['size']} B | **{r['produce_rps']:,.0f} rec/s** "
+            f"({r['produce_mbps']:.0f} MB/s) | {r['consume_rps']:,.0f} rec/s ({r['consume_mbps']:.0f} MB/s) "
+            f"| {r['cpu_per_gb_produce']:.1f}, {r['cpu_per_gb_consume']:.1f} "
+            f"| {r['rss_after_mb']:.0f} MB | {100 * r['produce_mbps'] / loopback:.0f}% |")
+    lines += [
+        "",
+        "| Target | Measured | Result |",
+        "|---|---|---|",
+        f"| at least 1,000,000 100-byte records/s produced, `--fsync interval=5` "
+        f"| {small['produce_rps']:,.0f} | {rps_pass} |",
+        f"| broker RSS under 100 MB after {small['produced']:,} records "
+        f"| {small['rss_after_mb']:.0f} MB (peak over the whole run {peak:.0f} MB) | {rss_pass} |",
+        "",
+    ]
+    failed = sum(r["failed"] for r in rows) + sum(r["produced"] - r["consumed"] for r in rows)
+    if failed:
+        lines.insert(-1, f"**{failed} records failed or were not read back.**")
+    section = "\n".join(lines)
+    text = open(args.out).read() if os.path.exists(args.out) else "# Benchmark results\n"
+    text = re.sub(r"\n## Server load\n[\s\S]*?(?=\n## |\Z)", "\n", text).rstrip() + "\n\n" + section
+    with open(args.out, "w") as f:
+        f.write(text)
+    say(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
