@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 DEMO_PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load
+.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long
 
 help:
 	@echo "make demo   - build the visualiser and serve it on http://127.0.0.1:$(DEMO_PORT)"
@@ -24,6 +24,8 @@ help:
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
 	@echo "make serve  - run the Kafka-protocol server on 127.0.0.1:9092 (data in ./data)"
 	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs"
+	@echo "make crash  - SIGKILL the server under load, 10 times per fsync policy, and check nothing acknowledged was lost"
+	@echo "make crash-long - the same, 100 times per policy, figures into bench/RESULTS.md"
 	@echo "make bench  - criterion benchmarks, visualiser and server load, written to bench/RESULTS.md"
 	@echo "make load   - the server under load from confluent-kafka processes (part of make bench)"
 	@echo "make campaign - the randomized simulation campaign over 10,000 seeds (release build)"
@@ -96,7 +98,23 @@ clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/run.py --bin target/debug/minikafka
 
-test: fmt-check clippy unit wasm clients e2e
+# SIGKILL the server again and again under a confluent-kafka producer (acks=all) and a
+# committing consumer group, then check that every acknowledged record and committed offset
+# survived (tests/crash/crash_loop.py). make test: 10 cycles per fsync policy.
+crash: clients-tools
+	$(CARGO) build -p minikafka --bin minikafka
+	$(CLIENTS_VENV)/bin/python tests/crash/crash_loop.py --cycles 10 --fsync always
+	$(CLIENTS_VENV)/bin/python tests/crash/crash_loop.py --cycles 10 --fsync interval=5
+
+# 100 cycles per policy, release build; the figures go to bench/RESULTS.md.
+crash-long: clients-tools
+	$(CARGO) build --release -p minikafka --bin minikafka
+	for policy in always interval=5 never; do \
+		$(CLIENTS_VENV)/bin/python tests/crash/crash_loop.py --cycles 100 --fsync $$policy \
+			--bin target/release/minikafka --results bench/RESULTS.md || exit 1; \
+	done
+
+test: fmt-check clippy unit wasm clients crash e2e
 	@echo "make test: all green"
 
 # Criterion benches (core, simulation) then the visualiser's frame time and size, all into

@@ -71,8 +71,13 @@ c = Consumer({"bootstrap.servers": bootstrap, "group.id": "crash-group",
               "enable.auto.commit": False, "auto.offset.reset": "earliest",
               "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
               "reconnect.backoff.max.ms": 200})
-c.subscribe(["crash"])
 seen, done, pending = set(), {}, 0
+def forget(consumer, partitions):
+    # Only commit partitions this member owns now: a stale entry would commit an old
+    # position for a partition that moved (the classic protocol does not check ownership).
+    for tp in partitions:
+        done.pop(tp.partition, None)
+c.subscribe(["crash"], on_revoke=forget, on_lost=forget)
 while True:
     m = c.poll(0.2)
     if m is None or m.error():
@@ -106,7 +111,10 @@ def free_port():
 class Server:
     def __init__(self, binary, data, port, fsync, log):
         self.argv = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data,
-                     "--fsync", fsync, "--default-partitions", str(PARTITIONS)]
+                     "--fsync", fsync, "--default-partitions", str(PARTITIONS),
+                     # Groups live in memory and form again after each restart: do not add
+                     # Kafka's 3 s initial delay to every one of them.
+                     "--group-initial-rebalance-delay-ms", "0"]
         self.port, self.log, self.proc = port, log, None
 
     def start(self):
@@ -151,9 +159,8 @@ def read_back(bootstrap):
             log[m.partition()][m.offset()] = m.value().decode()
             if m.offset() + 1 >= ends[m.partition()]:
                 left.discard(m.partition())
-    committed = c.committed([TopicPartition(TOPIC, p) for p in range(PARTITIONS)], timeout=30)
     c.close()
-    return log, ends, {tp.partition: tp.offset for tp in committed}
+    return log, ends, committed_of(bootstrap, GROUP)
 
 
 def committed_of(bootstrap, group):
@@ -188,7 +195,7 @@ def main():
     started = time.time()
     try:
         for cycle in range(1, args.cycles + 1):
-            time.sleep(rng.uniform(0.5, 2.0))
+            time.sleep(rng.uniform(1.0, 3.0))
             server.kill()
             kill_consumer = cycle % 3 == 0
             if kill_consumer:
@@ -247,10 +254,12 @@ def main():
                 bad_resume.append((i, p, o, floor, processed_max[p] + 1))
         elif kind == "proc":
             processed_max[p] = max(processed_max[p], o)
+    if commits == 0:
+        failures.append("the consumer never committed: nothing was checked")
     if backwards:
         failures.append(f"committed offsets moved backwards: {backwards[:3]}")
     for p in range(PARTITIONS):
-        if last_commit[p] > committed.get(p, -1):
+        if last_commit[p] >= 0 and last_commit[p] > committed.get(p, -1):
             failures.append(f"partition {p}: last logged commit {last_commit[p]} but the "
                             f"broker has {committed.get(p)} (a commit was lost)")
     if bad_resume:

@@ -56,13 +56,16 @@ pub(super) fn ready<P: StorageProvider>(broker: &Broker<P>, request: &FetchReque
             let Some(t) = broker.topic(topic.topic.as_str()) else {
                 return true;
             };
-            topic.partitions.iter().any(|p| match t.partition(p.partition) {
-                Ok(log) => {
-                    p.fetch_offset != log.log_end_offset()
-                        || p.fetch_offset < log.log_start_offset()
-                }
-                Err(_) => true,
-            })
+            topic
+                .partitions
+                .iter()
+                .any(|p| match t.partition(p.partition) {
+                    Ok(log) => {
+                        p.fetch_offset != log.log_end_offset()
+                            || p.fetch_offset < log.log_start_offset()
+                    }
+                    Err(_) => true,
+                })
         });
     }
     let mut available: u64 = 0;

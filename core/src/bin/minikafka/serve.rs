@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// Connections served at once; more are refused with a log line.
     #[arg(long, default_value_t = 4096)]
     max_connections: usize,
+    /// How long an empty group waits for more members before its first rebalance
+    /// completes (`group.initial.rebalance.delay.ms`).
+    #[arg(long, default_value_t = 3000)]
+    group_initial_rebalance_delay_ms: i64,
     /// Close a connection that sent nothing for this many ms (`connections.max.idle.ms`).
     #[arg(long, default_value_t = 600_000)]
     idle_timeout_ms: u64,
@@ -92,13 +96,15 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let broker_config = BrokerConfig {
+    let mut broker_config = BrokerConfig {
         advertised_host: host.clone(),
         advertised_port: port,
         auto_create_topics: args.auto_create_topics,
         num_partitions: args.default_partitions,
         ..BrokerConfig::default()
     };
+    broker_config.coordinator.group_initial_rebalance_delay_ms =
+        args.group_initial_rebalance_delay_ms.max(0);
     let provider = match FileProvider::open(&args.data_dir) {
         Ok(p) => p,
         Err(error) => {
