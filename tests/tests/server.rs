@@ -503,6 +503,18 @@ async fn bad_frames_close_only_their_own_connection() {
             .concat(),
         ),
         (
+            // A few bytes claiming two billion topics: the decoder would reserve ~150 GB
+            // up front and abort the process if the bounds check did not refuse it first.
+            "an array of two billion topics",
+            [
+                &22i32.to_be_bytes()[..],
+                &[0, 3, 0, 4, 0, 0, 0, 1, 0xFF, 0xFF],
+                &0x7fff_ffffi32.to_be_bytes(),
+                &[0; 8],
+            ]
+            .concat(),
+        ),
+        (
             "garbage body",
             [
                 &16i32.to_be_bytes()[..],

@@ -699,6 +699,14 @@ pub fn decode_batches(mut bytes: Bytes) -> io::Result<Vec<RecordBatch>> {
             break;
         }
         let mut one = bytes.split_to(len);
+        // The decoder reserves room for `recordCount` records before reading them: refuse
+        // a count no batch of this size could hold (a record takes at least 7 bytes).
+        let count = i32::from_be_bytes(one[57..61].try_into().unwrap_or_default());
+        if count < 0 || count as usize > len / 7 {
+            return Err(io::Error::other(format!(
+                "record batch of {len} bytes claims {count} records"
+            )));
+        }
         let set = RecordBatchDecoder::decode(&mut one).map_err(io::Error::other)?;
         let Some(first) = set.records.first().map(|r| r.offset) else {
             continue;

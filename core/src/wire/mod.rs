@@ -21,6 +21,7 @@
 //! (confluent-kafka). Clients negotiate with ApiVersions and use the highest common version.
 
 mod batch;
+mod bounds;
 mod connection;
 mod frame;
 
@@ -264,6 +265,16 @@ impl<P: StorageProvider> WireBroker<P> {
             return Ok(());
         }
         let header = frame::decode_header(&mut frame, api_key, version)?;
+        if let Err(impossible) = bounds::check(api_key, version, &frame) {
+            return Err(FrameError::Malformed {
+                api: api_name(api_key),
+                version,
+                reason: format!(
+                    "an array claims {} elements with {} bytes left",
+                    impossible.count, impossible.remaining
+                ),
+            });
+        }
         let client_id = header
             .client_id
             .as_ref()
