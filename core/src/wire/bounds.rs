@@ -255,16 +255,18 @@ impl Walk<'_> {
             - if b[0] & 0x80 != 0 { 1i64 << (8 * n) } else { 0 })
     }
 
+    /// An unsigned varint exactly as the crate reads it: at most 5 bytes, the value
+    /// truncated to 32 bits (so the walk sees the same count the decoder will).
     fn uvarint(&mut self) -> Result<u64, Stop> {
-        let mut value = 0u64;
-        for shift in (0..35).step_by(7) {
-            let b = self.take(1)?[0];
-            value |= u64::from(b & 0x7F) << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
+        let mut value = 0u32;
+        for i in 0..5 {
+            let b = u32::from(self.take(1)?[0]);
+            value |= (b & 0x7F).wrapping_shl(i * 7);
+            if b < 0x80 {
+                break;
             }
         }
-        Err(Stop)
+        Ok(u64::from(value))
     }
 
     fn remaining(&self) -> usize {
