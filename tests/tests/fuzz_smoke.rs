@@ -290,7 +290,7 @@ fn mutated_request_frames_never_panic_or_allocate_beyond_the_frame_limit() {
 
 #[test]
 fn mutated_record_batches_never_panic() {
-    let mut rng = Rng(0xBA7C_4E5);
+    let mut rng = Rng(0x0BA7_C4E5);
     let mut seeds = Vec::new();
     for compression in [
         Compression::None,
