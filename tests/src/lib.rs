@@ -23,6 +23,8 @@ use minikafka::{Broker, BrokerConfig};
 pub struct TestServer<P: StorageProvider> {
     /// Where clients connect.
     pub addr: SocketAddr,
+    /// The live-mode HTTP address, when started with it.
+    pub http: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Broker<P>>>,
 }
@@ -37,7 +39,18 @@ pub fn test_config() -> BrokerConfig {
 impl TestServer<MemoryProvider> {
     /// A server with an in-memory broker.
     pub async fn memory(config: BrokerConfig, limits: ServerConfig) -> Self {
-        TestServer::start(config, limits, |c| Broker::new(c, now_ms())).await
+        TestServer::start(config, limits, None, |c| Broker::new(c, now_ms())).await
+    }
+
+    /// A server with an in-memory broker and live mode on a free HTTP port, serving `dist`.
+    pub async fn memory_live(config: BrokerConfig, dist: &Path) -> Self {
+        TestServer::start(
+            config,
+            ServerConfig::default(),
+            Some(dist.to_path_buf()),
+            |c| Broker::new(c, now_ms()),
+        )
+        .await
     }
 }
 
@@ -45,7 +58,7 @@ impl TestServer<FileProvider> {
     /// A server whose logs live in `dir` (recovered if it holds a previous run).
     pub async fn files(dir: &Path, config: BrokerConfig) -> Self {
         let dir = dir.to_path_buf();
-        TestServer::start(config, ServerConfig::default(), move |c| {
+        TestServer::start(config, ServerConfig::default(), None, move |c| {
             let provider = FileProvider::open(&dir).expect("data dir");
             Broker::open(c, provider, now_ms()).expect("storage loads")
         })
@@ -57,6 +70,7 @@ impl<P: StorageProvider + Send + 'static> TestServer<P> {
     async fn start(
         mut config: BrokerConfig,
         limits: ServerConfig,
+        dist: Option<PathBuf>,
         make: impl FnOnce(BrokerConfig) -> Broker<P>,
     ) -> Self
     where
@@ -65,6 +79,14 @@ impl<P: StorageProvider + Send + 'static> TestServer<P> {
         let server = Server::bind("127.0.0.1:0".parse().unwrap(), limits)
             .await
             .expect("bind");
+        let server = match dist {
+            Some(dist) => server
+                .with_http("127.0.0.1:0".parse().unwrap(), dist)
+                .await
+                .expect("bind http"),
+            None => server,
+        };
+        let http = server.http_addr();
         let addr = server.local_addr().unwrap();
         config.advertised_host = "127.0.0.1".into();
         config.advertised_port = i32::from(addr.port());
@@ -81,6 +103,7 @@ impl<P: StorageProvider + Send + 'static> TestServer<P> {
         });
         TestServer {
             addr,
+            http,
             stop: Some(stop),
             task: Some(task),
         }

@@ -18,18 +18,20 @@
 
 pub mod client;
 mod connection;
+pub mod live;
 pub mod storage;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{broadcast, mpsc, oneshot, Semaphore};
 use tokio::task::AbortHandle;
 
 use crate::log::StorageProvider;
@@ -84,6 +86,8 @@ enum CoreMsg {
         id: ConnectionId,
         reason: String,
     },
+    /// Live mode: a viewer wants the broker as it is now.
+    Snapshot(oneshot::Sender<String>),
 }
 
 /// What the core task keeps per connection.
@@ -97,13 +101,30 @@ struct Link {
 pub struct Server {
     listener: TcpListener,
     config: ServerConfig,
+    http: Option<(TcpListener, PathBuf)>,
 }
 
 impl Server {
     /// Bind `addr`.
     pub async fn bind(addr: SocketAddr, config: ServerConfig) -> io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
-        Ok(Server { listener, config })
+        Ok(Server {
+            listener,
+            config,
+            http: None,
+        })
+    }
+
+    /// Also serve live mode over HTTP on `addr`: the visualiser from `dist` and the
+    /// broker's events at `/live` (see [`live`]).
+    pub async fn with_http(mut self, addr: SocketAddr, dist: PathBuf) -> io::Result<Server> {
+        self.http = Some((TcpListener::bind(addr).await?, dist));
+        Ok(self)
+    }
+
+    /// The HTTP address, when live mode is on.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
     /// The address actually bound (the port, when bound to port 0).
@@ -120,6 +141,23 @@ impl Server {
         shutdown: impl Future<Output = ()>,
     ) -> io::Result<(Broker<P>, H)> {
         let (core_tx, mut core_rx) = mpsc::unbounded_channel::<CoreMsg>();
+        let events = match self.http {
+            Some((listener, dist)) => {
+                let (events, _) = broadcast::channel(live::EVENT_BUFFER);
+                let app = live::router(live::Live {
+                    core: core_tx.clone(),
+                    events: events.clone(),
+                    dist,
+                });
+                tokio::spawn(async move {
+                    if let Err(error) = axum::serve(listener, app).await {
+                        tracing::error!(%error, "the HTTP server stopped");
+                    }
+                });
+                Some(events)
+            }
+            None => None,
+        };
         let accept = tokio::spawn(accept_loop(self.listener, self.config.clone(), core_tx));
         let mut wire = WireBroker::new(broker);
         let mut links: HashMap<ConnectionId, Link> = HashMap::new();
@@ -154,6 +192,11 @@ impl Server {
             }
             while let Some(event) = wire.poll_event() {
                 hooks.event(&event);
+                // Never waits: a viewer that is behind loses old events, not the broker time.
+                if let Some(events) = events.as_ref().filter(|e| e.receiver_count() > 0) {
+                    let json = serde_json::json!({"type": "event", "event": event}).to_string();
+                    let _ = events.send(json.into());
+                }
             }
         }
         accept.abort();
@@ -209,6 +252,9 @@ fn handle_msg<P: StorageProvider>(
             tracing::debug!(connection = id, %reason, "connection closed");
             links.remove(&id);
             wire.connection_closed(id);
+        }
+        CoreMsg::Snapshot(reply) => {
+            let _ = reply.send(live::snapshot(wire.broker(), now_ms()));
         }
     }
 }

@@ -35,6 +35,13 @@ pub struct ServeArgs {
     /// may resolve `localhost` to ::1.
     #[arg(long)]
     advertise: Option<String>,
+    /// Also serve live mode on this HTTP address: the visualiser (from --dist) and, at
+    /// /live, a WebSocket of the broker's state and events. Off by default.
+    #[arg(long)]
+    http: Option<SocketAddr>,
+    /// The built visualiser that --http serves (`make web` builds it).
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
     /// Partitions of topics created automatically (`num.partitions`).
     #[arg(long, default_value_t = 1)]
     default_partitions: i32,
@@ -89,6 +96,22 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let server = match args.http {
+        None => server,
+        Some(http) => match server.with_http(http, args.dist.clone()).await {
+            Ok(s) => s,
+            Err(error) => {
+                eprintln!("error: cannot listen on {http} for HTTP: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    if args.http.is_some() && !args.dist.join("index.html").exists() {
+        tracing::warn!(
+            dist = %args.dist.display(),
+            "no built visualiser there: the page will say so (run `make web`); /live works"
+        );
+    }
     let bound = server.local_addr().unwrap_or(args.listen);
     let (host, port) = match advertised(&args.advertise, bound) {
         Ok(hp) => hp,
@@ -140,6 +163,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
         "minikafka is serving Kafka clients on {host}:{port}, data in {} (Ctrl-C to stop)",
         args.data_dir.display()
     );
+    if let Some(http) = server.http_addr() {
+        println!("live visualiser: http://{http}/?source=live");
+    }
     let hooks = FlushHooks {
         flusher: flusher.clone(),
         policy: args.fsync,

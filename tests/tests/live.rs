@@ -1,0 +1,312 @@
+//! Live mode, server side: a WebSocket viewer gets a snapshot, then the events of what real
+//! clients do through the Kafka port; a viewer that never reads costs bounded memory and
+//! does not delay produce acknowledgements; the page's files are served.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
+use kafka_protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::records::Compression;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use minikafka::wire::encode_records;
+use minikafka::Record;
+use minikafka_tests::{test_config, Client, TempDir, TestServer};
+
+fn s(x: &str) -> StrBytes {
+    StrBytes::from_string(x.to_string())
+}
+
+async fn produce(c: &mut Client, topic: &str, value: &str) -> i16 {
+    let mut records = BytesMut::new();
+    encode_records(
+        &mut records,
+        0,
+        &[Record::from_value(value.to_string(), 1)],
+        Compression::None,
+    );
+    let r = c
+        .call(
+            ProduceRequest::default()
+                .with_acks(-1)
+                .with_timeout_ms(5000)
+                .with_topic_data(vec![TopicProduceData::default()
+                    .with_name(TopicName(s(topic)))
+                    .with_partition_data(vec![PartitionProduceData::default()
+                        .with_index(0)
+                        .with_records(Some(records.freeze()))])]),
+            9,
+        )
+        .await;
+    r.responses[0].partition_responses[0].error_code
+}
+
+/// One Produce request with a batch for each of `partitions` partitions: as many events.
+async fn produce_wide(c: &mut Client, topic: &str, partitions: i32, value: &str) {
+    let mut records = BytesMut::new();
+    encode_records(
+        &mut records,
+        0,
+        &[Record::from_value(value.to_string(), 1)],
+        Compression::None,
+    );
+    let records = records.freeze();
+    let r = c
+        .call(
+            ProduceRequest::default()
+                .with_acks(-1)
+                .with_timeout_ms(5000)
+                .with_topic_data(vec![TopicProduceData::default()
+                    .with_name(TopicName(s(topic)))
+                    .with_partition_data(
+                        (0..partitions)
+                            .map(|p| {
+                                PartitionProduceData::default()
+                                    .with_index(p)
+                                    .with_records(Some(records.clone()))
+                            })
+                            .collect(),
+                    )]),
+            9,
+        )
+        .await;
+    assert!(r.responses[0]
+        .partition_responses
+        .iter()
+        .all(|p| p.error_code == 0));
+}
+
+/// Read messages until one satisfies `pred`, or fail after 10 s.
+async fn until<S>(ws: &mut S, what: &str, pred: impl Fn(&Value) -> bool) -> Value
+where
+    S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let msg = tokio::time::timeout(left, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+            .expect("stream open")
+            .expect("message");
+        if let Message::Text(text) = msg {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            if pred(&v) {
+                return v;
+            }
+        }
+    }
+}
+
+fn event_type(v: &Value) -> &str {
+    v["event"]["type"].as_str().unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_gets_a_snapshot_then_produce_join_and_commit_events() {
+    let dist = TempDir::new("dist");
+    std::fs::write(dist.0.join("index.html"), "<html>minikafka</html>").unwrap();
+    let server = TestServer::memory_live(test_config(), &dist.0).await;
+    let http = server.http.unwrap();
+    let mut c = Client::connect(server.addr, "live-producer").await;
+    assert_eq!(
+        produce(&mut c, "before", "x").await,
+        3,
+        "no auto-create on produce"
+    );
+    let _ = c
+        .call(
+            MetadataRequest::default()
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(TopicName(s("orders"))))]))
+                .with_allow_auto_topic_creation(true),
+            9,
+        )
+        .await;
+    assert_eq!(produce(&mut c, "orders", "first").await, 0);
+
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{http}/live"))
+        .await
+        .expect("websocket");
+    let snap = until(&mut ws, "the snapshot", |v| v["type"] == "snapshot").await;
+    let orders = &snap["topics"][0];
+    assert_eq!(orders["name"], "orders");
+    assert_eq!(orders["partitions"][0]["high_watermark"], 1);
+
+    assert_eq!(produce(&mut c, "orders", "second").await, 0);
+    let appended = until(&mut ws, "the append", |v| {
+        event_type(v) == "RecordsAppended"
+    })
+    .await;
+    assert_eq!(appended["event"]["topic"], "orders");
+    assert_eq!(appended["event"]["client_id"], "live-producer");
+
+    // A member joins (MEMBER_ID_REQUIRED, then the real join), syncs and commits.
+    let join = |member: &str| {
+        JoinGroupRequest::default()
+            .with_group_id(GroupId(s("viewers")))
+            .with_session_timeout_ms(10_000)
+            .with_rebalance_timeout_ms(10_000)
+            .with_member_id(s(member))
+            .with_protocol_type(s("consumer"))
+            .with_protocols(vec![JoinGroupRequestProtocol::default()
+                .with_name(s("range"))
+                .with_metadata(Bytes::new())])
+    };
+    let mut m = Client::connect(server.addr, "live-member").await;
+    let first = m.call(join(""), 5).await;
+    let joined = m.call(join(first.member_id.as_str()), 5).await;
+    assert_eq!(joined.error_code, 0);
+    until(&mut ws, "the join", |v| event_type(v) == "MemberJoined").await;
+    let _ = m
+        .call(
+            SyncGroupRequest::default()
+                .with_group_id(GroupId(s("viewers")))
+                .with_generation_id(joined.generation_id)
+                .with_member_id(joined.member_id.clone()),
+            3,
+        )
+        .await;
+    let commit = m
+        .call(
+            OffsetCommitRequest::default()
+                .with_group_id(GroupId(s("viewers")))
+                .with_generation_id_or_member_epoch(joined.generation_id)
+                .with_member_id(joined.member_id.clone())
+                .with_topics(vec![OffsetCommitRequestTopic::default()
+                    .with_name(TopicName(s("orders")))
+                    .with_partitions(vec![OffsetCommitRequestPartition::default()
+                        .with_partition_index(0)
+                        .with_committed_offset(2)])]),
+            7,
+        )
+        .await;
+    assert_eq!(commit.topics[0].partitions[0].error_code, 0);
+    let committed = until(&mut ws, "the commit", |v| {
+        event_type(v) == "OffsetCommitted"
+    })
+    .await;
+    assert_eq!(committed["event"]["offset"], 2);
+
+    // A second viewer, independent, sees the group in its snapshot.
+    let (mut ws2, _) = tokio_tungstenite::connect_async(format!("ws://{http}/live"))
+        .await
+        .unwrap();
+    let snap = until(&mut ws2, "the second snapshot", |v| v["type"] == "snapshot").await;
+    let group = &snap["groups"][0];
+    assert_eq!(group["group_id"], "viewers");
+    assert_eq!(group["members"][0]["client_id"], "live-member");
+    assert_eq!(group["committed"][0]["offset"], 2);
+    ws.close(None).await.unwrap();
+    ws2.close(None).await.unwrap();
+
+    // The page's files come from dist/, and nothing outside it.
+    let page = http_get(http, "/").await;
+    assert!(
+        page.starts_with("HTTP/1.1 200") && page.contains("minikafka"),
+        "{page}"
+    );
+    let outside = http_get(http, "/../Cargo.toml").await;
+    assert!(outside.starts_with("HTTP/1.1 404"), "{outside}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_that_never_reads_neither_grows_memory_nor_delays_acks() {
+    let dist = TempDir::new("dist-slow");
+    let server = TestServer::memory_live(test_config(), &dist.0).await;
+    let http = server.http.unwrap();
+    let mut c = Client::connect(server.addr, "fast-producer").await;
+    let created = c
+        .call(
+            CreateTopicsRequest::default().with_topics(vec![
+                create_topics_request::CreatableTopic::default()
+                    .with_name(TopicName(s("busy")))
+                    .with_num_partitions(64)
+                    .with_replication_factor(1),
+            ]),
+            5,
+        )
+        .await;
+    assert_eq!(created.topics[0].error_code, 0);
+    // A viewer that connects and then never reads a byte.
+    let (stalled, _) = tokio_tungstenite::connect_async(format!("ws://{http}/live"))
+        .await
+        .unwrap();
+    let baseline = {
+        let started = Instant::now();
+        for i in 0..50 {
+            produce_wide(&mut c, "busy", 64, &format!("warm {i}")).await;
+        }
+        started.elapsed() / 50
+    };
+    let rss_before = rss_mb();
+    let started = Instant::now();
+    // 2,000 requests of 64 batches: 128,000 events, far more than the socket buffers and
+    // the event buffer hold.
+    let n = 2_000;
+    for i in 0..n {
+        produce_wide(&mut c, "busy", 64, &format!("record {i}")).await;
+    }
+    let per_ack = started.elapsed() / n;
+    let rss_after = rss_mb();
+    eprintln!(
+        "acks: {baseline:?} each before, {per_ack:?} each with a stalled viewer over \
+         {} events; this process's RSS {rss_before:.0} -> {rss_after:.0} MB",
+        n * 64
+    );
+    // The broker never waits for the viewer: acks stay in the same range (generous bound,
+    // the machine is shared), and memory does not grow with the events it did not read.
+    assert!(
+        per_ack < baseline * 20 + Duration::from_millis(5),
+        "{per_ack:?}"
+    );
+    assert!(
+        rss_after - rss_before < 64.0,
+        "{rss_before} -> {rss_after} MB"
+    );
+    // The stalled viewer, read at last, is told it missed events and gets a fresh snapshot.
+    let mut stalled = stalled;
+    let missed = until(&mut stalled, "the missed notice", |v| v["type"] == "missed").await;
+    assert!(missed["count"].as_u64().unwrap() > 0);
+    let snap = until(&mut stalled, "the fresh snapshot", |v| {
+        v["type"] == "snapshot"
+    })
+    .await;
+    assert_eq!(snap["topics"][0]["partitions"][0]["high_watermark"], 50 + n);
+    server.stop().await;
+}
+
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap()
+        / 1024.0
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    out
+}
