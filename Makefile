@@ -94,9 +94,11 @@ clients-tools:
 
 # Each client against a server started (and stopped) by the test: produce 10,000 records,
 # read them back by assignment, fail over a two-member group, survive a server SIGKILL.
+# Then 20 s of group churn with confluent-kafka members joining, leaving and crashing.
 clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/run.py --bin target/debug/minikafka
+	$(CLIENTS_VENV)/bin/python tests/clients/churn.py --seconds 20 --bin target/debug/minikafka
 
 # SIGKILL the server again and again under a confluent-kafka producer (acks=all) and a
 # committing consumer group, then check that every acknowledged record and committed offset

@@ -127,7 +127,14 @@ pub(super) fn respond<P: StorageProvider>(
                         .with_log_start_offset(start);
                     Ok(())
                 }
-                Some(_) if any_data && remaining <= 0 => Ok(()),
+                // The response is full: no records for this partition, but its offsets.
+                Some((end, start)) if any_data && remaining <= 0 => {
+                    data = data
+                        .with_high_watermark(end)
+                        .with_last_stable_offset(end)
+                        .with_log_start_offset(start);
+                    Ok(())
+                }
                 Some(_) => {
                     let budget = i64::from(p.partition_max_bytes.max(0)).min(remaining.max(0));
                     let budget = u32::try_from(budget).unwrap_or(u32::MAX);
