@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 DEMO_PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long
+.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long fuzz
 
 help:
 	@echo "make demo   - build the visualiser and serve it on http://127.0.0.1:$(DEMO_PORT)"
@@ -24,6 +24,7 @@ help:
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
 	@echo "make serve  - run the Kafka-protocol server on 127.0.0.1:9092 (data in ./data)"
 	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs"
+	@echo "make fuzz   - cargo-fuzz on the wire adapter, FUZZ_SECONDS per target, figures into bench/RESULTS.md"
 	@echo "make crash  - SIGKILL the server under load, 10 times per fsync policy, and check nothing acknowledged was lost"
 	@echo "make crash-long - the same, 100 times per policy, figures into bench/RESULTS.md"
 	@echo "make bench  - criterion benchmarks, visualiser and server load, written to bench/RESULTS.md"
@@ -57,9 +58,11 @@ web: web-tools
 	$(CARGO) fetch --locked
 	PATH="$(CURDIR)/web/node_modules/.bin:$$PATH" trunk build --release=true
 
-# Debian's Chromium and the npm playwright-core that drives it (never a downloaded browser).
+# Debian's Chromium and the npm playwright-core that drives it (never a downloaded browser),
+# and Debian's Noto CJK fonts so that Chinese labels render in screenshots.
 browser:
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium)
+	@fc-list :lang=zh 2>/dev/null | grep -q . || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q fonts-noto-cjk)
 	@test -d tests/e2e/node_modules/playwright-core || (cd tests/e2e && npm ci --no-audit --no-fund)
 
 # Browser tests of the built page (they start and stop their own static server).
@@ -115,6 +118,14 @@ crash-long: clients-tools
 		$(CLIENTS_VENV)/bin/python tests/crash/crash_loop.py --cycles 100 --fsync $$policy \
 			--bin target/release/minikafka --results bench/RESULTS.md || exit 1; \
 	done
+
+# Coverage-guided fuzzing (cargo-fuzz, installed if missing) for FUZZ_SECONDS per target;
+# figures into bench/RESULTS.md. The stable smoke version runs in make test.
+CARGO_FUZZ_VERSION := 0.13.2
+FUZZ_SECONDS ?= 60
+fuzz:
+	@cargo fuzz --version 2>/dev/null | grep -q "$(CARGO_FUZZ_VERSION)" || $(CARGO) install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bench/fuzz.sh
 
 test: fmt-check clippy unit wasm clients crash e2e
 	@echo "make test: all green"

@@ -1,51 +1,13 @@
 //! `minikafka serve` and the CLI clients, run as a user would: a server process on a free
 //! port, `topics`, `produce`, `consume`, `groups`, `offsets`, then a SIGKILL and a restart.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(data: &std::path::Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        // "minikafka is serving Kafka clients on 127.0.0.1:PORT, data in ..."
-        let addr = line
-            .split_whitespace()
-            .find(|w| w.starts_with("127.0.0.1:"))
-            .unwrap_or_else(|| panic!("address in {line:?}"))
-            .trim_end_matches(',')
-            .to_string();
-        Server { child, addr }
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::Server;
 
 fn cli(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
@@ -77,7 +39,7 @@ fn ok(args: &[&str], stdin: Option<&str>) -> String {
 fn the_cli_produces_consumes_manages_groups_and_survives_a_restart() {
     let data = std::env::temp_dir().join(format!("minikafka-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let server = Server::start(&data);
+    let server = Server::start(&data, &[]);
     let b = server.addr.clone();
     let b = b.as_str();
 
@@ -179,7 +141,7 @@ fn the_cli_produces_consumes_manages_groups_and_survives_a_restart() {
     // The server is killed, not stopped, and comes back on the same directory.
     server.kill();
     std::thread::sleep(Duration::from_millis(100));
-    let server = Server::start(&data);
+    let server = Server::start(&data, &[]);
     let b = server.addr.as_str();
     let again = ok(
         &["consume", "events", "-b", b, "--from-beginning", "-e"],
@@ -206,6 +168,7 @@ fn the_cli_produces_consumes_manages_groups_and_survives_a_restart() {
     assert!(String::from_utf8_lossy(&gone.stderr).contains("UNKNOWN_TOPIC_OR_PARTITION"));
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_file(data.with_extension("log"));
 }
 
 #[test]

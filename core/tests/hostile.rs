@@ -7,82 +7,17 @@
 //! - A torn segment tail and a torn offsets-log tail: the restarted server cuts them at the
 //!   last valid batch, says so in its log, and serves everything before.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use minikafka::client::protocol::{Acks, FetchTarget, Request, Response, TopicPartition};
 use minikafka::net::client::Connection;
 use minikafka::{Record, RecordBatch};
 
-struct Server {
-    child: Child,
-    addr: String,
-    log: std::path::PathBuf,
-}
-
-impl Server {
-    fn start(data: &std::path::Path, extra: &[&str]) -> Server {
-        let log = data.with_extension("log");
-        let log_file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--fsync",
-                "always",
-                "--data-dir",
-            ])
-            .arg(data)
-            .args(extra)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(log_file)
-            .spawn()
-            .expect("server starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split_whitespace()
-            .find(|w| w.starts_with("127.0.0.1:"))
-            .unwrap_or_else(|| panic!("address in {line:?}"))
-            .trim_end_matches(',')
-            .to_string();
-        Server { child, addr, log }
-    }
-
-    fn rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let kb: f64 = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|n| n.parse().ok())
-            .unwrap();
-        kb / 1024.0
-    }
-
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::Server;
 
 fn temp(label: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("minikafka-{label}-{}", std::process::id()));
@@ -251,7 +186,7 @@ fn hostile_clients_do_not_stop_a_healthy_one_and_memory_stays_bounded() {
     );
     drop(idle);
     drop(deaf);
-    server.stop();
+    server.kill();
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_file(data.with_extension("log"));
 }
@@ -310,7 +245,7 @@ fn torn_segment_and_offsets_tails_are_cut_logged_and_the_rest_served() {
             rx.receive().await.unwrap();
         }
     });
-    server.stop();
+    server.kill();
 
     // Tear the last 7 bytes off the partition's segment and off the offsets log.
     let tear = |path: std::path::PathBuf| {
@@ -394,7 +329,7 @@ fn torn_segment_and_offsets_tails_are_cut_logged_and_the_rest_served() {
         "both cuts are logged: {log}"
     );
     assert!(log.contains("dropped_bytes="), "{log}");
-    server.stop();
+    server.kill();
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_file(data.with_extension("log"));
 }

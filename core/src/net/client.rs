@@ -32,7 +32,7 @@ use crate::client::protocol::{Acks, Request, Response, TopicPartition};
 use crate::error::KafkaError;
 use crate::group::{self, JoinGroupResponseMember, MemberIdentity};
 use crate::offsets::OffsetAndMetadata;
-use crate::record::{Header, Record, RecordBatch};
+use crate::record::{Record, RecordBatch};
 
 /// Versions this client speaks: old enough for any Kafka since 2.x, all non-flexible.
 mod v {
@@ -715,19 +715,7 @@ pub fn decode_batches(mut bytes: Bytes) -> io::Result<Vec<RecordBatch>> {
             .records
             .into_iter()
             .filter(|r| !r.control)
-            .map(|r| Record {
-                key: r.key,
-                value: r.value,
-                headers: r
-                    .headers
-                    .into_iter()
-                    .map(|(k, v)| Header {
-                        key: k.to_string(),
-                        value: v,
-                    })
-                    .collect(),
-                timestamp: r.timestamp,
-            })
+            .map(crate::wire::record_from_wire)
             .collect();
         if let Some(mut batch) = RecordBatch::from_records(records) {
             batch.info.base_offset = first;

@@ -188,6 +188,24 @@ pub fn record_set(batches: &[RecordBatch]) -> Bytes {
     out.freeze()
 }
 
+/// A record decoded by the crate, as the core's [`Record`] (clients and the offsets log
+/// decode batches; the broker itself never does).
+pub fn record_from_wire(r: WireRecord) -> Record {
+    Record {
+        key: r.key,
+        value: r.value,
+        headers: r
+            .headers
+            .into_iter()
+            .map(|(k, v)| crate::record::Header {
+                key: k.to_string(),
+                value: v,
+            })
+            .collect(),
+        timestamp: r.timestamp,
+    }
+}
+
 /// Encode records as one v2 batch starting at `base_offset` (what the CLI producer sends).
 pub fn encode_records(
     out: &mut BytesMut,

@@ -19,18 +19,8 @@ pub(super) fn handle<P: StorageProvider>(
 ) -> Reply {
     let mut states = Vec::new();
     for name in &request.states_filter {
-        // Kafka matches state names case-insensitively.
-        match GroupState::from_name(name.as_str()).or_else(|| {
-            [
-                GroupState::Empty,
-                GroupState::PreparingRebalance,
-                GroupState::CompletingRebalance,
-                GroupState::Stable,
-                GroupState::Dead,
-            ]
-            .into_iter()
-            .find(|s| s.name().eq_ignore_ascii_case(name.as_str()))
-        }) {
+        // Kafka matches state names case-insensitively, and so does `from_name`.
+        match GroupState::from_name(name.as_str()) {
             Some(state) => states.push(state),
             None => {
                 return Reply::Now(ResponseKind::ListGroups(

@@ -53,7 +53,9 @@ use bytes::Bytes;
 use kafka_protocol::messages::{ApiKey, FetchRequest, ResponseKind};
 use kafka_protocol::protocol::{StrBytes, VersionRange};
 
-pub use batch::{encode_records, read_header, split_record_set, BatchError, BatchHeader};
+pub use batch::{
+    encode_records, read_header, record_from_wire, split_record_set, BatchError, BatchHeader,
+};
 pub use frame::{api_name, FrameError};
 
 use crate::broker::Broker;

@@ -11,7 +11,7 @@ use kafka_protocol::records::{Compression, RecordBatchDecoder};
 
 use super::{io_error, write_atomically, Flusher, SyncFile};
 use crate::log::{LogStorage, SegmentInfo, StorageError};
-use crate::record::{BatchRecords, Header, Offset, Record, RecordBatch};
+use crate::record::{BatchRecords, Offset, Record, RecordBatch};
 use crate::wire::{encode_records, read_header, BatchHeader};
 
 /// One segment: its `.log` and `.index` files and the index in memory.
@@ -223,19 +223,7 @@ impl FileStorage {
             let records: Vec<Record> = set
                 .records
                 .into_iter()
-                .map(|r| Record {
-                    key: r.key,
-                    value: r.value,
-                    headers: r
-                        .headers
-                        .into_iter()
-                        .map(|(k, v)| Header {
-                            key: k.to_string(),
-                            value: v,
-                        })
-                        .collect(),
-                    timestamp: r.timestamp,
-                })
+                .map(crate::wire::record_from_wire)
                 .collect();
             batch.records = BatchRecords::Decoded(records.into());
         }

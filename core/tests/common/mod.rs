@@ -1,0 +1,83 @@
+//! A `minikafka serve` process for the tests in this folder, on a free port.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A server process; killed when dropped.
+pub struct Server {
+    child: Child,
+    /// Where Kafka clients connect.
+    pub addr: String,
+    /// Its log (stderr), next to the data directory.
+    #[allow(dead_code)] // not every test file reads it
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Start on 127.0.0.1 and a free port with `data` as its data directory, `--fsync
+    /// always`, and `extra` arguments; wait for its address.
+    pub fn start(data: &Path, extra: &[&str]) -> Server {
+        let log = data.with_extension("log");
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--fsync",
+                "always",
+                "--data-dir",
+            ])
+            .arg(data)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(log_file)
+            .spawn()
+            .expect("server starts");
+        // "minikafka is serving Kafka clients on 127.0.0.1:PORT, data in ..."
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split_whitespace()
+            .find(|w| w.starts_with("127.0.0.1:"))
+            .unwrap_or_else(|| panic!("address in {line:?}"))
+            .trim_end_matches(',')
+            .to_string();
+        Server { child, addr, log }
+    }
+
+    /// The server's resident memory, in MB.
+    #[allow(dead_code)] // not every test file measures it
+    pub fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        kb / 1024.0
+    }
+
+    /// SIGKILL it and wait.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
