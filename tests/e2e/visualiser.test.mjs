@@ -124,6 +124,8 @@ test('switching to Chinese changes the narration', async () => {
   await page.getByTestId('lang-toggle').click();
   await page.waitForFunction(() => /分区/.test(document.querySelector('[data-testid=narration]').innerText));
   assert.notEqual(await text(page, 'narration'), en);
+  // With Noto CJK installed (make browser), the Chinese renders as glyphs, not boxes.
+  await page.screenshot({ path: join(shots, 'S1-zh.png'), fullPage: false });
   await page.close();
 });
 
