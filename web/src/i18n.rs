@@ -119,6 +119,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "mode-batch" => ("Commit per batch", "逐批提交"),
         "mode-async" => ("Async per batch", "逐批异步提交"),
         "mode-at-most-once" => ("At-most-once", "至多一次"),
+        "at-least-once" => ("At-least-once", "至少一次"),
+        "ms-per-record" => ("ms/record", "毫秒/条"),
         _ => ("?", "?"),
     };
     match lang {

@@ -7,6 +7,7 @@ use minikafka::group::GroupState;
 use minikafka::record::Offset;
 use minikafka::sim::actors::ActorStatus;
 use minikafka::sim::World;
+use minikafka::sim::{CommitMode, Semantics};
 
 use crate::state::AppState;
 
@@ -68,8 +69,12 @@ pub struct MemberView {
     pub leader: bool,
     /// Records processed by its application.
     pub processed: u64,
-    /// Its commit mode and semantics, readable.
-    pub mode: String,
+    /// How it commits (shown in the page's language).
+    pub commit_mode: CommitMode,
+    /// Process-then-commit or commit-then-process.
+    pub semantics: Semantics,
+    /// Simulated processing time per record.
+    pub processing_ms: i64,
     /// Milliseconds until the coordinator declares it dead without a heartbeat (`None`:
     /// not a member, or a request is parked).
     pub session_left_ms: Option<i64>,
@@ -307,10 +312,9 @@ pub fn view_model(state: &AppState) -> ViewModel {
             generation: c.consumer.generation(),
             leader: c.is_live() && c.consumer.is_leader(),
             processed: c.processed,
-            mode: format!(
-                "{:?} · {:?} · {} ms/record",
-                c.spec.commit_mode, c.spec.semantics, c.spec.processing_ms
-            ),
+            commit_mode: c.spec.commit_mode,
+            semantics: c.spec.semantics,
+            processing_ms: c.spec.processing_ms,
             session_left_ms: session_left(world, c),
             settings: MemberSettings {
                 assignor: c

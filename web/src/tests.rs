@@ -270,3 +270,21 @@ fn the_newest_key_is_known_for_hover() {
     let producers_with_keys = s.world().producers.iter().any(|p| p.spec.distinct_keys > 0);
     assert_eq!(keyed > 0, producers_with_keys);
 }
+
+#[test]
+fn a_members_commit_mode_is_written_in_the_page_language() {
+    let s = AppState::new("S1", 1, Lang::En);
+    let vm = view_model(&s);
+    let a = member(&vm, "A");
+    let en = crate::view::mode_line(a, Lang::En);
+    let zh = crate::view::mode_line(a, Lang::Zh);
+    assert!(
+        en.contains("At-least-once") && en.contains("ms/record"),
+        "{en}"
+    );
+    assert!(zh.contains("至少一次") && zh.contains("毫秒/条"), "{zh}");
+    assert!(
+        !zh.contains("AtLeastOnce"),
+        "no Rust names in the page: {zh}"
+    );
+}

@@ -2,6 +2,7 @@
 
 use minikafka::sim::scenarios;
 use minikafka::sim::WorldEventKind;
+use minikafka::sim::{CommitMode, Semantics};
 use minikafka::Event;
 use yew::prelude::*;
 
@@ -289,6 +290,27 @@ fn durations(values: &[i64]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// "Auto-commit · At-least-once · 10 ms/record", in the page's language.
+pub(crate) fn mode_line(m: &MemberView, lang: Lang) -> String {
+    let mode = match m.commit_mode {
+        CommitMode::Auto => "mode-auto",
+        CommitMode::PerRecord => "mode-record",
+        CommitMode::PerBatch => "mode-batch",
+        CommitMode::PerBatchAsync => "mode-async",
+    };
+    let semantics = match m.semantics {
+        Semantics::AtLeastOnce => "at-least-once",
+        Semantics::AtMostOnce => "mode-at-most-once",
+    };
+    format!(
+        "{} · {} · {} {}",
+        t(lang, mode),
+        t(lang, semantics),
+        m.processing_ms,
+        t(lang, "ms-per-record")
+    )
+}
+
 /// The settings row of a member card.
 pub fn member_settings(
     m: &MemberView,
@@ -353,7 +375,7 @@ pub fn member(
             </div>
             <div class="member-body">
                 <span>{ parts }</span>
-                <span class="muted">{ format!("gen {} · {} {}", m.generation, m.processed, t(lang, "processed")) }</span>
+                <span class="muted">{ format!("{} {} · {} {}", t(lang, "generation"), m.generation, m.processed, t(lang, "processed")) }</span>
             </div>
             <div class="member-actions">
                 if alive {
@@ -368,7 +390,7 @@ pub fn member(
                     { button("restart", "restart") }
                 }
             </div>
-            <div class="muted">{ &m.mode }</div>
+            <div class="muted">{ mode_line(m, lang) }</div>
             { member_settings(m, lang, on_configure) }
             if let Some(left) = m.session_left_ms {
                 <div class={classes!("session", (left < 5_000).then_some("urgent"))} data-testid={format!("session-{}", m.name)}>
