@@ -3,7 +3,7 @@
 //! This is the storage of the simulation and the browser. Batches are cheap to clone (their
 //! records sit behind an `Arc` or in `Bytes`), so a read copies no payload.
 
-use super::storage::{LogStorage, SegmentInfo, StorageError};
+use super::storage::{check_roll, LogStorage, SegmentInfo, StorageError};
 use crate::record::{Offset, RecordBatch};
 
 /// Segments in memory. The facts and the batches of segment `i` are `infos[i]` and
@@ -37,14 +37,7 @@ impl LogStorage for MemoryStorage {
     }
 
     fn roll(&mut self, base_offset: Offset) -> Result<(), StorageError> {
-        if let Some(active) = self.infos.last() {
-            if base_offset < active.next_offset {
-                return Err(StorageError::Corrupt(format!(
-                    "new segment at {base_offset} would overlap the active segment ending at {}",
-                    active.next_offset
-                )));
-            }
-        }
+        check_roll(&self.infos, base_offset)?;
         self.infos.push(SegmentInfo::empty(base_offset));
         self.batches.push(Vec::new());
         Ok(())
@@ -54,24 +47,8 @@ impl LogStorage for MemoryStorage {
         let (Some(info), Some(batches)) = (self.infos.last_mut(), self.batches.last_mut()) else {
             return Err(StorageError::NoActiveSegment);
         };
-        let b = batch.info;
-        if b.base_offset != info.next_offset {
-            return Err(StorageError::Corrupt(format!(
-                "batch at offset {} does not follow the active segment's end {}",
-                b.base_offset, info.next_offset
-            )));
-        }
-        info.next_offset = b.next_offset();
-        info.size_bytes += u64::from(b.size_bytes);
-        info.record_count += u64::from(b.record_count);
-        info.first_timestamp = Some(
-            info.first_timestamp
-                .map_or(b.first_timestamp, |t| t.min(b.first_timestamp)),
-        );
-        info.max_timestamp = Some(
-            info.max_timestamp
-                .map_or(b.max_timestamp, |t| t.max(b.max_timestamp)),
-        );
+        info.check_append(batch.info.base_offset)?;
+        info.add_batch(&batch.info);
         batches.push(batch);
         Ok(())
     }

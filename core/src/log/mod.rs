@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 pub use memory::MemoryStorage;
 pub use partition::{LogConfig, LogError, PartitionLog, ReadResult, RetentionOutcome};
 pub use provider::{MemoryProvider, StorageProvider, TopicManifest};
-pub use storage::{LogStorage, SegmentInfo, StorageError};
+pub use storage::{check_roll, LogStorage, SegmentInfo, StorageError};
 
 /// Why the log start offset moved.
 // Same enum as `crate::event::LogStartReason`; the two will be unified once `event` is

@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Millis, Offset, RecordBatch};
+use crate::record::{BatchInfo, Millis, Offset, RecordBatch};
 
 /// What the log knows about one segment without reading its batches. Kafka keeps the same
 /// facts in memory for every segment (and in the segment's index files).
@@ -52,6 +52,45 @@ impl SegmentInfo {
     /// Whether the segment holds no records yet.
     pub fn is_empty(&self) -> bool {
         self.record_count == 0
+    }
+
+    /// Check that a batch at `base_offset` may be appended: it must start where this
+    /// (active) segment ends. Every store checks the same rule.
+    pub fn check_append(&self, base_offset: Offset) -> Result<(), StorageError> {
+        if base_offset != self.next_offset {
+            return Err(StorageError::Corrupt(format!(
+                "batch at offset {base_offset} does not follow the active segment's end {}",
+                self.next_offset
+            )));
+        }
+        Ok(())
+    }
+
+    /// Account for a batch appended at the end of this segment.
+    pub fn add_batch(&mut self, batch: &BatchInfo) {
+        self.next_offset = batch.next_offset();
+        self.size_bytes += u64::from(batch.size_bytes);
+        self.record_count += u64::from(batch.record_count);
+        self.first_timestamp = Some(
+            self.first_timestamp
+                .map_or(batch.first_timestamp, |t| t.min(batch.first_timestamp)),
+        );
+        self.max_timestamp = Some(
+            self.max_timestamp
+                .map_or(batch.max_timestamp, |t| t.max(batch.max_timestamp)),
+        );
+    }
+}
+
+/// Check that a new segment at `base_offset` does not overlap the active one (the last of
+/// `segments`). Every store checks the same rule before a roll.
+pub fn check_roll(segments: &[SegmentInfo], base_offset: Offset) -> Result<(), StorageError> {
+    match segments.last() {
+        Some(active) if base_offset < active.next_offset => Err(StorageError::Corrupt(format!(
+            "new segment at {base_offset} would overlap the active segment ending at {}",
+            active.next_offset
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -204,16 +204,9 @@ async fn produce_async(args: ProduceArgs) -> ExitCode {
                     producer.flush();
                 }
             },
-            answer = responses.recv() => match answer {
-                Some(Ok((id, response))) => producer.handle_response(id, response, now_ms()),
-                Some(Err(error)) => {
-                    eprintln!("error: connection lost: {error}");
-                    return ExitCode::FAILURE;
-                }
-                None => {
-                    eprintln!("error: connection closed");
-                    return ExitCode::FAILURE;
-                }
+            answer = responses.recv() => match answered(answer) {
+                Ok((id, response)) => producer.handle_response(id, response, now_ms()),
+                Err(code) => return code,
             },
             _ = tokio::time::sleep(sleep_until(producer.poll_timeout())) => producer.handle_timeout(now_ms()),
         }
@@ -251,6 +244,21 @@ fn spawn_receiver(
         }
     });
     rx
+}
+
+/// An answer from the receiving task, or the exit status after saying why there is none.
+fn answered(answer: Option<std::io::Result<(u64, Response)>>) -> Result<(u64, Response), ExitCode> {
+    match answer {
+        Some(Ok(answer)) => Ok(answer),
+        Some(Err(error)) => {
+            eprintln!("error: connection lost: {error}");
+            Err(ExitCode::FAILURE)
+        }
+        None => {
+            eprintln!("error: connection closed");
+            Err(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// A stdin line as key and value.
@@ -440,16 +448,9 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
             }
         }
         tokio::select! {
-            answer = responses.recv() => match answer {
-                Some(Ok((id, response))) => consumer.handle_response(id, response, now_ms()),
-                Some(Err(error)) => {
-                    eprintln!("error: connection lost: {error}");
-                    return ExitCode::FAILURE;
-                }
-                None => {
-                    eprintln!("error: connection closed");
-                    return ExitCode::FAILURE;
-                }
+            answer = responses.recv() => match answered(answer) {
+                Ok((id, response)) => consumer.handle_response(id, response, now_ms()),
+                Err(code) => return code,
             },
             // Records still buffered: go round again at once to poll them.
             _ = tokio::time::sleep(if consumer.buffered_records() > 0 {

@@ -10,8 +10,8 @@ use bytes::{Bytes, BytesMut};
 use kafka_protocol::records::{Compression, RecordBatchDecoder};
 
 use super::{io_error, write_atomically, Flusher, SyncFile};
-use crate::log::{LogStorage, SegmentInfo, StorageError};
-use crate::record::{BatchRecords, Offset, Record, RecordBatch};
+use crate::log::{check_roll, LogStorage, SegmentInfo, StorageError};
+use crate::record::{BatchInfo, BatchRecords, Offset, Record, RecordBatch};
 use crate::wire::{encode_records, read_header, BatchHeader};
 
 /// One segment: its `.log` and `.index` files and the index in memory.
@@ -137,7 +137,7 @@ impl FileStorage {
                 since_entry = 0;
             }
             since_entry += header.total_len as u64;
-            add_batch(&mut info, batch_base, &header);
+            info.add_batch(&batch_info(batch_base, &header));
             pos += header.total_len;
         }
         if let Some(reason) = &problem {
@@ -231,18 +231,15 @@ impl FileStorage {
     }
 }
 
-fn add_batch(info: &mut SegmentInfo, base: Offset, header: &BatchHeader) {
-    info.next_offset = base + i64::from(header.record_count);
-    info.size_bytes += header.total_len as u64;
-    info.record_count += u64::from(header.record_count);
-    info.first_timestamp = Some(
-        info.first_timestamp
-            .map_or(header.first_timestamp, |t| t.min(header.first_timestamp)),
-    );
-    info.max_timestamp = Some(
-        info.max_timestamp
-            .map_or(header.max_timestamp, |t| t.max(header.max_timestamp)),
-    );
+/// The facts of a batch read from its header, as the log keeps them.
+fn batch_info(base: Offset, header: &BatchHeader) -> BatchInfo {
+    BatchInfo {
+        base_offset: base,
+        record_count: header.record_count,
+        first_timestamp: header.first_timestamp,
+        max_timestamp: header.max_timestamp,
+        size_bytes: u32::try_from(header.total_len).unwrap_or(u32::MAX),
+    }
 }
 
 fn read_checkpoint(dir: &Path) -> Result<Option<Offset>, StorageError> {
@@ -264,14 +261,7 @@ impl LogStorage for FileStorage {
     }
 
     fn roll(&mut self, base_offset: Offset) -> Result<(), StorageError> {
-        if let Some(active) = self.infos.last() {
-            if base_offset < active.next_offset {
-                return Err(StorageError::Corrupt(format!(
-                    "new segment at {base_offset} would overlap the active segment ending at {}",
-                    active.next_offset
-                )));
-            }
-        }
+        check_roll(&self.infos, base_offset)?;
         let open = |ext: &str| {
             let path = self.dir.join(segment_name(base_offset, ext));
             OpenOptions::new()
@@ -299,12 +289,7 @@ impl LogStorage for FileStorage {
             return Err(StorageError::NoActiveSegment);
         };
         let base = batch.info.base_offset;
-        if base != info.next_offset {
-            return Err(StorageError::Corrupt(format!(
-                "batch at offset {base} does not follow the active segment's end {}",
-                info.next_offset
-            )));
-        }
+        info.check_append(base)?;
         let bytes = FileStorage::bytes_of(&batch);
         let header = read_header(&bytes)
             .map_err(|e| StorageError::Corrupt(format!("refusing to store a bad batch: {e}")))?;
@@ -331,7 +316,7 @@ impl LogStorage for FileStorage {
             segment.since_entry = 0;
         }
         segment.since_entry += bytes.len() as u64;
-        add_batch(info, base, &header);
+        info.add_batch(&batch_info(base, &header));
         Ok(())
     }
 
