@@ -179,17 +179,17 @@ pub fn topics(args: TopicsArgs) -> ExitCode {
                         .as_ref()
                         .map_or_else(|| error_text(t.error_code), |m| m.to_string()));
                 }
-                println!("created topic '{name}' with {partitions} partition(s)");
+                out!("created topic '{name}' with {partitions} partition(s)");
                 Ok(())
             }
             TopicsCommand::List => {
                 let meta = metadata(tx, rx, None).await?;
                 if meta.topics.is_empty() {
-                    println!("(no topics)");
+                    out!("(no topics)");
                 }
                 for t in meta.topics {
                     let name = t.name.map(|n| n.to_string()).unwrap_or_default();
-                    println!("{name}\t{} partition(s)", t.partitions.len());
+                    out!("{name}\t{} partition(s)", t.partitions.len());
                 }
                 Ok(())
             }
@@ -200,15 +200,15 @@ pub fn topics(args: TopicsArgs) -> ExitCode {
                     return Err(format!("topic '{name}': {}", error_text(t.error_code)));
                 }
                 if t.topic_id.is_nil() {
-                    println!("topic {name}");
+                    out!("topic {name}");
                 } else {
-                    println!("topic {name}  id {}", t.topic_id);
+                    out!("topic {name}  id {}", t.topic_id);
                 }
-                println!("partition\tlog-start\tlog-end\trecords");
+                out!("partition\tlog-start\tlog-end\trecords");
                 for p in 0..t.partitions.len() as i32 {
                     let start = list_offset(tx, rx, &name, p, -2).await?;
                     let end = list_offset(tx, rx, &name, p, -1).await?;
-                    println!("{p}\t\t{start}\t\t{end}\t{}", end - start);
+                    out!("{p}\t\t{start}\t\t{end}\t{}", end - start);
                 }
                 Ok(())
             }
@@ -225,7 +225,7 @@ pub fn topics(args: TopicsArgs) -> ExitCode {
                 if code != 0 {
                     return Err(format!("topic '{name}': {}", error_text(code)));
                 }
-                println!("deleted topic '{name}'");
+                out!("deleted topic '{name}'");
                 Ok(())
             }
         }
@@ -241,7 +241,7 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                     return Err(error_text(r.error_code));
                 }
                 if r.groups.is_empty() {
-                    println!("(no groups)");
+                    out!("(no groups)");
                 }
                 for g in r.groups {
                     // ListGroups before v4 has no state: ask DescribeGroups.
@@ -252,7 +252,7 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                         4
                     );
                     let state = d.groups.first().map(|x| x.group_state.to_string());
-                    println!("{}\t{}", g.group_id.as_str(), state.unwrap_or_default());
+                    out!("{}\t{}", g.group_id.as_str(), state.unwrap_or_default());
                 }
                 Ok(())
             }
@@ -267,16 +267,16 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                 if g.error_code != 0 {
                     return Err(error_text(g.error_code));
                 }
-                println!(
+                out!(
                     "group {group}  state {}  protocol {} {}",
                     g.group_state.as_str(),
                     g.protocol_type.as_str(),
                     g.protocol_data.as_str()
                 );
                 if g.members.is_empty() {
-                    println!("(no active members)");
+                    out!("(no active members)");
                 } else {
-                    println!("member\tclient-id\thost\tpartitions");
+                    out!("member\tclient-id\thost\tpartitions");
                 }
                 let mut owner = std::collections::BTreeMap::new();
                 for m in &g.members {
@@ -305,7 +305,7 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                         .as_ref()
                         .map(|i| format!(" (static: {})", i.as_str()))
                         .unwrap_or_default();
-                    println!(
+                    out!(
                         "{}{instance}\t{}\t{}\t{parts}",
                         m.member_id.as_str(),
                         m.client_id.as_str(),
@@ -323,7 +323,7 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                 if committed.error_code != 0 {
                     return Err(error_text(committed.error_code));
                 }
-                println!("topic\tpartition\tcommitted\tlog-end\tlag\towner");
+                out!("topic\tpartition\tcommitted\tlog-end\tlag\towner");
                 for t in &committed.topics {
                     for p in &t.partitions {
                         let end = list_offset(tx, rx, t.name.as_str(), p.partition_index, -1)
@@ -331,7 +331,7 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                             .ok();
                         let lag = end.map_or("?".into(), |e| (e - p.committed_offset).to_string());
                         let tp = (t.name.to_string(), p.partition_index);
-                        println!(
+                        out!(
                             "{}\t{}\t\t{}\t\t{}\t{lag}\t{}",
                             t.name.as_str(),
                             p.partition_index,
@@ -408,9 +408,10 @@ pub fn offsets(args: OffsetsArgs) -> ExitCode {
                             error_text(answer.error_code)
                         ));
                     }
-                    println!(
+                    out!(
                         "{group}: {topic}-{} committed offset set to {}",
-                        p.partition_index, p.committed_offset
+                        p.partition_index,
+                        p.committed_offset
                     );
                 }
                 Ok(())

@@ -5,6 +5,16 @@
 //! - `minikafka scenario S1`: a teaching scenario in the simulated world, narrated.
 //! - `minikafka replay <run>`: replay a run string from a scenario or the visualiser.
 
+/// `println!` that does not panic when stdout is closed (`minikafka groups list | head`):
+/// the rest of the output is simply dropped.
+#[cfg(not(target_arch = "wasm32"))]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod admin;
 #[cfg(not(target_arch = "wasm32"))]

@@ -159,12 +159,12 @@ async fn serve(args: ServeArgs) -> ExitCode {
         _ => None,
     };
     tracing::info!("minikafka listening on {bound}, advertised as {host}:{port}");
-    println!(
+    out!(
         "minikafka is serving Kafka clients on {host}:{port}, data in {} (Ctrl-C to stop)",
         args.data_dir.display()
     );
     if let Some(http) = server.http_addr() {
-        println!("live visualiser: http://{http}/?source=live");
+        out!("live visualiser: http://{http}/?source=live");
     }
     let hooks = FlushHooks {
         flusher: flusher.clone(),
