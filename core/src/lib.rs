@@ -34,6 +34,7 @@ pub mod client;
 pub mod error;
 pub mod event;
 pub mod group;
+pub mod live;
 pub mod log;
 /// The native TCP server (tokio) and durable storage: not part of the sans-IO core.
 #[cfg(not(target_arch = "wasm32"))]

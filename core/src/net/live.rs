@@ -27,6 +27,7 @@ use serde_json::json;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::CoreMsg;
+use crate::live::{LiveMessage, Snapshot};
 use crate::log::StorageProvider;
 use crate::Broker;
 
@@ -41,65 +42,14 @@ pub(super) struct Live {
     pub dist: PathBuf,
 }
 
-/// The broker as the visualiser first draws it.
+/// The broker as the visualiser first draws it, as the JSON a viewer receives.
 pub fn snapshot<P: StorageProvider>(broker: &Broker<P>, now: crate::Millis) -> String {
-    let topics: Vec<_> = broker
-        .list_topics()
-        .into_iter()
-        .map(|t| {
-            json!({
-                "name": t.name,
-                "partitions": t.partitions.iter().map(|p| json!({
-                    "partition": p.partition,
-                    "log_start_offset": p.log_start_offset,
-                    "high_watermark": p.high_watermark,
-                    "log_end_offset": p.log_end_offset,
-                    "size_bytes": p.size_bytes,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let mut group_ids: Vec<String> = broker
-        .coordinator()
-        .group_ids()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    for g in broker.offsets().groups() {
-        if !group_ids.contains(&g) {
-            group_ids.push(g);
-        }
-    }
-    group_ids.sort();
-    let groups: Vec<_> = group_ids
-        .iter()
-        .map(|id| {
-            let d = broker.describe_group(id);
-            let committed: Vec<_> = broker
-                .offsets()
-                .fetch_group(id)
-                .into_iter()
-                .map(|(topic, partition, o)| json!({"topic": topic, "partition": partition, "offset": o.offset}))
-                .collect();
-            json!({
-                "group_id": id,
-                "state": d.state.name(),
-                "protocol_type": d.protocol_type,
-                "protocol": d.protocol,
-                "generation": d.generation_id,
-                "leader": d.leader,
-                "members": d.members.iter().map(|m| json!({
-                    "member_id": m.member_id,
-                    "group_instance_id": m.group_instance_id,
-                    "client_id": m.client_id,
-                    "client_host": m.client_host,
-                    "assignment": m.decoded.partitions,
-                })).collect::<Vec<_>>(),
-                "committed": committed,
-            })
-        })
-        .collect();
-    json!({"type": "snapshot", "at": now, "topics": topics, "groups": groups}).to_string()
+    let message = LiveMessage::Snapshot(Snapshot::of(broker, now));
+    serde_json::to_string(&message).unwrap_or_else(|e| {
+        // Nothing in a snapshot can fail to serialize (plain strings and numbers); if it
+        // ever did, the viewer gets an error message rather than a dead socket.
+        json!({"type": "error", "message": e.to_string()}).to_string()
+    })
 }
 
 /// The HTTP routes: `/live` (WebSocket) and the visualiser's files.
@@ -140,7 +90,7 @@ async fn viewer(mut socket: WebSocket, live: Live) {
                 }
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::info!(missed, "a live viewer fell behind: sending a fresh snapshot");
-                    let note = json!({"type": "missed", "count": missed}).to_string();
+                    let note = serde_json::to_string(&LiveMessage::Missed { count: missed }).unwrap_or_default();
                     let Some(snap) = request_snapshot(&live).await else { return };
                     if socket.send(Message::Text(note.into())).await.is_err()
                         || socket.send(Message::Text(snap.into())).await.is_err()

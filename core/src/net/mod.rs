@@ -194,8 +194,10 @@ impl Server {
                 hooks.event(&event);
                 // Never waits: a viewer that is behind loses old events, not the broker time.
                 if let Some(events) = events.as_ref().filter(|e| e.receiver_count() > 0) {
-                    let json = serde_json::json!({"type": "event", "event": event}).to_string();
-                    let _ = events.send(json.into());
+                    let message = crate::live::LiveMessage::Event { event };
+                    if let Ok(json) = serde_json::to_string(&message) {
+                        let _ = events.send(json.into());
+                    }
                 }
             }
         }

@@ -1,0 +1,707 @@
+//! Live mode: what a running server tells a viewer, and the viewer's picture of it.
+//!
+//! The native server (`minikafka serve --http`) sends each browser a [`Snapshot`] of the
+//! broker, then every [`Event`] as it happens, as JSON [`LiveMessage`]s. The visualiser
+//! folds them into a [`LiveState`]: the same facts the simulation view draws (partitions
+//! with their offsets, groups with generation, members, assignments and committed offsets,
+//! producers by `client.id`), but learnt only from what the broker reports. Like the rest
+//! of the core this is sans-IO: messages and the time come in, a state comes out, so the
+//! folding is tested natively without a browser or a socket.
+//!
+//! Why a snapshot *and* events: a viewer can connect at any moment, so it first needs the
+//! broker as it is; after that, events are small and say what changed and why. A viewer
+//! that falls too far behind is told how many events it missed and simply gets a new
+//! snapshot: the state is rebuilt from it, nothing is guessed.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Event, RemovalReason, TopicPartitions};
+use crate::group::GroupState;
+use crate::log::StorageProvider;
+use crate::record::{Millis, Offset};
+use crate::Broker;
+
+/// One message on the live WebSocket. Serialized as `{"type": "snapshot", ...}`,
+/// `{"type": "event", "event": {...}}` or `{"type": "missed", "count": N}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveMessage {
+    /// The broker as it is now; replaces whatever the viewer had.
+    Snapshot(Snapshot),
+    /// Something that happened after the snapshot.
+    Event {
+        /// The broker event, exactly as the simulation produces it.
+        event: Event,
+    },
+    /// The viewer fell behind and `count` events were dropped for it; a snapshot follows.
+    Missed {
+        /// How many events it did not get.
+        count: u64,
+    },
+}
+
+/// The broker as a viewer first draws it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Server time of the snapshot (milliseconds since the Unix epoch on a native server).
+    pub at: Millis,
+    /// Every topic, by name.
+    pub topics: Vec<TopicSnapshot>,
+    /// Every group the coordinator knows, and groups that only have committed offsets.
+    pub groups: Vec<GroupSnapshot>,
+}
+
+/// One topic in a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicSnapshot {
+    /// Topic name.
+    pub name: String,
+    /// Its partitions, by index.
+    pub partitions: Vec<PartitionSnapshot>,
+}
+
+/// One partition's offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionSnapshot {
+    /// Partition index.
+    pub partition: i32,
+    /// First offset still readable.
+    pub log_start_offset: Offset,
+    /// Offset up to which consumers may read.
+    pub high_watermark: Offset,
+    /// Offset the next record will get.
+    pub log_end_offset: Offset,
+    /// Bytes held.
+    #[serde(default)]
+    pub size_bytes: u64,
+}
+
+/// One group in a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSnapshot {
+    /// Group id.
+    pub group_id: String,
+    /// Kafka's state name.
+    pub state: GroupState,
+    /// `consumer` for consumer groups, empty before the first member.
+    pub protocol_type: String,
+    /// The chosen assignor, empty unless a generation is formed.
+    pub protocol: String,
+    /// Current generation.
+    pub generation: i32,
+    /// The leader's member id.
+    pub leader: Option<String>,
+    /// The members.
+    pub members: Vec<MemberSnapshot>,
+    /// Committed offsets.
+    pub committed: Vec<CommittedSnapshot>,
+}
+
+/// One member in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSnapshot {
+    /// The id the coordinator issued.
+    pub member_id: String,
+    /// `group.instance.id` of a static member.
+    pub group_instance_id: Option<String>,
+    /// The client's `client.id`.
+    pub client_id: String,
+    /// The client's address, as the server saw it.
+    pub client_host: String,
+    /// The decoded assignment; `None` outside the consumer protocol.
+    pub assignment: Option<Vec<TopicPartitions>>,
+    /// `session.timeout.ms` it asked for.
+    #[serde(default)]
+    pub session_timeout_ms: i32,
+    /// When its session expires without a heartbeat (`None` while a request is parked).
+    #[serde(default)]
+    pub session_expires_at: Option<Millis>,
+}
+
+/// One committed offset in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommittedSnapshot {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i32,
+    /// The next offset the group will read.
+    pub offset: Offset,
+}
+
+impl Snapshot {
+    /// The broker as it is at `now`.
+    pub fn of<P: StorageProvider>(broker: &Broker<P>, now: Millis) -> Snapshot {
+        let topics = broker
+            .list_topics()
+            .into_iter()
+            .map(|t| TopicSnapshot {
+                name: t.name,
+                partitions: t
+                    .partitions
+                    .iter()
+                    .map(|p| PartitionSnapshot {
+                        partition: p.partition,
+                        log_start_offset: p.log_start_offset,
+                        high_watermark: p.high_watermark,
+                        log_end_offset: p.log_end_offset,
+                        size_bytes: p.size_bytes,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut ids: Vec<String> = broker
+            .coordinator()
+            .group_ids()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        for g in broker.offsets().groups() {
+            if !ids.contains(&g) {
+                ids.push(g);
+            }
+        }
+        ids.sort();
+        let groups = ids
+            .iter()
+            .map(|id| {
+                let d = broker.describe_group(id);
+                let sessions = broker.coordinator().members(id);
+                GroupSnapshot {
+                    group_id: id.clone(),
+                    state: d.state,
+                    protocol_type: d.protocol_type,
+                    protocol: d.protocol,
+                    generation: d.generation_id,
+                    leader: d.leader,
+                    members: d
+                        .members
+                        .into_iter()
+                        .map(|m| {
+                            let session = sessions.iter().find(|s| s.member_id == m.member_id);
+                            MemberSnapshot {
+                                session_timeout_ms: session.map_or(0, |s| s.session_timeout_ms),
+                                session_expires_at: session.and_then(|s| s.session_expires_at()),
+                                member_id: m.member_id,
+                                group_instance_id: m.group_instance_id,
+                                client_id: m.client_id,
+                                client_host: m.client_host,
+                                assignment: m.decoded.partitions,
+                            }
+                        })
+                        .collect(),
+                    committed: broker
+                        .offsets()
+                        .fetch_group(id)
+                        .into_iter()
+                        .map(|(topic, partition, o)| CommittedSnapshot {
+                            topic: topic.to_string(),
+                            partition,
+                            offset: o.offset,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Snapshot {
+            at: now,
+            topics,
+            groups,
+        }
+    }
+}
+
+/// Events kept for the event list and the recent-activity views.
+pub const RECENT_EVENTS: usize = 2_000;
+/// How long a member that left stays on the page (as dead), so the learner sees it go.
+pub const DEPARTED_SHOWN_MS: Millis = 30_000;
+/// The window over which a producer's rate is measured.
+pub const RATE_WINDOW_MS: Millis = 5_000;
+
+/// A member of a live group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveMember {
+    /// The id the coordinator issued.
+    pub member_id: String,
+    /// `group.instance.id` of a static member.
+    pub group_instance_id: Option<String>,
+    /// `client.id`.
+    pub client_id: String,
+    /// Client address.
+    pub client_host: String,
+    /// Its partitions in the current generation (`None`: not assigned yet, or not the
+    /// consumer protocol).
+    pub assignment: Option<Vec<TopicPartitions>>,
+    /// `session.timeout.ms`.
+    pub session_timeout_ms: i32,
+    /// When the coordinator will expire it without a heartbeat, as far as the events tell.
+    pub session_expires_at: Option<Millis>,
+    /// When the coordinator last heard a heartbeat from it.
+    pub last_heartbeat: Option<Millis>,
+}
+
+impl LiveMember {
+    /// Its partitions, flattened, in order.
+    pub fn partitions(&self) -> Vec<(String, i32)> {
+        self.assignment
+            .iter()
+            .flatten()
+            .flat_map(|tp| tp.partitions.iter().map(|p| (tp.topic.clone(), *p)))
+            .collect()
+    }
+}
+
+/// A member that left, kept for a while so the page can show it dead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepartedMember {
+    /// The member as it was.
+    pub member: LiveMember,
+    /// When it was removed.
+    pub at: Millis,
+    /// Why.
+    pub reason: RemovalReason,
+}
+
+/// A live group.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LiveGroup {
+    /// Kafka's state (`None` until an event or the snapshot says).
+    pub state: Option<GroupState>,
+    /// Current generation.
+    pub generation: i32,
+    /// Chosen assignor.
+    pub protocol: Option<String>,
+    /// Leader member id.
+    pub leader: Option<String>,
+    /// Members by member id.
+    pub members: BTreeMap<String, LiveMember>,
+    /// Members removed recently, newest last.
+    pub departed: Vec<DepartedMember>,
+    /// Committed offsets by (topic, partition).
+    pub committed: BTreeMap<(String, i32), Offset>,
+}
+
+impl LiveGroup {
+    /// Is a rebalance under way?
+    pub fn rebalancing(&self) -> bool {
+        matches!(
+            self.state,
+            Some(GroupState::PreparingRebalance | GroupState::CompletingRebalance)
+        )
+    }
+}
+
+/// A producer, known by the `client.id` on its appends.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiveProducer {
+    /// Order of first appearance (its colour on the page).
+    pub index: usize,
+    /// Records appended since the viewer connected.
+    pub records: u64,
+    /// The topic of its latest append.
+    pub topic: String,
+    /// Recent appends (time, records) within [`RATE_WINDOW_MS`].
+    recent: VecDeque<(Millis, u32)>,
+}
+
+impl LiveProducer {
+    /// Records per second over the last [`RATE_WINDOW_MS`].
+    pub fn rate(&self, now: Millis) -> u32 {
+        let n: u64 = self
+            .recent
+            .iter()
+            .filter(|(at, _)| now - at <= RATE_WINDOW_MS)
+            .map(|(_, c)| u64::from(*c))
+            .sum();
+        (n * 1000 / RATE_WINDOW_MS as u64) as u32
+    }
+}
+
+/// What a live viewer knows of the broker: a snapshot with every later event applied.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LiveState {
+    /// Server time as far as the viewer knows (the latest message or tick).
+    pub now: Millis,
+    /// Partitions of every topic, by topic name.
+    pub topics: BTreeMap<String, Vec<PartitionSnapshot>>,
+    /// Groups by id.
+    pub groups: BTreeMap<String, LiveGroup>,
+    /// Producers by client id.
+    pub producers: BTreeMap<String, LiveProducer>,
+    /// Each consumer's position (its latest fetch offset), by (client id, topic, partition).
+    pub positions: BTreeMap<(String, String, i32), Offset>,
+    /// The latest events, oldest first, at most [`RECENT_EVENTS`].
+    pub recent: VecDeque<Event>,
+    /// Snapshots received (1 after connecting; more after falling behind).
+    pub snapshots: u32,
+    /// Events the server dropped for this viewer because it was behind.
+    pub missed: u64,
+}
+
+impl LiveState {
+    /// Fold one message in.
+    pub fn apply(&mut self, message: LiveMessage) {
+        match message {
+            LiveMessage::Snapshot(s) => self.load(s),
+            LiveMessage::Event { event } => self.event(event),
+            LiveMessage::Missed { count } => self.missed += count,
+        }
+    }
+
+    /// Time passes on the viewer's side (its estimate of the server's clock).
+    pub fn tick(&mut self, now: Millis) {
+        self.now = self.now.max(now);
+        let now = self.now;
+        for g in self.groups.values_mut() {
+            g.departed.retain(|d| now - d.at <= DEPARTED_SHOWN_MS);
+        }
+    }
+
+    /// Replace everything with a snapshot. Producers and positions are not in a snapshot
+    /// (the broker does not keep them), so they are kept across one.
+    fn load(&mut self, s: Snapshot) {
+        self.now = self.now.max(s.at);
+        self.snapshots += 1;
+        self.topics = s
+            .topics
+            .into_iter()
+            .map(|t| (t.name, t.partitions))
+            .collect();
+        self.groups = s
+            .groups
+            .into_iter()
+            .map(|g| {
+                let group = LiveGroup {
+                    state: Some(g.state),
+                    generation: g.generation,
+                    protocol: (!g.protocol.is_empty()).then_some(g.protocol),
+                    leader: g.leader,
+                    members: g
+                        .members
+                        .into_iter()
+                        .map(|m| {
+                            (
+                                m.member_id.clone(),
+                                LiveMember {
+                                    member_id: m.member_id,
+                                    group_instance_id: m.group_instance_id,
+                                    client_id: m.client_id,
+                                    client_host: m.client_host,
+                                    assignment: m.assignment,
+                                    session_timeout_ms: m.session_timeout_ms,
+                                    session_expires_at: m.session_expires_at,
+                                    last_heartbeat: None,
+                                },
+                            )
+                        })
+                        .collect(),
+                    departed: Vec::new(),
+                    committed: g
+                        .committed
+                        .into_iter()
+                        .map(|c| ((c.topic, c.partition), c.offset))
+                        .collect(),
+                };
+                (g.group_id, group)
+            })
+            .collect();
+    }
+
+    fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut PartitionSnapshot> {
+        self.topics
+            .get_mut(topic)?
+            .iter_mut()
+            .find(|p| p.partition == partition)
+    }
+
+    fn event(&mut self, event: Event) {
+        self.now = self.now.max(event.at());
+        let at = event.at();
+        match &event {
+            Event::TopicCreated {
+                topic, partitions, ..
+            } => {
+                self.topics.insert(
+                    topic.clone(),
+                    (0..*partitions).map(empty_partition).collect(),
+                );
+            }
+            Event::TopicDeleted { topic, .. } => {
+                self.topics.remove(topic);
+                for g in self.groups.values_mut() {
+                    g.committed.retain(|(t, _), _| t != topic);
+                }
+            }
+            Event::PartitionsAdded {
+                topic, from, to, ..
+            } => {
+                let parts = self.topics.entry(topic.clone()).or_default();
+                parts.extend((*from..*to).map(empty_partition));
+            }
+            Event::RecordsAppended {
+                topic,
+                partition,
+                count,
+                log_end_offset,
+                client_id,
+                ..
+            } => {
+                if let Some(p) = self.partition_mut(topic, *partition) {
+                    p.log_end_offset = *log_end_offset;
+                    // One broker: a record is committed (readable) once it is appended.
+                    p.high_watermark = *log_end_offset;
+                }
+                let known = self.producers.len();
+                let producer = self
+                    .producers
+                    .entry(client_id.clone().unwrap_or_default())
+                    .or_insert_with(|| LiveProducer {
+                        index: known,
+                        ..LiveProducer::default()
+                    });
+                producer.records += u64::from(*count);
+                producer.topic.clone_from(topic);
+                producer.recent.push_back((at, *count));
+                while producer
+                    .recent
+                    .front()
+                    .is_some_and(|(t, _)| at - t > RATE_WINDOW_MS)
+                {
+                    producer.recent.pop_front();
+                }
+            }
+            Event::FetchServed {
+                topic,
+                partition,
+                fetch_offset,
+                high_watermark,
+                client_id,
+                ..
+            } => {
+                if let Some(p) = self.partition_mut(topic, *partition) {
+                    p.high_watermark = p.high_watermark.max(*high_watermark);
+                }
+                self.positions.insert(
+                    (
+                        client_id.clone().unwrap_or_default(),
+                        topic.clone(),
+                        *partition,
+                    ),
+                    *fetch_offset,
+                );
+            }
+            Event::FetchOutOfRange { .. } | Event::OffsetCommitRejected { .. } => {}
+            Event::LogStartMoved {
+                topic,
+                partition,
+                to,
+                ..
+            } => {
+                if let Some(p) = self.partition_mut(topic, *partition) {
+                    p.log_start_offset = *to;
+                    p.log_end_offset = p.log_end_offset.max(*to);
+                    p.high_watermark = p.high_watermark.max(*to);
+                }
+            }
+            Event::OffsetCommitted {
+                group,
+                topic,
+                partition,
+                offset,
+                ..
+            } => {
+                self.group(group)
+                    .committed
+                    .insert((topic.clone(), *partition), *offset);
+            }
+            Event::OffsetsDeleted { group, .. } => {
+                // The event gives a count, not the list: a reset deletes all of the
+                // group's offsets, then commits the new ones (which arrive as events).
+                self.group(group).committed.clear();
+            }
+            Event::GroupStateChanged { group, to, .. } => {
+                self.group(group).state = Some(*to);
+            }
+            Event::MemberJoined {
+                group,
+                member_id,
+                group_instance_id,
+                client_id,
+                client_host,
+                session_timeout_ms,
+                ..
+            } => {
+                let g = self.group(group);
+                g.departed.retain(|d| d.member.member_id != *member_id);
+                g.members.insert(
+                    member_id.clone(),
+                    LiveMember {
+                        member_id: member_id.clone(),
+                        group_instance_id: group_instance_id.clone(),
+                        client_id: client_id.clone(),
+                        client_host: client_host.clone(),
+                        assignment: None,
+                        session_timeout_ms: *session_timeout_ms,
+                        // Waiting in JoinGroup: its request is parked, it cannot expire.
+                        session_expires_at: None,
+                        last_heartbeat: None,
+                    },
+                );
+            }
+            Event::StaticMemberReplaced {
+                group,
+                old_member_id,
+                new_member_id,
+                ..
+            } => {
+                let g = self.group(group);
+                if let Some(mut m) = g.members.remove(old_member_id) {
+                    m.member_id.clone_from(new_member_id);
+                    m.session_expires_at = Some(at + i64::from(m.session_timeout_ms));
+                    g.members.insert(new_member_id.clone(), m);
+                }
+                if g.leader.as_ref() == Some(old_member_id) {
+                    g.leader = Some(new_member_id.clone());
+                }
+            }
+            Event::MemberRemoved {
+                group,
+                member_id,
+                reason,
+                ..
+            } => {
+                let g = self.group(group);
+                if let Some(member) = g.members.remove(member_id) {
+                    g.departed.push(DepartedMember {
+                        member,
+                        at,
+                        reason: *reason,
+                    });
+                }
+            }
+            Event::RebalanceStarted { group, .. } => {
+                // Members that heartbeat are told to rejoin; their partitions are about to
+                // be revoked, but they still own them until the new assignment.
+                self.group(group).state = Some(GroupState::PreparingRebalance);
+            }
+            Event::GenerationStarted {
+                group,
+                generation,
+                protocol,
+                leader,
+                members,
+                ..
+            } => {
+                let g = self.group(group);
+                g.generation = *generation;
+                g.protocol.clone_from(protocol);
+                g.leader.clone_from(leader);
+                for id in members {
+                    if let Some(m) = g.members.get_mut(id) {
+                        // JoinGroup answered; now it waits in SyncGroup (parked again).
+                        m.session_expires_at = None;
+                    }
+                }
+            }
+            Event::AssignmentCompleted {
+                group,
+                generation,
+                assignment,
+                ..
+            } => {
+                let g = self.group(group);
+                g.generation = *generation;
+                g.state = Some(GroupState::Stable);
+                for a in assignment {
+                    if let Some(m) = g.members.get_mut(&a.member_id) {
+                        m.assignment.clone_from(&a.partitions);
+                        m.session_expires_at = Some(at + i64::from(m.session_timeout_ms));
+                    }
+                }
+            }
+            Event::Heartbeat {
+                group, member_id, ..
+            } => {
+                let g = self.group(group);
+                if let Some(m) = g.members.get_mut(member_id) {
+                    m.last_heartbeat = Some(at);
+                    m.session_expires_at = Some(at + i64::from(m.session_timeout_ms));
+                }
+            }
+            Event::GroupDeleted { group, .. } => {
+                self.groups.remove(group);
+            }
+        }
+        if self.recent.len() == RECENT_EVENTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(event);
+    }
+
+    fn group(&mut self, id: &str) -> &mut LiveGroup {
+        self.groups.entry(id.to_string()).or_default()
+    }
+
+    /// The group a viewer most likely wants: the first with members, else the first.
+    pub fn default_group(&self) -> Option<&str> {
+        self.groups
+            .iter()
+            .find(|(_, g)| !g.members.is_empty())
+            .or_else(|| self.groups.iter().next())
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// A consumer's position on a partition: the offset of its latest fetch.
+    pub fn position(&self, client_id: &str, topic: &str, partition: i32) -> Option<Offset> {
+        self.positions
+            .get(&(client_id.to_string(), topic.to_string(), partition))
+            .copied()
+    }
+
+    /// The group's lag on each partition of the topics it reads: high watermark minus
+    /// committed offset (or minus log start where nothing is committed yet).
+    pub fn lag(&self, group: &str) -> Vec<((String, i32), i64)> {
+        let Some(g) = self.groups.get(group) else {
+            return Vec::new();
+        };
+        let mut topics: Vec<&str> = g.committed.keys().map(|(t, _)| t.as_str()).collect();
+        for m in g.members.values() {
+            for tp in m.assignment.iter().flatten() {
+                topics.push(&tp.topic);
+            }
+        }
+        topics.sort_unstable();
+        topics.dedup();
+        let mut out = Vec::new();
+        for topic in topics {
+            for p in self.topics.get(topic).into_iter().flatten() {
+                let from = g
+                    .committed
+                    .get(&(topic.to_string(), p.partition))
+                    .copied()
+                    .unwrap_or(p.log_start_offset)
+                    .max(p.log_start_offset);
+                out.push((
+                    (topic.to_string(), p.partition),
+                    (p.high_watermark - from).max(0),
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn empty_partition(partition: i32) -> PartitionSnapshot {
+    PartitionSnapshot {
+        partition,
+        log_start_offset: 0,
+        high_watermark: 0,
+        log_end_offset: 0,
+        size_bytes: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests;
