@@ -66,9 +66,39 @@ fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The app.
+/// The app: the simulation, or with `?source=live` a running server.
 #[function_component(App)]
 pub fn app() -> Html {
+    let query = window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let u = url::parse(&query);
+    if u.source.as_deref() == Some("live") {
+        let location = window().map(|w| w.location());
+        let protocol = location
+            .as_ref()
+            .and_then(|l| l.protocol().ok())
+            .unwrap_or_default();
+        let host = location
+            .as_ref()
+            .and_then(|l| l.host().ok())
+            .unwrap_or_default();
+        let socket = url::live_socket(u.url.as_deref(), &protocol, &host);
+        let on_lang = Callback::from(|lang: Lang| remember_lang(lang));
+        return html! { <crate::live_app::LiveApp url={socket} lang={initial_lang(u.lang)} {on_lang} /> };
+    }
+    html! { <SimApp /> }
+}
+
+fn remember_lang(lang: Lang) {
+    if let Some(s) = window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item(LANG_KEY, lang.code());
+    }
+}
+
+/// The simulation's page.
+#[function_component(SimApp)]
+pub fn sim_app() -> Html {
     let store = use_reducer(|| Store::new(initial_state()));
 
     // The play clock: real time in, simulated time out.
@@ -142,6 +172,8 @@ pub fn app() -> Html {
             lang: Some(lang),
             run: Some(state.run_string()),
             t: Some(state.now()),
+            source: None,
+            url: None,
         };
         if !state.playing || state.now() % 1000 < 100 {
             if let Some(history) = window().and_then(|w| w.history().ok()) {
@@ -203,9 +235,7 @@ pub fn app() -> Html {
         let store = store.clone();
         Callback::from(move |_: MouseEvent| {
             let next = store.state.borrow().lang.other();
-            if let Some(s) = window().and_then(|w| w.local_storage().ok().flatten()) {
-                let _ = s.set_item(LANG_KEY, next.code());
-            }
+            remember_lang(next);
             store.dispatch(Action::SetLang(next));
         })
     };
@@ -264,6 +294,7 @@ pub fn app() -> Html {
             <header>
                 <h1>{ t(lang, "title") }</h1>
                 <div class="controls">
+                    { view::source_select(false, lang) }
                     <select data-testid="scenario-select" onchange={on_scenario} aria-label={t(lang, "scenario")}>
                         { view::scenario_options(&state.scenario.id, lang) }
                     </select>
@@ -302,7 +333,7 @@ pub fn app() -> Html {
                 <view::AssignmentGraph ..view::GraphProps::of(&vm, t(lang, "assignment")) />
                 { view::world_controls(lang, on_try) }
                 { view::narration(&state, lang) }
-                { view::lag_chart(&state, lang) }
+                { view::lag_chart(&state.lag, 0, state.scenario.duration, lang) }
                 { view::events(&state, lang) }
             </main>
         </div>

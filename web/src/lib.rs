@@ -4,10 +4,13 @@
 //! - `state.rs`: the app state and its actions (Yew's `Reducible`), tested natively;
 //! - `model.rs`: what the page draws, computed from the state;
 //! - `view.rs`: the drawing; `app.rs`: the root component (clock, keyboard, URL);
+//! - `live.rs`, `live_app.rs`: live mode (`?source=live`), a running server's events;
 //! - `i18n.rs`: English and Chinese labels; `url.rs`: links that reopen a moment.
 
 pub mod app;
 pub mod i18n;
+pub mod live;
+pub mod live_app;
 pub mod model;
 pub mod state;
 pub mod url;

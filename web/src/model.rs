@@ -165,41 +165,40 @@ pub struct ViewModel {
     pub rebalance_step: Option<RebalanceStep>,
 }
 
-/// Where the main group's latest rebalance stands, from the recent events.
-fn rebalance_step(state: &AppState, group: &str) -> Option<RebalanceStep> {
-    use minikafka::client::consumer::ConsumerEvent;
-    use minikafka::sim::WorldEventKind;
-    use minikafka::Event;
-    let now = state.now();
-    let start = state.log.iter().rposition(|e| {
-        matches!(&e.kind, WorldEventKind::Broker { event: Event::RebalanceStarted { group: g, .. } } if g == group)
-    })?;
+/// What a log entry says about a rebalance's progress (the simulation and live mode
+/// read them from different logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepSignal {
+    /// The coordinator started a rebalance.
+    Started,
+    /// Members gave partitions up / stopped fetching (the join phase completed).
+    Stopped,
+    /// A new generation was formed.
+    Generation,
+    /// The leader's assignment was handed out.
+    Assigned,
+    /// A member of the group processed, fetched or committed again.
+    Resumed,
+}
+
+/// Where the latest rebalance stands, from a group's signals in time order. 10 s after it
+/// completed, the banner goes away (`None`).
+pub fn rebalance_step_of(signals: &[(i64, StepSignal)], now: i64) -> Option<RebalanceStep> {
+    let start = signals
+        .iter()
+        .rposition(|(_, s)| *s == StepSignal::Started)?;
     let mut step = RebalanceStep::Detect;
     let mut done_at = None;
-    for e in state.log.iter().skip(start + 1) {
-        match &e.kind {
-            WorldEventKind::Consumer {
-                event: ConsumerEvent::PartitionsRevoked(_) | ConsumerEvent::PartitionsLost(_),
-                ..
+    for (at, signal) in &signals[start + 1..] {
+        match signal {
+            StepSignal::Stopped if step < RebalanceStep::StopFetching => {
+                step = RebalanceStep::StopFetching
             }
-            | WorldEventKind::Broker {
-                event:
-                    Event::GroupStateChanged {
-                        to: GroupState::CompletingRebalance,
-                        ..
-                    },
-            } if step < RebalanceStep::StopFetching => step = RebalanceStep::StopFetching,
-            WorldEventKind::Broker {
-                event: Event::GenerationStarted { group: g, .. },
-            } if g == group => step = step.max(RebalanceStep::Reassign),
-            WorldEventKind::Broker {
-                event: Event::AssignmentCompleted { group: g, .. },
-            } if g == group => step = step.max(RebalanceStep::Commit),
-            WorldEventKind::Processed { group: g, .. }
-                if g == group && step >= RebalanceStep::Commit =>
-            {
+            StepSignal::Generation => step = step.max(RebalanceStep::Reassign),
+            StepSignal::Assigned => step = step.max(RebalanceStep::Commit),
+            StepSignal::Resumed if step >= RebalanceStep::Commit => {
                 step = RebalanceStep::Resume;
-                done_at.get_or_insert(e.at);
+                done_at.get_or_insert(*at);
             }
             _ => {}
         }
@@ -208,6 +207,45 @@ fn rebalance_step(state: &AppState, group: &str) -> Option<RebalanceStep> {
         Some(at) if now - at > 10_000 => None,
         _ => Some(step),
     }
+}
+
+/// Where the main group's latest rebalance stands, from the simulation's events.
+fn rebalance_step(state: &AppState, group: &str) -> Option<RebalanceStep> {
+    use minikafka::client::consumer::ConsumerEvent;
+    use minikafka::sim::WorldEventKind;
+    use minikafka::Event;
+    let signals: Vec<(i64, StepSignal)> = state
+        .log
+        .iter()
+        .filter_map(|e| {
+            let signal = match &e.kind {
+                WorldEventKind::Broker {
+                    event: Event::RebalanceStarted { group: g, .. },
+                } if g == group => StepSignal::Started,
+                WorldEventKind::Consumer {
+                    event: ConsumerEvent::PartitionsRevoked(_) | ConsumerEvent::PartitionsLost(_),
+                    ..
+                }
+                | WorldEventKind::Broker {
+                    event:
+                        Event::GroupStateChanged {
+                            to: GroupState::CompletingRebalance,
+                            ..
+                        },
+                } => StepSignal::Stopped,
+                WorldEventKind::Broker {
+                    event: Event::GenerationStarted { group: g, .. },
+                } if g == group => StepSignal::Generation,
+                WorldEventKind::Broker {
+                    event: Event::AssignmentCompleted { group: g, .. },
+                } if g == group => StepSignal::Assigned,
+                WorldEventKind::Processed { group: g, .. } if g == group => StepSignal::Resumed,
+                _ => return None,
+            };
+            Some((e.at, signal))
+        })
+        .collect();
+    rebalance_step_of(&signals, state.now())
 }
 
 fn member_state(world: &World, c: &minikafka::sim::actors::ConsumerActor) -> &'static str {

@@ -576,20 +576,35 @@ pub fn partition_lags(world: &World) -> Vec<i64> {
     lags
 }
 
+/// A state that actions change: the simulation's [`AppState`] and live mode's page.
+pub trait Apply {
+    /// What happens to it.
+    type Action;
+    /// Apply one action.
+    fn apply(&mut self, action: Self::Action);
+}
+
+impl Apply for AppState {
+    type Action = Action;
+    fn apply(&mut self, action: Action) {
+        AppState::apply(self, action)
+    }
+}
+
 /// What Yew holds: the state behind a shared cell, and a version that changes with every
 /// action. Cloning the world (with its checkpoints) 60 times a second would be wasteful, so
 /// the reducer mutates it in place and hands Yew a new, cheap handle.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct Store<S = AppState> {
     /// The state.
-    pub state: Rc<RefCell<AppState>>,
+    pub state: Rc<RefCell<S>>,
     /// Bumped by every action.
     pub version: u64,
 }
 
-impl Store {
+impl<S> Store<S> {
     /// A store around a state.
-    pub fn new(state: AppState) -> Store {
+    pub fn new(state: S) -> Store<S> {
         Store {
             state: Rc::new(RefCell::new(state)),
             version: 0,
@@ -597,16 +612,16 @@ impl Store {
     }
 }
 
-impl PartialEq for Store {
+impl<S> PartialEq for Store<S> {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.state, &other.state) && self.version == other.version
     }
 }
 
-impl Reducible for Store {
-    type Action = Action;
+impl<S: Apply> Reducible for Store<S> {
+    type Action = S::Action;
 
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+    fn reduce(self: Rc<Self>, action: S::Action) -> Rc<Self> {
         self.state.borrow_mut().apply(action);
         Rc::new(Store {
             state: self.state.clone(),

@@ -9,17 +9,23 @@ use yew::prelude::*;
 use crate::i18n::{t, Lang};
 use crate::model::{MemberView, PartitionView, ViewModel};
 use crate::state::{AppState, LagSample};
+use minikafka::client::TopicPartition;
 
-fn secs(ms: i64) -> String {
+pub(crate) fn secs(ms: i64) -> String {
     format!("{}.{}s", ms / 1000, (ms % 1000) / 100)
 }
 
 /// Classes (and colours) of the producers, in order of creation.
-const PRODUCER_CLASSES: [&str; 3] = ["fresh-0", "fresh-1", "fresh-2"];
+pub(crate) const PRODUCER_CLASSES: [&str; 3] = ["fresh-0", "fresh-1", "fresh-2"];
 
 /// The producers, each in its colour (the colour its new records flash in the strips).
 pub fn producers(vm: &ViewModel, lang: Lang) -> Html {
-    let rows = vm.producers.iter().map(|p| {
+    producer_list(&vm.producers, lang)
+}
+
+/// Producer cards, each in its colour.
+pub fn producer_list(producers: &[crate::model::ProducerView], lang: Lang) -> Html {
+    let rows = producers.iter().map(|p| {
         let class = PRODUCER_CLASSES[p.index % PRODUCER_CLASSES.len()];
         html! {
             <div class="producer" data-testid={format!("producer-{}", p.name)}>
@@ -402,14 +408,13 @@ pub fn member(
 }
 
 /// The lag chart: total lag of the main group over time (thick), and each partition's
-/// (thin, up to eight).
-pub fn lag_chart(state: &AppState, lang: Lang) -> Html {
+/// (thin, up to eight), drawn over the time window `from .. from + span`.
+pub fn lag_chart(points: &[LagSample], from: i64, span: i64, lang: Lang) -> Html {
     const PALETTE: [&str; 8] = [
         "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999",
     ];
-    let points = &state.lag;
     let max_lag = points.iter().map(|(_, l, _)| *l).max().unwrap_or(1).max(1) as f64;
-    let span = state.scenario.duration.max(1) as f64;
+    let span = span.max(1) as f64;
     let line = |value: &dyn Fn(&LagSample) -> Option<i64>| -> String {
         points
             .iter()
@@ -417,7 +422,7 @@ pub fn lag_chart(state: &AppState, lang: Lang) -> Html {
                 value(p).map(|v| {
                     format!(
                         "{:.1},{:.1} ",
-                        p.0 as f64 / span * 600.0,
+                        (p.0 - from) as f64 / span * 600.0,
                         100.0 - v as f64 / max_lag * 95.0
                     )
                 })
@@ -461,26 +466,35 @@ pub struct GraphProps {
 impl GraphProps {
     /// From the view model.
     pub fn of(vm: &ViewModel, title: &'static str) -> GraphProps {
+        let members = vm
+            .members
+            .iter()
+            .map(|m| (m.name.as_str(), m.state, &m.partitions[..]));
+        GraphProps::from_parts(members, &vm.partitions, title)
+    }
+
+    /// From members (name, state, partitions) and the partition strips.
+    pub fn from_parts<'a>(
+        members: impl Iterator<Item = (&'a str, &'static str, &'a [TopicPartition])>,
+        partitions: &[PartitionView],
+        title: &'static str,
+    ) -> GraphProps {
         let mut edges = Vec::new();
-        for (mi, m) in vm.members.iter().enumerate() {
-            for tp in &m.partitions {
-                if let Some(pi) = vm
-                    .partitions
+        let mut names = Vec::new();
+        for (mi, (name, state, owned)) in members.enumerate() {
+            names.push((name.to_string(), state));
+            for tp in owned {
+                if let Some(pi) = partitions
                     .iter()
                     .position(|p| p.topic == tp.topic && p.partition == tp.partition)
                 {
-                    edges.push((mi, pi, m.state));
+                    edges.push((mi, pi, state));
                 }
             }
         }
         GraphProps {
-            members: vm
-                .members
-                .iter()
-                .map(|m| (m.name.clone(), m.state))
-                .collect(),
-            partitions: vm
-                .partitions
+            members: names,
+            partitions: partitions
                 .iter()
                 .map(|p| format!("{}-{}", p.topic, p.partition))
                 .collect(),
@@ -576,7 +590,12 @@ pub fn scenario_options(current: &str, lang: Lang) -> Html {
 
 /// The banner walking through the five steps of the latest rebalance.
 pub fn rebalance_banner(vm: &ViewModel, lang: Lang) -> Html {
-    let Some(current) = vm.rebalance_step else {
+    rebalance_banner_at(vm.rebalance_step, lang)
+}
+
+/// The banner for a rebalance at `step` (nothing when none is under way).
+pub fn rebalance_banner_at(step: Option<crate::model::RebalanceStep>, lang: Lang) -> Html {
+    let Some(current) = step else {
         return html! {};
     };
     let steps = crate::model::RebalanceStep::ALL.iter().map(|s| {
@@ -606,5 +625,34 @@ pub fn counters(vm: &ViewModel, lang: Lang) -> Html {
             <div class="counter"><span>{ t(lang, "generation") }</span><b data-testid="generation">{ vm.generation }</b></div>
             <div class="counter"><span>{ t(lang, "time") }</span><b data-testid="time">{ secs(vm.now) }</b></div>
         </div>
+    }
+}
+
+/// Simulation or live server: switching reloads the page with the other source.
+pub fn source_select(live: bool, lang: Lang) -> Html {
+    let onchange = Callback::from(move |e: yew::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(select) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        else {
+            return;
+        };
+        let search = if select.value() == "live" {
+            format!("source=live&lang={}", lang.code())
+        } else {
+            format!("scenario=S1&lang={}", lang.code())
+        };
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_search(&search);
+        }
+    });
+    html! {
+        <label>{ t(lang, "source") }{" "}
+            <select data-testid="source-select" {onchange}>
+                <option value="simulation" selected={!live}>{ t(lang, "simulation") }</option>
+                <option value="live" selected={live}>{ t(lang, "live") }</option>
+            </select>
+        </label>
     }
 }

@@ -1,0 +1,596 @@
+//! Live mode's app state: a running server's events, folded by the core's
+//! [`LiveState`], plus what only the page needs (connection, chosen group, lag history).
+//!
+//! Like the simulation's state this follows Yew's `Reducible` pattern: the component turns
+//! WebSocket messages and timer ticks into [`LiveAction`]s, and everything the page draws
+//! is computed here, natively tested, by [`live_view_model`].
+
+use minikafka::client::TopicPartition;
+use minikafka::live::{LiveMessage, LiveState};
+use minikafka::record::Millis;
+use minikafka::Event;
+
+use crate::i18n::Lang;
+use crate::model::{rebalance_step_of, PartitionView, ProducerView, RebalanceStep, StepSignal};
+use crate::state::{Apply, LagSample};
+
+/// Lag samples kept (one a second: two minutes).
+pub const LAG_SAMPLES: usize = 120;
+
+/// The WebSocket's state, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// Opening `url`.
+    Connecting,
+    /// Open; messages flow.
+    Open,
+    /// Closed (or never opened); the component retries.
+    Closed {
+        /// What the browser said, for the page.
+        reason: String,
+    },
+}
+
+impl Connection {
+    /// For `data-state` and the label key.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Connection::Connecting => "connecting",
+            Connection::Open => "connected",
+            Connection::Closed { .. } => "disconnected",
+        }
+    }
+}
+
+/// What happens to the live page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveAction {
+    /// A connection to the server is being opened.
+    Connecting,
+    /// It opened.
+    Opened,
+    /// Text messages arrived (batched by the component, at most ten times a second, so
+    /// a busy broker does not cost a redraw per event), at local time `local_ms`.
+    Messages {
+        /// The JSON texts, in order.
+        texts: Vec<String>,
+        /// The browser's clock when it arrived.
+        local_ms: Millis,
+    },
+    /// The connection closed.
+    Closed(String),
+    /// The page's clock ticked (ms since the epoch, browser clock).
+    Tick(Millis),
+    /// The learner chose a group.
+    SelectGroup(String),
+    /// The learner switched language.
+    SetLang(Lang),
+}
+
+/// The live page's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePage {
+    /// The broker as the events tell it.
+    pub live: LiveState,
+    /// The WebSocket URL.
+    pub url: String,
+    /// The connection.
+    pub connection: Connection,
+    /// The group shown (`None`: the first group with members).
+    pub group: Option<String>,
+    /// Total and per-partition lag of the shown group, one sample a second.
+    pub lag: Vec<LagSample>,
+    /// Server clock minus browser clock, from the latest snapshot, so countdowns run
+    /// between events even when the two clocks differ.
+    pub clock_offset: Millis,
+    /// A message that could not be read, for the page.
+    pub notice: Option<String>,
+    /// Page language.
+    pub lang: Lang,
+}
+
+impl LivePage {
+    /// A page about to connect to `url`.
+    pub fn new(url: String, lang: Lang) -> LivePage {
+        LivePage {
+            live: LiveState::default(),
+            url,
+            connection: Connection::Connecting,
+            group: None,
+            lag: Vec::new(),
+            clock_offset: 0,
+            notice: None,
+            lang,
+        }
+    }
+
+    /// The group being shown.
+    pub fn shown_group(&self) -> Option<String> {
+        self.group
+            .clone()
+            .filter(|g| self.live.groups.contains_key(g))
+            .or_else(|| self.live.default_group().map(str::to_string))
+    }
+
+    /// Apply one action.
+    pub fn apply(&mut self, action: LiveAction) {
+        match action {
+            LiveAction::Connecting => self.connection = Connection::Connecting,
+            LiveAction::Opened => {
+                self.connection = Connection::Open;
+                self.notice = None;
+            }
+            LiveAction::Closed(reason) => self.connection = Connection::Closed { reason },
+            LiveAction::Messages { texts, local_ms } => {
+                for text in texts {
+                    match serde_json::from_str::<LiveMessage>(&text) {
+                        Ok(message) => {
+                            if let LiveMessage::Snapshot(s) = &message {
+                                self.clock_offset = s.at - local_ms;
+                            }
+                            self.live.apply(message);
+                        }
+                        Err(e) => {
+                            self.notice =
+                                Some(format!("a message from the server could not be read: {e}"))
+                        }
+                    }
+                }
+            }
+            LiveAction::Tick(local_ms) => {
+                let before = self.live.now;
+                self.live.tick(local_ms + self.clock_offset);
+                if self.live.now / 1000 != before / 1000 || self.lag.is_empty() {
+                    self.sample_lag();
+                }
+            }
+            LiveAction::SelectGroup(g) => {
+                self.group = Some(g);
+                self.lag.clear();
+                self.sample_lag();
+            }
+            LiveAction::SetLang(lang) => self.lang = lang,
+        }
+    }
+
+    fn sample_lag(&mut self) {
+        let Some(group) = self.shown_group() else {
+            return;
+        };
+        let per_partition: Vec<i64> = self.live.lag(&group).into_iter().map(|(_, l)| l).collect();
+        let total = per_partition.iter().sum();
+        if self.lag.len() == LAG_SAMPLES {
+            self.lag.remove(0);
+        }
+        self.lag.push((self.live.now, total, per_partition));
+    }
+}
+
+impl Apply for LivePage {
+    type Action = LiveAction;
+    fn apply(&mut self, action: LiveAction) {
+        LivePage::apply(self, action)
+    }
+}
+
+/// A member card in live mode: what the broker knows of a real client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveMemberView {
+    /// The card's name: the client id (with a short member id when two share it).
+    pub name: String,
+    /// The coordinator's member id.
+    pub member_id: String,
+    /// `group.instance.id`, for static members.
+    pub instance_id: Option<String>,
+    /// Address the server saw.
+    pub host: String,
+    /// `active`, `standby`, `rebalancing` or `dead`.
+    pub state: &'static str,
+    /// Owned partitions.
+    pub partitions: Vec<TopicPartition>,
+    /// Is it the group leader?
+    pub leader: bool,
+    /// Milliseconds until the coordinator expires it without a heartbeat.
+    pub session_left_ms: Option<i64>,
+    /// Did a heartbeat arrive in the last second?
+    pub heartbeat_pulse: bool,
+    /// Why it left, for dead members.
+    pub removed: Option<String>,
+}
+
+/// Everything the live page draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveViewModel {
+    /// Server time.
+    pub now: Millis,
+    /// Group ids, for the group picker.
+    pub groups: Vec<String>,
+    /// The group shown.
+    pub group: Option<String>,
+    /// Its state name.
+    pub group_state: Option<&'static str>,
+    /// Its generation.
+    pub generation: i32,
+    /// Its chosen assignor.
+    pub protocol: Option<String>,
+    /// Every partition, with the shown group's committed offset and owner.
+    pub partitions: Vec<PartitionView>,
+    /// The shown group's members, then the ones that left recently.
+    pub members: Vec<LiveMemberView>,
+    /// Producers by client id.
+    pub producers: Vec<ProducerView>,
+    /// Where the group's latest rebalance stands.
+    pub rebalance_step: Option<RebalanceStep>,
+}
+
+/// Topics a learner does not want to see (the broker's own).
+fn internal(topic: &str) -> bool {
+    topic.starts_with("__")
+}
+
+fn step_signals(live: &LiveState, group: &str) -> Vec<(Millis, StepSignal)> {
+    let members: Vec<&str> = live
+        .groups
+        .get(group)
+        .map(|g| g.members.values().map(|m| m.client_id.as_str()).collect())
+        .unwrap_or_default();
+    live.recent
+        .iter()
+        .filter_map(|e| {
+            let signal = match e {
+                Event::RebalanceStarted { group: g, .. } if g == group => StepSignal::Started,
+                Event::GroupStateChanged {
+                    group: g,
+                    to: minikafka::group::GroupState::CompletingRebalance,
+                    ..
+                } if g == group => StepSignal::Stopped,
+                Event::GenerationStarted { group: g, .. } if g == group => StepSignal::Generation,
+                Event::AssignmentCompleted { group: g, .. } if g == group => StepSignal::Assigned,
+                Event::OffsetCommitted { group: g, .. } if g == group => StepSignal::Resumed,
+                Event::FetchServed {
+                    client_id: Some(c), ..
+                } if members.contains(&c.as_str()) => StepSignal::Resumed,
+                _ => return None,
+            };
+            Some((e.at(), signal))
+        })
+        .collect()
+}
+
+/// What the live page draws, from its state.
+pub fn live_view_model(page: &LivePage) -> LiveViewModel {
+    let live = &page.live;
+    let now = live.now;
+    let group_id = page.shown_group();
+    let group = group_id.as_ref().and_then(|g| live.groups.get(g));
+    // Card names: client ids, made unique when two members share one.
+    let name_of = |client_id: &str, member_id: &str| -> String {
+        let shared = group.is_some_and(|g| {
+            g.members
+                .values()
+                .chain(g.departed.iter().map(|d| &d.member))
+                .filter(|m| m.client_id == client_id)
+                .count()
+                > 1
+        });
+        if shared {
+            let tail: String = member_id
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("{client_id}~{tail}")
+        } else {
+            client_id.to_string()
+        }
+    };
+    let mut partitions = Vec::new();
+    for (topic, parts) in &live.topics {
+        if internal(topic) {
+            continue;
+        }
+        for p in parts {
+            let committed =
+                group.and_then(|g| g.committed.get(&(topic.clone(), p.partition)).copied());
+            let owner = group.and_then(|g| {
+                g.members.values().find(|m| {
+                    m.partitions()
+                        .iter()
+                        .any(|(t, n)| t == topic && *n == p.partition)
+                })
+            });
+            let owner = owner.map(|m| {
+                (
+                    name_of(&m.client_id, &m.member_id),
+                    live.position(&m.client_id, topic, p.partition),
+                    None,
+                )
+            });
+            let fresh = live
+                .recent
+                .iter()
+                .rev()
+                .take_while(|e| now - e.at() <= 1_000)
+                .filter_map(|e| match e {
+                    Event::RecordsAppended {
+                        topic: t,
+                        partition,
+                        base_offset,
+                        count,
+                        client_id,
+                        ..
+                    } if t == topic && *partition == p.partition => {
+                        let index = live
+                            .producers
+                            .get(client_id.as_deref().unwrap_or_default())
+                            .map_or(0, |pr| pr.index);
+                        Some((*base_offset, base_offset + i64::from(*count), index))
+                    }
+                    _ => None,
+                })
+                .collect();
+            partitions.push(PartitionView {
+                topic: topic.clone(),
+                partition: p.partition,
+                log_start: p.log_start_offset,
+                high_watermark: p.high_watermark,
+                committed,
+                owner,
+                duplicates: Vec::new(),
+                lost: Vec::new(),
+                fresh,
+                newest_key: None,
+            });
+        }
+    }
+    let mut members = Vec::new();
+    if let Some(g) = group {
+        for m in g.members.values() {
+            let parts = m.partitions();
+            let state = if g.rebalancing() || m.assignment.is_none() {
+                "rebalancing"
+            } else if parts.is_empty() {
+                "standby"
+            } else {
+                "active"
+            };
+            members.push(LiveMemberView {
+                name: name_of(&m.client_id, &m.member_id),
+                member_id: m.member_id.clone(),
+                instance_id: m.group_instance_id.clone(),
+                host: m.client_host.clone(),
+                state,
+                partitions: parts
+                    .into_iter()
+                    .map(|(t, n)| TopicPartition::new(t, n))
+                    .collect(),
+                leader: g.leader.as_ref() == Some(&m.member_id),
+                session_left_ms: m.session_expires_at.map(|at| (at - now).max(0)),
+                heartbeat_pulse: m.last_heartbeat.is_some_and(|at| now - at <= 1_000),
+                removed: None,
+            });
+        }
+        for d in g.departed.iter().rev() {
+            // A client that left and came back (same client id) is shown once, alive.
+            if g.members
+                .values()
+                .any(|m| m.client_id == d.member.client_id)
+            {
+                continue;
+            }
+            members.push(LiveMemberView {
+                name: name_of(&d.member.client_id, &d.member.member_id),
+                member_id: d.member.member_id.clone(),
+                instance_id: d.member.group_instance_id.clone(),
+                host: d.member.client_host.clone(),
+                state: "dead",
+                partitions: Vec::new(),
+                leader: false,
+                session_left_ms: None,
+                heartbeat_pulse: false,
+                removed: Some(d.reason.to_string()),
+            });
+        }
+    }
+    let producers = live
+        .producers
+        .iter()
+        .map(|(client_id, p)| ProducerView {
+            name: if client_id.is_empty() {
+                "(no client.id)".to_string()
+            } else {
+                client_id.clone()
+            },
+            index: p.index,
+            topic: p.topic.clone(),
+            rate: p.rate(now),
+            sent: p.records,
+        })
+        .collect();
+    LiveViewModel {
+        now,
+        groups: live.groups.keys().cloned().collect(),
+        group_state: group.and_then(|g| g.state).map(|s| s.name()),
+        generation: group.map_or(0, |g| g.generation),
+        protocol: group.and_then(|g| g.protocol.clone()),
+        rebalance_step: group_id
+            .as_ref()
+            .and_then(|g| rebalance_step_of(&step_signals(live, g), now)),
+        group: group_id,
+        partitions,
+        members,
+        producers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minikafka::live::Snapshot;
+    use minikafka::sim::{scenarios, WorldEventKind};
+
+    use crate::model::view_model;
+    use crate::state::{Action, AppState};
+
+    /// A live page fed a scenario's broker events as the server would send them (JSON text,
+    /// a snapshot first), ticking every 100 ms like the component.
+    fn live_run(id: &str, seed: u64) -> LivePage {
+        let scenario = scenarios::by_id(id).unwrap();
+        let mut world = scenario.world(seed);
+        let mut page = LivePage::new("ws://test/live".into(), Lang::En);
+        page.apply(LiveAction::Opened);
+        let snapshot = LiveMessage::Snapshot(Snapshot::of(&world.broker, world.now()));
+        page.apply(LiveAction::Messages {
+            texts: vec![serde_json::to_string(&snapshot).unwrap()],
+            local_ms: 0,
+        });
+        let mut script = scenario.script.iter().peekable();
+        let mut now = 0;
+        while now < scenario.duration {
+            now += 100;
+            while let Some((at, command)) = script.peek() {
+                if *at > now {
+                    break;
+                }
+                world.run_until(*at);
+                world.apply(command.clone());
+                script.next();
+            }
+            world.run_until(now);
+            let texts = world
+                .take_events()
+                .into_iter()
+                .filter_map(|e| match e.kind {
+                    WorldEventKind::Broker { event } => {
+                        Some(serde_json::to_string(&LiveMessage::Event { event }).unwrap())
+                    }
+                    _ => None,
+                })
+                .collect();
+            page.apply(LiveAction::Messages {
+                texts,
+                local_ms: now,
+            });
+            page.apply(LiveAction::Tick(now));
+        }
+        page
+    }
+
+    #[test]
+    fn live_views_of_s6_agree_with_the_simulation_one_standby_member() {
+        let page = live_run("S6", 3);
+        let live = live_view_model(&page);
+        let mut sim = AppState::new("S6", 3, Lang::En);
+        sim.apply(Action::ToEnd);
+        let sim = view_model(&sim);
+        let alive = |members: Vec<(String, &'static str, Vec<TopicPartition>)>| {
+            let mut m: Vec<_> = members.into_iter().filter(|m| m.1 != "dead").collect();
+            m.sort_by(|a, b| a.0.cmp(&b.0));
+            m
+        };
+        assert_eq!(
+            alive(
+                live.members
+                    .iter()
+                    .map(|m| (m.name.clone(), m.state, m.partitions.clone()))
+                    .collect()
+            ),
+            alive(
+                sim.members
+                    .iter()
+                    .map(|m| (m.name.clone(), m.state, m.partitions.clone()))
+                    .collect()
+            ),
+        );
+        assert_eq!(
+            live.members.iter().filter(|m| m.state == "standby").count(),
+            1
+        );
+        assert_eq!(live.generation, sim.generation);
+        let committed = |ps: &[PartitionView]| {
+            ps.iter()
+                .map(|p| (p.topic.clone(), p.partition, p.committed, p.high_watermark))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(committed(&live.partitions), committed(&sim.partitions));
+        assert!(!page.lag.is_empty());
+    }
+
+    #[test]
+    fn live_views_of_s1_show_the_crashed_member_removed_and_b_taking_over() {
+        let page = live_run("S1", 1);
+        let vm = live_view_model(&page);
+        let b = vm.members.iter().find(|m| m.name == "B").unwrap();
+        assert_eq!(b.state, "active");
+        assert_eq!(vm.partitions[0].committed, Some(101));
+        assert_eq!(
+            vm.partitions[0].owner.as_ref().map(|o| o.0.as_str()),
+            Some("B")
+        );
+        assert!(vm.generation >= 2);
+        // The rebalance after A's session timeout went through all five steps.
+        let live = &page.live;
+        assert!(live.recent.iter().any(|e| matches!(
+            e,
+            Event::MemberRemoved {
+                reason: minikafka::event::RemovalReason::SessionTimeout,
+                ..
+            }
+        )));
+        assert_eq!(vm.producers.len(), 1);
+        assert!(vm.producers[0].sent >= 101);
+    }
+
+    #[test]
+    fn a_bad_message_is_reported_and_the_rest_of_the_batch_still_applies() {
+        let mut page = LivePage::new("ws://x/live".into(), Lang::Zh);
+        page.apply(LiveAction::Messages {
+            texts: vec![
+                "{not json".into(),
+                r#"{"type":"event","event":{"type":"TopicCreated","at":5,"topic":"t","partitions":2}}"#.into(),
+            ],
+            local_ms: 0,
+        });
+        assert!(page
+            .notice
+            .as_deref()
+            .unwrap()
+            .contains("could not be read"));
+        assert_eq!(live_view_model(&page).partitions.len(), 2);
+        page.apply(LiveAction::Closed("code 1006".into()));
+        assert_eq!(page.connection.key(), "disconnected");
+        page.apply(LiveAction::Opened);
+        assert!(page.notice.is_none());
+    }
+
+    #[test]
+    fn the_shown_group_follows_the_choice_and_falls_back_when_it_disappears() {
+        let mut page = LivePage::new("ws://x/live".into(), Lang::En);
+        let event = |text: &str| LiveAction::Messages {
+            texts: vec![text.to_string()],
+            local_ms: 0,
+        };
+        page.apply(event(r#"{"type":"event","event":{"type":"OffsetCommitted","at":1,"group":"a","topic":"t","partition":0,"offset":3,"member_id":"","generation":-1}}"#));
+        page.apply(event(r#"{"type":"event","event":{"type":"MemberJoined","at":2,"group":"b","member_id":"m1","group_instance_id":null,"client_id":"c1","client_host":"/127.0.0.1","session_timeout_ms":6000,"rebalance_timeout_ms":30000}}"#));
+        assert_eq!(
+            page.shown_group().as_deref(),
+            Some("b"),
+            "the first group with members"
+        );
+        page.apply(LiveAction::SelectGroup("a".into()));
+        assert_eq!(live_view_model(&page).group.as_deref(), Some("a"));
+        page.apply(event(
+            r#"{"type":"event","event":{"type":"GroupDeleted","at":3,"group":"a"}}"#,
+        ));
+        assert_eq!(page.shown_group().as_deref(), Some("b"));
+        let vm = live_view_model(&page);
+        assert_eq!(vm.members[0].name, "c1");
+        assert_eq!(
+            vm.members[0].state, "rebalancing",
+            "joined, no assignment yet"
+        );
+    }
+}

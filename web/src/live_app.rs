@@ -1,0 +1,343 @@
+//! Live mode's page: a WebSocket to a running `minikafka serve --http`, and the same views
+//! as the simulation drawing what real clients do. Read-only.
+//!
+//! The socket's messages are queued as they arrive and handed to the store ten times a
+//! second with the clock tick, so a broker doing thousands of appends a second costs ten
+//! redraws, not thousands. A closed socket is reopened every two seconds; the server then
+//! sends a fresh snapshot, so a reconnect recovers the whole picture.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+use yew::prelude::*;
+
+use crate::i18n::{t, Lang};
+use crate::live::{live_view_model, Connection, LiveAction, LiveMemberView, LivePage};
+use crate::state::Store;
+use crate::view;
+
+/// Milliseconds between reconnection attempts.
+const RETRY_MS: f64 = 2_000.0;
+
+/// The root's props: where to connect, in which language.
+#[derive(Properties, PartialEq, Clone)]
+pub struct LiveProps {
+    /// The WebSocket URL.
+    pub url: String,
+    /// The starting language.
+    pub lang: Lang,
+    /// Switch language (remembered by the root).
+    pub on_lang: Callback<Lang>,
+}
+
+/// An open socket with the callbacks it needs kept alive.
+struct Socket {
+    ws: WebSocket,
+    _on_open: Closure<dyn FnMut()>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
+
+/// Where the socket's events wait for the next tick.
+#[derive(Default)]
+struct Inbox {
+    texts: Vec<String>,
+    opened: bool,
+    closed: Option<String>,
+}
+
+fn open_socket(url: &str, inbox: Rc<RefCell<Inbox>>) -> Result<Socket, String> {
+    let ws = WebSocket::new(url).map_err(|e| format!("{e:?}"))?;
+    let on_open = {
+        let inbox = inbox.clone();
+        Closure::<dyn FnMut()>::new(move || inbox.borrow_mut().opened = true)
+    };
+    let on_message = {
+        let inbox = inbox.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            if let Some(text) = e.data().as_string() {
+                inbox.borrow_mut().texts.push(text);
+            }
+        })
+    };
+    let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
+        let why = if e.reason().is_empty() {
+            format!("code {}", e.code())
+        } else {
+            e.reason()
+        };
+        inbox.borrow_mut().closed = Some(why);
+    });
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    Ok(Socket {
+        ws,
+        _on_open: on_open,
+        _on_message: on_message,
+        _on_close: on_close,
+    })
+}
+
+fn epoch_ms() -> i64 {
+    js_sys_now() as i64
+}
+
+fn js_sys_now() -> f64 {
+    // `Date.now()` without pulling js-sys in: performance.timeOrigin + performance.now().
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.time_origin() + p.now())
+        .unwrap_or(0.0)
+}
+
+/// The live page.
+#[function_component(LiveApp)]
+pub fn live_app(props: &LiveProps) -> Html {
+    let store = use_reducer({
+        let (url, lang) = (props.url.clone(), props.lang);
+        move || Store::new(LivePage::new(url, lang))
+    });
+
+    // The socket and the clock: drain the inbox, tick, reconnect when closed.
+    {
+        let store = store.clone();
+        let url = props.url.clone();
+        use_effect_with(url.clone(), move |_| {
+            let inbox = Rc::new(RefCell::new(Inbox::default()));
+            let socket: Rc<RefCell<Option<Socket>>> = Rc::new(RefCell::new(None));
+            let last_attempt = Rc::new(Cell::new(f64::MIN));
+            let connect = {
+                let (inbox, socket, last_attempt, store, url) = (
+                    inbox.clone(),
+                    socket.clone(),
+                    last_attempt.clone(),
+                    store.clone(),
+                    url.clone(),
+                );
+                move || {
+                    last_attempt.set(js_sys_now());
+                    socket.borrow_mut().take();
+                    store.dispatch(LiveAction::Connecting);
+                    match open_socket(&url, inbox.clone()) {
+                        Ok(s) => *socket.borrow_mut() = Some(s),
+                        Err(e) => inbox.borrow_mut().closed = Some(e),
+                    }
+                }
+            };
+            connect();
+            let interval = Interval::new(100, move || {
+                let (opened, texts, closed) = {
+                    let mut inbox = inbox.borrow_mut();
+                    (
+                        std::mem::take(&mut inbox.opened),
+                        std::mem::take(&mut inbox.texts),
+                        inbox.closed.take(),
+                    )
+                };
+                if opened {
+                    store.dispatch(LiveAction::Opened);
+                }
+                if !texts.is_empty() {
+                    store.dispatch(LiveAction::Messages {
+                        texts,
+                        local_ms: epoch_ms(),
+                    });
+                }
+                if let Some(reason) = closed {
+                    socket.borrow_mut().take();
+                    store.dispatch(LiveAction::Closed(reason));
+                }
+                let is_closed =
+                    matches!(store.state.borrow().connection, Connection::Closed { .. });
+                if is_closed && js_sys_now() - last_attempt.get() >= RETRY_MS {
+                    connect();
+                }
+                store.dispatch(LiveAction::Tick(epoch_ms()));
+            });
+            move || drop(interval)
+        });
+    }
+
+    let page = store.state.borrow();
+    let lang = page.lang;
+    let vm = live_view_model(&page);
+
+    let on_group = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            {
+                store.dispatch(LiveAction::SelectGroup(select.value()));
+            }
+        })
+    };
+    let on_lang = {
+        let store = store.clone();
+        let on_lang = props.on_lang.clone();
+        Callback::from(move |_: MouseEvent| {
+            let next = store.state.borrow().lang.other();
+            on_lang.emit(next);
+            store.dispatch(LiveAction::SetLang(next));
+        })
+    };
+    let on_server = Callback::from(move |e: Event| {
+        if let Some(input) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            let typed = input.value();
+            if let Some(location) = web_sys::window().map(|w| w.location()) {
+                let _ = location.set_search(&format!(
+                    "source=live&lang={}&url={}",
+                    lang.code(),
+                    typed.trim().replace('&', "%26")
+                ));
+            }
+        }
+    });
+    let group_options = vm.groups.iter().map(|g| {
+        html! { <option value={g.clone()} selected={vm.group.as_ref() == Some(g)}>{ g }</option> }
+    });
+    let no_op_select = Callback::from(|_: (String, i32)| {});
+    let no_op_seek = Callback::from(|_: (String, i32, i64)| {});
+    let graph_members = vm
+        .members
+        .iter()
+        .map(|m| (m.name.as_str(), m.state, &m.partitions[..]));
+    let status = &page.connection;
+    let status_text = match status {
+        Connection::Closed { reason } => format!("{} ({reason})", t(lang, status.key())),
+        _ => t(lang, status.key()).to_string(),
+    };
+
+    html! {
+        <div class="app" lang={lang.code()}>
+            <header>
+                <h1>{ t(lang, "title") }</h1>
+                <div class="controls">
+                    { view::source_select(true, lang) }
+                    <label>{ t(lang, "group") }{" "}
+                        <select data-testid="group-select" onchange={on_group}>
+                            if vm.groups.is_empty() { <option value="">{ t(lang, "no-group") }</option> }
+                            { for group_options }
+                        </select>
+                    </label>
+                    <label>{ t(lang, "server") }{" "}
+                        <input type="text" data-testid="live-url" value={page.url.clone()} onchange={on_server} size="28" />
+                    </label>
+                    <span class={classes!("connection", status.key())} data-testid="live-status" data-state={status.key()}>{ status_text }</span>
+                    <button data-testid="lang-toggle" onclick={on_lang}>{ t(lang, "lang") }</button>
+                </div>
+            </header>
+            <h2>{ t(lang, "live-title") }</h2>
+            <p class="muted">{ t(lang, "live-hint") }</p>
+            if let Some(notice) = &page.notice {
+                <div class="notice">{ notice }</div>
+            }
+            <div class="counters">
+                <div class="counter"><span>{ t(lang, "state") }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>
+                <div class="counter"><span>{ t(lang, "generation") }</span><b data-testid="generation">{ vm.generation }</b></div>
+                <div class="counter"><span>{ t(lang, "time") }</span><b data-testid="time">{ clock(vm.now) }</b></div>
+                if page.live.missed > 0 {
+                    <div class="counter"><span>{ t(lang, "missed") }</span><b data-testid="missed">{ page.live.missed }</b></div>
+                }
+            </div>
+            { view::rebalance_banner_at(vm.rebalance_step, lang) }
+            <main>
+                { view::producer_list(&vm.producers, lang) }
+                <section class="panel">
+                    <h3>{ t(lang, "partitions") }</h3>
+                    { for vm.partitions.iter().map(|p| view::partition(p, lang, vm.partitions.len() <= 16, false, no_op_select.clone(), no_op_seek.clone())) }
+                </section>
+                <section class="panel">
+                    <h3>{ t(lang, "members") }{ format!(" · {} · {} {}", vm.group.as_deref().unwrap_or("-"), t(lang, "generation"), vm.generation) }</h3>
+                    <div class="members">{ for vm.members.iter().map(|m| live_member(m, lang)) }</div>
+                </section>
+                <view::AssignmentGraph ..view::GraphProps::from_parts(graph_members, &vm.partitions, t(lang, "assignment")) />
+                { view::lag_chart(&page.lag, vm.now - 120_000, 120_000, lang) }
+                <div class="panel events">
+                    <h3>{ t(lang, "events") }</h3>
+                    <ul data-testid="live-events">{ for recent_events(&page) }</ul>
+                </div>
+                <p class="muted">{ t(lang, "live-only-sim") }</p>
+            </main>
+        </div>
+    }
+}
+
+/// `14:03:27` (UTC) from server milliseconds.
+fn clock(ms: i64) -> String {
+    let s = ms.rem_euclid(86_400_000) / 1000;
+    format!("{:02}:{:02}:{:02} UTC", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// The latest events worth reading (no heartbeats, no fetches), newest first.
+fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> + '_ {
+    use minikafka::Event;
+    page.live
+        .recent
+        .iter()
+        .rev()
+        .filter(|e| {
+            !matches!(
+                e,
+                Event::Heartbeat { error: None, .. } | Event::FetchServed { .. }
+            )
+        })
+        .take(40)
+        .map(|e| html! { <li><span class="at">{ clock(e.at()) }</span>{" "}{ e.to_string() }</li> })
+}
+
+/// A member card for a real client.
+fn live_member(m: &LiveMemberView, lang: Lang) -> Html {
+    let parts = if m.partitions.is_empty() {
+        "-".to_string()
+    } else {
+        m.partitions
+            .iter()
+            .map(|tp| tp.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    html! {
+        <div class={classes!("member", m.state, m.heartbeat_pulse.then_some("pulse"))}
+            data-testid={format!("member-{}", m.name)} data-state={m.state} title={m.member_id.clone()}>
+            <div class="member-head">
+                <strong>{ &m.name }</strong>
+                if m.leader { <span class="badge">{"leader"}</span> }
+                <span class="state">{ t(lang, m.state) }</span>
+            </div>
+            <div class="member-body">
+                <span>{ parts }</span>
+                <span class="muted">{ format!("{} {}", t(lang, "host"), m.host.trim_start_matches('/')) }</span>
+                if let Some(instance) = &m.instance_id {
+                    <span class="muted">{ format!("group.instance.id {instance}") }</span>
+                }
+            </div>
+            if let Some(why) = &m.removed {
+                <div class="muted">{ format!("{}: {why}", t(lang, "left")) }</div>
+            }
+            if let Some(left) = m.session_left_ms {
+                <div class={classes!("session", (left < 5_000).then_some("urgent"))} data-testid={format!("session-{}", m.name)}>
+                    { format!("{} {}{}", t(lang, "session"), view::secs(left), t(lang, "session-suffix")) }
+                </div>
+            }
+        </div>
+    }
+}
