@@ -138,9 +138,9 @@ impl LivePage {
                 }
             }
             LiveAction::Tick(local_ms) => {
-                let before = self.live.now;
                 self.live.tick(local_ms + self.clock_offset);
-                if self.live.now / 1000 != before / 1000 || self.lag.is_empty() {
+                let last = self.lag.last().map(|(at, _, _)| *at);
+                if last.is_none_or(|at| self.live.now - at >= 1_000) {
                     self.sample_lag();
                 }
             }
@@ -426,6 +426,80 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
     }
 }
 
+/// A run of appends to one partition by one client, being merged into one line.
+struct AppendRun {
+    topic: String,
+    partition: i32,
+    client_id: Option<String>,
+    first: i64,
+    last: i64,
+    records: u64,
+}
+
+/// The latest events worth reading (no heartbeats, no fetches), newest first, at most
+/// `max` lines. A producer sending record by record makes one append event per record:
+/// consecutive appends to one partition by one client become one line.
+pub fn event_lines(live: &LiveState, max: usize) -> Vec<(Millis, String)> {
+    let mut lines: Vec<(Millis, String, Option<AppendRun>)> = Vec::new();
+    for e in live.recent.iter().rev() {
+        if matches!(
+            e,
+            Event::Heartbeat { error: None, .. } | Event::FetchServed { .. }
+        ) {
+            continue;
+        }
+        if let Event::RecordsAppended {
+            topic,
+            partition,
+            base_offset,
+            count,
+            client_id,
+            ..
+        } = e
+        {
+            if let Some((_, text, Some(run))) = lines.last_mut() {
+                let adjacent = base_offset + i64::from(*count) == run.first;
+                if run.topic == *topic
+                    && run.partition == *partition
+                    && run.client_id == *client_id
+                    && adjacent
+                {
+                    run.first = *base_offset;
+                    run.records += u64::from(*count);
+                    let by = run
+                        .client_id
+                        .as_deref()
+                        .map(|c| format!(" by {c}"))
+                        .unwrap_or_default();
+                    *text = format!(
+                        "{topic}-{partition}: appended {} records at offsets {}..{}{by}",
+                        run.records, run.first, run.last
+                    );
+                    continue;
+                }
+            }
+            if lines.len() == max {
+                break;
+            }
+            let run = AppendRun {
+                topic: topic.clone(),
+                partition: *partition,
+                client_id: client_id.clone(),
+                first: *base_offset,
+                last: base_offset + i64::from(*count) - 1,
+                records: u64::from(*count),
+            };
+            lines.push((e.at(), e.to_string(), Some(run)));
+            continue;
+        }
+        if lines.len() == max {
+            break;
+        }
+        lines.push((e.at(), e.to_string(), None));
+    }
+    lines.into_iter().map(|(at, text, _)| (at, text)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,6 +616,47 @@ mod tests {
         )));
         assert_eq!(vm.producers.len(), 1);
         assert!(vm.producers[0].sent >= 101);
+    }
+
+    #[test]
+    fn record_by_record_appends_read_as_one_line_per_run() {
+        let mut live = LiveState::default();
+        let append = |at, partition, base_offset, client: &str| Event::RecordsAppended {
+            at,
+            topic: "t".into(),
+            partition,
+            base_offset,
+            count: 1,
+            log_end_offset: base_offset + 1,
+            client_id: Some(client.into()),
+        };
+        for e in [
+            append(1, 0, 0, "p"),
+            append(2, 0, 1, "p"),
+            append(3, 0, 2, "p"),
+            Event::Heartbeat {
+                at: 3,
+                group: "g".into(),
+                member_id: "m".into(),
+                error: None,
+            },
+            append(4, 0, 3, "q"),
+            append(5, 1, 0, "q"),
+        ] {
+            live.apply(LiveMessage::Event { event: e });
+        }
+        let lines: Vec<String> = event_lines(&live, 40).into_iter().map(|(_, l)| l).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(
+            lines[0].starts_with("t-1: appended 1 record(s) at offset 0 by q"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].starts_with("t-0: appended 1 record(s) at offset 3 by q"),
+            "{lines:?}"
+        );
+        assert_eq!(lines[2], "t-0: appended 3 records at offsets 0..2 by p");
+        assert_eq!(event_lines(&live, 2).len(), 2);
     }
 
     #[test]

@@ -287,21 +287,10 @@ fn clock(ms: i64) -> String {
     format!("{:02}:{:02}:{:02} UTC", s / 3600, s / 60 % 60, s % 60)
 }
 
-/// The latest events worth reading (no heartbeats, no fetches), newest first.
-fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> + '_ {
-    use minikafka::Event;
-    page.live
-        .recent
-        .iter()
-        .rev()
-        .filter(|e| {
-            !matches!(
-                e,
-                Event::Heartbeat { error: None, .. } | Event::FetchServed { .. }
-            )
-        })
-        .take(40)
-        .map(|e| html! { <li><span class="at">{ clock(e.at()) }</span>{" "}{ e.to_string() }</li> })
+fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> {
+    crate::live::event_lines(&page.live, 40)
+        .into_iter()
+        .map(|(at, text)| html! { <li><span class="at">{ clock(at) }</span>{" "}{ text }</li> })
 }
 
 /// A member card for a real client.

@@ -1,0 +1,175 @@
+// Live mode in a real browser: one `minikafka serve` with a Kafka port and an HTTP port
+// (the built visualiser + /live), real confluent-kafka clients (a producer and a two-member
+// group), and the page at ?source=live. Every process is started here and stopped by PID.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = join(root, 'dist');
+const shots = join(root, 'target', 'e2e-screenshots');
+const BIN = process.env.MINIKAFKA_BIN || join(root, 'target', 'debug', 'minikafka');
+const PYTHON = process.env.CLIENTS_PYTHON || join(root, 'tests', 'clients', '.venv', 'bin', 'python');
+const DEMO = join(root, 'tests', 'clients', 'live_demo.py');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TOPIC = 'live-demo';
+const GROUP = 'live-group';
+
+const procs = [];
+let kafka;
+let base;
+let server;
+let serverArgs;
+let context;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+function start(cmd, args, name) {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  p.output = '';
+  p.stdout.on('data', (d) => { p.output += d; });
+  p.stderr.on('data', (d) => { p.output += d; });
+  p.label = name;
+  procs.push(p);
+  return p;
+}
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: ${out}`))));
+  });
+}
+
+async function waitForHttp(url) {
+  for (let i = 0; i < 200; i++) {
+    try { const r = await fetch(url); if (r.ok) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`minikafka did not answer at ${url}`);
+}
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is built (make web)');
+  assert.ok(existsSync(BIN), `the server is built (${BIN})`);
+  assert.ok(existsSync(PYTHON), `the clients' virtualenv exists (${PYTHON}: make clients-tools)`);
+  mkdirSync(shots, { recursive: true });
+  const [kport, hport] = [await freePort(), await freePort()];
+  kafka = `127.0.0.1:${kport}`;
+  serverArgs = ['serve', '--listen', kafka, '--http', `127.0.0.1:${hport}`, '--dist', dist,
+    '--data-dir', mkdtempSync(join(tmpdir(), 'mk-live-')), '--group-initial-rebalance-delay-ms', '0'];
+  server = start(BIN, serverArgs, 'server');
+  base = `http://127.0.0.1:${hport}/`;
+  await waitForHttp(base);
+  assert.match(server.output, /live visualiser: http:\/\/127\.0\.0\.1:\d+\/\?source=live/);
+  await run(BIN, ['topics', 'create', TOPIC, '--partitions', '1', '--bootstrap', kafka]);
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'mk-chromium-')), {
+    executablePath: CHROMIUM, args: ARGS, viewport: { width: 1280, height: 900 },
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  for (const p of procs.reverse()) {
+    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  }
+});
+
+const member = (name) => [DEMO, 'member', '--bootstrap', kafka, '--topic', TOPIC, '--group', GROUP, '--client-id', name];
+
+async function openLive() {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base + '?source=live&lang=en');
+  await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state === 'connected');
+  return { page, errors };
+}
+
+const state = (page, name) => page.evaluate((n) => document.querySelector(`[data-testid="member-${n}"]`)?.dataset.state, name);
+const committed = (page) => page.evaluate((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText), `committed-${TOPIC}-0`);
+
+test('live mode draws a real producer and a two-member group: active, standby, commits, rebalance after a kill', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openLive();
+  start(PYTHON, [DEMO, 'producer', '--bootstrap', kafka, '--topic', TOPIC, '--rate', '20'], 'producer');
+  await page.getByTestId('producer-live-producer').waitFor({ timeout: 20_000 });
+  await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText.match(/high watermark: (\d+)/)?.[1]) > 0,
+    `partition-${TOPIC}-0`, { timeout: 20_000 });
+
+  const members = { 'consumer-a': start(PYTHON, member('consumer-a'), 'consumer-a') };
+  await page.waitForFunction((g) => [...document.querySelectorAll('[data-testid=group-select] option')].some((o) => o.value === g), GROUP, { timeout: 30_000 });
+  await page.getByTestId('group-select').selectOption(GROUP);
+  await page.waitForFunction(() => document.querySelector('[data-testid="member-consumer-a"]')?.dataset.state === 'active', null, { timeout: 30_000 });
+  members['consumer-b'] = start(PYTHON, member('consumer-b'), 'consumer-b');
+
+  // One partition, two members: one reads it, the other waits as a standby.
+  await page.waitForFunction(() => {
+    const s = (n) => document.querySelector(`[data-testid="member-${n}"]`)?.dataset.state;
+    return [s('consumer-a'), s('consumer-b')].sort().join() === 'active,standby';
+  }, null, { timeout: 30_000 });
+  const active = (await state(page, 'consumer-a')) === 'active' ? 'consumer-a' : 'consumer-b';
+  const standby = active === 'consumer-a' ? 'consumer-b' : 'consumer-a';
+  const generation = Number(await page.getByTestId('generation').innerText());
+  assert.ok(generation >= 2, `generation ${generation} after the second member joined`);
+
+  // Committed offsets rise as the active member processes and commits.
+  await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText) > 0, `committed-${TOPIC}-0`, { timeout: 30_000 });
+  const first = await committed(page);
+  await page.waitForFunction(([id, v]) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText) > v, [`committed-${TOPIC}-0`, first], { timeout: 30_000 });
+  await page.screenshot({ path: join(shots, 'live-standby.png'), fullPage: true });
+
+  // Kill the active member's process: no LeaveGroup, so the coordinator notices only when
+  // its session (6 s) runs out; then a rebalance hands the partition to the standby.
+  members[active].kill('SIGKILL');
+  await page.waitForFunction((g) => Number(document.querySelector('[data-testid=generation]').innerText) > g, generation, { timeout: 40_000 });
+  await page.waitForFunction((n) => document.querySelector(`[data-testid="member-${n}"]`)?.dataset.state === 'active', standby, { timeout: 30_000 });
+  assert.equal(await state(page, active), 'dead', 'the killed member is shown dead');
+  assert.match(await page.getByTestId('live-events').innerText(), /session timeout/);
+  const before = await committed(page);
+  await page.waitForFunction(([id, v]) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText) > v, [`committed-${TOPIC}-0`, before], { timeout: 30_000 });
+  await page.screenshot({ path: join(shots, 'live-after-kill.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('two browsers are independent; a reload or a server restart reconnects with a fresh snapshot', { timeout: 90_000 }, async () => {
+  const one = await openLive();
+  const two = await openLive();
+  await one.page.getByTestId('group-select').selectOption(GROUP);
+  // The second page keeps its own choice (the default group) and its own connection.
+  await one.page.close();
+  await two.page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`) !== null, `partition-${TOPIC}-0`);
+  await two.page.reload();
+  await two.page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state === 'connected');
+  await two.page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`) !== null, `partition-${TOPIC}-0`);
+  // The server dies and comes back on the same ports: the page says so, retries, and
+  // draws the topic again from the new server's snapshot (the topic is on disk).
+  server.kill('SIGKILL');
+  await two.page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state !== 'connected', null, { timeout: 10_000 });
+  server = start(BIN, serverArgs, 'server (restarted)');
+  await waitForHttp(base);
+  await two.page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state === 'connected', null, { timeout: 20_000 });
+  await two.page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`) !== null, `partition-${TOPIC}-0`);
+  // A closed WebSocket is reported by Chromium on the console; nothing else may be.
+  const unexpected = one.errors.concat(two.errors).filter((e) => !/WebSocket connection to .* failed/.test(e));
+  assert.deepEqual(unexpected, []);
+  await two.page.close();
+});
