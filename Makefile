@@ -1,5 +1,6 @@
 # minikafka: two commands do everything on a fresh machine with rustup and cargo.
-#   make demo   installs what is missing, builds the visualiser and serves it on 127.0.0.1:8080
+#   make demo   installs what is missing, builds, and runs one minikafka server: Kafka on
+#               127.0.0.1:9092, the visualiser (simulation and live view) on 127.0.0.1:8080
 #   make test   installs what tests need, runs every check and test (CI runs exactly this)
 # Other targets: make bench (criterion benches -> bench/RESULTS.md), make campaign (10,000
 # random simulation schedules), make wasm, make help.
@@ -18,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long fuzz
 
 help:
-	@echo "make demo   - build the visualiser and serve it on http://127.0.0.1:$(DEMO_PORT)"
+	@echo "make demo   - build everything, serve Kafka on 127.0.0.1:$(KAFKA_PORT) and the visualiser (simulation + live) on http://127.0.0.1:$(DEMO_PORT)"
 	@echo "make web    - build the visualiser into dist/"
 	@echo "make e2e    - browser tests of the visualiser (Chromium, playwright-core)"
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
@@ -38,13 +39,28 @@ toolchain:
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 
-# The visualiser, built and served on 127.0.0.1:$(DEMO_PORT) (Ctrl-C stops it).
-demo: web
+# The whole thing on one machine: the visualiser built, and one minikafka server with the
+# Kafka port ($(KAFKA_PORT)) and the HTTP port ($(DEMO_PORT): the visualiser and its live
+# WebSocket). kcat and confluent-kafka are installed for the printed examples. Ctrl-C stops
+# the server (data in ./data is flushed).
+KAFKA_PORT ?= 9092
+demo: web clients-tools
+	$(CARGO) build --release -p minikafka --bin minikafka
 	@echo ""
-	@echo "  minikafka visualiser: http://127.0.0.1:$(DEMO_PORT)/?scenario=S1"
-	@echo "  (in the terminal instead: cargo run --release -p minikafka --bin minikafka -- scenario S1)"
+	@echo "  minikafka demo"
+	@echo "    Kafka protocol   127.0.0.1:$(KAFKA_PORT)   (data in ./data)"
+	@echo "    Simulation       http://127.0.0.1:$(DEMO_PORT)/?scenario=S1   (scenarios S1..S11, in the browser)"
+	@echo "    Live view        http://127.0.0.1:$(DEMO_PORT)/?source=live   (this server, as real clients use it)"
 	@echo ""
-	python3 -m http.server $(DEMO_PORT) --bind 127.0.0.1 -d dist
+	@echo "  In another terminal, produce and consume with kcat:"
+	@echo "    printf 'k1:hello\\nk2:world\\n' | kcat -b 127.0.0.1:$(KAFKA_PORT) -t demo -P -K:"
+	@echo "    kcat -b 127.0.0.1:$(KAFKA_PORT) -G demo-group demo"
+	@echo "  or with Python (confluent-kafka, installed in tests/clients/.venv):"
+	@echo "    tests/clients/.venv/bin/python -c \"from confluent_kafka import Producer; p = Producer({'bootstrap.servers': '127.0.0.1:$(KAFKA_PORT)', 'client.id': 'py-demo'}); [p.produce('demo', key=f'k{i}', value=f'hello {i}') for i in range(100)]; p.flush()\""
+	@echo "  or a producer and a two-member group (one active, one standby) until Ctrl-C:"
+	@echo "    tests/clients/.venv/bin/python tests/clients/live_demo.py group --bootstrap 127.0.0.1:$(KAFKA_PORT) --topic demo --group demo-group"
+	@echo ""
+	target/release/minikafka serve --listen 127.0.0.1:$(KAFKA_PORT) --http 127.0.0.1:$(DEMO_PORT) --dist dist
 
 # Tools for the browser build, each installed only if missing at the right version.
 web-tools: toolchain
