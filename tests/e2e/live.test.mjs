@@ -109,7 +109,7 @@ const committed = (page) => page.evaluate((id) => Number(document.querySelector(
 
 test('live mode draws a real producer and a two-member group: active, standby, commits, rebalance after a kill', { timeout: 120_000 }, async () => {
   const { page, errors } = await openLive();
-  start(PYTHON, [DEMO, 'producer', '--bootstrap', kafka, '--topic', TOPIC, '--rate', '20'], 'producer');
+  start(PYTHON, [DEMO, 'producer', '--bootstrap', kafka, '--topic', TOPIC, '--rate', '10'], 'producer');
   await page.getByTestId('producer-live-producer').waitFor({ timeout: 20_000 });
   await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText.match(/high watermark: (\d+)/)?.[1]) > 0,
     `partition-${TOPIC}-0`, { timeout: 20_000 });
