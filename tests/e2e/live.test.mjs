@@ -48,9 +48,10 @@ function start(cmd, args, name) {
   return p;
 }
 
-function run(cmd, args) {
+function run(cmd, args, input) {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) p.stdin.end(input);
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
@@ -94,12 +95,12 @@ after(async () => {
 
 const member = (name) => [DEMO, 'member', '--bootstrap', kafka, '--topic', TOPIC, '--group', GROUP, '--client-id', name];
 
-async function openLive() {
+async function openLive(at = base) {
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(base + '?source=live&lang=en');
+  await page.goto(at + '?source=live&lang=en');
   await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state === 'connected');
   return { page, errors };
 }
@@ -109,6 +110,7 @@ const committed = (page) => page.evaluate((id) => Number(document.querySelector(
 
 test('live mode draws a real producer and a two-member group: active, standby, commits, rebalance after a kill', { timeout: 120_000 }, async () => {
   const { page, errors } = await openLive();
+  assert.equal(await page.getByTestId('admin').count(), 0, 'read-only by default: no admin panel');
   start(PYTHON, [DEMO, 'producer', '--bootstrap', kafka, '--topic', TOPIC, '--rate', '10'], 'producer');
   await page.getByTestId('producer-live-producer').waitFor({ timeout: 20_000 });
   await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText.match(/high watermark: (\d+)/)?.[1]) > 0,
@@ -157,6 +159,13 @@ test('two browsers are independent; a reload or a server restart reconnects with
   // The second page keeps its own choice (the default group) and its own connection.
   await one.page.close();
   await two.page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`) !== null, `partition-${TOPIC}-0`);
+  // Readable on a phone and a projector: no horizontal scrolling.
+  for (const [width, height] of [[390, 844], [1280, 720]]) {
+    await two.page.setViewportSize({ width, height });
+    const overflow = await two.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${width}px: ${overflow}px of horizontal overflow`);
+  }
+  await two.page.screenshot({ path: join(shots, 'live-phone.png'), fullPage: false });
   await two.page.reload();
   await two.page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state === 'connected');
   await two.page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`) !== null, `partition-${TOPIC}-0`);
@@ -172,4 +181,41 @@ test('two browsers are independent; a reload or a server restart reconnects with
   const unexpected = one.errors.concat(two.errors).filter((e) => !/WebSocket connection to .* failed/.test(e));
   assert.deepEqual(unexpected, []);
   await two.page.close();
+});
+
+test('with --http-admin the page resets a group and deletes a topic', { timeout: 60_000 }, async () => {
+  const [kport, hport] = [await freePort(), await freePort()];
+  const bootstrap = `127.0.0.1:${kport}`;
+  const admin = start(BIN, ['serve', '--listen', bootstrap, '--http', `127.0.0.1:${hport}`, '--dist', dist,
+    '--data-dir', mkdtempSync(join(tmpdir(), 'mk-admin-')), '--http-admin'], 'server (admin)');
+  const at = `http://127.0.0.1:${hport}/`;
+  await waitForHttp(at);
+  assert.match(admin.output, /--http-admin/);
+  await run(BIN, ['topics', 'create', 'ops', '--partitions', '2', '--bootstrap', bootstrap]);
+  await run(BIN, ['produce', 'ops', '--bootstrap', bootstrap], 'a\nb\nc\nd\ne\nf\n');
+  await run(BIN, ['offsets', 'reset', '--group', 'ops-group', '--topic', 'ops', '--to', 'latest', '--bootstrap', bootstrap]);
+  const { page, errors } = await openLive(at);
+  await page.getByTestId('admin').waitFor();
+  await page.getByTestId('group-select').selectOption('ops-group');
+  const committedSum = () => page.evaluate(() => ['ops-0', 'ops-1']
+    .map((p) => Number(document.querySelector(`[data-testid="committed-${p}"]`)?.innerText)).reduce((a, b) => a + b, 0));
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="committed-ops-0"]')?.innerText) >= 0);
+  assert.equal(await committedSum(), 6, 'reset to latest by the CLI: all six records');
+  await page.getByTestId('admin-reset-earliest').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=admin-result]')?.dataset.ok === 'true');
+  await page.waitForFunction(() => document.querySelector('[data-testid="committed-ops-0"]')?.innerText === '0'
+    && document.querySelector('[data-testid="committed-ops-1"]')?.innerText === '0');
+  // Deleting asks first; a dismissed question deletes nothing.
+  page.once('dialog', (d) => d.dismiss());
+  await page.getByTestId('admin-delete-topic').click();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await page.getByTestId('partition-ops-0').count(), 1);
+  page.once('dialog', (d) => d.accept());
+  await page.getByTestId('admin-delete-topic').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="partition-ops-0"]') === null);
+  assert.match(await page.getByTestId('admin-result').innerText(), /topic ops deleted/);
+  const topics = await run(BIN, ['topics', 'list', '--bootstrap', bootstrap]);
+  assert.doesNotMatch(topics, /\bops\b/);
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -69,6 +69,7 @@ const text = (page, id) => page.getByTestId(id).innerText();
 test('the page loads with no console errors', async () => {
   const { page, errors } = await open('?scenario=S1&lang=en');
   assert.equal(await text(page, 'duplicates-count'), '0');
+  assert.equal(await page.getByTestId('source-select').inputValue(), 'simulation');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -47,7 +47,18 @@ impl TestServer<MemoryProvider> {
         TestServer::start(
             config,
             ServerConfig::default(),
-            Some(dist.to_path_buf()),
+            Some((dist.to_path_buf(), false)),
+            |c| Broker::new(c, now_ms()),
+        )
+        .await
+    }
+
+    /// The same, with viewers allowed admin actions (`--http-admin`).
+    pub async fn memory_live_admin(config: BrokerConfig, dist: &Path) -> Self {
+        TestServer::start(
+            config,
+            ServerConfig::default(),
+            Some((dist.to_path_buf(), true)),
             |c| Broker::new(c, now_ms()),
         )
         .await
@@ -70,7 +81,7 @@ impl<P: StorageProvider + Send + 'static> TestServer<P> {
     async fn start(
         mut config: BrokerConfig,
         limits: ServerConfig,
-        dist: Option<PathBuf>,
+        dist: Option<(PathBuf, bool)>,
         make: impl FnOnce(BrokerConfig) -> Broker<P>,
     ) -> Self
     where
@@ -80,10 +91,11 @@ impl<P: StorageProvider + Send + 'static> TestServer<P> {
             .await
             .expect("bind");
         let server = match dist {
-            Some(dist) => server
+            Some((dist, admin)) => server
                 .with_http("127.0.0.1:0".parse().unwrap(), dist)
                 .await
-                .expect("bind http"),
+                .expect("bind http")
+                .with_http_admin(admin),
             None => server,
         };
         let http = server.http_addr();

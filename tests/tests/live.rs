@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
@@ -309,4 +309,91 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut out = String::new();
     stream.read_to_string(&mut out).await.unwrap();
     out
+}
+
+/// An admin answer and the event it caused: they travel separately, either may come first.
+async fn answer_and_event<S>(ws: &mut S, event: &str) -> (Value, Value)
+where
+    S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let (mut answer, mut seen) = (None, None);
+    while answer.is_none() || seen.is_none() {
+        let v = until(ws, event, |v| {
+            v["type"] == "admin_result" || event_type(v) == event
+        })
+        .await;
+        if v["type"] == "admin_result" {
+            answer = Some(v);
+        } else {
+            seen = Some(v);
+        }
+    }
+    (answer.unwrap(), seen.unwrap())
+}
+
+/// Admin requests: refused by a read-only server (the default), carried out with
+/// `--http-admin`, their effects seen as ordinary events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_requests_are_refused_by_default_and_carried_out_with_http_admin() {
+    let dist = TempDir::new("dist");
+    std::fs::write(dist.0.join("index.html"), "<html>minikafka</html>").unwrap();
+    for admin in [false, true] {
+        let server = if admin {
+            TestServer::memory_live_admin(test_config(), &dist.0).await
+        } else {
+            TestServer::memory_live(test_config(), &dist.0).await
+        };
+        let mut c = Client::connect(server.addr, "ops").await;
+        let _ = c
+            .call(
+                MetadataRequest::default()
+                    .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                    )
+                    .with_name(Some(TopicName(s("orders"))))]))
+                    .with_allow_auto_topic_creation(true),
+                9,
+            )
+            .await;
+        for v in ["a", "b", "c"] {
+            assert_eq!(produce(&mut c, "orders", v).await, 0);
+        }
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async(format!("ws://{}/live", server.http.unwrap()))
+                .await
+                .expect("websocket");
+        let hello = until(&mut ws, "hello", |_| true).await;
+        assert_eq!(hello["type"], "hello", "the first message");
+        assert_eq!(hello["admin"], admin);
+        let ask = |text: &str| Message::Text(text.to_string().into());
+        ws.send(ask(
+            r#"{"action":"reset_offsets","group":"ops","topic":"orders","to":"latest"}"#,
+        ))
+        .await
+        .unwrap();
+        if !admin {
+            let answer = until(&mut ws, "the refusal", |v| v["type"] == "admin_result").await;
+            // Nothing changed.
+            assert_eq!(produce(&mut c, "orders", "d").await, 0);
+            assert_eq!(answer["ok"], false);
+            assert!(answer["message"].as_str().unwrap().contains("--http-admin"));
+            continue;
+        }
+        let (answer, committed) = answer_and_event(&mut ws, "OffsetCommitted").await;
+        assert_eq!(answer["ok"], true, "{answer}");
+        assert_eq!(committed["event"]["offset"], 3);
+        ws.send(ask(r#"{"action":"delete_topic","topic":"orders"}"#))
+            .await
+            .unwrap();
+        let (answer, _) = answer_and_event(&mut ws, "TopicDeleted").await;
+        assert_eq!(answer["ok"], true, "{answer}");
+        ws.send(ask("{nonsense")).await.unwrap();
+        let answer = until(&mut ws, "the refusal", |v| v["type"] == "admin_result").await;
+        assert_eq!(answer["ok"], false);
+        assert!(answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("not an admin request"));
+        // The topic is gone for Kafka clients too.
+        assert_eq!(produce(&mut c, "orders", "d").await, 3);
+    }
 }

@@ -144,6 +144,15 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "Live mode shows facts the broker knows: duplicates and lost records are only counted in the simulation, where the applications are simulated too.",
             "实时模式只显示 broker 知道的事实：重复和丢失的记录只在模拟中统计，因为那里的应用程序也是模拟的。",
         ),
+        "admin" => ("Admin (--http-admin)", "管理（--http-admin）"),
+        "topic" => ("Topic", "主题"),
+        "reset-earliest" => ("Reset group to earliest", "组 offset 重置到最早"),
+        "reset-latest" => ("Reset group to latest", "组 offset 重置到最新"),
+        "delete-topic" => ("Delete topic", "删除主题"),
+        "admin-hint" => (
+            "A reset moves the shown group's committed offsets on every partition of the topic; the group must have no members (stop its consumers first).",
+            "重置会移动所显示的消费者组在该主题每个分区上的已提交 offset；该组必须没有成员（先停止它的消费者）。",
+        ),
         _ => ("?", "?"),
     };
     match lang {

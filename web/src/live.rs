@@ -87,6 +87,10 @@ pub struct LivePage {
     pub notice: Option<String>,
     /// Page language.
     pub lang: Lang,
+    /// The server accepts admin requests (`serve --http-admin`).
+    pub admin: bool,
+    /// The answer to the latest admin request: (worked?, what the server said).
+    pub admin_result: Option<(bool, String)>,
 }
 
 impl LivePage {
@@ -101,6 +105,8 @@ impl LivePage {
             clock_offset: 0,
             notice: None,
             lang,
+            admin: false,
+            admin_result: None,
         }
     }
 
@@ -125,8 +131,13 @@ impl LivePage {
                 for text in texts {
                     match serde_json::from_str::<LiveMessage>(&text) {
                         Ok(message) => {
-                            if let LiveMessage::Snapshot(s) = &message {
-                                self.clock_offset = s.at - local_ms;
+                            match &message {
+                                LiveMessage::Snapshot(s) => self.clock_offset = s.at - local_ms,
+                                LiveMessage::Hello { admin } => self.admin = *admin,
+                                LiveMessage::AdminResult { ok, message } => {
+                                    self.admin_result = Some((*ok, message.clone()))
+                                }
+                                _ => {}
                             }
                             self.live.apply(message);
                         }

@@ -1,10 +1,14 @@
 //! Live mode's page: a WebSocket to a running `minikafka serve --http`, and the same views
-//! as the simulation drawing what real clients do. Read-only.
+//! as the simulation drawing what real clients do.
 //!
 //! The socket's messages are queued as they arrive and handed to the store ten times a
 //! second with the clock tick, so a broker doing thousands of appends a second costs ten
 //! redraws, not thousands. A closed socket is reopened every two seconds; the server then
 //! sends a fresh snapshot, so a reconnect recovers the whole picture.
+//!
+//! Read-only unless the server says otherwise (`serve --http-admin`): then an admin panel
+//! resets the shown group's offsets or deletes a topic, through the same broker calls the
+//! CLI's `offsets reset` and `topics delete` end in.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -19,6 +23,7 @@ use crate::i18n::{t, Lang};
 use crate::live::{live_view_model, Connection, LiveAction, LiveMemberView, LivePage};
 use crate::state::Store;
 use crate::view;
+use minikafka::live::{AdminRequest, ResetTo};
 
 /// Milliseconds between reconnection attempts.
 const RETRY_MS: f64 = 2_000.0;
@@ -112,14 +117,19 @@ pub fn live_app(props: &LiveProps) -> Html {
         move || Store::new(LivePage::new(url, lang))
     });
 
+    // The open socket, shared with the admin buttons (which send on it).
+    let socket: Rc<RefCell<Option<Socket>>> = use_mut_ref(|| None);
+    let admin_topic = use_state(String::new);
+
     // The socket and the clock: drain the inbox, tick, reconnect when closed.
     {
         let store = store.clone();
         let url = props.url.clone();
+        let socket = socket.clone();
         use_effect_with(url.clone(), move |_| {
             let inbox = Rc::new(RefCell::new(Inbox::default()));
-            let socket: Rc<RefCell<Option<Socket>>> = Rc::new(RefCell::new(None));
             let last_attempt = Rc::new(Cell::new(f64::MIN));
+            let on_unmount = socket.clone();
             let connect = {
                 let (inbox, socket, last_attempt, store, url) = (
                     inbox.clone(),
@@ -168,7 +178,10 @@ pub fn live_app(props: &LiveProps) -> Html {
                 }
                 store.dispatch(LiveAction::Tick(epoch_ms()));
             });
-            move || drop(interval)
+            move || {
+                drop(interval);
+                on_unmount.borrow_mut().take();
+            }
         });
     }
 
@@ -209,6 +222,80 @@ pub fn live_app(props: &LiveProps) -> Html {
                     typed.trim().replace('&', "%26")
                 ));
             }
+        }
+    });
+    let admin_panel = page.admin.then(|| {
+        let topics: Vec<String> = vm
+            .partitions
+            .iter()
+            .map(|p| p.topic.clone())
+            .fold(Vec::new(), |mut v, t| {
+                if v.last() != Some(&t) {
+                    v.push(t);
+                }
+                v
+            });
+        let topic = Some((*admin_topic).clone())
+            .filter(|t| topics.contains(t))
+            .or_else(|| topics.first().cloned())
+            .unwrap_or_default();
+        let send = {
+            let socket = socket.clone();
+            move |request: AdminRequest, question: Option<String>| {
+                if let Some(q) = question {
+                    let sure = web_sys::window()
+                        .and_then(|w| w.confirm_with_message(&q).ok())
+                        .unwrap_or(false);
+                    if !sure {
+                        return;
+                    }
+                }
+                if let (Some(s), Ok(text)) = (socket.borrow().as_ref(), serde_json::to_string(&request)) {
+                    let _ = s.ws.send_with_str(&text);
+                }
+            }
+        };
+        let reset = |to: ResetTo| {
+            let (send, group, topic) = (send.clone(), vm.group.clone(), topic.clone());
+            Callback::from(move |_: MouseEvent| {
+                if let Some(group) = group.clone() {
+                    send(AdminRequest::ResetOffsets { group, topic: topic.clone(), to }, None);
+                }
+            })
+        };
+        let delete = {
+            let (send, topic) = (send.clone(), topic.clone());
+            Callback::from(move |_: MouseEvent| {
+                let question = format!("Delete topic {topic}, its records and every group's committed offsets for it?");
+                send(AdminRequest::DeleteTopic { topic: topic.clone() }, Some(question));
+            })
+        };
+        let on_topic = {
+            let admin_topic = admin_topic.clone();
+            Callback::from(move |e: Event| {
+                if let Some(select) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                    admin_topic.set(select.value());
+                }
+            })
+        };
+        html! {
+            <div class="panel admin" data-testid="admin">
+                <h3>{ t(lang, "admin") }</h3>
+                <label>{ t(lang, "topic") }{" "}
+                    <select data-testid="admin-topic" onchange={on_topic}>
+                        { for topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{ t }</option> }) }
+                    </select>
+                </label>
+                <div class="member-actions">
+                    <button data-testid="admin-reset-earliest" disabled={vm.group.is_none()} onclick={reset(ResetTo::Earliest)}>{ t(lang, "reset-earliest") }</button>
+                    <button data-testid="admin-reset-latest" disabled={vm.group.is_none()} onclick={reset(ResetTo::Latest)}>{ t(lang, "reset-latest") }</button>
+                    <button data-testid="admin-delete-topic" onclick={delete}>{ t(lang, "delete-topic") }</button>
+                </div>
+                <p class="muted">{ t(lang, "admin-hint") }</p>
+                if let Some((ok, message)) = &page.admin_result {
+                    <p data-testid="admin-result" data-ok={ok.to_string()} class={classes!((!ok).then_some("notice"))}>{ message }</p>
+                }
+            </div>
         }
     });
     let group_options = vm.groups.iter().map(|g| {
@@ -275,6 +362,7 @@ pub fn live_app(props: &LiveProps) -> Html {
                     <h3>{ t(lang, "events") }</h3>
                     <ul data-testid="live-events">{ for recent_events(&page) }</ul>
                 </div>
+                { for admin_panel }
                 <p class="muted">{ t(lang, "live-only-sim") }</p>
             </main>
         </div>

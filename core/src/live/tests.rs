@@ -226,3 +226,136 @@ fn missed_events_are_counted_and_the_next_snapshot_replaces_the_state() {
     assert_eq!(s.lag("g"), vec![(("new".into(), 0), 2)]);
     assert_eq!(s.default_group(), Some("g"));
 }
+
+mod admin {
+    use super::*;
+    use crate::record::{Record, RecordBatch};
+    use crate::BrokerConfig;
+
+    fn broker_with_records() -> Broker {
+        let mut b = Broker::new(BrokerConfig::default(), 0);
+        b.create_topic("t", 2, None, 0).unwrap();
+        for p in 0..2 {
+            let records = (0..10)
+                .map(|i| Record::from_value(format!("v{i}"), 0))
+                .collect();
+            b.produce("t", p, RecordBatch::from_records(records).unwrap(), None, 0)
+                .unwrap();
+        }
+        b.delete_records("t", 1, 4, 0).unwrap();
+        b
+    }
+
+    fn committed(b: &Broker, group: &str) -> Vec<(String, i32, Offset)> {
+        b.offsets()
+            .fetch_group(group)
+            .into_iter()
+            .map(|(t, p, o)| (t.to_string(), p, o.offset))
+            .collect()
+    }
+
+    #[test]
+    fn requests_read_as_json_the_way_the_page_sends_them() {
+        let r: AdminRequest = serde_json::from_str(
+            r#"{"action":"reset_offsets","group":"g","topic":"t","to":{"offset":7}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            AdminRequest::ResetOffsets {
+                group: "g".into(),
+                topic: "t".into(),
+                to: ResetTo::Offset(7)
+            }
+        );
+        let r: AdminRequest = serde_json::from_str(
+            r#"{"action":"reset_offsets","group":"g","topic":"t","to":"earliest"}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            r,
+            AdminRequest::ResetOffsets {
+                to: ResetTo::Earliest,
+                ..
+            }
+        ));
+        assert!(serde_json::from_str::<AdminRequest>(r#"{"action":"drop_everything"}"#).is_err());
+    }
+
+    #[test]
+    fn reset_moves_every_partition_and_clamps_to_what_each_holds() {
+        let mut b = broker_with_records();
+        let reset = |to| AdminRequest::ResetOffsets {
+            group: "g".into(),
+            topic: "t".into(),
+            to,
+        };
+        apply_admin(&mut b, &reset(ResetTo::Earliest), 1).unwrap();
+        assert_eq!(
+            committed(&b, "g"),
+            vec![("t".into(), 0, 0), ("t".into(), 1, 4)]
+        );
+        apply_admin(&mut b, &reset(ResetTo::Latest), 2).unwrap();
+        assert_eq!(
+            committed(&b, "g"),
+            vec![("t".into(), 0, 10), ("t".into(), 1, 10)]
+        );
+        let said = apply_admin(&mut b, &reset(ResetTo::Offset(2)), 3).unwrap();
+        assert_eq!(
+            committed(&b, "g"),
+            vec![("t".into(), 0, 2), ("t".into(), 1, 4)]
+        );
+        assert_eq!(said, "group g: committed t-0 = 2, t-1 = 4");
+        let err = apply_admin(
+            &mut b,
+            &AdminRequest::ResetOffsets {
+                group: "g".into(),
+                topic: "nope".into(),
+                to: ResetTo::Latest,
+            },
+            4,
+        )
+        .unwrap_err();
+        assert!(err.contains("nope"), "{err}");
+        // The commits are ordinary events: a viewer sees them like any other commit.
+        let events: Vec<Event> = std::iter::from_fn(|| b.poll_event()).collect();
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, Event::OffsetCommitted { offset: 2, .. })));
+    }
+
+    #[test]
+    fn a_group_with_members_is_not_reset_and_a_topic_can_be_deleted() {
+        let mut world = scenarios::by_id("S1").unwrap().run(1);
+        let now = world.now();
+        let err = apply_admin(
+            &mut world.broker,
+            &AdminRequest::ResetOffsets {
+                group: "group-1".into(),
+                topic: "user-events".into(),
+                to: ResetTo::Earliest,
+            },
+            now,
+        )
+        .unwrap_err();
+        assert!(err.contains("1 member(s)"), "{err}");
+        let done = apply_admin(
+            &mut world.broker,
+            &AdminRequest::DeleteTopic {
+                topic: "user-events".into(),
+            },
+            now,
+        )
+        .unwrap();
+        assert!(done.contains("deleted"));
+        assert!(world.broker.describe_topic("user-events").is_err());
+        let again = apply_admin(
+            &mut world.broker,
+            &AdminRequest::DeleteTopic {
+                topic: "user-events".into(),
+            },
+            now,
+        );
+        assert!(again.unwrap_err().contains("user-events"));
+    }
+}

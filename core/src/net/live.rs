@@ -3,6 +3,7 @@
 //! `minikafka serve --http 127.0.0.1:8080` serves the built visualiser (`dist/`) and, at
 //! `/live`, a WebSocket that sends:
 //!
+//! 0. `{"type":"hello","admin":false}`: whether admin requests are accepted;
 //! 1. `{"type":"snapshot", ...}`: topics with their partitions' offsets, groups with their
 //!    state, generation, members (client id, host, assignment) and committed offsets;
 //! 2. then every broker event as it happens: `{"type":"event","event":{...}}` (the same
@@ -27,7 +28,7 @@ use serde_json::json;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::CoreMsg;
-use crate::live::{LiveMessage, Snapshot};
+use crate::live::{AdminRequest, LiveMessage, Snapshot};
 use crate::log::StorageProvider;
 use crate::Broker;
 
@@ -40,6 +41,8 @@ pub(super) struct Live {
     pub core: mpsc::UnboundedSender<CoreMsg>,
     pub events: broadcast::Sender<Arc<str>>,
     pub dist: PathBuf,
+    /// Viewers may send [`AdminRequest`]s (`serve --http-admin`).
+    pub admin: bool,
 }
 
 /// The broker as the visualiser first draws it, as the JSON a viewer receives.
@@ -77,7 +80,10 @@ async fn viewer(mut socket: WebSocket, live: Live) {
     let Some(first) = request_snapshot(&live).await else {
         return;
     };
-    if socket.send(Message::Text(first.into())).await.is_err() {
+    let hello = message_text(&LiveMessage::Hello { admin: live.admin });
+    if socket.send(Message::Text(hello.into())).await.is_err()
+        || socket.send(Message::Text(first.into())).await.is_err()
+    {
         return;
     }
     loop {
@@ -101,11 +107,44 @@ async fn viewer(mut socket: WebSocket, live: Live) {
                 Err(broadcast::error::RecvError::Closed) => return,
             },
             incoming = socket.recv() => match incoming {
-                // Read-only: anything the browser sends is ignored; a close ends the viewer.
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(Message::Text(text))) => {
+                    let answer = admin(&live, text.as_str()).await;
+                    if socket.send(Message::Text(message_text(&answer).into())).await.is_err() {
+                        return;
+                    }
+                }
+                // Pings are answered by axum; binary messages mean nothing here.
                 Some(Ok(_)) => {}
             },
         }
+    }
+}
+
+fn message_text(message: &LiveMessage) -> String {
+    serde_json::to_string(message).unwrap_or_default()
+}
+
+/// A text from a viewer: an admin request, carried out only with `--http-admin`.
+async fn admin(live: &Live, text: &str) -> LiveMessage {
+    let refuse = |message: String| LiveMessage::AdminResult { ok: false, message };
+    if !live.admin {
+        return refuse(
+            "admin actions are off: this server is read-only for viewers (start it with --http-admin to allow them)".into(),
+        );
+    }
+    let request: AdminRequest = match serde_json::from_str(text) {
+        Ok(request) => request,
+        Err(e) => return refuse(format!("not an admin request: {e}")),
+    };
+    let (tx, rx) = oneshot::channel();
+    if live.core.send(CoreMsg::Admin(request, tx)).is_err() {
+        return refuse("the server is shutting down".into());
+    }
+    match rx.await {
+        Ok(Ok(message)) => LiveMessage::AdminResult { ok: true, message },
+        Ok(Err(message)) => refuse(message),
+        Err(_) => refuse("the server is shutting down".into()),
     }
 }
 

@@ -88,7 +88,18 @@ enum CoreMsg {
     },
     /// Live mode: a viewer wants the broker as it is now.
     Snapshot(oneshot::Sender<String>),
+    /// Live mode with `--http-admin`: a viewer asks for an admin action.
+    Admin(
+        crate::live::AdminRequest,
+        oneshot::Sender<Result<String, String>>,
+    ),
 }
+
+/// Admin answers wait until the step's writes are flushed, like produce acknowledgements.
+type AdminReplies = Vec<(
+    oneshot::Sender<Result<String, String>>,
+    Result<String, String>,
+)>;
 
 /// What the core task keeps per connection.
 struct Link {
@@ -102,6 +113,7 @@ pub struct Server {
     listener: TcpListener,
     config: ServerConfig,
     http: Option<(TcpListener, PathBuf)>,
+    http_admin: bool,
 }
 
 impl Server {
@@ -112,7 +124,15 @@ impl Server {
             listener,
             config,
             http: None,
+            http_admin: false,
         })
+    }
+
+    /// Let live viewers reset a group's offsets and delete topics (`--http-admin`). Off by
+    /// default: anyone who can open the page could otherwise do it.
+    pub fn with_http_admin(mut self, allowed: bool) -> Server {
+        self.http_admin = allowed;
+        self
     }
 
     /// Also serve live mode over HTTP on `addr`: the visualiser from `dist` and the
@@ -148,6 +168,7 @@ impl Server {
                     core: core_tx.clone(),
                     events: events.clone(),
                     dist,
+                    admin: self.http_admin,
                 });
                 tokio::spawn(async move {
                     if let Err(error) = axum::serve(listener, app).await {
@@ -161,6 +182,7 @@ impl Server {
         let accept = tokio::spawn(accept_loop(self.listener, self.config.clone(), core_tx));
         let mut wire = WireBroker::new(broker);
         let mut links: HashMap<ConnectionId, Link> = HashMap::new();
+        let mut admin_replies: AdminReplies = Vec::new();
         tokio::pin!(shutdown);
         loop {
             let now = now_ms();
@@ -171,12 +193,12 @@ impl Server {
             tokio::select! {
                 msg = core_rx.recv() => {
                     let Some(msg) = msg else { break };
-                    handle_msg(&mut wire, &mut links, msg);
+                    handle_msg(&mut wire, &mut links, &mut admin_replies, msg);
                     // Take whatever else is already queued before answering, so that one
                     // flush covers many requests (group commit).
                     for _ in 0..256 {
                         match core_rx.try_recv() {
-                            Ok(msg) => handle_msg(&mut wire, &mut links, msg),
+                            Ok(msg) => handle_msg(&mut wire, &mut links, &mut admin_replies, msg),
                             Err(_) => break,
                         }
                     }
@@ -185,6 +207,9 @@ impl Server {
                 _ = &mut shutdown => break,
             }
             hooks.after_step(&mut wire);
+            for (reply, result) in admin_replies.drain(..) {
+                let _ = reply.send(result);
+            }
             while let Some(t) = wire.poll_transmit() {
                 if let Some(link) = links.get(&t.connection) {
                     let _ = link.writer.send(t.response);
@@ -226,6 +251,7 @@ impl<P: StorageProvider> CoreHooks<P> for LogEvents {}
 fn handle_msg<P: StorageProvider>(
     wire: &mut WireBroker<P>,
     links: &mut HashMap<ConnectionId, Link>,
+    admin_replies: &mut AdminReplies,
     msg: CoreMsg,
 ) {
     match msg {
@@ -257,6 +283,16 @@ fn handle_msg<P: StorageProvider>(
         }
         CoreMsg::Snapshot(reply) => {
             let _ = reply.send(live::snapshot(wire.broker(), now_ms()));
+        }
+        CoreMsg::Admin(request, reply) => {
+            let result = crate::live::apply_admin(wire.broker_mut(), &request, now_ms());
+            match &result {
+                Ok(done) => tracing::info!(?request, "admin action from a live viewer: {done}"),
+                Err(why) => {
+                    tracing::info!(?request, "admin action from a live viewer refused: {why}")
+                }
+            }
+            admin_replies.push((reply, result));
         }
     }
 }

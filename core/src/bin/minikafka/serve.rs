@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// The built visualiser that --http serves (`make web` builds it).
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
+    /// Let live viewers reset a group's committed offsets and delete topics from the page.
+    /// Off by default: anyone who can open the page could do it.
+    #[arg(long, requires = "http")]
+    http_admin: bool,
     /// Partitions of topics created automatically (`num.partitions`).
     #[arg(long, default_value_t = 1)]
     default_partitions: i32,
@@ -99,7 +103,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
     let server = match args.http {
         None => server,
         Some(http) => match server.with_http(http, args.dist.clone()).await {
-            Ok(s) => s,
+            Ok(s) => s.with_http_admin(args.http_admin),
             Err(error) => {
                 eprintln!("error: cannot listen on {http} for HTTP: {error}");
                 return ExitCode::FAILURE;
@@ -164,7 +168,14 @@ async fn serve(args: ServeArgs) -> ExitCode {
         args.data_dir.display()
     );
     if let Some(http) = server.http_addr() {
-        out!("live visualiser: http://{http}/?source=live");
+        out!(
+            "live visualiser: http://{http}/?source=live ({})",
+            if args.http_admin {
+                "viewers may reset offsets and delete topics: --http-admin"
+            } else {
+                "read-only"
+            }
+        );
     }
     let hooks = FlushHooks {
         flusher: flusher.clone(),
