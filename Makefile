@@ -28,7 +28,7 @@ help:
 	@echo "make fuzz   - cargo-fuzz on the wire adapter, FUZZ_SECONDS per target, figures into bench/RESULTS.md"
 	@echo "make crash  - SIGKILL the server under load, 10 times per fsync policy, and check nothing acknowledged was lost"
 	@echo "make crash-long - the same, 100 times per policy, figures into bench/RESULTS.md"
-	@echo "make bench  - criterion benchmarks, visualiser and server load, written to bench/RESULTS.md"
+	@echo "make bench  - machine limits, criterion benchmarks, visualiser and server load, in bench/RESULTS.md as ratios to the limits"
 	@echo "make load   - the server under load from confluent-kafka processes (part of make bench)"
 	@echo "make campaign - the randomized simulation campaign over 10,000 seeds (release build)"
 	@echo "make wasm   - build the core for $(WASM_TARGET)"
@@ -146,16 +146,18 @@ fuzz:
 test: fmt-check clippy unit wasm clients crash e2e
 	@echo "make test: all green"
 
-# Criterion benches (core, simulation) then the visualiser's frame time and size, all into
-# bench/RESULTS.md.
-bench: web browser load
+# One run of everything, then bench/RESULTS.md rewritten with every figure beside the machine's
+# limits (bench/run.sh): limits (memcpy, loopback, fsync), criterion benches (core,
+# simulation), the visualiser's frame time and wasm size, the server under load.
+bench: web browser clients-tools
+	@command -v jq >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q jq)
 	bench/run.sh
-	node bench/web.mjs
 
-# The server under load from confluent-kafka processes (bench/load.py) -> bench/RESULTS.md.
+# Only the server under load (bench/load.py), then the report.
 load: clients-tools
 	$(CARGO) build --release -p minikafka --bin minikafka
 	$(CLIENTS_VENV)/bin/python bench/load.py --bin target/release/minikafka
+	python3 bench/report.py
 
 # The randomized simulation campaign (tests/tests/campaign.rs) over 10,000 seeds with the
 # full-size worlds; `cargo test` runs 1,000 smaller ones. MINIKAFKA_CAMPAIGN_FIRST_SEED moves

@@ -3,18 +3,19 @@
 
 Measures, for 100-byte and 1 KB records: produce and consume records/s and MB/s, the
 broker's CPU seconds per GB produced, and its peak RSS; next to this machine's loopback
-bandwidth and fsync rate, measured by the same script. Rewrites the "## Server load"
-section of bench/RESULTS.md.
+bandwidth and fsync rate (from `cargo bench --bench limits` in the same run, or measured
+here if that has not run). Writes target/bench/load.json; bench/report.py turns it into
+the "Server load" section of bench/RESULTS.md.
 
 Usage: bench/load.py [--bin target/release/minikafka] [--records 2400000] [--processes 4]
 Run it through `make bench` (or `make load`), which builds the release binary and installs
 confluent-kafka in tests/clients/.venv.
 """
 import argparse
+import json
 import datetime
 import multiprocessing as mp
 import os
-import platform
 import re
 import shutil
 import signal
@@ -225,13 +226,25 @@ def main():
     ap.add_argument("--processes", type=int, default=4)
     ap.add_argument("--partitions", type=int, default=8)
     ap.add_argument("--fsync", default="interval=5")
-    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--json", default=os.path.join(ROOT, "target", "bench", "load.json"),
+                    help="where the results go (bench/report.py reads them)")
+    ap.add_argument("--limits", default=os.path.join(ROOT, "target", "bench", "limits.json"),
+                    help="the machine's limits measured by `cargo bench --bench limits` in the "
+                         "same run; measured here instead if the file is missing")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="minikafka-load-")
-    say("measuring loopback bandwidth and fsync rate")
-    loopback = loopback_bandwidth()
-    fsyncs = fsync_rate(work)
+    if os.path.exists(args.limits):
+        with open(args.limits) as f:
+            limits = json.load(f)
+        loopback = limits["loopback_bytes_per_s"] / 1e6
+        fsyncs = limits["fsyncs_per_s"]
+        limits_from = args.limits
+    else:
+        say("measuring loopback bandwidth and fsync rate")
+        loopback = loopback_bandwidth()
+        fsyncs = fsync_rate(work)
+        limits_from = "bench/load.py"
     port = free_port()
     bootstrap = f"127.0.0.1:{port}"
     log = open(os.path.join(work, "server.log"), "w")
@@ -258,58 +271,25 @@ def main():
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
 
-    small = rows[0]
-    rps_pass = "PASS" if small["produce_rps"] >= 1_000_000 else "FAIL"
-    rss_pass = "PASS" if small["rss_after_mb"] < 100 else "FAIL"
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
-    except (OSError, AttributeError):
-        pass
-    lines = [
-        "## Server load",
-        "",
-        f"Written by `bench/load.py` (`make load`, part of `make bench`) on {datetime.date.today()}: "
-        f"`minikafka serve --fsync {args.fsync}` (release build) on loopback, "
-        f"{args.processes} confluent-kafka producer processes (linger.ms 5, batch.size 1 MB, "
-        f"acks=all, no compression) into a topic of {args.partitions} partitions, then as many "
-        "consumer processes reading it back by assignment. "
-        f"{os.cpu_count()} cores ({cpu}); the clients share the cores with the broker, so the "
-        "client side is part of what is measured.",
-        "",
-        "This machine, measured by the same script: "
-        f"loopback **{loopback:,.0f} MB/s** (one TCP connection, 64 KiB writes), "
-        f"fsync **{fsyncs:,.0f}/s** (4 KiB appends in the data directory's file system).",
-        "",
-        "| Records | Produce | Consume | Broker CPU s/GB (produce, consume) | Broker RSS after | Share of loopback |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['produced']:,} x {r['size']} B | **{r['produce_rps']:,.0f} rec/s** "
-            f"({r['produce_mbps']:.0f} MB/s) | {r['consume_rps']:,.0f} rec/s ({r['consume_mbps']:.0f} MB/s) "
-            f"| {r['cpu_per_gb_produce']:.1f}, {r['cpu_per_gb_consume']:.1f} "
-            f"| {r['rss_after_mb']:.0f} MB | {100 * r['produce_mbps'] / loopback:.0f}% |")
-    lines += [
-        "",
-        "| Target | Measured | Result |",
-        "|---|---|---|",
-        f"| at least 1,000,000 100-byte records/s produced, `--fsync interval=5` "
-        f"| {small['produce_rps']:,.0f} | {rps_pass} |",
-        f"| broker RSS under 100 MB after {small['produced']:,} records "
-        f"| {small['rss_after_mb']:.0f} MB (peak over the whole run {peak:.0f} MB) | {rss_pass} |",
-        "",
-    ]
+    out = {
+        "date": str(datetime.date.today()),
+        "fsync": args.fsync,
+        "processes": args.processes,
+        "partitions": args.partitions,
+        "rows": rows,
+        "peak_rss_mb": peak,
+        "loopback_mb_s": loopback,
+        "fsyncs_per_s": fsyncs,
+        "limits_from": limits_from,
+    }
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(out, f, indent=1)
+    say(f"wrote {args.json} (bench/report.py puts it in bench/RESULTS.md)")
     failed = sum(r["failed"] for r in rows) + sum(r["produced"] - r["consumed"] for r in rows)
     if failed:
-        lines.insert(-1, f"**{failed} records failed or were not read back.**")
-    section = "\n".join(lines)
-    text = open(args.out).read() if os.path.exists(args.out) else "# Benchmark results\n"
-    text = re.sub(r"\n## Server load\n[\s\S]*?(?=\n## |\Z)", "\n", text).rstrip() + "\n\n" + section
-    with open(args.out, "w") as f:
-        f.write(text)
-    say(f"wrote {args.out}")
+        say(f"{failed} records failed or were not read back")
+        return 1
     return 0
 
 

@@ -1,6 +1,6 @@
-// The visualiser's frame time and size, written to the "Visualiser" section of
-// bench/RESULTS.md. Needs dist/ (make web), Debian's Chromium and tests/e2e's playwright-core
-// (make browser). Usage: node bench/web.mjs
+// The visualiser's frame time and size, written as JSON to target/bench/web.json (bench/report.py
+// puts it in bench/RESULTS.md). Needs dist/ (make web), Debian's Chromium and tests/e2e's
+// playwright-core (make browser). Usage: node bench/web.mjs (bench/run.sh runs it).
 //
 // The page plays a world of 64 partitions and 32 consumers (built from a run string, the
 // same way a shared link is) at 1x speed for 5 s while requestAnimationFrame records the
@@ -8,9 +8,9 @@
 // frame, the interval grows. Target: 60 frames per second (p95 interval under 20 ms).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
@@ -19,7 +19,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'tests', 'e2e', 'package.json'));
 const { chromium } = require('playwright-core');
 const dist = join(root, 'dist');
-const results = join(root, 'bench', 'RESULTS.md');
+const results = process.env.BENCH_WEB_OUT || join(root, 'target', 'bench', 'web.json');
 const say = (m) => console.error(`[bench:web] ${m}`);
 
 if (!existsSync(join(dist, 'index.html'))) {
@@ -88,27 +88,13 @@ try {
   const fps = intervals.length / 5;
   const p50 = q(0.5);
   const p95 = q(0.95);
-  const pass = p95 < 20 ? 'PASS' : 'FAIL';
-  const sizePass = gzKb <= 400 ? 'PASS' : 'FAIL';
   say(`frames: ${fps.toFixed(1)}/s, p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms; wasm ${rawKb.toFixed(0)} KB, ${gzKb.toFixed(0)} KB gzip`);
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const section = `## Visualiser
-
-Written by \`node bench/web.mjs\` (\`make bench\`): \`dist/\` served on 127.0.0.1, Debian's
-Chromium headless (software rendering, no GPU), ${cpus().length} cores, ${cpu}, ${new Date().toISOString().slice(0, 10)}.
-The page restores a world of ${partitions} partitions and ${members} consumers (2,000 records/s)
-at t = 30 s from a run string (${loadMs} ms), then plays it at 1x for 5 s while
-requestAnimationFrame records the interval between frames.
-
-| Measure | Measured | Target | Result |
-|---|---|---|---|
-| frames per second while playing | **${fps.toFixed(1)}** (interval p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms) | 60 (p95 interval < 20 ms) | ${pass} |
-| wasm module, gzip | **${gzKb.toFixed(0)} KB** (${rawKb.toFixed(0)} KB raw, wasm-opt -Oz) | at most 400 KB | ${sizePass} |
-`;
-  let text = existsSync(results) ? readFileSync(results, 'utf8') : '# Benchmark results\n';
-  text = text.replace(/\n## Visualiser\n[\s\S]*?(?=\n## |$)/, '\n').trimEnd() + '\n\n' + section;
-  writeFileSync(results, text);
-  say(`wrote ${results}`);
+  mkdirSync(dirname(results), { recursive: true });
+  writeFileSync(results, JSON.stringify({
+    date: new Date().toISOString().slice(0, 10), partitions, members, load_ms: loadMs,
+    fps, p50_ms: p50, p95_ms: p95, wasm_raw_kb: rawKb, wasm_gzip_kb: gzKb,
+  }, null, 1) + '\n');
+  say(`wrote ${results} (bench/report.py puts it in bench/RESULTS.md)`);
 } finally {
   if (context) await context.close();
   process.kill(server.pid);
