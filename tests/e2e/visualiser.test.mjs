@@ -74,6 +74,24 @@ test('the page loads with no console errors', async () => {
   await page.close();
 });
 
+test('new records fly from the producer card to the head of their partition strip', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en');
+  await page.getByTestId('play').click();
+  const chip = page.locator('.flight[data-placed][data-to="partition-user-events-0"]').first();
+  await chip.waitFor({ state: 'attached', timeout: 20_000 });
+  const style = await chip.getAttribute('style');
+  assert.match(style, /--dx: -?\d+px; --dy: -?\d+px; animation: fly/);
+  // It starts on the producer's dot and ends over the strip's head.
+  const dot = await page.locator('[data-testid^="producer-"] .dot').first().boundingBox();
+  const strip = await page.locator('[data-testid="partition-user-events-0"] .strip').boundingBox();
+  const left = Number(style.match(/left: (-?\d+)px/)[1]);
+  const dx = Number(style.match(/--dx: (-?\d+)px/)[1]);
+  assert.ok(Math.abs(left - dot.x) <= 2, `starts at the producer (${left} vs ${dot.x})`);
+  assert.ok(left + dx > strip.x && left + dx < strip.x + strip.width, 'lands on the strip');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('S1 run to its end: 6 duplicates, 0 lost, B active on partition 0', async () => {
   const { page, errors } = await open('?scenario=S1&lang=en');
   await page.getByTestId('to-end').click();

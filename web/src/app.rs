@@ -160,6 +160,9 @@ pub fn sim_app() -> Html {
         });
     }
 
+    // After every render, send the new batches flying from producers to partitions.
+    use_effect(view::launch_flights);
+
     let state = store.state.borrow();
     let lang = state.lang;
     let vm = view_model(&state);
@@ -317,6 +320,9 @@ pub fn sim_app() -> Html {
             }
             { view::counters(&vm, lang) }
             { view::rebalance_banner(&vm, lang) }
+            if vm.partitions.len() <= 16 {
+                { view::flights(&crate::model::flights(&vm.producers, &vm.partitions, 24)) }
+            }
             <main>
                 { view::producers(&vm, lang) }
                 <section class="panel">

@@ -185,6 +185,8 @@ pub fn live_app(props: &LiveProps) -> Html {
         });
     }
 
+    use_effect(view::launch_flights);
+
     let page = store.state.borrow();
     let lang = page.lang;
     let vm = live_view_model(&page);
@@ -346,6 +348,9 @@ pub fn live_app(props: &LiveProps) -> Html {
                 }
             </div>
             { view::rebalance_banner_at(vm.rebalance_step, lang) }
+            if vm.partitions.len() <= 16 {
+                { view::flights(&crate::model::flights(&vm.producers, &vm.partitions, 24)) }
+            }
             <main>
                 { view::producer_list(&vm.producers, lang) }
                 <section class="panel">

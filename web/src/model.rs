@@ -475,3 +475,48 @@ fn heartbeat_pulse(state: &AppState, c: &minikafka::sim::actors::ConsumerActor) 
             matches!(&e.kind, WorldEventKind::Broker { event: Event::Heartbeat { member_id: m, .. } } if m == member_id)
         })
 }
+
+/// A batch in flight from its producer's card to its partition's strip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlightView {
+    /// Stable key (topic, partition, first offset), so each batch flies once.
+    pub key: String,
+    /// The producer's `data-testid` (where it starts).
+    pub from: String,
+    /// The partition's `data-testid` (where it lands: the head of its strip).
+    pub to: String,
+    /// The producer's colour index.
+    pub producer: usize,
+    /// Records in the batch.
+    pub records: i64,
+}
+
+/// The batches appended in the last second, newest first, at most `max`: what flies from
+/// the producers to the partitions. Only for small worlds (the caller decides): with dozens
+/// of partitions the chips would hide the page.
+pub fn flights(
+    producers: &[ProducerView],
+    partitions: &[PartitionView],
+    max: usize,
+) -> Vec<FlightView> {
+    let mut out: Vec<(Offset, FlightView)> = Vec::new();
+    for p in partitions {
+        for (first, end, index) in &p.fresh {
+            let Some(producer) = producers.iter().find(|pr| pr.index == *index) else {
+                continue;
+            };
+            out.push((
+                *first,
+                FlightView {
+                    key: format!("flight-{}-{}-{first}", p.topic, p.partition),
+                    from: format!("producer-{}", producer.name),
+                    to: format!("partition-{}-{}", p.topic, p.partition),
+                    producer: *index,
+                    records: end - first,
+                },
+            ));
+        }
+    }
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.key.cmp(&b.1.key)));
+    out.into_iter().take(max).map(|(_, f)| f).collect()
+}

@@ -288,3 +288,29 @@ fn a_members_commit_mode_is_written_in_the_page_language() {
         "no Rust names in the page: {zh}"
     );
 }
+
+#[test]
+fn new_batches_fly_from_their_producer_to_their_partition_once() {
+    use crate::model::flights;
+    let mut s = AppState::new("S1", 1, Lang::En);
+    // S1 produces its first records in the first seconds: step until a batch is fresh.
+    let mut found = Vec::new();
+    for _ in 0..200 {
+        s.apply(Action::Step);
+        let vm = view_model(&s);
+        found = flights(&vm.producers, &vm.partitions, 24);
+        if !found.is_empty() {
+            break;
+        }
+    }
+    assert!(!found.is_empty(), "S1 appends records early on");
+    let f = &found[0];
+    assert!(f.from.starts_with("producer-"), "{f:?}");
+    assert_eq!(f.to, "partition-user-events-0");
+    assert!(f.records >= 1);
+    // Keys are per batch: the same batch keeps its key, so it flies once.
+    let again = flights(&view_model(&s).producers, &view_model(&s).partitions, 24);
+    assert_eq!(again[0].key, f.key);
+    // Capped, newest first.
+    assert!(flights(&view_model(&s).producers, &view_model(&s).partitions, 1).len() <= 1);
+}

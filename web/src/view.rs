@@ -656,3 +656,63 @@ pub fn source_select(live: bool, lang: Lang) -> Html {
         </label>
     }
 }
+
+/// Batches in flight from their producer to their partition (see [`crate::model::flights`]).
+/// The chips are drawn here; `launch_flights` places each one on its producer card and
+/// sends it to its strip once both are on screen (it needs their positions).
+pub fn flights(flights: &[crate::model::FlightView]) -> Html {
+    let chips = flights.iter().map(|f| {
+        let class = PRODUCER_CLASSES[f.producer % PRODUCER_CLASSES.len()];
+        html! {
+            <span key={f.key.clone()} class={classes!("flight", class)} data-from={f.from.clone()} data-to={f.to.clone()}>
+                { format!("+{}", f.records) }
+            </span>
+        }
+    });
+    html! { <div class="flights" aria-hidden="true">{ for chips }</div> }
+}
+
+/// After a render: every chip not yet placed starts at its producer card and flies to the
+/// head (right end) of its partition's strip. Imperative on purpose: positions exist only
+/// in the laid-out page, and each chip is placed once (then CSS animates it).
+pub fn launch_flights() {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(chips) = doc.query_selector_all(".flight:not([data-placed])") else {
+        return;
+    };
+    for i in 0..chips.length() {
+        let Some(chip) = chips
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        let _ = chip.set_attribute("data-placed", "1");
+        let find = |selector: String| doc.query_selector(&selector).ok().flatten();
+        let (Some(from), Some(to)) = (
+            chip.get_attribute("data-from")
+                .and_then(|id| find(format!("[data-testid=\"{id}\"] .dot"))),
+            chip.get_attribute("data-to")
+                .and_then(|id| find(format!("[data-testid=\"{id}\"] .strip"))),
+        ) else {
+            continue;
+        };
+        let (a, b) = (
+            from.get_bounding_client_rect(),
+            to.get_bounding_client_rect(),
+        );
+        let (x0, y0) = (a.left(), a.top() + a.height() / 2.0 - 9.0);
+        let (x1, y1) = (b.right() - 36.0, b.top() + b.height() / 2.0 - 9.0);
+        let _ = chip.set_attribute(
+            "style",
+            &format!(
+                "left: {x0:.0}px; top: {y0:.0}px; --dx: {:.0}px; --dy: {:.0}px; animation: fly 0.7s ease-in forwards;",
+                x1 - x0,
+                y1 - y0
+            ),
+        );
+    }
+}
