@@ -11,6 +11,7 @@ pub mod app;
 pub mod i18n;
 pub mod live;
 pub mod live_app;
+pub mod live_json;
 pub mod model;
 pub mod state;
 pub mod url;

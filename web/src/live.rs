@@ -129,7 +129,7 @@ impl LivePage {
             LiveAction::Closed(reason) => self.connection = Connection::Closed { reason },
             LiveAction::Messages { texts, local_ms } => {
                 for text in texts {
-                    match serde_json::from_str::<LiveMessage>(&text) {
+                    match crate::live_json::parse_message(&text) {
                         Ok(message) => {
                             match &message {
                                 LiveMessage::Snapshot(s) => self.clock_offset = s.at - local_ms,
