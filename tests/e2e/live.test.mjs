@@ -6,20 +6,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import net from 'node:net';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { root, dist, shots, CHROMIUM, ARGS, freePort, waitForHttp } from './helpers.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dist = join(root, 'dist');
-const shots = join(root, 'target', 'e2e-screenshots');
 const BIN = process.env.MINIKAFKA_BIN || join(root, 'target', 'debug', 'minikafka');
 const PYTHON = process.env.CLIENTS_PYTHON || join(root, 'tests', 'clients', '.venv', 'bin', 'python');
 const DEMO = join(root, 'tests', 'clients', 'live_demo.py');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOPIC = 'live-demo';
 const GROUP = 'live-group';
 
@@ -29,14 +22,6 @@ let base;
 let server;
 let serverArgs;
 let context;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-    s.on('error', reject);
-  });
-}
 
 function start(cmd, args, name) {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -57,14 +42,6 @@ function run(cmd, args, input) {
     p.stderr.on('data', (d) => { out += d; });
     p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: ${out}`))));
   });
-}
-
-async function waitForHttp(url) {
-  for (let i = 0; i < 200; i++) {
-    try { const r = await fetch(url); if (r.ok) return; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`minikafka did not answer at ${url}`);
 }
 
 before(async () => {

@@ -5,37 +5,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import net from 'node:net';
 import { chromium } from 'playwright-core';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dist = join(root, 'dist');
-const shots = join(root, 'target', 'e2e-screenshots');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { join } from 'node:path';
+import { dist, shots, CHROMIUM, ARGS, freePort, waitForHttp } from './helpers.mjs';
 
 let server;
 let base;
 let context;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-    s.on('error', reject);
-  });
-}
-
-async function waitForServer(url) {
-  for (let i = 0; i < 100; i++) {
-    try { const r = await fetch(url); if (r.ok) return; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the static server did not answer at ${url}`);
-}
 
 before(async () => {
   assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is built (make web)');
@@ -43,7 +19,7 @@ before(async () => {
   const port = await freePort();
   server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '-d', dist], { stdio: 'ignore' });
   base = `http://127.0.0.1:${port}/`;
-  await waitForServer(base);
+  await waitForHttp(base);
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'mk-chromium-')), {
     executablePath: CHROMIUM, args: ARGS, viewport: { width: 1280, height: 900 },
   });

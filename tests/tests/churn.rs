@@ -67,7 +67,7 @@ fn consumer(name: &str, seed: u64) -> ConsumerSpec {
         max_poll_interval_ms: MAX_POLL_MS,
         max_poll_records: 20,
         processing_ms: 5,
-        commit_mode: if seed % 2 == 0 {
+        commit_mode: if seed.is_multiple_of(2) {
             CommitMode::PerBatch
         } else {
             CommitMode::Auto

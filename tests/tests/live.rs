@@ -85,6 +85,20 @@ async fn produce_wide(c: &mut Client, topic: &str, partitions: i32, value: &str)
         .all(|p| p.error_code == 0));
 }
 
+/// Create `topic` the way a producer does: Metadata with auto-creation allowed.
+async fn create_by_metadata(c: &mut Client, topic: &str) {
+    let _ = c
+        .call(
+            MetadataRequest::default()
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(TopicName(s(topic))))]))
+                .with_allow_auto_topic_creation(true),
+            9,
+        )
+        .await;
+}
+
 /// Read messages until one satisfies `pred`, or fail after 10 s.
 async fn until<S>(ws: &mut S, what: &str, pred: impl Fn(&Value) -> bool) -> Value
 where
@@ -123,16 +137,7 @@ async fn a_viewer_gets_a_snapshot_then_produce_join_and_commit_events() {
         3,
         "no auto-create on produce"
     );
-    let _ = c
-        .call(
-            MetadataRequest::default()
-                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
-                )
-                .with_name(Some(TopicName(s("orders"))))]))
-                .with_allow_auto_topic_creation(true),
-            9,
-        )
-        .await;
+    create_by_metadata(&mut c, "orders").await;
     assert_eq!(produce(&mut c, "orders", "first").await, 0);
 
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{http}/live"))
@@ -344,16 +349,7 @@ async fn admin_requests_are_refused_by_default_and_carried_out_with_http_admin()
             TestServer::memory_live(test_config(), &dist.0).await
         };
         let mut c = Client::connect(server.addr, "ops").await;
-        let _ = c
-            .call(
-                MetadataRequest::default()
-                    .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
-                    )
-                    .with_name(Some(TopicName(s("orders"))))]))
-                    .with_allow_auto_topic_creation(true),
-                9,
-            )
-            .await;
+        create_by_metadata(&mut c, "orders").await;
         for v in ["a", "b", "c"] {
             assert_eq!(produce(&mut c, "orders", v).await, 0);
         }

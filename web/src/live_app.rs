@@ -388,15 +388,7 @@ fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> {
 
 /// A member card for a real client.
 fn live_member(m: &LiveMemberView, lang: Lang) -> Html {
-    let parts = if m.partitions.is_empty() {
-        "-".to_string()
-    } else {
-        m.partitions
-            .iter()
-            .map(|tp| tp.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let parts = view::partition_list(&m.partitions);
     html! {
         <div class={classes!("member", m.state, m.heartbeat_pulse.then_some("pulse"))}
             data-testid={format!("member-{}", m.name)} data-state={m.state} title={m.member_id.clone()}>

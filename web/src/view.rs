@@ -346,6 +346,18 @@ pub fn member_settings(
     }
 }
 
+/// `orders-0, orders-1`, or `-` for a member with nothing.
+pub fn partition_list(partitions: &[TopicPartition]) -> String {
+    if partitions.is_empty() {
+        return "-".to_string();
+    }
+    partitions
+        .iter()
+        .map(|tp| tp.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A member card.
 pub fn member(
     m: &MemberView,
@@ -354,15 +366,7 @@ pub fn member(
     on_configure: &Callback<(String, &'static str, String)>,
 ) -> Html {
     let id = format!("member-{}", m.name);
-    let parts = if m.partitions.is_empty() {
-        "-".to_string()
-    } else {
-        m.partitions
-            .iter()
-            .map(|tp| tp.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let parts = partition_list(&m.partitions);
     let button = |label: &'static str, action: &'static str| {
         let name = m.name.clone();
         let cb = on_action.clone();
