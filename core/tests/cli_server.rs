@@ -180,3 +180,27 @@ fn an_unreachable_broker_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected always, never or interval"));
 }
+
+#[test]
+fn a_second_server_on_the_same_data_directory_is_refused() {
+    let data = std::env::temp_dir().join(format!("minikafka-lock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let first = Server::start(&data, &[]);
+    let data_arg = data.to_string_lossy().to_string();
+    let out = cli(
+        &["serve", "--listen", "127.0.0.1:0", "--data-dir", &data_arg],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the second server must not start"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("in use by another minikafka process"),
+        "{stderr}"
+    );
+    drop(first);
+    let _ = std::fs::remove_dir_all(&data);
+}

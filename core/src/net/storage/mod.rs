@@ -128,20 +128,43 @@ impl Flusher {
 #[derive(Debug)]
 pub struct FileProvider {
     root: PathBuf,
+    /// An exclusive lock on `root/.lock`, held while the provider lives: two servers on one
+    /// data directory would interleave their appends and corrupt each other's logs. The
+    /// operating system drops the lock when the process dies, even by SIGKILL.
+    _lock: fs::File,
     flusher: Arc<Flusher>,
     /// Kafka's `index.interval.bytes`: one index entry per this many bytes of log.
     index_interval_bytes: u64,
 }
 
 impl FileProvider {
-    /// Use (and create if needed) `root`.
+    /// Use (and create if needed) `root`, locked against a second server.
     pub fn open(root: impl Into<PathBuf>) -> Result<FileProvider, StorageError> {
         let root = root.into();
         for dir in ["topics", "logs", "internal"] {
             fs::create_dir_all(root.join(dir)).map_err(|e| io_error(&root.join(dir), e))?;
         }
+        let lock_path = root.join(".lock");
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io_error(&lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(StorageError::Io(format!(
+                    "{} is in use by another minikafka process (it holds {}): stop it, or give this one another --data-dir",
+                    root.display(),
+                    lock_path.display()
+                )))
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(io_error(&lock_path, e)),
+        }
         Ok(FileProvider {
             root,
+            _lock: lock,
             flusher: Arc::new(Flusher::default()),
             index_interval_bytes: 4096,
         })

@@ -433,6 +433,17 @@ mod tests {
         Dir(d)
     }
 
+    #[test]
+    fn a_data_directory_serves_one_server_at_a_time() {
+        use crate::net::storage::FileProvider;
+        let d = dir("lock");
+        let first = FileProvider::open(&d.0).unwrap();
+        let second = FileProvider::open(&d.0).unwrap_err().to_string();
+        assert!(second.contains("in use by another minikafka"), "{second}");
+        drop(first);
+        FileProvider::open(&d.0).expect("the lock goes with the first server");
+    }
+
     fn encoded(values: &[&str]) -> RecordBatch {
         let records: Vec<Record> = values
             .iter()
