@@ -701,3 +701,67 @@ async fn idempotent_retries_are_written_once_and_delete_records_moves_the_log_st
     assert_eq!(r.responses[0].partitions[0].log_start_offset, 4);
     server.stop().await;
 }
+
+/// Kafka rebuilds idempotent producer state from the log after a restart; so does
+/// minikafka: a retry that straddles a restart is still written once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotent_retry_across_a_restart_is_written_once() {
+    let dir = TempDir::new("idem-restart");
+    let server = TestServer::files(&dir.0, test_config()).await;
+    let mut c = Client::connect(server.addr, "idem").await;
+    create_topic(&mut c, "once", 1).await;
+    let init = c
+        .call(
+            InitProducerIdRequest::default()
+                .with_transactional_id(None)
+                .with_transaction_timeout_ms(60_000),
+            2,
+        )
+        .await;
+    let (pid, epoch) = (init.producer_id.0, init.producer_epoch);
+    let sequenced = |seq: i32| {
+        let mut bytes = batch(&["a", "b", "c"], Compression::None).to_vec();
+        bytes[43..51].copy_from_slice(&pid.to_be_bytes());
+        bytes[51..53].copy_from_slice(&epoch.to_be_bytes());
+        bytes[53..57].copy_from_slice(&seq.to_be_bytes());
+        let crc = crc32c::crc32c(&bytes[21..]);
+        bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+        Bytes::from(bytes)
+    };
+    // A plain batch first, then the producer's two batches.
+    produce(&mut c, "once", 0, batch(&["plain"], Compression::None), 9).await;
+    assert_eq!(produce(&mut c, "once", 0, sequenced(0), 9).await, 1);
+    assert_eq!(produce(&mut c, "once", 0, sequenced(3), 9).await, 4);
+    drop(c);
+    server.stop().await;
+
+    let server = TestServer::files(&dir.0, test_config()).await;
+    let mut c = Client::connect(server.addr, "idem").await;
+    assert_eq!(
+        produce(&mut c, "once", 0, sequenced(3), 9).await,
+        4,
+        "the retry of the last batch gets its first offset back"
+    );
+    assert_eq!(produce(&mut c, "once", 0, sequenced(0), 9).await, 1);
+    let r = c.call(fetch_request("once", 0, 0, 0), 12).await;
+    assert_eq!(
+        r.responses[0].partitions[0].high_watermark, 7,
+        "written once"
+    );
+    // The sequence goes on where it was; a gap is still refused.
+    assert_eq!(produce(&mut c, "once", 0, sequenced(6), 9).await, 7);
+    let gap = c
+        .call(
+            ProduceRequest::default()
+                .with_acks(-1)
+                .with_topic_data(vec![TopicProduceData::default()
+                    .with_name(topic("once"))
+                    .with_partition_data(vec![PartitionProduceData::default()
+                        .with_index(0)
+                        .with_records(Some(sequenced(50)))])]),
+            9,
+        )
+        .await;
+    assert_eq!(gap.responses[0].partition_responses[0].error_code, 45);
+    server.stop().await;
+}

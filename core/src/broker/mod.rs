@@ -194,6 +194,13 @@ impl<P: StorageProvider> Broker<P> {
         let offsets_log =
             PartitionLog::with_storage(provider.open_offsets_log()?, OffsetStore::log_config())?;
         let offsets = OffsetStore::rebuild(offsets_log)?;
+        // Milliseconds times 1000: ids a previous run handed out are far below.
+        let mut producers = ProducerStates::new(now.max(0).saturating_mul(1000));
+        for topic in topics.values() {
+            for (p, log) in topic.partitions.iter().enumerate() {
+                producers.rebuild_from(&topic.name, p as i32, log)?;
+            }
+        }
         // Seeded with the start time too: a restarted broker must not issue the ids of
         // the topics it already has again.
         let topic_ids = SplitMix64::new(config.topic_id_seed ^ now as u64);
@@ -201,8 +208,7 @@ impl<P: StorageProvider> Broker<P> {
             coordinator: GroupCoordinator::new(config.coordinator.clone()),
             offsets,
             provider,
-            // Milliseconds times 1000: ids a previous run handed out are far below.
-            producers: ProducerStates::new(now.max(0).saturating_mul(1000)),
+            producers,
             topics,
             events: VecDeque::new(),
             next_retention_check: now + config.retention_check_interval_ms,

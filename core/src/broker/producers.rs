@@ -14,15 +14,22 @@
 //! - an older epoch than the one the broker knows is a fenced producer:
 //!   `INVALID_PRODUCER_EPOCH`.
 //!
-//! minikafka keeps this state in memory only. Kafka rebuilds it from the log after a
-//! restart; here the first batch of each producer after a restart is accepted as it comes,
-//! so a retry that straddles a broker restart can still be written twice. Transactions
-//! are not supported.
+//! The state lives in memory, and is rebuilt from the log when a broker opens its storage,
+//! as Kafka does: every stored batch keeps its producer id, epoch and base sequence in its
+//! header. Only the tail of each partition is read ([`REBUILD_WINDOW_RECORDS`]): a retry
+//! that straddles a restart is a retry of one of the producer's last in-flight batches,
+//! which are at the end of the log (Kafka reads from its last producer snapshot instead).
+//! Transactions are not supported.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::error::KafkaError;
-use crate::record::Offset;
+use crate::log::{LogError, LogStorage, PartitionLog, StorageError};
+use crate::record::{BatchRecords, Offset, RecordBatch};
+
+/// Records read back from the end of each partition when a broker opens its storage, to
+/// rebuild producer state (about 20 MB of 100-byte records).
+pub const REBUILD_WINDOW_RECORDS: i64 = 200_000;
 
 /// How many recent batches are remembered per producer and partition (Kafka: 5, the
 /// largest `max.in.flight.requests.per.connection` that keeps idempotence).
@@ -42,6 +49,25 @@ pub struct ProducerBatch {
 }
 
 impl ProducerBatch {
+    /// The producer facts of a stored wire batch, from its v2 header: producer id (bytes
+    /// 43..51), epoch (51..53), base sequence (53..57). `None` for batches without them
+    /// (decoded batches of the simulation, batches of plain producers).
+    pub fn of_stored(batch: &RecordBatch) -> Option<ProducerBatch> {
+        let BatchRecords::Encoded(bytes) = &batch.records else {
+            return None;
+        };
+        let field = |from: usize, to: usize| bytes.get(from..to);
+        let producer_id = i64::from_be_bytes(field(43, 51)?.try_into().ok()?);
+        let producer_epoch = i16::from_be_bytes(field(51, 53)?.try_into().ok()?);
+        let base_sequence = i32::from_be_bytes(field(53, 57)?.try_into().ok()?);
+        (producer_id >= 0).then_some(ProducerBatch {
+            producer_id,
+            producer_epoch,
+            base_sequence,
+            record_count: batch.info.record_count,
+        })
+    }
+
     fn last_sequence(&self) -> i32 {
         // Sequences wrap around at i32::MAX, as in Kafka.
         let span = self.record_count.saturating_sub(1) as i64;
@@ -165,6 +191,36 @@ impl ProducerStates {
         }
     }
 
+    /// Rebuild the state of `topic`/`partition` from the last [`REBUILD_WINDOW_RECORDS`]
+    /// of its log, oldest first, as if those batches had just been appended.
+    pub fn rebuild_from<S: LogStorage>(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        log: &PartitionLog<S>,
+    ) -> Result<(), StorageError> {
+        let end = log.log_end_offset();
+        let mut position = (end - REBUILD_WINDOW_RECORDS).max(log.log_start_offset());
+        while position < end {
+            let read = match log.read(position, 1 << 20, u32::MAX) {
+                Ok(read) => read,
+                Err(LogError::Storage(e)) => return Err(e),
+                Err(_) => return Ok(()),
+            };
+            let Some(last) = read.batches.last() else {
+                return Ok(());
+            };
+            let next = last.info.next_offset();
+            for batch in &read.batches {
+                if let Some(producer) = ProducerBatch::of_stored(batch) {
+                    self.appended(topic, partition, &producer, batch.info.base_offset);
+                }
+            }
+            position = next;
+        }
+        Ok(())
+    }
+
     /// Forget a deleted topic's producer state.
     pub fn topic_deleted(&mut self, topic: &str) {
         self.partitions.retain(|(_, t, _), _| t != topic);
@@ -228,6 +284,32 @@ mod tests {
             (8, 0),
             "an id never issued gets a new one"
         );
+    }
+
+    #[test]
+    fn stored_batches_tell_their_producer_only_when_encoded_by_an_idempotent_one() {
+        use crate::record::Record;
+        let decoded = RecordBatch::from_records(vec![Record::from_value("v", 0)]).unwrap();
+        assert_eq!(ProducerBatch::of_stored(&decoded), None);
+        let mut bytes = vec![0u8; 61];
+        bytes[43..51].copy_from_slice(&42i64.to_be_bytes());
+        bytes[51..53].copy_from_slice(&3i16.to_be_bytes());
+        bytes[53..57].copy_from_slice(&10i32.to_be_bytes());
+        let encoded = RecordBatch::from_encoded(bytes.clone().into(), 2, 0, 0);
+        assert_eq!(
+            ProducerBatch::of_stored(&encoded),
+            Some(ProducerBatch {
+                producer_id: 42,
+                producer_epoch: 3,
+                base_sequence: 10,
+                record_count: 2
+            })
+        );
+        bytes[43..51].copy_from_slice(&(-1i64).to_be_bytes());
+        let plain = RecordBatch::from_encoded(bytes.into(), 2, 0, 0);
+        assert_eq!(ProducerBatch::of_stored(&plain), None, "not idempotent");
+        let short = RecordBatch::from_encoded(vec![0u8; 20].into(), 1, 0, 0);
+        assert_eq!(ProducerBatch::of_stored(&short), None, "never a panic");
     }
 
     #[test]
