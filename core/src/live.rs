@@ -44,6 +44,10 @@ pub enum LiveMessage {
     Hello {
         /// Admin actions ([`AdminRequest`]) are accepted (`serve --http-admin`).
         admin: bool,
+        /// The address Kafka clients use (`host:port`, as advertised), so the page can show
+        /// commands that work as written.
+        #[serde(default)]
+        bootstrap: Option<String>,
     },
     /// The answer to an [`AdminRequest`] the viewer sent.
     AdminResult {

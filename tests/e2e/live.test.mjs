@@ -88,6 +88,8 @@ const committed = (page) => page.evaluate((id) => Number(document.querySelector(
 test('live mode draws a real producer and a two-member group: active, standby, commits, rebalance after a kill', { timeout: 120_000 }, async () => {
   const { page, errors } = await openLive();
   assert.equal(await page.getByTestId('admin').count(), 0, 'read-only by default: no admin panel');
+  // The commands to try name this server's Kafka address.
+  assert.match(await page.getByTestId('live-hint').innerText(), new RegExp(`kcat -b ${kafka} -G demo-group demo`));
   start(PYTHON, [DEMO, 'producer', '--bootstrap', kafka, '--topic', TOPIC, '--rate', '10'], 'producer');
   await page.getByTestId('producer-live-producer').waitFor({ timeout: 20_000 });
   await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText.match(/high watermark: (\d+)/)?.[1]) > 0,

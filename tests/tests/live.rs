@@ -360,6 +360,11 @@ async fn admin_requests_are_refused_by_default_and_carried_out_with_http_admin()
         let hello = until(&mut ws, "hello", |_| true).await;
         assert_eq!(hello["type"], "hello", "the first message");
         assert_eq!(hello["admin"], admin);
+        assert_eq!(
+            hello["bootstrap"],
+            format!("127.0.0.1:{}", server.addr.port()),
+            "the address Kafka clients use"
+        );
         let ask = |text: &str| Message::Text(text.to_string().into());
         ws.send(ask(
             r#"{"action":"reset_offsets","group":"ops","topic":"orders","to":"latest"}"#,

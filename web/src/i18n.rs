@@ -137,8 +137,13 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "left" => ("left", "已离开"),
         "live-title" => ("Live: a running minikafka server", "实时：正在运行的 minikafka 服务器"),
         "live-hint" => (
-            "Read-only: this page draws what real Kafka clients do to the server. Produce with kcat -b <server>:9092 -t demo -P, consume in a group with kcat -b <server>:9092 -G demo-group demo, and watch.",
-            "只读：本页实时绘制真实 Kafka 客户端对服务器的操作。用 kcat -b <服务器>:9092 -t demo -P 生产，用 kcat -b <服务器>:9092 -G demo-group demo 以消费者组消费，然后观察。",
+            "This page draws what real Kafka clients do to the server, as it happens. Try, in a terminal:",
+            "本页实时绘制真实 Kafka 客户端对服务器的操作。在终端里试试：",
+        ),
+        "live-hint-produce" => ("produce", "生产"),
+        "live-hint-consume" => (
+            "consume in a group (start it twice: one member becomes a standby)",
+            "以消费者组消费（启动两次：一个成员会成为备用成员）",
         ),
         "live-only-sim" => (
             "Live mode shows facts the broker knows: duplicates and lost records are only counted in the simulation, where the applications are simulated too.",

@@ -91,6 +91,8 @@ pub struct LivePage {
     pub admin: bool,
     /// The answer to the latest admin request: (worked?, what the server said).
     pub admin_result: Option<(bool, String)>,
+    /// The server's Kafka address, for the example commands (from `hello`).
+    pub bootstrap: Option<String>,
 }
 
 impl LivePage {
@@ -107,6 +109,7 @@ impl LivePage {
             lang,
             admin: false,
             admin_result: None,
+            bootstrap: None,
         }
     }
 
@@ -133,7 +136,10 @@ impl LivePage {
                         Ok(message) => {
                             match &message {
                                 LiveMessage::Snapshot(s) => self.clock_offset = s.at - local_ms,
-                                LiveMessage::Hello { admin } => self.admin = *admin,
+                                LiveMessage::Hello { admin, bootstrap } => {
+                                    self.admin = *admin;
+                                    self.bootstrap.clone_from(bootstrap);
+                                }
                                 LiveMessage::AdminResult { ok, message } => {
                                     self.admin_result = Some((*ok, message.clone()))
                                 }
@@ -690,6 +696,20 @@ mod tests {
         assert_eq!(page.connection.key(), "disconnected");
         page.apply(LiveAction::Opened);
         assert!(page.notice.is_none());
+        assert!(!page.admin, "read-only until the server says otherwise");
+        page.apply(LiveAction::Messages {
+            texts: vec![
+                r#"{"type":"hello","admin":true,"bootstrap":"10.0.0.5:9092"}"#.into(),
+                r#"{"type":"admin_result","ok":false,"message":"group g has 1 member(s)"}"#.into(),
+            ],
+            local_ms: 0,
+        });
+        assert!(page.admin);
+        assert_eq!(page.bootstrap.as_deref(), Some("10.0.0.5:9092"));
+        assert_eq!(
+            page.admin_result,
+            Some((false, "group g has 1 member(s)".into()))
+        );
     }
 
     #[test]

@@ -335,7 +335,7 @@ pub fn live_app(props: &LiveProps) -> Html {
                 </div>
             </header>
             <h2>{ t(lang, "live-title") }</h2>
-            <p class="muted">{ t(lang, "live-hint") }</p>
+            { live_hint(page.bootstrap.as_deref(), lang) }
             if let Some(notice) = &page.notice {
                 <div class="notice">{ notice }</div>
             }
@@ -370,6 +370,18 @@ pub fn live_app(props: &LiveProps) -> Html {
                 { for admin_panel }
                 <p class="muted">{ t(lang, "live-only-sim") }</p>
             </main>
+        </div>
+    }
+}
+
+/// Commands to try, with the server's own Kafka address once it has said it.
+fn live_hint(bootstrap: Option<&str>, lang: Lang) -> Html {
+    let b = bootstrap.unwrap_or("127.0.0.1:9092");
+    html! {
+        <div class="muted hint" data-testid="live-hint">
+            <p>{ t(lang, "live-hint") }</p>
+            <p>{ t(lang, "live-hint-produce") }{": "}<code>{ format!("seq 1 100 | kcat -b {b} -t demo -P") }</code></p>
+            <p>{ t(lang, "live-hint-consume") }{": "}<code>{ format!("kcat -b {b} -G demo-group demo") }</code></p>
         </div>
     }
 }

@@ -36,6 +36,7 @@ pub fn parse_message(text: &str) -> R<LiveMessage> {
             admin: field(&v, "admin")?
                 .as_bool()
                 .ok_or("admin: not a boolean")?,
+            bootstrap: opt_string(&v, "bootstrap")?,
         }),
         "admin_result" => Ok(LiveMessage::AdminResult {
             ok: field(&v, "ok")?.as_bool().ok_or("ok: not a boolean")?,
@@ -540,7 +541,14 @@ mod tests {
         }
         for m in [
             LiveMessage::Missed { count: 7 },
-            LiveMessage::Hello { admin: true },
+            LiveMessage::Hello {
+                admin: true,
+                bootstrap: Some("127.0.0.1:9092".into()),
+            },
+            LiveMessage::Hello {
+                admin: false,
+                bootstrap: None,
+            },
             LiveMessage::AdminResult {
                 ok: false,
                 message: "no".into(),

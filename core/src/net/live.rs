@@ -43,6 +43,8 @@ pub(super) struct Live {
     pub dist: PathBuf,
     /// Viewers may send [`AdminRequest`]s (`serve --http-admin`).
     pub admin: bool,
+    /// The advertised Kafka address, for the page's example commands.
+    pub bootstrap: String,
 }
 
 /// The broker as the visualiser first draws it, as the JSON a viewer receives.
@@ -80,7 +82,10 @@ async fn viewer(mut socket: WebSocket, live: Live) {
     let Some(first) = request_snapshot(&live).await else {
         return;
     };
-    let hello = message_text(&LiveMessage::Hello { admin: live.admin });
+    let hello = message_text(&LiveMessage::Hello {
+        admin: live.admin,
+        bootstrap: Some(live.bootstrap.clone()),
+    });
     if socket.send(Message::Text(hello.into())).await.is_err()
         || socket.send(Message::Text(first.into())).await.is_err()
     {

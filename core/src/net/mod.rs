@@ -169,6 +169,11 @@ impl Server {
                     events: events.clone(),
                     dist,
                     admin: self.http_admin,
+                    bootstrap: format!(
+                        "{}:{}",
+                        broker.config().advertised_host,
+                        broker.config().advertised_port
+                    ),
                 });
                 tokio::spawn(async move {
                     if let Err(error) = axum::serve(listener, app).await {
