@@ -57,12 +57,12 @@ test('new records fly from the producer card to the head of their partition stri
   await chip.waitFor({ state: 'attached', timeout: 20_000 });
   const style = await chip.getAttribute('style');
   assert.match(style, /--dx: -?\d+px; --dy: -?\d+px; animation: fly/);
-  // It starts on the producer's dot and ends over the strip's head.
-  const dot = await page.locator('[data-testid^="producer-"] .dot').first().boundingBox();
+  // It starts at the end of the producer's row and ends over the strip's head.
+  const row = await page.locator('[data-testid^="producer-"]').first().boundingBox();
   const strip = await page.locator('[data-testid="partition-user-events-0"] .strip').boundingBox();
   const left = Number(style.match(/left: (-?\d+)px/)[1]);
   const dx = Number(style.match(/--dx: (-?\d+)px/)[1]);
-  assert.ok(Math.abs(left - dot.x) <= 2, `starts at the producer (${left} vs ${dot.x})`);
+  assert.ok(Math.abs(left - (row.x + row.width - 44)) <= 2, `starts at the producer (${left} vs ${row.x + row.width - 44})`);
   assert.ok(left + dx > strip.x && left + dx < strip.x + strip.width, 'lands on the strip');
   assert.deepEqual(errors, []);
   await page.close();

@@ -676,7 +676,7 @@ pub fn flights(flights: &[crate::model::FlightView]) -> Html {
     html! { <div class="flights" aria-hidden="true">{ for chips }</div> }
 }
 
-/// After a render: every chip not yet placed starts at its producer card and flies to the
+/// After a render: every chip not yet placed starts at its producer's row and flies to the
 /// head (right end) of its partition's strip. Imperative on purpose: positions exist only
 /// in the laid-out page, and each chip is placed once (then CSS animates it).
 pub fn launch_flights() {
@@ -698,7 +698,7 @@ pub fn launch_flights() {
         let find = |selector: String| doc.query_selector(&selector).ok().flatten();
         let (Some(from), Some(to)) = (
             chip.get_attribute("data-from")
-                .and_then(|id| find(format!("[data-testid=\"{id}\"] .dot"))),
+                .and_then(|id| find(format!("[data-testid=\"{id}\"]"))),
             chip.get_attribute("data-to")
                 .and_then(|id| find(format!("[data-testid=\"{id}\"] .strip"))),
         ) else {
@@ -708,7 +708,8 @@ pub fn launch_flights() {
             from.get_bounding_client_rect(),
             to.get_bounding_client_rect(),
         );
-        let (x0, y0) = (a.left(), a.top() + a.height() / 2.0 - 9.0);
+        // From the end of the producer's row (not over its name) to the strip's head.
+        let (x0, y0) = (a.right() - 44.0, a.top() + a.height() / 2.0 - 9.0);
         let (x1, y1) = (b.right() - 36.0, b.top() + b.height() / 2.0 - 9.0);
         let _ = chip.set_attribute(
             "style",

@@ -3,7 +3,8 @@
 //! `minikafka serve --http 127.0.0.1:8080` serves the built visualiser (`dist/`) and, at
 //! `/live`, a WebSocket that sends:
 //!
-//! 0. `{"type":"hello","admin":false}`: whether admin requests are accepted;
+//! 0. `{"type":"hello","admin":false,"bootstrap":"host:port"}`: whether admin requests are
+//!    accepted, and the Kafka address (for the commands the page suggests);
 //! 1. `{"type":"snapshot", ...}`: topics with their partitions' offsets, groups with their
 //!    state, generation, members (client id, host, assignment) and committed offsets;
 //! 2. then every broker event as it happens: `{"type":"event","event":{...}}` (the same
