@@ -119,6 +119,8 @@ test('switching to Chinese changes the narration', async () => {
   await page.getByTestId('lang-toggle').click();
   await page.waitForFunction(() => /分区/.test(document.querySelector('[data-testid=narration]').innerText));
   assert.notEqual(await text(page, 'narration'), en);
+  // The event log speaks Chinese too.
+  assert.match(await page.locator('.events').innerText(), /[\u4e00-\u9fff]/);
   // With Noto CJK installed (make browser), the Chinese renders as glyphs, not boxes.
   await page.screenshot({ path: join(shots, 'S1-zh.png'), fullPage: false });
   await page.close();

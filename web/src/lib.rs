@@ -8,6 +8,7 @@
 //! - `i18n.rs`: English and Chinese labels; `url.rs`: links that reopen a moment.
 
 pub mod app;
+pub mod event_text;
 pub mod i18n;
 pub mod live;
 pub mod live_app;

@@ -10,6 +10,7 @@ use minikafka::live::{LiveMessage, LiveState};
 use minikafka::record::Millis;
 use minikafka::Event;
 
+use crate::event_text::event_line;
 use crate::i18n::Lang;
 use crate::model::{rebalance_step_of, PartitionView, ProducerView, RebalanceStep, StepSignal};
 use crate::state::{Apply, LagSample};
@@ -456,7 +457,7 @@ struct AppendRun {
 /// The latest events worth reading (no heartbeats, no fetches), newest first, at most
 /// `max` lines. A producer sending record by record makes one append event per record:
 /// consecutive appends to one partition by one client become one line.
-pub fn event_lines(live: &LiveState, max: usize) -> Vec<(Millis, String)> {
+pub fn event_lines(live: &LiveState, max: usize, lang: Lang) -> Vec<(Millis, String)> {
     let mut lines: Vec<(Millis, String, Option<AppendRun>)> = Vec::new();
     for e in live.recent.iter().rev() {
         if matches!(
@@ -488,10 +489,22 @@ pub fn event_lines(live: &LiveState, max: usize) -> Vec<(Millis, String)> {
                         .as_deref()
                         .map(|c| format!(" by {c}"))
                         .unwrap_or_default();
-                    *text = format!(
-                        "{topic}-{partition}: appended {} records at offsets {}..{}{by}",
-                        run.records, run.first, run.last
-                    );
+                    *text = match lang {
+                        Lang::En => format!(
+                            "{topic}-{partition}: appended {} records at offsets {}..{}{by}",
+                            run.records, run.first, run.last
+                        ),
+                        Lang::Zh => format!(
+                            "{topic}-{partition}：在 offset {}..{} 追加 {} 条记录{}",
+                            run.first,
+                            run.last,
+                            run.records,
+                            run.client_id
+                                .as_deref()
+                                .map(|c| format!("，来自 {c}"))
+                                .unwrap_or_default()
+                        ),
+                    };
                     continue;
                 }
             }
@@ -506,13 +519,13 @@ pub fn event_lines(live: &LiveState, max: usize) -> Vec<(Millis, String)> {
                 last: base_offset + i64::from(*count) - 1,
                 records: u64::from(*count),
             };
-            lines.push((e.at(), e.to_string(), Some(run)));
+            lines.push((e.at(), event_line(e, lang), Some(run)));
             continue;
         }
         if lines.len() == max {
             break;
         }
-        lines.push((e.at(), e.to_string(), None));
+        lines.push((e.at(), event_line(e, lang), None));
     }
     lines.into_iter().map(|(at, text, _)| (at, text)).collect()
 }
@@ -662,7 +675,10 @@ mod tests {
         ] {
             live.apply(LiveMessage::Event { event: e });
         }
-        let lines: Vec<String> = event_lines(&live, 40).into_iter().map(|(_, l)| l).collect();
+        let lines: Vec<String> = event_lines(&live, 40, Lang::En)
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(
             lines[0].starts_with("t-1: appended 1 record(s) at offset 0 by q"),
@@ -673,7 +689,15 @@ mod tests {
             "{lines:?}"
         );
         assert_eq!(lines[2], "t-0: appended 3 records at offsets 0..2 by p");
-        assert_eq!(event_lines(&live, 2).len(), 2);
+        assert_eq!(event_lines(&live, 2, Lang::En).len(), 2);
+        let zh = event_lines(&live, 40, Lang::Zh);
+        assert_eq!(zh[2].1, "t-0：在 offset 0..2 追加 3 条记录，来自 p");
+        assert!(
+            zh[0]
+                .1
+                .starts_with("t-1：在 offset 0 追加 1 条记录，来自 q"),
+            "{zh:?}"
+        );
     }
 
     #[test]

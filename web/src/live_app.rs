@@ -393,7 +393,7 @@ fn clock(ms: i64) -> String {
 }
 
 fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> {
-    crate::live::event_lines(&page.live, 40)
+    crate::live::event_lines(&page.live, 40, page.lang)
         .into_iter()
         .map(|(at, text)| html! { <li><span class="at">{ clock(at) }</span>{" "}{ text }</li> })
 }

@@ -574,7 +574,7 @@ pub fn events(state: &AppState, lang: Lang) -> Html {
             )
         })
         .take(40)
-        .map(|e| html! { <li>{ e.to_string() }</li> });
+        .map(|e| html! { <li>{ crate::event_text::world_line(e, lang) }</li> });
     html! {
         <div class="panel events">
             <h3>{ t(lang, "events") }</h3>
