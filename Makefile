@@ -57,6 +57,8 @@ demo: web clients-tools
 	@echo "    kcat -b 127.0.0.1:$(KAFKA_PORT) -G demo-group demo"
 	@echo "  or with Python (confluent-kafka, installed in tests/clients/.venv):"
 	@echo "    tests/clients/.venv/bin/python -c \"from confluent_kafka import Producer; p = Producer({'bootstrap.servers': '127.0.0.1:$(KAFKA_PORT)', 'client.id': 'py-demo'}); [p.produce('demo', key=f'k{i}', value=f'hello {i}') for i in range(100)]; p.flush()\""
+	@echo "  or the pod-restart story (the simulation's S1) with real clients, in about 20 s:"
+	@echo "    tests/clients/.venv/bin/python tests/clients/live_demo.py story --bootstrap 127.0.0.1:$(KAFKA_PORT)"
 	@echo "  or a producer and a two-member group (one active, one standby) until Ctrl-C:"
 	@echo "    tests/clients/.venv/bin/python tests/clients/live_demo.py group --bootstrap 127.0.0.1:$(KAFKA_PORT) --topic demo --group demo-group"
 	@echo ""
@@ -113,11 +115,13 @@ clients-tools:
 
 # Each client against a server started (and stopped) by the test: produce 10,000 records,
 # read them back by assignment, fail over a two-member group, survive a server SIGKILL.
-# Then 20 s of group churn with confluent-kafka members joining, leaving and crashing.
+# Then 20 s of group churn with confluent-kafka members joining, leaving and crashing, and the
+# seed's pod-restart story with real clients (A killed, B re-reads 95..100).
 clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/run.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/churn.py --seconds 20 --bin target/debug/minikafka
+	$(CLIENTS_VENV)/bin/python tests/clients/live_demo.py story --serve target/debug/minikafka
 
 # SIGKILL the server again and again under a confluent-kafka producer (acks=all) and a
 # committing consumer group, then check that every acknowledged record and committed offset

@@ -134,6 +134,12 @@ class Server:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
 
+    def stop(self):
+        """The end of the test: a clean stop (SIGTERM, a final flush)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
+
 
 def spawn(python, code, bootstrap, log_path):
     return subprocess.Popen([python, "-c", code, bootstrap, log_path],
@@ -217,7 +223,10 @@ def main():
 
     # ---- checks ----
     failures = []
-    log, ends, committed = read_back(bootstrap)
+    try:
+        log, ends, committed = read_back(bootstrap)
+    finally:
+        server.stop()
     acked = []
     with open(acked_path) as f:
         for line in f:
