@@ -145,6 +145,10 @@ test('two browsers are independent; a reload or a server restart reconnects with
     assert.ok(overflow <= 1, `${width}px: ${overflow}px of horizontal overflow`);
   }
   await two.page.screenshot({ path: join(shots, 'live-phone.png'), fullPage: false });
+  // In Chinese, the events and the member cards too.
+  await two.page.getByTestId('lang-toggle').click();
+  await two.page.waitForFunction(() => /[\u4e00-\u9fff]/.test(document.querySelector('[data-testid=live-events]').innerText));
+  assert.match(await two.page.getByTestId('live-hint').innerText(), /终端/);
   await two.page.reload();
   await two.page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state === 'connected');
   await two.page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`) !== null, `partition-${TOPIC}-0`);

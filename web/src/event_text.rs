@@ -29,6 +29,14 @@ fn by(client_id: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// Why a member left, in `lang`.
+pub fn removal_reason(reason: RemovalReason, lang: Lang) -> String {
+    match lang {
+        Lang::En => reason.to_string(),
+        Lang::Zh => removal(reason).to_string(),
+    }
+}
+
 fn removal(reason: RemovalReason) -> &'static str {
     match reason {
         RemovalReason::LeaveGroup => "发送了 LeaveGroup",

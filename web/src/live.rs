@@ -213,7 +213,7 @@ pub struct LiveMemberView {
     /// Did a heartbeat arrive in the last second?
     pub heartbeat_pulse: bool,
     /// Why it left, for dead members.
-    pub removed: Option<String>,
+    pub removed: Option<minikafka::event::RemovalReason>,
 }
 
 /// Everything the live page draws.
@@ -409,7 +409,7 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
                 leader: false,
                 session_left_ms: None,
                 heartbeat_pulse: false,
-                removed: Some(d.reason.to_string()),
+                removed: Some(d.reason),
             });
         }
     }

@@ -416,7 +416,7 @@ fn live_member(m: &LiveMemberView, lang: Lang) -> Html {
                     <span class="muted">{ format!("group.instance.id {instance}") }</span>
                 }
             </div>
-            if let Some(why) = &m.removed {
+            if let Some(why) = m.removed.map(|r| crate::event_text::removal_reason(r, lang)) {
                 <div class="muted">{ format!("{}: {why}", t(lang, "left")) }</div>
             }
             if let Some(left) = m.session_left_ms {
