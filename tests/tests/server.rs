@@ -765,3 +765,36 @@ async fn an_idempotent_retry_across_a_restart_is_written_once() {
     assert_eq!(gap.responses[0].partition_responses[0].error_code, 45);
     server.stop().await;
 }
+
+/// Member ids are `<client.id>-<uuid>` from a seeded generator; a restarted server must not
+/// hand out the ids of its previous life, or a client from before the restart would be
+/// taken for the new member that got its id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_server_does_not_reissue_member_ids() {
+    let dir = TempDir::new("member-ids");
+    let join = || {
+        JoinGroupRequest::default()
+            .with_group_id(GroupId(s("g")))
+            .with_session_timeout_ms(10_000)
+            .with_rebalance_timeout_ms(10_000)
+            .with_member_id(s(""))
+            .with_protocol_type(s("consumer"))
+            .with_protocols(vec![JoinGroupRequestProtocol::default()
+                .with_name(s("range"))
+                .with_metadata(Bytes::from_static(b"\x00\x01"))])
+    };
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let server = TestServer::files(&dir.0, test_config()).await;
+        let mut c = Client::connect(server.addr, "rdkafka").await;
+        let first = c.call(join(), 5).await;
+        assert_eq!(first.error_code, 79, "MEMBER_ID_REQUIRED");
+        ids.push(first.member_id.to_string());
+        drop(c);
+        server.stop().await;
+        // A different start time seeds a different sequence.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(ids.iter().all(|id| id.starts_with("rdkafka-")), "{ids:?}");
+    assert_ne!(ids[0], ids[1], "the first member id of each life differs");
+}

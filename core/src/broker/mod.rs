@@ -204,8 +204,12 @@ impl<P: StorageProvider> Broker<P> {
         // Seeded with the start time too: a restarted broker must not issue the ids of
         // the topics it already has again.
         let topic_ids = SplitMix64::new(config.topic_id_seed ^ now as u64);
+        // Member ids too: a client that was a member before the restart still holds its id,
+        // and must get UNKNOWN_MEMBER_ID, not find a new member wearing the same id.
+        let mut coordinator = config.coordinator.clone();
+        coordinator.member_id_seed ^= (now as u64).rotate_left(17);
         Ok(Broker {
-            coordinator: GroupCoordinator::new(config.coordinator.clone()),
+            coordinator: GroupCoordinator::new(coordinator),
             offsets,
             provider,
             producers,
