@@ -618,6 +618,27 @@ async fn a_restarted_server_recovers_records_and_committed_offsets() {
     server.stop().await;
 }
 
+async fn init_producer_id(c: &mut Client) -> InitProducerIdResponse {
+    c.call(
+        InitProducerIdRequest::default()
+            .with_transactional_id(None)
+            .with_transaction_timeout_ms(60_000),
+        2,
+    )
+    .await
+}
+
+/// Records "a", "b", "c" as an idempotent producer's batch with sequence `seq`.
+fn sequenced_batch(pid: i64, epoch: i16, seq: i32) -> Bytes {
+    let mut bytes = batch(&["a", "b", "c"], Compression::None).to_vec();
+    bytes[43..51].copy_from_slice(&pid.to_be_bytes());
+    bytes[51..53].copy_from_slice(&epoch.to_be_bytes());
+    bytes[53..57].copy_from_slice(&seq.to_be_bytes());
+    let crc = crc32c::crc32c(&bytes[21..]);
+    bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+    Bytes::from(bytes)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotent_retries_are_written_once_and_delete_records_moves_the_log_start() {
     use kafka_protocol::messages::delete_records_request::{
@@ -626,27 +647,12 @@ async fn idempotent_retries_are_written_once_and_delete_records_moves_the_log_st
     let server = TestServer::memory(test_config(), ServerConfig::default()).await;
     let mut c = Client::connect(server.addr, "idem").await;
     create_topic(&mut c, "once", 1).await;
-    let init = c
-        .call(
-            InitProducerIdRequest::default()
-                .with_transactional_id(None)
-                .with_transaction_timeout_ms(60_000),
-            2,
-        )
-        .await;
+    let init = init_producer_id(&mut c).await;
     assert_eq!(init.error_code, 0);
     let (pid, epoch) = (init.producer_id.0, init.producer_epoch);
     assert!(pid >= 0);
     // A batch from that producer, sequence 0..2, sent twice (a retry after a lost answer).
-    let sequenced = |seq: i32| {
-        let mut bytes = batch(&["a", "b", "c"], Compression::None).to_vec();
-        bytes[43..51].copy_from_slice(&pid.to_be_bytes());
-        bytes[51..53].copy_from_slice(&epoch.to_be_bytes());
-        bytes[53..57].copy_from_slice(&seq.to_be_bytes());
-        let crc = crc32c::crc32c(&bytes[21..]);
-        bytes[17..21].copy_from_slice(&crc.to_be_bytes());
-        Bytes::from(bytes)
-    };
+    let sequenced = |seq: i32| sequenced_batch(pid, epoch, seq);
     assert_eq!(produce(&mut c, "once", 0, sequenced(0), 9).await, 0);
     assert_eq!(
         produce(&mut c, "once", 0, sequenced(0), 9).await,
@@ -710,24 +716,9 @@ async fn an_idempotent_retry_across_a_restart_is_written_once() {
     let server = TestServer::files(&dir.0, test_config()).await;
     let mut c = Client::connect(server.addr, "idem").await;
     create_topic(&mut c, "once", 1).await;
-    let init = c
-        .call(
-            InitProducerIdRequest::default()
-                .with_transactional_id(None)
-                .with_transaction_timeout_ms(60_000),
-            2,
-        )
-        .await;
+    let init = init_producer_id(&mut c).await;
     let (pid, epoch) = (init.producer_id.0, init.producer_epoch);
-    let sequenced = |seq: i32| {
-        let mut bytes = batch(&["a", "b", "c"], Compression::None).to_vec();
-        bytes[43..51].copy_from_slice(&pid.to_be_bytes());
-        bytes[51..53].copy_from_slice(&epoch.to_be_bytes());
-        bytes[53..57].copy_from_slice(&seq.to_be_bytes());
-        let crc = crc32c::crc32c(&bytes[21..]);
-        bytes[17..21].copy_from_slice(&crc.to_be_bytes());
-        Bytes::from(bytes)
-    };
+    let sequenced = |seq: i32| sequenced_batch(pid, epoch, seq);
     // A plain batch first, then the producer's two batches.
     produce(&mut c, "once", 0, batch(&["plain"], Compression::None), 9).await;
     assert_eq!(produce(&mut c, "once", 0, sequenced(0), 9).await, 1);
