@@ -398,3 +398,44 @@ async fn admin_requests_are_refused_by_default_and_carried_out_with_http_admin()
         assert_eq!(produce(&mut c, "orders", "d").await, 3);
     }
 }
+
+/// Any web page can open a WebSocket to 127.0.0.1: with `--http-admin`, admin actions are
+/// still only taken from the page the server served (same Origin), never from another site.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_requests_from_another_origin_are_refused() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let dist = TempDir::new("dist");
+    std::fs::write(dist.0.join("index.html"), "<html>minikafka</html>").unwrap();
+    let server = TestServer::memory_live_admin(test_config(), &dist.0).await;
+    let http = server.http.unwrap();
+    let mut c = Client::connect(server.addr, "ops").await;
+    create_by_metadata(&mut c, "orders").await;
+    for (origin, allowed) in [
+        ("http://evil.example".to_string(), false),
+        (format!("http://127.0.0.1:{}", http.port() + 1), false),
+        (format!("http://{http}"), true),
+    ] {
+        let mut request = format!("ws://{http}/live").into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().unwrap());
+        let (mut ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket");
+        let hello = until(&mut ws, "hello", |v| v["type"] == "hello").await;
+        assert_eq!(hello["admin"], allowed, "{origin}");
+        ws.send(Message::Text(
+            r#"{"action":"reset_offsets","group":"ops","topic":"orders","to":"latest"}"#.into(),
+        ))
+        .await
+        .unwrap();
+        let answer = until(&mut ws, "the answer", |v| v["type"] == "admin_result").await;
+        assert_eq!(answer["ok"], allowed, "{origin}: {answer}");
+        if !allowed {
+            assert!(answer["message"]
+                .as_str()
+                .unwrap()
+                .contains("another origin"));
+        }
+    }
+}

@@ -46,6 +46,9 @@ pub(super) struct Live {
     pub admin: bool,
     /// The advertised Kafka address, for the page's example commands.
     pub bootstrap: String,
+    /// This viewer's page came from another site: admin actions are refused even with
+    /// `--http-admin` (set per connection).
+    pub foreign: bool,
 }
 
 /// The broker as the visualiser first draws it, as the JSON a viewer receives.
@@ -66,8 +69,38 @@ pub(super) fn router(live: Live) -> Router {
         .with_state(live)
 }
 
-async fn websocket(ws: WebSocketUpgrade, State(live): State<Live>) -> Response {
+async fn websocket(
+    ws: WebSocketUpgrade,
+    headers: axum::http::HeaderMap,
+    State(mut live): State<Live>,
+) -> Response {
+    // Browsers let any web page open a WebSocket to 127.0.0.1 (WebSockets have no CORS).
+    // Watching is harmless, but admin actions are only taken from the page this server
+    // served: a request whose Origin names another site gets a read-only viewer.
+    if live.admin && !same_origin(&headers) {
+        tracing::info!(
+            origin = ?headers.get(header::ORIGIN),
+            "a live viewer from another origin: read-only, admin actions refused"
+        );
+        live.admin = false;
+        live.foreign = true;
+    }
     ws.on_upgrade(move |socket| viewer(socket, live))
+}
+
+/// Is the WebSocket opened by the page this server served (or by a program, which sends no
+/// Origin)? Compares the Origin's `host:port` with the Host header.
+fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
 async fn request_snapshot(live: &Live) -> Option<String> {
@@ -134,6 +167,11 @@ fn message_text(message: &LiveMessage) -> String {
 /// A text from a viewer: an admin request, carried out only with `--http-admin`.
 async fn admin(live: &Live, text: &str) -> LiveMessage {
     let refuse = |message: String| LiveMessage::AdminResult { ok: false, message };
+    if live.foreign {
+        return refuse(
+            "admin actions are only accepted from the page this server serves (this page comes from another origin)".into(),
+        );
+    }
     if !live.admin {
         return refuse(
             "admin actions are off: this server is read-only for viewers (start it with --http-admin to allow them)".into(),

@@ -169,6 +169,7 @@ impl Server {
                     events: events.clone(),
                     dist,
                     admin: self.http_admin,
+                    foreign: false,
                     bootstrap: format!(
                         "{}:{}",
                         broker.config().advertised_host,
