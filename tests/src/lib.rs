@@ -244,3 +244,24 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A consumer-group JoinGroup (range assignor, 10 s session and rebalance timeouts) for
+/// `member` (empty on the first join, which KIP-394 answers with MEMBER_ID_REQUIRED).
+pub fn join_request(
+    group: &str,
+    member: &str,
+    metadata: Bytes,
+) -> kafka_protocol::messages::JoinGroupRequest {
+    use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
+    use kafka_protocol::messages::{GroupId, JoinGroupRequest};
+    let s = |x: &str| StrBytes::from_string(x.to_string());
+    JoinGroupRequest::default()
+        .with_group_id(GroupId(s(group)))
+        .with_session_timeout_ms(10_000)
+        .with_rebalance_timeout_ms(10_000)
+        .with_member_id(s(member))
+        .with_protocol_type(s("consumer"))
+        .with_protocols(vec![JoinGroupRequestProtocol::default()
+            .with_name(s("range"))
+            .with_metadata(metadata)])
+}

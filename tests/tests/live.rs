@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
@@ -20,7 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use minikafka::wire::encode_records;
 use minikafka::Record;
-use minikafka_tests::{test_config, Client, TempDir, TestServer};
+use minikafka_tests::{join_request, test_config, Client, TempDir, TestServer};
 
 fn s(x: &str) -> StrBytes {
     StrBytes::from_string(x.to_string())
@@ -157,17 +156,7 @@ async fn a_viewer_gets_a_snapshot_then_produce_join_and_commit_events() {
     assert_eq!(appended["event"]["client_id"], "live-producer");
 
     // A member joins (MEMBER_ID_REQUIRED, then the real join), syncs and commits.
-    let join = |member: &str| {
-        JoinGroupRequest::default()
-            .with_group_id(GroupId(s("viewers")))
-            .with_session_timeout_ms(10_000)
-            .with_rebalance_timeout_ms(10_000)
-            .with_member_id(s(member))
-            .with_protocol_type(s("consumer"))
-            .with_protocols(vec![JoinGroupRequestProtocol::default()
-                .with_name(s("range"))
-                .with_metadata(Bytes::new())])
-    };
+    let join = |member: &str| join_request("viewers", member, Bytes::new());
     let mut m = Client::connect(server.addr, "live-member").await;
     let first = m.call(join(""), 5).await;
     let joined = m.call(join(first.member_id.as_str()), 5).await;

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
-use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::offset_commit_request::{
@@ -24,7 +23,7 @@ use tokio::io::AsyncWriteExt;
 use minikafka::net::ServerConfig;
 use minikafka::wire::encode_records;
 use minikafka::Record;
-use minikafka_tests::{test_config, Client, TempDir, TestServer};
+use minikafka_tests::{join_request, test_config, Client, TempDir, TestServer};
 
 fn s(text: &str) -> StrBytes {
     StrBytes::from_string(text.to_string())
@@ -60,6 +59,19 @@ async fn create_topic(c: &mut Client, name: &str, partitions: i32) {
 }
 
 async fn produce(c: &mut Client, name: &str, partition: i32, records: Bytes, version: i16) -> i64 {
+    let (error_code, base_offset) = produce_answer(c, name, partition, records, version).await;
+    assert_eq!(error_code, 0);
+    base_offset
+}
+
+/// A produce (acks=all) and the partition's answer: (error code, base offset).
+async fn produce_answer(
+    c: &mut Client,
+    name: &str,
+    partition: i32,
+    records: Bytes,
+    version: i16,
+) -> (i16, i64) {
     let r = c
         .call(
             ProduceRequest::default()
@@ -74,8 +86,7 @@ async fn produce(c: &mut Client, name: &str, partition: i32, records: Bytes, ver
         )
         .await;
     let p = &r.responses[0].partition_responses[0];
-    assert_eq!(p.error_code, 0);
-    p.base_offset
+    (p.error_code, p.base_offset)
 }
 
 fn fetch_request(name: &str, partition: i32, offset: i64, max_wait_ms: i32) -> FetchRequest {
@@ -318,17 +329,7 @@ async fn a_consumer_group_forms_commits_is_described_and_leaves() {
         .call(FindCoordinatorRequest::default().with_key(s("g")), 2)
         .await;
     assert_eq!((fc.error_code, fc.port), (0, i32::from(server.addr.port())));
-    let join = |member: &str| {
-        JoinGroupRequest::default()
-            .with_group_id(GroupId(s("g")))
-            .with_session_timeout_ms(10_000)
-            .with_rebalance_timeout_ms(10_000)
-            .with_member_id(s(member))
-            .with_protocol_type(s("consumer"))
-            .with_protocols(vec![JoinGroupRequestProtocol::default()
-                .with_name(s("range"))
-                .with_metadata(Bytes::from_static(b"\x00\x01"))])
-    };
+    let join = |member: &str| join_request("g", member, Bytes::from_static(b"\x00\x01"));
     // KIP-394: the first join is refused with a member id to use.
     let first = c.call(join(""), 5).await;
     assert_eq!(first.error_code, 79, "MEMBER_ID_REQUIRED");
@@ -666,19 +667,8 @@ async fn idempotent_retries_are_written_once_and_delete_records_moves_the_log_st
         "written once"
     );
     // A gap in the sequence is refused.
-    let gap = c
-        .call(
-            ProduceRequest::default()
-                .with_acks(-1)
-                .with_topic_data(vec![TopicProduceData::default()
-                    .with_name(topic("once"))
-                    .with_partition_data(vec![PartitionProduceData::default()
-                        .with_index(0)
-                        .with_records(Some(sequenced(50)))])]),
-            9,
-        )
-        .await;
-    assert_eq!(gap.responses[0].partition_responses[0].error_code, 45);
+    let (gap, _) = produce_answer(&mut c, "once", 0, sequenced(50), 9).await;
+    assert_eq!(gap, 45, "OUT_OF_ORDER_SEQUENCE_NUMBER");
     // Transactions are refused, with an error rather than a dropped connection.
     let txn = c
         .call(
@@ -741,19 +731,8 @@ async fn an_idempotent_retry_across_a_restart_is_written_once() {
     );
     // The sequence goes on where it was; a gap is still refused.
     assert_eq!(produce(&mut c, "once", 0, sequenced(6), 9).await, 7);
-    let gap = c
-        .call(
-            ProduceRequest::default()
-                .with_acks(-1)
-                .with_topic_data(vec![TopicProduceData::default()
-                    .with_name(topic("once"))
-                    .with_partition_data(vec![PartitionProduceData::default()
-                        .with_index(0)
-                        .with_records(Some(sequenced(50)))])]),
-            9,
-        )
-        .await;
-    assert_eq!(gap.responses[0].partition_responses[0].error_code, 45);
+    let (gap, _) = produce_answer(&mut c, "once", 0, sequenced(50), 9).await;
+    assert_eq!(gap, 45, "OUT_OF_ORDER_SEQUENCE_NUMBER");
     server.stop().await;
 }
 
@@ -763,17 +742,7 @@ async fn an_idempotent_retry_across_a_restart_is_written_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_server_does_not_reissue_member_ids() {
     let dir = TempDir::new("member-ids");
-    let join = || {
-        JoinGroupRequest::default()
-            .with_group_id(GroupId(s("g")))
-            .with_session_timeout_ms(10_000)
-            .with_rebalance_timeout_ms(10_000)
-            .with_member_id(s(""))
-            .with_protocol_type(s("consumer"))
-            .with_protocols(vec![JoinGroupRequestProtocol::default()
-                .with_name(s("range"))
-                .with_metadata(Bytes::from_static(b"\x00\x01"))])
-    };
+    let join = || join_request("g", "", Bytes::from_static(b"\x00\x01"));
     let mut ids = Vec::new();
     for _ in 0..2 {
         let server = TestServer::files(&dir.0, test_config()).await;
