@@ -14,6 +14,7 @@ pub mod live;
 pub mod live_app;
 pub mod live_json;
 pub mod model;
+pub mod stage;
 pub mod state;
 pub mod url;
 pub mod view;

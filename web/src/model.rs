@@ -210,7 +210,7 @@ pub fn rebalance_step_of(signals: &[(i64, StepSignal)], now: i64) -> Option<Reba
 }
 
 /// Where the main group's latest rebalance stands, from the simulation's events.
-fn rebalance_step(state: &AppState, group: &str) -> Option<RebalanceStep> {
+pub(crate) fn rebalance_step(state: &AppState, group: &str) -> Option<RebalanceStep> {
     use minikafka::client::consumer::ConsumerEvent;
     use minikafka::sim::WorldEventKind;
     use minikafka::Event;
@@ -416,7 +416,11 @@ fn newest_key(log: &minikafka::log::PartitionLog) -> Option<String> {
 }
 
 /// Appends to a partition in the last second, with the index of the producer that made them.
-fn fresh_appends(state: &AppState, topic: &str, partition: i32) -> Vec<(Offset, Offset, usize)> {
+pub(crate) fn fresh_appends(
+    state: &AppState,
+    topic: &str,
+    partition: i32,
+) -> Vec<(Offset, Offset, usize)> {
     use minikafka::sim::WorldEventKind;
     use minikafka::Event;
     let now = state.now();
@@ -452,7 +456,10 @@ fn fresh_appends(state: &AppState, topic: &str, partition: i32) -> Vec<(Offset, 
 
 /// Time left on a member's session at the coordinator. A crashed consumer still has one:
 /// that countdown is the wait of the pod-restart story.
-fn session_left(world: &World, c: &minikafka::sim::actors::ConsumerActor) -> Option<i64> {
+pub(crate) fn session_left(
+    world: &World,
+    c: &minikafka::sim::actors::ConsumerActor,
+) -> Option<i64> {
     let member_id = c.consumer.member_id();
     if member_id.is_empty() {
         return None;
@@ -465,7 +472,7 @@ fn session_left(world: &World, c: &minikafka::sim::actors::ConsumerActor) -> Opt
 }
 
 /// A heartbeat from this consumer reached the coordinator in the last 500 ms.
-fn heartbeat_pulse(state: &AppState, c: &minikafka::sim::actors::ConsumerActor) -> bool {
+pub(crate) fn heartbeat_pulse(state: &AppState, c: &minikafka::sim::actors::ConsumerActor) -> bool {
     use minikafka::sim::WorldEventKind;
     use minikafka::Event;
     let member_id = c.consumer.member_id();

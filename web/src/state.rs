@@ -98,6 +98,13 @@ pub enum Action {
     },
     /// Select a partition (again: unselect).
     Select(String, i32),
+    /// The learner answered the lesson's question with this option: the answer is shown
+    /// and the scenario plays on to show why.
+    Answer(usize),
+    /// Guided lesson on or off (off: free play, no pauses for questions).
+    SetLesson(bool),
+    /// Presenter mode on or off: the stage and the narration full screen, large type.
+    TogglePresent,
     /// Seek the owner of a partition.
     Seek {
         /// Topic.
@@ -135,6 +142,14 @@ pub struct AppState {
     pub notice: Option<String>,
     /// The partition the learner selected (its seek controls are shown).
     pub selected: Option<(String, i32)>,
+    /// Guided lesson: playing pauses at the scenario's questions.
+    pub lesson: bool,
+    /// The question being asked now (an index into the scenario's questions).
+    pub asking: Option<usize>,
+    /// Questions answered: (question index, the option chosen).
+    pub answers: Vec<(usize, usize)>,
+    /// Presenter mode: side panels hidden, large type.
+    pub present: bool,
 }
 
 impl AppState {
@@ -160,6 +175,10 @@ impl AppState {
             lag: Vec::new(),
             notice: None,
             selected: None,
+            lesson: true,
+            asking: None,
+            answers: Vec::new(),
+            present: false,
         };
         // Commands at time 0 (topics, first members) are applied at once, so the page
         // opens on a world that exists.
@@ -290,8 +309,10 @@ impl AppState {
         self.notice = None;
         match action {
             Action::Load { scenario, seed } => {
-                let lang = self.lang;
+                let (lang, lesson, present) = (self.lang, self.lesson, self.present);
                 *self = AppState::new(&scenario, seed, lang);
+                self.lesson = lesson;
+                self.present = present;
             }
             Action::Restore { scenario, run, t } => {
                 match AppState::restore(&scenario, &run, t, self.lang) {
@@ -299,7 +320,28 @@ impl AppState {
                     Err(e) => self.notice = Some(format!("the link could not be read: {e}")),
                 }
             }
-            Action::Play => self.playing = !self.at_end(),
+            Action::Play => {
+                self.playing = !self.at_end();
+                // Playing past a question skips it (it can be asked again after a jump back).
+                if let Some(i) = self.asking.take() {
+                    self.answers.retain(|(q, _)| *q != i);
+                    self.answers.push((i, usize::MAX));
+                }
+            }
+            Action::Answer(choice) => {
+                if let Some(i) = self.asking.take() {
+                    self.answers.retain(|(q, _)| *q != i);
+                    self.answers.push((i, choice));
+                    self.playing = !self.at_end();
+                }
+            }
+            Action::SetLesson(on) => {
+                self.lesson = on;
+                if !on {
+                    self.asking = None;
+                }
+            }
+            Action::TogglePresent => self.present = !self.present,
             Action::Pause => self.playing = false,
             Action::Step => {
                 self.playing = false;
@@ -310,6 +352,13 @@ impl AppState {
                 if self.playing {
                     let sim_ms = (real_ms.clamp(0.0, 250.0) * self.speed).round() as Millis;
                     let target = (self.now() + sim_ms.max(1)).min(self.scenario.duration);
+                    // A lesson stops at its next question, wherever the clock would go.
+                    if let Some((i, at)) = self.next_question(target) {
+                        self.advance_to(at);
+                        self.playing = false;
+                        self.asking = Some(i);
+                        return;
+                    }
                     self.advance_to(target);
                     if self.at_end() {
                         self.playing = false;
@@ -324,8 +373,13 @@ impl AppState {
                 }
             }
             Action::JumpTo(t) => {
+                self.asking = None;
                 if t < self.now() {
                     self.jump_back(t);
+                    // Back before a question: it will be asked again.
+                    let questions = self.questions();
+                    self.answers
+                        .retain(|(i, _)| questions.get(*i).is_some_and(|q| q.at <= t));
                 } else {
                     self.advance_to(t);
                 }
@@ -380,6 +434,45 @@ impl AppState {
                 self.record(events);
             }
         }
+    }
+}
+
+impl AppState {
+    /// The scenario's questions.
+    pub fn questions(&self) -> Vec<minikafka::sim::scenarios::lesson::Question> {
+        minikafka::sim::scenarios::lesson::questions(&self.scenario.id)
+    }
+
+    /// The first question not yet answered that falls in `(now, target]`, if the lesson is
+    /// on: (its index, its time).
+    fn next_question(&self, target: Millis) -> Option<(usize, Millis)> {
+        if !self.lesson {
+            return None;
+        }
+        let now = self.now();
+        self.questions()
+            .iter()
+            .enumerate()
+            .find(|(i, q)| {
+                q.at > now && q.at <= target && !self.answers.iter().any(|(a, _)| a == i)
+            })
+            .map(|(i, q)| (i, q.at))
+    }
+
+    /// The latest answer whose explanation is still worth showing (for 15 simulated
+    /// seconds after its question): (question index, chosen option).
+    pub fn recent_answer(&self) -> Option<(usize, usize)> {
+        let questions = self.questions();
+        self.answers
+            .iter()
+            .rev()
+            .find(|(i, choice)| {
+                *choice != usize::MAX
+                    && questions
+                        .get(*i)
+                        .is_some_and(|q| self.now() >= q.at && self.now() - q.at <= 15_000)
+            })
+            .copied()
     }
 }
 

@@ -314,3 +314,31 @@ fn new_batches_fly_from_their_producer_to_their_partition_once() {
     // Capped, newest first.
     assert!(flights(&view_model(&s).producers, &view_model(&s).partitions, 1).len() <= 1);
 }
+
+#[test]
+fn s1_lesson_pauses_at_its_question_and_plays_on_once_answered() {
+    let mut s = AppState::new("S1", 1, Lang::En);
+    s.apply(Action::JumpTo(37_000));
+    s.apply(Action::SetSpeed(10.0));
+    s.apply(Action::Play);
+    for _ in 0..10 {
+        s.apply(Action::Tick { real_ms: 100.0 });
+    }
+    assert_eq!(s.now(), 38_000, "the clock stops at the question");
+    assert!(!s.playing);
+    assert_eq!(s.asking, Some(0));
+    s.apply(Action::Answer(1));
+    assert!(s.playing, "answering plays on");
+    assert_eq!(s.recent_answer(), Some((0, 1)));
+    s.apply(Action::Tick { real_ms: 250.0 });
+    assert!(s.now() > 38_000);
+    // Jumping back before it asks it again; free play never asks.
+    s.apply(Action::JumpTo(30_000));
+    assert!(s.answers.is_empty());
+    s.apply(Action::SetLesson(false));
+    s.apply(Action::Play);
+    for _ in 0..10 {
+        s.apply(Action::Tick { real_ms: 250.0 });
+    }
+    assert!(s.now() > 40_000 && s.asking.is_none());
+}

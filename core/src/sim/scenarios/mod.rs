@@ -3,6 +3,7 @@
 //! script only decides *when* things happen (a crash, a burst of records, a new member).
 //! Its stated outcome holds for every seed (tests run many).
 
+pub mod lesson;
 mod s01;
 mod s02;
 mod s04;

@@ -1,0 +1,128 @@
+//! A real server's picture (live mode), as the stage draws it: the group shown in the
+//! page, with the partitions it reads.
+
+use crate::live::{LivePage, LiveViewModel};
+use crate::stage::model::*;
+
+/// The stage of a live page: one band, the shown group's.
+pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
+    let producers = vm
+        .producers
+        .iter()
+        .map(|p| StageProducer {
+            name: p.name.clone(),
+            colour: p.index,
+            topic: p.topic.clone(),
+            rate: p.rate,
+        })
+        .collect();
+    let group = vm.group.as_ref().and_then(|g| page.live.groups.get(g));
+    // The group's own partitions: the ones it owns or has committed. Another group's
+    // topics would show lag this group does not have.
+    let reads = |topic: &str| {
+        group.is_none_or(|g| {
+            g.committed.keys().any(|(t, _)| t == topic)
+                || vm
+                    .members
+                    .iter()
+                    .any(|m| m.partitions.iter().any(|tp| tp.topic == topic))
+        })
+    };
+    let colour_of = |name: &str| vm.members.iter().position(|m| m.name == name).unwrap_or(0);
+    let logs = vm
+        .partitions
+        .iter()
+        .filter(|p| reads(&p.topic))
+        .map(|p| {
+            let owner = p.owner.as_ref();
+            let edge = owner.map(|(name, _, _)| {
+                let paused = vm
+                    .members
+                    .iter()
+                    .any(|m| &m.name == name && m.state == "rebalancing");
+                Edge {
+                    member: name.clone(),
+                    colour: colour_of(name),
+                    kind: if paused {
+                        EdgeKind::Paused
+                    } else {
+                        EdgeKind::Owned
+                    },
+                }
+            });
+            let cursors = owner
+                .and_then(|(name, position, _)| {
+                    position.map(|offset| Cursor {
+                        member: name.clone(),
+                        colour: colour_of(name),
+                        offset,
+                        ghost: false,
+                    })
+                })
+                .into_iter()
+                .collect();
+            Log {
+                topic: p.topic.clone(),
+                partition: p.partition,
+                log_start: p.log_start,
+                high_watermark: p.high_watermark,
+                committed: p.committed,
+                cursors,
+                // A real client does not tell the broker what it processed: only
+                // positions (fetches) and commits are seen.
+                uncommitted: None,
+                duplicates: Vec::new(),
+                lost: Vec::new(),
+                fresh: p.fresh.clone(),
+                edge,
+            }
+        })
+        .collect();
+    let group_box = vm.group.as_ref().map(|id| {
+        let session_ms = |member_id: &str| {
+            group
+                .and_then(|g| g.members.get(member_id))
+                .map_or(45_000, |m| i64::from(m.session_timeout_ms))
+        };
+        let mut members: Vec<StageMember> = vm
+            .members
+            .iter()
+            .enumerate()
+            .map(|(colour, m)| StageMember {
+                name: m.name.clone(),
+                colour,
+                state: match m.state {
+                    "active" => MemberKind::Active,
+                    "standby" => MemberKind::Standby,
+                    "rebalancing" => MemberKind::Rebalancing,
+                    _ => match m.removed {
+                        Some(minikafka::event::RemovalReason::LeaveGroup) => MemberKind::Stopped,
+                        _ => MemberKind::Crashed,
+                    },
+                },
+                owns: m.partitions.len(),
+                leader: m.leader,
+                session: m
+                    .session_left_ms
+                    .map(|left| (left, session_ms(&m.member_id))),
+                pulse: m.heartbeat_pulse,
+            })
+            .collect();
+        members.sort_by_key(StageMember::order);
+        GroupBox {
+            id: id.clone(),
+            state: vm.group_state,
+            generation: vm.generation,
+            step: vm.rebalance_step,
+            members,
+        }
+    });
+    Stage {
+        now: vm.now,
+        producers,
+        bands: vec![Band {
+            group: group_box,
+            logs,
+        }],
+    }
+}

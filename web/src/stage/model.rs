@@ -1,0 +1,240 @@
+//! What the stage shows: producers, logs with their markers, groups with their members and
+//! the edges between them. Both modes fill in this one type, so the drawing and its tests
+//! do not care whether the world is simulated or a real server.
+
+use minikafka::record::Offset;
+
+use crate::model::RebalanceStep;
+
+/// The whole picture at one moment.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Stage {
+    /// The moment (simulated or server ms), for countdowns.
+    pub now: i64,
+    /// Producers, left of the logs.
+    pub producers: Vec<StageProducer>,
+    /// One band per consumer group: the logs that group reads, with *its* committed
+    /// offsets and owners, and the group's box. Offsets are per group in Kafka, so two
+    /// groups reading one topic are two bands (S4, S5, S7, S11 compare groups this way).
+    /// A world with no group has one band without a group box.
+    pub bands: Vec<Band>,
+}
+
+/// A producer: where records come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageProducer {
+    /// Its name (client id in live mode).
+    pub name: String,
+    /// Its colour index: its new records are drawn in this colour as they land.
+    pub colour: usize,
+    /// The topic it writes to.
+    pub topic: String,
+    /// Records per second.
+    pub rate: u32,
+}
+
+/// One group's view of its logs, and the group itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// The group, if this band has one.
+    pub group: Option<GroupBox>,
+    /// The partitions the group reads (every partition when there is no group).
+    pub logs: Vec<Log>,
+}
+
+/// One partition's log as one group sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Log {
+    /// Topic.
+    pub topic: String,
+    /// Partition index.
+    pub partition: i32,
+    /// The first offset still in the log (retention deletes below it).
+    pub log_start: Offset,
+    /// The high watermark: the next offset to be written (one broker: the log end).
+    pub high_watermark: Offset,
+    /// The group's committed offset: where a new owner starts reading.
+    pub committed: Option<Offset>,
+    /// Each consumer's position (the next offset its `poll` returns), including the last
+    /// position of a dead consumer, drawn as a ghost: "A got to 101 and died".
+    pub cursors: Vec<Cursor>,
+    /// Processed by the owner but not committed yet, `[from, to)`: what a crash now would
+    /// deliver again.
+    pub uncommitted: Option<(Offset, Offset)>,
+    /// Offsets this group processed more than once.
+    pub duplicates: Vec<Offset>,
+    /// Offsets this group moved past without processing.
+    pub lost: Vec<Offset>,
+    /// Batches that landed in the last second: `[first, end)` and the producer's colour.
+    pub fresh: Vec<(Offset, Offset, usize)>,
+    /// The line to the member that owns this partition, if any.
+    pub edge: Option<Edge>,
+}
+
+/// A consumer's position on a log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    /// The member's name.
+    pub member: String,
+    /// The member's colour index.
+    pub colour: usize,
+    /// Its position: the next offset it will read.
+    pub offset: Offset,
+    /// The consumer is dead: this is where its memory was when it died.
+    pub ghost: bool,
+}
+
+/// The line from a partition to its owner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edge {
+    /// The owning member.
+    pub member: String,
+    /// Its colour index.
+    pub colour: usize,
+    /// What kind of ownership.
+    pub kind: EdgeKind,
+}
+
+/// How a member owns a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// A live member owns it and fetches from it.
+    Owned,
+    /// The group is rebalancing: the owner has stopped fetching (drawn dashed).
+    Paused,
+    /// Only the coordinator still thinks so: the member died and its session has not run
+    /// out yet. Nobody reads the partition. This gap is the pod-restart lesson.
+    Stale,
+}
+
+/// A consumer group: its coordinator's view and its members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupBox {
+    /// `group.id`.
+    pub id: String,
+    /// The coordinator's state of the group, in Kafka's words (`Stable`,
+    /// `PreparingRebalance`...).
+    pub state: Option<&'static str>,
+    /// The generation: it goes up with every completed rebalance.
+    pub generation: i32,
+    /// Where the latest rebalance stands, while it is recent.
+    pub step: Option<RebalanceStep>,
+    /// Members: active first, then standby (the bench), then dead or gone.
+    pub members: Vec<StageMember>,
+}
+
+/// A member of a group, as the stage draws it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageMember {
+    /// Name (client id in live mode).
+    pub name: String,
+    /// Colour index: its edges and cursors share it.
+    pub colour: usize,
+    /// What it is doing.
+    pub state: MemberKind,
+    /// Partitions it owns, for its label.
+    pub owns: usize,
+    /// Is it the group leader (it computes the assignment)?
+    pub leader: bool,
+    /// Time left on its session at the coordinator, with the session's length: a dead
+    /// member's ring empties as the coordinator waits for it.
+    pub session: Option<(i64, i64)>,
+    /// A heartbeat reached the coordinator just now.
+    pub pulse: bool,
+}
+
+/// What a member is doing: one word, one shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberKind {
+    /// Owns partitions and reads them.
+    Active,
+    /// In the group, heartbeating, with nothing assigned: on the bench, ready to take over.
+    Standby,
+    /// Joining or syncing: a rebalance is under way.
+    Rebalancing,
+    /// Crashed (killed without a goodbye): the coordinator finds out only when its session
+    /// runs out.
+    Crashed,
+    /// Left cleanly with a LeaveGroup: the coordinator knew at once.
+    Stopped,
+}
+
+impl MemberKind {
+    /// The `data-state` word (also the CSS class).
+    pub fn word(self) -> &'static str {
+        match self {
+            MemberKind::Active => "active",
+            MemberKind::Standby => "standby",
+            MemberKind::Rebalancing => "rebalancing",
+            MemberKind::Crashed => "dead",
+            MemberKind::Stopped => "stopped",
+        }
+    }
+
+    /// Benched or gone: drawn below the dashed divider, with no line.
+    pub fn on_bench(self) -> bool {
+        matches!(self, MemberKind::Standby)
+    }
+
+    /// Not running any more.
+    pub fn gone(self) -> bool {
+        matches!(self, MemberKind::Crashed | MemberKind::Stopped)
+    }
+}
+
+/// The Okabe-Ito palette, safe for colour-blind viewers; members take them in order.
+/// (Yellow is left out: it does not read on white.)
+pub const MEMBER_COLOURS: [&str; 6] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+];
+
+/// Producer colours, as in the rest of the page (blue, reddish purple, black).
+pub const PRODUCER_COLOURS: [&str; 3] = ["#0072B2", "#CC79A7", "#000000"];
+
+/// A member's colour.
+pub fn member_colour(index: usize) -> &'static str {
+    MEMBER_COLOURS[index % MEMBER_COLOURS.len()]
+}
+
+/// A producer's colour.
+pub fn producer_colour(index: usize) -> &'static str {
+    PRODUCER_COLOURS[index % PRODUCER_COLOURS.len()]
+}
+
+impl StageMember {
+    /// Drawing order in the group box: members the coordinator counts as owners first
+    /// (a dead one too, while its session runs), then the bench, then the gone.
+    pub fn order(&self) -> u8 {
+        match self.state {
+            MemberKind::Active | MemberKind::Rebalancing => 0,
+            MemberKind::Crashed if self.session.is_some() => 0,
+            MemberKind::Standby => 1,
+            MemberKind::Crashed | MemberKind::Stopped => 2,
+        }
+    }
+}
+
+impl Stage {
+    /// The band of a group.
+    pub fn band(&self, group: &str) -> Option<&Band> {
+        self.bands
+            .iter()
+            .find(|b| b.group.as_ref().is_some_and(|g| g.id == group))
+    }
+}
+
+impl Band {
+    /// The log of a partition in this band.
+    pub fn log(&self, topic: &str, partition: i32) -> Option<&Log> {
+        self.logs
+            .iter()
+            .find(|l| l.topic == topic && l.partition == partition)
+    }
+
+    /// A member of this band's group.
+    pub fn member(&self, name: &str) -> Option<&StageMember> {
+        self.group
+            .as_ref()
+            .and_then(|g| g.members.iter().find(|m| m.name == name))
+    }
+}

@@ -1,0 +1,124 @@
+//! The stage's words in both languages. Typed keys: a word without its translation does not
+//! compile, so the stage never shows a "?".
+
+use crate::i18n::Lang;
+use crate::stage::model::MemberKind;
+
+/// A fixed word of the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    /// Heading of the producers column.
+    Producers,
+    /// Before a topic's name.
+    Topic,
+    /// Before a group's name.
+    Group,
+    /// The coordinator box.
+    Coordinator,
+    /// Above the standby members.
+    Bench,
+    /// The group leader's badge.
+    Leader,
+    /// After a generation number.
+    Generation,
+    /// The flag of a partition nobody reads now.
+    NextOwnerStartsHere,
+    /// The stage's description for screen readers.
+    Description,
+}
+
+/// A word in `lang`.
+pub fn word(w: Word, lang: Lang) -> &'static str {
+    let (en, zh) = match w {
+        Word::Producers => ("PRODUCERS", "生产者"),
+        Word::Topic => ("TOPIC", "主题"),
+        Word::Group => ("GROUP", "消费者组"),
+        Word::Coordinator => ("Coordinator", "协调者"),
+        Word::Bench => ("bench: standby, nothing assigned", "替补：备用成员，没有分区"),
+        Word::Leader => ("leader", "leader"),
+        Word::Generation => ("gen", "代"),
+        Word::NextOwnerStartsHere => ("the next owner starts here", "新的所有者从这里开始"),
+        Word::Description => (
+            "Producers on the left write to partition logs in the middle; consumer groups on the right read them. Flags mark committed offsets, triangles mark consumer positions.",
+            "左边的生产者写入中间的分区日志；右边的消费者组读取它们。旗子标出已提交的 offset，三角形标出消费者的位置。",
+        ),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// A member's state in one word.
+pub fn member_word(kind: MemberKind, lang: Lang) -> &'static str {
+    let (en, zh) = match kind {
+        MemberKind::Active => ("active", "活跃"),
+        MemberKind::Standby => ("standby", "备用"),
+        MemberKind::Rebalancing => ("rebalancing", "再均衡中"),
+        MemberKind::Crashed => ("crashed", "已崩溃"),
+        MemberKind::Stopped => ("left", "已离开"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// The committed flag's label.
+pub fn committed(offset: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("committed {offset}"),
+        Lang::Zh => format!("已提交 {offset}"),
+    }
+}
+
+/// A cursor's label: a live member's position, or where a dead one's memory was.
+pub fn cursor(member: &str, offset: i64, ghost: bool, lang: Lang) -> String {
+    match (lang, ghost) {
+        (Lang::En, false) => format!("{member} at {offset}"),
+        (Lang::En, true) => format!("{member} got to {offset}, died"),
+        (Lang::Zh, false) => format!("{member} 读到 {offset}"),
+        (Lang::Zh, true) => format!("{member} 到 {offset} 后崩溃"),
+    }
+}
+
+/// The log start's label.
+pub fn log_start(offset: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("start {offset}"),
+        Lang::Zh => format!("起点 {offset}"),
+    }
+}
+
+/// A range's label.
+pub fn range(
+    kind: crate::stage::layout::NoteKind,
+    from: i64,
+    to: i64,
+    n: i64,
+    lang: Lang,
+) -> String {
+    use crate::stage::layout::NoteKind;
+    let last = to - 1;
+    match (kind, lang) {
+        (NoteKind::Uncommitted, Lang::En) => {
+            format!("{from}..{last} processed, not committed: a crash delivers them again")
+        }
+        (NoteKind::Uncommitted, Lang::Zh) => {
+            format!("{from}..{last} 已处理但未提交：崩溃后会被再次投递")
+        }
+        (NoteKind::Duplicates, Lang::En) => format!("{from}..{last} read twice ({n} duplicates)"),
+        (NoteKind::Duplicates, Lang::Zh) => format!("{from}..{last} 被处理了两次（{n} 条重复）"),
+        (NoteKind::Lost, Lang::En) => format!("{from}..{last} never processed ({n} lost)"),
+        (NoteKind::Lost, Lang::Zh) => format!("{from}..{last} 从未被处理（丢失 {n} 条）"),
+    }
+}
+
+/// A dead member's session countdown.
+pub fn session_left(ms: i64, lang: Lang) -> String {
+    let s = format!("{}.{}", ms / 1000, (ms % 1000) / 100);
+    match lang {
+        Lang::En => format!("session: {s} s left"),
+        Lang::Zh => format!("会话还剩 {s} 秒"),
+    }
+}
