@@ -50,20 +50,18 @@ test('the page loads with no console errors', async () => {
   await page.close();
 });
 
-test('new records fly from the producer card to the head of their partition strip', async () => {
-  const { page, errors } = await open('?scenario=S1&lang=en');
+test('a produced batch travels on the stage from its producer to its cells', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en&lesson=0');
   await page.getByTestId('play').click();
-  const chip = page.locator('.flight[data-placed][data-to="partition-user-events-0"]').first();
-  await chip.waitFor({ state: 'attached', timeout: 20_000 });
-  const style = await chip.getAttribute('style');
-  assert.match(style, /--dx: -?\d+px; --dy: -?\d+px; animation: fly/);
-  // It starts at the end of the producer's row and ends over the strip's head.
-  const row = await page.locator('[data-testid^="producer-"]').first().boundingBox();
-  const strip = await page.locator('[data-testid="partition-user-events-0"] .strip').boundingBox();
-  const left = Number(style.match(/left: (-?\d+)px/)[1]);
+  const batch = page.locator('[data-testid^="batch-user-events-0-"]').first();
+  await batch.waitFor({ state: 'attached', timeout: 20_000 });
+  // It starts at the producer: the animation's offset points back to the producer's box.
+  const style = await batch.getAttribute('style');
   const dx = Number(style.match(/--dx: (-?\d+)px/)[1]);
-  assert.ok(Math.abs(left - (row.x + row.width - 44)) <= 2, `starts at the producer (${left} vs ${row.x + row.width - 44})`);
-  assert.ok(left + dx > strip.x && left + dx < strip.x + strip.width, 'lands on the strip');
+  assert.ok(dx < -40, `starts left of its cells, at the producer (dx ${dx})`);
+  const producer = await page.getByTestId('stage-producer-producer').boundingBox();
+  const cells = await page.getByTestId('stage-log-user-events-0').boundingBox();
+  assert.ok(producer.x + producer.width < cells.x + 40, 'producers are left of the logs');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -87,8 +85,8 @@ test('S1 run to its end: 6 duplicates, 0 lost, B active on partition 0', async (
 test('S6 shows exactly one standby member', async () => {
   const { page } = await open('?scenario=S6&lang=en');
   await page.getByTestId('to-end').click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-state=standby]').length === 1);
-  assert.equal(await page.locator('[data-state=active]').count(), 4);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^=member-][data-state=standby]').length === 1);
+  assert.equal(await page.locator('[data-testid^=member-][data-state=active]').count(), 4);
   await page.close();
 });
 
@@ -147,7 +145,7 @@ test('every scenario runs to its end in the page (screenshots saved, not committ
 test('the learner can act: add a consumer, crash one, seek a partition', async () => {
   const { page, errors } = await open('?scenario=S6&lang=en');
   await page.getByTestId('to-end').click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-state=standby]').length === 1);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^=member-][data-state=standby]').length === 1);
   await page.getByTestId('add-consumer').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid^=member-]').length === 6);
   await page.getByTestId('crash-c1').click();
@@ -156,7 +154,7 @@ test('the learner can act: add a consumer, crash one, seek a partition', async (
   assert.match(url, /run=mk1\./);
   await page.close();
   const seek = await open('?scenario=S1&lang=en&t=11500');
-  assert.equal(await seek.page.getByTestId('assignment-graph').locator('line').count(), 1, 'A -> user-events-0');
+  assert.equal(await seek.page.getByTestId('edge-user-events-0').getAttribute('data-member'), 'A', 'A -> user-events-0');
   await seek.page.getByTestId('select-user-events-0').click();
   await seek.page.getByTestId('seek-start-user-events-0').click();
   await seek.page.waitForFunction(() => /position: 0/.test(document.querySelector('[data-testid=partition-user-events-0]').innerText));

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::i18n::{t, Lang};
 use crate::model::view_model;
-use crate::state::{Action, AppState, Store, SPEEDS};
+use crate::state::{Action, AppState, Store, SPEEDS, SPEED_LABELS};
 use crate::url::{self, UrlState};
 use crate::view;
 
@@ -38,7 +38,15 @@ fn initial_state() -> AppState {
     let query = window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    let u = url::parse(&query);
+    let mut state = initial_moment(&query);
+    // `present=1`: presenter mode; `lesson=0`: free play, no questions.
+    state.present = query.contains("present=1");
+    state.lesson = !query.contains("lesson=0");
+    state
+}
+
+fn initial_moment(query: &str) -> AppState {
+    let u = url::parse(query);
     let lang = initial_lang(u.lang);
     let scenario = u.scenario.clone().unwrap_or_else(|| "S1".into());
     match (&u.run, u.t) {
@@ -141,6 +149,7 @@ pub fn sim_app() -> Html {
                             store.dispatch(if playing { Action::Pause } else { Action::Play });
                         }
                         "ArrowRight" => store.dispatch(Action::Step),
+                        "p" | "P" => store.dispatch(Action::TogglePresent),
                         _ => {}
                     }
                 },
@@ -160,9 +169,6 @@ pub fn sim_app() -> Html {
         });
     }
 
-    // After every render, send the new batches flying from producers to partitions.
-    use_effect(view::launch_flights);
-
     let state = store.state.borrow();
     let lang = state.lang;
     let vm = view_model(&state);
@@ -180,11 +186,15 @@ pub fn sim_app() -> Html {
         };
         if !state.playing || state.now() % 1000 < 100 {
             if let Some(history) = window().and_then(|w| w.history().ok()) {
-                let _ = history.replace_state_with_url(
-                    &wasm_bindgen::JsValue::NULL,
-                    "",
-                    Some(&url::build(&u)),
-                );
+                let mut link = url::build(&u);
+                if state.present {
+                    link.push_str("&present=1");
+                }
+                if !state.lesson {
+                    link.push_str("&lesson=0");
+                }
+                let _ =
+                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
             }
         }
     }
@@ -215,8 +225,9 @@ pub fn sim_app() -> Html {
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
             {
-                if let Ok(speed) = select.value().parse::<f64>() {
-                    store.dispatch(Action::SetSpeed(speed));
+                // Looked up, not parsed: no float parser in the wasm module for one select.
+                if let Some(i) = SPEED_LABELS.iter().position(|l| *l == select.value()) {
+                    store.dispatch(Action::SetSpeed(SPEEDS[i]));
                 }
             }
         })
@@ -283,19 +294,29 @@ pub fn sim_app() -> Html {
             })
         })
     };
-    let title = if lang == Lang::Zh {
-        &state.scenario.title_zh
-    } else {
-        &state.scenario.title_en
-    };
-    let speed_options = SPEEDS.iter().map(|s| {
-        html! { <option value={s.to_string()} selected={(*s - state.speed).abs() < 1e-9}>{ format!("{s}x") }</option> }
+    let speed_options = SPEEDS.iter().zip(SPEED_LABELS).map(|(s, label)| {
+        html! { <option value={label} selected={(*s - state.speed).abs() < 1e-9}>{ format!("{label}x") }</option> }
     });
 
+    let on_present = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::TogglePresent))
+    };
+    let on_lesson = {
+        let store = store.clone();
+        let on = state.lesson;
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::SetLesson(!on)))
+    };
+    let on_answer = {
+        let store = store.clone();
+        Callback::from(move |i: usize| store.dispatch(Action::Answer(i)))
+    };
+    let stage = crate::stage::from_sim::stage_of(&state);
+
     html! {
-        <div class="app" lang={lang.code()}>
-            <header>
-                <h1>{ t(lang, "title") }</h1>
+        <div class={classes!("app", state.present.then_some("present"))} lang={lang.code()}>
+            <header class="bar">
+                <strong class="brand">{ "minikafka" }</strong>
                 <div class="controls">
                     { view::source_select(false, lang) }
                     <select data-testid="scenario-select" onchange={on_scenario} aria-label={t(lang, "scenario")}>
@@ -309,39 +330,46 @@ pub fn sim_app() -> Html {
                     <button data-testid="step" onclick={dispatch(Action::Step)}>{ t(lang, "step") }</button>
                     <button data-testid="to-end" onclick={dispatch(Action::ToEnd)}>{ t(lang, "to-end") }</button>
                     <label>{ t(lang, "speed") }{" "}<select data-testid="speed" onchange={on_speed}>{ for speed_options }</select></label>
+                    <button data-testid="lesson-toggle" class={classes!(state.lesson.then_some("on"))} onclick={on_lesson}
+                        title={t(lang, "lesson-hint")} aria-pressed={state.lesson.to_string()}>{ t(lang, "lesson") }</button>
+                    <button data-testid="present-toggle" class={classes!(state.present.then_some("on"))} onclick={on_present}
+                        title={t(lang, "present-hint")} aria-pressed={state.present.to_string()}>{ t(lang, "present") }</button>
                     <button data-testid="lang-toggle" onclick={on_lang}>{ t(lang, "lang") }</button>
                 </div>
-                <input type="range" class="timeline" data-testid="timeline" min="0" max={vm.duration.to_string()}
-                    step="100" value={vm.now.to_string()} onchange={on_slider} />
+                <div class="clock-row">
+                    <input type="range" class="timeline" data-testid="timeline" min="0" max={vm.duration.to_string()}
+                        step="100" value={vm.now.to_string()} onchange={on_slider} aria-label={t(lang, "time")} />
+                    <b class="clock" data-testid="clock">{ format!("{} / {}", view::secs(vm.now), view::secs(vm.duration)) }</b>
+                </div>
             </header>
-            <h2>{ format!("{} · {title}", state.scenario.id) }</h2>
             if let Some(notice) = &state.notice {
                 <div class="notice">{ notice }</div>
             }
-            { view::counters(&vm, lang) }
-            { view::rebalance_banner(&vm, lang) }
-            if vm.partitions.len() <= 16 {
-                { view::flights(&crate::model::flights(&vm.producers, &vm.partitions, 24)) }
-            }
-            <main>
-                { view::producers(&vm, lang) }
-                <section class="panel">
-                    <h3>{ t(lang, "partitions") }</h3>
-                    { for vm.partitions.iter().map(|p| {
-                        let selected = state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition);
-                        view::partition(p, lang, vm.partitions.len() <= 16, selected, on_select.clone(), on_seek.clone())
-                    }) }
-                </section>
-                <section class="panel">
-                    <h3>{ t(lang, "members") }{ format!(" · {} {}", t(lang, "generation"), vm.generation) }</h3>
-                    <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone(), &on_configure)) }</div>
-                </section>
-                <view::AssignmentGraph ..view::GraphProps::of(&vm, t(lang, "assignment")) />
-                { view::world_controls(lang, on_try) }
-                { view::narration(&state, lang) }
-                { view::lag_chart(&state.lag, 0, state.scenario.duration, lang) }
-                { view::events(&state, lang) }
-            </main>
+            <crate::stage::view::StageView stage={stage} {lang} />
+            { view::narration_line(&state, lang, on_answer) }
+            <div class="below">
+                <crate::stage::view::Legend {lang} />
+                { view::counters(&vm, lang) }
+                { view::rebalance_banner(&vm, lang) }
+                <main>
+                    { view::narration(&state, lang) }
+                    { view::producers(&vm, lang) }
+                    <section class="panel">
+                        <h3>{ t(lang, "partitions") }</h3>
+                        { for vm.partitions.iter().map(|p| {
+                            let selected = state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition);
+                            view::partition(p, lang, selected, on_select.clone(), on_seek.clone())
+                        }) }
+                    </section>
+                    <section class="panel">
+                        <h3>{ t(lang, "members") }{ format!(" · {} {}", t(lang, "generation"), vm.generation) }</h3>
+                        <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone(), &on_configure)) }</div>
+                    </section>
+                    { view::world_controls(lang, on_try) }
+                    { view::lag_chart(&state.lag, 0, state.scenario.duration, lang) }
+                    { view::events(&state, lang) }
+                </main>
+            </div>
         </div>
     }
 }

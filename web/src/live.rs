@@ -360,7 +360,6 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
                 duplicates: Vec::new(),
                 lost: Vec::new(),
                 fresh,
-                newest_key: None,
             });
         }
     }

@@ -185,8 +185,6 @@ pub fn live_app(props: &LiveProps) -> Html {
         });
     }
 
-    use_effect(view::launch_flights);
-
     let page = store.state.borrow();
     let lang = page.lang;
     let vm = live_view_model(&page);
@@ -305,10 +303,6 @@ pub fn live_app(props: &LiveProps) -> Html {
     });
     let no_op_select = Callback::from(|_: (String, i32)| {});
     let no_op_seek = Callback::from(|_: (String, i32, i64)| {});
-    let graph_members = vm
-        .members
-        .iter()
-        .map(|m| (m.name.as_str(), m.state, &m.partitions[..]));
     let status = &page.connection;
     let status_text = match status {
         Connection::Closed { reason } => format!("{} ({reason})", t(lang, status.key())),
@@ -339,6 +333,8 @@ pub fn live_app(props: &LiveProps) -> Html {
             if let Some(notice) = &page.notice {
                 <div class="notice">{ notice }</div>
             }
+            <crate::stage::view::StageView stage={crate::stage::from_live::stage_of_live(&page, &vm)} {lang} />
+            <crate::stage::view::Legend {lang} open={false} />
             <div class="counters">
                 <div class="counter"><span>{ t(lang, "state") }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>
                 <div class="counter"><span>{ t(lang, "generation") }</span><b data-testid="generation">{ vm.generation }</b></div>
@@ -348,20 +344,16 @@ pub fn live_app(props: &LiveProps) -> Html {
                 }
             </div>
             { view::rebalance_banner_at(vm.rebalance_step, lang) }
-            if vm.partitions.len() <= 16 {
-                { view::flights(&crate::model::flights(&vm.producers, &vm.partitions, 24)) }
-            }
             <main>
                 { view::producer_list(&vm.producers, lang) }
                 <section class="panel">
                     <h3>{ t(lang, "partitions") }</h3>
-                    { for vm.partitions.iter().map(|p| view::partition(p, lang, vm.partitions.len() <= 16, false, no_op_select.clone(), no_op_seek.clone())) }
+                    { for vm.partitions.iter().map(|p| view::partition(p, lang, false, no_op_select.clone(), no_op_seek.clone())) }
                 </section>
                 <section class="panel">
                     <h3>{ t(lang, "members") }{ format!(" · {} · {} {}", vm.group.as_deref().unwrap_or("-"), t(lang, "generation"), vm.generation) }</h3>
                     <div class="members">{ for vm.members.iter().map(|m| live_member(m, lang)) }</div>
                 </section>
-                <view::AssignmentGraph ..view::GraphProps::from_parts(graph_members, &vm.partitions, t(lang, "assignment")) />
                 { view::lag_chart(&page.lag, vm.now - 120_000, 120_000, lang) }
                 <div class="panel events">
                     <h3>{ t(lang, "events") }</h3>

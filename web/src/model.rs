@@ -33,8 +33,6 @@ pub struct PartitionView {
     /// Records appended in the last second: (first offset, end offset, producer index),
     /// drawn in the producer's colour as they arrive.
     pub fresh: Vec<(Offset, Offset, usize)>,
-    /// The newest record's key (keys decide the partition), if it has one.
-    pub newest_key: Option<String>,
 }
 
 /// A producer card.
@@ -313,14 +311,6 @@ pub fn view_model(state: &AppState) -> ViewModel {
             let moved_past = committed.unwrap_or(0).max(p.log_start_offset);
             let lost = track.map(|t| t.lost(moved_past)).unwrap_or_default();
             let fresh = fresh_appends(state, &topic.name, p.partition);
-            // Reading the newest record costs a little per partition and frame: done for
-            // small worlds (the teaching scenarios) and for the selected partition only.
-            let wanted = topic.partitions.len() <= 16
-                || state
-                    .selected
-                    .as_ref()
-                    .is_some_and(|(t, n)| *t == topic.name && *n == p.partition);
-            let newest_key = if wanted { newest_key(log) } else { None };
             partitions.push(PartitionView {
                 topic: topic.name.clone(),
                 partition: p.partition,
@@ -331,7 +321,6 @@ pub fn view_model(state: &AppState) -> ViewModel {
                 duplicates,
                 lost,
                 fresh,
-                newest_key,
             });
         }
     }
@@ -400,21 +389,6 @@ pub fn view_model(state: &AppState) -> ViewModel {
     }
 }
 
-/// The key of the last record in a partition log.
-fn newest_key(log: &minikafka::log::PartitionLog) -> Option<String> {
-    let last = log.log_end_offset() - 1;
-    if last < log.log_start_offset() {
-        return None;
-    }
-    let read = log.read(last, 1, 1).ok()?;
-    let batch = read.batches.last()?;
-    let record = batch.consumer_records()?.last()?;
-    record
-        .record
-        .key
-        .map(|k| String::from_utf8_lossy(&k).into_owned())
-}
-
 /// Appends to a partition in the last second, with the index of the producer that made them.
 pub(crate) fn fresh_appends(
     state: &AppState,
@@ -481,49 +455,4 @@ pub(crate) fn heartbeat_pulse(state: &AppState, c: &minikafka::sim::actors::Cons
         && state.log.iter().rev().take_while(|e| now - e.at <= 500).any(|e| {
             matches!(&e.kind, WorldEventKind::Broker { event: Event::Heartbeat { member_id: m, .. } } if m == member_id)
         })
-}
-
-/// A batch in flight from its producer's card to its partition's strip.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlightView {
-    /// Stable key (topic, partition, first offset), so each batch flies once.
-    pub key: String,
-    /// The producer's `data-testid` (where it starts).
-    pub from: String,
-    /// The partition's `data-testid` (where it lands: the head of its strip).
-    pub to: String,
-    /// The producer's colour index.
-    pub producer: usize,
-    /// Records in the batch.
-    pub records: i64,
-}
-
-/// The batches appended in the last second, newest first, at most `max`: what flies from
-/// the producers to the partitions. Only for small worlds (the caller decides): with dozens
-/// of partitions the chips would hide the page.
-pub fn flights(
-    producers: &[ProducerView],
-    partitions: &[PartitionView],
-    max: usize,
-) -> Vec<FlightView> {
-    let mut out: Vec<(Offset, FlightView)> = Vec::new();
-    for p in partitions {
-        for (first, end, index) in &p.fresh {
-            let Some(producer) = producers.iter().find(|pr| pr.index == *index) else {
-                continue;
-            };
-            out.push((
-                *first,
-                FlightView {
-                    key: format!("flight-{}-{}-{first}", p.topic, p.partition),
-                    from: format!("producer-{}", producer.name),
-                    to: format!("partition-{}-{}", p.topic, p.partition),
-                    producer: *index,
-                    records: end - first,
-                },
-            ));
-        }
-    }
-    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.key.cmp(&b.1.key)));
-    out.into_iter().take(max).map(|(_, f)| f).collect()
 }

@@ -21,6 +21,8 @@ pub const STEP_MS: Millis = 100;
 pub const LOG_LEN: usize = 300;
 /// Slowest and fastest play speed (simulated seconds per real second).
 pub const SPEEDS: [f64; 8] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0];
+/// The speeds as the page writes them.
+pub const SPEED_LABELS: [&str; 8] = ["0.25", "0.5", "1", "2", "5", "10", "20", "50"];
 
 /// Lag at one moment: (time, total, per partition in topic then partition order).
 pub type LagSample = (Millis, i64, Vec<i64>);

@@ -43,94 +43,16 @@ pub fn producer_list(producers: &[crate::model::ProducerView], lang: Lang) -> Ht
     }
 }
 
-/// A partition as a strip of the last offsets, with the markers of the three layers.
+/// A partition's numbers (the stage draws its log): the three layers of offsets, its lag,
+/// and, once selected, the seek controls.
 pub fn partition(
     p: &PartitionView,
     lang: Lang,
-    animate: bool,
     selected: bool,
     on_select: Callback<(String, i32)>,
     on_seek: Callback<(String, i32, i64)>,
 ) -> Html {
     let on_seek_typed = on_seek.clone();
-    const CELLS: i64 = 60;
-    let end = p.high_watermark.max(1);
-    let first = (end - CELLS).max(0);
-    // One element per partition: the cells are stops of a CSS gradient, so a frame with 64
-    // partitions redraws 64 elements, not thousands.
-    let class_of = |o: i64| -> &'static str {
-        if let Some((_, _, index)) = p.fresh.iter().find(|(a, b, _)| o >= *a && o < *b) {
-            if p.committed.is_none_or(|c| o >= c) && !p.duplicates.contains(&o) {
-                return PRODUCER_CLASSES[index % PRODUCER_CLASSES.len()];
-            }
-        }
-        if o < p.log_start {
-            "gone"
-        } else if p.lost.binary_search(&o).is_ok() {
-            "lost"
-        } else if p.duplicates.binary_search(&o).is_ok() {
-            "dup"
-        } else if p.committed.is_some_and(|c| o < c) {
-            "committed"
-        } else if p
-            .owner
-            .as_ref()
-            .and_then(|(_, _, done)| *done)
-            .is_some_and(|d| o < d)
-        {
-            "processed"
-        } else if p
-            .owner
-            .as_ref()
-            .and_then(|(_, pos, _)| *pos)
-            .is_some_and(|pos| o < pos)
-        {
-            "polled"
-        } else if o >= p.high_watermark {
-            "empty"
-        } else {
-            "unread"
-        }
-    };
-    let colour = |class: &str| match class {
-        "gone" => "#ffffff",
-        "lost" => "#d55e00",
-        "dup" => "#e69f00",
-        "committed" => "#009e73",
-        "processed" => "#f0e442",
-        "polled" => "#56b4e9",
-        "empty" => "#f4f4f4",
-        "fresh-0" => "#0072b2",
-        "fresh-1" => "#cc79a7",
-        "fresh-2" => "#000000",
-        _ => "#d9d9d9",
-    };
-    let offsets: Vec<i64> = (first..end.max(first + 1)).collect();
-    let width = 100.0 / offsets.len() as f64;
-    let mut stops = Vec::new();
-    let mut run_start = 0usize;
-    for i in 1..=offsets.len() {
-        if i == offsets.len() || class_of(offsets[i]) != class_of(offsets[run_start]) {
-            let c = colour(class_of(offsets[run_start]));
-            stops.push(format!(
-                "{c} {:.2}% {:.2}%",
-                run_start as f64 * width,
-                i as f64 * width
-            ));
-            run_start = i;
-        }
-    }
-    let strip_style = format!(
-        "background: linear-gradient(to right, {}); background-size: 100% 100%;",
-        stops.join(", ")
-    );
-    let strip_title = match &p.newest_key {
-        Some(key) => format!(
-            "offsets {first}..{} · newest key: {key}",
-            end.max(first + 1) - 1
-        ),
-        None => format!("offsets {first}..{}", end.max(first + 1) - 1),
-    };
     let id = format!("partition-{}-{}", p.topic, p.partition);
     let select = {
         let topic = p.topic.clone();
@@ -152,16 +74,8 @@ pub fn partition(
             <div class="partition-head" data-testid={format!("select-{}-{}", p.topic, p.partition)}
                 onclick={select} title={t(lang, "select-hint")}>
                 <strong>{ format!("{}-{}", p.topic, p.partition) }</strong>
-                // Small worlds only: with dozens of partitions the badges would appear and
-                // vanish every frame, and the relayout costs more than the frame budget.
-                { for p.fresh.first().filter(|_| animate).map(|(a, b, index)| {
-                    let class = classes!("incoming", "animated", PRODUCER_CLASSES[index % PRODUCER_CLASSES.len()]);
-                    // Keyed by the batch, so each new batch replays the slide-in.
-                    html! { <span key={format!("{a}")} class={class}>{ format!("← +{}", b - a) }</span> }
-                }) }
                 <span class="owner">{ owner }</span>
             </div>
-            <div class="strip" style={strip_style} title={strip_title}></div>
             if selected && p.owner.is_some() {
                 <div class="seek">
                     { seek_button(p, lang, "seek-start", p.log_start, on_seek.clone()) }
@@ -453,91 +367,6 @@ pub fn lag_chart(points: &[LagSample], from: i64, span: i64, lang: Lang) -> Html
     }
 }
 
-/// What the assignment graph draws. A separate component with comparable props, so Yew
-/// redraws it only when the assignment changes, not at every frame.
-#[derive(Properties, PartialEq, Clone)]
-pub struct GraphProps {
-    /// Member names and states, in order.
-    pub members: Vec<(String, &'static str)>,
-    /// Partition labels, in order.
-    pub partitions: Vec<String>,
-    /// (member index, partition index, member state).
-    pub edges: Vec<(usize, usize, &'static str)>,
-    /// Panel title.
-    pub title: &'static str,
-}
-
-impl GraphProps {
-    /// From the view model.
-    pub fn of(vm: &ViewModel, title: &'static str) -> GraphProps {
-        let members = vm
-            .members
-            .iter()
-            .map(|m| (m.name.as_str(), m.state, &m.partitions[..]));
-        GraphProps::from_parts(members, &vm.partitions, title)
-    }
-
-    /// From members (name, state, partitions) and the partition strips.
-    pub fn from_parts<'a>(
-        members: impl Iterator<Item = (&'a str, &'static str, &'a [TopicPartition])>,
-        partitions: &[PartitionView],
-        title: &'static str,
-    ) -> GraphProps {
-        let mut edges = Vec::new();
-        let mut names = Vec::new();
-        for (mi, (name, state, owned)) in members.enumerate() {
-            names.push((name.to_string(), state));
-            for tp in owned {
-                if let Some(pi) = partitions
-                    .iter()
-                    .position(|p| p.topic == tp.topic && p.partition == tp.partition)
-                {
-                    edges.push((mi, pi, state));
-                }
-            }
-        }
-        GraphProps {
-            members: names,
-            partitions: partitions
-                .iter()
-                .map(|p| format!("{}-{}", p.topic, p.partition))
-                .collect(),
-            edges,
-            title,
-        }
-    }
-}
-
-/// Who owns what: members on the left, partitions on the right, a line per assignment.
-#[function_component(AssignmentGraph)]
-pub fn assignment_graph(props: &GraphProps) -> Html {
-    let rows = props.members.len().max(props.partitions.len()).max(1);
-    let height = (rows as f64 * 22.0 + 10.0).min(720.0);
-    let y = |i: usize, n: usize| 10.0 + (i as f64 + 0.5) * (height - 20.0) / n.max(1) as f64;
-    let lines = props.edges.iter().map(|(mi, pi, state)| {
-        html! {
-            <line x1="150" y1={format!("{:.1}", y(*mi, props.members.len()))} x2="450"
-                y2={format!("{:.1}", y(*pi, props.partitions.len()))} class={format!("edge {state}")} />
-        }
-    });
-    let members = props.members.iter().enumerate().map(|(i, (name, state))| {
-        html! { <text x="140" y={format!("{:.1}", y(i, props.members.len()) + 4.0)} text-anchor="end" class={classes!("node", *state)}>{ name }</text> }
-    });
-    let partitions = props.partitions.iter().enumerate().map(|(i, label)| {
-        html! { <text x="460" y={format!("{:.1}", y(i, props.partitions.len()) + 4.0)} class="node">{ label }</text> }
-    });
-    html! {
-        <div class="panel">
-            <h3>{ props.title }</h3>
-            <svg viewBox={format!("0 0 600 {height:.0}")} class="graph" data-testid="assignment-graph">
-                { for lines }
-                { for members }
-                { for partitions }
-            </svg>
-        </div>
-    }
-}
-
 /// The narration so far, newest first.
 pub fn narration(state: &AppState, lang: Lang) -> Html {
     let now = state.now();
@@ -555,6 +384,52 @@ pub fn narration(state: &AppState, lang: Lang) -> Html {
         <div class="panel narration" data-testid="narration">
             <h3>{ t(lang, "narration") }</h3>
             { for lines }
+        </div>
+    }
+}
+
+/// The narration line under the stage: the latest thing that happened, and the lesson's
+/// question when it asks one (the options are buttons; answering plays on).
+pub fn narration_line(state: &AppState, lang: Lang, on_answer: Callback<usize>) -> Html {
+    let now = state.now();
+    let current = state.scenario.narration.iter().rfind(|n| n.at <= now);
+    let text = current.map(|n| {
+        if lang == Lang::Zh {
+            n.zh.as_str()
+        } else {
+            n.en.as_str()
+        }
+    });
+    let pick = |pair: &(&'static str, &'static str)| if lang == Lang::Zh { pair.1 } else { pair.0 };
+    let questions = state.questions();
+    let question = state.asking.and_then(|i| questions.get(i));
+    let answered = state
+        .recent_answer()
+        .and_then(|(i, choice)| questions.get(i).map(|q| (q, choice)));
+    html! {
+        <div class="narration-line" data-testid="narration-line" aria-live="polite">
+            if let Some(q) = question {
+                <div class="predict" data-testid="predict">
+                    <span class="predict-tag">{ t(lang, "predict") }</span>
+                    <span class="predict-ask">{ pick(&q.ask) }</span>
+                    <span class="predict-options">
+                        { for q.options.iter().enumerate().map(|(i, o)| {
+                            let on_answer = on_answer.clone();
+                            html! {
+                                <button data-testid={format!("predict-option-{i}")}
+                                    onclick={Callback::from(move |_: MouseEvent| on_answer.emit(i))}>{ pick(o) }</button>
+                            }
+                        }) }
+                    </span>
+                </div>
+            } else if let Some((q, choice)) = answered {
+                <p class="answer" data-testid="predict-answer" data-right={(choice == q.answer).to_string()}>
+                    <b>{ if choice == q.answer { t(lang, "right") } else { t(lang, "not-quite") } }</b>
+                    { " " }{ pick(&q.why) }
+                </p>
+            } else if let Some(n) = current {
+                <p><span class="at">{ secs(n.at) }</span>{ " " }{ text.unwrap_or_default() }</p>
+            }
         </div>
     }
 }
@@ -658,66 +533,5 @@ pub fn source_select(live: bool, lang: Lang) -> Html {
                 <option value="live" selected={live}>{ t(lang, "live") }</option>
             </select>
         </label>
-    }
-}
-
-/// Batches in flight from their producer to their partition (see [`crate::model::flights`]).
-/// The chips are drawn here; `launch_flights` places each one on its producer card and
-/// sends it to its strip once both are on screen (it needs their positions).
-pub fn flights(flights: &[crate::model::FlightView]) -> Html {
-    let chips = flights.iter().map(|f| {
-        let class = PRODUCER_CLASSES[f.producer % PRODUCER_CLASSES.len()];
-        html! {
-            <span key={f.key.clone()} class={classes!("flight", class)} data-from={f.from.clone()} data-to={f.to.clone()}>
-                { format!("+{}", f.records) }
-            </span>
-        }
-    });
-    html! { <div class="flights" aria-hidden="true">{ for chips }</div> }
-}
-
-/// After a render: every chip not yet placed starts at its producer's row and flies to the
-/// head (right end) of its partition's strip. Imperative on purpose: positions exist only
-/// in the laid-out page, and each chip is placed once (then CSS animates it).
-pub fn launch_flights() {
-    use wasm_bindgen::JsCast;
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Ok(chips) = doc.query_selector_all(".flight:not([data-placed])") else {
-        return;
-    };
-    for i in 0..chips.length() {
-        let Some(chip) = chips
-            .item(i)
-            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-        else {
-            continue;
-        };
-        let _ = chip.set_attribute("data-placed", "1");
-        let find = |selector: String| doc.query_selector(&selector).ok().flatten();
-        let (Some(from), Some(to)) = (
-            chip.get_attribute("data-from")
-                .and_then(|id| find(format!("[data-testid=\"{id}\"]"))),
-            chip.get_attribute("data-to")
-                .and_then(|id| find(format!("[data-testid=\"{id}\"] .strip"))),
-        ) else {
-            continue;
-        };
-        let (a, b) = (
-            from.get_bounding_client_rect(),
-            to.get_bounding_client_rect(),
-        );
-        // From the end of the producer's row (not over its name) to the strip's head.
-        let (x0, y0) = (a.right() - 44.0, a.top() + a.height() / 2.0 - 9.0);
-        let (x1, y1) = (b.right() - 36.0, b.top() + b.height() / 2.0 - 9.0);
-        let _ = chip.set_attribute(
-            "style",
-            &format!(
-                "left: {x0:.0}px; top: {y0:.0}px; --dx: {:.0}px; --dy: {:.0}px; animation: fly 0.7s ease-in forwards;",
-                x1 - x0,
-                y1 - y0
-            ),
-        );
     }
 }

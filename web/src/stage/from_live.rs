@@ -14,6 +14,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             colour: p.index,
             topic: p.topic.clone(),
             rate: p.rate,
+            sent: p.sent,
         })
         .collect();
     let group = vm.group.as_ref().and_then(|g| page.live.groups.get(g));

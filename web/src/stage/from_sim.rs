@@ -55,6 +55,7 @@ pub fn stage_of(state: &AppState) -> Stage {
             colour: i,
             topic: p.spec.topic.clone(),
             rate: p.spec.rate_per_sec,
+            sent: p.sent,
         })
         .collect();
     let mut bands: Vec<Band> = groups(world)
@@ -183,9 +184,10 @@ fn logs_of(
                     // The coordinator keeps a dead member (and its partitions) until its
                     // session runs out.
                     session_left(world, c).map(|_| EdgeKind::Stale)
-                } else if kind == MemberKind::Rebalancing {
-                    Some(EdgeKind::Paused)
                 } else {
+                    // A live member fetches what it holds, rebalance or not: an eager
+                    // member gives everything up when it rejoins (its lines go), a
+                    // cooperative one keeps what does not move.
                     Some(EdgeKind::Owned)
                 };
                 if let Some(kind) = edge_kind {

@@ -9,11 +9,14 @@ use crate::stage::model::*;
 use crate::stage::text;
 use crate::stage::window::{window, Slot};
 
-/// Width of the drawing, in SVG units.
+/// Width of the drawing at its widest, in SVG units (a small world is drawn narrower, so
+/// that it is larger on the screen).
 pub const WIDTH: f64 = 1200.0;
+/// The narrower widths tried first, zooming in on small worlds.
+const ZOOMS: [f64; 3] = [1000.0, 1100.0, WIDTH];
 /// The height above which full logs give way to compact strips: what fits a 1280x720
 /// projector under one row of controls and above the narration line.
-pub const HEIGHT_BUDGET: f64 = 520.0;
+pub const HEIGHT_BUDGET: f64 = 500.0;
 /// Smallest text on the stage, in SVG units (= CSS px at 1280 wide).
 pub const TEXT: f64 = 15.0;
 /// One line of labels.
@@ -28,7 +31,9 @@ fn text_width(s: &str) -> f64 {
 /// The whole drawing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageLayout {
-    /// Height of the drawing (the width is [`WIDTH`]).
+    /// Width of the drawing.
+    pub width: f64,
+    /// Height of the drawing.
     pub height: f64,
     /// Producer boxes, in the order of `Stage::producers`.
     pub producers: Vec<Rect>,
@@ -157,6 +162,8 @@ pub struct Note {
     pub text_y: f64,
     /// The label.
     pub text: String,
+    /// The label ends at the range's right end (it would run past the log).
+    pub text_end: bool,
 }
 
 /// Kinds of ranges.
@@ -192,12 +199,24 @@ const COMPACT_CELL_H: f64 = 16.0;
 const MEMBER_H: f64 = 44.0;
 const COORD_H: f64 = 52.0;
 
-/// Lay the stage out.
+/// Lay the stage out, as large as the projector allows: the narrowest drawing whose
+/// height, scaled to the page's width, stays within [`HEIGHT_BUDGET`].
 pub fn layout(stage: &Stage, lang: Lang) -> StageLayout {
+    for width in ZOOMS {
+        let budget = HEIGHT_BUDGET * width / WIDTH;
+        let laid = layout_at(stage, lang, width, budget);
+        if laid.height <= budget || width == WIDTH {
+            return laid;
+        }
+    }
+    unreachable!("the last zoom is always taken")
+}
+
+fn layout_at(stage: &Stage, lang: Lang, width: f64, budget: f64) -> StageLayout {
     let columns = if stage.bands.len() > 3 { 2 } else { 1 };
     let with_producers = columns == 1 && !stage.producers.is_empty();
     let band_x0 = if with_producers { 170.0 } else { 0.0 };
-    let band_w = (WIDTH - band_x0) / columns as f64;
+    let band_w = (width - band_x0) / columns as f64;
     // Full logs if everything fits the projector, else compact strips.
     let full_height: f64 = stage
         .bands
@@ -205,7 +224,7 @@ pub fn layout(stage: &Stage, lang: Lang) -> StageLayout {
         .map(|b| band_height(b, false, band_w, lang))
         .sum::<f64>()
         / columns as f64;
-    let compact = full_height > HEIGHT_BUDGET;
+    let compact = full_height > budget;
     let mut bands = Vec::new();
     let mut y_of_column = vec![0.0; columns];
     for (i, band) in stage.bands.iter().enumerate() {
@@ -253,6 +272,7 @@ pub fn layout(stage: &Stage, lang: Lang) -> StageLayout {
         }
     }
     StageLayout {
+        width,
         height: height.max(120.0),
         producers,
         bands,
@@ -261,7 +281,7 @@ pub fn layout(stage: &Stage, lang: Lang) -> StageLayout {
 
 /// The group box's width: members' names must fit.
 fn group_width(band_w: f64) -> f64 {
-    (band_w * 0.24).clamp(170.0, 250.0)
+    (band_w * 0.24).clamp(215.0, 250.0)
 }
 
 fn band_height(band: &Band, compact: bool, band_w: f64, lang: Lang) -> f64 {
@@ -302,7 +322,13 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
         }
         let orphan =
             band.group.is_some() && log.edge.as_ref().is_none_or(|e| e.kind == EdgeKind::Stale);
-        let laid = log_layout(log, logs_x, y, cell_w, max_cells, compact, orphan, lang);
+        let grid = Grid {
+            x0: logs_x,
+            cell_w,
+            max_cells,
+            compact,
+        };
+        let laid = log_layout(log, grid, y, orphan, lang);
         y = laid.1;
         logs.push(laid.0);
     }
@@ -330,16 +356,22 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
 }
 
 /// Lays out one log with its top at `y`; returns it and the y below it.
-fn log_layout(
-    log: &Log,
+/// How a band draws its logs: where they start, cell width, how many cells, compact or not.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
     x0: f64,
-    y: f64,
     cell_w: f64,
     max_cells: usize,
     compact: bool,
-    orphan: bool,
-    lang: Lang,
-) -> (LogLayout, f64) {
+}
+
+fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLayout, f64) {
+    let Grid {
+        x0,
+        cell_w,
+        max_cells,
+        compact,
+    } = grid;
     let mut important: Vec<Offset> = log.cursors.iter().map(|c| c.offset).collect();
     important.extend(log.committed);
     important.extend(log.uncommitted.map(|(a, _)| a));
@@ -460,8 +492,10 @@ fn log_layout(
         ];
         for (kind, range, count) in ranges {
             if let Some((a, b)) = range {
+                let text = text::range(kind, a, b, count, lang);
                 notes.push(Note {
-                    text: text::range(kind, a, b, count, lang),
+                    text_end: x_of(a) + text_width(&text) > right_limit,
+                    text,
                     kind,
                     range: (a, b),
                     x: (x_of(a), x_of(b)),

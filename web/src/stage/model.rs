@@ -31,6 +31,8 @@ pub struct StageProducer {
     pub topic: String,
     /// Records per second.
     pub rate: u32,
+    /// Records sent so far.
+    pub sent: u64,
 }
 
 /// One group's view of its logs, and the group itself.

@@ -105,7 +105,8 @@ fn every_scenario_fits_the_projector_and_names_every_member_once() {
             let stage = stage_of(&s);
             let laid = layout(&stage, Lang::Zh);
             assert!(
-                laid.height <= crate::stage::layout::HEIGHT_BUDGET + 80.0,
+                laid.height * crate::stage::layout::WIDTH / laid.width
+                    <= crate::stage::layout::HEIGHT_BUDGET + 80.0,
                 "{} at {t}: stage {} high",
                 scenario.id,
                 laid.height

@@ -34,7 +34,7 @@ pub fn word(w: Word, lang: Lang) -> &'static str {
         Word::Topic => ("TOPIC", "主题"),
         Word::Group => ("GROUP", "消费者组"),
         Word::Coordinator => ("Coordinator", "协调者"),
-        Word::Bench => ("bench: standby, nothing assigned", "替补：备用成员，没有分区"),
+        Word::Bench => ("bench (standby)", "替补（备用）"),
         Word::Leader => ("leader", "leader"),
         Word::Generation => ("gen", "代"),
         Word::NextOwnerStartsHere => ("the next owner starts here", "新的所有者从这里开始"),
@@ -120,5 +120,15 @@ pub fn session_left(ms: i64, lang: Lang) -> String {
     match lang {
         Lang::En => format!("session: {s} s left"),
         Lang::Zh => format!("会话还剩 {s} 秒"),
+    }
+}
+
+/// A producer's records so far, and its rate when it has one.
+pub fn sent(sent: u64, rate: u32, lang: Lang) -> String {
+    match (lang, rate) {
+        (Lang::En, 0) => format!("{sent} sent"),
+        (Lang::En, _) => format!("{sent} sent · {rate}/s"),
+        (Lang::Zh, 0) => format!("已发送 {sent}"),
+        (Lang::Zh, _) => format!("已发送 {sent} · {rate}/秒"),
     }
 }

@@ -27,7 +27,7 @@ pub fn window(
     let lo = log_start;
     let hi = high_watermark.max(log_start);
     let max = max.max(3) as i64;
-    if hi - lo + 1 <= max {
+    if hi - lo < max {
         return (lo..=hi).map(Slot::Cell).collect();
     }
     let mut points: Vec<Offset> = important.iter().map(|o| (*o).clamp(lo, hi)).collect();

@@ -1,0 +1,172 @@
+// Browser tests of the stage at a projector's 1280x720: geometry, not only text. The built
+// page (dist/) is served by a static server this test starts and stops by PID.
+// Screenshots of the key moments go to docs/ (the README shows them).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { root, dist, CHROMIUM, ARGS, freePort, waitForHttp } from './helpers.mjs';
+
+const docs = join(root, 'docs');
+let server;
+let base;
+let context;
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is built (make web)');
+  const port = await freePort();
+  server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '-d', dist], { stdio: 'ignore' });
+  base = `http://127.0.0.1:${port}/`;
+  await waitForHttp(base);
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'mk-chromium-')), {
+    executablePath: CHROMIUM, args: ARGS, viewport: { width: 1280, height: 720 },
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (server) process.kill(server.pid);
+});
+
+async function open(query) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base + query);
+  await page.getByTestId('stage').waitFor();
+  return { page, errors };
+}
+
+/** The smallest rendered font size (CSS px) of any text on the stage. */
+const smallestStageText = (page) => page.evaluate(() => {
+  const svg = document.querySelector('[data-testid=stage]');
+  const scale = svg.getScreenCTM().a;
+  return Math.min(...[...svg.querySelectorAll('text')]
+    .filter((t) => t.textContent.trim() !== '' && t.getBBox().width > 0)
+    .map((t) => parseFloat(getComputedStyle(t).fontSize) * scale));
+});
+
+/** How far the stage and the narration line reach down, and any horizontal overflow. */
+const fit = (page) => page.evaluate(() => ({
+  stage: document.querySelector('[data-testid=stage]').getBoundingClientRect().bottom,
+  narration: document.querySelector('[data-testid=narration-line]').getBoundingClientRect().bottom,
+  controls: document.querySelector('[data-testid=to-end]').getBoundingClientRect().bottom,
+  overflow: document.documentElement.scrollWidth - window.innerWidth,
+}));
+
+test('S1 at 38 s: the picture alone says committed 95, A got to 101 and died, B waits', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en&t=38000');
+  const flag = page.getByTestId('marker-committed-user-events-0');
+  assert.equal(await flag.getAttribute('data-offset'), '95');
+  assert.match(await flag.textContent(), /committed 95 · the next owner starts here/);
+  // The flag's pole stands over offset 95's cell.
+  const pole = await flag.locator('line').boundingBox();
+  const cell = await page.getByTestId('cell-user-events-0-95').boundingBox();
+  assert.ok(pole.x + pole.width / 2 >= cell.x - 1 && pole.x + pole.width / 2 <= cell.x + cell.width / 2,
+    `pole at ${pole.x}, cell 95 at ${cell.x}..${cell.x + cell.width}`);
+  // A's cursor: a ghost at 101; the processed-but-uncommitted range is 95..100.
+  const cursor = page.locator('[data-testid=marker-position-user-events-0][data-member=A]');
+  assert.equal(await cursor.getAttribute('data-offset'), '101');
+  assert.match(await cursor.textContent(), /A got to 101, died/);
+  const hatch = page.getByTestId('uncommitted-user-events-0');
+  assert.deepEqual([await hatch.getAttribute('data-from'), await hatch.getAttribute('data-to')], ['95', '101']);
+  // The coordinator still holds A's ownership (a stale edge); B sits on the bench.
+  const edge = page.getByTestId('edge-user-events-0');
+  assert.equal(await edge.getAttribute('data-member'), 'A');
+  assert.equal(await edge.getAttribute('data-kind'), 'stale');
+  assert.equal(await page.getByTestId('stage-member-A').getAttribute('data-state'), 'dead');
+  assert.equal(await page.getByTestId('stage-member-B').getAttribute('data-state'), 'standby');
+  assert.match(await page.getByTestId('stage-member-A').textContent(), /session: 2\.\d s left/);
+  // HW and log start are drawn on the log too.
+  assert.equal(await page.getByTestId('marker-high-watermark-user-events-0').getAttribute('data-offset'), '101');
+  assert.equal(await page.getByTestId('marker-log-start-user-events-0').getAttribute('data-offset'), '0');
+  // Projector: no scrolling for the stage, the controls and the narration; text 14 px+.
+  const f = await fit(page);
+  assert.ok(f.narration <= 720 && f.stage <= 720, `stage ends at ${f.stage}, narration at ${f.narration}`);
+  assert.ok(f.overflow <= 1, `${f.overflow}px of horizontal overflow`);
+  const smallest = await smallestStageText(page);
+  assert.ok(smallest >= 14, `smallest stage text ${smallest}px`);
+  await page.screenshot({ path: join(docs, 'stage-S1-38s.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('S1 at 50 s: the line runs to B, and 95..100 are marked as read twice', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en&t=50000');
+  const edge = page.getByTestId('edge-user-events-0');
+  assert.equal(await edge.getAttribute('data-member'), 'B');
+  assert.equal(await edge.getAttribute('data-kind'), 'owned');
+  assert.match(await page.getByTestId('note-duplicates-user-events-0').textContent(), /95\.\.100 read twice \(6 duplicates\)/);
+  assert.equal(await page.getByTestId('marker-committed-user-events-0').getAttribute('data-offset'), '101');
+  await page.screenshot({ path: join(docs, 'stage-S1-50s.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the lesson asks before it shows: S1 pauses at its question and plays on once answered', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en&t=36000');
+  await page.getByTestId('speed').selectOption('10');
+  await page.getByTestId('play').click();
+  await page.getByTestId('predict').waitFor({ timeout: 10_000 });
+  assert.match(await page.getByTestId('predict').textContent(), /Where will B start reading\?/);
+  assert.equal(await page.getByTestId('play').isVisible(), true, 'paused at the question');
+  await page.screenshot({ path: join(docs, 'stage-S1-predict.png') });
+  await page.getByTestId('predict-option-1').click();
+  await page.getByTestId('pause').waitFor();
+  await page.getByTestId('predict-answer').waitFor();
+  assert.equal(await page.getByTestId('predict-answer').getAttribute('data-right'), 'true');
+  // It plays on: B takes the partition over.
+  await page.waitForFunction(() => document.querySelector('[data-testid=edge-user-events-0]')?.dataset.member === 'B', null, { timeout: 20_000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('presenter mode: key P and ?present=1 show only the stage and the narration', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en&t=38000');
+  await page.keyboard.press('p');
+  await page.locator('.app.present').waitFor();
+  assert.equal(await page.locator('.below').isVisible(), false);
+  assert.equal(await page.getByTestId('present-toggle').getAttribute('aria-pressed'), 'true');
+  await page.close();
+  const again = await open('?scenario=S1&lang=zh&t=38000&present=1');
+  await again.page.locator('.app.present').waitFor();
+  const f = await fit(again.page);
+  assert.ok(f.narration <= 720, `narration ends at ${f.narration}`);
+  await again.page.screenshot({ path: join(docs, 'stage-S1-present-zh.png') });
+  assert.deepEqual(errors.concat(again.errors), []);
+  await again.page.close();
+});
+
+test('every scenario: the stage, the controls and the narration fit 1280x720, text 14 px+', async () => {
+  for (const id of ['S1', 'S1b', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11']) {
+    const { page, errors } = await open(`?scenario=${id}&lang=en&lesson=0`);
+    await page.getByTestId('to-end').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=play]')?.disabled === true);
+    const f = await fit(page);
+    assert.ok(f.stage <= 720 && f.narration <= 720, `${id}: stage ends at ${f.stage}, narration at ${f.narration}`);
+    assert.ok(f.overflow <= 1, `${id}: ${f.overflow}px of horizontal overflow`);
+    const smallest = await smallestStageText(page);
+    assert.ok(smallest >= 14, `${id}: smallest stage text ${smallest}px`);
+    if (['S6', 'S7', 'S11'].includes(id)) {
+      await page.screenshot({ path: join(docs, `stage-${id}.png`) });
+    }
+    assert.deepEqual(errors, [], `${id}: console errors`);
+    await page.close();
+  }
+});
+
+test('S1 in Chinese, and at phone width the stage scrolls inside itself', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=zh&t=38000');
+  assert.match(await page.getByTestId('marker-committed-user-events-0').textContent(), /已提交 95/);
+  await page.screenshot({ path: join(docs, 'stage-S1-38s-zh.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const f = await fit(page);
+  assert.ok(f.overflow <= 1, `phone: ${f.overflow}px of horizontal overflow`);
+  await page.screenshot({ path: join(docs, 'stage-S1-phone.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
