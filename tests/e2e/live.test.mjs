@@ -110,6 +110,10 @@ test('live mode draws a real producer and a two-member group: active, standby, c
   const standby = active === 'consumer-a' ? 'consumer-b' : 'consumer-a';
   const generation = Number(await page.getByTestId('generation').innerText());
   assert.ok(generation >= 2, `generation ${generation} after the second member joined`);
+  // The stage draws the same: an edge from the partition to the active member, the other
+  // one on the bench.
+  await page.waitForFunction(([id, m]) => document.querySelector(`[data-testid="${id}"]`)?.dataset.member === m, [`edge-${TOPIC}-0`, active], { timeout: 10_000 });
+  assert.equal(await page.getByTestId(`stage-member-${standby}`).getAttribute('data-state'), 'standby');
 
   // Committed offsets rise as the active member processes and commits.
   await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText) > 0, `committed-${TOPIC}-0`, { timeout: 30_000 });
@@ -123,10 +127,13 @@ test('live mode draws a real producer and a two-member group: active, standby, c
   await page.waitForFunction((g) => Number(document.querySelector('[data-testid=generation]').innerText) > g, generation, { timeout: 40_000 });
   await page.waitForFunction((n) => document.querySelector(`[data-testid="member-${n}"]`)?.dataset.state === 'active', standby, { timeout: 30_000 });
   assert.equal(await state(page, active), 'dead', 'the killed member is shown dead');
+  await page.waitForFunction(([id, m]) => document.querySelector(`[data-testid="${id}"]`)?.dataset.member === m, [`edge-${TOPIC}-0`, standby], { timeout: 10_000 });
+  assert.equal(await page.getByTestId(`stage-member-${active}`).getAttribute('data-state'), 'dead');
   assert.match(await page.getByTestId('live-events').innerText(), /session timeout/);
   const before = await committed(page);
   await page.waitForFunction(([id, v]) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText) > v, [`committed-${TOPIC}-0`, before], { timeout: 30_000 });
   await page.screenshot({ path: join(shots, 'live-after-kill.png'), fullPage: true });
+  await page.screenshot({ path: join(root, 'docs', 'stage-live.png') });
   assert.deepEqual(errors, []);
   await page.close();
 });

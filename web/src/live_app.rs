@@ -311,8 +311,8 @@ pub fn live_app(props: &LiveProps) -> Html {
 
     html! {
         <div class="app" lang={lang.code()}>
-            <header>
-                <h1>{ t(lang, "title") }</h1>
+            <header class="bar">
+                <strong class="brand">{ "minikafka" }</strong>
                 <div class="controls">
                     { view::source_select(true, lang) }
                     <label>{ t(lang, "group") }{" "}
@@ -328,12 +328,12 @@ pub fn live_app(props: &LiveProps) -> Html {
                     <button data-testid="lang-toggle" onclick={on_lang}>{ t(lang, "lang") }</button>
                 </div>
             </header>
-            <h2>{ t(lang, "live-title") }</h2>
-            { live_hint(page.bootstrap.as_deref(), lang) }
             if let Some(notice) = &page.notice {
                 <div class="notice">{ notice }</div>
             }
+            <h2 class="scenario-title">{ t(lang, "live-title") }</h2>
             <crate::stage::view::StageView stage={crate::stage::from_live::stage_of_live(&page, &vm)} {lang} />
+            { live_hint(page.bootstrap.as_deref(), lang) }
             <crate::stage::view::Legend {lang} open={false} />
             <div class="counters">
                 <div class="counter"><span>{ t(lang, "state") }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>

@@ -306,7 +306,9 @@ fn log_view(
             </g>
         }
     });
-    let flights = log.fresh.iter().filter(|_| !compact).map(|(a, b, p)| {
+    // The three newest batches: a producer sending record by record would fill the
+    // stage with chips.
+    let flights = log.fresh.iter().take(3).filter(|_| !compact).map(|(a, b, p)| {
         // A batch travels from its producer to its cells (a CSS animation from the
         // producer's offset to here; none with prefers-reduced-motion).
         let x = x_at(*a);
