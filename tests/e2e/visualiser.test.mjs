@@ -60,7 +60,7 @@ test('a produced batch travels on the stage from its producer to its cells', asy
   const dx = Number(style.match(/--dx: (-?\d+)px/)[1]);
   assert.ok(dx < -40, `starts left of its cells, at the producer (dx ${dx})`);
   const producer = await page.getByTestId('stage-producer-producer').boundingBox();
-  const cells = await page.getByTestId('stage-log-user-events-0').boundingBox();
+  const cells = await page.getByTestId('cell-user-events-0-0').boundingBox();
   assert.ok(producer.x + producer.width < cells.x + 40, 'producers are left of the logs');
   assert.deepEqual(errors, []);
   await page.close();
