@@ -91,7 +91,7 @@ test('live mode draws a real producer and a two-member group: active, standby, c
   // The commands to try name this server's Kafka address.
   assert.match(await page.getByTestId('live-hint').innerText(), new RegExp(`kcat -b ${kafka} -G demo-group demo`));
   start(PYTHON, [DEMO, 'producer', '--bootstrap', kafka, '--topic', TOPIC, '--rate', '10'], 'producer');
-  await page.getByTestId('producer-live-producer').waitFor({ timeout: 20_000 });
+  await page.getByTestId('stage-producer-live-producer').waitFor({ timeout: 20_000 });
   await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText.match(/high watermark: (\d+)/)?.[1]) > 0,
     `partition-${TOPIC}-0`, { timeout: 20_000 });
 

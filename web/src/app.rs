@@ -353,7 +353,6 @@ pub fn sim_app() -> Html {
                 { view::rebalance_banner(&vm, lang) }
                 <main>
                     { view::narration(&state, lang) }
-                    { view::producers(&vm, lang) }
                     <section class="panel">
                         <h3>{ t(lang, "partitions") }</h3>
                         { for vm.partitions.iter().map(|p| {

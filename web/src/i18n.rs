@@ -60,6 +60,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "演示模式：只显示画面和讲解，大字号（按 P 键）",
         ),
         "predict" => ("Predict", "先预测"),
+        "slow-motion" => ("slow motion: a rebalance step", "慢动作：再均衡的一步"),
         "right" => ("Right.", "答对了。"),
         "not-quite" => ("Not quite: watch what happens.", "不太对：看看接下来发生什么。"),
         "pause" => ("Pause", "暂停"),

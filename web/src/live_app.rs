@@ -345,7 +345,6 @@ pub fn live_app(props: &LiveProps) -> Html {
             </div>
             { view::rebalance_banner_at(vm.rebalance_step, lang) }
             <main>
-                { view::producer_list(&vm.producers, lang) }
                 <section class="panel">
                     <h3>{ t(lang, "partitions") }</h3>
                     { for vm.partitions.iter().map(|p| view::partition(p, lang, false, no_op_select.clone(), no_op_seek.clone())) }

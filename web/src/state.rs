@@ -152,6 +152,37 @@ pub struct AppState {
     pub answers: Vec<(usize, usize)>,
     /// Presenter mode: side panels hidden, large type.
     pub present: bool,
+    /// Rebalance beats seen so far (a rebalance started, a member gave partitions up or
+    /// got them, a generation formed, an assignment was handed out).
+    pub beats: u64,
+    /// Real milliseconds of slow motion left: in a lesson, each beat of a rebalance plays
+    /// slowly, so that what takes a few simulated milliseconds (an eager member giving up
+    /// all its partitions, then getting them back) can be seen.
+    pub slow_ms: f64,
+}
+
+/// Real time a rebalance beat is shown in slow motion, and the slow-motion speed.
+const BEAT_REAL_MS: f64 = 700.0;
+const SLOW_MOTION: f64 = 0.04;
+
+/// Does this event move a rebalance on (one of the seed's five steps)?
+fn is_beat(e: &WorldEvent) -> bool {
+    use minikafka::client::consumer::ConsumerEvent;
+    use minikafka::sim::WorldEventKind;
+    use minikafka::Event;
+    matches!(
+        &e.kind,
+        WorldEventKind::Broker {
+            event: Event::RebalanceStarted { .. }
+                | Event::GenerationStarted { .. }
+                | Event::AssignmentCompleted { .. }
+        } | WorldEventKind::Consumer {
+            event: ConsumerEvent::PartitionsRevoked(_)
+                | ConsumerEvent::PartitionsAssigned(_)
+                | ConsumerEvent::PartitionsLost(_),
+            ..
+        }
+    )
 }
 
 impl AppState {
@@ -181,6 +212,8 @@ impl AppState {
             asking: None,
             answers: Vec::new(),
             present: false,
+            beats: 0,
+            slow_ms: 0.0,
         };
         // Commands at time 0 (topics, first members) are applied at once, so the page
         // opens on a world that exists.
@@ -293,6 +326,9 @@ impl AppState {
 
     fn record(&mut self, events: Vec<WorldEvent>) {
         for e in events {
+            if is_beat(&e) {
+                self.beats += 1;
+            }
             if self.log.len() == LOG_LEN {
                 self.log.pop_front();
             }
@@ -361,7 +397,11 @@ impl AppState {
                         self.asking = Some(i);
                         return;
                     }
-                    self.advance_to(target);
+                    if self.lesson && self.speed <= 2.0 {
+                        self.play_with_beats(real_ms, target);
+                    } else {
+                        self.advance_to(target);
+                    }
                     if self.at_end() {
                         self.playing = false;
                     }
@@ -440,6 +480,27 @@ impl AppState {
 }
 
 impl AppState {
+    /// Play towards `target` in small steps, stopping at a rebalance beat: the next
+    /// `BEAT_REAL_MS` of real time then run in slow motion.
+    fn play_with_beats(&mut self, real_ms: f64, target: Millis) {
+        let real_ms = real_ms.clamp(0.0, 250.0);
+        let target = if self.slow_ms > 0.0 {
+            self.slow_ms -= real_ms;
+            (self.now() + (real_ms * SLOW_MOTION).round().max(1.0) as Millis).min(target)
+        } else {
+            target
+        };
+        let beats = self.beats;
+        while self.now() < target {
+            let step = (self.now() + 5).min(target);
+            self.advance_to(step);
+            if self.beats > beats {
+                self.slow_ms = BEAT_REAL_MS;
+                break;
+            }
+        }
+    }
+
     /// The scenario's questions.
     pub fn questions(&self) -> Vec<minikafka::sim::scenarios::lesson::Question> {
         minikafka::sim::scenarios::lesson::questions(&self.scenario.id)

@@ -301,3 +301,34 @@ fn s1_lesson_pauses_at_its_question_and_plays_on_once_answered() {
     }
     assert!(s.now() > 40_000 && s.asking.is_none());
 }
+
+#[test]
+fn s7_lesson_plays_a_rebalance_in_slow_motion_so_eager_giving_up_everything_is_seen() {
+    // In simulated time eager members are without partitions for a few ms; in a lesson
+    // each rebalance beat plays slowly, so the picture holds that moment for real time.
+    let count_frames = |lesson: bool| {
+        let mut s = AppState::new("S7", 1, Lang::En);
+        s.apply(Action::JumpTo(21_000));
+        s.apply(Action::SetLesson(lesson));
+        s.apply(Action::Play);
+        let mut frames = 0;
+        while s.now() < 22_000 {
+            s.apply(Action::Tick { real_ms: 33.0 });
+            let stage = crate::stage::from_sim::stage_of(&s);
+            let owned = stage
+                .band("eager")
+                .unwrap()
+                .logs
+                .iter()
+                .filter(|l| l.edge.is_some())
+                .count();
+            if owned < 6 {
+                frames += 1;
+            }
+        }
+        frames
+    };
+    let slow = count_frames(true);
+    assert!(slow >= 15, "about half a second of frames, got {slow}");
+    assert!(count_frames(false) <= 2, "free play does not slow down");
+}

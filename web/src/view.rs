@@ -15,34 +15,6 @@ pub(crate) fn secs(ms: i64) -> String {
     format!("{}.{}s", ms / 1000, (ms % 1000) / 100)
 }
 
-/// Classes (and colours) of the producers, in order of creation.
-pub(crate) const PRODUCER_CLASSES: [&str; 3] = ["fresh-0", "fresh-1", "fresh-2"];
-
-/// The producers, each in its colour (the colour its new records flash in the strips).
-pub fn producers(vm: &ViewModel, lang: Lang) -> Html {
-    producer_list(&vm.producers, lang)
-}
-
-/// Producer cards, each in its colour.
-pub fn producer_list(producers: &[crate::model::ProducerView], lang: Lang) -> Html {
-    let rows = producers.iter().map(|p| {
-        let class = PRODUCER_CLASSES[p.index % PRODUCER_CLASSES.len()];
-        html! {
-            <div class="producer" data-testid={format!("producer-{}", p.name)}>
-                <span class={classes!("dot", class)}></span>
-                <strong>{ &p.name }</strong>
-                <span>{ format!("→ {} · {}/s · {} {}", p.topic, p.rate, p.sent, t(lang, "sent")) }</span>
-            </div>
-        }
-    });
-    html! {
-        <div class="panel">
-            <h3>{ t(lang, "producers") }</h3>
-            { for rows }
-        </div>
-    }
-}
-
 /// A partition's numbers (the stage draws its log): the three layers of offsets, its lag,
 /// and, once selected, the seek controls.
 pub fn partition(
@@ -428,7 +400,12 @@ pub fn narration_line(state: &AppState, lang: Lang, on_answer: Callback<usize>) 
                     { " " }{ pick(&q.why) }
                 </p>
             } else if let Some(n) = current {
-                <p><span class="at">{ secs(n.at) }</span>{ " " }{ text.unwrap_or_default() }</p>
+                <p>
+                    if state.slow_ms > 0.0 {
+                        <span class="slowmo" data-testid="slow-motion">{ t(lang, "slow-motion") }</span>{ " " }
+                    }
+                    <span class="at">{ secs(n.at) }</span>{ " " }{ text.unwrap_or_default() }
+                </p>
             }
         </div>
     }
