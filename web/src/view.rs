@@ -57,14 +57,13 @@ pub fn partition(
                 </div>
             }
             <div class="layers">
-                <span>{ t(lang, "log-start") }{": "}<b>{ p.log_start }</b></span>
                 <span>{ t(lang, "committed") }{": "}<b data-testid={committed_id}>{ committed }</b></span>
-                <span>{ t(lang, "processed") }{": "}<b>{ processed }</b></span>
-                <span>{ t(lang, "position") }{": "}<b>{ position }</b></span>
-                <span>{ t(lang, "hw") }{": "}<b>{ p.high_watermark }</b></span>
                 <span>{ t(lang, "lag") }{": "}<b data-testid={format!("lag-{}-{}", p.topic, p.partition)}>
                     { (p.high_watermark - p.committed.unwrap_or(p.log_start).max(p.log_start)).max(0) }
                 </b></span>
+                // One text for the rest: the stage draws these on the log.
+                <span>{ format!("{}: {} · {}: {processed} · {}: {position} · {}: {}", t(lang, "log-start"), p.log_start,
+                    t(lang, "processed"), t(lang, "position"), t(lang, "hw"), p.high_watermark) }</span>
             </div>
         </div>
     }

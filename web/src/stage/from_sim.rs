@@ -1,6 +1,8 @@
 //! The simulation's world, as the stage draws it.
 
 use minikafka::client::consumer::MemberState;
+use std::collections::BTreeSet;
+
 use minikafka::client::TopicPartition;
 use minikafka::group::GroupState;
 use minikafka::sim::actors::{ActorStatus, ConsumerActor};
@@ -75,35 +77,49 @@ pub fn stage_of(state: &AppState) -> Stage {
     }
 }
 
+/// What the stage needs of one consumer, computed once per frame (a crowded world has
+/// 64 partitions x 32 consumers).
+struct Facts<'a> {
+    actor: &'a ConsumerActor,
+    colour: usize,
+    kind: MemberKind,
+    owned: BTreeSet<TopicPartition>,
+    session_left: Option<i64>,
+}
+
 fn band_of(state: &AppState, group: &str) -> Band {
     let world = state.world();
-    let consumers: Vec<&ConsumerActor> = world
+    let consumers: Vec<Facts> = world
         .consumers
         .iter()
         .filter(|c| c.spec.group == group)
+        .enumerate()
+        .map(|(colour, c)| Facts {
+            actor: c,
+            colour,
+            kind: kind_of(world, c),
+            owned: c.consumer.assignment().into_iter().collect(),
+            session_left: session_left(world, c),
+        })
         .collect();
     let topics: Vec<String> = world
         .broker
         .topic_names()
         .into_iter()
-        .filter(|t| consumers.iter().any(|c| c.spec.topics.contains(t)))
+        .filter(|t| consumers.iter().any(|f| f.actor.spec.topics.contains(t)))
         .collect();
     let mut members: Vec<StageMember> = consumers
         .iter()
-        .enumerate()
-        .map(|(colour, c)| StageMember {
-            name: c.spec.name.clone(),
-            colour,
-            state: kind_of(world, c),
-            owns: if c.is_live() {
-                c.consumer.assignment().len()
-            } else {
-                0
-            },
-            leader: c.is_live() && c.consumer.is_leader(),
-            session: session_left(world, c)
-                .map(|left| (left, i64::from(c.spec.session_timeout_ms))),
-            pulse: heartbeat_pulse(state, c),
+        .map(|f| StageMember {
+            name: f.actor.spec.name.clone(),
+            colour: f.colour,
+            state: f.kind,
+            owns: if f.actor.is_live() { f.owned.len() } else { 0 },
+            leader: f.actor.is_live() && f.actor.consumer.is_leader(),
+            session: f
+                .session_left
+                .map(|left| (left, i64::from(f.actor.spec.session_timeout_ms))),
+            pulse: heartbeat_pulse(state, f.actor),
         })
         .collect();
     members.sort_by_key(StageMember::order);
@@ -120,12 +136,15 @@ fn band_of(state: &AppState, group: &str) -> Band {
     }
 }
 
-fn logs_of(
-    state: &AppState,
-    group: Option<(&str, &[&ConsumerActor])>,
-    topics: &[String],
-) -> Vec<Log> {
+fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String]) -> Vec<Log> {
     let world = state.world();
+    // Batches landing are drawn only on a stage with numbered cells.
+    let animate = topics
+        .iter()
+        .filter_map(|t| world.broker.topic(t))
+        .map(|t| t.partitions.len())
+        .sum::<usize>()
+        <= 16;
     let mut logs = Vec::new();
     for name in topics {
         let Some(topic) = world.broker.topic(name) else {
@@ -136,7 +155,11 @@ fn logs_of(
             let tp = TopicPartition::new(name.clone(), partition);
             let log_start = plog.log_start_offset();
             let high_watermark = plog.high_watermark();
-            let fresh = fresh_appends(state, name, partition);
+            let fresh = if animate {
+                fresh_appends(state, name, partition)
+            } else {
+                Vec::new()
+            };
             let Some((group, consumers)) = group else {
                 logs.push(Log {
                     topic: name.clone(),
@@ -161,12 +184,14 @@ fn logs_of(
             let mut cursors = Vec::new();
             let mut edge = None;
             let mut processed_by_owner = None;
-            for (colour, c) in consumers.iter().enumerate() {
-                if !c.consumer.assignment().contains(&tp) {
+            for f in consumers.iter() {
+                if !f.owned.contains(&tp) {
                     continue;
                 }
+                let c = f.actor;
+                let colour = f.colour;
                 let layers = c.consumer.offsets(&tp).unwrap_or_default();
-                let kind = kind_of(world, c);
+                let kind = f.kind;
                 if kind == MemberKind::Stopped {
                     // Left cleanly: it committed and handed the partition back.
                     continue;
@@ -183,7 +208,7 @@ fn logs_of(
                 let edge_kind = if ghost {
                     // The coordinator keeps a dead member (and its partitions) until its
                     // session runs out.
-                    session_left(world, c).map(|_| EdgeKind::Stale)
+                    f.session_left.map(|_| EdgeKind::Stale)
                 } else {
                     // A live member fetches what it holds, rebalance or not: an eager
                     // member gives everything up when it rejoins (its lines go), a

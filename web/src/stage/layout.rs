@@ -202,7 +202,10 @@ const COORD_H: f64 = 52.0;
 /// Lay the stage out, as large as the projector allows: the narrowest drawing whose
 /// height, scaled to the page's width, stays within [`HEIGHT_BUDGET`].
 pub fn layout(stage: &Stage, lang: Lang) -> StageLayout {
-    for width in ZOOMS {
+    // Only a small world can be zoomed in; a crowded one is laid out once (every frame).
+    let logs: usize = stage.bands.iter().map(|b| b.logs.len()).sum();
+    let zooms: &[f64] = if logs <= 8 { &ZOOMS } else { &[WIDTH] };
+    for &width in zooms {
         let budget = HEIGHT_BUDGET * width / WIDTH;
         let laid = layout_at(stage, lang, width, budget);
         if laid.height <= budget || width == WIDTH {
@@ -218,13 +221,15 @@ fn layout_at(stage: &Stage, lang: Lang, width: f64, budget: f64) -> StageLayout 
     let band_x0 = if with_producers { 170.0 } else { 0.0 };
     let band_w = (width - band_x0) / columns as f64;
     // Full logs if everything fits the projector, else compact strips.
-    let full_height: f64 = stage
-        .bands
-        .iter()
-        .map(|b| band_height(b, false, band_w, lang))
-        .sum::<f64>()
-        / columns as f64;
-    let compact = full_height > budget;
+    // More than 16 logs never fit with numbers: no need to try.
+    let compact = logs_count(stage) > 16
+        || stage
+            .bands
+            .iter()
+            .map(|b| band_height(b, false, band_w, lang))
+            .sum::<f64>()
+            / columns as f64
+            > budget;
     let mut bands = Vec::new();
     let mut y_of_column = vec![0.0; columns];
     for (i, band) in stage.bands.iter().enumerate() {
@@ -277,6 +282,10 @@ fn layout_at(stage: &Stage, lang: Lang, width: f64, budget: f64) -> StageLayout 
         producers,
         bands,
     }
+}
+
+fn logs_count(stage: &Stage) -> usize {
+    stage.bands.iter().map(|b| b.logs.len()).sum()
 }
 
 /// The group box's width: members' names must fit.

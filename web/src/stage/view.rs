@@ -1,19 +1,43 @@
 //! The stage as SVG, drawn from its layout. Pure rendering: every position comes from
 //! `layout.rs`; this file only picks shapes, colours and patterns (each meaning has a shape
 //! or pattern too, never colour alone).
+//!
+//! Each log, group and producer is written as one SVG string (a raw node keyed by what it
+//! draws), not as a tree of `html!` elements: Yew then compares one string per log and
+//! redraws only the logs that changed, which keeps 64 partitions at frame rate, and the
+//! writer is a fraction of the code `html!` generates (the page has a size budget). Only
+//! the travelling batches are elements of their own, so their animation survives redraws.
+
+use std::fmt::Write;
 
 use yew::prelude::*;
 
 use crate::i18n::{t, Lang};
-use crate::stage::layout::{layout, BandLayout, Layer, LogLayout, NoteKind, Rect};
+use crate::stage::layout::{layout, BandLayout, GroupLayout, Layer, LogLayout, NoteKind, Rect};
 use crate::stage::model::*;
 use crate::stage::text::{self, word, Word};
 use crate::stage::window::Slot;
 
-/// An SVG coordinate. Always with one decimal: Rust's shortest float printing (`{}`) would
-/// pull a second float formatter into the wasm module, and the page has a size budget.
-fn px(v: f64) -> String {
-    format!("{v:.1}")
+/// Text for SVG: `&`, `<`, `>` and quotes escaped (names come from real clients in live
+/// mode).
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A raw SVG fragment as a node.
+fn raw(svg: String) -> Html {
+    Html::from_html_unchecked(AttrValue::from(svg))
 }
 
 /// The stage's properties.
@@ -24,6 +48,9 @@ pub struct StageProps {
     /// The page language.
     pub lang: Lang,
 }
+
+/// Processed, not committed: diagonal hatching, so it reads without colour.
+const DEFS: &str = r##"<defs><pattern id="hatch" width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="7" height="7" fill="#fff3b0"/><line x1="0" y1="0" x2="0" y2="7" stroke="#b08800" stroke-width="3"/></pattern><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>"##;
 
 /// The stage: producers, logs, groups, and the lines between them.
 #[function_component(StageView)]
@@ -39,381 +66,626 @@ pub fn stage_view(props: &StageProps) -> Html {
         .zip(&laid.producers)
         .map(|(p, r)| (p.colour, r.right_mid()))
         .collect();
+    let mut head = String::from(DEFS);
+    if !laid.producers.is_empty() {
+        let _ = write!(
+            head,
+            r##"<text class="heading" x="6" y="16">{}</text>"##,
+            word(Word::Producers, lang)
+        );
+    }
+    for (p, r) in stage.producers.iter().zip(&laid.producers) {
+        producer(&mut head, p, r, stage, &laid, lang);
+    }
+    let bands = stage.bands.iter().zip(&laid.bands).map(|(b, l)| {
+        let group = b.group.as_ref().map(|g| g.id.clone()).unwrap_or_default();
+        let is_crowded = l.compact;
+        let crowded = is_crowded.then(|| crowded_logs(b, l, lang));
+        let logs = b.logs.iter().zip(&l.logs).enumerate().filter(|_| !is_crowded).map(|(i, (log, ll))| {
+            let mut svg = String::new();
+            log_svg(&mut svg, b, l, i, log, ll, lang);
+            let chips = (!l.compact).then(|| flights(log, ll, &sources));
+            html! {
+                <g key={format!("{}-{}", log.topic, log.partition)}>{ raw(svg) }{ for chips }</g>
+            }
+        });
+        let mut edges = String::new();
+        edges_svg(&mut edges, b, l);
+        let mut group_svg = String::new();
+        // Each member its own string: only the members that changed are drawn again.
+        let mut members = Vec::new();
+        if let (Some(g), Some(gl)) = (&b.group, &l.group) {
+            group_box(&mut group_svg, g, gl, lang);
+            for (m, r) in g.members.iter().zip(&gl.members) {
+                let mut svg = String::new();
+                member_svg(&mut svg, m, r, lang);
+                members.push(html! { <g key={m.name.clone()}>{ raw(svg) }</g> });
+            }
+        }
+        html! {
+            <g class="band" key={group.clone()} data-group={group}>
+                { for crowded }
+                { for logs }
+                { raw(edges) }
+                { raw(group_svg) }
+                { for members }
+            </g>
+        }
+    });
     html! {
         <div class="stage-wrap">
             <svg class="stage" data-testid="stage" viewBox={view_box} role="img"
                 aria-label={word(Word::Description, lang)} preserveAspectRatio="xMidYMin meet">
-                { defs() }
-                if !laid.producers.is_empty() {
-                    <text class="heading" x="6" y="16">{ word(Word::Producers, lang) }</text>
-                }
-                { for stage.producers.iter().zip(&laid.producers).map(|(p, r)| producer(p, r, stage, &laid, lang)) }
-                { for stage.bands.iter().zip(&laid.bands).map(|(b, l)| band(b, l, &sources, stage.now, lang)) }
+                { raw(head) }
+                { for bands }
             </svg>
         </div>
     }
 }
 
-fn defs() -> Html {
-    html! {
-        <defs>
-            // Processed, not committed: diagonal hatching, so it reads without colour.
-            <pattern id="hatch" width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                <rect width="7" height="7" fill="#fff3b0" />
-                <line x1="0" y1="0" x2="0" y2="7" stroke="#b08800" stroke-width="3" />
-            </pattern>
-            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                <path d="M 0 0 L 10 5 L 0 10 z" fill="#555" />
-            </marker>
-        </defs>
-    }
-}
-
 fn producer(
+    out: &mut String,
     p: &StageProducer,
     r: &Rect,
     stage: &Stage,
     laid: &crate::stage::layout::StageLayout,
     lang: Lang,
-) -> Html {
+) {
     let colour = producer_colour(p.colour);
+    let _ = write!(
+        out,
+        r##"<g class="producer-node" data-testid="stage-producer-{}">"##,
+        esc(&p.name)
+    );
     // An arrow to each of its topic's logs in the first band that reads the topic.
-    let targets: Vec<(f64, f64)> = stage
+    let (fx, fy) = r.right_mid();
+    if let Some((_, l)) = stage
         .bands
         .iter()
         .zip(&laid.bands)
-        .find_map(|(b, l)| {
-            let t: Vec<(f64, f64)> = b
+        .find(|(b, _)| b.logs.iter().any(|log| log.topic == p.topic))
+    {
+        let band = stage
+            .bands
+            .iter()
+            .zip(&laid.bands)
+            .find(|(b, _)| b.logs.iter().any(|log| log.topic == p.topic));
+        if let Some((b, _)) = band {
+            for (_, ll) in b
                 .logs
                 .iter()
                 .zip(&l.logs)
                 .filter(|(log, _)| log.topic == p.topic)
-                .filter_map(|(_, ll)| {
-                    ll.slots
-                        .first()
-                        .map(|(_, x, _)| (*x - 4.0, ll.cells_y + ll.cell_h / 2.0))
-                })
-                .collect();
-            (!t.is_empty()).then_some(t)
-        })
-        .unwrap_or_default();
-    let (fx, fy) = r.right_mid();
-    html! {
-        <g class="producer-node" data-testid={format!("stage-producer-{}", p.name)}>
-            { for targets.iter().map(|(tx, ty)| html! {
-                <path class="feed" d={format!("M {fx:.1} {fy:.1} C {:.1} {fy:.1}, {:.1} {ty:.1}, {tx:.1} {ty:.1}", fx + 30.0, tx - 30.0)}
-                    marker-end="url(#arrow)" />
-            }) }
-            <rect x={px(r.x)} y={px(r.y)} width={px(r.w)} height={px(r.h)} rx="8"
-                fill="#fff" stroke={colour} stroke-width="3" />
-            <text class="name" x={px(r.x + 10.0)} y={px(r.y + 19.0)}>{ &p.name }</text>
-            <text class="small" x={px(r.x + 10.0)} y={px(r.y + 37.0)}>{ text::sent(p.sent, p.rate, lang) }</text>
-        </g>
-    }
-}
-
-fn band(b: &Band, l: &BandLayout, sources: &[(usize, (f64, f64))], now: i64, lang: Lang) -> Html {
-    let group_id = b.group.as_ref().map(|g| g.id.clone()).unwrap_or_default();
-    let mut last_topic: Option<&str> = None;
-    let logs = b.logs.iter().zip(&l.logs).map(|(log, ll)| {
-        let heading = if last_topic != Some(log.topic.as_str()) {
-            last_topic = Some(&log.topic);
-            html! {
-                <text class="heading" x={px((ll.label.0 - 40.0).max(l.area.x + 4.0))}
-                    y={px(ll.cells_y - if l.compact { 16.0 } else { ll_above(ll) })}>
-                    { format!("{} {}", word(Word::Topic, lang), log.topic) }
-                </text>
+            {
+                let (tx, ty) = (ll.label.0 - 30.0, ll.cells_y + ll.cell_h / 2.0);
+                let _ = write!(
+                    out,
+                    r##"<path class="feed" d="M {fx:.1} {fy:.1} C {:.1} {fy:.1}, {:.1} {ty:.1}, {tx:.1} {ty:.1}" marker-end="url(#arrow)"/>"##,
+                    fx + 30.0,
+                    tx - 30.0
+                );
             }
-        } else {
-            html! {}
-        };
-        html! { <>{ heading }{ log_view(log, ll, l.compact, &group_id, sources) }</> }
-    });
-    let edges = b.logs.iter().zip(&l.logs).filter_map(|(log, ll)| {
-        let edge = log.edge.as_ref()?;
-        let g = b.group.as_ref()?;
-        let gl = l.group.as_ref()?;
-        let i = g.members.iter().position(|m| m.name == edge.member)?;
-        let (tx, ty) = gl.members[i].left_mid();
-        let (fx, fy) = ll.edge_from;
-        let class = match edge.kind {
-            EdgeKind::Owned => "edge owned",
-            EdgeKind::Paused => "edge paused",
-            EdgeKind::Stale => "edge stale",
-        };
-        let stroke = if edge.kind == EdgeKind::Stale { "#888" } else { member_colour(edge.colour) };
-        Some(html! {
-            <path class={class} data-testid={format!("edge-{}-{}", log.topic, log.partition)}
-                data-member={edge.member.clone()} data-kind={match edge.kind { EdgeKind::Owned => "owned", EdgeKind::Paused => "paused", EdgeKind::Stale => "stale" }}
-                d={format!("M {fx:.1} {fy:.1} C {:.1} {fy:.1}, {:.1} {ty:.1}, {tx:.1} {ty:.1}", fx + 40.0, tx - 40.0)}
-                stroke={stroke} />
-        })
-    });
-    html! {
-        <g class="band" data-group={group_id.clone()}>
-            { for logs }
-            { for edges }
-            { for b.group.as_ref().zip(l.group.as_ref()).map(|(g, gl)| group_view(g, gl, now, lang)) }
-        </g>
+        }
     }
+    let _ = write!(
+        out,
+        r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="8" fill="#fff" stroke="{colour}" stroke-width="3"/><text class="name" x="{:.1}" y="{:.1}">{}</text><text class="small" x="{:.1}" y="{:.1}">{}</text></g>"##,
+        r.x,
+        r.y,
+        r.w,
+        r.h,
+        r.x + 10.0,
+        r.y + 19.0,
+        esc(&p.name),
+        r.x + 10.0,
+        r.y + 37.0,
+        text::sent(p.sent, p.rate, lang)
+    );
 }
 
-/// How far above the cells a topic heading goes: over the label rows.
-fn ll_above(ll: &LogLayout) -> f64 {
-    let top = ll
-        .markers
+/// The x of an offset's cell on a drawn log (the next drawn cell for a hidden one).
+fn x_at(ll: &LogLayout, o: i64) -> f64 {
+    ll.slots
         .iter()
-        .filter(|m| m.above)
-        .map(|m| m.text_y)
-        .fold(ll.cells_y, f64::min);
-    ll.cells_y - top + 22.0
+        .find_map(|(s, x, _)| matches!(s, Slot::Cell(c) if *c >= o).then_some(*x))
+        .or_else(|| ll.slots.last().map(|(_, x, w)| x + w))
+        .unwrap_or(0.0)
 }
 
-fn log_view(
+fn log_svg(
+    out: &mut String,
+    band: &Band,
+    bl: &BandLayout,
+    index: usize,
     log: &Log,
     ll: &LogLayout,
-    compact: bool,
-    group: &str,
-    sources: &[(usize, (f64, f64))],
-) -> Html {
-    let id = format!("{}-{}", log.topic, log.partition);
-    let y = ll.cells_y;
-    let h = ll.cell_h;
+    lang: Lang,
+) {
+    let id = format!("{}-{}", esc(&log.topic), log.partition);
+    let group = band.group.as_ref().map(|g| esc(&g.id)).unwrap_or_default();
+    // Only full logs come here (compact ones: `compact_log`).
+    let compact = false;
+    let (y, h) = (ll.cells_y, ll.cell_h);
+    // The topic's name heads its partitions.
+    if index == 0 || band.logs[index - 1].topic != log.topic {
+        let top = ll
+            .markers
+            .iter()
+            .filter(|m| m.above && !compact)
+            .map(|m| m.text_y)
+            .fold(y, f64::min);
+        let hy = if compact { y - 16.0 } else { top - 22.0 };
+        let _ = write!(
+            out,
+            r##"<text class="heading" x="{:.1}" y="{hy:.1}">{} {}</text>"##,
+            (ll.label.0 - 40.0).max(bl.area.x + 4.0),
+            word(Word::Topic, lang),
+            esc(&log.topic)
+        );
+    }
+    let _ = write!(
+        out,
+        r##"<g class="log" data-testid="stage-log-{id}" data-group="{group}"><text class="plabel" x="{:.1}" y="{:.1}" text-anchor="end">p{}</text>"##,
+        ll.label.0, ll.label.1, log.partition
+    );
     let fresh_of = |o: i64| {
         log.fresh
             .iter()
             .find(|(a, b, _)| o >= *a && o < *b)
             .map(|(_, _, p)| *p)
     };
-    let cells = ll.slots.iter().map(|(slot, x, w)| match slot {
-        Slot::Cell(o) => {
-            let o = *o;
-            let class = if o >= log.high_watermark {
-                "cell next"
-            } else if log.lost.binary_search(&o).is_ok() {
-                "cell lost"
-            } else if log.committed.is_some_and(|c| o < c) {
-                "cell committed"
-            } else if log.cursors.iter().any(|c| !c.ghost && o < c.offset) {
-                "cell read"
-            } else {
-                "cell"
-            };
-            let dup = log.duplicates.binary_search(&o).is_ok();
-            let fresh = fresh_of(o);
-            let digits = o.to_string().len();
-            let numbered = !compact && (digits <= 3 || o % 5 == 0);
-            html! {
-                <g key={o.to_string()}>
-                    <rect class={class} data-testid={format!("cell-{id}-{o}")} data-offset={o.to_string()}
-                        x={px(x + 1.0)} y={px(y)} width={px(w - 2.0)} height={px(h)} rx="3"
-                        stroke={fresh.map(|p| producer_colour(p).to_string())} />
-                    if dup {
-                        // Read twice: a double outline.
-                        <rect class="dup" x={px(x + 3.5)} y={px(y + 2.5)} width={px(w - 7.0)} height={px(h - 5.0)} rx="2" />
-                    }
-                    if class == "cell lost" {
-                        <path class="cross" d={format!("M {:.1} {:.1} L {:.1} {:.1} M {:.1} {:.1} L {:.1} {:.1}", x + 4.0, y + 4.0, x + w - 4.0, y + h - 4.0, x + w - 4.0, y + 4.0, x + 4.0, y + h - 4.0)} />
-                    }
-                    if numbered {
-                        <text class="num" x={px(x + w / 2.0)} y={px(y + h / 2.0 + 5.0)} text-anchor="middle">{ o }</text>
-                    }
-                </g>
+    for (slot, x, w) in &ll.slots {
+        match slot {
+            Slot::Cell(o) => {
+                let o = *o;
+                let class = if o >= log.high_watermark {
+                    "cell next"
+                } else if log.lost.binary_search(&o).is_ok() {
+                    "cell lost"
+                } else if log.committed.is_some_and(|c| o < c) {
+                    "cell committed"
+                } else if log.cursors.iter().any(|c| !c.ghost && o < c.offset) {
+                    "cell read"
+                } else {
+                    "cell"
+                };
+                let stroke = fresh_of(o)
+                    .map(|p| format!(r##" stroke="{}""##, producer_colour(p)))
+                    .unwrap_or_default();
+                let _ = write!(
+                    out,
+                    r##"<rect class="{class}" data-testid="cell-{id}-{o}" data-offset="{o}" x="{:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" rx="3"{stroke}/>"##,
+                    x + 1.0,
+                    w - 2.0
+                );
+                if log.duplicates.binary_search(&o).is_ok() {
+                    // Read twice: a double outline.
+                    let _ = write!(
+                        out,
+                        r##"<rect class="dup" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="2"/>"##,
+                        x + 3.5,
+                        y + 2.5,
+                        w - 7.0,
+                        h - 5.0
+                    );
+                }
+                if class == "cell lost" {
+                    let _ = write!(
+                        out,
+                        r##"<path class="cross" d="M {:.1} {:.1} L {:.1} {:.1} M {:.1} {:.1} L {:.1} {:.1}"/>"##,
+                        x + 4.0,
+                        y + 4.0,
+                        x + w - 4.0,
+                        y + h - 4.0,
+                        x + w - 4.0,
+                        y + 4.0,
+                        x + 4.0,
+                        y + h - 4.0
+                    );
+                }
+                if o.to_string().len() <= 3 || o % 5 == 0 {
+                    let _ = write!(
+                        out,
+                        r##"<text class="num" x="{:.1}" y="{:.1}" text-anchor="middle">{o}</text>"##,
+                        x + w / 2.0,
+                        y + h / 2.0 + 5.0
+                    );
+                }
+            }
+            Slot::Break(n) => {
+                // A zig-zag: offsets hidden here.
+                let x0 = x + w / 2.0;
+                let _ = write!(
+                    out,
+                    r##"<g class="break"><title>{n} offsets not drawn</title><path d="M {x0:.1} {:.1} l 5 {:.1} l -10 {:.1} l 10 {:.1} l -5 {:.1}"/><text class="small" x="{x0:.1}" y="{:.1}" text-anchor="middle">…</text></g>"##,
+                    y - 2.0,
+                    h * 0.25,
+                    h * 0.25,
+                    h * 0.25,
+                    h * 0.25 + 4.0,
+                    y - 4.0
+                );
             }
         }
-        Slot::Break(n) => {
-            // A zig-zag: offsets hidden here.
-            let x0 = *x + w / 2.0;
-            html! {
-                <g class="break">
-                    <title>{ format!("{n} offsets not drawn") }</title>
-                    <path d={format!("M {:.1} {:.1} l 5 {:.1} l -10 {:.1} l 10 {:.1} l -5 {:.1}", x0, y - 2.0, h * 0.25, h * 0.25, h * 0.25, h * 0.25 + 4.0)} />
-                    <text class="small" x={px(x0)} y={px(y - 4.0)} text-anchor="middle">{ "…" }</text>
-                </g>
-            }
-        }
-    });
-    let x_at = |o: i64| {
-        ll.slots
-            .iter()
-            .find_map(|(s, x, _)| matches!(s, Slot::Cell(c) if *c >= o).then_some(*x))
-            .or_else(|| ll.slots.last().map(|(_, x, w)| x + w))
-            .unwrap_or(0.0)
-    };
-    let hatch = log.uncommitted.map(|(a, b)| {
-        let (x0, x1) = (x_at(a), x_at(b));
-        html! { <rect class="uncommitted" data-testid={format!("uncommitted-{id}")} data-from={a.to_string()} data-to={b.to_string()}
-            x={px(x0 + 1.0)} y={px(y + h - 8.0)} width={px((x1 - x0 - 2.0).max(0.0))} height="8" fill="url(#hatch)" /> }
-    });
-    let markers = ll.markers.iter().map(|m| {
-        let testid = format!("marker-{}-{id}", m.layer.word());
-        let x = m.x;
-        let (label_x, anchor) = if m.text_end {
-            // Clear of the flag's pennant, which points left.
-            (x - if m.layer == Layer::Committed { 17.0 } else { 8.0 }, "end")
-        } else {
-            (x + if m.above { 6.0 } else { 8.0 }, "start")
+    }
+    if let Some((a, b)) = log.uncommitted {
+        let (x0, x1) = (x_at(ll, a), x_at(ll, b));
+        let _ = write!(
+            out,
+            r##"<rect class="uncommitted" data-testid="uncommitted-{id}" data-from="{a}" data-to="{b}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="url(#hatch)"/>"##,
+            x0 + 1.0,
+            y + h - if compact { 6.0 } else { 8.0 },
+            (x1 - x0 - 2.0).max(0.0),
+            if compact { 6.0 } else { 8.0 }
+        );
+    }
+    for n in &ll.notes {
+        let (class, name) = match n.kind {
+            NoteKind::Uncommitted => ("note uncommitted", "uncommitted"),
+            NoteKind::Duplicates => ("note dups", "duplicates"),
+            NoteKind::Lost => ("note lost", "lost"),
         };
-        let shape = match &m.layer {
-            Layer::Committed => html! {
+        let (tx, anchor) = if n.text_end {
+            (n.x.1 - 2.0, "end")
+        } else {
+            (n.x.0 + 2.0, "start")
+        };
+        let _ = write!(
+            out,
+            r##"<g class="{class}" data-testid="note-{name}-{id}"><path d="M {:.1} {:.1} l 0 -6 L {:.1} {:.1} l 0 6"/><text class="label" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text></g>"##,
+            n.x.0 + 2.0,
+            n.text_y - 10.0,
+            n.x.1 - 2.0,
+            n.text_y - 16.0,
+            n.text_y + 4.0,
+            esc(&n.text)
+        );
+    }
+    for m in &ll.markers {
+        let word = m.layer.word();
+        let x = m.x;
+        let member = match &m.layer {
+            Layer::Position { member, .. } => format!(r##" data-member="{}""##, esc(member)),
+            _ => String::new(),
+        };
+        let _ = write!(
+            out,
+            r##"<g class="marker {word}" data-testid="marker-{word}-{id}" data-offset="{}"{member}>"##,
+            m.offset
+        );
+        match &m.layer {
+            Layer::Committed => {
                 // A flag on a pole standing on the log.
-                <>
-                    <line class="pole" x1={px(x)} y1={px(m.text_y - 12.0)} x2={px(x)} y2={px(y + h + 4.0)} />
-                    <path class="flag" d={format!("M {x:.1} {:.1} l -13 5 l 13 5 z", m.text_y - 12.0)} />
-                </>
-            },
-            Layer::HighWatermark => html! {
-                <line class="cap hw" x1={px(x)} y1={px(m.text_y - 12.0)} x2={px(x)} y2={px(y + h + 4.0)} />
-            },
-            Layer::LogStart => html! {
-                <line class="cap start" x1={px(x)} y1={px(y - 4.0)} x2={px(x)} y2={px(m.text_y - 10.0)} />
-            },
+                let top = if compact { y - 8.0 } else { m.text_y - 12.0 };
+                let _ = write!(
+                    out,
+                    r##"<line class="pole" x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}"/><path class="flag" d="M {x:.1} {top:.1} l -13 5 l 13 5 z"/>"##,
+                    y + h + 4.0
+                );
+            }
+            Layer::HighWatermark => {
+                let top = if compact { y - 4.0 } else { m.text_y - 12.0 };
+                let _ = write!(
+                    out,
+                    r##"<line class="cap hw" x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}"/>"##,
+                    y + h + 4.0
+                );
+            }
+            Layer::LogStart => {
+                let bottom = if compact {
+                    y + h + 4.0
+                } else {
+                    m.text_y - 10.0
+                };
+                let _ = write!(
+                    out,
+                    r##"<line class="cap start" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{bottom:.1}"/>"##,
+                    y - 4.0
+                );
+            }
             Layer::Position { colour, ghost, .. } => {
                 let c = member_colour(*colour);
-                html! {
-                    <>
-                        <line class="cursor-stem" x1={px(x)} y1={px(y + h)} x2={px(x)} y2={px(m.text_y - 5.0)} stroke={c} />
-                        <path class={classes!("cursor", ghost.then_some("ghost"))} d={format!("M {x:.1} {:.1} l -7 11 l 14 0 z", y + h + 1.0)}
-                            stroke={c} fill={if *ghost { "#fff".to_string() } else { c.to_string() }} />
-                    </>
-                }
-            }
-        };
-        let member = match &m.layer {
-            Layer::Position { member, .. } => Some(member.clone()),
-            _ => None,
-        };
-        html! {
-            <g class={classes!("marker", m.layer.word())} data-testid={testid} data-offset={m.offset.to_string()} data-x={format!("{:.1}", x)} data-member={member}>
-                { shape }
                 if !compact {
-                    <text class={classes!("label", m.layer.word())} x={px(label_x)} y={px(m.text_y)} text-anchor={anchor}>{ &m.text }</text>
+                    let _ = write!(
+                        out,
+                        r##"<line class="cursor-stem" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}"/>"##,
+                        y + h,
+                        m.text_y - 5.0
+                    );
                 }
-            </g>
+                let _ = write!(
+                    out,
+                    r##"<path class="cursor{}" d="M {x:.1} {:.1} l -7 11 l 14 0 z" stroke="{c}" fill="{}"/>"##,
+                    if *ghost { " ghost" } else { "" },
+                    y + h + 1.0,
+                    if *ghost { "#fff" } else { c }
+                );
+            }
         }
-    });
-    let notes = ll.notes.iter().map(|n| {
-        let class = match n.kind {
-            NoteKind::Uncommitted => "note uncommitted",
-            NoteKind::Duplicates => "note dups",
-            NoteKind::Lost => "note lost",
+        if !compact {
+            let (lx, anchor) = if m.text_end {
+                // Clear of the flag's pennant, which points left.
+                (
+                    x - if m.layer == Layer::Committed {
+                        17.0
+                    } else {
+                        8.0
+                    },
+                    "end",
+                )
+            } else {
+                (x + if m.above { 6.0 } else { 8.0 }, "start")
+            };
+            let _ = write!(
+                out,
+                r##"<text class="label {word}" x="{lx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"##,
+                m.text_y,
+                esc(&m.text)
+            );
+        }
+        out.push_str("</g>");
+    }
+    out.push_str("</g>");
+}
+
+/// A compact band (too many logs to number on one screen): every log a strip, all strips drawn as a handful of
+/// paths (one per kind of mark, one per member colour), so that 64 partitions cost the
+/// browser a dozen elements to redraw, not hundreds. (The design's "mini strips": no
+/// numbers, markers only.)
+fn crowded_logs(band: &Band, bl: &BandLayout, lang: Lang) -> Html {
+    let mut labels = String::new();
+    let (mut strips, mut committed, mut hatch, mut flags, mut caps) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
+    let mut cursors: Vec<String> = vec![String::new(); MEMBER_COLOURS.len()];
+    for (i, (log, ll)) in band.logs.iter().zip(&bl.logs).enumerate() {
+        let (y, h) = (ll.cells_y, ll.cell_h);
+        if i == 0 || band.logs[i - 1].topic != log.topic {
+            let _ = write!(
+                labels,
+                r##"<text class="heading" x="{:.1}" y="{:.1}">{} {}</text>"##,
+                (ll.label.0 - 40.0).max(bl.area.x + 4.0),
+                y - 16.0,
+                word(Word::Topic, lang),
+                esc(&log.topic)
+            );
+        }
+        let _ = write!(
+            labels,
+            r##"<text class="plabel" x="{:.1}" y="{:.1}" text-anchor="end">p{}</text>"##,
+            ll.label.0, ll.label.1, log.partition
+        );
+        let (Some(first), Some(last)) = (ll.slots.first(), ll.slots.last()) else {
+            continue;
         };
-        html! {
-            <g class={class} data-testid={format!("note-{}-{id}", match n.kind { NoteKind::Uncommitted => "uncommitted", NoteKind::Duplicates => "duplicates", NoteKind::Lost => "lost" })}>
-                <path d={format!("M {:.1} {:.1} l 0 -6 L {:.1} {:.1} l 0 6", n.x.0 + 2.0, n.text_y - 10.0, n.x.1 - 2.0, n.text_y - 16.0)} />
-                <text class="label" x={px(if n.text_end { n.x.1 - 2.0 } else { n.x.0 + 2.0 })} y={px(n.text_y + 4.0)}
-                    text-anchor={if n.text_end { "end" } else { "start" }}>{ &n.text }</text>
-            </g>
+        let (x0, x1) = (first.1, last.1 + last.2);
+        let _ = write!(
+            strips,
+            "M {x0:.1} {y:.1} h {:.1} v {h:.1} h {:.1} z ",
+            x1 - x0,
+            x0 - x1
+        );
+        if let Some(c) = log.committed {
+            let xc = x_at(ll, c);
+            let _ = write!(
+                committed,
+                "M {x0:.1} {y:.1} h {:.1} v {h:.1} h {:.1} z ",
+                xc - x0,
+                x0 - xc
+            );
+            let _ = write!(
+                flags,
+                "M {xc:.1} {:.1} L {xc:.1} {:.1} l -9 -4 z ",
+                y + h,
+                y - 6.0
+            );
         }
-    });
-    // The three newest batches: a producer sending record by record would fill the
-    // stage with chips.
-    let flights = log.fresh.iter().take(3).filter(|_| !compact).map(|(a, b, p)| {
-        // A batch travels from its producer to its cells (a CSS animation from the
-        // producer's offset to here; none with prefers-reduced-motion).
-        let x = x_at(*a);
+        if let Some((a, b)) = log.uncommitted {
+            let (xa, xb) = (x_at(ll, a), x_at(ll, b));
+            let _ = write!(
+                hatch,
+                "M {xa:.1} {:.1} h {:.1} v 5 h {:.1} z ",
+                y + h - 5.0,
+                xb - xa,
+                xa - xb
+            );
+        }
+        let xh = x_at(ll, log.high_watermark);
+        let _ = write!(
+            caps,
+            "M {xh:.1} {:.1} L {xh:.1} {:.1} ",
+            y - 3.0,
+            y + h + 3.0
+        );
+        for c in &log.cursors {
+            let x = x_at(ll, c.offset);
+            let _ = write!(
+                cursors[c.colour % MEMBER_COLOURS.len()],
+                "M {x:.1} {:.1} l -6 9 l 12 0 z ",
+                y + h + 1.0
+            );
+        }
+    }
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<path class="cell" d="{strips}"/><path class="cell committed" d="{committed}"/><path d="{hatch}" fill="url(#hatch)"/><path class="cap hw" d="{caps}"/><path class="flag" d="{flags}"/>"##
+    );
+    for (i, d) in cursors.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
+        let c = member_colour(i);
+        let _ = write!(
+            svg,
+            r##"<path class="cursor" d="{d}" fill="{c}" stroke="{c}"/>"##
+        );
+    }
+    html! { <g key="crowded" class="crowded">{ raw(labels) }{ raw(svg) }</g> }
+}
+
+/// The newest batches travelling from their producer to their cells (a CSS animation from
+/// the producer's offset to here; none with prefers-reduced-motion). Elements of their own,
+/// keyed by batch, so that a redraw of the log does not restart them.
+fn flights(log: &Log, ll: &LogLayout, sources: &[(usize, (f64, f64))]) -> Html {
+    let id = format!("{}-{}", log.topic, log.partition);
+    // The three newest: a producer sending record by record would fill the stage with chips.
+    let chips = log.fresh.iter().take(3).map(|(a, b, p)| {
+        let x = x_at(ll, *a);
+        let (y, h) = (ll.cells_y, ll.cell_h);
         let (dx, dy) = sources
             .iter()
             .find(|(c, _)| c == p)
             .map_or((0.0, -26.0), |(_, (px, py))| (px - x, py - y - h / 2.0));
+        let chip = format!(
+            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="none" stroke="{}" stroke-width="3"/>"##,
+            y - 2.0,
+            (x_at(ll, *b) - x).max(8.0),
+            h + 4.0,
+            producer_colour(*p)
+        );
         html! {
             <g key={format!("flight-{id}-{a}")} class="landing" data-testid={format!("batch-{id}-{a}")}
-                style={format!("--dx: {dx:.0}px; --dy: {dy:.0}px;")}>
-                <rect x={px(x)} y={px(y - 2.0)} width={px((x_at(*b) - x).max(8.0))} height={px(h + 4.0)} rx="4"
-                    fill="none" stroke={producer_colour(*p)} stroke-width="3" />
-            </g>
+                style={format!("--dx: {dx:.0}px; --dy: {dy:.0}px;")}>{ raw(chip) }</g>
         }
     });
-    html! {
-        <g class="log" data-testid={format!("stage-log-{id}")} data-group={group.to_string()}>
-            <text class="plabel" x={px(ll.label.0)} y={px(ll.label.1)} text-anchor="end">{ format!("p{}", log.partition) }</text>
-            { for cells }
-            { for hatch }
-            { for flights }
-            { for notes }
-            { for markers }
-        </g>
+    html! { <>{ for chips }</> }
+}
+
+fn edges_svg(out: &mut String, b: &Band, l: &BandLayout) {
+    let (Some(g), Some(gl)) = (&b.group, &l.group) else {
+        return;
+    };
+    for (log, ll) in b.logs.iter().zip(&l.logs) {
+        let Some(edge) = &log.edge else { continue };
+        let Some(i) = g.members.iter().position(|m| m.name == edge.member) else {
+            continue;
+        };
+        let (tx, ty) = gl.members[i].left_mid();
+        let (fx, fy) = ll.edge_from;
+        let (kind, stroke) = match edge.kind {
+            EdgeKind::Owned => ("owned", member_colour(edge.colour)),
+            EdgeKind::Paused => ("paused", member_colour(edge.colour)),
+            EdgeKind::Stale => ("stale", "#888"),
+        };
+        let _ = write!(
+            out,
+            r##"<path class="edge {kind}" data-testid="edge-{}-{}" data-member="{}" data-kind="{kind}" d="M {fx:.1} {fy:.1} C {:.1} {fy:.1}, {:.1} {ty:.1}, {tx:.1} {ty:.1}" stroke="{stroke}"/>"##,
+            esc(&log.topic),
+            log.partition,
+            esc(&edge.member),
+            fx + 40.0,
+            tx - 40.0
+        );
     }
 }
 
-fn group_view(g: &GroupBox, gl: &crate::stage::layout::GroupLayout, now: i64, lang: Lang) -> Html {
-    let a = gl.area;
-    let c = gl.coordinator;
+fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
+    let (a, c) = (gl.area, gl.coordinator);
     let busy = matches!(g.state, Some("PreparingRebalance" | "CompletingRebalance"));
-    let step = g.step.map(|s| t(lang, s.key()));
-    let members = g
-        .members
-        .iter()
-        .zip(&gl.members)
-        .map(|(m, r)| member_view(m, r, now, lang));
-    html! {
-        <g class="group" data-testid={format!("stage-group-{}", g.id)}>
-            <rect class="group-box" x={px(a.x)} y={px(a.y)} width={px(a.w)} height={px(a.h)} rx="10" />
-            <text class="heading" x={px(a.x + 10.0)} y={px(a.y + 18.0)}>{ format!("{} {}", word(Word::Group, lang), g.id) }</text>
-            <g class={classes!("coordinator", busy.then_some("busy"))} data-testid={format!("coordinator-{}", g.id)} data-state={g.state.unwrap_or("Empty")}>
-                <rect x={px(c.x)} y={px(c.y)} width={px(c.w)} height={px(c.h)} rx="6" />
-                <text class="name" x={px(c.x + 8.0)} y={px(c.y + 20.0)}>{ word(Word::Coordinator, lang) }</text>
-                <text class="small" x={px(c.x + 8.0)} y={px(c.y + 41.0)}>
-                    { match step {
-                        Some(s) if busy => s.to_string(),
-                        _ => format!("{} · {} {}", g.state.unwrap_or("Empty"), word(Word::Generation, lang), g.generation),
-                    } }
-                </text>
-            </g>
-            if let Some(by) = gl.bench_y {
-                <line class="bench" x1={px(a.x + 8.0)} y1={px(by)} x2={px(a.x + a.w - 8.0)} y2={px(by)} />
-                <text class="small" x={px(a.x + 10.0)} y={px(by + 17.0)}>{ word(Word::Bench, lang) }</text>
-            }
-            { for members }
-        </g>
+    let state = g.state.unwrap_or("Empty");
+    let status = match g.step {
+        Some(s) if busy => t(lang, s.key()).to_string(),
+        _ => format!(
+            "{state} · {} {}",
+            word(Word::Generation, lang),
+            g.generation
+        ),
+    };
+    let id = esc(&g.id);
+    let _ = write!(
+        out,
+        r##"<g class="group" data-testid="stage-group-{id}"><rect class="group-box" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="10"/><text class="heading" x="{:.1}" y="{:.1}">{} {id}</text><g class="coordinator{}" data-testid="coordinator-{id}" data-state="{state}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="6"/><text class="name" x="{:.1}" y="{:.1}">{}</text><text class="small" x="{:.1}" y="{:.1}">{}</text></g>"##,
+        a.x,
+        a.y,
+        a.w,
+        a.h,
+        a.x + 10.0,
+        a.y + 18.0,
+        word(Word::Group, lang),
+        if busy { " busy" } else { "" },
+        c.x,
+        c.y,
+        c.w,
+        c.h,
+        c.x + 8.0,
+        c.y + 20.0,
+        word(Word::Coordinator, lang),
+        c.x + 8.0,
+        c.y + 41.0,
+        esc(&status)
+    );
+    if let Some(by) = gl.bench_y {
+        let _ = write!(
+            out,
+            r##"<line class="bench" x1="{:.1}" y1="{by:.1}" x2="{:.1}" y2="{by:.1}"/><text class="small" x="{:.1}" y="{:.1}">{}</text>"##,
+            a.x + 8.0,
+            a.x + a.w - 8.0,
+            a.x + 10.0,
+            by + 17.0,
+            word(Word::Bench, lang)
+        );
     }
+    out.push_str("</g>");
 }
 
-fn member_view(m: &StageMember, r: &Rect, _now: i64, lang: Lang) -> Html {
-    let colour = member_colour(m.colour);
+fn member_svg(out: &mut String, m: &StageMember, r: &Rect, lang: Lang) {
+    let colour = if m.state.gone() {
+        "#888"
+    } else {
+        member_colour(m.colour)
+    };
     let state = m.state.word();
-    let mut line = text::member_word(m.state, lang).to_string();
-    if m.leader {
-        line = format!("{line} · {}", word(Word::Leader, lang));
+    let name = esc(&m.name);
+    let dead_session = m.session.filter(|_| m.state == MemberKind::Crashed);
+    let line = match dead_session {
+        Some((left, _)) => text::session_left(left, lang),
+        None if m.leader => format!(
+            "{} · {}",
+            text::member_word(m.state, lang),
+            word(Word::Leader, lang)
+        ),
+        None => text::member_word(m.state, lang).to_string(),
+    };
+    let _ = write!(
+        out,
+        r##"<g class="member-node {state}{}" data-testid="stage-member-{name}" data-state="{state}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="8" stroke="{colour}"/><text class="name" x="{:.1}" y="{:.1}">{name}</text><text class="small" x="{:.1}" y="{:.1}">{line}</text>"##,
+        if m.pulse { " pulse" } else { "" },
+        r.x,
+        r.y,
+        r.w,
+        r.h,
+        r.x + 10.0,
+        r.y + 19.0,
+        r.x + 10.0,
+        r.y + 37.0
+    );
+    if m.pulse && !m.state.gone() {
+        let _ = write!(
+            out,
+            r##"<circle class="beat" cx="{:.1}" cy="{:.1}" r="5" fill="{colour}"/>"##,
+            r.x + r.w - 14.0,
+            r.y + 14.0
+        );
     }
-    let ring = m
-        .session
-        .filter(|_| m.state == MemberKind::Crashed)
-        .map(|(left, total)| {
-            // The session at the coordinator, emptying: when it is empty the coordinator
-            // notices the death and rebalances.
-            let frac = if total > 0 { (left as f64 / total as f64).clamp(0.0, 1.0) } else { 0.0 };
-            let radius = 14.0;
-            let circumference = 2.0 * std::f64::consts::PI * radius;
-            let cx = r.x + r.w - 22.0;
-            let cy = r.y + r.h / 2.0;
-            html! {
-                <g class="ring" data-testid={format!("session-ring-{}", m.name)} data-left={left.to_string()}>
-                    <circle cx={px(cx)} cy={px(cy)} r={px(radius)} class="ring-bg" />
-                    <circle cx={px(cx)} cy={px(cy)} r={px(radius)} class="ring-left"
-                        stroke-dasharray={format!("{:.1} {:.1}", frac * circumference, circumference)}
-                        transform={format!("rotate(-90 {cx} {cy})")} />
-                </g>
-            }
-        });
-    let session_text = m
-        .session
-        .filter(|_| m.state == MemberKind::Crashed)
-        .map(|(left, _)| text::session_left(left, lang));
-    html! {
-        <g class={classes!("member-node", state, m.pulse.then_some("pulse"))} data-testid={format!("stage-member-{}", m.name)} data-state={state}>
-            <rect x={px(r.x)} y={px(r.y)} width={px(r.w)} height={px(r.h)} rx="8"
-                stroke={if m.state.gone() { "#888".to_string() } else { colour.to_string() }} />
-            <text class="name" x={px(r.x + 10.0)} y={px(r.y + 19.0)}>{ &m.name }</text>
-            <text class="small" x={px(r.x + 10.0)} y={px(r.y + 37.0)}>
-                { session_text.unwrap_or(line) }
-            </text>
-            if m.pulse && !m.state.gone() {
-                <circle class="beat" cx={px(r.x + r.w - 14.0)} cy={px(r.y + 14.0)} r="5" fill={colour} />
-            }
-            { for ring }
-        </g>
+    if let Some((left, total)) = dead_session {
+        // The session at the coordinator, emptying: when it is empty the coordinator
+        // notices the death and rebalances.
+        let frac = if total > 0 {
+            (left as f64 / total as f64).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let circumference = 2.0 * std::f64::consts::PI * 14.0;
+        let (cx, cy) = (r.x + r.w - 22.0, r.y + r.h / 2.0);
+        let _ = write!(
+            out,
+            r##"<g class="ring" data-testid="session-ring-{name}" data-left="{left}"><circle cx="{cx:.1}" cy="{cy:.1}" r="14" class="ring-bg"/><circle cx="{cx:.1}" cy="{cy:.1}" r="14" class="ring-left" stroke-dasharray="{:.1} {circumference:.1}" transform="rotate(-90 {cx:.1} {cy:.1})"/></g>"##,
+            frac * circumference
+        );
     }
+    out.push_str("</g>");
 }
 
 /// What every mark of the stage means, each mark drawn beside its words. Static markup
