@@ -93,3 +93,37 @@ fn a_scenario_replays_from_its_run_string() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a minikafka run string"));
 }
+
+#[test]
+fn scenario_piped_into_head_ends_quietly_and_prints_the_whole_replay_string() {
+    use std::process::Stdio;
+    // `minikafka scenario S1 | head -2`: the reader closes the pipe after two lines.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
+        .args(["scenario", "S1"])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // Closed before the child writes its first line (it takes milliseconds to start), so
+    // every line it prints meets a closed pipe.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "no panic exit");
+    // The summary's replay string is whole: it replays as printed.
+    let out = minikafka(&["scenario", "S1", "--seed", "3"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let run = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: "))
+        .expect("a replay line");
+    assert!(!run.ends_with("..."), "{run}");
+    let replayed = minikafka(&["replay", run, "--json"]);
+    assert!(
+        replayed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
+}

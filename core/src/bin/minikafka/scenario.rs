@@ -60,6 +60,7 @@ enum Lang {
 }
 
 pub fn run_replay(args: ReplayArgs) -> ExitCode {
+    die_quietly_on_closed_pipe();
     let script = match minikafka::sim::Script::decode(args.run.trim()) {
         Ok(script) => script,
         Err(e) => {
@@ -92,6 +93,7 @@ pub fn run_replay(args: ReplayArgs) -> ExitCode {
 }
 
 pub fn run_scenario(args: ScenarioArgs) -> ExitCode {
+    die_quietly_on_closed_pipe();
     if args.list {
         for s in scenarios::all() {
             let title = if args.lang == Lang::Zh {
@@ -329,10 +331,8 @@ impl Printer {
                 }
             );
         }
-        println!(
-            "  replay: {}",
-            s.script.chars().take(60).collect::<String>() + "..."
-        );
+        // The whole string: pasted into `minikafka replay` or the page's URL, it is the run.
+        println!("  replay: {}", s.script);
     }
 }
 
@@ -350,4 +350,25 @@ fn finish(summary: &RunSummary, json: bool, out: &mut Printer) -> ExitCode {
         out.summary(summary);
     }
     ExitCode::SUCCESS
+}
+
+/// `minikafka scenario S1 | head -2`: when the reader goes away, end quietly as `cat` and
+/// `yes` do (killed by SIGPIPE), instead of panicking in `println!` with "Broken pipe".
+/// Rust ignores SIGPIPE by default; these two commands hold nothing that must be flushed or
+/// committed, so the default action is right for them. (`consume` handles a closed pipe
+/// itself: it commits and leaves the group first.)
+fn die_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    {
+        extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        const SIGPIPE: i32 = 13;
+        const SIG_DFL: usize = 0;
+        // SAFETY: resetting one signal's disposition to its default before any thread
+        // starts; no handler code runs.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
+        }
+    }
 }
