@@ -137,6 +137,28 @@ fn the_cli_produces_consumes_manages_groups_and_survives_a_restart() {
         None,
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("expected earliest, latest or an offset"));
+    // Past the log end: clamped to it, and said so (a committed offset beyond the end would
+    // read as a negative lag and send the next consumer back by auto.offset.reset).
+    let clamped = ok(
+        &[
+            "offsets", "reset", "-g", "readers", "-t", "events", "--to", "999999", "-b", b,
+        ],
+        None,
+    );
+    assert!(clamped.contains("clamped to the log end"), "{clamped}");
+    assert!(!clamped.contains("set to 999999"), "{clamped}");
+    let described = ok(&["groups", "describe", "readers", "-b", b], None);
+    for line in described.lines().filter(|l| l.starts_with("events\t")) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cols[2], cols[3], "committed = log end: {line}");
+        assert_eq!(cols[4], "0", "lag 0, not negative: {line}");
+    }
+    ok(
+        &[
+            "offsets", "reset", "-g", "readers", "-t", "events", "--to", "7", "-b", b,
+        ],
+        None,
+    );
 
     // The server is killed, not stopped, and comes back on the same directory.
     server.kill();

@@ -372,13 +372,29 @@ pub fn offsets(args: OffsetsArgs) -> ExitCode {
                     return Err(format!("topic '{topic}': {}", error_text(t.error_code)));
                 }
                 let mut partitions = Vec::new();
+                let mut notes = Vec::new();
                 for p in 0..t.partitions.len() as i32 {
                     let target = match to.as_str() {
                         "earliest" => list_offset(tx, rx, &topic, p, -2).await?,
                         "latest" => list_offset(tx, rx, &topic, p, -1).await?,
-                        n => n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                            format!("--to {n}: expected earliest, latest or an offset")
-                        })?,
+                        n => {
+                            let asked =
+                                n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                                    format!("--to {n}: expected earliest, latest or an offset")
+                                })?;
+                            // Like kafka-consumer-groups: an offset outside the log is clamped
+                            // to it. Committed past the end, the next consumer would get
+                            // OFFSET_OUT_OF_RANGE and silently start over by its
+                            // auto.offset.reset, and the lag would read negative.
+                            let start = list_offset(tx, rx, &topic, p, -2).await?;
+                            let end = list_offset(tx, rx, &topic, p, -1).await?;
+                            let clamped = asked.clamp(start, end);
+                            if clamped != asked {
+                                let edge = if asked > end { "log end" } else { "log start" };
+                                notes.push((p, format!("{asked} is outside {start}..{end}: clamped to the {edge}, {clamped}")));
+                            }
+                            clamped
+                        }
                     };
                     partitions.push(
                         OffsetCommitRequestPartition::default()
@@ -413,6 +429,9 @@ pub fn offsets(args: OffsetsArgs) -> ExitCode {
                         p.partition_index,
                         p.committed_offset
                     );
+                    for (_, note) in notes.iter().filter(|(n, _)| *n == p.partition_index) {
+                        out!("  ({note})");
+                    }
                 }
                 Ok(())
             }
