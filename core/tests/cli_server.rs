@@ -137,6 +137,15 @@ fn the_cli_produces_consumes_manages_groups_and_survives_a_restart() {
         None,
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("expected earliest, latest or an offset"));
+    // A partition that does not exist: a clear error at once, not a consumer fetching for
+    // ever.
+    let missing = cli(&["consume", "events", "--partition", "99", "-e", "-b", b], None);
+    assert_eq!(missing.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("topic 'events' has 3 partitions (0..2): there is no partition 99"),
+        "{stderr}"
+    );
     // Past the log end: clamped to it, and said so (a committed offset beyond the end would
     // read as a negative lag and send the next consumer back by auto.offset.reset).
     let clamped = ok(

@@ -306,15 +306,22 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
         consumer.subscribe(&[args.topic.as_str()]);
     } else {
         // Manual assignment: which partitions exist? Ask once, before anything else.
+        let count = match partition_count(&mut sender, &mut receiver, &args.topic).await {
+            Ok(n) => n,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::FAILURE;
+            }
+        };
         let partitions = match args.partition {
+            // A partition that does not exist would be fetched for ever (each fetch
+            // answered UNKNOWN_TOPIC_OR_PARTITION): say which ones exist instead.
+            Some(p) if p < 0 || p >= count => {
+                eprintln!("error: {}", no_such_partition(&args.topic, p, count));
+                return ExitCode::FAILURE;
+            }
             Some(p) => vec![p],
-            None => match partition_count(&mut sender, &mut receiver, &args.topic).await {
-                Ok(n) => (0..n).collect(),
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    return ExitCode::FAILURE;
-                }
-            },
+            None => (0..count).collect(),
         };
         let tps: Vec<TopicPartition> = partitions
             .iter()
@@ -459,7 +466,7 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
                 sleep_until(consumer.poll_timeout())
             }) => consumer.handle_timeout(now_ms()),
             _ = &mut ctrl_c, if closing.is_none() => {
-                eprintln!("stopping: committing and leaving the group");
+                eprintln!("{}", if in_group { "stopping: committing and leaving the group" } else { "stopping" });
                 if in_group {
                     let _ = consumer.commit_sync(Some(processed(&consumer)), now_ms());
                 }
@@ -475,6 +482,16 @@ fn list(tps: &[TopicPartition]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// "topic 'demo' has 1 partition (0)", for a partition that does not exist.
+fn no_such_partition(topic: &str, asked: i32, count: i32) -> String {
+    let which = match count {
+        0 => "no partitions".to_string(),
+        1 => "1 partition (0)".to_string(),
+        n => format!("{n} partitions (0..{})", n - 1),
+    };
+    format!("topic '{topic}' has {which}: there is no partition {asked}")
 }
 
 /// How many partitions `topic` has (Metadata, no auto-creation).
