@@ -355,7 +355,13 @@ pub fn sim_app() -> Html {
                     { view::narration(&state, lang) }
                     <section class="panel">
                         <h3>{ t(lang, "partitions") }</h3>
-                        { for vm.partitions.iter().map(|p| {
+                        // A crowded world lists its first 16 partitions (and the selected
+                        // one): the stage draws them all, and 64 panels redrawn every frame
+                        // cost frames.
+                        if vm.partitions.len() > 16 {
+                            <p class="muted">{ format!("{} / {}", 16, vm.partitions.len()) }</p>
+                        }
+                        { for vm.partitions.iter().enumerate().filter(|(i, p)| *i < 16 || state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition)).map(|(_, p)| {
                             let selected = state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition);
                             view::partition(p, lang, selected, on_select.clone(), on_seek.clone())
                         }) }
