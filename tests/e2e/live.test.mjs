@@ -57,6 +57,7 @@ before(async () => {
   base = `http://127.0.0.1:${hport}/`;
   await waitForHttp(base);
   assert.match(server.output, /live visualiser: http:\/\/127\.0\.0\.1:\d+\/\?source=live/);
+  assert.match(server.output, /simulation: +http:\/\/127\.0\.0\.1:\d+\/\?scenario=S1/);
   await run(BIN, ['topics', 'create', TOPIC, '--partitions', '1', '--bootstrap', kafka]);
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'mk-chromium-')), {
     executablePath: CHROMIUM, args: ARGS, viewport: { width: 1280, height: 900 },
