@@ -31,7 +31,10 @@
 //! The campaign found two consumer bugs, now fixed, each pinned by a regression test at
 //! the end of this file: a consumer that left its group (`max.poll.interval.ms`) committed
 //! as a standalone consumer and could rewind the group's offsets; a static leader that
-//! came back without a rebalance never noticed added partitions. One known limitation
+//! came back without a rebalance never noticed added partitions. Later seeds found two
+//! more, also pinned there: a removed cooperative member committing stale positions
+//! (seed 8818), and a simulated application that never retried a commit refused during a
+//! rebalance (seed 7341036). One known limitation
 //! remains, shared with Java's consumer, and is excluded exactly (and counted) unless
 //! `MINIKAFKA_CAMPAIGN_STRICT=1`: partitions added *while* a static leader was away stay
 //! unassigned until the next metadata change or rebalance.
@@ -1095,5 +1098,22 @@ fn regression_a_consumer_that_left_its_group_cannot_rewind_committed_offsets() {
 #[test]
 fn regression_a_removed_cooperative_member_cannot_commit_stale_positions() {
     let result = check_seed(8818, &FULL);
+    assert!(result.is_ok(), "{:?}", result.err().map(|e| e.0));
+}
+
+/// Found by the campaign on unseen seeds (seed 7341036 of the full profile; issue 21). A
+/// member that commits after each batch (`commitAsync`) got its last batch's commit,
+/// 1093 on t0-1, answered `REBALANCE_IN_PROGRESS`: another member's clean stop (c4, just
+/// after it had joined) started a rebalance, and c1's next `poll` sent its JoinGroup and
+/// returned the last records of t0-1, whose commit followed the JoinGroup with the ending
+/// generation into CompletingRebalance. c1 kept t0-1, no record came to its partitions
+/// again, so no batch ever committed again: 1088 stayed committed with 1093 processed.
+/// Fixed in the simulated application: a failed commit is reconsidered once `poll` has
+/// the member in a stable generation, as Kafka tells applications to
+/// (`ConsumerActor::recommit`; minimal case:
+/// `sim::world::tests::regression_a_commit_refused_during_a_rebalance_is_made_again_once_stable`).
+#[test]
+fn regression_a_commit_refused_during_a_rebalance_is_made_again() {
+    let result = check_seed(7341036, &FULL);
     assert!(result.is_ok(), "{:?}", result.err().map(|e| e.0));
 }

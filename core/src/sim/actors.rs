@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::client::consumer::{CommitId, Consumer, ConsumerConfig, PolledRecord};
+use crate::client::consumer::{CommitId, Consumer, ConsumerConfig, MemberState, PolledRecord};
 use crate::client::producer::{Producer, ProducerConfig};
 use crate::client::TopicPartition;
 use crate::record::{Millis, Offset};
@@ -122,6 +122,10 @@ pub struct ConsumerActor {
     pub waiting_commit: Option<CommitId>,
     /// Commit after the batch (per-batch mode) before polling again.
     pub batch_needs_commit: bool,
+    /// A commit this application made failed, so the group's committed offset may be
+    /// behind what it processed; it commits again once `poll` has it in a stable
+    /// generation (see [`ConsumerActor::recommit`]).
+    pub commit_failed: bool,
     /// When the application next does something.
     pub next_wake: Millis,
     /// Records processed by this application (all incarnations).
@@ -155,6 +159,7 @@ impl ConsumerActor {
             processing: None,
             waiting_commit: None,
             batch_needs_commit: false,
+            commit_failed: false,
             next_wake: now,
             processed: 0,
         }
@@ -190,6 +195,7 @@ impl ConsumerActor {
         self.processing = None;
         self.waiting_commit = None;
         self.batch_needs_commit = false;
+        self.commit_failed = false;
     }
 
     /// A new process with the same settings.
@@ -234,10 +240,50 @@ impl ConsumerActor {
         [processing, batch, position].into_iter().flatten().min()
     }
 
-    /// A commit finished: unblock a `commitSync`.
-    pub fn commit_done(&mut self, id: CommitId) {
+    /// A commit finished: unblock a `commitSync`. A failed one is remembered, to be
+    /// reconsidered (with auto-commit the client retries by itself: it commits every
+    /// position that differs from the committed one at each interval).
+    pub fn commit_done(&mut self, id: CommitId, failed: bool) {
         if self.waiting_commit == Some(id) {
             self.waiting_commit = None;
+        }
+        if failed && !self.consumer.config().enable_auto_commit {
+            self.commit_failed = true;
+        }
+    }
+
+    /// Reconsider a failed commit, as Kafka tells applications to: a commit sent while the
+    /// group rebalances fails (`REBALANCE_IN_PROGRESS`, Java's
+    /// `RebalanceInProgressException`), and the application is to complete the rebalance
+    /// with `poll` and commit again. Called after an idle `poll` (nothing is polled or
+    /// being processed, so every position has been processed); it commits, for the
+    /// partitions still owned in the new stable generation, the positions the group does
+    /// not have yet. Without it, a consumer whose last batch's commit hit a rebalance and
+    /// that is then sent nothing more leaves the group's committed offset behind what it
+    /// processed for good (campaign seed 7341036). Partitions given up meanwhile are not
+    /// this member's to commit any more.
+    fn recommit(&mut self, now: Millis) {
+        if !self.commit_failed || self.consumer.member_state() != MemberState::Stable {
+            return;
+        }
+        self.commit_failed = false;
+        let behind: Vec<(TopicPartition, Offset)> = self
+            .consumer
+            .assignment()
+            .into_iter()
+            .filter_map(|tp| {
+                let o = self.consumer.offsets(&tp)?;
+                let position = o.position?;
+                (o.committed != Some(position)).then_some((tp, position))
+            })
+            .collect();
+        if behind.is_empty() {
+            return;
+        }
+        if self.spec.commit_mode == CommitMode::PerBatchAsync {
+            let _ = self.consumer.commit_async(Some(behind), now);
+        } else {
+            self.waiting_commit = self.consumer.commit_sync(Some(behind), now).ok();
         }
     }
 
@@ -298,6 +344,7 @@ impl ConsumerActor {
         let n = records.len();
         if n == 0 {
             self.next_wake = now + IDLE_POLL_MS;
+            self.recommit(now);
             return AppStep::Polled(0);
         }
         self.batch.extend(records);

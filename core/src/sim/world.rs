@@ -654,8 +654,8 @@ impl World {
                 continue;
             }
             while let Some(event) = self.consumers[i].consumer.poll_event() {
-                if let ConsumerEvent::CommitCompleted { id, .. } = &event {
-                    self.consumers[i].commit_done(*id);
+                if let ConsumerEvent::CommitCompleted { id, error, .. } = &event {
+                    self.consumers[i].commit_done(*id, error.is_some());
                 }
                 let name = self.consumers[i].spec.name.clone();
                 self.push(WorldEventKind::Consumer { name, event });
@@ -720,6 +720,8 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::assignor::AssignorKind;
+    use crate::error::KafkaError;
     use crate::sim::command::{CommitMode, ConsumerSpec, ProducerSpec, Semantics};
 
     /// Regression: records an at-most-once consumer committed ahead of processing are lost
@@ -755,6 +757,97 @@ mod tests {
         w.apply(Command::CrashConsumer { name: "c".into() });
         assert!(w.lost() > 0);
         assert_eq!(w.lost(), w.lost_in("group-1"));
+    }
+
+    /// Regression (campaign seed 7341036): a consumer's last commit failed because the
+    /// group was rebalancing, and the application never committed again. A (cooperative,
+    /// commits after each batch) learns of a rebalance from its heartbeat while it
+    /// processes a batch; its next `poll` sends JoinGroup *and* returns the records still
+    /// buffered, which it processes at once, so their commit goes out behind the JoinGroup
+    /// with the ending generation. The JoinGroup completes the join phase (B is waiting),
+    /// the commit arrives in CompletingRebalance and is answered `REBALANCE_IN_PROGRESS`. A
+    /// keeps its partition in the new generation, but no record ever comes again, so no
+    /// batch commits again: the group's committed offset stayed at 5 with 10 processed,
+    /// for good. Kafka's contract for that error is that the application completes the
+    /// rebalance with `poll` and reconsiders the commit; the simulated application now
+    /// does (`ConsumerActor::recommit`), for `commitSync` and `commitAsync` alike.
+    #[test]
+    fn regression_a_commit_refused_during_a_rebalance_is_made_again_once_stable() {
+        for mode in [CommitMode::PerBatchAsync, CommitMode::PerBatch] {
+            let mut w = World::new(9);
+            w.apply(Command::CreateTopic {
+                topic: "t".into(),
+                partitions: 1,
+                retention_ms: None,
+                segment_bytes: None,
+            });
+            w.apply(Command::AddProducer(ProducerSpec {
+                topic: "t".into(),
+                ..ProducerSpec::default()
+            }));
+            let spec = |name: &str| ConsumerSpec {
+                name: name.into(),
+                topics: vec!["t".into()],
+                session_timeout_ms: 30_000,
+                heartbeat_interval_ms: 1_000,
+                max_poll_interval_ms: 30_000,
+                max_poll_records: 5,
+                assignors: vec![AssignorKind::CooperativeSticky],
+                processing_ms: 1_000,
+                commit_mode: mode,
+                ..ConsumerSpec::default()
+            };
+            w.apply(Command::AddConsumer(spec("A")));
+            w.run_until(4_000);
+            // Ten records in one batch: A polls 0..4 (5 s of work), 5..9 wait in its buffer.
+            w.apply(Command::ProduceBurst {
+                name: "producer".into(),
+                count: 10,
+            });
+            w.run_until(5_000);
+            // B joins; A hears of the rebalance from a heartbeat, mid-batch.
+            w.apply(Command::AddConsumer(spec("B")));
+            // A's work becomes instant before its batch ends: 5..9 are processed and their
+            // commit sent in the very poll that sends A's JoinGroup.
+            w.run_until(8_500);
+            w.apply(Command::SetProcessingTime {
+                name: "A".into(),
+                processing_ms: 0,
+            });
+            w.run_until(60_000);
+            let refused = w.take_events().iter().any(|e| {
+                matches!(
+                    &e.kind,
+                    WorldEventKind::Consumer {
+                        name,
+                        event: ConsumerEvent::CommitCompleted {
+                            offsets,
+                            error: Some(KafkaError::RebalanceInProgress),
+                            ..
+                        },
+                    } if name == "A" && offsets.iter().any(|(_, o)| *o == 10)
+                )
+            });
+            assert!(
+                refused,
+                "{mode:?}: the commit of 10 was not refused, nothing is tested"
+            );
+            // A kept the partition and processed everything; B never had anything to do.
+            let a = w.consumer("A").unwrap();
+            assert_eq!(a.consumer.assignment(), vec![TopicPartition::new("t", 0)]);
+            assert_eq!((a.processed, w.consumer("B").unwrap().processed), (10, 0));
+            let committed = w
+                .broker
+                .offsets()
+                .fetch("group-1", "t", 0)
+                .map(|o| o.offset);
+            assert_eq!(
+                committed,
+                Some(10),
+                "{mode:?}: run string {}",
+                w.script().encode()
+            );
+        }
     }
 
     /// A topic `t`, a producer and one consumer, run for 5 s.
