@@ -31,10 +31,11 @@
 //! The campaign found two consumer bugs, now fixed, each pinned by a regression test at
 //! the end of this file: a consumer that left its group (`max.poll.interval.ms`) committed
 //! as a standalone consumer and could rewind the group's offsets; a static leader that
-//! came back without a rebalance never noticed added partitions. Later seeds found two
+//! came back without a rebalance never noticed added partitions. Later seeds found three
 //! more, also pinned there: a removed cooperative member committing stale positions
-//! (seed 8818), and a simulated application that never retried a commit refused during a
-//! rebalance (seed 7341036). One known limitation
+//! (seed 8818), a simulated application that never retried a commit refused during a
+//! rebalance (seed 7341036), and a removed member that rejoined in the background and
+//! then committed records polled before its removal (seed 30002144). One known limitation
 //! remains, shared with Java's consumer, and is excluded exactly (and counted) unless
 //! `MINIKAFKA_CAMPAIGN_STRICT=1`: partitions added *while* a static leader was away stay
 //! unassigned until the next metadata change or rebalance.
@@ -1115,5 +1116,22 @@ fn regression_a_removed_cooperative_member_cannot_commit_stale_positions() {
 #[test]
 fn regression_a_commit_refused_during_a_rebalance_is_made_again() {
     let result = check_seed(7341036, &FULL);
+    assert!(result.is_ok(), "{:?}", result.err().map(|e| e.0));
+}
+
+/// Found by the campaign on unseen seeds (seed 30002144 of the full profile). c3, slow
+/// (675 ms per record, `commitSync` per record), was removed from g1 by the rebalance
+/// timeout. At the end of its batch its `poll` rejoined with its old member id and
+/// returned 19 more records of t0-0; the JoinGroup was answered UNKNOWN_MEMBER_ID and
+/// t0-0 was lost, but the consumer sent the JoinGroup again from its background timer
+/// 100 ms later and was in generation 3 while the application still processed those
+/// records. Its commit of t0-0 = 275 then carried a valid member id and generation and
+/// was accepted, below the 398 that t0-0's new owner had committed: invariant (c). Fixed
+/// in the consumer: as in Java, a member (re)joins only from `poll`
+/// (`Consumer::maybe_retry_join`; minimal case:
+/// `client::consumer::tests::a_removed_member_rejoins_only_from_poll_so_its_stale_records_cannot_be_committed`).
+#[test]
+fn regression_a_removed_member_cannot_commit_records_polled_before_it_rejoined() {
+    let result = check_seed(30002144, &FULL);
     assert!(result.is_ok(), "{:?}", result.err().map(|e| e.0));
 }

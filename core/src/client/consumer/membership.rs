@@ -136,6 +136,23 @@ impl Consumer {
         self.send_join();
     }
 
+    /// Called from `poll`: send again a JoinGroup that failed (REBALANCE_IN_PROGRESS,
+    /// COORDINATOR_NOT_AVAILABLE, or UNKNOWN_MEMBER_ID: we had been removed), once
+    /// `retry.backoff.ms` has passed. Only from `poll`, never from the background timer,
+    /// as Java's consumer joins only inside `poll` (`joinGroupIfNeeded`): whatever the
+    /// application polled before the membership was lost is then processed, and its
+    /// commits refused (no generation), before the member can be in a new generation. A
+    /// background retry could put it in one while the application still processes those
+    /// records; their commits would then carry a valid generation and be accepted (the
+    /// coordinator does not check who owns a partition), rewinding the progress of the
+    /// partition's new owner (campaign seed 30002144).
+    pub(crate) fn maybe_retry_join(&mut self, now: Millis) {
+        if self.retry_join_at.is_some_and(|at| now >= at) {
+            self.retry_join_at = None;
+            self.send_join();
+        }
+    }
+
     pub(crate) fn send_join(&mut self) {
         let Some(group_id) = self.group_id().map(str::to_string) else {
             return;

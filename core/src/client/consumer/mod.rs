@@ -413,6 +413,7 @@ impl Consumer {
         }
         self.last_poll = now;
         self.maybe_auto_commit(now);
+        self.maybe_retry_join(now);
         self.maybe_join(now);
         let mut out = Vec::new();
         for (tp, p) in self.partitions.iter_mut() {
@@ -499,19 +500,14 @@ impl Consumer {
         }
     }
 
-    /// The background work: heartbeats, the poll-interval check, retries.
+    /// The background work: heartbeats and the poll-interval check. Never a JoinGroup:
+    /// joining happens in `poll` (see `Consumer::maybe_retry_join`).
     pub fn handle_timeout(&mut self, now: Millis) {
         if self.state == MemberState::Closed {
             return;
         }
         self.check_poll_interval(now);
         self.maybe_heartbeat(now);
-        if let Some(at) = self.retry_join_at {
-            if now >= at {
-                self.retry_join_at = None;
-                self.send_join();
-            }
-        }
     }
 
     /// When `handle_timeout` next has work to do.
@@ -529,9 +525,6 @@ impl Consumer {
             MemberState::Stable | MemberState::Joining | MemberState::Syncing
         ) {
             consider(self.last_poll + Millis::from(self.config.max_poll_interval_ms) + 1);
-        }
-        if let Some(at) = self.retry_join_at {
-            consider(at);
         }
         if !self.subscription.is_empty() && !self.metadata_in_flight {
             consider(self.next_metadata);

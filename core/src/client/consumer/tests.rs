@@ -373,6 +373,97 @@ fn a_commit_from_an_old_generation_fails_like_commit_failed_exception() {
     )));
 }
 
+/// Regression (campaign seed 30002144): a removed member rejoined in the background while
+/// its application still held records polled under its old membership, and their commit
+/// rewound the group. A cooperative owner, paused past its session timeout, comes back
+/// told to rejoin: its `poll` sends JoinGroup with its old member id *and* returns the
+/// records it had fetched; the JoinGroup is answered UNKNOWN_MEMBER_ID, the partition is
+/// lost. The JoinGroup used to be sent again from `handle_timeout` after
+/// `retry.backoff.ms`, so the member was in a new generation before its application,
+/// still processing those records, polled again; their `commitSync` then carried a valid
+/// member id and generation and was accepted (the coordinator does not check who owns a
+/// partition): the group's committed offset went from 10 back to 5. As in Java, the
+/// JoinGroup is now only sent again from `poll`, so those commits fail as
+/// CommitFailedException does.
+#[test]
+fn a_removed_member_rejoins_only_from_poll_so_its_stale_records_cannot_be_committed() {
+    let mut w = World::new(1);
+    let coop = |name: &str| ConsumerConfig {
+        assignors: vec![AssignorKind::CooperativeSticky],
+        max_poll_records: 5,
+        ..config(name)
+    };
+    let a = w.add(ConsumerConfig {
+        enable_auto_commit: false,
+        ..coop("a")
+    });
+    let b = w.add(ConsumerConfig {
+        enable_auto_commit: false,
+        ..coop("b")
+    });
+    w.consumers[a].subscribe(&[TOPIC]);
+    w.consumers[b].subscribe(&[TOPIC]);
+    w.run(8_000, &[a, b]);
+    let (owner, standby) = if w.consumers[a].assignment().is_empty() {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    assert_eq!(w.consumers[owner].assignment(), vec![tp(0)]);
+    // The owner fetches ten records, then pauses (nothing of it runs) past its session.
+    w.produce(0, 10);
+    w.run(600, &[]);
+    assert_eq!(w.consumers[owner].buffered_records(), 10);
+    w.dead[owner] = true;
+    w.run(15_000, &[standby]);
+    assert_eq!(w.consumers[standby].assignment(), vec![tp(0)]);
+    w.consumers[standby]
+        .commit_sync(Some(vec![(tp(0), 10)]), w.now)
+        .unwrap();
+    w.pump();
+    assert_eq!(w.offsets_at_broker(0), Some(10));
+    // Back, as told by a heartbeat just before the pause: it polls, rejoins with its old
+    // member id, and gets five of its fetched records.
+    w.dead[owner] = false;
+    w.consumers[owner].rejoin_needed = true;
+    let stale = w.consumers[owner].poll(w.now);
+    w.pump();
+    assert_eq!(
+        stale.iter().map(|r| r.offset).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4]
+    );
+    assert!(w.events[owner]
+        .iter()
+        .any(|e| matches!(e, ConsumerEvent::PartitionsLost(p) if *p == vec![tp(0)])));
+    // Its application processes them for 5 s without polling, then commits them.
+    w.run(5_000, &[standby]);
+    let id = w.consumers[owner]
+        .commit_sync(Some(vec![(tp(0), 5)]), w.now)
+        .unwrap();
+    w.pump();
+    assert_eq!(
+        w.offsets_at_broker(0),
+        Some(10),
+        "the group's progress was rewound"
+    );
+    assert!(w.events[owner].iter().any(|e| matches!(
+        e,
+        ConsumerEvent::CommitCompleted { id: i, error: Some(KafkaError::UnknownMemberId), .. } if *i == id
+    )));
+    // No JoinGroup went out without a poll.
+    assert_eq!(
+        (
+            w.consumers[owner].member_state(),
+            w.consumers[owner].generation()
+        ),
+        (MemberState::Unjoined, -1)
+    );
+    // Its next poll rejoins it.
+    w.run(10_000, &[owner, standby]);
+    assert_eq!(w.consumers[owner].member_state(), MemberState::Stable);
+    assert_eq!(w.offsets_at_broker(0), Some(10));
+}
+
 #[test]
 fn close_commits_and_leaves_so_the_group_rebalances_at_once() {
     let mut w = World::new(1);
