@@ -139,7 +139,10 @@ fn the_cli_produces_consumes_manages_groups_and_survives_a_restart() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("expected earliest, latest or an offset"));
     // A partition that does not exist: a clear error at once, not a consumer fetching for
     // ever.
-    let missing = cli(&["consume", "events", "--partition", "99", "-e", "-b", b], None);
+    let missing = cli(
+        &["consume", "events", "--partition", "99", "-e", "-b", b],
+        None,
+    );
     assert_eq!(missing.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(
