@@ -8,7 +8,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
-# Pinned tool versions (see shared/design/toolchain.md): the wasm-bindgen CLI must equal the
+# Pinned tool versions: the wasm-bindgen CLI must equal the
 # wasm-bindgen crate in web/Cargo.toml; trunk 0.22 needs a newer rustc than stable here.
 TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION := 0.2.130

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::KafkaError;
-use crate::group::GroupState;
+use crate::group_state::GroupState;
 pub use crate::log::LogStartReason;
 use crate::record::{Millis, Offset};
 

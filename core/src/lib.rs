@@ -9,22 +9,27 @@
 //! ## The map
 //! - [`record`]: records and record batches, what a partition log stores.
 //! - [`error`]: Kafka's error codes, as values.
+//! - `rng`: the seeded random numbers (no unseeded randomness anywhere).
+//! - [`group_state`]: the names of a consumer group's states.
 //! - [`log`]: partition logs (append, read, log start / high watermark / log end,
 //!   segments and retention) over a small storage trait.
+//! - [`event`]: every state change as an [`event::Event`], for the visualiser and tests.
 //! - [`topic`]: topics and their partitions.
 //! - [`offsets`]: the committed-offset store, kept as a log like `__consumer_offsets`.
 //! - [`group`]: the group coordinator, Kafka's classic rebalance protocol.
 //! - [`broker`]: one API over all of the above; the only thing a driver talks to.
-//! - [`event`]: every state change as an [`event::Event`], for the visualiser and tests.
 //! - [`client`]: a producer and a consumer as state machines that talk to the broker with
 //!   requests and responses, plus the partition assignors a group leader runs.
 //! - [`sim`]: a seeded simulated world (clock, network, applications, record tracking) and
 //!   the teaching scenarios.
+//! - [`live`]: what live mode sends a viewer (snapshots and events of a running broker)
+//!   and the viewer's fold of them.
 //! - `wire`: the Kafka wire protocol over the broker, one file per API (native builds).
+//! - `net`: the tokio TCP server and durable storage (native builds).
 //!
-//! Read the modules in that order: each one only uses the ones before it. The native
-//! command line (`minikafka scenario ...`) lives in `src/bin/` and is not part of the
-//! library.
+//! Read the modules in that order: each one only uses the ones before it
+//! (`tests/tests/layering.rs` fails when one does not). The native command line
+//! (`minikafka scenario ...`) lives in `src/bin/` and is not part of the library.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -34,6 +39,7 @@ pub mod client;
 pub mod error;
 pub mod event;
 pub mod group;
+pub mod group_state;
 pub mod live;
 pub mod log;
 /// The native TCP server (tokio) and durable storage: not part of the sans-IO core.

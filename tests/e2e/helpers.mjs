@@ -6,7 +6,8 @@ import net from 'node:net';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const dist = join(root, 'dist');
 export const shots = join(root, 'target', 'e2e-screenshots');
-// Debian's Chromium, never a downloaded browser (see shared/design/toolchain.md).
+// Debian's Chromium, never a downloaded browser: this machine reaches only package
+// registries, so `make browser` installs Debian's chromium package.
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];

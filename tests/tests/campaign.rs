@@ -22,7 +22,7 @@
 //! - (e) the same seed and commands give the same event stream (the run is done twice).
 //!
 //! `cargo test` runs 1,000 seeds of small worlds from seed 0, the same every time (a
-//! debug build is ~15 times slower); `make campaign` runs 10,000 seeds of the sizes
+//! debug build is ~15 times slower); `make campaign` runs 10,000 seeds of the full-size worlds (`FULL` below)
 //! in a release build, from a random first seed that it prints, so that each run covers
 //! new ground (`MINIKAFKA_CAMPAIGN_SEEDS`, `MINIKAFKA_CAMPAIGN_FIRST_SEED`,
 //! `MINIKAFKA_CAMPAIGN_PROFILE=small|full`). A failure prints the seed, the run string

@@ -37,6 +37,18 @@ const FORBIDDEN: &[(&str, &str)] = &[
         "unseeded randomness: use the seeded generator in rng.rs",
     ),
     ("std::net", "opens sockets: only the native adapter may"),
+    (
+        "std::fs",
+        "touches files: storage goes through the log's storage trait",
+    ),
+    (
+        "std::env",
+        "reads the environment: take settings as arguments",
+    ),
+    (
+        "std::process",
+        "starts or ends processes: only the command line may",
+    ),
 ];
 
 fn core_dir() -> PathBuf {

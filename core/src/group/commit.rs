@@ -12,7 +12,8 @@
 
 use crate::error::KafkaError;
 use crate::group::coordinator::GroupCoordinator;
-use crate::group::group_metadata::{Group, GroupState};
+use crate::group::group_metadata::Group;
+use crate::group_state::GroupState;
 use crate::record::Millis;
 
 impl GroupCoordinator {

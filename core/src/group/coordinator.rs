@@ -11,15 +11,13 @@ use crate::event::{Event, MemberAssignment, RebalanceReason, RemovalReason};
 use crate::group::api::{JoinGroupResponse, JoinGroupResponseMember, SyncGroupResponse};
 use crate::group::config::CoordinatorConfig;
 use crate::group::consumer_protocol::decode_assignment;
-use crate::group::group_metadata::{Group, GroupState, JoinWait};
+use crate::group::group_metadata::{Group, JoinWait};
 use crate::group::member::MemberMetadata;
+use crate::group_state::GroupState;
 use crate::record::Millis;
 use crate::rng::{uuid_string, SplitMix64};
 
-/// A token the driver attaches to a JoinGroup or SyncGroup request, so that it can match a
-/// delayed response (from [`GroupCoordinator::poll_output`]) to the connection waiting for
-/// it. The coordinator never looks inside it.
-pub type RequestId = u64;
+pub use crate::group::request::RequestId;
 
 /// A response the coordinator owes to a request it parked earlier.
 #[derive(Debug, Clone, PartialEq, Eq)]

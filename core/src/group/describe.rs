@@ -5,7 +5,7 @@ use crate::error::KafkaError;
 use crate::event::Event;
 use crate::group::api::{DescribedMember, GroupDescription, GroupListing};
 use crate::group::coordinator::{member_assignment, transition, GroupCoordinator};
-use crate::group::group_metadata::GroupState;
+use crate::group_state::GroupState;
 use crate::record::Millis;
 
 impl GroupCoordinator {

@@ -9,7 +9,7 @@ use crate::error::KafkaError;
 use crate::event::Event;
 use crate::group::api::HeartbeatRequest;
 use crate::group::coordinator::GroupCoordinator;
-use crate::group::group_metadata::GroupState;
+use crate::group_state::GroupState;
 use crate::record::Millis;
 
 impl GroupCoordinator {

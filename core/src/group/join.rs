@@ -11,9 +11,10 @@ use crate::group::api::{JoinGroupRequest, JoinGroupResponse};
 use crate::group::coordinator::{
     current_join_response, prepare_rebalance, try_complete_join, GroupCoordinator, RequestId, Sinks,
 };
-use crate::group::group_metadata::{Group, GroupState, JoinWait};
+use crate::group::group_metadata::{Group, JoinWait};
 use crate::group::member::MemberMetadata;
 use crate::group::CoordinatorConfig;
+use crate::group_state::GroupState;
 use crate::record::Millis;
 
 impl GroupCoordinator {

@@ -11,7 +11,8 @@ use crate::group::api::{LeaveGroupRequest, LeaveGroupResponse, MemberIdentity};
 use crate::group::coordinator::{
     rebalance_after_removal, remove_member, try_complete_join, GroupCoordinator,
 };
-use crate::group::group_metadata::{Group, GroupState};
+use crate::group::group_metadata::Group;
+use crate::group_state::GroupState;
 use crate::record::Millis;
 
 impl GroupCoordinator {

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::group::api::JoinProtocol;
-use crate::group::coordinator::RequestId;
+use crate::group::request::RequestId;
 use crate::record::Millis;
 
 /// What the coordinator knows about a member.

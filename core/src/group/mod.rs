@@ -57,6 +57,7 @@ pub mod heartbeat;
 pub mod join;
 pub mod leave;
 mod member;
+mod request;
 pub mod sync;
 mod timeouts;
 
@@ -65,8 +66,8 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+pub use crate::group_state::GroupState;
 pub use api::*;
 pub use config::CoordinatorConfig;
 pub use coordinator::{GroupCoordinator, GroupOutput, RequestId};
-pub use group_metadata::GroupState;
 pub use member::MemberMetadata;

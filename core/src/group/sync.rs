@@ -11,7 +11,7 @@ use crate::error::KafkaError;
 use crate::event::Event;
 use crate::group::api::{SyncGroupRequest, SyncGroupResponse};
 use crate::group::coordinator::{member_assignment, transition, GroupCoordinator, RequestId};
-use crate::group::group_metadata::GroupState;
+use crate::group_state::GroupState;
 use crate::record::Millis;
 
 impl GroupCoordinator {

@@ -10,8 +10,9 @@ use crate::group::coordinator::{
     complete_join, prepare_rebalance, rebalance_after_removal, remove_member, try_complete_join,
     GroupCoordinator, Sinks,
 };
-use crate::group::group_metadata::{Group, GroupState, JoinWait};
+use crate::group::group_metadata::{Group, JoinWait};
 use crate::group::CoordinatorConfig;
+use crate::group_state::GroupState;
 use crate::record::Millis;
 
 impl GroupCoordinator {

@@ -46,9 +46,8 @@ pub use partition::{LogConfig, LogError, PartitionLog, ReadResult, RetentionOutc
 pub use provider::{MemoryProvider, StorageProvider, TopicManifest};
 pub use storage::{check_roll, LogStorage, SegmentInfo, StorageError};
 
-/// Why the log start offset moved.
-// Same enum as `crate::event::LogStartReason`; the two will be unified once `event` is
-// declared in the crate.
+/// Why the log start offset moved. Defined here, where it happens; [`crate::event`]
+/// re-exports it for its `LogStartMoved` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogStartReason {

@@ -16,9 +16,10 @@
 //!    *parked* here and completed when the core says so: nobody polls in a loop.
 //! 4. `connection.rs` releases answers in request order, per connection, as Kafka promises.
 //!
-//! Supported versions are chosen to cover every client in `kafka-protocol-notes.md`:
-//! old non-flexible versions (kafkajs, Debian's kcat) and newer flexible ones
-//! (confluent-kafka). Clients negotiate with ApiVersions and use the highest common version.
+//! Supported versions are chosen to cover the clients `make test` runs against the server:
+//! old non-flexible versions (kafkajs 2.x, Debian's kcat 1.7 with librdkafka 2.0) and newer
+//! flexible ones (confluent-kafka 2.x, kafka-python). Clients negotiate with ApiVersions and
+//! use the highest version both sides know; each API's file says its range and why.
 
 mod batch;
 mod bounds;

@@ -1,5 +1,5 @@
 //! The teaching scenarios: scripted worlds with a narration, each reproducing one lesson
-//! from `teaching-scenarios.md`. Every scenario runs the real clients and broker; the
+//! (the table in the README's "Scenarios" section). Every scenario runs the real clients and broker; the
 //! script only decides *when* things happen (a crash, a burst of records, a new member).
 //! Its stated outcome holds for every seed (tests run many).
 

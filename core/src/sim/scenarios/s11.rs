@@ -1,6 +1,6 @@
 //! S11: the four built-in assignors, side by side, one group each.
 //!
-//! The setup of `teaching-scenarios.md` (2 topics x 3 partitions, members a and b) shows
+//! The setup (2 topics x 3 partitions, members a and b in each group) shows
 //! the four assignments side by side. With two members, a leaving member only ever moves
 //! its own partitions, whatever the assignor; so the scenario then adds a third member c
 //! and lets it leave again: going from 3 members to 2 is where range and roundrobin
