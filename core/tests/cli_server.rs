@@ -172,6 +172,10 @@ fn the_cli_produces_consumes_manages_groups_and_survives_a_restart() {
         None,
     );
 
+    // Its log, written to a file, is plain text: no terminal colour codes.
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(log.contains("listening on"), "{log}");
+    assert!(!log.contains('\u{1b}'), "ANSI codes in a log file: {log}");
     // The server is killed, not stopped, and comes back on the same directory.
     server.kill();
     std::thread::sleep(Duration::from_millis(100));

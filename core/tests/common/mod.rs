@@ -36,7 +36,8 @@ impl Server {
             .arg(data)
             .args(extra)
             .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
+            // Not NO_COLOR: the server must itself keep colour codes out of a log file.
+            .env_remove("NO_COLOR")
             .stdout(Stdio::piped())
             .stderr(log_file)
             .spawn()
