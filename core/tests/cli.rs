@@ -127,3 +127,19 @@ fn scenario_piped_into_head_ends_quietly_and_prints_the_whole_replay_string() {
         String::from_utf8_lossy(&replayed.stderr)
     );
 }
+
+#[test]
+fn scenario_without_an_id_lists_the_scenarios_and_errors_say_error() {
+    let out = minikafka(&["scenario"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.lines().any(|l| l.starts_with("S1 ")), "{list}");
+    assert!(list.lines().any(|l| l.starts_with("S11")), "{list}");
+    let bad = minikafka(&["scenario", "S99"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: unknown scenario"));
+}

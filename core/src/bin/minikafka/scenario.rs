@@ -28,8 +28,7 @@ pub struct ReplayArgs {
 
 #[derive(Parser, Debug)]
 pub struct ScenarioArgs {
-    /// Scenario id, e.g. S1 (case-insensitive).
-    #[arg(required_unless_present = "list")]
+    /// Scenario id, e.g. S1 (case-insensitive). Without one, the scenarios are listed.
     id: Option<String>,
     /// List the scenarios and exit.
     #[arg(long)]
@@ -64,14 +63,14 @@ pub fn run_replay(args: ReplayArgs) -> ExitCode {
     let script = match minikafka::sim::Script::decode(args.run.trim()) {
         Ok(script) => script,
         Err(e) => {
-            eprintln!("minikafka: {e}");
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
     let last = script.commands.last().map_or(0, |(at, _)| *at);
     let until = args.until.unwrap_or(last + 60_000);
     if until < 0 {
-        eprintln!("minikafka: --until must be >= 0");
+        eprintln!("error: --until must be >= 0");
         return ExitCode::from(2);
     }
     let mut out = Printer::new(Lang::En, args.verbose, args.json);
@@ -94,7 +93,7 @@ pub fn run_replay(args: ReplayArgs) -> ExitCode {
 
 pub fn run_scenario(args: ScenarioArgs) -> ExitCode {
     die_quietly_on_closed_pipe();
-    if args.list {
+    if args.list || args.id.is_none() {
         for s in scenarios::all() {
             let title = if args.lang == Lang::Zh {
                 &s.title_zh
@@ -109,13 +108,13 @@ pub fn run_scenario(args: ScenarioArgs) -> ExitCode {
     let Some(scenario) = scenarios::by_id(&id) else {
         let known: Vec<String> = scenarios::all().into_iter().map(|s| s.id).collect();
         eprintln!(
-            "minikafka: unknown scenario {id:?}; known: {}",
+            "error: unknown scenario {id:?}; known: {}",
             known.join(", ")
         );
         return ExitCode::from(2);
     };
     if !(args.speed >= 0.0 && args.speed.is_finite()) {
-        eprintln!("minikafka: --speed must be a number >= 0 (0: as fast as possible)");
+        eprintln!("error: --speed must be a number >= 0 (0: as fast as possible)");
         return ExitCode::from(2);
     }
     let mut out = Printer::new(args.lang, args.verbose, args.json);
@@ -342,7 +341,7 @@ fn finish(summary: &RunSummary, json: bool, out: &mut Printer) -> ExitCode {
         match serde_json::to_string_pretty(summary) {
             Ok(json) => println!("{json}"),
             Err(e) => {
-                eprintln!("minikafka: cannot encode the summary: {e}");
+                eprintln!("error: cannot encode the summary: {e}");
                 return ExitCode::FAILURE;
             }
         }
