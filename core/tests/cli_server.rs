@@ -149,6 +149,28 @@ fn the_cli_produces_consumes_manages_groups_and_survives_a_restart() {
         stderr.contains("topic 'events' has 3 partitions (0..2): there is no partition 99"),
         "{stderr}"
     );
+    // A position past the log end: auto.offset.reset moves it, and the consumer says so.
+    let reset = cli(
+        &[
+            "consume",
+            "events",
+            "-p",
+            "0",
+            "-o",
+            "999999",
+            "--from-beginning",
+            "-e",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&reset.stderr);
+    assert!(
+        stderr.contains("offset 999999 out of range on events-0: reset to earliest (0)"),
+        "{stderr}"
+    );
+    assert!(!reset.stdout.is_empty(), "then it reads from the start");
     // Past the log end: clamped to it, and said so (a committed offset beyond the end would
     // read as a negative lag and send the next consumer back by auto.offset.reset).
     let clamped = ok(

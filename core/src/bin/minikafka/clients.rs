@@ -402,6 +402,21 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
                 ConsumerEvent::OffsetOutOfRange { tp, offset } => {
                     eprintln!("{tp}: offset {offset} is out of range")
                 }
+                // The seed's lesson: a position the log no longer (or never) had is not an
+                // error the application sees; auto.offset.reset quietly moves it. Say so.
+                ConsumerEvent::PositionReset {
+                    tp,
+                    from: Some(from),
+                    to,
+                    out_of_range: true,
+                } => eprintln!(
+                    "offset {from} out of range on {tp}: reset to {} ({to})",
+                    if args.from_beginning {
+                        "earliest"
+                    } else {
+                        "latest"
+                    }
+                ),
                 ConsumerEvent::NoOffsetForPartition(tp) => {
                     eprintln!("{tp}: no committed offset and auto.offset.reset=none")
                 }
