@@ -403,7 +403,11 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
                 member_id: d.member.member_id.clone(),
                 instance_id: d.member.group_instance_id.clone(),
                 host: d.member.client_host.clone(),
-                state: "dead",
+                state: if d.reason == minikafka::event::RemovalReason::LeaveGroup {
+                    "stopped"
+                } else {
+                    "dead"
+                },
                 partitions: Vec::new(),
                 leader: false,
                 session_left_ms: None,

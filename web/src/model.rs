@@ -57,7 +57,7 @@ pub struct MemberView {
     pub name: String,
     /// Its group.
     pub group: String,
-    /// `active`, `standby`, `rebalancing` or `dead`.
+    /// `active`, `standby`, `rebalancing`, `dead` (crashed) or `stopped` (left cleanly).
     pub state: &'static str,
     /// Owned partitions.
     pub partitions: Vec<TopicPartition>,
@@ -247,15 +247,19 @@ pub(crate) fn rebalance_step(state: &AppState, group: &str) -> Option<RebalanceS
 }
 
 fn member_state(world: &World, c: &minikafka::sim::actors::ConsumerActor) -> &'static str {
-    if matches!(c.status, ActorStatus::Crashed | ActorStatus::Stopped) {
-        return "dead";
+    // Crashed and left cleanly are different lessons (S1 and S1b): the coordinator learns
+    // of a clean leave at once, of a crash only when the session runs out.
+    match c.status {
+        ActorStatus::Crashed => return "dead",
+        ActorStatus::Stopped => return "stopped",
+        ActorStatus::Running | ActorStatus::Stopping => {}
     }
     let group_rebalancing = matches!(
         world.broker.coordinator().group_state(&c.spec.group),
         Some(GroupState::PreparingRebalance | GroupState::CompletingRebalance)
     );
     match c.consumer.member_state() {
-        MemberState::Closed => "dead",
+        MemberState::Closed => "stopped",
         MemberState::Joining | MemberState::Syncing | MemberState::Unjoined => "rebalancing",
         MemberState::Stable if group_rebalancing => "rebalancing",
         MemberState::Stable if c.consumer.assignment().is_empty() => "standby",

@@ -332,3 +332,16 @@ fn s7_lesson_plays_a_rebalance_in_slow_motion_so_eager_giving_up_everything_is_s
     assert!(slow >= 15, "about half a second of frames, got {slow}");
     assert!(count_frames(false) <= 2, "free play does not slow down");
 }
+
+#[test]
+fn a_crashed_member_and_one_that_left_cleanly_are_told_apart_in_both_languages() {
+    let mut crash = AppState::new("S1", 1, Lang::Zh);
+    crash.apply(Action::JumpTo(20_000));
+    let mut leave = AppState::new("S1b", 1, Lang::Zh);
+    leave.apply(Action::JumpTo(20_000));
+    assert_eq!(member(&view_model(&crash), "A").state, "dead");
+    assert_eq!(member(&view_model(&leave), "A").state, "stopped");
+    use crate::i18n::t;
+    assert_ne!(t(Lang::Zh, "dead"), t(Lang::Zh, "stopped"));
+    assert_ne!(t(Lang::En, "dead"), t(Lang::En, "stopped"));
+}

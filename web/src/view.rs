@@ -260,7 +260,7 @@ pub fn member(
                 onclick={Callback::from(move |_| cb.emit((name.clone(), action)))}>{ t(lang, label) }</button>
         }
     };
-    let alive = m.state != "dead";
+    let alive = !matches!(m.state, "dead" | "stopped");
     html! {
         <div class={classes!("member", m.state, m.heartbeat_pulse.then_some("pulse"))} data-testid={id} data-state={m.state}>
             <div class="member-head">

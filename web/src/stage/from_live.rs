@@ -96,10 +96,8 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
                     "active" => MemberKind::Active,
                     "standby" => MemberKind::Standby,
                     "rebalancing" => MemberKind::Rebalancing,
-                    _ => match m.removed {
-                        Some(minikafka::event::RemovalReason::LeaveGroup) => MemberKind::Stopped,
-                        _ => MemberKind::Crashed,
-                    },
+                    "stopped" => MemberKind::Stopped,
+                    _ => MemberKind::Crashed,
                 },
                 owns: m.partitions.len(),
                 leader: m.leader,
