@@ -59,6 +59,9 @@ test('a produced batch travels on the stage from its producer to its cells', asy
   const style = await batch.getAttribute('style');
   const dx = Number(style.match(/--dx: (-?\d+)px/)[1]);
   assert.ok(dx < -40, `starts left of its cells, at the producer (dx ${dx})`);
+  // Paused, so that the log is not redrawn while it is measured.
+  await page.getByTestId('pause').click();
+  await page.getByTestId('play').waitFor();
   const producer = await page.getByTestId('stage-producer-producer').boundingBox();
   const cells = await page.getByTestId('cell-user-events-0-0').boundingBox();
   assert.ok(producer.x + producer.width < cells.x + 40, 'producers are left of the logs');

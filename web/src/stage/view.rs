@@ -139,32 +139,25 @@ fn producer(
     );
     // An arrow to each of its topic's logs in the first band that reads the topic.
     let (fx, fy) = r.right_mid();
-    if let Some((_, l)) = stage
+    if let Some((b, l)) = stage
         .bands
         .iter()
         .zip(&laid.bands)
         .find(|(b, _)| b.logs.iter().any(|log| log.topic == p.topic))
     {
-        let band = stage
-            .bands
+        for (_, ll) in b
+            .logs
             .iter()
-            .zip(&laid.bands)
-            .find(|(b, _)| b.logs.iter().any(|log| log.topic == p.topic));
-        if let Some((b, _)) = band {
-            for (_, ll) in b
-                .logs
-                .iter()
-                .zip(&l.logs)
-                .filter(|(log, _)| log.topic == p.topic)
-            {
-                let (tx, ty) = (ll.label.0 - 30.0, ll.cells_y + ll.cell_h / 2.0);
-                let _ = write!(
-                    out,
-                    r##"<path class="feed" d="M {fx:.1} {fy:.1} C {:.1} {fy:.1}, {:.1} {ty:.1}, {tx:.1} {ty:.1}" marker-end="url(#arrow)"/>"##,
-                    fx + 30.0,
-                    tx - 30.0
-                );
-            }
+            .zip(&l.logs)
+            .filter(|(log, _)| log.topic == p.topic)
+        {
+            let (tx, ty) = (ll.label.0 - 30.0, ll.cells_y + ll.cell_h / 2.0);
+            let _ = write!(
+                out,
+                r##"<path class="feed" d="M {fx:.1} {fy:.1} C {:.1} {fy:.1}, {:.1} {ty:.1}, {tx:.1} {ty:.1}" marker-end="url(#arrow)"/>"##,
+                fx + 30.0,
+                tx - 30.0
+            );
         }
     }
     let _ = write!(
@@ -203,18 +196,17 @@ fn log_svg(
 ) {
     let id = format!("{}-{}", esc(&log.topic), log.partition);
     let group = band.group.as_ref().map(|g| esc(&g.id)).unwrap_or_default();
-    // Only full logs come here (compact ones: `compact_log`).
-    let compact = false;
+    // Only full logs come here: compact bands are drawn by `crowded_logs`.
     let (y, h) = (ll.cells_y, ll.cell_h);
     // The topic's name heads its partitions.
     if index == 0 || band.logs[index - 1].topic != log.topic {
         let top = ll
             .markers
             .iter()
-            .filter(|m| m.above && !compact)
+            .filter(|m| m.above)
             .map(|m| m.text_y)
             .fold(y, f64::min);
-        let hy = if compact { y - 16.0 } else { top - 22.0 };
+        let hy = top - 22.0;
         let _ = write!(
             out,
             r##"<text class="heading" x="{:.1}" y="{hy:.1}">{} {}</text>"##,
@@ -314,9 +306,9 @@ fn log_svg(
             out,
             r##"<rect class="uncommitted" data-testid="uncommitted-{id}" data-from="{a}" data-to="{b}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="url(#hatch)"/>"##,
             x0 + 1.0,
-            y + h - if compact { 6.0 } else { 8.0 },
+            y + h - 8.0,
             (x1 - x0 - 2.0).max(0.0),
-            if compact { 6.0 } else { 8.0 }
+            8.0
         );
     }
     for n in &ll.notes {
@@ -356,7 +348,7 @@ fn log_svg(
         match &m.layer {
             Layer::Committed => {
                 // A flag on a pole standing on the log.
-                let top = if compact { y - 8.0 } else { m.text_y - 12.0 };
+                let top = m.text_y - 12.0;
                 let _ = write!(
                     out,
                     r##"<line class="pole" x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}"/><path class="flag" d="M {x:.1} {top:.1} l -13 5 l 13 5 z"/>"##,
@@ -364,7 +356,7 @@ fn log_svg(
                 );
             }
             Layer::HighWatermark => {
-                let top = if compact { y - 4.0 } else { m.text_y - 12.0 };
+                let top = m.text_y - 12.0;
                 let _ = write!(
                     out,
                     r##"<line class="cap hw" x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}"/>"##,
@@ -372,11 +364,7 @@ fn log_svg(
                 );
             }
             Layer::LogStart => {
-                let bottom = if compact {
-                    y + h + 4.0
-                } else {
-                    m.text_y - 10.0
-                };
+                let bottom = m.text_y - 10.0;
                 let _ = write!(
                     out,
                     r##"<line class="cap start" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{bottom:.1}"/>"##,
@@ -385,14 +373,12 @@ fn log_svg(
             }
             Layer::Position { colour, ghost, .. } => {
                 let c = member_colour(*colour);
-                if !compact {
-                    let _ = write!(
-                        out,
-                        r##"<line class="cursor-stem" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}"/>"##,
-                        y + h,
-                        m.text_y - 5.0
-                    );
-                }
+                let _ = write!(
+                    out,
+                    r##"<line class="cursor-stem" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}"/>"##,
+                    y + h,
+                    m.text_y - 5.0
+                );
                 let _ = write!(
                     out,
                     r##"<path class="cursor{}" d="M {x:.1} {:.1} l -7 11 l 14 0 z" stroke="{c}" fill="{}"/>"##,
@@ -402,27 +388,25 @@ fn log_svg(
                 );
             }
         }
-        if !compact {
-            let (lx, anchor) = if m.text_end {
-                // Clear of the flag's pennant, which points left.
-                (
-                    x - if m.layer == Layer::Committed {
-                        17.0
-                    } else {
-                        8.0
-                    },
-                    "end",
-                )
-            } else {
-                (x + if m.above { 6.0 } else { 8.0 }, "start")
-            };
-            let _ = write!(
-                out,
-                r##"<text class="label {word}" x="{lx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"##,
-                m.text_y,
-                esc(&m.text)
-            );
-        }
+        let (lx, anchor) = if m.text_end {
+            // Clear of the flag's pennant, which points left.
+            (
+                x - if m.layer == Layer::Committed {
+                    17.0
+                } else {
+                    8.0
+                },
+                "end",
+            )
+        } else {
+            (x + if m.above { 6.0 } else { 8.0 }, "start")
+        };
+        let _ = write!(
+            out,
+            r##"<text class="label {word}" x="{lx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"##,
+            m.text_y,
+            esc(&m.text)
+        );
         out.push_str("</g>");
     }
     out.push_str("</g>");
