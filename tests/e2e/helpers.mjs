@@ -29,3 +29,36 @@ export async function waitForHttp(url) {
   }
   throw new Error(`nothing answered at ${url}`);
 }
+
+/**
+ * dist/ served on a free loopback port by a static server (stopped by its PID in `stop`),
+ * and a fresh Chromium profile with the given viewport. `open(query, readyId)` loads the
+ * page and collects its console errors.
+ */
+export async function servePage(viewport) {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { chromium } = await import('playwright-core');
+  const port = await freePort();
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '-d', dist], { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}/`;
+  await waitForHttp(base);
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'mk-chromium-')), {
+    executablePath: CHROMIUM, args: ARGS, viewport,
+  });
+  async function open(query, readyId) {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(base + (query || ''));
+    await page.getByTestId(readyId).waitFor();
+    return { page, errors };
+  }
+  async function stop() {
+    await context.close();
+    process.kill(server.pid);
+  }
+  return { base, context, open, stop };
+}

@@ -3,43 +3,23 @@
 // Screenshots of the key moments go to docs/ (the README shows them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { root, dist, CHROMIUM, ARGS, freePort, waitForHttp } from './helpers.mjs';
+import { root, dist, servePage } from './helpers.mjs';
 
 const docs = join(root, 'docs');
-let server;
-let base;
-let context;
+let site;
 
 before(async () => {
   assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is built (make web)');
-  const port = await freePort();
-  server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '-d', dist], { stdio: 'ignore' });
-  base = `http://127.0.0.1:${port}/`;
-  await waitForHttp(base);
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'mk-chromium-')), {
-    executablePath: CHROMIUM, args: ARGS, viewport: { width: 1280, height: 720 },
-  });
+  site = await servePage({ width: 1280, height: 720 });
 });
 
 after(async () => {
-  if (context) await context.close();
-  if (server) process.kill(server.pid);
+  if (site) await site.stop();
 });
 
-async function open(query) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(base + query);
-  await page.getByTestId('stage').waitFor();
-  return { page, errors };
-}
+const open = (query) => site.open(query, 'stage');
 
 /** The smallest rendered font size (CSS px) of any text on the stage. */
 const smallestStageText = (page) => page.evaluate(() => {

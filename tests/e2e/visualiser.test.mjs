@@ -2,43 +2,26 @@
 // server this test starts and stops by PID, driven in Debian's Chromium by playwright-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { chromium } from 'playwright-core';
+import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { dist, shots, CHROMIUM, ARGS, freePort, waitForHttp } from './helpers.mjs';
+import { dist, shots, servePage } from './helpers.mjs';
 
-let server;
+let site;
 let base;
 let context;
 
 before(async () => {
   assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is built (make web)');
   mkdirSync(shots, { recursive: true });
-  const port = await freePort();
-  server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '-d', dist], { stdio: 'ignore' });
-  base = `http://127.0.0.1:${port}/`;
-  await waitForHttp(base);
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'mk-chromium-')), {
-    executablePath: CHROMIUM, args: ARGS, viewport: { width: 1280, height: 900 },
-  });
+  site = await servePage({ width: 1280, height: 900 });
+  ({ base, context } = site);
 });
 
 after(async () => {
-  if (context) await context.close();
-  if (server) process.kill(server.pid);
+  if (site) await site.stop();
 });
 
-async function open(query) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(base + (query || ''));
-  await page.getByTestId('play').waitFor();
-  return { page, errors };
-}
+const open = (query) => site.open(query, 'play');
 
 const text = (page, id) => page.getByTestId(id).innerText();
 

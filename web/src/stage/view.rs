@@ -160,19 +160,30 @@ fn producer(
             );
         }
     }
+    card(
+        out,
+        r,
+        colour,
+        &esc(&p.name),
+        &text::sent(p.sent, p.rate, lang),
+    );
+    out.push_str("</g>");
+}
+
+/// A box with a bold name and one line under it: a producer or a member (their CSS gives
+/// the fill and the outline's width).
+fn card(out: &mut String, r: &Rect, stroke: &str, name: &str, line: &str) {
     let _ = write!(
         out,
-        r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="8" fill="#fff" stroke="{colour}" stroke-width="3"/><text class="name" x="{:.1}" y="{:.1}">{}</text><text class="small" x="{:.1}" y="{:.1}">{}</text></g>"##,
+        r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="8" stroke="{stroke}"/><text class="name" x="{:.1}" y="{:.1}">{name}</text><text class="small" x="{:.1}" y="{:.1}">{line}</text>"##,
         r.x,
         r.y,
         r.w,
         r.h,
         r.x + 10.0,
         r.y + 19.0,
-        esc(&p.name),
         r.x + 10.0,
-        r.y + 37.0,
-        text::sent(p.sent, p.rate, lang)
+        r.y + 37.0
     );
 }
 
@@ -634,17 +645,10 @@ fn member_svg(out: &mut String, m: &StageMember, r: &Rect, lang: Lang) {
     };
     let _ = write!(
         out,
-        r##"<g class="member-node {state}{}" data-testid="stage-member-{name}" data-state="{state}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="8" stroke="{colour}"/><text class="name" x="{:.1}" y="{:.1}">{name}</text><text class="small" x="{:.1}" y="{:.1}">{line}</text>"##,
-        if m.pulse { " pulse" } else { "" },
-        r.x,
-        r.y,
-        r.w,
-        r.h,
-        r.x + 10.0,
-        r.y + 19.0,
-        r.x + 10.0,
-        r.y + 37.0
+        r##"<g class="member-node {state}{}" data-testid="stage-member-{name}" data-state="{state}">"##,
+        if m.pulse { " pulse" } else { "" }
     );
+    card(out, r, colour, &name, &line);
     if m.pulse && !m.state.gone() {
         let _ = write!(
             out,
