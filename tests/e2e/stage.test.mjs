@@ -139,6 +139,24 @@ test('every scenario: the stage, the controls and the narration fit 1280x720, te
   }
 });
 
+test('S7: while the group waits for its slow member, eager has stopped every partition it gave up and cooperative reads on', async () => {
+  const { page, errors } = await open('?scenario=S7&lang=en&lesson=0&t=22500');
+  const eager = page.locator('[data-group=eager]');
+  const cooperative = page.locator('[data-group=cooperative]');
+  assert.equal(await eager.locator('[data-testid^=stopped-]').count(), 3);
+  assert.match(await eager.locator('[data-testid^=stopped-]').first().textContent(), /nobody reads/);
+  assert.equal(await cooperative.locator('[data-testid^=stopped-]').count(), 0);
+  assert.equal(await cooperative.locator('path[data-testid^=edge-]').count(), 6);
+  await page.screenshot({ path: join(docs, 'stage-S7-rebalance.png') });
+  // At the end each coordinator says what the rebalance stopped: 6 of 6 against 2 of 6.
+  await page.getByTestId('to-end').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=play]')?.disabled === true);
+  assert.equal(await page.getByTestId('tally-eager').getAttribute('data-stopped'), '6');
+  assert.equal(await page.getByTestId('tally-cooperative').getAttribute('data-stopped'), '2');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('S1 in Chinese, and at phone width the stage scrolls inside itself', async () => {
   const { page, errors } = await open('?scenario=S1&lang=zh&t=38000');
   assert.match(await page.getByTestId('marker-committed-user-events-0').textContent(), /已提交 95/);

@@ -12,6 +12,7 @@ use minikafka::sim::{Command, Script, World, WorldEvent};
 use yew::Reducible;
 
 use crate::i18n::Lang;
+use crate::stops::Stops;
 
 /// Checkpoint spacing for the time slider (simulated ms).
 pub const CHECKPOINT_EVERY: Millis = 2_000;
@@ -159,6 +160,8 @@ pub struct AppState {
     /// slowly, so that what takes a few simulated milliseconds (an eager member giving up
     /// all its partitions, then getting them back) can be seen.
     pub slow_ms: f64,
+    /// Partitions rebalances stopped (nobody of the group reads them), and for how long.
+    pub stops: Stops,
 }
 
 /// Real time a rebalance beat is shown in slow motion, and the slow-motion speed.
@@ -214,6 +217,7 @@ impl AppState {
             present: false,
             beats: 0,
             slow_ms: 0.0,
+            stops: Stops::default(),
         };
         // Commands at time 0 (topics, first members) are applied at once, so the page
         // opens on a world that exists.
@@ -321,6 +325,7 @@ impl AppState {
         let events = self.timeline.jump_to(t);
         self.log.retain(|e| e.at <= checkpoint);
         self.lag.retain(|(at, _, _)| *at <= t);
+        self.stops.rewind(checkpoint);
         self.record(events);
     }
 
@@ -328,6 +333,10 @@ impl AppState {
         for e in events {
             if is_beat(&e) {
                 self.beats += 1;
+                let world = self.timeline.world();
+                self.stops.record(&e, |name| {
+                    world.consumer(name).map(|c| c.spec.group.clone())
+                });
             }
             if self.log.len() == LOG_LEN {
                 self.log.pop_front();

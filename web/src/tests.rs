@@ -303,34 +303,69 @@ fn s1_lesson_pauses_at_its_question_and_plays_on_once_answered() {
 }
 
 #[test]
-fn s7_lesson_plays_a_rebalance_in_slow_motion_so_eager_giving_up_everything_is_seen() {
-    // In simulated time eager members are without partitions for a few ms; in a lesson
-    // each rebalance beat plays slowly, so the picture holds that moment for real time.
-    let count_frames = |lesson: bool| {
+fn s7_the_stage_shows_eager_stopping_every_partition_while_cooperative_reads_on() {
+    // The group waits for its slow member 2; eager-1 gave everything up before waiting,
+    // cooperative-1 keeps its partitions and reads them.
+    let mut s = AppState::new("S7", 1, Lang::En);
+    s.apply(Action::JumpTo(22_500));
+    let stage = crate::stage::from_sim::stage_of(&s);
+    let eager = stage.band("eager").unwrap();
+    let cooperative = stage.band("cooperative").unwrap();
+    let stopped: Vec<i32> = eager
+        .logs
+        .iter()
+        .filter(|l| l.stopped.is_some())
+        .map(|l| l.partition)
+        .collect();
+    assert_eq!(stopped.len(), 3, "eager-1's three partitions: {stopped:?}");
+    assert!(eager
+        .logs
+        .iter()
+        .all(|l| l.stopped.is_some() != l.edge.is_some()));
+    assert!(cooperative
+        .logs
+        .iter()
+        .all(|l| l.edge.is_some() && l.stopped.is_none()));
+    // Afterwards each group's box says what the rebalance stopped.
+    s.apply(Action::JumpTo(30_000));
+    let stage = crate::stage::from_sim::stage_of(&s);
+    let tally = |g: &str| {
+        stage
+            .band(g)
+            .unwrap()
+            .group
+            .as_ref()
+            .unwrap()
+            .tally
+            .unwrap()
+    };
+    assert_eq!(tally("eager").stopped, 6);
+    assert_eq!(tally("cooperative").stopped, 2);
+    assert!(tally("eager").longest_ms >= 1_000);
+    assert!(stage
+        .bands
+        .iter()
+        .all(|b| b.logs.iter().all(|l| l.stopped.is_none())));
+}
+
+#[test]
+fn a_lesson_plays_rebalance_beats_in_slow_motion() {
+    // What takes a few simulated ms (a generation formed, assignments handed out) is held
+    // on screen for real time in a lesson, and not in free play.
+    let frames = |lesson: bool| {
         let mut s = AppState::new("S7", 1, Lang::En);
-        s.apply(Action::JumpTo(21_000));
+        s.apply(Action::JumpTo(23_000));
         s.apply(Action::SetLesson(lesson));
         s.apply(Action::Play);
         let mut frames = 0;
-        while s.now() < 22_000 {
+        while s.now() < 24_000 {
             s.apply(Action::Tick { real_ms: 33.0 });
-            let stage = crate::stage::from_sim::stage_of(&s);
-            let owned = stage
-                .band("eager")
-                .unwrap()
-                .logs
-                .iter()
-                .filter(|l| l.edge.is_some())
-                .count();
-            if owned < 6 {
-                frames += 1;
-            }
+            frames += 1;
         }
         frames
     };
-    let slow = count_frames(true);
-    assert!(slow >= 15, "about half a second of frames, got {slow}");
-    assert!(count_frames(false) <= 2, "free play does not slow down");
+    let (slow, free) = (frames(true), frames(false));
+    assert!(slow >= free + 15, "slow {slow}, free {free}");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use crate::i18n::{t, Lang};
 use crate::model::{MemberView, PartitionView, ViewModel};
+use crate::px::Px;
 use crate::state::{AppState, LagSample};
 use minikafka::client::TopicPartition;
 
@@ -310,9 +311,9 @@ pub fn lag_chart(points: &[LagSample], from: i64, span: i64, lang: Lang) -> Html
             .filter_map(|p| {
                 value(p).map(|v| {
                     format!(
-                        "{:.1},{:.1} ",
-                        (p.0 - from) as f64 / span * 600.0,
-                        100.0 - v as f64 / max_lag * 95.0
+                        "{},{} ",
+                        Px((p.0 - from) as f64 / span * 600.0),
+                        Px(100.0 - v as f64 / max_lag * 95.0)
                     )
                 })
             })
@@ -329,7 +330,7 @@ pub fn lag_chart(points: &[LagSample], from: i64, span: i64, lang: Lang) -> Html
     let total = line(&|p: &LagSample| Some(p.1));
     html! {
         <div class="panel">
-            <h3>{ t(lang, "lag") }{ format!(" (max {max_lag:.0})") }</h3>
+            <h3>{ t(lang, "lag") }{ format!(" (max {})", max_lag as i64) }</h3>
             <svg viewBox="0 0 600 100" class="lag" preserveAspectRatio="none" data-testid="lag-chart">
                 { for per_partition }
                 <polyline points={total} fill="none" stroke="#1a1a1a" stroke-width="2.5" />

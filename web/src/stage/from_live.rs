@@ -76,6 +76,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
                 lost: Vec::new(),
                 fresh: p.fresh.clone(),
                 edge,
+                stopped: None,
             }
         })
         .collect();
@@ -114,6 +115,8 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             generation: vm.generation,
             step: vm.rebalance_step,
             members,
+            tally: None,
+            reads: 0,
         }
     });
     Stage {

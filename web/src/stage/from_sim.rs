@@ -124,6 +124,7 @@ fn band_of(state: &AppState, group: &str) -> Band {
         .collect();
     members.sort_by_key(StageMember::order);
     let coordinator = world.broker.coordinator();
+    let logs = logs_of(state, Some((group, &consumers)), &topics);
     Band {
         group: Some(GroupBox {
             id: group.to_string(),
@@ -131,8 +132,10 @@ fn band_of(state: &AppState, group: &str) -> Band {
             generation: coordinator.generation(group).unwrap_or(0),
             step: rebalance_step(state, group),
             members,
+            tally: state.stops.tally(group, world.now()),
+            reads: logs.len(),
         }),
-        logs: logs_of(state, Some((group, &consumers)), &topics),
+        logs,
     }
 }
 
@@ -173,6 +176,7 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                     lost: Vec::new(),
                     fresh,
                     edge: None,
+                    stopped: None,
                 });
                 continue;
             };
@@ -250,6 +254,10 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                 duplicates,
                 lost,
                 fresh,
+                stopped: edge
+                    .is_none()
+                    .then(|| state.stops.open(group, name, partition))
+                    .flatten(),
                 edge,
             });
         }

@@ -580,7 +580,8 @@ fn group_layout(group: &GroupBox, area: Rect) -> GroupLayout {
         x: area.x + pad,
         y: area.y + 26.0,
         w: area.w - 2.0 * pad,
-        h: COORD_H,
+        // A third line: what the latest rebalance stopped.
+        h: COORD_H + if group.tally.is_some() { 18.0 } else { 0.0 },
     };
     let mut y = coordinator.y + coordinator.h + 12.0;
     let mut members = Vec::new();

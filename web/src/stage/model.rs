@@ -71,6 +71,9 @@ pub struct Log {
     pub fresh: Vec<(Offset, Offset, usize)>,
     /// The line to the member that owns this partition, if any.
     pub edge: Option<Edge>,
+    /// A rebalance took this partition from its owner at this time and nobody of the group
+    /// has it yet: nobody reads it.
+    pub stopped: Option<i64>,
 }
 
 /// A consumer's position on a log.
@@ -123,6 +126,11 @@ pub struct GroupBox {
     pub step: Option<RebalanceStep>,
     /// Members: active first, then standby (the bench), then dead or gone.
     pub members: Vec<StageMember>,
+    /// What the latest rebalance stopped: partitions given up by their owner before they
+    /// were handed out again (eager: all of them; cooperative: only those that move).
+    pub tally: Option<crate::stops::Tally>,
+    /// How many partitions the group reads (the tally's "of").
+    pub reads: usize,
 }
 
 /// A member of a group, as the stage draws it.

@@ -116,7 +116,7 @@ pub fn range(
 
 /// A dead member's session countdown.
 pub fn session_left(ms: i64, lang: Lang) -> String {
-    let s = format!("{}.{}", ms / 1000, (ms % 1000) / 100);
+    let s = secs(ms);
     match lang {
         Lang::En => format!("session: {s} s left"),
         Lang::Zh => format!("会话还剩 {s} 秒"),
@@ -130,5 +130,28 @@ pub fn sent(sent: u64, rate: u32, lang: Lang) -> String {
         (Lang::En, _) => format!("{sent} sent · {rate}/s"),
         (Lang::Zh, 0) => format!("已发送 {sent}"),
         (Lang::Zh, _) => format!("已发送 {sent} · {rate}/秒"),
+    }
+}
+
+/// Seconds with one decimal, without float formatting (which costs the wasm a lot).
+fn secs(ms: i64) -> String {
+    let ms = ms.max(0);
+    format!("{}.{}", ms / 1000, (ms % 1000) / 100)
+}
+
+/// A partition a rebalance stopped: nobody reads it, for this long already.
+pub fn stopped_for(ms: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("nobody reads · {} s", secs(ms)),
+        Lang::Zh => format!("无人读取 · {} 秒", secs(ms)),
+    }
+}
+
+/// What the latest rebalance stopped, out of the partitions the group reads.
+pub fn tally(t: &crate::stops::Tally, of: usize, lang: Lang) -> String {
+    let (n, s) = (t.stopped, secs(t.longest_ms));
+    match lang {
+        Lang::En => format!("{n} of {of} stopped · {s} s"),
+        Lang::Zh => format!("停过 {n}/{of} 个分区 · {s} 秒"),
     }
 }

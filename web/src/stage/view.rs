@@ -13,6 +13,7 @@ use std::fmt::Write;
 use yew::prelude::*;
 
 use crate::i18n::{t, Lang};
+use crate::px::Px;
 use crate::stage::layout::{layout, BandLayout, GroupLayout, Layer, LogLayout, NoteKind, Rect};
 use crate::stage::model::*;
 use crate::stage::text::{self, word, Word};
@@ -58,7 +59,7 @@ pub fn stage_view(props: &StageProps) -> Html {
     let lang = props.lang;
     let stage = &props.stage;
     let laid = layout(stage, lang);
-    let view_box = format!("0 0 {:.0} {:.0}", laid.width, laid.height);
+    let view_box = format!("0 0 {} {}", Px(laid.width), Px(laid.height));
     // Where each producer's batches take off: the right end of its box, by colour.
     let sources: Vec<(usize, (f64, f64))> = stage
         .producers
@@ -90,7 +91,7 @@ pub fn stage_view(props: &StageProps) -> Html {
             }
         });
         let mut edges = String::new();
-        edges_svg(&mut edges, b, l);
+        edges_svg(&mut edges, b, l, stage.now, lang);
         let mut group_svg = String::new();
         // Each member its own string: only the members that changed are drawn again.
         let mut members = Vec::new();
@@ -154,9 +155,15 @@ fn producer(
             let (tx, ty) = (ll.label.0 - 30.0, ll.cells_y + ll.cell_h / 2.0);
             let _ = write!(
                 out,
-                r##"<path class="feed" d="M {fx:.1} {fy:.1} C {:.1} {fy:.1}, {:.1} {ty:.1}, {tx:.1} {ty:.1}" marker-end="url(#arrow)"/>"##,
-                fx + 30.0,
-                tx - 30.0
+                r##"<path class="feed" d="M {} {} C {} {}, {} {}, {} {}" marker-end="url(#arrow)"/>"##,
+                Px(fx),
+                Px(fy),
+                Px(fx + 30.0),
+                Px(fy),
+                Px(tx - 30.0),
+                Px(ty),
+                Px(tx),
+                Px(ty)
             );
         }
     }
@@ -175,15 +182,15 @@ fn producer(
 fn card(out: &mut String, r: &Rect, stroke: &str, name: &str, line: &str) {
     let _ = write!(
         out,
-        r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="8" stroke="{stroke}"/><text class="name" x="{:.1}" y="{:.1}">{name}</text><text class="small" x="{:.1}" y="{:.1}">{line}</text>"##,
-        r.x,
-        r.y,
-        r.w,
-        r.h,
-        r.x + 10.0,
-        r.y + 19.0,
-        r.x + 10.0,
-        r.y + 37.0
+        r##"<rect x="{}" y="{}" width="{}" height="{}" rx="8" stroke="{stroke}"/><text class="name" x="{}" y="{}">{name}</text><text class="small" x="{}" y="{}">{line}</text>"##,
+        Px(r.x),
+        Px(r.y),
+        Px(r.w),
+        Px(r.h),
+        Px(r.x + 10.0),
+        Px(r.y + 19.0),
+        Px(r.x + 10.0),
+        Px(r.y + 37.0)
     );
 }
 
@@ -220,16 +227,19 @@ fn log_svg(
         let hy = top - 22.0;
         let _ = write!(
             out,
-            r##"<text class="heading" x="{:.1}" y="{hy:.1}">{} {}</text>"##,
-            (ll.label.0 - 40.0).max(bl.area.x + 4.0),
+            r##"<text class="heading" x="{}" y="{}">{} {}</text>"##,
+            Px((ll.label.0 - 40.0).max(bl.area.x + 4.0)),
+            Px(hy),
             word(Word::Topic, lang),
             esc(&log.topic)
         );
     }
     let _ = write!(
         out,
-        r##"<g class="log" data-testid="stage-log-{id}" data-group="{group}"><text class="plabel" x="{:.1}" y="{:.1}" text-anchor="end">p{}</text>"##,
-        ll.label.0, ll.label.1, log.partition
+        r##"<g class="log" data-testid="stage-log-{id}" data-group="{group}"><text class="plabel" x="{}" y="{}" text-anchor="end">p{}</text>"##,
+        Px(ll.label.0),
+        Px(ll.label.1),
+        log.partition
     );
     let fresh_of = |o: i64| {
         log.fresh
@@ -257,41 +267,43 @@ fn log_svg(
                     .unwrap_or_default();
                 let _ = write!(
                     out,
-                    r##"<rect class="{class}" data-testid="cell-{id}-{o}" data-offset="{o}" x="{:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" rx="3"{stroke}/>"##,
-                    x + 1.0,
-                    w - 2.0
+                    r##"<rect class="{class}" data-testid="cell-{id}-{o}" data-offset="{o}" x="{}" y="{}" width="{}" height="{}" rx="3"{stroke}/>"##,
+                    Px(x + 1.0),
+                    Px(y),
+                    Px(w - 2.0),
+                    Px(h)
                 );
                 if log.duplicates.binary_search(&o).is_ok() {
                     // Read twice: a double outline.
                     let _ = write!(
                         out,
-                        r##"<rect class="dup" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="2"/>"##,
-                        x + 3.5,
-                        y + 2.5,
-                        w - 7.0,
-                        h - 5.0
+                        r##"<rect class="dup" x="{}" y="{}" width="{}" height="{}" rx="2"/>"##,
+                        Px(x + 3.5),
+                        Px(y + 2.5),
+                        Px(w - 7.0),
+                        Px(h - 5.0)
                     );
                 }
                 if class == "cell lost" {
                     let _ = write!(
                         out,
-                        r##"<path class="cross" d="M {:.1} {:.1} L {:.1} {:.1} M {:.1} {:.1} L {:.1} {:.1}"/>"##,
-                        x + 4.0,
-                        y + 4.0,
-                        x + w - 4.0,
-                        y + h - 4.0,
-                        x + w - 4.0,
-                        y + 4.0,
-                        x + 4.0,
-                        y + h - 4.0
+                        r##"<path class="cross" d="M {} {} L {} {} M {} {} L {} {}"/>"##,
+                        Px(x + 4.0),
+                        Px(y + 4.0),
+                        Px(x + w - 4.0),
+                        Px(y + h - 4.0),
+                        Px(x + w - 4.0),
+                        Px(y + 4.0),
+                        Px(x + 4.0),
+                        Px(y + h - 4.0)
                     );
                 }
                 if o.to_string().len() <= 3 || o % 5 == 0 {
                     let _ = write!(
                         out,
-                        r##"<text class="num" x="{:.1}" y="{:.1}" text-anchor="middle">{o}</text>"##,
-                        x + w / 2.0,
-                        y + h / 2.0 + 5.0
+                        r##"<text class="num" x="{}" y="{}" text-anchor="middle">{o}</text>"##,
+                        Px(x + w / 2.0),
+                        Px(y + h / 2.0 + 5.0)
                     );
                 }
             }
@@ -300,13 +312,15 @@ fn log_svg(
                 let x0 = x + w / 2.0;
                 let _ = write!(
                     out,
-                    r##"<g class="break"><title>{n} offsets not drawn</title><path d="M {x0:.1} {:.1} l 5 {:.1} l -10 {:.1} l 10 {:.1} l -5 {:.1}"/><text class="small" x="{x0:.1}" y="{:.1}" text-anchor="middle">…</text></g>"##,
-                    y - 2.0,
-                    h * 0.25,
-                    h * 0.25,
-                    h * 0.25,
-                    h * 0.25 + 4.0,
-                    y - 4.0
+                    r##"<g class="break"><title>{n} offsets not drawn</title><path d="M {} {} l 5 {} l -10 {} l 10 {} l -5 {}"/><text class="small" x="{}" y="{}" text-anchor="middle">…</text></g>"##,
+                    Px(x0),
+                    Px(y - 2.0),
+                    Px(h * 0.25),
+                    Px(h * 0.25),
+                    Px(h * 0.25),
+                    Px(h * 0.25 + 4.0),
+                    Px(x0),
+                    Px(y - 4.0)
                 );
             }
         }
@@ -315,11 +329,11 @@ fn log_svg(
         let (x0, x1) = (x_at(ll, a), x_at(ll, b));
         let _ = write!(
             out,
-            r##"<rect class="uncommitted" data-testid="uncommitted-{id}" data-from="{a}" data-to="{b}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="url(#hatch)"/>"##,
-            x0 + 1.0,
-            y + h - 8.0,
-            (x1 - x0 - 2.0).max(0.0),
-            8.0
+            r##"<rect class="uncommitted" data-testid="uncommitted-{id}" data-from="{a}" data-to="{b}" x="{}" y="{}" width="{}" height="{}" fill="url(#hatch)"/>"##,
+            Px(x0 + 1.0),
+            Px(y + h - 8.0),
+            Px((x1 - x0 - 2.0).max(0.0)),
+            Px(8.0)
         );
     }
     for n in &ll.notes {
@@ -335,12 +349,13 @@ fn log_svg(
         };
         let _ = write!(
             out,
-            r##"<g class="{class}" data-testid="note-{name}-{id}"><path d="M {:.1} {:.1} l 0 -6 L {:.1} {:.1} l 0 6"/><text class="label" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text></g>"##,
-            n.x.0 + 2.0,
-            n.text_y - 10.0,
-            n.x.1 - 2.0,
-            n.text_y - 16.0,
-            n.text_y + 4.0,
+            r##"<g class="{class}" data-testid="note-{name}-{id}"><path d="M {} {} l 0 -6 L {} {} l 0 6"/><text class="label" x="{}" y="{}" text-anchor="{anchor}">{}</text></g>"##,
+            Px(n.x.0 + 2.0),
+            Px(n.text_y - 10.0),
+            Px(n.x.1 - 2.0),
+            Px(n.text_y - 16.0),
+            Px(tx),
+            Px(n.text_y + 4.0),
             esc(&n.text)
         );
     }
@@ -362,39 +377,53 @@ fn log_svg(
                 let top = m.text_y - 12.0;
                 let _ = write!(
                     out,
-                    r##"<line class="pole" x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}"/><path class="flag" d="M {x:.1} {top:.1} l -13 5 l 13 5 z"/>"##,
-                    y + h + 4.0
+                    r##"<line class="pole" x1="{}" y1="{}" x2="{}" y2="{}"/><path class="flag" d="M {} {} l -13 5 l 13 5 z"/>"##,
+                    Px(x),
+                    Px(top),
+                    Px(x),
+                    Px(y + h + 4.0),
+                    Px(x),
+                    Px(top)
                 );
             }
             Layer::HighWatermark => {
                 let top = m.text_y - 12.0;
                 let _ = write!(
                     out,
-                    r##"<line class="cap hw" x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}"/>"##,
-                    y + h + 4.0
+                    r##"<line class="cap hw" x1="{}" y1="{}" x2="{}" y2="{}"/>"##,
+                    Px(x),
+                    Px(top),
+                    Px(x),
+                    Px(y + h + 4.0)
                 );
             }
             Layer::LogStart => {
                 let bottom = m.text_y - 10.0;
                 let _ = write!(
                     out,
-                    r##"<line class="cap start" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{bottom:.1}"/>"##,
-                    y - 4.0
+                    r##"<line class="cap start" x1="{}" y1="{}" x2="{}" y2="{}"/>"##,
+                    Px(x),
+                    Px(y - 4.0),
+                    Px(x),
+                    Px(bottom)
                 );
             }
             Layer::Position { colour, ghost, .. } => {
                 let c = member_colour(*colour);
                 let _ = write!(
                     out,
-                    r##"<line class="cursor-stem" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}"/>"##,
-                    y + h,
-                    m.text_y - 5.0
+                    r##"<line class="cursor-stem" x1="{}" y1="{}" x2="{}" y2="{}" stroke="{c}"/>"##,
+                    Px(x),
+                    Px(y + h),
+                    Px(x),
+                    Px(m.text_y - 5.0)
                 );
                 let _ = write!(
                     out,
-                    r##"<path class="cursor{}" d="M {x:.1} {:.1} l -7 11 l 14 0 z" stroke="{c}" fill="{}"/>"##,
+                    r##"<path class="cursor{}" d="M {} {} l -7 11 l 14 0 z" stroke="{c}" fill="{}"/>"##,
                     if *ghost { " ghost" } else { "" },
-                    y + h + 1.0,
+                    Px(x),
+                    Px(y + h + 1.0),
                     if *ghost { "#fff" } else { c }
                 );
             }
@@ -414,8 +443,9 @@ fn log_svg(
         };
         let _ = write!(
             out,
-            r##"<text class="label {word}" x="{lx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"##,
-            m.text_y,
+            r##"<text class="label {word}" x="{}" y="{}" text-anchor="{anchor}">{}</text>"##,
+            Px(lx),
+            Px(m.text_y),
             esc(&m.text)
         );
         out.push_str("</g>");
@@ -442,17 +472,19 @@ fn crowded_logs(band: &Band, bl: &BandLayout, lang: Lang) -> Html {
         if i == 0 || band.logs[i - 1].topic != log.topic {
             let _ = write!(
                 labels,
-                r##"<text class="heading" x="{:.1}" y="{:.1}">{} {}</text>"##,
-                (ll.label.0 - 40.0).max(bl.area.x + 4.0),
-                y - 16.0,
+                r##"<text class="heading" x="{}" y="{}">{} {}</text>"##,
+                Px((ll.label.0 - 40.0).max(bl.area.x + 4.0)),
+                Px(y - 16.0),
                 word(Word::Topic, lang),
                 esc(&log.topic)
             );
         }
         let _ = write!(
             labels,
-            r##"<text class="plabel" x="{:.1}" y="{:.1}" text-anchor="end">p{}</text>"##,
-            ll.label.0, ll.label.1, log.partition
+            r##"<text class="plabel" x="{}" y="{}" text-anchor="end">p{}</text>"##,
+            Px(ll.label.0),
+            Px(ll.label.1),
+            log.partition
         );
         let (Some(first), Some(last)) = (ll.slots.first(), ll.slots.last()) else {
             continue;
@@ -460,48 +492,60 @@ fn crowded_logs(band: &Band, bl: &BandLayout, lang: Lang) -> Html {
         let (x0, x1) = (first.1, last.1 + last.2);
         let _ = write!(
             strips,
-            "M {x0:.1} {y:.1} h {:.1} v {h:.1} h {:.1} z ",
-            x1 - x0,
-            x0 - x1
+            "M {} {} h {} v {} h {} z ",
+            Px(x0),
+            Px(y),
+            Px(x1 - x0),
+            Px(h),
+            Px(x0 - x1)
         );
         if let Some(c) = log.committed {
             let xc = x_at(ll, c);
             let _ = write!(
                 committed,
-                "M {x0:.1} {y:.1} h {:.1} v {h:.1} h {:.1} z ",
-                xc - x0,
-                x0 - xc
+                "M {} {} h {} v {} h {} z ",
+                Px(x0),
+                Px(y),
+                Px(xc - x0),
+                Px(h),
+                Px(x0 - xc)
             );
             let _ = write!(
                 flags,
-                "M {xc:.1} {:.1} L {xc:.1} {:.1} l -9 -4 z ",
-                y + h,
-                y - 6.0
+                "M {} {} L {} {} l -9 -4 z ",
+                Px(xc),
+                Px(y + h),
+                Px(xc),
+                Px(y - 6.0)
             );
         }
         if let Some((a, b)) = log.uncommitted {
             let (xa, xb) = (x_at(ll, a), x_at(ll, b));
             let _ = write!(
                 hatch,
-                "M {xa:.1} {:.1} h {:.1} v 5 h {:.1} z ",
-                y + h - 5.0,
-                xb - xa,
-                xa - xb
+                "M {} {} h {} v 5 h {} z ",
+                Px(xa),
+                Px(y + h - 5.0),
+                Px(xb - xa),
+                Px(xa - xb)
             );
         }
         let xh = x_at(ll, log.high_watermark);
         let _ = write!(
             caps,
-            "M {xh:.1} {:.1} L {xh:.1} {:.1} ",
-            y - 3.0,
-            y + h + 3.0
+            "M {} {} L {} {} ",
+            Px(xh),
+            Px(y - 3.0),
+            Px(xh),
+            Px(y + h + 3.0)
         );
         for c in &log.cursors {
             let x = x_at(ll, c.offset);
             let _ = write!(
                 cursors[c.colour % MEMBER_COLOURS.len()],
-                "M {x:.1} {:.1} l -6 9 l 12 0 z ",
-                y + h + 1.0
+                "M {} {} l -6 9 l 12 0 z ",
+                Px(x),
+                Px(y + h + 1.0)
             );
         }
     }
@@ -533,26 +577,46 @@ fn flights(log: &Log, ll: &LogLayout, sources: &[(usize, (f64, f64))]) -> Html {
             .iter()
             .find(|(c, _)| c == p)
             .map_or((0.0, -26.0), |(_, (px, py))| (px - x, py - y - h / 2.0));
-        let chip = format!(
-            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="4" fill="none" stroke="{}" stroke-width="3"/>"##,
-            y - 2.0,
-            (x_at(ll, *b) - x).max(8.0),
-            h + 4.0,
+        let chip = format!(r##"<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="none" stroke="{}" stroke-width="3"/>"##, Px(x), Px(y - 2.0), Px((x_at(ll, *b) - x).max(8.0)), Px(h + 4.0),
             producer_colour(*p)
         );
         html! {
             <g key={format!("flight-{id}-{a}")} class="landing" data-testid={format!("batch-{id}-{a}")}
-                style={format!("--dx: {dx:.0}px; --dy: {dy:.0}px;")}>{ raw(chip) }</g>
+                style={format!("--dx: {}px; --dy: {}px;", Px(dx), Px(dy))}>{ raw(chip) }</g>
         }
     });
     html! { <>{ for chips }</> }
 }
 
-fn edges_svg(out: &mut String, b: &Band, l: &BandLayout) {
+fn edges_svg(out: &mut String, b: &Band, l: &BandLayout, now: i64, lang: Lang) {
     let (Some(g), Some(gl)) = (&b.group, &l.group) else {
         return;
     };
     for (log, ll) in b.logs.iter().zip(&l.logs) {
+        if let Some(since) = log.stopped {
+            // No line: a rebalance took the partition away and nobody has it yet.
+            let (fx, fy) = ll.edge_from;
+            let _ = write!(
+                out,
+                r##"<g class="stopped" data-testid="stopped-{}-{}" data-since="{since}"><path class="pause" d="M {} {} v 12 M {} {} v 12"/>"##,
+                esc(&log.topic),
+                log.partition,
+                Px(fx + 8.0),
+                Px(fy - 6.0),
+                Px(fx + 14.0),
+                Px(fy - 6.0),
+            );
+            if b.logs.len() <= 16 {
+                let _ = write!(
+                    out,
+                    r##"<text class="small" x="{}" y="{}">{}</text>"##,
+                    Px(fx + 22.0),
+                    Px(fy + 5.0),
+                    esc(&text::stopped_for(now - since, lang))
+                );
+            }
+            out.push_str("</g>");
+        }
         let Some(edge) = &log.edge else { continue };
         let Some(i) = g.members.iter().position(|m| m.name == edge.member) else {
             continue;
@@ -566,17 +630,24 @@ fn edges_svg(out: &mut String, b: &Band, l: &BandLayout) {
         };
         let _ = write!(
             out,
-            r##"<path class="edge {kind}" data-testid="edge-{}-{}" data-member="{}" data-kind="{kind}" d="M {fx:.1} {fy:.1} C {:.1} {fy:.1}, {:.1} {ty:.1}, {tx:.1} {ty:.1}" stroke="{stroke}"/>"##,
+            r##"<path class="edge {kind}" data-testid="edge-{}-{}" data-member="{}" data-kind="{kind}" d="M {} {} C {} {}, {} {}, {} {}" stroke="{stroke}"/>"##,
             esc(&log.topic),
             log.partition,
             esc(&edge.member),
-            fx + 40.0,
-            tx - 40.0
+            Px(fx),
+            Px(fy),
+            Px(fx + 40.0),
+            Px(fy),
+            Px(tx - 40.0),
+            Px(ty),
+            Px(tx),
+            Px(ty)
         );
     }
 }
 
 fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
+    // The coordinator card's third line is the tally; its box is taller then (layout).
     let (a, c) = (gl.area, gl.coordinator);
     let busy = matches!(g.state, Some("PreparingRebalance" | "CompletingRebalance"));
     let state = g.state.unwrap_or("Empty");
@@ -591,34 +662,51 @@ fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
     let id = esc(&g.id);
     let _ = write!(
         out,
-        r##"<g class="group" data-testid="stage-group-{id}"><rect class="group-box" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="10"/><text class="heading" x="{:.1}" y="{:.1}">{} {id}</text><g class="coordinator{}" data-testid="coordinator-{id}" data-state="{state}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="6"/><text class="name" x="{:.1}" y="{:.1}">{}</text><text class="small" x="{:.1}" y="{:.1}">{}</text></g>"##,
-        a.x,
-        a.y,
-        a.w,
-        a.h,
-        a.x + 10.0,
-        a.y + 18.0,
+        r##"<g class="group" data-testid="stage-group-{id}"><rect class="group-box" x="{}" y="{}" width="{}" height="{}" rx="10"/><text class="heading" x="{}" y="{}">{} {id}</text><g class="coordinator{}" data-testid="coordinator-{id}" data-state="{state}"><rect x="{}" y="{}" width="{}" height="{}" rx="6"/><text class="name" x="{}" y="{}">{}</text><text class="small" x="{}" y="{}">{}</text></g>"##,
+        Px(a.x),
+        Px(a.y),
+        Px(a.w),
+        Px(a.h),
+        Px(a.x + 10.0),
+        Px(a.y + 18.0),
         word(Word::Group, lang),
         if busy { " busy" } else { "" },
-        c.x,
-        c.y,
-        c.w,
-        c.h,
-        c.x + 8.0,
-        c.y + 20.0,
+        Px(c.x),
+        Px(c.y),
+        Px(c.w),
+        Px(c.h),
+        Px(c.x + 8.0),
+        Px(c.y + 20.0),
         word(Word::Coordinator, lang),
-        c.x + 8.0,
-        c.y + 41.0,
+        Px(c.x + 8.0),
+        Px(c.y + 41.0),
         esc(&status)
     );
+    if let Some(t) = &g.tally {
+        // What the latest rebalance stopped: the count S7 and S11 compare.
+        let _ = write!(
+            out,
+            r##"<g class="stopped"><path class="pause" d="M {} {} v 11 M {} {} v 11"/></g><text class="small tally" data-testid="tally-{id}" data-stopped="{}" x="{}" y="{}">{}</text>"##,
+            Px(c.x + 10.0),
+            Px(c.y + 50.0),
+            Px(c.x + 16.0),
+            Px(c.y + 50.0),
+            t.stopped,
+            Px(c.x + 24.0),
+            Px(c.y + 60.0),
+            esc(&text::tally(t, g.reads, lang))
+        );
+    }
     if let Some(by) = gl.bench_y {
         let _ = write!(
             out,
-            r##"<line class="bench" x1="{:.1}" y1="{by:.1}" x2="{:.1}" y2="{by:.1}"/><text class="small" x="{:.1}" y="{:.1}">{}</text>"##,
-            a.x + 8.0,
-            a.x + a.w - 8.0,
-            a.x + 10.0,
-            by + 17.0,
+            r##"<line class="bench" x1="{}" y1="{}" x2="{}" y2="{}"/><text class="small" x="{}" y="{}">{}</text>"##,
+            Px(a.x + 8.0),
+            Px(by),
+            Px(a.x + a.w - 8.0),
+            Px(by),
+            Px(a.x + 10.0),
+            Px(by + 17.0),
             word(Word::Bench, lang)
         );
     }
@@ -652,9 +740,9 @@ fn member_svg(out: &mut String, m: &StageMember, r: &Rect, lang: Lang) {
     if m.pulse && !m.state.gone() {
         let _ = write!(
             out,
-            r##"<circle class="beat" cx="{:.1}" cy="{:.1}" r="5" fill="{colour}"/>"##,
-            r.x + r.w - 14.0,
-            r.y + 14.0
+            r##"<circle class="beat" cx="{}" cy="{}" r="5" fill="{colour}"/>"##,
+            Px(r.x + r.w - 14.0),
+            Px(r.y + 14.0)
         );
     }
     if let Some((left, total)) = dead_session {
@@ -669,8 +757,15 @@ fn member_svg(out: &mut String, m: &StageMember, r: &Rect, lang: Lang) {
         let (cx, cy) = (r.x + r.w - 22.0, r.y + r.h / 2.0);
         let _ = write!(
             out,
-            r##"<g class="ring" data-testid="session-ring-{name}" data-left="{left}"><circle cx="{cx:.1}" cy="{cy:.1}" r="14" class="ring-bg"/><circle cx="{cx:.1}" cy="{cy:.1}" r="14" class="ring-left" stroke-dasharray="{:.1} {circumference:.1}" transform="rotate(-90 {cx:.1} {cy:.1})"/></g>"##,
-            frac * circumference
+            r##"<g class="ring" data-testid="session-ring-{name}" data-left="{left}"><circle cx="{}" cy="{}" r="14" class="ring-bg"/><circle cx="{}" cy="{}" r="14" class="ring-left" stroke-dasharray="{} {}" transform="rotate(-90 {} {})"/></g>"##,
+            Px(cx),
+            Px(cy),
+            Px(cx),
+            Px(cy),
+            Px(frac * circumference),
+            Px(circumference),
+            Px(cx),
+            Px(cy)
         );
     }
     out.push_str("</g>");
@@ -692,8 +787,8 @@ pub fn legend(props: &LegendProps) -> Html {
     }
 }
 
-const LEGEND_EN: &str = r##"<li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><line class="pole" x1="20" y1="2" x2="20" y2="22"/><path class="flag" d="M 20 2 l -13 5 l 13 5 z"/></svg><span>committed offset of the group: where a new owner starts reading</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="cursor" d="M 17 6 l -7 11 l 14 0 z" fill="#0072B2" stroke="#0072B2"/></svg><span>a consumer&#39;s position: the next offset it reads (in its colour)</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="cursor ghost" d="M 17 6 l -7 11 l 14 0 z" fill="#fff" stroke="#0072B2"/></svg><span>a dead consumer&#39;s last position: lost with its memory</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect x="2" y="8" width="30" height="8" fill="url(#hatch)" stroke="#b08800"/></svg><span>processed, not committed: a crash now delivers these again</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect class="cell" x="5" y="2" width="24" height="20"/><rect class="dup" x="8" y="5" width="18" height="14"/></svg><span>processed twice (duplicate)</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect class="cell lost" x="5" y="2" width="24" height="20"/><path class="cross" d="M 9 6 L 25 18 M 25 6 L 9 18"/></svg><span>never processed (lost)</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><line class="cap hw" x1="17" y1="1" x2="17" y2="23"/></svg><span>HW: high watermark, the next offset to be written</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge owned" d="M 2 12 L 32 12" stroke="#0072B2"/></svg><span>owns the partition and reads it</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge stale" d="M 2 12 L 32 12" stroke="#888"/></svg><span>the coordinator still thinks a dead member owns it: nobody reads</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge paused" d="M 2 12 L 32 12" stroke="#0072B2"/></svg><span>rebalancing: the owner paused</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><circle class="ring-bg" cx="17" cy="12" r="8"/><circle class="ring-left" cx="17" cy="12" r="8" stroke-dasharray="20 50" transform="rotate(-90 17 12)"/></svg><span>a dead member&#39;s session running out at the coordinator</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect x="4" y="3" width="26" height="18" rx="4" fill="#fff" stroke="#0072B2" stroke-width="3" stroke-dasharray="6 4"/></svg><span>standby member: in the group, heartbeating, nothing assigned</span></li>"##;
-const LEGEND_ZH: &str = r##"<li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><line class="pole" x1="20" y1="2" x2="20" y2="22"/><path class="flag" d="M 20 2 l -13 5 l 13 5 z"/></svg><span>组的已提交 offset：新的所有者从这里开始读</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="cursor" d="M 17 6 l -7 11 l 14 0 z" fill="#0072B2" stroke="#0072B2"/></svg><span>消费者的位置：它下一个要读的 offset（用它的颜色）</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="cursor ghost" d="M 17 6 l -7 11 l 14 0 z" fill="#fff" stroke="#0072B2"/></svg><span>已崩溃消费者最后的位置：随内存一起丢失</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect x="2" y="8" width="30" height="8" fill="url(#hatch)" stroke="#b08800"/></svg><span>已处理但未提交：此时崩溃会再次投递</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect class="cell" x="5" y="2" width="24" height="20"/><rect class="dup" x="8" y="5" width="18" height="14"/></svg><span>被处理了两次（重复）</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect class="cell lost" x="5" y="2" width="24" height="20"/><path class="cross" d="M 9 6 L 25 18 M 25 6 L 9 18"/></svg><span>从未被处理（丢失）</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><line class="cap hw" x1="17" y1="1" x2="17" y2="23"/></svg><span>HW：高水位，下一条消息写入的 offset</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge owned" d="M 2 12 L 32 12" stroke="#0072B2"/></svg><span>拥有该分区并在读取</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge stale" d="M 2 12 L 32 12" stroke="#888"/></svg><span>协调者仍以为已崩溃的成员拥有它：没有人在读</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge paused" d="M 2 12 L 32 12" stroke="#0072B2"/></svg><span>再均衡中：所有者暂停</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><circle class="ring-bg" cx="17" cy="12" r="8"/><circle class="ring-left" cx="17" cy="12" r="8" stroke-dasharray="20 50" transform="rotate(-90 17 12)"/></svg><span>已崩溃成员在协调者处的会话正在耗尽</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect x="4" y="3" width="26" height="18" rx="4" fill="#fff" stroke="#0072B2" stroke-width="3" stroke-dasharray="6 4"/></svg><span>备用成员：在组内发送心跳，但没有分到分区</span></li>"##;
+const LEGEND_EN: &str = r##"<li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><line class="pole" x1="20" y1="2" x2="20" y2="22"/><path class="flag" d="M 20 2 l -13 5 l 13 5 z"/></svg><span>committed offset of the group: where a new owner starts reading</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="cursor" d="M 17 6 l -7 11 l 14 0 z" fill="#0072B2" stroke="#0072B2"/></svg><span>a consumer&#39;s position: the next offset it reads (in its colour)</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="cursor ghost" d="M 17 6 l -7 11 l 14 0 z" fill="#fff" stroke="#0072B2"/></svg><span>a dead consumer&#39;s last position: lost with its memory</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect x="2" y="8" width="30" height="8" fill="url(#hatch)" stroke="#b08800"/></svg><span>processed, not committed: a crash now delivers these again</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect class="cell" x="5" y="2" width="24" height="20"/><rect class="dup" x="8" y="5" width="18" height="14"/></svg><span>processed twice (duplicate)</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect class="cell lost" x="5" y="2" width="24" height="20"/><path class="cross" d="M 9 6 L 25 18 M 25 6 L 9 18"/></svg><span>never processed (lost)</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><line class="cap hw" x1="17" y1="1" x2="17" y2="23"/></svg><span>HW: high watermark, the next offset to be written</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge owned" d="M 2 12 L 32 12" stroke="#0072B2"/></svg><span>owns the partition and reads it</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge stale" d="M 2 12 L 32 12" stroke="#888"/></svg><span>the coordinator still thinks a dead member owns it: nobody reads</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge paused" d="M 2 12 L 32 12" stroke="#0072B2"/></svg><span>rebalancing: the owner paused</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><g class="stopped"><path class="pause" d="M 13 6 v 12 M 21 6 v 12"/></g></svg><span>nobody reads: a rebalance took the partition away and has not handed it out yet (the coordinator counts them: &#8220;6 of 6 stopped&#8221;)</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><circle class="ring-bg" cx="17" cy="12" r="8"/><circle class="ring-left" cx="17" cy="12" r="8" stroke-dasharray="20 50" transform="rotate(-90 17 12)"/></svg><span>a dead member&#39;s session running out at the coordinator</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect x="4" y="3" width="26" height="18" rx="4" fill="#fff" stroke="#0072B2" stroke-width="3" stroke-dasharray="6 4"/></svg><span>standby member: in the group, heartbeating, nothing assigned</span></li>"##;
+const LEGEND_ZH: &str = r##"<li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><line class="pole" x1="20" y1="2" x2="20" y2="22"/><path class="flag" d="M 20 2 l -13 5 l 13 5 z"/></svg><span>组的已提交 offset：新的所有者从这里开始读</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="cursor" d="M 17 6 l -7 11 l 14 0 z" fill="#0072B2" stroke="#0072B2"/></svg><span>消费者的位置：它下一个要读的 offset（用它的颜色）</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="cursor ghost" d="M 17 6 l -7 11 l 14 0 z" fill="#fff" stroke="#0072B2"/></svg><span>已崩溃消费者最后的位置：随内存一起丢失</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect x="2" y="8" width="30" height="8" fill="url(#hatch)" stroke="#b08800"/></svg><span>已处理但未提交：此时崩溃会再次投递</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect class="cell" x="5" y="2" width="24" height="20"/><rect class="dup" x="8" y="5" width="18" height="14"/></svg><span>被处理了两次（重复）</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect class="cell lost" x="5" y="2" width="24" height="20"/><path class="cross" d="M 9 6 L 25 18 M 25 6 L 9 18"/></svg><span>从未被处理（丢失）</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><line class="cap hw" x1="17" y1="1" x2="17" y2="23"/></svg><span>HW：高水位，下一条消息写入的 offset</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge owned" d="M 2 12 L 32 12" stroke="#0072B2"/></svg><span>拥有该分区并在读取</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge stale" d="M 2 12 L 32 12" stroke="#888"/></svg><span>协调者仍以为已崩溃的成员拥有它：没有人在读</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><path class="edge paused" d="M 2 12 L 32 12" stroke="#0072B2"/></svg><span>再均衡中：所有者暂停</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><g class="stopped"><path class="pause" d="M 13 6 v 12 M 21 6 v 12"/></g></svg><span>无人读取：再均衡收回了这个分区，还没有重新分配（协调者旁边统计：&#8220;停过 6/6 个分区&#8221;）</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><circle class="ring-bg" cx="17" cy="12" r="8"/><circle class="ring-left" cx="17" cy="12" r="8" stroke-dasharray="20 50" transform="rotate(-90 17 12)"/></svg><span>已崩溃成员在协调者处的会话正在耗尽</span></li><li><svg class="stage legend-icon" width="34" height="24" viewBox="0 0 34 24" aria-hidden="true"><rect x="4" y="3" width="26" height="18" rx="4" fill="#fff" stroke="#0072B2" stroke-width="3" stroke-dasharray="6 4"/></svg><span>备用成员：在组内发送心跳，但没有分到分区</span></li>"##;
 
 /// The legend's properties.
 #[derive(Properties, PartialEq)]

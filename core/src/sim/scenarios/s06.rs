@@ -69,6 +69,13 @@ pub(crate) const EAGER: &str = "eager";
 pub(crate) const COOPERATIVE: &str = "cooperative";
 /// When the third consumer joins each group.
 pub(crate) const S7_JOIN_AT: i64 = 20_000;
+/// From `S7_SLOW.0` to `S7_SLOW.1`, member 2 of each group waits on a slow downstream
+/// call (`S7_SLOW_MS` per record). A member rejoins only from `poll`, between batches, so
+/// the rebalance waits for it: this is how long a rebalance really lasts, and eager and
+/// cooperative spend that wait differently.
+pub(crate) const S7_SLOW: (i64, i64) = (S7_JOIN_AT - 2_000, S7_JOIN_AT + 3_000);
+/// Milliseconds per record while member 2 is slow (10 otherwise).
+pub(crate) const S7_SLOW_MS: i64 = 250;
 
 /// S7: eager vs cooperative, one group each, the same sticky assignment, only the
 /// protocol differs.
@@ -92,6 +99,15 @@ pub(crate) fn s7() -> Scenario {
             let at = if i < 3 { 0 } else { S7_JOIN_AT };
             script.push((at, Command::AddConsumer(spec)));
         }
+        for (at, ms) in [(S7_SLOW.0, S7_SLOW_MS), (S7_SLOW.1, 10)] {
+            script.push((
+                at,
+                Command::SetProcessingTime {
+                    name: format!("{group}-2"),
+                    processing_ms: ms,
+                },
+            ));
+        }
     }
     script.sort_by_key(|(at, _)| *at);
     let narration = vec![
@@ -101,19 +117,29 @@ pub(crate) fn s7() -> Scenario {
             "两个组读同一个 6 分区的主题。eager 组使用 sticky 分配器（eager 协议）；cooperative 组使用 cooperative-sticky（cooperative 协议）。两组开始时都有 2 个消费者：3 + 3。",
         ),
         say(
+            S7_SLOW.0,
+            "eager-2 and cooperative-2 start waiting on a slow database: 250 ms per record. A member can rejoin only between batches (from poll), so the coming rebalance will have to wait for them.",
+            "eager-2 和 cooperative-2 开始等待一个很慢的数据库：每条消息 250 毫秒。成员只能在两批之间（在 poll 里）重新加入，所以接下来的再均衡必须等它们。",
+        ),
+        say(
             S7_JOIN_AT,
             "A third consumer joins each group. Both assignors want the same target: everyone keeps 2 of its 3 partitions, the newcomer gets the other 2.",
             "每个组都加入第三个消费者。两种分配器的目标相同：老成员各自保留 3 个分区中的 2 个，新成员拿走剩下的 2 个。",
         ),
         say(
-            S7_JOIN_AT + 1_000,
-            "Eager: before rejoining, every member revokes ALL its partitions (committing first) and the whole group stops consuming until the new assignment arrives, even the 4 partitions that end up where they were.",
-            "eager：在重新加入之前，每个成员都撤销自己的全部分区（先提交），整个组停止消费，直到新分配到达；即使最终有 4 个分区回到了原主人手里，也照样要停。",
+            S7_JOIN_AT + 1_200,
+            "Eager: eager-1 hears of the rebalance in a heartbeat, revokes ALL its partitions (committing first) and waits in JoinGroup for the slow eager-2. Nobody reads its 3 partitions until the new assignment arrives, although 2 of them will come back to it.",
+            "eager：eager-1 在心跳中得知再均衡，撤销自己的全部分区（先提交），然后在 JoinGroup 里等待慢吞吞的 eager-2。在新分配到达之前，它的 3 个分区无人读取，尽管其中 2 个最后还会回到它手里。",
         ),
         say(
-            S7_JOIN_AT + 2_000,
-            "Cooperative: members rejoin while still consuming and report what they own. Round 1 takes away only the 2 partitions that move (each old member revokes one); round 2 gives them to the newcomer. Two generations, but only 2 partitions ever paused.",
-            "cooperative：成员在继续消费的同时重新加入，并报告自己拥有哪些分区。第一轮只收回要迁移的 2 个分区（每个老成员撤销一个）；第二轮把它们交给新成员。虽然经历了两代（generation），但只有 2 个分区短暂停顿。",
+            S7_JOIN_AT + 2_200,
+            "Cooperative: cooperative-1 rejoins too, but it keeps its partitions and keeps reading them while the group waits for cooperative-2. Compare the two groups' lines now.",
+            "cooperative：cooperative-1 也重新加入了，但它保留自己的分区，在组等待 cooperative-2 的同时继续读取。现在对比一下两个组的连线。",
+        ),
+        say(
+            S7_SLOW.1 + 600,
+            "Eager stopped all 6 partitions and gave 4 straight back. Cooperative stopped only the 2 that move: round 2 hands them to the newcomer at the members' next heartbeat (up to 3 s). Compare the counts under the two coordinators.",
+            "eager 停下了全部 6 个分区，又把其中 4 个原样还回去。cooperative 只停下要迁移的 2 个：第二轮在成员的下一次心跳时（最多 3 秒）把它们交给新成员。对比两个协调者下面的计数。",
         ),
     ];
     Scenario {

@@ -552,6 +552,45 @@ fn s7_eager_revokes_everything_cooperative_only_what_moves_in_two_rounds() {
     }
 }
 
+#[test]
+fn s7_while_the_group_waits_for_its_slow_member_only_the_cooperative_one_keeps_reading() {
+    use super::s06::*;
+    let s = by_id("S7").unwrap();
+    for seed in SEEDS {
+        let (_, events) = run_probing(&s, seed, &[], |_, _| {});
+        // The window: from member 1's revocation (eager) until its new assignment.
+        let revoked_at = consumer_events(&events, "eager-1")
+            .find_map(|(at, e)| {
+                matches!(e, ConsumerEvent::PartitionsRevoked(_) if at >= S7_JOIN_AT).then_some(at)
+            })
+            .unwrap();
+        let assigned_at = consumer_events(&events, "eager-1")
+            .find_map(|(at, e)| {
+                matches!(e, ConsumerEvent::PartitionsAssigned(_) if at > revoked_at).then_some(at)
+            })
+            .unwrap();
+        // The rebalance waited for the slow member 2: a visible pause, not a blink.
+        assert!(
+            assigned_at - revoked_at >= 1_000,
+            "seed {seed}: {revoked_at}..{assigned_at}"
+        );
+        let processed = |name: &str| {
+            events
+                .iter()
+                .filter(|e| e.at > revoked_at && e.at < assigned_at)
+                .filter(|e| {
+                    matches!(&e.kind, WorldEventKind::Processed { name: n, .. } if n == name)
+                })
+                .count()
+        };
+        assert_eq!(processed("eager-1"), 0, "seed {seed}: eager stops the world");
+        assert!(
+            processed("cooperative-1") > 10,
+            "seed {seed}: cooperative keeps reading"
+        );
+    }
+}
+
 // --- S8, S9 ------------------------------------------------------------------------------
 
 #[test]
