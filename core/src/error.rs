@@ -120,11 +120,41 @@ pub enum KafkaError {
     /// An idempotent producer's epoch is older than the one the broker knows: it was fenced.
     #[error("INVALID_PRODUCER_EPOCH: producer attempted to produce with an old epoch")]
     InvalidProducerEpoch,
+    /// A transactional call that the transaction's state does not allow (EndTxn with nothing
+    /// begun, a commit after an abort, TxnOffsetCommit for a group not added to the transaction).
+    #[error(
+        "INVALID_TXN_STATE: the producer attempted a transactional operation in an invalid state"
+    )]
+    InvalidTxnState,
+    /// The producer id is not the one the coordinator gave this `transactional.id` (or the
+    /// transactional id is unknown): the producer must call InitProducerId.
+    #[error("INVALID_PRODUCER_ID_MAPPING: the producer attempted to use a producer id which is not currently assigned to its transactional id")]
+    InvalidProducerIdMapping,
+    /// `transaction.timeout.ms` is not positive or above the broker's
+    /// `transaction.max.timeout.ms` (900000).
+    #[error("INVALID_TRANSACTION_TIMEOUT: the transaction timeout is larger than the maximum value allowed by the broker (as configured by transaction.max.timeout.ms)")]
+    InvalidTransactionTimeout,
+    /// The previous transaction of this `transactional.id` is still being completed (its
+    /// markers are being written): retry after a short back-off.
+    #[error("CONCURRENT_TRANSACTIONS: the producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing")]
+    ConcurrentTransactions,
+    /// Another item of the same request failed, so this one was not tried (AddPartitionsToTxn
+    /// with one unknown partition adds none of them).
+    #[error("OPERATION_NOT_ATTEMPTED: the broker did not attempt to execute this operation")]
+    OperationNotAttempted,
+    /// OffsetFetch with `require_stable`: a transaction has staged an offset for this
+    /// partition and has not ended yet; the consumer retries until it has.
+    #[error("UNSTABLE_OFFSET_COMMIT: there are unstable offsets that need to be cleared")]
+    UnstableOffsetCommit,
+    /// A newer instance with the same `transactional.id` called InitProducerId (or the
+    /// transaction timed out and the coordinator bumped the epoch): this one is a zombie.
+    #[error("PRODUCER_FENCED: there is a newer producer with the same transactionalId which fences the current one")]
+    ProducerFenced,
 }
 
 impl KafkaError {
     /// Every error (in code order, then the ones added for the wire adapter); handy for tests and for documentation tables.
-    pub const ALL: [KafkaError; 33] = [
+    pub const ALL: [KafkaError; 40] = [
         KafkaError::UnknownServerError,
         KafkaError::OffsetOutOfRange,
         KafkaError::CorruptMessage,
@@ -158,6 +188,13 @@ impl KafkaError {
         KafkaError::UnknownTopicId,
         KafkaError::OutOfOrderSequenceNumber,
         KafkaError::InvalidProducerEpoch,
+        KafkaError::InvalidTxnState,
+        KafkaError::InvalidProducerIdMapping,
+        KafkaError::InvalidTransactionTimeout,
+        KafkaError::ConcurrentTransactions,
+        KafkaError::OperationNotAttempted,
+        KafkaError::UnstableOffsetCommit,
+        KafkaError::ProducerFenced,
     ];
 
     /// The numeric code sent on the wire (`error_code` fields).
@@ -196,6 +233,13 @@ impl KafkaError {
             KafkaError::UnknownTopicId => 100,
             KafkaError::OutOfOrderSequenceNumber => 45,
             KafkaError::InvalidProducerEpoch => 47,
+            KafkaError::InvalidTxnState => 48,
+            KafkaError::InvalidProducerIdMapping => 49,
+            KafkaError::InvalidTransactionTimeout => 50,
+            KafkaError::ConcurrentTransactions => 51,
+            KafkaError::OperationNotAttempted => 55,
+            KafkaError::UnstableOffsetCommit => 88,
+            KafkaError::ProducerFenced => 90,
         }
     }
 
@@ -235,6 +279,13 @@ impl KafkaError {
             KafkaError::UnknownTopicId => "UNKNOWN_TOPIC_ID",
             KafkaError::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
             KafkaError::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
+            KafkaError::InvalidTxnState => "INVALID_TXN_STATE",
+            KafkaError::InvalidProducerIdMapping => "INVALID_PRODUCER_ID_MAPPING",
+            KafkaError::InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
+            KafkaError::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
+            KafkaError::OperationNotAttempted => "OPERATION_NOT_ATTEMPTED",
+            KafkaError::UnstableOffsetCommit => "UNSTABLE_OFFSET_COMMIT",
+            KafkaError::ProducerFenced => "PRODUCER_FENCED",
         }
     }
 
@@ -288,6 +339,13 @@ mod tests {
             ("UNKNOWN_TOPIC_ID", 100),
             ("OUT_OF_ORDER_SEQUENCE_NUMBER", 45),
             ("INVALID_PRODUCER_EPOCH", 47),
+            ("INVALID_TXN_STATE", 48),
+            ("INVALID_PRODUCER_ID_MAPPING", 49),
+            ("INVALID_TRANSACTION_TIMEOUT", 50),
+            ("CONCURRENT_TRANSACTIONS", 51),
+            ("OPERATION_NOT_ATTEMPTED", 55),
+            ("UNSTABLE_OFFSET_COMMIT", 88),
+            ("PRODUCER_FENCED", 90),
         ];
         assert_eq!(expected.len(), KafkaError::ALL.len());
         for (e, (name, code)) in KafkaError::ALL.iter().zip(expected) {

@@ -17,6 +17,9 @@
 //! - [`topic`]: topics and their partitions.
 //! - [`offsets`]: the committed-offset store, kept as a log like `__consumer_offsets`.
 //! - [`group`]: the group coordinator, Kafka's classic rebalance protocol.
+//! - [`txn`]: the transaction coordinator (exactly-once): transactional ids, producer
+//!   epochs, staged offsets and commit/abort markers, kept as a log like
+//!   `__transaction_state`.
 //! - [`broker`]: one API over all of the above; the only thing a driver talks to.
 //! - [`client`]: a producer and a consumer as state machines that talk to the broker with
 //!   requests and responses, plus the partition assignors a group leader runs.
@@ -50,6 +53,7 @@ pub mod record;
 mod rng;
 pub mod sim;
 pub mod topic;
+pub mod txn;
 /// The Kafka wire protocol adapter (native builds only: the browser needs no wire format).
 #[cfg(not(target_arch = "wasm32"))]
 pub mod wire;

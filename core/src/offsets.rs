@@ -166,7 +166,7 @@ pub enum CodecError {
     TrailingBytes(usize),
 }
 
-fn put_string(buf: &mut BytesMut, s: &str) -> Result<(), CodecError> {
+pub(crate) fn put_string(buf: &mut BytesMut, s: &str) -> Result<(), CodecError> {
     let len = i16::try_from(s.len()).map_err(|_| CodecError::StringTooLong(s.len()))?;
     buf.put_i16(len);
     buf.put_slice(s.as_bytes());
@@ -175,25 +175,25 @@ fn put_string(buf: &mut BytesMut, s: &str) -> Result<(), CodecError> {
 
 // `Buf::get_*` panics when bytes are missing, so every read checks `remaining` first.
 
-fn get_i16(buf: &mut &[u8]) -> Result<i16, CodecError> {
+pub(crate) fn get_i16(buf: &mut &[u8]) -> Result<i16, CodecError> {
     (buf.remaining() >= 2)
         .then(|| buf.get_i16())
         .ok_or(CodecError::Truncated)
 }
 
-fn get_i32(buf: &mut &[u8]) -> Result<i32, CodecError> {
+pub(crate) fn get_i32(buf: &mut &[u8]) -> Result<i32, CodecError> {
     (buf.remaining() >= 4)
         .then(|| buf.get_i32())
         .ok_or(CodecError::Truncated)
 }
 
-fn get_i64(buf: &mut &[u8]) -> Result<i64, CodecError> {
+pub(crate) fn get_i64(buf: &mut &[u8]) -> Result<i64, CodecError> {
     (buf.remaining() >= 8)
         .then(|| buf.get_i64())
         .ok_or(CodecError::Truncated)
 }
 
-fn get_string(buf: &mut &[u8]) -> Result<String, CodecError> {
+pub(crate) fn get_string(buf: &mut &[u8]) -> Result<String, CodecError> {
     let len = get_i16(buf)?;
     let len = usize::try_from(len).map_err(|_| CodecError::InvalidLength(len))?;
     if buf.remaining() < len {
@@ -204,7 +204,7 @@ fn get_string(buf: &mut &[u8]) -> Result<String, CodecError> {
     String::from_utf8(text.to_vec()).map_err(|_| CodecError::InvalidUtf8)
 }
 
-fn finish<T>(rest: &[u8], value: T) -> Result<T, CodecError> {
+pub(crate) fn finish<T>(rest: &[u8], value: T) -> Result<T, CodecError> {
     if rest.is_empty() {
         Ok(value)
     } else {

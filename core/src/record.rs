@@ -119,6 +119,9 @@ pub struct BatchInfo {
     pub max_timestamp: Millis,
     /// Size of the batch in bytes, for byte limits and size-based retention.
     pub size_bytes: u32,
+    /// Who wrote the batch and whether it belongs to a transaction: what the log needs for
+    /// the last stable offset and the aborted-transaction index.
+    pub producer: ProducerInfo,
 }
 
 impl BatchInfo {
@@ -136,6 +139,143 @@ impl BatchInfo {
     pub fn contains(&self, offset: Offset) -> bool {
         offset >= self.base_offset && offset < self.next_offset()
     }
+}
+
+/// The type of a control record (Kafka's `ControlRecordType`), the `type` field of its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ControlType {
+    /// Type 0: the transaction was aborted; its records must stay invisible to
+    /// `read_committed` consumers.
+    Abort,
+    /// Type 1: the transaction was committed; its records become visible.
+    Commit,
+    /// Any other type (Kafka's KRaft uses 2 and up for its own metadata log); minikafka
+    /// writes none and treats them as markers that complete nothing.
+    Other(i16),
+}
+
+impl ControlType {
+    /// The type number in the control record's key.
+    pub fn code(self) -> i16 {
+        match self {
+            ControlType::Abort => 0,
+            ControlType::Commit => 1,
+            ControlType::Other(code) => code,
+        }
+    }
+
+    /// The type for a number read from a control record's key.
+    pub fn from_code(code: i16) -> ControlType {
+        match code {
+            0 => ControlType::Abort,
+            1 => ControlType::Commit,
+            other => ControlType::Other(other),
+        }
+    }
+
+    /// The key of a control record: version 0 (`i16`), then the type (`i16`).
+    pub fn key(self) -> Bytes {
+        let mut key = Vec::with_capacity(4);
+        key.extend_from_slice(&0i16.to_be_bytes());
+        key.extend_from_slice(&self.code().to_be_bytes());
+        key.into()
+    }
+
+    /// The type a control record's key names; `None` for a key that is not 4 bytes of
+    /// version 0.
+    pub fn from_key(key: &[u8]) -> Option<ControlType> {
+        let version = i16::from_be_bytes(key.get(0..2)?.try_into().ok()?);
+        let code = i16::from_be_bytes(key.get(2..4)?.try_into().ok()?);
+        (version == 0 && key.len() == 4).then_some(ControlType::from_code(code))
+    }
+}
+
+/// The producer facts of a v2 batch header: `producerId`, `producerEpoch` and the two
+/// transaction bits of `attributes` (bit 4 transactional, bit 5 control).
+///
+/// A *transactional* batch is invisible to `read_committed` consumers until a *control*
+/// batch from the same producer (a commit or abort marker) closes its transaction. A plain
+/// producer's batches have no producer id (-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerInfo {
+    /// `producerId`; -1 for a producer that is neither idempotent nor transactional.
+    pub producer_id: i64,
+    /// `producerEpoch`; -1 without a producer id.
+    pub producer_epoch: i16,
+    /// Attribute bit 4: the batch is part of a transaction.
+    pub transactional: bool,
+    /// Attribute bit 5: a control batch (a transaction marker), with the type its one
+    /// record's key names. Control batches are never handed to the application.
+    pub control: Option<ControlType>,
+}
+
+impl ProducerInfo {
+    /// A batch from a plain producer.
+    pub const NONE: ProducerInfo = ProducerInfo {
+        producer_id: -1,
+        producer_epoch: -1,
+        transactional: false,
+        control: None,
+    };
+
+    /// A data batch written inside a transaction of `producer_id` at `producer_epoch`.
+    pub fn transactional(producer_id: i64, producer_epoch: i16) -> ProducerInfo {
+        ProducerInfo {
+            producer_id,
+            producer_epoch,
+            transactional: true,
+            control: None,
+        }
+    }
+
+    /// The facts of an encoded v2 batch: attributes at bytes 21..23, producer id at 43..51,
+    /// epoch at 51..53, and for a control batch the type from its first record's key.
+    /// [`ProducerInfo::NONE`] for bytes too short to hold a header.
+    pub fn of_encoded(bytes: &[u8]) -> ProducerInfo {
+        let field = |from: usize, to: usize| bytes.get(from..to);
+        let read = || -> Option<ProducerInfo> {
+            let attributes = i16::from_be_bytes(field(21, 23)?.try_into().ok()?);
+            let control = attributes & 0x20 != 0;
+            Some(ProducerInfo {
+                producer_id: i64::from_be_bytes(field(43, 51)?.try_into().ok()?),
+                producer_epoch: i16::from_be_bytes(field(51, 53)?.try_into().ok()?),
+                transactional: attributes & 0x10 != 0,
+                control: control.then(|| {
+                    first_record_key(bytes.get(61..).unwrap_or_default())
+                        .and_then(ControlType::from_key)
+                        .unwrap_or(ControlType::Other(-1))
+                }),
+            })
+        };
+        read().unwrap_or(ProducerInfo::NONE)
+    }
+}
+
+/// The key of the first record of an uncompressed record section (control batches are
+/// never compressed): length, attributes, timestamp delta and offset delta as varints,
+/// then the key length and the key.
+fn first_record_key(mut records: &[u8]) -> Option<&[u8]> {
+    let _length = varint(&mut records)?;
+    let (_attributes, rest) = records.split_first()?;
+    records = rest;
+    let _timestamp_delta = varint(&mut records)?;
+    let _offset_delta = varint(&mut records)?;
+    let key_length = usize::try_from(varint(&mut records)?).ok()?;
+    records.get(..key_length)
+}
+
+/// A zigzag varint (Kafka's `varint` and `varlong`), advancing `bytes`.
+fn varint(bytes: &mut &[u8]) -> Option<i64> {
+    let mut raw: u64 = 0;
+    for shift in (0..64).step_by(7) {
+        let (byte, rest) = bytes.split_first()?;
+        *bytes = rest;
+        raw |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some((raw >> 1) as i64 ^ -((raw & 1) as i64));
+        }
+    }
+    None
 }
 
 /// A batch as stored in a log: its facts and its records.
@@ -165,13 +305,15 @@ impl RecordBatch {
                 first_timestamp,
                 max_timestamp,
                 size_bytes: u32::try_from(size).unwrap_or(u32::MAX),
+                producer: ProducerInfo::NONE,
             },
             records: BatchRecords::Decoded(records.into()),
         })
     }
 
     /// A batch of encoded bytes whose facts the caller (the wire adapter) has read from the
-    /// batch header. `record_count` must be at least 1.
+    /// batch header. `record_count` must be at least 1. The producer facts (id, epoch,
+    /// transactional and control bits) are read from the bytes themselves.
     pub fn from_encoded(
         bytes: Bytes,
         record_count: u32,
@@ -186,9 +328,63 @@ impl RecordBatch {
                 first_timestamp,
                 max_timestamp,
                 size_bytes,
+                producer: ProducerInfo::of_encoded(&bytes),
             },
             records: BatchRecords::Encoded(bytes),
         }
+    }
+
+    /// The same batch, marked as written by `producer` (the simulation's decoded batches
+    /// carry their producer facts here; encoded ones have them in their header).
+    pub fn with_producer(mut self, producer: ProducerInfo) -> RecordBatch {
+        self.info.producer = producer;
+        self
+    }
+
+    /// A transaction marker: a control batch of one record, written by the broker (never by
+    /// a producer) when the transaction coordinator ends a transaction. Its key is version 0
+    /// and the [`ControlType`]; its value is version 0 and the coordinator's epoch (an
+    /// `i16` and an `i32`), as in Kafka's `EndTransactionMarker`. The marker takes an offset
+    /// of its own: that is the "lag of 1" a committed transaction leaves behind.
+    pub fn control_marker(
+        control: ControlType,
+        producer_id: i64,
+        producer_epoch: i16,
+        coordinator_epoch: i32,
+        timestamp: Millis,
+    ) -> RecordBatch {
+        let mut value = Vec::with_capacity(6);
+        value.extend_from_slice(&0i16.to_be_bytes());
+        value.extend_from_slice(&coordinator_epoch.to_be_bytes());
+        let record = Record {
+            key: Some(control.key()),
+            value: Some(value.into()),
+            headers: Vec::new(),
+            timestamp,
+        };
+        // 61 bytes is the fixed header of a v2 record batch.
+        let size_bytes = u32::try_from(61 + record.size_bytes()).unwrap_or(u32::MAX);
+        RecordBatch {
+            info: BatchInfo {
+                base_offset: 0,
+                record_count: 1,
+                first_timestamp: timestamp,
+                max_timestamp: timestamp,
+                size_bytes,
+                producer: ProducerInfo {
+                    producer_id,
+                    producer_epoch,
+                    transactional: true,
+                    control: Some(control),
+                },
+            },
+            records: BatchRecords::Decoded(vec![record].into()),
+        }
+    }
+
+    /// Whether this is a control batch (a transaction marker): consumers skip it.
+    pub fn is_control(&self) -> bool {
+        self.info.producer.control.is_some()
     }
 
     /// The records with their offsets, for decoded batches; `None` for encoded ones (the

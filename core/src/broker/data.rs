@@ -6,7 +6,7 @@ use crate::broker::{Broker, ProducerBatch, SequenceCheck};
 use crate::error::KafkaError;
 use crate::event::Event;
 use crate::log::StorageProvider;
-use crate::log::{LogError, RetentionOutcome};
+use crate::log::{AbortedTransaction, IsolationLevel, LogError, RetentionOutcome};
 use crate::record::{Millis, Offset, RecordBatch};
 
 /// What a successful Produce returns for one partition.
@@ -28,6 +28,11 @@ pub struct FetchPartition {
     pub high_watermark: Offset,
     /// The log start offset: where `auto.offset.reset=earliest` would go.
     pub log_start_offset: Offset,
+    /// The last stable offset: how far a `read_committed` consumer could read.
+    pub last_stable_offset: Offset,
+    /// `read_committed` only: the aborted transactions overlapping the returned batches,
+    /// whose records the consumer must drop. `None` for `read_uncommitted`.
+    pub aborted_transactions: Option<Vec<AbortedTransaction>>,
 }
 
 /// ListOffsets: which offset to look up.
@@ -67,6 +72,19 @@ impl<P: StorageProvider> Broker<P> {
     ) -> Result<ProduceResult, KafkaError> {
         if batch.info.size_bytes > self.config.message_max_bytes {
             return Err(KafkaError::MessageTooLarge);
+        }
+        let producer = batch.info.producer;
+        if producer.control.is_some() {
+            // Markers are the coordinator's to write, never a producer's.
+            return Err(KafkaError::InvalidRecord);
+        }
+        if producer.transactional {
+            self.transactions.verify_partition(
+                producer.producer_id,
+                producer.producer_epoch,
+                topic,
+                partition,
+            )?;
         }
         let count = batch.info.record_count;
         let log = self
@@ -133,7 +151,7 @@ impl<P: StorageProvider> Broker<P> {
     /// Fetch from one partition starting at `offset`, up to `max_bytes` (at least one
     /// batch is always returned if there is one, so a consumer can never get stuck behind
     /// a big batch). An offset outside `[log start, log end]` is `OFFSET_OUT_OF_RANGE`:
-    /// the consumer then applies its `auto.offset.reset`.
+    /// the consumer then applies its `auto.offset.reset`. This is `read_uncommitted`.
     pub fn fetch(
         &mut self,
         topic: &str,
@@ -143,12 +161,32 @@ impl<P: StorageProvider> Broker<P> {
         client_id: Option<&str>,
         now: Millis,
     ) -> Result<FetchPartition, KafkaError> {
+        let isolation = IsolationLevel::ReadUncommitted;
+        self.fetch_isolated(
+            topic, partition, offset, max_bytes, isolation, client_id, now,
+        )
+    }
+
+    /// [`fetch`](Self::fetch) at an isolation level. `read_committed` returns batches
+    /// below the last stable offset only, with the aborted transactions among them; a
+    /// fetch at the LSO (below the high watermark) waits like one at the log end.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fetch_isolated(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        offset: Offset,
+        max_bytes: u32,
+        isolation: IsolationLevel,
+        client_id: Option<&str>,
+        now: Millis,
+    ) -> Result<FetchPartition, KafkaError> {
         let log = self
             .topics
             .get(topic)
             .ok_or(KafkaError::UnknownTopicOrPartition)?
             .partition(partition)?;
-        match log.read(offset, max_bytes, u32::MAX) {
+        match log.read_isolated(offset, max_bytes, u32::MAX, isolation) {
             Ok(read) => {
                 let records = read
                     .batches
@@ -168,6 +206,8 @@ impl<P: StorageProvider> Broker<P> {
                     batches: read.batches,
                     high_watermark: read.high_watermark,
                     log_start_offset: read.log_start_offset,
+                    last_stable_offset: read.last_stable_offset,
+                    aborted_transactions: read.aborted_transactions,
                 })
             }
             Err(LogError::OffsetOutOfRange {
@@ -198,6 +238,18 @@ impl<P: StorageProvider> Broker<P> {
         partition: i32,
         spec: OffsetSpec,
     ) -> Result<(Offset, Millis), KafkaError> {
+        self.list_offset_isolated(topic, partition, spec, IsolationLevel::ReadUncommitted)
+    }
+
+    /// ListOffsets at an isolation level: `latest` for a `read_committed` consumer is the
+    /// last stable offset, where it would stop reading, not the log end.
+    pub fn list_offset_isolated(
+        &self,
+        topic: &str,
+        partition: i32,
+        spec: OffsetSpec,
+        isolation: IsolationLevel,
+    ) -> Result<(Offset, Millis), KafkaError> {
         let log = self
             .topics
             .get(topic)
@@ -205,7 +257,10 @@ impl<P: StorageProvider> Broker<P> {
             .partition(partition)?;
         match spec {
             OffsetSpec::Earliest => Ok((log.log_start_offset(), -1)),
-            OffsetSpec::Latest => Ok((log.log_end_offset(), -1)),
+            OffsetSpec::Latest => match isolation {
+                IsolationLevel::ReadUncommitted => Ok((log.log_end_offset(), -1)),
+                IsolationLevel::ReadCommitted => Ok((log.last_stable_offset(), -1)),
+            },
             OffsetSpec::Timestamp(ts) => Ok(log
                 .offset_for_timestamp(ts)
                 .map_err(|e| e.kafka_error())?

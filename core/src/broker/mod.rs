@@ -17,11 +17,13 @@
 //! - `data.rs`: Produce, Fetch, ListOffsets, DeleteRecords, and retention.
 //! - `groups.rs`: the group APIs and OffsetCommit / OffsetFetch.
 //! - `producers.rs`: idempotent producers (InitProducerId, sequence numbers).
+//! - `transactions.rs`: the transaction APIs, markers, and `read_committed` reads.
 
 mod data;
 mod groups;
 mod producers;
 mod topics;
+mod transactions;
 
 #[cfg(test)]
 mod tests;
@@ -42,6 +44,7 @@ use crate::offsets::{OffsetStore, RebuildError};
 use crate::record::Millis;
 use crate::rng::SplitMix64;
 use crate::topic::Topic;
+use crate::txn::{TransactionCoordinator, TxnConfig};
 
 /// Broker settings. Defaults are Kafka's where Kafka has one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +70,8 @@ pub struct BrokerConfig {
     pub retention_check_interval_ms: Millis,
     /// Group coordinator settings.
     pub coordinator: CoordinatorConfig,
+    /// Transaction coordinator settings.
+    pub transactions: TxnConfig,
     /// Seed for topic ids (Kafka draws random UUIDs; we want reproducible runs).
     pub topic_id_seed: u64,
 }
@@ -84,6 +89,7 @@ impl Default for BrokerConfig {
             message_max_bytes: 1_048_588,
             retention_check_interval_ms: 300_000,
             coordinator: CoordinatorConfig::default(),
+            transactions: TxnConfig::default(),
             topic_id_seed: 0,
         }
     }
@@ -100,6 +106,7 @@ pub struct Broker<P: StorageProvider = MemoryProvider> {
     pub(crate) provider: P,
     pub(crate) producers: ProducerStates,
     pub(crate) coordinator: GroupCoordinator,
+    pub(crate) transactions: TransactionCoordinator<P::Storage>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) next_retention_check: Millis,
     pub(crate) topic_ids: SplitMix64,
@@ -114,6 +121,9 @@ pub enum LoadError {
     /// The committed-offsets log could not be replayed.
     #[error("committed offsets: {0}")]
     Offsets(#[from] RebuildError),
+    /// The transaction log could not be replayed.
+    #[error("transaction log: {0}")]
+    Transactions(RebuildError),
 }
 
 impl<P: StorageProvider + Clone> Clone for Broker<P>
@@ -128,6 +138,7 @@ where
             provider: self.provider.clone(),
             producers: self.producers.clone(),
             coordinator: self.coordinator.clone(),
+            transactions: self.transactions.clone(),
             events: self.events.clone(),
             next_retention_check: self.next_retention_check,
             topic_ids: self.topic_ids.clone(),
@@ -145,6 +156,7 @@ where
             .field("topics", &self.topics)
             .field("offsets", &self.offsets)
             .field("coordinator", &self.coordinator)
+            .field("transactions", &self.transactions)
             .finish_non_exhaustive()
     }
 }
@@ -154,6 +166,7 @@ impl Broker {
     pub fn new(config: BrokerConfig, now: Millis) -> Broker {
         Broker {
             coordinator: GroupCoordinator::new(config.coordinator.clone()),
+            transactions: TransactionCoordinator::new(config.transactions.clone()),
             offsets: OffsetStore::new(),
             provider: MemoryProvider,
             producers: ProducerStates::new(now.max(0)),
@@ -167,8 +180,9 @@ impl Broker {
 }
 
 impl<P: StorageProvider> Broker<P> {
-    /// A broker over `provider`'s storage, with every topic and committed offset a previous
-    /// run saved there: what a broker does at startup.
+    /// A broker over `provider`'s storage, with every topic, committed offset and
+    /// transaction a previous run saved there: what a broker does at startup. Transactions
+    /// whose decision was written but whose markers may not all be are completed now.
     pub fn open(config: BrokerConfig, mut provider: P, now: Millis) -> Result<Self, LoadError> {
         let mut topics = BTreeMap::new();
         for manifest in provider.saved_topics()? {
@@ -194,6 +208,12 @@ impl<P: StorageProvider> Broker<P> {
         let offsets_log =
             PartitionLog::with_storage(provider.open_offsets_log()?, OffsetStore::log_config())?;
         let offsets = OffsetStore::rebuild(offsets_log)?;
+        let txn_log = PartitionLog::with_storage(
+            provider.open_transaction_log()?,
+            OffsetStore::log_config(),
+        )?;
+        let transactions = TransactionCoordinator::rebuild(config.transactions.clone(), txn_log)
+            .map_err(LoadError::Transactions)?;
         // Milliseconds times 1000: ids a previous run handed out are far below.
         let mut producers = ProducerStates::new(now.max(0).saturating_mul(1000));
         for topic in topics.values() {
@@ -208,8 +228,9 @@ impl<P: StorageProvider> Broker<P> {
         // and must get UNKNOWN_MEMBER_ID, not find a new member wearing the same id.
         let mut coordinator = config.coordinator.clone();
         coordinator.member_id_seed ^= (now as u64).rotate_left(17);
-        Ok(Broker {
+        let mut broker = Broker {
             coordinator: GroupCoordinator::new(coordinator),
+            transactions,
             offsets,
             provider,
             producers,
@@ -218,7 +239,9 @@ impl<P: StorageProvider> Broker<P> {
             next_retention_check: now + config.retention_check_interval_ms,
             topic_ids,
             config,
-        })
+        };
+        broker.write_pending_markers(now);
+        Ok(broker)
     }
 
     /// The storage provider (the native server flushes through it).
@@ -239,6 +262,12 @@ impl<P: StorageProvider> Broker<P> {
     /// The group coordinator, read-only (change groups through the broker's calls).
     pub fn coordinator(&self) -> &GroupCoordinator {
         &self.coordinator
+    }
+
+    /// The transaction coordinator, read-only (change transactions through the broker's
+    /// calls).
+    pub fn transactions(&self) -> &TransactionCoordinator<P::Storage> {
+        &self.transactions
     }
 
     /// A topic, read-only.
@@ -263,14 +292,18 @@ impl<P: StorageProvider> Broker<P> {
         self.coordinator
             .poll_timeout()
             .into_iter()
+            .chain(self.transactions.poll_timeout())
             .chain(retention)
             .min()
     }
 
-    /// Fire everything due at `now`: session and rebalance timeouts, and retention.
+    /// Fire everything due at `now`: session and rebalance timeouts, transaction timeouts,
+    /// and retention.
     pub fn handle_timeout(&mut self, now: Millis) {
         self.coordinator.handle_timeout(now);
         self.absorb_coordinator_events();
+        self.transactions.handle_timeout(now);
+        self.write_pending_markers(now);
         if now >= self.next_retention_check {
             self.apply_retention(now);
             self.next_retention_check = now + self.config.retention_check_interval_ms.max(1);

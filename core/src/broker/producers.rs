@@ -19,7 +19,8 @@
 //! header. Only the tail of each partition is read ([`REBUILD_WINDOW_RECORDS`]): a retry
 //! that straddles a restart is a retry of one of the producer's last in-flight batches,
 //! which are at the end of the log (Kafka reads from its last producer snapshot instead).
-//! Transactions are not supported.
+//! Transactional batches are checked here too (sequence and epoch), and, on top, by the
+//! transaction coordinator (see `transactions.rs`).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -120,6 +121,38 @@ impl ProducerStates {
                 self.next_id += 1;
                 (id, 0)
             }
+        }
+    }
+
+    /// A fresh producer id, never handed out before by this broker: for a transactional id
+    /// seen for the first time, or one whose epochs ran out.
+    pub fn allocate_id(&mut self) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// A transaction marker of `producer_id` at `producer_epoch` was written to
+    /// `topic`/`partition`. A marker written after a fence carries the new epoch: from now
+    /// on the partition refuses the zombie's batches (`INVALID_PRODUCER_EPOCH`), and the
+    /// new instance starts its sequence numbers again at 0.
+    pub fn marker_written(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        producer_id: i64,
+        producer_epoch: i16,
+    ) {
+        let state = self
+            .partitions
+            .entry((producer_id, topic.to_string(), partition))
+            .or_insert_with(|| PartitionState {
+                epoch: producer_epoch,
+                batches: VecDeque::new(),
+            });
+        if producer_epoch > state.epoch {
+            state.epoch = producer_epoch;
+            state.batches.clear();
         }
     }
 

@@ -75,3 +75,59 @@ impl GroupCoordinator {
         Ok(())
     }
 }
+
+impl GroupCoordinator {
+    /// May a transactional producer stage offsets for `group_id` (TxnOffsetCommit)? Mirrors
+    /// Kafka's `validateOffsetCommit` with `isTransactional`, which differs from a plain
+    /// commit in one way: a request without member information (generation -1, no member
+    /// id, as TxnOffsetCommit v0..v2 always sends) is accepted even while the group has
+    /// members, because such a producer cannot say who it is.
+    ///
+    /// With v3 (KIP-447) the producer sends the consumer's generation and member id from
+    /// `consumer_group_metadata()`, and a zombie whose consumer was kicked out of the group
+    /// is fenced here with `ILLEGAL_GENERATION` or `UNKNOWN_MEMBER_ID`: its offsets would
+    /// otherwise overwrite the progress of the member that owns the partition now.
+    pub fn validate_txn_offset_commit(
+        &mut self,
+        group_id: &str,
+        member_id: &str,
+        group_instance_id: Option<&str>,
+        generation_id: i32,
+    ) -> Result<(), KafkaError> {
+        if group_id.is_empty() {
+            return Err(KafkaError::InvalidGroupId);
+        }
+        let identified = generation_id >= 0 || !member_id.is_empty() || group_instance_id.is_some();
+        let group = match self.groups.get_mut(group_id) {
+            Some(group) => group,
+            None if !identified => self
+                .groups
+                .entry(group_id.to_string())
+                .or_insert_with(|| Group::new(group_id.to_string())),
+            // A member of a group that does not exist (any more) is no member.
+            None => return Err(KafkaError::UnknownMemberId),
+        };
+        if group.is(GroupState::Dead) {
+            return Err(KafkaError::CoordinatorNotAvailable);
+        }
+        if !identified {
+            return Ok(());
+        }
+        if let Some(instance) = group_instance_id {
+            if group
+                .static_members
+                .get(instance)
+                .is_some_and(|owner| owner != member_id)
+            {
+                return Err(KafkaError::FencedInstanceId);
+            }
+        }
+        if !group.members.contains_key(member_id) {
+            return Err(KafkaError::UnknownMemberId);
+        }
+        if generation_id != group.generation_id {
+            return Err(KafkaError::IllegalGeneration);
+        }
+        Ok(())
+    }
+}

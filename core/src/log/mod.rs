@@ -30,11 +30,14 @@
 //!   and remembers the topics across restarts.
 //! - `partition.rs`: [`PartitionLog`], Kafka's rules (offsets, reads, rolling, retention)
 //!   on top of any storage.
+//! - `transactions.rs`: [`TransactionIndex`], the open and aborted transactions of a log,
+//!   from which come the **last stable offset** and `read_committed` reads.
 
 mod memory;
 mod partition;
 mod provider;
 mod storage;
+mod transactions;
 
 #[cfg(test)]
 mod tests;
@@ -45,6 +48,7 @@ pub use memory::MemoryStorage;
 pub use partition::{LogConfig, LogError, PartitionLog, ReadResult, RetentionOutcome};
 pub use provider::{MemoryProvider, StorageProvider, TopicManifest};
 pub use storage::{check_roll, LogStorage, SegmentInfo, StorageError};
+pub use transactions::{AbortedTransaction, TransactionIndex};
 
 /// Why the log start offset moved. Defined here, where it happens; [`crate::event`]
 /// re-exports it for its `LogStartMoved` event.
@@ -57,4 +61,29 @@ pub enum LogStartReason {
     RetentionSize,
     /// A DeleteRecords request.
     DeleteRecords,
+}
+
+/// What a consumer may read (its `isolation.level`), sent with every Fetch and ListOffsets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IsolationLevel {
+    /// Kafka's 0, the default: everything up to the high watermark, including records of
+    /// transactions that are still open or were aborted.
+    #[default]
+    ReadUncommitted,
+    /// Kafka's 1: only up to the last stable offset, and the records of aborted
+    /// transactions are dropped by the consumer (the fetch says which).
+    ReadCommitted,
+}
+
+impl IsolationLevel {
+    /// The level for Kafka's `isolation_level` byte: 1 is `read_committed`, anything else
+    /// `read_uncommitted`.
+    pub fn from_kafka(level: i8) -> IsolationLevel {
+        if level == 1 {
+            IsolationLevel::ReadCommitted
+        } else {
+            IsolationLevel::ReadUncommitted
+        }
+    }
 }

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::memory::MemoryStorage;
 use super::storage::{LogStorage, SegmentInfo, StorageError};
-use super::LogStartReason;
+use super::transactions::{AbortedTransaction, TransactionIndex};
+use super::{IsolationLevel, LogStartReason};
 use crate::error::KafkaError;
 use crate::record::{BatchRecords, Millis, Offset, Record, RecordBatch};
 
@@ -48,6 +49,11 @@ pub struct ReadResult {
     pub high_watermark: Offset,
     /// The log start offset when the read happened.
     pub log_start_offset: Offset,
+    /// The last stable offset when the read happened: where `read_committed` stops.
+    pub last_stable_offset: Offset,
+    /// For a `read_committed` read, the aborted transactions overlapping the returned
+    /// batches (possibly none); `None` for `read_uncommitted`, as in Kafka's Fetch.
+    pub aborted_transactions: Option<Vec<AbortedTransaction>>,
 }
 
 /// The log start offset moved, and why. The broker turns this into a `LogStartMoved` event.
@@ -107,6 +113,8 @@ pub struct PartitionLog<S: LogStorage = MemoryStorage> {
     /// raise it into the middle of a segment, whose older records then stay on disk,
     /// unreadable, until the whole segment can go.
     log_start: Offset,
+    /// Open and aborted transactions, for the last stable offset and `read_committed`.
+    txns: TransactionIndex,
 }
 
 impl PartitionLog<MemoryStorage> {
@@ -119,6 +127,7 @@ impl PartitionLog<MemoryStorage> {
             config,
             storage,
             log_start: 0,
+            txns: TransactionIndex::default(),
         }
     }
 }
@@ -127,6 +136,9 @@ impl<S: LogStorage> PartitionLog<S> {
     /// A log over existing storage, as a broker opens its logs at startup: the log end is
     /// the end of the last segment, and the log start the checkpointed one (or the first
     /// segment's base offset). Empty storage gets its first segment rolled.
+    ///
+    /// The open and aborted transactions are rebuilt by reading the log once from its start
+    /// (Kafka reads them back from its producer snapshots and `.txnindex` files instead).
     pub fn with_storage(mut storage: S, config: LogConfig) -> Result<Self, StorageError> {
         let checkpoint = storage.log_start_checkpoint();
         if storage.segments().is_empty() {
@@ -136,11 +148,38 @@ impl<S: LogStorage> PartitionLog<S> {
         let first = segments.first().map_or(0, |s| s.base_offset);
         let end = segments.last().map_or(0, |s| s.next_offset);
         let log_start = checkpoint.unwrap_or(first).max(first).min(end);
-        Ok(PartitionLog {
+        let mut log = PartitionLog {
             config,
             storage,
             log_start,
-        })
+            txns: TransactionIndex::default(),
+        };
+        log.rebuild_transactions()?;
+        Ok(log)
+    }
+
+    /// Replay every batch header into the transaction index, oldest first.
+    fn rebuild_transactions(&mut self) -> Result<(), StorageError> {
+        let mut txns = TransactionIndex::default();
+        let end = self.log_end_offset();
+        let mut position = self.log_start;
+        while position < end {
+            let read = match self.read(position, 1 << 20, u32::MAX) {
+                Ok(read) => read,
+                Err(LogError::Storage(e)) => return Err(e),
+                Err(_) => break,
+            };
+            let Some(last) = read.batches.last() else {
+                break;
+            };
+            position = last.info.next_offset();
+            for batch in &read.batches {
+                txns.on_append(&batch.info);
+            }
+        }
+        txns.log_start_moved(self.log_start);
+        self.txns = txns;
+        Ok(())
     }
 
     /// The log's configuration.
@@ -180,6 +219,24 @@ impl<S: LogStorage> PartitionLog<S> {
         self.log_end_offset()
     }
 
+    /// The last stable offset (LSO): the first offset of the earliest transaction still
+    /// open here, or the high watermark when none is. A `read_committed` consumer reads the
+    /// offsets *below* it, so a transaction that starts at offset 5 holds the LSO at 5, and
+    /// once its marker (at offset 9, say) is written and nothing else is open, the LSO is
+    /// the log end, 10. It never falls below the log start.
+    pub fn last_stable_offset(&self) -> Offset {
+        let high_watermark = self.high_watermark();
+        self.txns
+            .first_unstable_offset()
+            .map_or(high_watermark, |first| first.min(high_watermark))
+            .max(self.log_start)
+    }
+
+    /// Open and aborted transactions of this partition.
+    pub fn transactions(&self) -> &TransactionIndex {
+        &self.txns
+    }
+
     /// Facts about every segment, oldest first; the last one is the active segment.
     pub fn segments(&self) -> &[SegmentInfo] {
         self.storage.segments()
@@ -212,7 +269,10 @@ impl<S: LogStorage> PartitionLog<S> {
         if must_roll {
             self.storage.roll(base)?;
         }
-        self.storage.append(batch.with_base_offset(base))?;
+        let batch = batch.with_base_offset(base);
+        let info = batch.info;
+        self.storage.append(batch)?;
+        self.txns.on_append(&info);
         Ok(base)
     }
 
@@ -308,7 +368,36 @@ impl<S: LogStorage> PartitionLog<S> {
             batches,
             high_watermark: self.high_watermark(),
             log_start_offset: self.log_start,
+            last_stable_offset: self.last_stable_offset(),
+            aborted_transactions: None,
         })
+    }
+
+    /// [`read`](Self::read) at an isolation level, as a Fetch does.
+    ///
+    /// - `read_uncommitted` is [`read`](Self::read): everything up to the high watermark,
+    ///   open and aborted transactions and markers included.
+    /// - `read_committed` returns only whole batches below the last stable offset (a fetch
+    ///   at or past it, but within the log, is answered with nothing, not an error), plus
+    ///   the aborted transactions that overlap what it returns, so that the consumer can
+    ///   drop their batches. Batches never straddle the LSO: it is always the first offset
+    ///   of a batch, or the log end.
+    pub fn read_isolated(
+        &self,
+        offset: Offset,
+        max_bytes: u32,
+        max_records: u32,
+        isolation: IsolationLevel,
+    ) -> Result<ReadResult, LogError> {
+        let mut read = self.read(offset, max_bytes, max_records)?;
+        if isolation == IsolationLevel::ReadUncommitted {
+            return Ok(read);
+        }
+        let stable = read.last_stable_offset;
+        read.batches.retain(|b| b.info.base_offset < stable);
+        let upper = read.batches.last().map_or(offset, |b| b.info.next_offset());
+        read.aborted_transactions = Some(self.txns.aborted_between(offset, upper));
+        Ok(read)
     }
 
     /// Kafka's ListOffsets by timestamp: the earliest readable offset whose record
@@ -439,6 +528,7 @@ impl<S: LogStorage> PartitionLog<S> {
         }
         self.storage.checkpoint_log_start(to)?;
         self.log_start = to;
+        self.txns.log_start_moved(to);
         Ok(Some(RetentionOutcome { from, to, reason }))
     }
 }

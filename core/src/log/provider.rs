@@ -2,8 +2,8 @@
 //!
 //! The broker's rules are the same whether records live in memory (the browser, the
 //! simulation, fast tests) or in segment files (the native server). A [`StorageProvider`]
-//! is the one place that differs: it opens the storage of each partition log and of the
-//! committed-offsets log, and remembers which topics exist, so that a restarted broker
+//! is the one place that differs: it opens the storage of each partition log, of the
+//! committed-offsets log and of the transaction log, and remembers which topics exist, so that a restarted broker
 //! finds its topics, records and committed offsets again.
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,9 @@ pub trait StorageProvider {
     /// The storage of the committed-offsets log (Kafka's `__consumer_offsets`).
     fn open_offsets_log(&mut self) -> Result<Self::Storage, StorageError>;
 
+    /// The storage of the transaction coordinator's log (Kafka's `__transaction_state`).
+    fn open_transaction_log(&mut self) -> Result<Self::Storage, StorageError>;
+
     /// A topic was created or grew: remember it.
     fn save_topic(&mut self, topic: &TopicManifest) -> Result<(), StorageError>;
 
@@ -65,6 +68,10 @@ impl StorageProvider for MemoryProvider {
     }
 
     fn open_offsets_log(&mut self) -> Result<MemoryStorage, StorageError> {
+        Ok(MemoryStorage::new())
+    }
+
+    fn open_transaction_log(&mut self) -> Result<MemoryStorage, StorageError> {
         Ok(MemoryStorage::new())
     }
 

@@ -576,6 +576,10 @@ fn decode_response(body: ResponseKind) -> io::Result<Response> {
                             batches: decode_batches(p.records.clone().unwrap_or_default())?,
                             high_watermark: p.high_watermark,
                             log_start_offset: p.log_start_offset,
+                            last_stable_offset: p.last_stable_offset,
+                            // The CLI consumer reads uncommitted; read_committed comes
+                            // with the wire step of transactions.
+                            aborted_transactions: None,
                         }),
                     };
                     out.push((tp, outcome));

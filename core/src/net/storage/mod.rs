@@ -214,6 +214,15 @@ impl StorageProvider for FileProvider {
         )
     }
 
+    fn open_transaction_log(&mut self) -> Result<FileStorage, StorageError> {
+        FileStorage::open(
+            self.root.join("internal").join("__transaction_state-0"),
+            true,
+            self.flusher.clone(),
+            self.index_interval_bytes,
+        )
+    }
+
     fn save_topic(&mut self, topic: &TopicManifest) -> Result<(), StorageError> {
         let json = serde_json::to_vec_pretty(topic)
             .map_err(|e| StorageError::Io(format!("topic manifest: {e}")))?;

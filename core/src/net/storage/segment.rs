@@ -11,7 +11,7 @@ use kafka_protocol::records::{Compression, RecordBatchDecoder};
 
 use super::{io_error, write_atomically, Flusher, SyncFile};
 use crate::log::{check_roll, LogStorage, SegmentInfo, StorageError};
-use crate::record::{BatchInfo, BatchRecords, Offset, Record, RecordBatch};
+use crate::record::{BatchInfo, BatchRecords, Offset, ProducerInfo, Record, RecordBatch};
 use crate::wire::{encode_records, read_header, BatchHeader};
 
 /// One segment: its `.log` and `.index` files and the index in memory.
@@ -239,6 +239,14 @@ fn batch_info(base: Offset, header: &BatchHeader) -> BatchInfo {
         first_timestamp: header.first_timestamp,
         max_timestamp: header.max_timestamp,
         size_bytes: u32::try_from(header.total_len).unwrap_or(u32::MAX),
+        // Only the counts matter for a segment's facts; a read parses the full producer
+        // facts (the control type too) from the batch bytes.
+        producer: ProducerInfo {
+            producer_id: header.producer_id,
+            producer_epoch: header.producer_epoch,
+            transactional: header.transactional,
+            control: None,
+        },
     }
 }
 
