@@ -27,6 +27,8 @@ mod transactions;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transaction_tests;
 
 use std::collections::{BTreeMap, VecDeque};
 

@@ -280,9 +280,7 @@ impl<S: LogStorage> TransactionCoordinator<S> {
         let previous = current.clone();
         let mut fenced = current.clone();
         // Kafka: bump unless the epoch is already at its maximum (then abort with it).
-        if fenced.producer_epoch < i16::MAX {
-            fenced.producer_epoch += 1;
-        }
+        fenced.producer_epoch = fenced.producer_epoch.saturating_add(1);
         fenced.last_producer_epoch = -1;
         fenced.state = TxnState::PrepareEpochFence;
         // Held in memory only, as Kafka's pending state: the log gets `PrepareAbort` with
