@@ -22,7 +22,7 @@ pub const TEXT: f64 = 15.0;
 /// One line of labels.
 const LINE: f64 = 19.0;
 /// Width of a text label, estimated (tabular digits and system sans at `TEXT`).
-fn text_width(s: &str) -> f64 {
+pub(crate) fn text_width(s: &str) -> f64 {
     s.chars()
         .map(|c| if c.is_ascii() { 8.6 } else { 15.5 })
         .sum()
@@ -76,6 +76,9 @@ pub struct BandLayout {
     pub logs: Vec<LogLayout>,
     /// The group box, if the band has a group.
     pub group: Option<GroupLayout>,
+    /// Where the line saying what the latest rebalance stopped starts (left, baseline),
+    /// and how wide it may be: under the logs it counts, where a band has room to spare.
+    pub tally: Option<(f64, f64, f64)>,
 }
 
 /// One log's cells and markers.
@@ -341,6 +344,14 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
         y = laid.1;
         logs.push(laid.0);
     }
+    let tally = band
+        .group
+        .as_ref()
+        .and_then(|g| g.tally)
+        .map(|_| {
+            y += LINE + 4.0;
+            (logs_x, y, area.x + area.w - gw - 24.0 - logs_x)
+        });
     let group = band.group.as_ref().map(|g| {
         group_layout(
             g,
@@ -361,6 +372,7 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
         compact,
         logs,
         group,
+        tally,
     }
 }
 
@@ -580,8 +592,7 @@ fn group_layout(group: &GroupBox, area: Rect) -> GroupLayout {
         x: area.x + pad,
         y: area.y + 26.0,
         w: area.w - 2.0 * pad,
-        // A third line: what the latest rebalance stopped.
-        h: COORD_H + if group.tally.is_some() { 18.0 } else { 0.0 },
+        h: COORD_H,
     };
     let mut y = coordinator.y + coordinator.h + 12.0;
     let mut members = Vec::new();

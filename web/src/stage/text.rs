@@ -147,11 +147,16 @@ pub fn stopped_for(ms: i64, lang: Lang) -> String {
     }
 }
 
-/// What the latest rebalance stopped, out of the partitions the group reads.
-pub fn tally(t: &crate::stops::Tally, of: usize, lang: Lang) -> String {
+/// What the latest rebalance stopped, out of the partitions the group reads; `short` for
+/// a narrow band (S11's four).
+pub fn tally(t: &crate::stops::Tally, of: usize, short: bool, lang: Lang) -> String {
     let (n, s) = (t.stopped, secs(t.longest_ms));
-    match lang {
-        Lang::En => format!("{n} of {of} stopped · {s} s"),
-        Lang::Zh => format!("停过 {n}/{of} 个分区 · {s} 秒"),
+    match (lang, short) {
+        (Lang::En, false) => {
+            format!("last rebalance: {n} of {of} partitions stopped, the longest for {s} s")
+        }
+        (Lang::En, true) => format!("rebalance: {n} of {of} stopped, ≤ {s} s"),
+        (Lang::Zh, false) => format!("上次再均衡：{of} 个分区中停过 {n} 个，最长 {s} 秒"),
+        (Lang::Zh, true) => format!("再均衡：停过 {n}/{of}，最长 {s} 秒"),
     }
 }

@@ -138,8 +138,8 @@ pub(crate) fn s7() -> Scenario {
         ),
         say(
             S7_SLOW.1 + 600,
-            "Eager stopped all 6 partitions and gave 4 straight back. Cooperative stopped only the 2 that move: round 2 hands them to the newcomer at the members' next heartbeat (up to 3 s). Compare the counts under the two coordinators.",
-            "eager 停下了全部 6 个分区，又把其中 4 个原样还回去。cooperative 只停下要迁移的 2 个：第二轮在成员的下一次心跳时（最多 3 秒）把它们交给新成员。对比两个协调者下面的计数。",
+            "Eager stopped all 6 partitions and gave 4 straight back. Cooperative stopped only the 2 that move: round 2 hands them to the newcomer at the members' next heartbeat (up to 3 s). Compare the two counts under the logs.",
+            "eager 停下了全部 6 个分区，又把其中 4 个原样还回去。cooperative 只停下要迁移的 2 个：第二轮在成员的下一次心跳时（最多 3 秒）把它们交给新成员。对比两组日志下方的计数。",
         ),
     ];
     Scenario {

@@ -578,12 +578,16 @@ fn s7_while_the_group_waits_for_its_slow_member_only_the_cooperative_one_keeps_r
             events
                 .iter()
                 .filter(|e| e.at > revoked_at && e.at < assigned_at)
-                .filter(|e| {
-                    matches!(&e.kind, WorldEventKind::Processed { name: n, .. } if n == name)
-                })
+                .filter(
+                    |e| matches!(&e.kind, WorldEventKind::Processed { name: n, .. } if n == name),
+                )
                 .count()
         };
-        assert_eq!(processed("eager-1"), 0, "seed {seed}: eager stops the world");
+        assert_eq!(
+            processed("eager-1"),
+            0,
+            "seed {seed}: eager stops the world"
+        );
         assert!(
             processed("cooperative-1") > 10,
             "seed {seed}: cooperative keeps reading"
