@@ -121,6 +121,15 @@ impl<P: StorageProvider + Send + 'static> TestServer<P> {
         }
     }
 
+    /// Stop the server abruptly, as a `kill -9` would in the middle of its work: the task is
+    /// dropped where it is, with no final flush or shutdown step. (What the operating
+    /// system already has of the files stays, as it does after a real kill.)
+    pub async fn kill(mut self) {
+        let task = self.task.take().unwrap();
+        task.abort();
+        let _ = task.await;
+    }
+
     /// Stop the server gracefully; the broker it served.
     pub async fn stop(mut self) -> Broker<P> {
         if let Some(stop) = self.stop.take() {

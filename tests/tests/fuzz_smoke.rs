@@ -215,7 +215,38 @@ fn seed_request(api_key: ApiKey, version: i16) -> Option<Vec<u8>> {
         }
         ApiKey::DeleteRecords => RequestKind::DeleteRecords(DeleteRecordsRequest::default()),
         ApiKey::InitProducerId => RequestKind::InitProducerId(
-            InitProducerIdRequest::default().with_transactional_id(None),
+            InitProducerIdRequest::default().with_transactional_id(if version % 2 == 0 {
+                None
+            } else {
+                Some(TransactionalId(s("fuzz-tx")))
+            }),
+        ),
+        ApiKey::AddPartitionsToTxn => RequestKind::AddPartitionsToTxn(
+            AddPartitionsToTxnRequest::default()
+                .with_v3_and_below_transactional_id(TransactionalId(s("fuzz-tx")))
+                .with_v3_and_below_topics(vec![
+                    add_partitions_to_txn_request::AddPartitionsToTxnTopic::default()
+                        .with_name(topic)
+                        .with_partitions(vec![0]),
+                ]),
+        ),
+        ApiKey::AddOffsetsToTxn => RequestKind::AddOffsetsToTxn(
+            AddOffsetsToTxnRequest::default()
+                .with_transactional_id(TransactionalId(s("fuzz-tx")))
+                .with_group_id(GroupId(s("g"))),
+        ),
+        ApiKey::EndTxn => RequestKind::EndTxn(
+            EndTxnRequest::default().with_transactional_id(TransactionalId(s("fuzz-tx"))),
+        ),
+        ApiKey::TxnOffsetCommit => RequestKind::TxnOffsetCommit(
+            TxnOffsetCommitRequest::default()
+                .with_transactional_id(TransactionalId(s("fuzz-tx")))
+                .with_group_id(GroupId(s("g")))
+                .with_topics(vec![
+                    txn_offset_commit_request::TxnOffsetCommitRequestTopic::default()
+                        .with_name(topic)
+                        .with_partitions(vec![Default::default()]),
+                ]),
         ),
         _ => return None,
     };

@@ -15,7 +15,8 @@
 //! 12       4    partitionLeaderEpoch  (outside the CRC)
 //! 16       1    magic                 must be 2
 //! 17       4    crc                   CRC-32C of everything from `attributes` to the end
-//! 21       2    attributes            compression codec in bits 0-2, timestamp type, ...
+//! 21       2    attributes            compression codec in bits 0-2, timestamp type (3),
+//!                                     transactional (4), control (5)
 //! 23       4    lastOffsetDelta
 //! 27       8    baseTimestamp
 //! 35       8    maxTimestamp
@@ -32,7 +33,7 @@ use kafka_protocol::records::{
     Compression, Record as WireRecord, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
 
-use crate::record::{BatchRecords, Record, RecordBatch};
+use crate::record::{BatchRecords, ProducerInfo, Record, RecordBatch};
 
 /// Size of the fixed v2 batch header.
 pub const BATCH_HEADER_BYTES: usize = 61;
@@ -73,8 +74,12 @@ pub struct BatchHeader {
     pub max_timestamp: i64,
     /// The compression codec (attributes bits 0-2): 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd.
     pub codec: u8,
-    /// Whether the batch is part of a transaction (not supported by minikafka).
+    /// Attribute bit 4: the batch is part of a transaction, invisible to `read_committed`
+    /// consumers until its transaction's marker.
     pub transactional: bool,
+    /// Attribute bit 5: a control batch (a transaction marker). Only the broker writes
+    /// them; a producer's Produce carrying one is refused by the broker.
+    pub control: bool,
     /// `producerId` (-1: not an idempotent producer).
     pub producer_id: i64,
     /// `producerEpoch`.
@@ -134,6 +139,7 @@ pub fn read_header(bytes: &[u8]) -> Result<BatchHeader, BatchError> {
         max_timestamp,
         codec: (attributes & 0x07) as u8,
         transactional: attributes & 0x10 != 0,
+        control: attributes & 0x20 != 0,
         producer_id,
         producer_epoch,
         base_sequence,
@@ -146,9 +152,9 @@ pub fn split_record_set(mut bytes: Bytes) -> Result<Vec<(RecordBatch, BatchHeade
     let mut batches = Vec::new();
     while !bytes.is_empty() {
         let header = read_header(&bytes)?;
-        if header.transactional {
+        if header.transactional && header.producer_id < 0 {
             return Err(BatchError::Invalid(
-                "transactional batches are not supported".into(),
+                "a transactional batch without a producer id".into(),
             ));
         }
         let batch = bytes.split_to(header.total_len);
@@ -169,7 +175,8 @@ pub fn split_record_set(mut bytes: Bytes) -> Result<Vec<(RecordBatch, BatchHeade
 }
 
 /// The bytes a Fetch response carries for these batches: encoded batches as stored, decoded
-/// ones (written by the simulation or the CLI in-process) encoded as uncompressed v2 batches.
+/// ones (written by the simulation, the CLI in-process, or the broker's own transaction
+/// markers) encoded as uncompressed v2 batches with their producer facts.
 pub fn record_set(batches: &[RecordBatch]) -> Bytes {
     if let [only] = batches {
         if let BatchRecords::Encoded(bytes) = &only.records {
@@ -178,14 +185,27 @@ pub fn record_set(batches: &[RecordBatch]) -> Bytes {
     }
     let mut out = BytesMut::new();
     for batch in batches {
-        match &batch.records {
-            BatchRecords::Encoded(bytes) => out.extend_from_slice(bytes),
-            BatchRecords::Decoded(records) => {
-                encode_records(&mut out, batch.info.base_offset, records, Compression::None)
-            }
-        }
+        encode_batch(&mut out, batch);
     }
     out.freeze()
+}
+
+/// Append one batch's v2 bytes to `out`: encoded batches as they are, decoded ones encoded
+/// uncompressed with the batch's producer id, epoch and transaction bits. A commit or
+/// abort marker must leave the broker (and reach the disk) as a control batch: a client
+/// that saw it as a plain record would hand the marker to the application, and a restarted
+/// broker would not know that the transaction had ended.
+pub fn encode_batch(out: &mut BytesMut, batch: &RecordBatch) {
+    match &batch.records {
+        BatchRecords::Encoded(bytes) => out.extend_from_slice(bytes),
+        BatchRecords::Decoded(records) => encode_with_producer(
+            out,
+            batch.info.base_offset,
+            records,
+            Compression::None,
+            &batch.info.producer,
+        ),
+    }
 }
 
 /// A record decoded by the crate, as the core's [`Record`] (clients and the offsets log
@@ -213,16 +233,28 @@ pub fn encode_records(
     records: &[Record],
     compression: Compression,
 ) {
+    encode_with_producer(out, base_offset, records, compression, &ProducerInfo::NONE)
+}
+
+/// [`encode_records`] for a batch written by `producer`: its id and epoch in the header,
+/// attribute bit 4 for a transactional batch and bit 5 for a control batch.
+fn encode_with_producer(
+    out: &mut BytesMut,
+    base_offset: i64,
+    records: &[Record],
+    compression: Compression,
+    producer: &ProducerInfo,
+) {
     let wire: Vec<WireRecord> = records
         .iter()
         .enumerate()
         .map(|(i, r)| WireRecord {
-            transactional: false,
-            control: false,
+            transactional: producer.transactional,
+            control: producer.control.is_some(),
             delete_horizon: false,
             partition_leader_epoch: -1,
-            producer_id: -1,
-            producer_epoch: -1,
+            producer_id: producer.producer_id,
+            producer_epoch: producer.producer_epoch,
             timestamp_type: TimestampType::Creation,
             offset: base_offset + i as i64,
             // The encoder starts a new batch whenever `offset - sequence` changes; keeping
@@ -316,6 +348,38 @@ mod tests {
         old[16] = 1;
         assert_eq!(read_header(&old), Err(BatchError::Magic(1)));
         assert!(split_record_set(Bytes::new()).is_err());
+    }
+
+    #[test]
+    fn transactional_batches_are_accepted_and_markers_leave_as_control_batches() {
+        use crate::record::ControlType;
+        let mut bytes = batch_of(&["in a transaction"], Compression::None).to_vec();
+        bytes[21..23].copy_from_slice(&0x10i16.to_be_bytes());
+        bytes[43..51].copy_from_slice(&7i64.to_be_bytes());
+        let crc = crc32c::crc32c(&bytes[21..]);
+        bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+        let split = split_record_set(Bytes::from(bytes.clone())).unwrap();
+        assert!(split[0].1.transactional && !split[0].1.control);
+        assert!(split[0].0.info.producer.transactional);
+        // Without a producer id a transactional batch means nothing.
+        bytes[43..51].copy_from_slice(&(-1i64).to_be_bytes());
+        let crc = crc32c::crc32c(&bytes[21..]);
+        bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+        assert!(split_record_set(Bytes::from(bytes)).is_err());
+
+        let marker =
+            RecordBatch::control_marker(ControlType::Abort, 7, 3, 0, 1_000).with_base_offset(12);
+        let bytes = record_set(&[marker]);
+        let header = read_header(&bytes).unwrap();
+        assert!(header.control && header.transactional);
+        assert_eq!((header.producer_id, header.producer_epoch), (7, 3));
+        assert_eq!(header.base_sequence, -1);
+        let info = ProducerInfo::of_encoded(&bytes);
+        assert_eq!(info.control, Some(ControlType::Abort));
+        let decoded = kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes.clone())
+            .unwrap()
+            .records;
+        assert!(decoded[0].control && decoded[0].offset == 12);
     }
 
     #[test]

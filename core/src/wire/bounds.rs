@@ -193,6 +193,43 @@ const INIT_PRODUCER_ID: &[Field] = &[
     f(I16, 3, ANY),
 ];
 
+const TXN_TOPIC: &[Field] = &[f(Str, 0, ANY), f(ArrayI32, 0, ANY)];
+const ADD_PARTITIONS_TO_TXN: &[Field] = &[
+    f(Str, 0, 3),
+    f(I64, 0, 3),
+    f(I16, 0, 3),
+    f(Array(TXN_TOPIC), 0, 3),
+];
+const ADD_OFFSETS_TO_TXN: &[Field] = &[
+    f(Str, 0, ANY),
+    f(I64, 0, ANY),
+    f(I16, 0, ANY),
+    f(Str, 0, ANY),
+];
+const END_TXN: &[Field] = &[
+    f(Str, 0, ANY),
+    f(I64, 0, ANY),
+    f(I16, 0, ANY),
+    f(I8, 0, ANY),
+];
+const TXN_COMMIT_PARTITION: &[Field] = &[
+    f(I32, 0, ANY),
+    f(I64, 0, ANY),
+    f(I32, 2, ANY), // committed_leader_epoch
+    f(Str, 0, ANY),
+];
+const TXN_COMMIT_TOPIC: &[Field] = &[f(Str, 0, ANY), f(Array(TXN_COMMIT_PARTITION), 0, ANY)];
+const TXN_OFFSET_COMMIT: &[Field] = &[
+    f(Str, 0, ANY),
+    f(Str, 0, ANY),
+    f(I64, 0, ANY),
+    f(I16, 0, ANY),
+    f(I32, 3, ANY), // generation_id
+    f(Str, 3, ANY), // member_id
+    f(Str, 3, ANY), // group_instance_id
+    f(Array(TXN_COMMIT_TOPIC), 0, ANY),
+];
+
 /// The layout of a served request and its first flexible version.
 fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
     Some(match api_key {
@@ -214,6 +251,10 @@ fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
         ApiKey::DeleteTopics => (DELETE_TOPICS, 4),
         ApiKey::DeleteRecords => (DELETE_RECORDS, 2),
         ApiKey::InitProducerId => (INIT_PRODUCER_ID, 2),
+        ApiKey::AddPartitionsToTxn => (ADD_PARTITIONS_TO_TXN, 3),
+        ApiKey::AddOffsetsToTxn => (ADD_OFFSETS_TO_TXN, 3),
+        ApiKey::EndTxn => (END_TXN, 3),
+        ApiKey::TxnOffsetCommit => (TXN_OFFSET_COMMIT, 3),
         _ => return None,
     })
 }
@@ -582,6 +623,43 @@ mod tests {
                 InitProducerIdRequest::default()
                     .with_transactional_id(Some(TransactionalId(s("t")))),
             ),
+            ApiKey::AddPartitionsToTxn => {
+                let topic = add_partitions_to_txn_request::AddPartitionsToTxnTopic::default()
+                    .with_name(t("x"))
+                    .with_partitions(vec![0, 1]);
+                RequestKind::AddPartitionsToTxn(
+                    AddPartitionsToTxnRequest::default()
+                        .with_v3_and_below_transactional_id(TransactionalId(s("t")))
+                        .with_v3_and_below_topics(vec![topic.clone(), topic]),
+                )
+            }
+            ApiKey::AddOffsetsToTxn => RequestKind::AddOffsetsToTxn(
+                AddOffsetsToTxnRequest::default()
+                    .with_transactional_id(TransactionalId(s("t")))
+                    .with_group_id(GroupId(s("g"))),
+            ),
+            ApiKey::EndTxn => RequestKind::EndTxn(
+                EndTxnRequest::default()
+                    .with_transactional_id(TransactionalId(s("t")))
+                    .with_committed(true),
+            ),
+            ApiKey::TxnOffsetCommit => {
+                let p = txn_offset_commit_request::TxnOffsetCommitRequestPartition::default()
+                    .with_committed_metadata(Some(s("meta")));
+                let topic = txn_offset_commit_request::TxnOffsetCommitRequestTopic::default()
+                    .with_name(t("x"))
+                    .with_partitions(vec![p.clone(), p]);
+                let r = TxnOffsetCommitRequest::default()
+                    .with_transactional_id(TransactionalId(s("t")))
+                    .with_group_id(GroupId(s("g")))
+                    .with_topics(vec![topic.clone(), topic]);
+                RequestKind::TxnOffsetCommit(if v >= 3 {
+                    r.with_member_id(s("m"))
+                        .with_group_instance_id(Some(s("i")))
+                } else {
+                    r
+                })
+            }
             other => panic!("no sample for {other:?}"),
         }
     }

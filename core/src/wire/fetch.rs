@@ -14,17 +14,28 @@
 //! that the first batch found is always returned whole even if it is bigger (KIP-74), so a
 //! consumer can never get stuck behind one large batch.
 //!
+//! **Isolation.** A `read_uncommitted` consumer (isolation level 0) reads up to the high
+//! watermark: open and aborted transactions included. A `read_committed` one (level 1)
+//! reads only below the **last stable offset** (LSO), the first offset of the oldest open
+//! transaction, and waits there as another waits at the log end. With its batches comes
+//! the list of **aborted transactions** that overlap them (producer id, first offset): the
+//! consumer drops those producers' batches until their ABORT marker. The broker never cuts
+//! records out of batches; it only tells. Every answer carries the LSO.
+//!
 //! Fetch sessions (KIP-227) are not implemented: we answer session id 0, which tells the
 //! client to keep sending full requests. That is allowed by the protocol.
 
-use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
-use kafka_protocol::messages::{FetchRequest, FetchResponse, ResponseKind};
+use kafka_protocol::messages::fetch_response::{
+    AbortedTransaction, FetchableTopicResponse, PartitionData,
+};
+use kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId, ResponseKind};
 use kafka_protocol::protocol::VersionRange;
 
 use super::batch::record_set;
 use super::{Ctx, Reply};
 use crate::broker::Broker;
-use crate::log::StorageProvider;
+use crate::log::{IsolationLevel, PartitionLog, StorageProvider};
+use crate::record::Offset;
 use crate::KafkaError;
 
 /// v4..v12: v4 is the oldest the crate decodes; v12 is the first flexible version and the
@@ -46,9 +57,23 @@ pub(super) fn handle<P: StorageProvider>(
     }
 }
 
+/// How far this consumer may read: the high watermark, or for `read_committed` the last
+/// stable offset.
+fn visible_end<S: crate::log::LogStorage>(
+    log: &PartitionLog<S>,
+    isolation: IsolationLevel,
+) -> Offset {
+    match isolation {
+        IsolationLevel::ReadUncommitted => log.high_watermark(),
+        IsolationLevel::ReadCommitted => log.last_stable_offset(),
+    }
+}
+
 /// Whether the request should be answered now: `min_bytes` are available, or some
-/// partition has an error to report.
+/// partition has an error to report. A `read_committed` fetch at the LSO is not ready
+/// while the records after it wait for their transaction: the marker wakes it.
 pub(super) fn ready<P: StorageProvider>(broker: &Broker<P>, request: &FetchRequest) -> bool {
+    let isolation = IsolationLevel::from_kafka(request.isolation_level);
     // The usual case (min_bytes = 1): any partition with a record past the fetch offset,
     // or with an error, makes the fetch ready; no need to read anything.
     if request.min_bytes <= 1 {
@@ -61,7 +86,8 @@ pub(super) fn ready<P: StorageProvider>(broker: &Broker<P>, request: &FetchReque
                 .iter()
                 .any(|p| match t.partition(p.partition) {
                     Ok(log) => {
-                        p.fetch_offset != log.log_end_offset()
+                        p.fetch_offset < visible_end(log, isolation)
+                            || p.fetch_offset > log.log_end_offset()
                             || p.fetch_offset < log.log_start_offset()
                     }
                     Err(_) => true,
@@ -78,7 +104,7 @@ pub(super) fn ready<P: StorageProvider>(broker: &Broker<P>, request: &FetchReque
                 return true;
             };
             let max = u32::try_from(p.partition_max_bytes.max(0)).unwrap_or(u32::MAX);
-            match log.read(p.fetch_offset, max, u32::MAX) {
+            match log.read_isolated(p.fetch_offset, max, u32::MAX, isolation) {
                 Ok(read) => {
                     available += read
                         .batches
@@ -99,6 +125,7 @@ pub(super) fn respond<P: StorageProvider>(
     request: &FetchRequest,
     _version: i16,
 ) -> FetchResponse {
+    let isolation = IsolationLevel::from_kafka(request.isolation_level);
     let mut remaining = i64::from(if request.max_bytes > 0 {
         request.max_bytes
     } else {
@@ -111,57 +138,72 @@ pub(super) fn respond<P: StorageProvider>(
         let name = topic.topic.as_str();
         let mut partitions = Vec::with_capacity(topic.partitions.len());
         for p in &topic.partitions {
-            let mut data = PartitionData::default().with_partition_index(p.partition);
-            let log_end = ctx
+            let data = PartitionData::default().with_partition_index(p.partition);
+            let offsets = ctx
                 .broker
                 .topic(name)
                 .and_then(|t| t.partition(p.partition).ok())
-                .map(|log| (log.log_end_offset(), log.log_start_offset()));
-            let result = match log_end {
-                None => Err(KafkaError::UnknownTopicOrPartition),
-                // At the end of the log: nothing to read, no event for an empty poll.
-                Some((end, start)) if p.fetch_offset == end => {
-                    data = data
-                        .with_high_watermark(end)
-                        .with_last_stable_offset(end)
-                        .with_log_start_offset(start);
-                    Ok(())
-                }
+                .map(|log| Offsets {
+                    high_watermark: log.high_watermark(),
+                    last_stable: log.last_stable_offset(),
+                    log_start: log.log_start_offset(),
+                    visible_end: visible_end(log, isolation),
+                    log_end: log.log_end_offset(),
+                });
+            let data = match offsets {
+                None => data
+                    .with_error_code(KafkaError::UnknownTopicOrPartition.code())
+                    .with_high_watermark(-1),
+                // Nothing this consumer may read yet (the log end, or the LSO for
+                // read_committed): only the offsets, and no event for an empty poll.
                 // The response is full: no records for this partition, but its offsets.
-                Some((end, start)) if any_data && remaining <= 0 => {
-                    data = data
-                        .with_high_watermark(end)
-                        .with_last_stable_offset(end)
-                        .with_log_start_offset(start);
-                    Ok(())
+                Some(o)
+                    if (p.fetch_offset >= o.visible_end && p.fetch_offset <= o.log_end)
+                        || (any_data && remaining <= 0) =>
+                {
+                    let data = o.fill(data);
+                    match isolation {
+                        IsolationLevel::ReadCommitted => {
+                            data.with_aborted_transactions(Some(vec![]))
+                        }
+                        IsolationLevel::ReadUncommitted => data,
+                    }
                 }
-                Some(_) => {
+                Some(o) => {
                     let budget = i64::from(p.partition_max_bytes.max(0)).min(remaining.max(0));
                     let budget = u32::try_from(budget).unwrap_or(u32::MAX);
-                    ctx.broker
-                        .fetch(name, p.partition, p.fetch_offset, budget, client, ctx.now)
-                        .map(|read| {
+                    match ctx.broker.fetch_isolated(
+                        name,
+                        p.partition,
+                        p.fetch_offset,
+                        budget,
+                        isolation,
+                        client,
+                        ctx.now,
+                    ) {
+                        Ok(read) => {
                             let bytes = record_set(&read.batches);
                             remaining -= bytes.len() as i64;
                             any_data |= !bytes.is_empty();
-                            data = data
-                                .clone()
-                                .with_high_watermark(read.high_watermark)
-                                .with_last_stable_offset(read.high_watermark)
+                            let aborted = read.aborted_transactions.map(|list| {
+                                list.iter()
+                                    .map(|a| {
+                                        AbortedTransaction::default()
+                                            .with_producer_id(ProducerId(a.producer_id))
+                                            .with_first_offset(a.first_offset)
+                                    })
+                                    .collect()
+                            });
+                            data.with_high_watermark(read.high_watermark)
+                                .with_last_stable_offset(read.last_stable_offset)
                                 .with_log_start_offset(read.log_start_offset)
-                                .with_records(Some(bytes));
-                        })
+                                .with_aborted_transactions(aborted)
+                                .with_records(Some(bytes))
+                        }
+                        Err(error) => o.fill(data).with_error_code(error.code()),
+                    }
                 }
             };
-            if let Err(error) = result {
-                data = data.with_error_code(error.code()).with_high_watermark(-1);
-                if let Some((end, start)) = log_end {
-                    data = data
-                        .with_high_watermark(end)
-                        .with_last_stable_offset(end)
-                        .with_log_start_offset(start);
-                }
-            }
             partitions.push(data);
         }
         responses.push(
@@ -171,4 +213,21 @@ pub(super) fn respond<P: StorageProvider>(
         );
     }
     FetchResponse::default().with_responses(responses)
+}
+
+/// A partition's offsets, for answers without records.
+struct Offsets {
+    high_watermark: Offset,
+    last_stable: Offset,
+    log_start: Offset,
+    visible_end: Offset,
+    log_end: Offset,
+}
+
+impl Offsets {
+    fn fill(&self, data: PartitionData) -> PartitionData {
+        data.with_high_watermark(self.high_watermark)
+            .with_last_stable_offset(self.last_stable)
+            .with_log_start_offset(self.log_start)
+    }
 }

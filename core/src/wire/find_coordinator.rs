@@ -2,8 +2,10 @@
 //!
 //! In a Kafka cluster a group's coordinator is the leader of the `__consumer_offsets`
 //! partition its id hashes to, so it can be any broker; a consumer asks before it joins or
-//! commits. minikafka is one broker, so the answer is always itself. Transaction
-//! coordinators (key type 1) are not served.
+//! commits. A transactional producer asks the same way, with key type 1 and its
+//! `transactional.id`, for its transaction coordinator (the leader of a
+//! `__transaction_state` partition in Kafka). minikafka is one broker, so both answers are
+//! itself.
 
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::{
@@ -15,7 +17,8 @@ use super::{text, Ctx, Reply};
 use crate::log::StorageProvider;
 use crate::KafkaError;
 
-/// v0..v4: v3 is the first flexible version; v4 asks for several keys at once.
+/// v0..v4: v1 adds the key type (librdkafka and kafkajs send v2 for both kinds), v3 is the
+/// first flexible version; v4 asks for several keys at once.
 pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
 
 pub(super) fn handle<P: StorageProvider>(
@@ -27,10 +30,11 @@ pub(super) fn handle<P: StorageProvider>(
     let node = BrokerId(config.node_id);
     let host = text(&config.advertised_host);
     let port = config.advertised_port;
-    let error = if request.key_type == 0 {
+    // 0: a group, 1: a transactional id. Anything else is not a coordinator Kafka knows.
+    let error = if matches!(request.key_type, 0 | 1) {
         0
     } else {
-        KafkaError::CoordinatorNotAvailable.code()
+        KafkaError::InvalidRequest.code()
     };
     let response = if version >= 4 {
         let coordinators = request

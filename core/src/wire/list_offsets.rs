@@ -3,6 +3,10 @@
 //! A consumer with no committed offset asks this to apply `auto.offset.reset`: timestamp
 //! -2 is the log start offset (`earliest`), -1 the log end offset (`latest`). Any other
 //! timestamp finds the first record at or after it (`offsetsForTimes`, kcat `-o s@<ts>`).
+//!
+//! From v2 the request says the consumer's isolation level: for a `read_committed`
+//! consumer `latest` is the last stable offset, where its reading would stop, not the log
+//! end (an open transaction's records are not its to skip).
 
 use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
@@ -12,7 +16,7 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::{Ctx, Reply};
 use crate::broker::OffsetSpec;
-use crate::log::StorageProvider;
+use crate::log::{IsolationLevel, StorageProvider};
 
 /// v1..v6: v1 is the oldest the crate decodes; v6 is the first flexible version. v7 adds
 /// the max-timestamp query (-3), which minikafka does not serve.
@@ -23,6 +27,7 @@ pub(super) fn handle<P: StorageProvider>(
     request: ListOffsetsRequest,
     _version: i16,
 ) -> Reply {
+    let isolation = IsolationLevel::from_kafka(request.isolation_level);
     let topics = request
         .topics
         .into_iter()
@@ -32,8 +37,12 @@ pub(super) fn handle<P: StorageProvider>(
                 .iter()
                 .map(|p| {
                     let result = OffsetSpec::from_kafka(p.timestamp).and_then(|spec| {
-                        ctx.broker
-                            .list_offset(topic.name.as_str(), p.partition_index, spec)
+                        ctx.broker.list_offset_isolated(
+                            topic.name.as_str(),
+                            p.partition_index,
+                            spec,
+                            isolation,
+                        )
                     });
                     let answer = ListOffsetsPartitionResponse::default()
                         .with_partition_index(p.partition_index);

@@ -26,11 +26,14 @@ mod bounds;
 mod connection;
 mod frame;
 
+mod add_offsets_to_txn;
+mod add_partitions_to_txn;
 mod api_versions;
 mod create_topics;
 mod delete_records;
 mod delete_topics;
 mod describe_groups;
+mod end_txn;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
@@ -44,6 +47,7 @@ mod offset_commit;
 mod offset_fetch;
 mod produce;
 mod sync_group;
+mod txn_offset_commit;
 
 #[cfg(test)]
 mod tests;
@@ -55,7 +59,8 @@ use kafka_protocol::messages::{ApiKey, FetchRequest, ResponseKind};
 use kafka_protocol::protocol::{StrBytes, VersionRange};
 
 pub use batch::{
-    encode_records, read_header, record_from_wire, split_record_set, BatchError, BatchHeader,
+    encode_batch, encode_records, read_header, record_from_wire, split_record_set, BatchError,
+    BatchHeader,
 };
 pub use frame::{api_name, FrameError};
 
@@ -99,6 +104,10 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::DeleteTopics, delete_topics::VERSIONS),
     (ApiKey::DeleteRecords, delete_records::VERSIONS),
     (ApiKey::InitProducerId, init_producer_id::VERSIONS),
+    (ApiKey::AddPartitionsToTxn, add_partitions_to_txn::VERSIONS),
+    (ApiKey::AddOffsetsToTxn, add_offsets_to_txn::VERSIONS),
+    (ApiKey::EndTxn, end_txn::VERSIONS),
+    (ApiKey::TxnOffsetCommit, txn_offset_commit::VERSIONS),
 ];
 
 /// The version range served for `api_key`, `None` if the API is not served.
@@ -315,7 +324,12 @@ impl<P: StorageProvider> WireBroker<P> {
                 client_id,
             }),
         }
-        if api_key == ApiKey::Produce {
+        // New records, or a transaction marker that moves the last stable offset for the
+        // read_committed fetches waiting at it (EndTxn; InitProducerId may abort).
+        if matches!(
+            api_key,
+            ApiKey::Produce | ApiKey::EndTxn | ApiKey::InitProducerId
+        ) {
             self.wake_fetches(now, false);
         }
         self.drain_group_outputs();
@@ -445,6 +459,16 @@ fn dispatch<P: StorageProvider>(
         ApiKey::InitProducerId => {
             init_producer_id::handle(ctx, d(body, api_key, version)?, version)
         }
+        ApiKey::AddPartitionsToTxn => {
+            add_partitions_to_txn::handle(ctx, d(body, api_key, version)?, version)
+        }
+        ApiKey::AddOffsetsToTxn => {
+            add_offsets_to_txn::handle(ctx, d(body, api_key, version)?, version)
+        }
+        ApiKey::EndTxn => end_txn::handle(ctx, d(body, api_key, version)?, version),
+        ApiKey::TxnOffsetCommit => {
+            txn_offset_commit::handle(ctx, d(body, api_key, version)?, version)
+        }
         other => {
             return Err(FrameError::UnsupportedVersion {
                 api: api_name(other),
@@ -503,6 +527,22 @@ fn unsupported_version(api_key: ApiKey, version: i16) -> Option<(ResponseKind, i
 /// A `StrBytes` from a `&str` (the crate's string type shares its buffer with the frame).
 pub(crate) fn text(s: &str) -> StrBytes {
     StrBytes::from_string(s.to_string())
+}
+
+/// The wire code of a result, for an API that learnt `PRODUCER_FENCED` (KIP-588) in
+/// version `knows_fenced`: older versions hear `INVALID_PRODUCER_EPOCH`, which their
+/// clients take for the same fatal fencing.
+pub(crate) fn fenced_before<T>(
+    knows_fenced: i16,
+    version: i16,
+    result: &Result<T, crate::KafkaError>,
+) -> i16 {
+    match result {
+        Err(crate::KafkaError::ProducerFenced) if version < knows_fenced => {
+            crate::KafkaError::InvalidProducerEpoch.code()
+        }
+        other => code(other),
+    }
 }
 
 /// The wire code of a result: 0 for success.

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use kafka_protocol::records::{Compression, RecordBatchDecoder};
+use kafka_protocol::records::RecordBatchDecoder;
 
 use super::{io_error, write_atomically, Flusher, SyncFile};
 use crate::log::{check_roll, LogStorage, SegmentInfo, StorageError};
 use crate::record::{BatchInfo, BatchRecords, Offset, ProducerInfo, Record, RecordBatch};
-use crate::wire::{encode_records, read_header, BatchHeader};
+use crate::wire::{encode_batch, read_header, BatchHeader};
 
 /// One segment: its `.log` and `.index` files and the index in memory.
 #[derive(Debug)]
@@ -190,13 +190,14 @@ impl FileStorage {
             .map_err(|_| StorageError::UnknownSegment(base))
     }
 
-    /// The batch bytes to write: as produced, or encoded (offsets log, in-process writers).
+    /// The batch bytes to write: as produced, or encoded (offsets and transaction logs,
+    /// in-process writers, transaction markers, which keep their control bit on disk).
     fn bytes_of(batch: &RecordBatch) -> Bytes {
         match &batch.records {
             BatchRecords::Encoded(bytes) => bytes.clone(),
-            BatchRecords::Decoded(records) => {
+            BatchRecords::Decoded(_) => {
                 let mut out = BytesMut::new();
-                encode_records(&mut out, batch.info.base_offset, records, Compression::None);
+                encode_batch(&mut out, batch);
                 out.freeze()
             }
         }
@@ -428,6 +429,8 @@ impl LogStorage for FileStorage {
 mod tests {
     use super::*;
     use crate::log::{LogConfig, PartitionLog};
+    use crate::wire::encode_records;
+    use kafka_protocol::records::Compression;
 
     struct Dir(PathBuf);
     impl Drop for Dir {
@@ -462,6 +465,57 @@ mod tests {
         let bytes = out.freeze();
         let h = read_header(&bytes).unwrap();
         RecordBatch::from_encoded(bytes, h.record_count, h.first_timestamp, h.max_timestamp)
+    }
+
+    /// A transactional batch of producer `pid`: attribute bit 4 and the id in its header.
+    fn transactional(values: &[&str], pid: i64) -> RecordBatch {
+        let batch = encoded(values);
+        let crate::record::BatchRecords::Encoded(bytes) = batch.records else {
+            unreachable!()
+        };
+        let mut bytes = bytes.to_vec();
+        bytes[21..23].copy_from_slice(&0x10i16.to_be_bytes());
+        bytes[43..51].copy_from_slice(&pid.to_be_bytes());
+        bytes[51..53].copy_from_slice(&0i16.to_be_bytes());
+        let crc = crc32c::crc32c(&bytes[21..]);
+        bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+        let h = read_header(&bytes).unwrap();
+        RecordBatch::from_encoded(
+            bytes.into(),
+            h.record_count,
+            h.first_timestamp,
+            h.max_timestamp,
+        )
+    }
+
+    /// Markers are written to disk as control batches, so a reopened log knows which
+    /// transactions ended how: the aborted one is in the index, the open one holds the LSO.
+    #[test]
+    fn markers_survive_a_reopen_and_rebuild_the_transaction_index() {
+        use crate::record::ControlType;
+        let d = dir("txn");
+        {
+            let mut log = open_log(&d.0, small_segments());
+            log.append(transactional(&["a1", "a2"], 7), 1).unwrap(); // 0..=1
+            log.append(encoded(&["plain"]), 1).unwrap(); // 2
+            let abort = RecordBatch::control_marker(ControlType::Abort, 7, 0, 0, 2);
+            log.append(abort, 2).unwrap(); // 3
+            log.append(transactional(&["b1"], 9), 3).unwrap(); // 4
+            let commit = RecordBatch::control_marker(ControlType::Commit, 9, 0, 0, 4);
+            log.append(commit, 4).unwrap(); // 5
+            log.append(transactional(&["c1"], 11), 5).unwrap(); // 6, left open
+            assert_eq!(log.last_stable_offset(), 6);
+        }
+        let log = open_log(&d.0, small_segments());
+        assert_eq!(log.log_end_offset(), 7);
+        assert_eq!(log.last_stable_offset(), 6, "producer 11 is still open");
+        let aborted = log.transactions().aborted_transactions();
+        assert_eq!(aborted.len(), 1);
+        assert_eq!((aborted[0].producer_id, aborted[0].first_offset), (7, 0));
+        assert_eq!(aborted[0].last_offset, 3);
+        let read = log.read(3, u32::MAX, u32::MAX).unwrap();
+        assert_eq!(read.batches[0].info.producer.control, Some(ControlType::Abort));
+        assert_eq!(read.batches[2].info.producer.control, Some(ControlType::Commit));
     }
 
     fn open_log(d: &Path, config: LogConfig) -> PartitionLog<FileStorage> {
