@@ -10,6 +10,8 @@
 //! - [`record`]: records and record batches, what a partition log stores.
 //! - [`error`]: Kafka's error codes, as values.
 //! - `rng`: the seeded random numbers (no unseeded randomness anywhere).
+//! - [`sort`]: one small stable sort for the short lists the core sorts (the standard
+//!   sort is compiled anew for every element type, which the browser pays for in size).
 //! - [`group_state`]: the names of a consumer group's states.
 //! - [`log`]: partition logs (append, read, log start / high watermark / log end,
 //!   segments and retention) over a small storage trait.
@@ -52,6 +54,7 @@ pub mod offsets;
 pub mod record;
 mod rng;
 pub mod sim;
+pub mod sort;
 pub mod topic;
 pub mod txn;
 /// The Kafka wire protocol adapter (native builds only: the browser needs no wire format).

@@ -21,6 +21,7 @@ use crate::event::{Event, RemovalReason, TopicPartitions};
 use crate::group::GroupState;
 use crate::log::StorageProvider;
 use crate::record::{Millis, Offset};
+use crate::sort::{map_of, sort};
 use crate::Broker;
 
 /// One message on the live WebSocket. Serialized as `{"type": "snapshot", ...}`,
@@ -179,7 +180,7 @@ impl Snapshot {
                 ids.push(g);
             }
         }
-        ids.sort();
+        sort(&mut ids);
         let groups = ids
             .iter()
             .map(|id| {
@@ -382,49 +383,37 @@ impl LiveState {
     fn load(&mut self, s: Snapshot) {
         self.now = self.now.max(s.at);
         self.snapshots += 1;
-        self.topics = s
-            .topics
-            .into_iter()
-            .map(|t| (t.name, t.partitions))
-            .collect();
-        self.groups = s
-            .groups
-            .into_iter()
-            .map(|g| {
-                let group = LiveGroup {
-                    state: Some(g.state),
-                    generation: g.generation,
-                    protocol: (!g.protocol.is_empty()).then_some(g.protocol),
-                    leader: g.leader,
-                    members: g
-                        .members
+        self.topics = map_of(s.topics.into_iter().map(|t| (t.name, t.partitions)));
+        self.groups = map_of(s.groups.into_iter().map(|g| {
+            let group = LiveGroup {
+                state: Some(g.state),
+                generation: g.generation,
+                protocol: (!g.protocol.is_empty()).then_some(g.protocol),
+                leader: g.leader,
+                members: map_of(g.members.into_iter().map(|m| {
+                    (
+                        m.member_id.clone(),
+                        LiveMember {
+                            member_id: m.member_id,
+                            group_instance_id: m.group_instance_id,
+                            client_id: m.client_id,
+                            client_host: m.client_host,
+                            assignment: m.assignment,
+                            session_timeout_ms: m.session_timeout_ms,
+                            session_expires_at: m.session_expires_at,
+                            last_heartbeat: None,
+                        },
+                    )
+                })),
+                departed: Vec::new(),
+                committed: map_of(
+                    g.committed
                         .into_iter()
-                        .map(|m| {
-                            (
-                                m.member_id.clone(),
-                                LiveMember {
-                                    member_id: m.member_id,
-                                    group_instance_id: m.group_instance_id,
-                                    client_id: m.client_id,
-                                    client_host: m.client_host,
-                                    assignment: m.assignment,
-                                    session_timeout_ms: m.session_timeout_ms,
-                                    session_expires_at: m.session_expires_at,
-                                    last_heartbeat: None,
-                                },
-                            )
-                        })
-                        .collect(),
-                    departed: Vec::new(),
-                    committed: g
-                        .committed
-                        .into_iter()
-                        .map(|c| ((c.topic, c.partition), c.offset))
-                        .collect(),
-                };
-                (g.group_id, group)
-            })
-            .collect();
+                        .map(|c| ((c.topic, c.partition), c.offset)),
+                ),
+            };
+            (g.group_id, group)
+        }));
     }
 
     fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut PartitionSnapshot> {
@@ -690,7 +679,7 @@ impl LiveState {
                 topics.push(&tp.topic);
             }
         }
-        topics.sort_unstable();
+        sort(&mut topics);
         topics.dedup();
         let mut out = Vec::new();
         for topic in topics {

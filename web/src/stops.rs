@@ -118,7 +118,7 @@ impl Stops {
             .iter()
             .map(|s| (s.topic.as_str(), s.partition))
             .collect();
-        partitions.sort_unstable();
+        minikafka::sort::sort(&mut partitions);
         partitions.dedup();
         Some(Tally {
             stopped: partitions.len(),

@@ -16,6 +16,7 @@ use crate::group::member::MemberMetadata;
 use crate::group_state::GroupState;
 use crate::record::Millis;
 use crate::rng::{uuid_string, SplitMix64};
+use crate::sort::set_of;
 
 pub use crate::group::request::RequestId;
 
@@ -302,7 +303,7 @@ pub(crate) fn complete_join(group: &mut Group, now: Millis, sinks: &mut Sinks) {
     }
 
     // Every member must now send SyncGroup within the rebalance timeout, or be removed.
-    group.pending_sync = group.members.keys().cloned().collect();
+    group.pending_sync = set_of(group.members.keys().cloned());
     group.sync_deadline = Some(now + group.rebalance_timeout_ms());
 }
 

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::group::member::MemberMetadata;
 use crate::group_state::GroupState;
 use crate::record::Millis;
+use crate::sort::set_of;
 
 /// How the coordinator waits for members to join during `PreparingRebalance`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +114,7 @@ impl Group {
             return BTreeSet::new();
         };
         let mut candidates: BTreeSet<&str> =
-            first.protocols.iter().map(|p| p.name.as_str()).collect();
+            set_of(first.protocols.iter().map(|p| p.name.as_str()));
         for member in members {
             candidates.retain(|name| member.supports(name));
         }

@@ -32,7 +32,7 @@ pub fn window(
     }
     let mut points: Vec<Offset> = important.iter().map(|o| (*o).clamp(lo, hi)).collect();
     points.push(hi);
-    points.sort_unstable();
+    minikafka::sort::sort(&mut points);
     points.dedup();
     // The widest symmetric context that fits, then the spare cells go before the last
     // point (the newest records).
@@ -71,7 +71,7 @@ fn ranges_of(lo: Offset, hi: Offset, points: &[Offset], radius: i64) -> Vec<(Off
 }
 
 fn merge(mut ranges: Vec<(Offset, Offset)>) -> Vec<(Offset, Offset)> {
-    ranges.sort_unstable();
+    minikafka::sort::sort(&mut ranges);
     let mut out: Vec<(Offset, Offset)> = Vec::new();
     for (a, b) in ranges {
         match out.last_mut() {

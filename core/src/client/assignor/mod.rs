@@ -32,6 +32,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::event::TopicPartitions;
+use crate::sort::{map_of, set_of};
 
 pub mod cooperative_sticky;
 pub mod range;
@@ -160,10 +161,8 @@ pub fn assign(
             cooperative_sticky::assign(partitions_per_topic, members)
         }
     };
-    let mut out: BTreeMap<String, Vec<TopicPartitions>> = members
-        .iter()
-        .map(|m| (m.member_id.clone(), Vec::new()))
-        .collect();
+    let mut out: BTreeMap<String, Vec<TopicPartitions>> =
+        map_of(members.iter().map(|m| (m.member_id.clone(), Vec::new())));
     for (member, partitions) in flat {
         out.insert(member.to_string(), group_by_topic(partitions));
     }
@@ -236,12 +235,13 @@ pub(crate) fn subscribed_topics<'a>(
     partitions_per_topic: &'a BTreeMap<String, i32>,
     member: &MemberSubscription,
 ) -> BTreeSet<&'a str> {
-    member
-        .topics
-        .iter()
-        .filter_map(|t| partitions_per_topic.get_key_value(t.as_str()))
-        .map(|(t, _)| t.as_str())
-        .collect()
+    set_of(
+        member
+            .topics
+            .iter()
+            .filter_map(|t| partitions_per_topic.get_key_value(t.as_str()))
+            .map(|(t, _)| t.as_str()),
+    )
 }
 
 /// The order range and roundrobin hand out partitions in, Java's `MemberInfo.compareTo`:

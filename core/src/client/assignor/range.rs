@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 
 use super::{java_member_order, partitions_of, Flat, MemberSubscription};
+use crate::sort::sort_by;
 
 /// Range-assign: see the module documentation.
 pub(crate) fn assign<'a>(
@@ -31,7 +32,7 @@ pub(crate) fn assign<'a>(
         if subscribers.is_empty() {
             continue;
         }
-        subscribers.sort_by(|a, b| java_member_order(a, b));
+        sort_by(&mut subscribers, |a, b| java_member_order(a, b));
         let partitions: Vec<_> = partitions_of(partitions_per_topic, topic).collect();
         let per_member = partitions.len() / subscribers.len();
         let with_extra = partitions.len() % subscribers.len();

@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{java_member_order, partitions_of, subscribed_topics, Flat, MemberSubscription};
+use crate::sort::{set_of, sort_by};
 
 /// Round-robin-assign: see the module documentation.
 pub(crate) fn assign<'a>(
@@ -24,12 +25,12 @@ pub(crate) fn assign<'a>(
     members: &'a [MemberSubscription],
 ) -> Flat<'a> {
     let mut ordered: Vec<&MemberSubscription> = members.iter().collect();
-    ordered.sort_by(|a, b| java_member_order(a, b));
+    sort_by(&mut ordered, |a, b| java_member_order(a, b));
     let topics_of: Vec<BTreeSet<&str>> = ordered
         .iter()
         .map(|m| subscribed_topics(partitions_per_topic, m))
         .collect();
-    let all_topics: BTreeSet<&str> = topics_of.iter().flatten().copied().collect();
+    let all_topics: BTreeSet<&str> = set_of(topics_of.iter().flatten().copied());
 
     let mut out = Flat::new();
     let mut next = 0;

@@ -30,6 +30,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{partitions_of, subscribed_topics, Flat, MemberSubscription, Tp};
+use crate::sort::{map_of, set_of, sort, sort_by, sort_by_key};
 
 /// Sticky-assign: see the module documentation.
 pub(crate) fn assign<'a>(
@@ -38,7 +39,7 @@ pub(crate) fn assign<'a>(
 ) -> Flat<'a> {
     // Members in member id order: Java sorts by member id wherever order matters here.
     let mut ordered: Vec<&'a MemberSubscription> = members.iter().collect();
-    ordered.sort_by(|a, b| a.member_id.cmp(&b.member_id));
+    sort_by(&mut ordered, |a, b| a.member_id.cmp(&b.member_id));
     if ordered.is_empty() {
         return Flat::new();
     }
@@ -61,11 +62,12 @@ pub(crate) fn assign<'a>(
     } else {
         general(partitions_per_topic, &topics, owners)
     };
-    ordered
-        .iter()
-        .zip(assignment)
-        .map(|(m, partitions)| (m.member_id.as_str(), partitions))
-        .collect()
+    map_of(
+        ordered
+            .iter()
+            .zip(assignment)
+            .map(|(m, partitions)| (m.member_id.as_str(), partitions)),
+    )
 }
 
 /// Who owns each partition now, as far as the assignment should respect it: index into
@@ -100,11 +102,12 @@ fn previous_owners<'a>(
             }
         }
     }
-    claims
-        .into_iter()
-        .filter_map(|(tp, (_, owner))| owner.map(|i| (tp, i)))
-        .filter(|&(tp, i)| topics[i].contains(tp.0))
-        .collect()
+    map_of(
+        claims
+            .into_iter()
+            .filter_map(|(tp, (_, owner))| owner.map(|i| (tp, i)))
+            .filter(|&(tp, i)| topics[i].contains(tp.0)),
+    )
 }
 
 /// Equal subscriptions: `all` is every partition, sorted; `owned[i]` what member `i`
@@ -124,7 +127,7 @@ fn constrained<'a>(all: Vec<Tp<'a>>, owned: Vec<Vec<Tp<'a>>>) -> Vec<BTreeSet<Tp
     // 1. Keep owned partitions, up to the quota. Like Java, the ones with the lowest
     //    partition numbers are kept, whatever their topic.
     for (i, mut mine) in owned.into_iter().enumerate() {
-        mine.sort_by_key(|&(topic, p)| (p, topic));
+        sort_by_key(&mut mine, |&(topic, p)| (p, topic));
         let keep = if mine.len() < min_quota {
             under_min.push(i);
             mine.len()
@@ -145,7 +148,7 @@ fn constrained<'a>(all: Vec<Tp<'a>>, owned: Vec<Vec<Tp<'a>>>) -> Vec<BTreeSet<Tp
 
     // 2. Deal the rest: round-robin over the members below the minimum quota, then one
     //    each to members at it, while there are extras.
-    let kept: BTreeSet<Tp<'a>> = given.iter().flatten().copied().collect();
+    let kept: BTreeSet<Tp<'a>> = set_of(given.iter().flatten().copied());
     let mut cursor = 0;
     for tp in all.into_iter().filter(|tp| !kept.contains(tp)) {
         if !under_min.is_empty() {
@@ -201,7 +204,7 @@ fn general<'a>(
         })
         .filter(|(_, tp)| !owner.contains_key(tp))
         .collect();
-    free.sort();
+    sort(&mut free);
     for (_, tp) in free {
         let least_loaded = subscribers[tp.0]
             .iter()
@@ -217,7 +220,7 @@ fn general<'a>(
     // ends.
     loop {
         let mut by_load: Vec<usize> = (0..topics.len()).collect();
-        by_load.sort_by_key(|&i| (given[i].len(), i));
+        sort_by_key(&mut by_load, |&i| (given[i].len(), i));
         let chain = by_load
             .into_iter()
             .find_map(|start| improving_chain(start, partitions_per_topic, topics, &given, &owner));

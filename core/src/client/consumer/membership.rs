@@ -22,6 +22,7 @@ use crate::group::{
     MemberIdentity, SyncGroupRequest, SyncGroupResponse,
 };
 use crate::record::Millis;
+use crate::sort::{map_of, set_of, sort};
 
 /// Group partitions by topic, the shape the consumer protocol uses.
 pub(crate) fn by_topic(tps: &[TopicPartition]) -> Vec<TopicPartitions> {
@@ -31,7 +32,7 @@ pub(crate) fn by_topic(tps: &[TopicPartition]) -> Vec<TopicPartitions> {
     }
     map.into_iter()
         .map(|(topic, mut partitions)| {
-            partitions.sort_unstable();
+            sort(&mut partitions);
             TopicPartitions {
                 topic: topic.to_string(),
                 partitions,
@@ -41,13 +42,11 @@ pub(crate) fn by_topic(tps: &[TopicPartition]) -> Vec<TopicPartitions> {
 }
 
 fn flatten(tps: &[TopicPartitions]) -> BTreeSet<TopicPartition> {
-    tps.iter()
-        .flat_map(|t| {
-            t.partitions
-                .iter()
-                .map(|p| TopicPartition::new(t.topic.clone(), *p))
-        })
-        .collect()
+    set_of(tps.iter().flat_map(|t| {
+        t.partitions
+            .iter()
+            .map(|p| TopicPartition::new(t.topic.clone(), *p))
+    }))
 }
 
 impl Consumer {
@@ -81,12 +80,12 @@ impl Consumer {
         // The leader assigned from a snapshot of the partition counts; if they changed
         // (partitions were added), the assignment is stale and it asks for a rebalance.
         if self.leader && self.state == MemberState::Stable {
-            let now_counts: BTreeMap<String, i32> = self
-                .metadata
-                .iter()
-                .filter(|(t, _)| self.assigned_snapshot.contains_key(*t))
-                .map(|(t, n)| (t.clone(), *n))
-                .collect();
+            let now_counts: BTreeMap<String, i32> = map_of(
+                self.metadata
+                    .iter()
+                    .filter(|(t, _)| self.assigned_snapshot.contains_key(*t))
+                    .map(|(t, n)| (t.clone(), *n)),
+            );
             if now_counts != self.assigned_snapshot {
                 self.rejoin_needed = true;
             }
@@ -248,12 +247,12 @@ impl Consumer {
                 // assignment; it still has to notice later partition changes, so it takes
                 // the current metadata as the snapshot (Java: assignmentSnapshot =
                 // metadataSnapshot).
-                self.assigned_snapshot = self
-                    .metadata
-                    .iter()
-                    .filter(|(t, _)| self.subscription.contains(*t))
-                    .map(|(t, n)| (t.clone(), *n))
-                    .collect();
+                self.assigned_snapshot = map_of(
+                    self.metadata
+                        .iter()
+                        .filter(|(t, _)| self.subscription.contains(*t))
+                        .map(|(t, n)| (t.clone(), *n)),
+                );
             }
             Vec::new()
         };
@@ -304,11 +303,12 @@ impl Consumer {
                 }
             })
             .collect();
-        let topics: BTreeSet<&String> = members.iter().flat_map(|m| m.topics.iter()).collect();
-        let counts: BTreeMap<String, i32> = topics
-            .into_iter()
-            .filter_map(|t| self.metadata.get(t).map(|n| (t.clone(), *n)))
-            .collect();
+        let topics: BTreeSet<&String> = set_of(members.iter().flat_map(|m| m.topics.iter()));
+        let counts: BTreeMap<String, i32> = map_of(
+            topics
+                .into_iter()
+                .filter_map(|t| self.metadata.get(t).map(|n| (t.clone(), *n))),
+        );
         self.assigned_snapshot = counts.clone();
         assign(kind, &counts, &members)
             .into_iter()
@@ -349,7 +349,7 @@ impl Consumer {
                 .map(|a| a.partitions)
                 .unwrap_or_default(),
         );
-        let owned: BTreeSet<TopicPartition> = self.partitions.keys().cloned().collect();
+        let owned: BTreeSet<TopicPartition> = set_of(self.partitions.keys().cloned());
         // Cooperative: what we own but were not given must be revoked, and then the group
         // needs a second round so someone else can take it.
         let revoked: Vec<TopicPartition> = owned.difference(&assigned).cloned().collect();

@@ -37,6 +37,7 @@ use crate::client::assignor::RebalanceProtocol;
 use crate::client::protocol::{Request, Response, TopicPartition};
 use crate::error::KafkaError;
 use crate::record::{Millis, Offset, Record};
+use crate::sort::set_of;
 
 /// Identifies a commit, to match its [`ConsumerEvent::CommitCompleted`].
 pub type CommitId = u64;
@@ -269,7 +270,7 @@ impl Consumer {
     /// `subscribe(topics)`: join the group and let it assign partitions of these topics.
     pub fn subscribe(&mut self, topics: &[&str]) {
         self.manual = false;
-        self.subscription = topics.iter().map(|t| t.to_string()).collect();
+        self.subscription = set_of(topics.iter().map(|t| t.to_string()));
         self.next_metadata = Millis::MIN;
         self.rejoin_needed = true;
     }
@@ -279,7 +280,7 @@ impl Consumer {
     pub fn assign(&mut self, partitions: &[TopicPartition]) {
         self.manual = true;
         self.subscription.clear();
-        let wanted: BTreeSet<TopicPartition> = partitions.iter().cloned().collect();
+        let wanted: BTreeSet<TopicPartition> = set_of(partitions.iter().cloned());
         self.partitions.retain(|tp, _| wanted.contains(tp));
         for tp in wanted {
             self.partitions.entry(tp).or_default();

@@ -15,6 +15,7 @@ use crate::client::producer::SendId;
 use crate::client::TopicPartition;
 use crate::error::KafkaError;
 use crate::record::{Millis, Record, RecordBatch};
+use crate::sort::set_of;
 
 /// The fixed header of a v2 record batch, counted against `batch.size` like the Java
 /// client does (see [`RecordBatch::from_records`]).
@@ -300,7 +301,7 @@ impl Accumulator {
     /// The queues for display, plus empty entries for partitions that only have a batch
     /// in flight.
     pub fn view(&self, now: Millis, flush_upto: Option<SendId>) -> Vec<PartitionQueueView> {
-        let tps: BTreeSet<&TopicPartition> = self.queues.keys().chain(&self.muted).collect();
+        let tps: BTreeSet<&TopicPartition> = set_of(self.queues.keys().chain(&self.muted));
         tps.into_iter()
             .map(|tp| {
                 let queue = self.queues.get(tp);

@@ -16,6 +16,7 @@ use crate::client::producer::{Producer, ProducerEvent};
 use crate::client::{Request, TopicPartition};
 use crate::error::KafkaError;
 use crate::record::Millis;
+use crate::sort::sort;
 
 /// The producer's metadata cache and refresh schedule.
 #[derive(Debug, Clone)]
@@ -72,7 +73,7 @@ impl Producer {
         }
         let mut topics: Vec<String> = self.metadata.partitions.keys().cloned().collect();
         topics.extend(self.waiting.keys().cloned());
-        topics.sort();
+        sort(&mut topics);
         topics.dedup();
         let correlation_id = self.next_correlation_id();
         self.metadata.in_flight = Some((correlation_id, now));

@@ -53,6 +53,7 @@ use crate::client::partitioner::StickyPartitioner;
 use crate::client::{Acks, Request, Response, TopicPartition};
 use crate::error::KafkaError;
 use crate::record::{Header, Millis, Offset, Record};
+use crate::sort::map_of;
 use crate::topic::validate_topic_name;
 
 /// What `send()` returns: the record's ticket, increasing from 0. Its outcome arrives as a
@@ -330,7 +331,7 @@ impl Producer {
         };
         let mut results: BTreeMap<TopicPartition, Result<ProduceResult, KafkaError>> =
             match response {
-                Response::Produce(results) => results.into_iter().collect(),
+                Response::Produce(results) => map_of(results),
                 _ => BTreeMap::new(),
             };
         for batch in request.batches {

@@ -109,7 +109,7 @@ pub(crate) fn s7() -> Scenario {
             ));
         }
     }
-    script.sort_by_key(|(at, _)| *at);
+    crate::sort::sort_by_key(&mut script, |(at, _)| *at);
     let narration = vec![
         say(
             0,
