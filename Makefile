@@ -24,7 +24,7 @@ help:
 	@echo "make e2e    - browser tests of the visualiser (Chromium, playwright-core)"
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
 	@echo "make serve  - run the Kafka-protocol server on 127.0.0.1:9092 (data in ./data)"
-	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs"
+	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs (transactions too)"
 	@echo "make fuzz   - cargo-fuzz on the wire adapter, FUZZ_SECONDS per target, figures into bench/RESULTS.md"
 	@echo "make crash  - SIGKILL the server under load, 10 times per fsync policy, and check nothing acknowledged was lost"
 	@echo "make crash-long - the same, 100 times per policy, figures into bench/RESULTS.md"
@@ -116,12 +116,17 @@ clients-tools:
 # Each client against a server started (and stopped) by the test: produce 10,000 records,
 # read them back by assignment, fail over a two-member group, survive a server SIGKILL.
 # Then 20 s of group churn with confluent-kafka members joining, leaving and crashing, and the
-# seed's pod-restart story with real clients (A killed, B re-reads 95..100).
+# seed's pod-restart story with real clients (A killed, B re-reads 95..100). Last,
+# transactions (tests/clients/txn.py): a confluent-kafka exactly-once processor SIGKILLed
+# mid-transaction (once with the server) and restarted, read back exactly once with
+# read_committed; two instances of one transactional.id (the older fenced); kafkajs and
+# kafka-python commit and abort.
 clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/run.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/churn.py --seconds 20 --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/live_demo.py story --serve target/debug/minikafka
+	$(CLIENTS_VENV)/bin/python tests/clients/txn.py --bin target/debug/minikafka
 
 # SIGKILL the server again and again under a confluent-kafka producer (acks=all) and a
 # committing consumer group, then check that every acknowledged record and committed offset
