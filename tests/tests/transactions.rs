@@ -147,12 +147,16 @@ async fn fetch(c: &mut Client, name: &str, isolation: i8) -> Seen {
 /// InitProducerId for [`TXN_ID`] at v4, retried while the coordinator answers
 /// CONCURRENT_TRANSACTIONS (a previous instance's transaction being aborted).
 async fn init_transactional(c: &mut Client) -> (i64, i16) {
+    init_with_timeout(c, 60_000).await
+}
+
+async fn init_with_timeout(c: &mut Client, timeout_ms: i32) -> (i64, i16) {
     for _ in 0..50 {
         let r = c
             .call(
                 InitProducerIdRequest::default()
                     .with_transactional_id(Some(TransactionalId(s(TXN_ID))))
-                    .with_transaction_timeout_ms(60_000)
+                    .with_transaction_timeout_ms(timeout_ms)
                     .with_producer_id(ProducerId(-1))
                     .with_producer_epoch(-1),
                 4,
@@ -429,5 +433,42 @@ async fn a_transaction_open_when_the_server_is_killed_is_aborted_after_restart_n
     let again = fetch(&mut c, "out", 1).await;
     assert_eq!((again.high_watermark, again.last_stable), (6, 6));
     assert_eq!(again.aborted, Some(vec![(pid, 3)]));
+    server.stop().await;
+}
+
+/// Nobody comes back for a transaction the killed server left open: the restarted
+/// coordinator aborts it when its timeout (counted from its start) runs out, by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_orphaned_transaction_is_aborted_by_its_timeout_after_a_restart() {
+    let dir = TempDir::new("txn-timeout");
+    let server = TestServer::files(&dir.0, test_config()).await;
+    let mut c = Client::connect(server.addr, "txn").await;
+    create_topic(&mut c, "out").await;
+    let (pid, epoch) = init_with_timeout(&mut c, 1_000).await;
+    assert_eq!(add_partition(&mut c, "out", pid, epoch, 3).await, 0);
+    produce(&mut c, "out", batch(&["orphan"], Some((pid, epoch, 0)))).await;
+    drop(c);
+    server.kill().await;
+
+    let server = TestServer::files(&dir.0, test_config()).await;
+    let mut c = Client::connect(server.addr, "reader").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let done = loop {
+        let seen = fetch(&mut c, "out", 1).await;
+        if seen.last_stable == seen.high_watermark || Instant::now() > deadline {
+            break seen;
+        }
+        assert_eq!(
+            seen.last_stable, 0,
+            "held at the open transaction until then"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (done.high_watermark, done.last_stable),
+        (2, 2),
+        "aborted: marker at 1"
+    );
+    assert_eq!(done.aborted, Some(vec![(pid, 0)]));
     server.stop().await;
 }
