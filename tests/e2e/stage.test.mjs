@@ -157,6 +157,19 @@ test('S7: while the group waits for its slow member, eager has stopped every par
   await page.close();
 });
 
+test('the panels below the stage fold away and come back', async () => {
+  const { page, errors } = await open('?scenario=S1&lang=en&t=12000');
+  const events = page.getByTestId('panel-events');
+  assert.ok(await events.locator('li').count() > 0);
+  await page.getByTestId('fold-events').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=fold-events]').getAttribute('aria-expanded') === 'false');
+  assert.equal(await events.locator('li').count(), 0, 'a folded panel shows only its heading');
+  await page.getByTestId('fold-events').click();
+  await events.locator('li').first().waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('S1 in Chinese, and at phone width the stage scrolls inside itself', async () => {
   const { page, errors } = await open('?scenario=S1&lang=zh&t=38000');
   assert.match(await page.getByTestId('marker-committed-user-events-0').textContent(), /已提交 95/);

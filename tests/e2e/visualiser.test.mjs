@@ -40,7 +40,7 @@ test('a produced batch travels on the stage from its producer to its cells', asy
   await batch.waitFor({ state: 'attached', timeout: 20_000 });
   // It starts at the producer: the animation's offset points back to the producer's box.
   const style = await batch.getAttribute('style');
-  const dx = Number(style.match(/--dx: (-?\d+)px/)[1]);
+  const dx = Number(style.match(/--dx: (-?[\d.]+)px/)[1]);
   assert.ok(dx < -40, `starts left of its cells, at the producer (dx ${dx})`);
   // Paused, so that the log is not redrawn while it is measured.
   await page.getByTestId('pause').click();

@@ -4,8 +4,10 @@ use gloo_timers::callback::Interval;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::i18n::{t, Lang};
+use crate::controls::{MemberButton, Setting, Try};
+use crate::i18n::{t, Key, Lang};
 use crate::model::view_model;
+use crate::panels::{Panel, PanelBox};
 use crate::state::{Action, AppState, Store, SPEEDS, SPEED_LABELS};
 use crate::url::{self, UrlState};
 use crate::view;
@@ -255,24 +257,15 @@ pub fn sim_app() -> Html {
     };
     let on_member = {
         let store = store.clone();
-        Callback::from(move |(name, what): (String, &'static str)| {
-            store.dispatch(Action::Member {
-                name,
-                what: what.to_string(),
-            });
+        Callback::from(move |(name, what): (String, MemberButton)| {
+            store.dispatch(Action::Member { name, what });
         })
     };
     let on_configure = {
         let store = store.clone();
-        Callback::from(
-            move |(name, field, value): (String, &'static str, String)| {
-                store.dispatch(Action::Configure {
-                    name,
-                    field: field.to_string(),
-                    value,
-                })
-            },
-        )
+        Callback::from(move |(name, field, value): (String, Setting, String)| {
+            store.dispatch(Action::Configure { name, field, value })
+        })
     };
     let on_select = {
         let store = store.clone();
@@ -282,7 +275,7 @@ pub fn sim_app() -> Html {
     };
     let on_try = {
         let store = store.clone();
-        Callback::from(move |what: &'static str| store.dispatch(Action::Try(what.to_string())))
+        Callback::from(move |what: Try| store.dispatch(Action::Try(what)))
     };
     let on_seek = {
         let store = store.clone();
@@ -312,6 +305,11 @@ pub fn sim_app() -> Html {
         Callback::from(move |i: usize| store.dispatch(Action::Answer(i)))
     };
     let stage = crate::stage::from_sim::stage_of(&state);
+    let is_open = |panel: Panel| !state.folded.contains(&panel);
+    let on_fold = {
+        let store = store.clone();
+        Callback::from(move |panel: Panel| store.dispatch(Action::TogglePanel(panel)))
+    };
 
     html! {
         <div class={classes!("app", state.present.then_some("present"))} lang={lang.code()}>
@@ -319,26 +317,26 @@ pub fn sim_app() -> Html {
                 <strong class="brand">{ "minikafka" }</strong>
                 <div class="controls">
                     { view::source_select(false, lang) }
-                    <select data-testid="scenario-select" onchange={on_scenario} aria-label={t(lang, "scenario")}>
+                    <select data-testid="scenario-select" onchange={on_scenario} aria-label={t(lang, Key::Scenario)}>
                         { view::scenario_options(&state.scenario.id, lang) }
                     </select>
                     if state.playing {
-                        <button data-testid="pause" onclick={dispatch(Action::Pause)}>{ t(lang, "pause") }</button>
+                        <button data-testid="pause" onclick={dispatch(Action::Pause)}>{ t(lang, Key::Pause) }</button>
                     } else {
-                        <button data-testid="play" onclick={dispatch(Action::Play)} disabled={state.at_end()}>{ t(lang, "play") }</button>
+                        <button data-testid="play" onclick={dispatch(Action::Play)} disabled={state.at_end()}>{ t(lang, Key::Play) }</button>
                     }
-                    <button data-testid="step" onclick={dispatch(Action::Step)}>{ t(lang, "step") }</button>
-                    <button data-testid="to-end" onclick={dispatch(Action::ToEnd)}>{ t(lang, "to-end") }</button>
-                    <label>{ t(lang, "speed") }{" "}<select data-testid="speed" onchange={on_speed}>{ for speed_options }</select></label>
+                    <button data-testid="step" onclick={dispatch(Action::Step)}>{ t(lang, Key::Step) }</button>
+                    <button data-testid="to-end" onclick={dispatch(Action::ToEnd)}>{ t(lang, Key::ToEnd) }</button>
+                    <label>{ t(lang, Key::Speed) }{" "}<select data-testid="speed" onchange={on_speed}>{ for speed_options }</select></label>
                     <button data-testid="lesson-toggle" class={classes!(state.lesson.then_some("on"))} onclick={on_lesson}
-                        title={t(lang, "lesson-hint")} aria-pressed={state.lesson.to_string()}>{ t(lang, "lesson") }</button>
+                        title={t(lang, Key::LessonHint)} aria-pressed={state.lesson.to_string()}>{ t(lang, Key::Lesson) }</button>
                     <button data-testid="present-toggle" class={classes!(state.present.then_some("on"))} onclick={on_present}
-                        title={t(lang, "present-hint")} aria-pressed={state.present.to_string()}>{ t(lang, "present") }</button>
-                    <button data-testid="lang-toggle" onclick={on_lang}>{ t(lang, "lang") }</button>
+                        title={t(lang, Key::PresentHint)} aria-pressed={state.present.to_string()}>{ t(lang, Key::Present) }</button>
+                    <button data-testid="lang-toggle" onclick={on_lang}>{ t(lang, Key::Lang) }</button>
                 </div>
                 <div class="clock-row">
                     <input type="range" class="timeline" data-testid="timeline" min="0" max={vm.duration.to_string()}
-                        step="100" value={vm.now.to_string()} onchange={on_slider} aria-label={t(lang, "time")} />
+                        step="100" value={vm.now.to_string()} onchange={on_slider} aria-label={t(lang, Key::Time)} />
                     <b class="clock" data-testid="clock">{ format!("{} / {}", view::secs(vm.now), view::secs(vm.duration)) }</b>
                 </div>
             </header>
@@ -352,27 +350,36 @@ pub fn sim_app() -> Html {
                 { view::counters(&vm, lang) }
                 { view::rebalance_banner(&vm, lang) }
                 <main>
-                    { view::narration(&state, lang) }
-                    <section class="panel">
-                        <h3>{ t(lang, "partitions") }</h3>
+                    <PanelBox panel={Panel::Narration} {lang} open={is_open(Panel::Narration)} on_toggle={on_fold.clone()}>
+                        if is_open(Panel::Narration) { { view::narration(&state, lang) } }
+                    </PanelBox>
+                    <PanelBox panel={Panel::Partitions} {lang} open={is_open(Panel::Partitions)} on_toggle={on_fold.clone()}
+                        extra={if vm.partitions.len() > 16 { format!(" · 16 / {}", vm.partitions.len()) } else { String::new() }}>
                         // A crowded world lists its first 16 partitions (and the selected
                         // one): the stage draws them all, and 64 panels redrawn every frame
                         // cost frames.
-                        if vm.partitions.len() > 16 {
-                            <p class="muted">{ format!("{} / {}", 16, vm.partitions.len()) }</p>
+                        if is_open(Panel::Partitions) {
+                            { for vm.partitions.iter().enumerate().filter(|(i, p)| *i < 16 || state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition)).map(|(_, p)| {
+                                let selected = state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition);
+                                view::partition(p, lang, selected, on_select.clone(), on_seek.clone())
+                            }) }
                         }
-                        { for vm.partitions.iter().enumerate().filter(|(i, p)| *i < 16 || state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition)).map(|(_, p)| {
-                            let selected = state.selected.as_ref().is_some_and(|(t, n)| *t == p.topic && *n == p.partition);
-                            view::partition(p, lang, selected, on_select.clone(), on_seek.clone())
-                        }) }
-                    </section>
-                    <section class="panel">
-                        <h3>{ t(lang, "members") }{ format!(" · {} {}", t(lang, "generation"), vm.generation) }</h3>
-                        <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone(), &on_configure)) }</div>
-                    </section>
-                    { view::world_controls(lang, on_try) }
-                    { view::lag_chart(&state.lag, 0, state.scenario.duration, lang) }
-                    { view::events(&state, lang) }
+                    </PanelBox>
+                    <PanelBox panel={Panel::Members} {lang} open={is_open(Panel::Members)} on_toggle={on_fold.clone()}
+                        extra={format!(" · {} {}", t(lang, Key::Generation), vm.generation)}>
+                        if is_open(Panel::Members) {
+                            <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone(), &on_configure)) }</div>
+                        }
+                    </PanelBox>
+                    <PanelBox panel={Panel::Controls} {lang} open={is_open(Panel::Controls)} on_toggle={on_fold.clone()}>
+                        if is_open(Panel::Controls) { { view::world_controls(lang, on_try) } }
+                    </PanelBox>
+                    <PanelBox panel={Panel::Lag} {lang} open={is_open(Panel::Lag)} on_toggle={on_fold.clone()}>
+                        if is_open(Panel::Lag) { { view::lag_chart(&state.lag, 0, state.scenario.duration) } }
+                    </PanelBox>
+                    <PanelBox panel={Panel::Events} {lang} open={is_open(Panel::Events)} on_toggle={on_fold}>
+                        if is_open(Panel::Events) { { view::events(&state, lang) } }
+                    </PanelBox>
                 </main>
             </div>
         </div>

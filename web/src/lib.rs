@@ -9,12 +9,14 @@
 //! - `i18n.rs`: English and Chinese labels; `url.rs`: links that reopen a moment.
 
 pub mod app;
+pub mod controls;
 pub mod event_text;
 pub mod i18n;
 pub mod live;
 pub mod live_app;
 pub mod live_json;
 pub mod model;
+pub mod panels;
 pub mod px;
 pub mod stage;
 pub mod state;

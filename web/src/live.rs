@@ -13,7 +13,10 @@ use minikafka::Event;
 use crate::event_text::event_line;
 use crate::i18n::Lang;
 use crate::model::{rebalance_step_of, PartitionView, ProducerView, RebalanceStep, StepSignal};
+use crate::panels::Panel;
+use crate::stage::model::MemberKind;
 use crate::state::{Apply, LagSample};
+use std::collections::BTreeSet;
 
 /// Lag samples kept (one a second: two minutes).
 pub const LAG_SAMPLES: usize = 120;
@@ -33,12 +36,22 @@ pub enum Connection {
 }
 
 impl Connection {
-    /// For `data-state` and the label key.
-    pub fn key(&self) -> &'static str {
+    /// For `data-state`.
+    pub fn word(&self) -> &'static str {
         match self {
             Connection::Connecting => "connecting",
             Connection::Open => "connected",
             Connection::Closed { .. } => "disconnected",
+        }
+    }
+
+    /// Its label.
+    pub fn key(&self) -> crate::i18n::Key {
+        use crate::i18n::Key;
+        match self {
+            Connection::Connecting => Key::Connecting,
+            Connection::Open => Key::Connected,
+            Connection::Closed { .. } => Key::Disconnected,
         }
     }
 }
@@ -66,6 +79,8 @@ pub enum LiveAction {
     SelectGroup(String),
     /// The learner switched language.
     SetLang(Lang),
+    /// Fold or unfold a panel below the stage.
+    TogglePanel(Panel),
 }
 
 /// The live page's state.
@@ -94,6 +109,8 @@ pub struct LivePage {
     pub admin_result: Option<(bool, String)>,
     /// The server's Kafka address, for the example commands (from `hello`).
     pub bootstrap: Option<String>,
+    /// Panels below the stage the viewer folded away.
+    pub folded: BTreeSet<Panel>,
 }
 
 impl LivePage {
@@ -111,6 +128,7 @@ impl LivePage {
             admin: false,
             admin_result: None,
             bootstrap: None,
+            folded: BTreeSet::new(),
         }
     }
 
@@ -126,6 +144,11 @@ impl LivePage {
     pub fn apply(&mut self, action: LiveAction) {
         match action {
             LiveAction::Connecting => self.connection = Connection::Connecting,
+            LiveAction::TogglePanel(panel) => {
+                if !self.folded.remove(&panel) {
+                    self.folded.insert(panel);
+                }
+            }
             LiveAction::Opened => {
                 self.connection = Connection::Open;
                 self.notice = None;
@@ -202,8 +225,8 @@ pub struct LiveMemberView {
     pub instance_id: Option<String>,
     /// Address the server saw.
     pub host: String,
-    /// `active`, `standby`, `rebalancing` or `dead`.
-    pub state: &'static str,
+    /// Active, standby, rebalancing, crashed or left.
+    pub state: MemberKind,
     /// Owned partitions.
     pub partitions: Vec<TopicPartition>,
     /// Is it the group leader?
@@ -368,11 +391,11 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
         for m in g.members.values() {
             let parts = m.partitions();
             let state = if g.rebalancing() || m.assignment.is_none() {
-                "rebalancing"
+                MemberKind::Rebalancing
             } else if parts.is_empty() {
-                "standby"
+                MemberKind::Standby
             } else {
-                "active"
+                MemberKind::Active
             };
             members.push(LiveMemberView {
                 name: name_of(&m.client_id, &m.member_id),
@@ -404,9 +427,9 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
                 instance_id: d.member.group_instance_id.clone(),
                 host: d.member.client_host.clone(),
                 state: if d.reason == minikafka::event::RemovalReason::LeaveGroup {
-                    "stopped"
+                    MemberKind::Stopped
                 } else {
-                    "dead"
+                    MemberKind::Crashed
                 },
                 partitions: Vec::new(),
                 leader: false,
@@ -593,7 +616,7 @@ mod tests {
         let mut sim = AppState::new("S6", 3, Lang::En);
         sim.apply(Action::ToEnd);
         let sim = view_model(&sim);
-        let alive = |members: Vec<(String, &'static str, Vec<TopicPartition>)>| {
+        let alive = |members: Vec<(String, MemberKind, Vec<TopicPartition>)>| {
             let mut m: Vec<_> = members.into_iter().filter(|m| m.1 != "dead").collect();
             m.sort_by(|a, b| a.0.cmp(&b.0));
             m
@@ -720,7 +743,7 @@ mod tests {
             .contains("could not be read"));
         assert_eq!(live_view_model(&page).partitions.len(), 2);
         page.apply(LiveAction::Closed("code 1006".into()));
-        assert_eq!(page.connection.key(), "disconnected");
+        assert_eq!(page.connection.word(), "disconnected");
         page.apply(LiveAction::Opened);
         assert!(page.notice.is_none());
         assert!(!page.admin, "read-only until the server says otherwise");

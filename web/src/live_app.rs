@@ -19,8 +19,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use yew::prelude::*;
 
-use crate::i18n::{t, Lang};
+use crate::i18n::{t, Key, Lang};
 use crate::live::{live_view_model, Connection, LiveAction, LiveMemberView, LivePage};
+use crate::panels::{Panel, PanelBox};
 use crate::state::Store;
 use crate::view;
 use minikafka::live::{AdminRequest, ResetTo};
@@ -280,18 +281,18 @@ pub fn live_app(props: &LiveProps) -> Html {
         };
         html! {
             <div class="panel admin" data-testid="admin">
-                <h3>{ t(lang, "admin") }</h3>
-                <label>{ t(lang, "topic") }{" "}
+                <h3>{ t(lang, Key::Admin) }</h3>
+                <label>{ t(lang, Key::Topic) }{" "}
                     <select data-testid="admin-topic" onchange={on_topic}>
                         { for topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{ t }</option> }) }
                     </select>
                 </label>
                 <div class="member-actions">
-                    <button data-testid="admin-reset-earliest" disabled={vm.group.is_none()} onclick={reset(ResetTo::Earliest)}>{ t(lang, "reset-earliest") }</button>
-                    <button data-testid="admin-reset-latest" disabled={vm.group.is_none()} onclick={reset(ResetTo::Latest)}>{ t(lang, "reset-latest") }</button>
-                    <button data-testid="admin-delete-topic" onclick={delete}>{ t(lang, "delete-topic") }</button>
+                    <button data-testid="admin-reset-earliest" disabled={vm.group.is_none()} onclick={reset(ResetTo::Earliest)}>{ t(lang, Key::ResetEarliest) }</button>
+                    <button data-testid="admin-reset-latest" disabled={vm.group.is_none()} onclick={reset(ResetTo::Latest)}>{ t(lang, Key::ResetLatest) }</button>
+                    <button data-testid="admin-delete-topic" onclick={delete}>{ t(lang, Key::DeleteTopic) }</button>
                 </div>
-                <p class="muted">{ t(lang, "admin-hint") }</p>
+                <p class="muted">{ t(lang, Key::AdminHint) }</p>
                 if let Some((ok, message)) = &page.admin_result {
                     <p data-testid="admin-result" data-ok={ok.to_string()} class={classes!((!ok).then_some("notice"))}>{ message }</p>
                 }
@@ -304,6 +305,11 @@ pub fn live_app(props: &LiveProps) -> Html {
     let no_op_select = Callback::from(|_: (String, i32)| {});
     let no_op_seek = Callback::from(|_: (String, i32, i64)| {});
     let status = &page.connection;
+    let is_open = |panel: Panel| !page.folded.contains(&panel);
+    let on_fold = {
+        let store = store.clone();
+        Callback::from(move |panel: Panel| store.dispatch(LiveAction::TogglePanel(panel)))
+    };
     let status_text = match status {
         Connection::Closed { reason } => format!("{} ({reason})", t(lang, status.key())),
         _ => t(lang, status.key()).to_string(),
@@ -315,51 +321,55 @@ pub fn live_app(props: &LiveProps) -> Html {
                 <strong class="brand">{ "minikafka" }</strong>
                 <div class="controls">
                     { view::source_select(true, lang) }
-                    <label>{ t(lang, "group") }{" "}
+                    <label>{ t(lang, Key::Group) }{" "}
                         <select data-testid="group-select" onchange={on_group}>
-                            if vm.groups.is_empty() { <option value="">{ t(lang, "no-group") }</option> }
+                            if vm.groups.is_empty() { <option value="">{ t(lang, Key::NoGroup) }</option> }
                             { for group_options }
                         </select>
                     </label>
-                    <label>{ t(lang, "server") }{" "}
+                    <label>{ t(lang, Key::Server) }{" "}
                         <input type="text" data-testid="live-url" value={page.url.clone()} onchange={on_server} size="28" />
                     </label>
-                    <span class={classes!("connection", status.key())} data-testid="live-status" data-state={status.key()}>{ status_text }</span>
-                    <button data-testid="lang-toggle" onclick={on_lang}>{ t(lang, "lang") }</button>
+                    <span class={classes!("connection", status.word())} data-testid="live-status" data-state={status.word()}>{ status_text }</span>
+                    <button data-testid="lang-toggle" onclick={on_lang}>{ t(lang, Key::Lang) }</button>
                 </div>
             </header>
             if let Some(notice) = &page.notice {
                 <div class="notice">{ notice }</div>
             }
-            <h2 class="scenario-title">{ t(lang, "live-title") }</h2>
+            <h2 class="scenario-title">{ t(lang, Key::LiveTitle) }</h2>
             <crate::stage::view::StageView stage={crate::stage::from_live::stage_of_live(&page, &vm)} {lang} />
             { live_hint(page.bootstrap.as_deref(), lang) }
             <crate::stage::view::Legend {lang} open={false} />
             <div class="counters">
-                <div class="counter"><span>{ t(lang, "state") }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>
-                <div class="counter"><span>{ t(lang, "generation") }</span><b data-testid="generation">{ vm.generation }</b></div>
-                <div class="counter"><span>{ t(lang, "time") }</span><b data-testid="time">{ clock(vm.now) }</b></div>
+                <div class="counter"><span>{ t(lang, Key::State) }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>
+                <div class="counter"><span>{ t(lang, Key::Generation) }</span><b data-testid="generation">{ vm.generation }</b></div>
+                <div class="counter"><span>{ t(lang, Key::Time) }</span><b data-testid="time">{ clock(vm.now) }</b></div>
                 if page.live.missed > 0 {
-                    <div class="counter"><span>{ t(lang, "missed") }</span><b data-testid="missed">{ page.live.missed }</b></div>
+                    <div class="counter"><span>{ t(lang, Key::Missed) }</span><b data-testid="missed">{ page.live.missed }</b></div>
                 }
             </div>
             { view::rebalance_banner_at(vm.rebalance_step, lang) }
             <main>
-                <section class="panel">
-                    <h3>{ t(lang, "partitions") }</h3>
-                    { for vm.partitions.iter().map(|p| view::partition(p, lang, false, no_op_select.clone(), no_op_seek.clone())) }
-                </section>
-                <section class="panel">
-                    <h3>{ t(lang, "members") }{ format!(" · {} · {} {}", vm.group.as_deref().unwrap_or("-"), t(lang, "generation"), vm.generation) }</h3>
-                    <div class="members">{ for vm.members.iter().map(|m| live_member(m, lang)) }</div>
-                </section>
-                { view::lag_chart(&page.lag, vm.now - 120_000, 120_000, lang) }
-                <div class="panel events">
-                    <h3>{ t(lang, "events") }</h3>
-                    <ul data-testid="live-events">{ for recent_events(&page) }</ul>
-                </div>
+                <PanelBox panel={Panel::Partitions} {lang} open={is_open(Panel::Partitions)} on_toggle={on_fold.clone()}>
+                    if is_open(Panel::Partitions) {
+                        { for vm.partitions.iter().map(|p| view::partition(p, lang, false, no_op_select.clone(), no_op_seek.clone())) }
+                    }
+                </PanelBox>
+                <PanelBox panel={Panel::Members} {lang} open={is_open(Panel::Members)} on_toggle={on_fold.clone()}
+                    extra={format!(" · {} · {} {}", vm.group.as_deref().unwrap_or("-"), t(lang, Key::Generation), vm.generation)}>
+                    if is_open(Panel::Members) {
+                        <div class="members">{ for vm.members.iter().map(|m| live_member(m, lang)) }</div>
+                    }
+                </PanelBox>
+                <PanelBox panel={Panel::Lag} {lang} open={is_open(Panel::Lag)} on_toggle={on_fold.clone()}>
+                    if is_open(Panel::Lag) { { view::lag_chart(&page.lag, vm.now - 120_000, 120_000) } }
+                </PanelBox>
+                <PanelBox panel={Panel::Events} {lang} open={is_open(Panel::Events)} on_toggle={on_fold}>
+                    if is_open(Panel::Events) { <ul data-testid="live-events">{ for recent_events(&page) }</ul> }
+                </PanelBox>
                 { for admin_panel }
-                <p class="muted">{ t(lang, "live-only-sim") }</p>
+                <p class="muted">{ t(lang, Key::LiveOnlySim) }</p>
             </main>
         </div>
     }
@@ -370,9 +380,9 @@ fn live_hint(bootstrap: Option<&str>, lang: Lang) -> Html {
     let b = bootstrap.unwrap_or("127.0.0.1:9092");
     html! {
         <div class="muted hint" data-testid="live-hint">
-            <p>{ t(lang, "live-hint") }</p>
-            <p>{ t(lang, "live-hint-produce") }{": "}<code>{ format!("seq 1 100 | kcat -b {b} -t demo -P") }</code></p>
-            <p>{ t(lang, "live-hint-consume") }{": "}<code>{ format!("kcat -b {b} -G demo-group demo") }</code></p>
+            <p>{ t(lang, Key::LiveHint) }</p>
+            <p>{ t(lang, Key::LiveHintProduce) }{": "}<code>{ format!("seq 1 100 | kcat -b {b} -t demo -P") }</code></p>
+            <p>{ t(lang, Key::LiveHintConsume) }{": "}<code>{ format!("kcat -b {b} -G demo-group demo") }</code></p>
         </div>
     }
 }
@@ -393,26 +403,26 @@ fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> {
 fn live_member(m: &LiveMemberView, lang: Lang) -> Html {
     let parts = view::partition_list(&m.partitions);
     html! {
-        <div class={classes!("member", m.state, m.heartbeat_pulse.then_some("pulse"))}
-            data-testid={format!("member-{}", m.name)} data-state={m.state} title={m.member_id.clone()}>
+        <div class={classes!("member", m.state.word(), m.heartbeat_pulse.then_some("pulse"))}
+            data-testid={format!("member-{}", m.name)} data-state={m.state.word()} title={m.member_id.clone()}>
             <div class="member-head">
                 <strong>{ &m.name }</strong>
                 if m.leader { <span class="badge">{"leader"}</span> }
-                <span class="state">{ t(lang, m.state) }</span>
+                <span class="state">{ t(lang, m.state.key()) }</span>
             </div>
             <div class="member-body">
                 <span>{ parts }</span>
-                <span class="muted">{ format!("{} {}", t(lang, "host"), m.host.trim_start_matches('/')) }</span>
+                <span class="muted">{ format!("{} {}", t(lang, Key::Host), m.host.trim_start_matches('/')) }</span>
                 if let Some(instance) = &m.instance_id {
                     <span class="muted">{ format!("group.instance.id {instance}") }</span>
                 }
             </div>
             if let Some(why) = m.removed.map(|r| crate::event_text::removal_reason(r, lang)) {
-                <div class="muted">{ format!("{}: {why}", t(lang, "left")) }</div>
+                <div class="muted">{ format!("{}: {why}", t(lang, Key::Left)) }</div>
             }
             if let Some(left) = m.session_left_ms {
                 <div class={classes!("session", (left < 5_000).then_some("urgent"))} data-testid={format!("session-{}", m.name)}>
-                    { format!("{} {}{}", t(lang, "session"), view::secs(left), t(lang, "session-suffix")) }
+                    { format!("{} {}{}", t(lang, Key::Session), view::secs(left), t(lang, Key::SessionSuffix)) }
                 </div>
             }
         </div>

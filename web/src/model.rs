@@ -1,14 +1,13 @@
 //! What the page draws, computed from the state: a plain view model, so the rules (what
 //! counts as standby, which offsets a partition shows) are tested natively.
 
-use minikafka::client::consumer::MemberState;
 use minikafka::client::TopicPartition;
 use minikafka::group::GroupState;
 use minikafka::record::Offset;
-use minikafka::sim::actors::ActorStatus;
 use minikafka::sim::World;
 use minikafka::sim::{CommitMode, Semantics};
 
+use crate::stage::model::MemberKind;
 use crate::state::AppState;
 
 /// One partition's strip.
@@ -58,7 +57,7 @@ pub struct MemberView {
     /// Its group.
     pub group: String,
     /// `active`, `standby`, `rebalancing`, `dead` (crashed) or `stopped` (left cleanly).
-    pub state: &'static str,
+    pub state: MemberKind,
     /// Owned partitions.
     pub partitions: Vec<TopicPartition>,
     /// Generation it last synced with.
@@ -126,13 +125,14 @@ impl RebalanceStep {
     ];
 
     /// Label key in `i18n`.
-    pub fn key(self) -> &'static str {
+    pub fn key(self) -> crate::i18n::Key {
+        use crate::i18n::Key;
         match self {
-            RebalanceStep::Detect => "step-detect",
-            RebalanceStep::StopFetching => "step-stop",
-            RebalanceStep::Reassign => "step-reassign",
-            RebalanceStep::Commit => "step-commit",
-            RebalanceStep::Resume => "step-resume",
+            RebalanceStep::Detect => Key::StepDetect,
+            RebalanceStep::StopFetching => Key::StepStop,
+            RebalanceStep::Reassign => Key::StepReassign,
+            RebalanceStep::Commit => Key::StepCommit,
+            RebalanceStep::Resume => Key::StepResume,
         }
     }
 }
@@ -246,27 +246,6 @@ pub(crate) fn rebalance_step(state: &AppState, group: &str) -> Option<RebalanceS
     rebalance_step_of(&signals, state.now())
 }
 
-fn member_state(world: &World, c: &minikafka::sim::actors::ConsumerActor) -> &'static str {
-    // Crashed and left cleanly are different lessons (S1 and S1b): the coordinator learns
-    // of a clean leave at once, of a crash only when the session runs out.
-    match c.status {
-        ActorStatus::Crashed => return "dead",
-        ActorStatus::Stopped => return "stopped",
-        ActorStatus::Running | ActorStatus::Stopping => {}
-    }
-    let group_rebalancing = matches!(
-        world.broker.coordinator().group_state(&c.spec.group),
-        Some(GroupState::PreparingRebalance | GroupState::CompletingRebalance)
-    );
-    match c.consumer.member_state() {
-        MemberState::Closed => "stopped",
-        MemberState::Joining | MemberState::Syncing | MemberState::Unjoined => "rebalancing",
-        MemberState::Stable if group_rebalancing => "rebalancing",
-        MemberState::Stable if c.consumer.assignment().is_empty() => "standby",
-        MemberState::Stable => "active",
-    }
-}
-
 struct PartitionBounds {
     partition: i32,
     log_start_offset: Offset,
@@ -334,7 +313,7 @@ pub fn view_model(state: &AppState) -> ViewModel {
         .map(|c| MemberView {
             name: c.spec.name.clone(),
             group: c.spec.group.clone(),
-            state: member_state(world, c),
+            state: crate::stage::from_sim::kind_of(world, c),
             partitions: if c.is_live() {
                 c.consumer.assignment()
             } else {

@@ -2,7 +2,7 @@
 //! `Reducible`). No browser API is touched here, so all of it is tested natively.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use minikafka::record::Millis;
@@ -11,7 +11,9 @@ use minikafka::sim::timeline::Timeline;
 use minikafka::sim::{Command, Script, World, WorldEvent};
 use yew::Reducible;
 
+use crate::controls::{MemberButton, Setting, Try};
 use crate::i18n::Lang;
+use crate::panels::Panel;
 use crate::stops::Stops;
 
 /// Checkpoint spacing for the time slider (simulated ms).
@@ -77,25 +79,22 @@ pub enum Action {
     SetLang(Lang),
     /// Do something to the world now (the learner's command).
     Do(Command),
-    /// A button of the "try it" panel (`add-consumer`, `produce-10`, `rate-up`,
-    /// `rate-stop`, `add-partition`).
-    Try(String),
-    /// A button on a member card (`crash`, `stop`, `restart`, `mode-auto`, `mode-record`,
-    /// `mode-batch`, `mode-at-most-once`).
+    /// A button of the "try it" panel.
+    Try(Try),
+    /// A button on a member card.
     Member {
         /// Consumer name.
         name: String,
         /// Which button.
-        what: String,
+        what: MemberButton,
     },
-    /// Change a consumer's settings (`assignor`, `static`, `session`, `heartbeat`,
-    /// `max-poll`, `processing`): client settings take effect when it restarts, like a real
-    /// consumer's configuration.
+    /// Change a consumer's settings: client settings take effect when it restarts, like a
+    /// real consumer's configuration.
     Configure {
         /// Consumer name.
         name: String,
         /// Which setting.
-        field: String,
+        field: Setting,
         /// The new value, as the page's select gives it.
         value: String,
     },
@@ -108,6 +107,8 @@ pub enum Action {
     SetLesson(bool),
     /// Presenter mode on or off: the stage and the narration full screen, large type.
     TogglePresent,
+    /// Fold or unfold a panel below the stage.
+    TogglePanel(Panel),
     /// Seek the owner of a partition.
     Seek {
         /// Topic.
@@ -162,6 +163,8 @@ pub struct AppState {
     pub slow_ms: f64,
     /// Partitions rebalances stopped (nobody of the group reads them), and for how long.
     pub stops: Stops,
+    /// Panels below the stage the learner folded away.
+    pub folded: BTreeSet<Panel>,
 }
 
 /// Real time a rebalance beat is shown in slow motion, and the slow-motion speed.
@@ -218,6 +221,7 @@ impl AppState {
             beats: 0,
             slow_ms: 0.0,
             stops: Stops::default(),
+            folded: BTreeSet::new(),
         };
         // Commands at time 0 (topics, first members) are applied at once, so the page
         // opens on a world that exists.
@@ -389,6 +393,11 @@ impl AppState {
                 }
             }
             Action::TogglePresent => self.present = !self.present,
+            Action::TogglePanel(panel) => {
+                if !self.folded.remove(&panel) {
+                    self.folded.insert(panel);
+                }
+            }
             Action::Pause => self.playing = false,
             Action::Step => {
                 self.playing = false;
@@ -441,13 +450,13 @@ impl AppState {
                 }
             }
             Action::SetLang(lang) => self.lang = lang,
-            Action::Try(what) => match self.try_command(&what) {
+            Action::Try(what) => match what.command(self.world()) {
                 Some(command) => self.apply(Action::Do(command)),
-                None => self.notice = Some(format!("{what}: nothing to do here")),
+                None => self.notice = Some(format!("{}: nothing to do here", what.id())),
             },
-            Action::Member { name, what } => match self.member_command(&name, &what) {
+            Action::Member { name, what } => match what.command(self.world(), &name) {
                 Some(command) => self.apply(Action::Do(command)),
-                None => self.notice = Some(format!("{what}: no consumer {name}")),
+                None => self.notice = Some(format!("{}: no consumer {name}", what.id())),
             },
             Action::Select(topic, partition) => {
                 let key = (topic, partition);
@@ -458,7 +467,7 @@ impl AppState {
                 };
             }
             Action::Configure { name, field, value } => {
-                match self.configure_command(&name, &field, &value) {
+                match field.command(self.world(), &name, &value) {
                     Ok(command) => self.apply(Action::Do(command)),
                     Err(e) => self.notice = Some(e),
                 }
@@ -549,143 +558,6 @@ impl AppState {
 }
 
 impl AppState {
-    /// The command behind a "try it" button, built from the world as it is now.
-    pub fn try_command(&self, what: &str) -> Option<Command> {
-        let world = self.world();
-        let first = world.consumers.first().map(|c| c.spec.clone());
-        let producer = world.producers.first().map(|p| p.spec.clone());
-        match what {
-            "add-consumer" => {
-                let mut spec = first.unwrap_or_default();
-                let mut n = world.consumers.len() + 1;
-                while world.consumer(&format!("C{n}")).is_some() {
-                    n += 1;
-                }
-                spec.name = format!("C{n}");
-                spec.instance_id = None;
-                if spec.topics.is_empty() {
-                    spec.topics = world
-                        .broker
-                        .list_topics()
-                        .into_iter()
-                        .map(|t| t.name)
-                        .take(1)
-                        .collect();
-                }
-                Some(Command::AddConsumer(spec))
-            }
-            "produce-10" => producer.map(|p| Command::ProduceBurst {
-                name: p.name,
-                count: 10,
-            }),
-            "add-producer" => {
-                let topic = producer
-                    .map(|p| p.topic)
-                    .or_else(|| world.broker.topic_names().into_iter().next())?;
-                let mut n = world.producers.len() + 1;
-                while world.producer(&format!("P{n}")).is_some() {
-                    n += 1;
-                }
-                Some(Command::AddProducer(minikafka::sim::ProducerSpec {
-                    name: format!("P{n}"),
-                    topic,
-                    rate_per_sec: 5,
-                    distinct_keys: 10,
-                    ..Default::default()
-                }))
-            }
-            "rate-up" => producer.map(|p| Command::SetProduceRate {
-                name: p.name.clone(),
-                rate_per_sec: world.producer(&p.name).map_or(0, |a| a.spec.rate_per_sec) + 5,
-            }),
-            "rate-stop" => producer.map(|p| Command::SetProduceRate {
-                name: p.name,
-                rate_per_sec: 0,
-            }),
-            "add-partition" => {
-                let topic = producer.map(|p| p.topic).or_else(|| {
-                    world
-                        .broker
-                        .list_topics()
-                        .into_iter()
-                        .next()
-                        .map(|t| t.name)
-                })?;
-                let total = world.broker.topic(&topic)?.partition_count() + 1;
-                Some(Command::AddPartitions { topic, total })
-            }
-            _ => None,
-        }
-    }
-
-    /// The command behind a member card's button.
-    pub fn member_command(&self, name: &str, what: &str) -> Option<Command> {
-        use minikafka::sim::{CommitMode, Semantics};
-        let spec = &self.world().consumer(name)?.spec;
-        let mode = |mode, semantics| Command::SetCommitMode {
-            name: name.to_string(),
-            mode,
-            semantics,
-        };
-        Some(match what {
-            "crash" => Command::CrashConsumer {
-                name: name.to_string(),
-            },
-            "stop" => Command::StopConsumer {
-                name: name.to_string(),
-            },
-            "restart" => Command::RestartConsumer {
-                name: name.to_string(),
-            },
-            "mode-auto" => mode(CommitMode::Auto, Semantics::AtLeastOnce),
-            "mode-record" => mode(CommitMode::PerRecord, Semantics::AtLeastOnce),
-            "mode-batch" => mode(CommitMode::PerBatch, Semantics::AtLeastOnce),
-            "mode-async" => mode(CommitMode::PerBatchAsync, Semantics::AtLeastOnce),
-            "mode-at-most-once" => mode(spec.commit_mode, Semantics::AtMostOnce),
-            _ => return None,
-        })
-    }
-
-    /// The `UpdateConsumer` command for a settings change, or why it makes no sense.
-    pub fn configure_command(
-        &self,
-        name: &str,
-        field: &str,
-        value: &str,
-    ) -> Result<Command, String> {
-        use minikafka::client::assignor::AssignorKind;
-        let mut spec = self
-            .world()
-            .consumer(name)
-            .ok_or_else(|| format!("no consumer {name}"))?
-            .spec
-            .clone();
-        let ms = || -> Result<i64, String> {
-            value
-                .parse::<i64>()
-                .ok()
-                .filter(|v| (0..=3_600_000).contains(v))
-                .ok_or_else(|| format!("{field}: {value:?} is not a duration in ms"))
-        };
-        match field {
-            "assignor" => {
-                let kind = AssignorKind::from_name(value)
-                    .ok_or_else(|| format!("unknown assignor {value:?}"))?;
-                spec.assignors = vec![kind];
-            }
-            "static" => spec.instance_id = (value == "on").then(|| format!("{name}-instance")),
-            "session" => spec.session_timeout_ms = ms()? as i32,
-            "heartbeat" => spec.heartbeat_interval_ms = ms()?,
-            "max-poll" => spec.max_poll_interval_ms = ms()? as i32,
-            "processing" => spec.processing_ms = ms()?,
-            _ => return Err(format!("unknown setting {field:?}")),
-        }
-        Ok(Command::UpdateConsumer {
-            name: name.to_string(),
-            spec,
-        })
-    }
-
     /// Seek a partition in the consumer that owns it.
     pub fn seek_command(&self, topic: &str, partition: i32, offset: Millis) -> Option<Command> {
         let tp = minikafka::client::TopicPartition::new(topic, partition);

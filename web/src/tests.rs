@@ -2,7 +2,8 @@
 
 use minikafka::sim::Command;
 
-use crate::i18n::Lang;
+use crate::controls::{MemberButton, Setting, Try};
+use crate::i18n::{Key, Lang};
 use crate::model::view_model;
 use crate::state::{Action, AppState};
 
@@ -123,16 +124,20 @@ fn the_try_it_buttons_become_commands() {
     let mut s = AppState::new("S6", 1, Lang::En);
     s.apply(Action::ToEnd);
     let before = view_model(&s).members.len();
-    s.apply(Action::Try("add-consumer".into()));
+    s.apply(Action::Try(Try::AddConsumer));
     assert_eq!(view_model(&s).members.len(), before + 1);
     let partitions = view_model(&s).partitions.len();
-    s.apply(Action::Try("add-partition".into()));
+    s.apply(Action::Try(Try::AddPartition));
     assert_eq!(view_model(&s).partitions.len(), partitions + 1);
-    s.apply(Action::Try("nonsense".into()));
-    assert!(s.notice.is_some());
+    s.apply(Action::Member {
+        name: "nobody".into(),
+        what: MemberButton::Crash,
+    });
+    assert!(s.notice.is_some(), "a member that does not exist");
+    s.notice = None;
     s.apply(Action::Member {
         name: "c1".into(),
-        what: "crash".into(),
+        what: MemberButton::Crash,
     });
     assert_eq!(
         view_model(&s)
@@ -198,17 +203,17 @@ fn settings_change_the_consumer_and_take_effect_at_restart() {
     s.apply(Action::JumpTo(7_000));
     s.apply(Action::Configure {
         name: "A".into(),
-        field: "assignor".into(),
+        field: Setting::Assignor,
         value: "roundrobin".into(),
     });
     s.apply(Action::Configure {
         name: "A".into(),
-        field: "session".into(),
+        field: Setting::Session,
         value: "10000".into(),
     });
     s.apply(Action::Configure {
         name: "A".into(),
-        field: "static".into(),
+        field: Setting::Static,
         value: "on".into(),
     });
     assert!(s.notice.is_none(), "{:?}", s.notice);
@@ -218,13 +223,13 @@ fn settings_change_the_consumer_and_take_effect_at_restart() {
     assert!(a.static_member);
     s.apply(Action::Configure {
         name: "A".into(),
-        field: "session".into(),
+        field: Setting::Session,
         value: "soon".into(),
     });
     assert!(s.notice.is_some());
     s.apply(Action::Configure {
         name: "A".into(),
-        field: "assignor".into(),
+        field: Setting::Assignor,
         value: "magic".into(),
     });
     assert!(s.notice.is_some());
@@ -245,7 +250,7 @@ fn new_records_flash_in_their_producer_colour() {
 fn a_producer_can_be_added_and_lag_is_sampled_per_partition() {
     let mut s = AppState::new("S6", 2, Lang::En);
     s.apply(Action::JumpTo(5_000));
-    s.apply(Action::Try("add-producer".into()));
+    s.apply(Action::Try(Try::AddProducer));
     assert!(s.notice.is_none(), "{:?}", s.notice);
     s.apply(Action::JumpTo(8_000));
     let vm = view_model(&s);
@@ -377,6 +382,17 @@ fn a_crashed_member_and_one_that_left_cleanly_are_told_apart_in_both_languages()
     assert_eq!(member(&view_model(&crash), "A").state, "dead");
     assert_eq!(member(&view_model(&leave), "A").state, "stopped");
     use crate::i18n::t;
-    assert_ne!(t(Lang::Zh, "dead"), t(Lang::Zh, "stopped"));
-    assert_ne!(t(Lang::En, "dead"), t(Lang::En, "stopped"));
+    assert_ne!(t(Lang::Zh, Key::Dead), t(Lang::Zh, Key::Stopped));
+    assert_ne!(t(Lang::En, Key::Dead), t(Lang::En, Key::Stopped));
+}
+
+#[test]
+fn a_panel_folds_and_unfolds() {
+    use crate::panels::Panel;
+    let mut s = AppState::new("S1", 1, Lang::En);
+    assert!(s.folded.is_empty(), "every panel starts open");
+    s.apply(Action::TogglePanel(Panel::Events));
+    assert!(s.folded.contains(&Panel::Events));
+    s.apply(Action::TogglePanel(Panel::Events));
+    assert!(s.folded.is_empty());
 }

@@ -6,7 +6,8 @@ use minikafka::sim::{CommitMode, Semantics};
 use minikafka::Event;
 use yew::prelude::*;
 
-use crate::i18n::{t, Lang};
+use crate::controls::{MemberButton, Setting, Try};
+use crate::i18n::{t, Key, Lang};
 use crate::model::{MemberView, PartitionView, ViewModel};
 use crate::px::Px;
 use crate::state::{AppState, LagSample};
@@ -45,26 +46,26 @@ pub fn partition(
     html! {
         <div class={classes!("partition", selected.then_some("selected"))} data-testid={id}>
             <div class="partition-head" data-testid={format!("select-{}-{}", p.topic, p.partition)}
-                onclick={select} title={t(lang, "select-hint")}>
+                onclick={select} title={t(lang, Key::SelectHint)}>
                 <strong>{ format!("{}-{}", p.topic, p.partition) }</strong>
                 <span class="owner">{ owner }</span>
             </div>
             if selected && p.owner.is_some() {
                 <div class="seek">
-                    { seek_button(p, lang, "seek-start", p.log_start, on_seek.clone()) }
-                    { seek_button(p, lang, "seek-end", p.high_watermark, on_seek.clone()) }
-                    { seek_button(p, lang, "seek-back-10", (p.owner.as_ref().and_then(|o| o.1).unwrap_or(0) - 10).max(0), on_seek) }
+                    { seek_button(p, lang, ("seek-start", Key::SeekStart), p.log_start, on_seek.clone()) }
+                    { seek_button(p, lang, ("seek-end", Key::SeekEnd), p.high_watermark, on_seek.clone()) }
+                    { seek_button(p, lang, ("seek-back-10", Key::SeekBack10), (p.owner.as_ref().and_then(|o| o.1).unwrap_or(0) - 10).max(0), on_seek) }
                     { seek_input(p, lang, on_seek_typed) }
                 </div>
             }
             <div class="layers">
-                <span>{ t(lang, "committed") }{": "}<b data-testid={committed_id}>{ committed }</b></span>
-                <span>{ t(lang, "lag") }{": "}<b data-testid={format!("lag-{}-{}", p.topic, p.partition)}>
+                <span>{ t(lang, Key::Committed) }{": "}<b data-testid={committed_id}>{ committed }</b></span>
+                <span>{ t(lang, Key::Lag) }{": "}<b data-testid={format!("lag-{}-{}", p.topic, p.partition)}>
                     { (p.high_watermark - p.committed.unwrap_or(p.log_start).max(p.log_start)).max(0) }
                 </b></span>
                 // One text for the rest: the stage draws these on the log.
-                <span>{ format!("{}: {} · {}: {processed} · {}: {position} · {}: {}", t(lang, "log-start"), p.log_start,
-                    t(lang, "processed"), t(lang, "position"), t(lang, "hw"), p.high_watermark) }</span>
+                <span>{ format!("{}: {} · {}: {processed} · {}: {position} · {}: {}", t(lang, Key::LogStart), p.log_start,
+                    t(lang, Key::Processed), t(lang, Key::Position), t(lang, Key::Hw), p.high_watermark) }</span>
             </div>
         </div>
     }
@@ -73,7 +74,7 @@ pub fn partition(
 fn seek_button(
     p: &PartitionView,
     lang: Lang,
-    label: &'static str,
+    (label, key): (&'static str, Key),
     offset: i64,
     on_seek: Callback<(String, i32, i64)>,
 ) -> Html {
@@ -83,7 +84,7 @@ fn seek_button(
         <button class="small" data-testid={format!("{label}-{}-{}", p.topic, p.partition)}
             title={format!("seek {}-{} to {offset}", p.topic, p.partition)}
             onclick={Callback::from(move |_| on_seek.emit((topic.clone(), partition, offset)))}>
-            { t(lang, label) }
+            { t(lang, key) }
         </button>
     }
 }
@@ -104,31 +105,23 @@ fn seek_input(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, i64
         }
     });
     html! {
-        <label class="seek-to">{ t(lang, "seek-to") }
+        <label class="seek-to">{ t(lang, Key::SeekTo) }
             <input type="number" min="0" step="1" data-testid={format!("seek-input-{}-{}", p.topic, p.partition)} {onchange} />
         </label>
     }
 }
 
 /// The learner's controls for the whole world.
-pub fn world_controls(lang: Lang, on: Callback<&'static str>) -> Html {
-    let button = |label: &'static str| {
+pub fn world_controls(lang: Lang, on: Callback<Try>) -> Html {
+    let button = |what: Try| {
         let on = on.clone();
         html! {
-            <button data-testid={label} onclick={Callback::from(move |_| on.emit(label))}>{ t(lang, label) }</button>
+            <button data-testid={what.id()} onclick={Callback::from(move |_| on.emit(what))}>{ t(lang, what.key()) }</button>
         }
     };
     html! {
-        <div class="panel world-controls">
-            <h3>{ t(lang, "controls") }</h3>
-            <div class="member-actions">
-                { button("add-consumer") }
-                { button("produce-10") }
-                { button("add-producer") }
-                { button("rate-up") }
-                { button("rate-stop") }
-                { button("add-partition") }
-            </div>
+        <div class="member-actions">
+            { for Try::ALL.into_iter().map(button) }
         </div>
     }
 }
@@ -137,10 +130,10 @@ pub fn world_controls(lang: Lang, on: Callback<&'static str>) -> Html {
 fn setting(
     m: &MemberView,
     label: &str,
-    field: &'static str,
+    field: Setting,
     current: String,
     options: &[(String, String)],
-    on_configure: &Callback<(String, &'static str, String)>,
+    on_configure: &Callback<(String, Setting, String)>,
 ) -> Html {
     let name = m.name.clone();
     let cb = on_configure.clone();
@@ -159,7 +152,7 @@ fn setting(
     }
     html! {
         <label class="setting">{ label }
-            <select data-testid={format!("setting-{field}-{}", m.name)} {onchange}>
+            <select data-testid={format!("setting-{}-{}", field.id(), m.name)} {onchange}>
                 { for options.iter().map(|(v, text)| html! { <option value={v.clone()} selected={*v == current}>{ text }</option> }) }
             </select>
         </label>
@@ -185,21 +178,21 @@ fn durations(values: &[i64]) -> Vec<(String, String)> {
 /// "Auto-commit · At-least-once · 10 ms/record", in the page's language.
 pub(crate) fn mode_line(m: &MemberView, lang: Lang) -> String {
     let mode = match m.commit_mode {
-        CommitMode::Auto => "mode-auto",
-        CommitMode::PerRecord => "mode-record",
-        CommitMode::PerBatch => "mode-batch",
-        CommitMode::PerBatchAsync => "mode-async",
+        CommitMode::Auto => Key::ModeAuto,
+        CommitMode::PerRecord => Key::ModeRecord,
+        CommitMode::PerBatch => Key::ModeBatch,
+        CommitMode::PerBatchAsync => Key::ModeAsync,
     };
     let semantics = match m.semantics {
-        Semantics::AtLeastOnce => "at-least-once",
-        Semantics::AtMostOnce => "mode-at-most-once",
+        Semantics::AtLeastOnce => Key::AtLeastOnce,
+        Semantics::AtMostOnce => Key::ModeAtMostOnce,
     };
     format!(
         "{} · {} · {} {}",
         t(lang, mode),
         t(lang, semantics),
         m.processing_ms,
-        t(lang, "ms-per-record")
+        t(lang, Key::MsPerRecord)
     )
 }
 
@@ -207,7 +200,7 @@ pub(crate) fn mode_line(m: &MemberView, lang: Lang) -> String {
 pub fn member_settings(
     m: &MemberView,
     lang: Lang,
-    on_configure: &Callback<(String, &'static str, String)>,
+    on_configure: &Callback<(String, Setting, String)>,
 ) -> Html {
     let s = &m.settings;
     let assignors: Vec<(String, String)> = ["range", "roundrobin", "sticky", "cooperative-sticky"]
@@ -220,14 +213,14 @@ pub fn member_settings(
     ];
     html! {
         <details class="settings">
-            <summary>{ t(lang, "settings") }</summary>
-            { setting(m, t(lang, "assignor"), "assignor", s.assignor.clone(), &assignors, on_configure) }
-            { setting(m, t(lang, "static"), "static", if s.static_member { "on".into() } else { "off".into() }, &on_off, on_configure) }
-            { setting(m, "session.timeout.ms", "session", s.session_ms.to_string(), &durations(&[6_000, 10_000, 30_000, 45_000]), on_configure) }
-            { setting(m, "heartbeat.interval.ms", "heartbeat", s.heartbeat_ms.to_string(), &durations(&[1_000, 3_000, 10_000]), on_configure) }
-            { setting(m, "max.poll.interval.ms", "max-poll", s.max_poll_ms.to_string(), &durations(&[10_000, 60_000, 300_000]), on_configure) }
-            { setting(m, t(lang, "processing-time"), "processing", s.processing_ms.to_string(), &durations(&[0, 10, 100, 1_000, 20_000]), on_configure) }
-            <p class="muted">{ t(lang, "settings-hint") }</p>
+            <summary>{ t(lang, Key::Settings) }</summary>
+            { setting(m, t(lang, Key::Assignor), Setting::Assignor, s.assignor.clone(), &assignors, on_configure) }
+            { setting(m, t(lang, Key::Static), Setting::Static, if s.static_member { "on".into() } else { "off".into() }, &on_off, on_configure) }
+            { setting(m, "session.timeout.ms", Setting::Session, s.session_ms.to_string(), &durations(&[6_000, 10_000, 30_000, 45_000]), on_configure) }
+            { setting(m, "heartbeat.interval.ms", Setting::Heartbeat, s.heartbeat_ms.to_string(), &durations(&[1_000, 3_000, 10_000]), on_configure) }
+            { setting(m, "max.poll.interval.ms", Setting::MaxPoll, s.max_poll_ms.to_string(), &durations(&[10_000, 60_000, 300_000]), on_configure) }
+            { setting(m, t(lang, Key::ProcessingTime), Setting::Processing, s.processing_ms.to_string(), &durations(&[0, 10, 100, 1_000, 20_000]), on_configure) }
+            <p class="muted">{ t(lang, Key::SettingsHint) }</p>
         </details>
     }
 }
@@ -248,49 +241,43 @@ pub fn partition_list(partitions: &[TopicPartition]) -> String {
 pub fn member(
     m: &MemberView,
     lang: Lang,
-    on_action: Callback<(String, &'static str)>,
-    on_configure: &Callback<(String, &'static str, String)>,
+    on_action: Callback<(String, MemberButton)>,
+    on_configure: &Callback<(String, Setting, String)>,
 ) -> Html {
     let id = format!("member-{}", m.name);
     let parts = partition_list(&m.partitions);
-    let button = |label: &'static str, action: &'static str| {
+    let button = |action: MemberButton| {
         let name = m.name.clone();
         let cb = on_action.clone();
         html! {
-            <button class="small" data-testid={format!("{action}-{}", m.name)}
-                onclick={Callback::from(move |_| cb.emit((name.clone(), action)))}>{ t(lang, label) }</button>
+            <button class="small" data-testid={format!("{}-{}", action.id(), m.name)}
+                onclick={Callback::from(move |_| cb.emit((name.clone(), action)))}>{ t(lang, action.key()) }</button>
         }
     };
-    let alive = !matches!(m.state, "dead" | "stopped");
+    let alive = !m.state.gone();
     html! {
-        <div class={classes!("member", m.state, m.heartbeat_pulse.then_some("pulse"))} data-testid={id} data-state={m.state}>
+        <div class={classes!("member", m.state.word(), m.heartbeat_pulse.then_some("pulse"))} data-testid={id} data-state={m.state.word()}>
             <div class="member-head">
                 <strong>{ &m.name }</strong>
                 if m.leader { <span class="badge">{"leader"}</span> }
-                <span class="state">{ t(lang, m.state) }</span>
+                <span class="state">{ t(lang, m.state.key()) }</span>
             </div>
             <div class="member-body">
                 <span>{ parts }</span>
-                <span class="muted">{ format!("{} {} · {} {}", t(lang, "generation"), m.generation, m.processed, t(lang, "processed")) }</span>
+                <span class="muted">{ format!("{} {} · {} {}", t(lang, Key::Generation), m.generation, m.processed, t(lang, Key::Processed)) }</span>
             </div>
             <div class="member-actions">
                 if alive {
-                    { button("crash", "crash") }
-                    { button("stop", "stop") }
-                    { button("mode-auto", "mode-auto") }
-                    { button("mode-record", "mode-record") }
-                    { button("mode-batch", "mode-batch") }
-                    { button("mode-async", "mode-async") }
-                    { button("mode-at-most-once", "mode-at-most-once") }
+                    { for MemberButton::ALIVE.into_iter().map(button) }
                 } else {
-                    { button("restart", "restart") }
+                    { button(MemberButton::Restart) }
                 }
             </div>
             <div class="muted">{ mode_line(m, lang) }</div>
             { member_settings(m, lang, on_configure) }
             if let Some(left) = m.session_left_ms {
                 <div class={classes!("session", (left < 5_000).then_some("urgent"))} data-testid={format!("session-{}", m.name)}>
-                    { format!("{} {}{}", t(lang, "session"), secs(left), t(lang, "session-suffix")) }
+                    { format!("{} {}{}", t(lang, Key::Session), secs(left), t(lang, Key::SessionSuffix)) }
                 </div>
             }
         </div>
@@ -299,7 +286,7 @@ pub fn member(
 
 /// The lag chart: total lag of the main group over time (thick), and each partition's
 /// (thin, up to eight), drawn over the time window `from .. from + span`.
-pub fn lag_chart(points: &[LagSample], from: i64, span: i64, lang: Lang) -> Html {
+pub fn lag_chart(points: &[LagSample], from: i64, span: i64) -> Html {
     const PALETTE: [&str; 8] = [
         "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999",
     ];
@@ -329,13 +316,13 @@ pub fn lag_chart(points: &[LagSample], from: i64, span: i64, lang: Lang) -> Html
     });
     let total = line(&|p: &LagSample| Some(p.1));
     html! {
-        <div class="panel">
-            <h3>{ t(lang, "lag") }{ format!(" (max {})", max_lag as i64) }</h3>
+        <>
+            <p class="muted">{ format!("max {}", max_lag as i64) }</p>
             <svg viewBox="0 0 600 100" class="lag" preserveAspectRatio="none" data-testid="lag-chart">
                 { for per_partition }
                 <polyline points={total} fill="none" stroke="#1a1a1a" stroke-width="2.5" />
             </svg>
-        </div>
+        </>
     }
 }
 
@@ -353,10 +340,7 @@ pub fn narration(state: &AppState, lang: Lang) -> Html {
             html! { <p><span class="at">{ secs(n.at) }</span>{" "}{ text }</p> }
         });
     html! {
-        <div class="panel narration" data-testid="narration">
-            <h3>{ t(lang, "narration") }</h3>
-            { for lines }
-        </div>
+        <div data-testid="narration">{ for lines }</div>
     }
 }
 
@@ -382,7 +366,7 @@ pub fn narration_line(state: &AppState, lang: Lang, on_answer: Callback<usize>) 
         <div class="narration-line" data-testid="narration-line" aria-live="polite">
             if let Some(q) = question {
                 <div class="predict" data-testid="predict">
-                    <span class="predict-tag">{ t(lang, "predict") }</span>
+                    <span class="predict-tag">{ t(lang, Key::Predict) }</span>
                     <span class="predict-ask">{ pick(&q.ask) }</span>
                     <span class="predict-options">
                         { for q.options.iter().enumerate().map(|(i, o)| {
@@ -396,13 +380,13 @@ pub fn narration_line(state: &AppState, lang: Lang, on_answer: Callback<usize>) 
                 </div>
             } else if let Some((q, choice)) = answered {
                 <p class="answer" data-testid="predict-answer" data-right={(choice == q.answer).to_string()}>
-                    <b>{ if choice == q.answer { t(lang, "right") } else { t(lang, "not-quite") } }</b>
+                    <b>{ if choice == q.answer { t(lang, Key::Right) } else { t(lang, Key::NotQuite) } }</b>
                     { " " }{ pick(&q.why) }
                 </p>
             } else if let Some(n) = current {
                 <p>
                     if state.slow_ms > 0.0 {
-                        <span class="slowmo" data-testid="slow-motion">{ t(lang, "slow-motion") }</span>{ " " }
+                        <span class="slowmo" data-testid="slow-motion">{ t(lang, Key::SlowMotion) }</span>{ " " }
                     }
                     <span class="at">{ secs(n.at) }</span>{ " " }{ text.unwrap_or_default() }
                 </p>
@@ -427,12 +411,7 @@ pub fn events(state: &AppState, lang: Lang) -> Html {
         })
         .take(40)
         .map(|e| html! { <li>{ crate::event_text::world_line(e, lang) }</li> });
-    html! {
-        <div class="panel events">
-            <h3>{ t(lang, "events") }</h3>
-            <ul>{ for rows }</ul>
-        </div>
-    }
+    html! { <ul>{ for rows }</ul> }
 }
 
 /// The scenario picker's options.
@@ -466,7 +445,7 @@ pub fn rebalance_banner_at(step: Option<crate::model::RebalanceStep>, lang: Lang
     });
     html! {
         <div class="banner" data-testid="rebalance-banner" data-step={t(Lang::En, current.key())}>
-            <strong>{ t(lang, "rebalance") }</strong>
+            <strong>{ t(lang, Key::Rebalance) }</strong>
             <ol>{ for steps }</ol>
         </div>
     }
@@ -476,10 +455,10 @@ pub fn rebalance_banner_at(step: Option<crate::model::RebalanceStep>, lang: Lang
 pub fn counters(vm: &ViewModel, lang: Lang) -> Html {
     html! {
         <div class="counters">
-            <div class="counter"><span>{ t(lang, "duplicates") }</span><b data-testid="duplicates-count">{ vm.duplicates }</b></div>
-            <div class="counter"><span>{ t(lang, "lost") }</span><b data-testid="lost-count">{ vm.lost }</b></div>
-            <div class="counter"><span>{ t(lang, "generation") }</span><b data-testid="generation">{ vm.generation }</b></div>
-            <div class="counter"><span>{ t(lang, "time") }</span><b data-testid="time">{ secs(vm.now) }</b></div>
+            <div class="counter"><span>{ t(lang, Key::Duplicates) }</span><b data-testid="duplicates-count">{ vm.duplicates }</b></div>
+            <div class="counter"><span>{ t(lang, Key::Lost) }</span><b data-testid="lost-count">{ vm.lost }</b></div>
+            <div class="counter"><span>{ t(lang, Key::Generation) }</span><b data-testid="generation">{ vm.generation }</b></div>
+            <div class="counter"><span>{ t(lang, Key::Time) }</span><b data-testid="time">{ secs(vm.now) }</b></div>
         </div>
     }
 }
@@ -504,10 +483,10 @@ pub fn source_select(live: bool, lang: Lang) -> Html {
         }
     });
     html! {
-        <label>{ t(lang, "source") }{" "}
+        <label>{ t(lang, Key::Source) }{" "}
             <select data-testid="source-select" {onchange}>
-                <option value="simulation" selected={!live}>{ t(lang, "simulation") }</option>
-                <option value="live" selected={live}>{ t(lang, "live") }</option>
+                <option value="simulation" selected={!live}>{ t(lang, Key::Simulation) }</option>
+                <option value="live" selected={live}>{ t(lang, Key::Live) }</option>
             </select>
         </label>
     }

@@ -93,13 +93,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             .map(|(colour, m)| StageMember {
                 name: m.name.clone(),
                 colour,
-                state: match m.state {
-                    "active" => MemberKind::Active,
-                    "standby" => MemberKind::Standby,
-                    "rebalancing" => MemberKind::Rebalancing,
-                    "stopped" => MemberKind::Stopped,
-                    _ => MemberKind::Crashed,
-                },
+                state: m.state,
                 owns: m.partitions.len(),
                 leader: m.leader,
                 session: m
@@ -108,7 +102,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
                 pulse: m.heartbeat_pulse,
             })
             .collect();
-        members.sort_by_key(StageMember::order);
+        minikafka::sort::sort_by_key(&mut members, StageMember::order);
         GroupBox {
             id: id.clone(),
             state: vm.group_state,

@@ -13,7 +13,7 @@ use crate::stage::model::*;
 use crate::state::AppState;
 
 /// What a simulated consumer is doing, in one word.
-fn kind_of(world: &World, c: &ConsumerActor) -> MemberKind {
+pub(crate) fn kind_of(world: &World, c: &ConsumerActor) -> MemberKind {
     match c.status {
         ActorStatus::Crashed => return MemberKind::Crashed,
         ActorStatus::Stopped => return MemberKind::Stopped,
@@ -98,7 +98,7 @@ fn band_of(state: &AppState, group: &str) -> Band {
             actor: c,
             colour,
             kind: kind_of(world, c),
-            owned: c.consumer.assignment().into_iter().collect(),
+            owned: minikafka::sort::set_of(c.consumer.assignment()),
             session_left: session_left(world, c),
         })
         .collect();
@@ -122,7 +122,7 @@ fn band_of(state: &AppState, group: &str) -> Band {
             pulse: heartbeat_pulse(state, f.actor),
         })
         .collect();
-    members.sort_by_key(StageMember::order);
+    minikafka::sort::sort_by_key(&mut members, StageMember::order);
     let coordinator = world.broker.coordinator();
     let logs = logs_of(state, Some((group, &consumers)), &topics);
     Band {

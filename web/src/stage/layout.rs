@@ -344,14 +344,10 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
         y = laid.1;
         logs.push(laid.0);
     }
-    let tally = band
-        .group
-        .as_ref()
-        .and_then(|g| g.tally)
-        .map(|_| {
-            y += LINE + 4.0;
-            (logs_x, y, area.x + area.w - gw - 24.0 - logs_x)
-        });
+    let tally = band.group.as_ref().and_then(|g| g.tally).map(|_| {
+        y += LINE + 4.0;
+        (logs_x, y, area.x + area.w - gw - 24.0 - logs_x)
+    });
     let group = band.group.as_ref().map(|g| {
         group_layout(
             g,

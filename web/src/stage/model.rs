@@ -169,6 +169,13 @@ pub enum MemberKind {
     Stopped,
 }
 
+/// `state == "standby"`: a member's state compares with its `data-state` word.
+impl PartialEq<&str> for MemberKind {
+    fn eq(&self, word: &&str) -> bool {
+        self.word() == *word
+    }
+}
+
 impl MemberKind {
     /// The `data-state` word (also the CSS class).
     pub fn word(self) -> &'static str {
@@ -178,6 +185,18 @@ impl MemberKind {
             MemberKind::Rebalancing => "rebalancing",
             MemberKind::Crashed => "dead",
             MemberKind::Stopped => "stopped",
+        }
+    }
+
+    /// Its label.
+    pub fn key(self) -> crate::i18n::Key {
+        use crate::i18n::Key;
+        match self {
+            MemberKind::Active => Key::Active,
+            MemberKind::Standby => Key::Standby,
+            MemberKind::Rebalancing => Key::Rebalancing,
+            MemberKind::Crashed => Key::Dead,
+            MemberKind::Stopped => Key::Stopped,
         }
     }
 

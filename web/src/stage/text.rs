@@ -51,17 +51,7 @@ pub fn word(w: Word, lang: Lang) -> &'static str {
 
 /// A member's state in one word.
 pub fn member_word(kind: MemberKind, lang: Lang) -> &'static str {
-    let (en, zh) = match kind {
-        MemberKind::Active => ("active", "活跃"),
-        MemberKind::Standby => ("standby", "备用"),
-        MemberKind::Rebalancing => ("rebalancing", "再均衡中"),
-        MemberKind::Crashed => ("crashed", "已崩溃"),
-        MemberKind::Stopped => ("left", "已离开"),
-    };
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
+    crate::i18n::t(lang, kind.key())
 }
 
 /// The committed flag's label.
