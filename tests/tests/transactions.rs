@@ -355,6 +355,37 @@ async fn a_transaction_over_the_wire_commits_aborts_and_read_committed_stops_at_
     );
     assert_eq!(everything.aborted, None);
 
+    // A transaction of offsets only (no partition written) still begins and commits.
+    let added = c
+        .call(
+            AddOffsetsToTxnRequest::default()
+                .with_transactional_id(TransactionalId(s(TXN_ID)))
+                .with_producer_id(ProducerId(pid))
+                .with_producer_epoch(epoch)
+                .with_group_id(GroupId(s("g"))),
+            0,
+        )
+        .await;
+    assert_eq!(added.error_code, 0);
+    let staged = c
+        .call(
+            TxnOffsetCommitRequest::default()
+                .with_transactional_id(TransactionalId(s(TXN_ID)))
+                .with_group_id(GroupId(s("g")))
+                .with_producer_id(ProducerId(pid))
+                .with_producer_epoch(epoch)
+                .with_topics(vec![TxnOffsetCommitRequestTopic::default()
+                    .with_name(topic("orders"))
+                    .with_partitions(vec![TxnOffsetCommitRequestPartition::default()
+                        .with_partition_index(0)
+                        .with_committed_offset(50)])]),
+            0,
+        )
+        .await;
+    assert_eq!(staged.topics[0].partitions[0].error_code, 0);
+    assert_eq!(end_txn(&mut c, pid, epoch, true, 0).await, 0);
+    assert_eq!(offset_fetch_stable(&mut c, "g", "orders").await, (0, 50));
+
     // A second instance fences the first: its epoch is refused from now on.
     let (pid2, epoch2) = init_transactional(&mut c).await;
     assert_eq!(pid2, pid);
