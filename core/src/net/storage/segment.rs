@@ -514,8 +514,14 @@ mod tests {
         assert_eq!((aborted[0].producer_id, aborted[0].first_offset), (7, 0));
         assert_eq!(aborted[0].last_offset, 3);
         let read = log.read(3, u32::MAX, u32::MAX).unwrap();
-        assert_eq!(read.batches[0].info.producer.control, Some(ControlType::Abort));
-        assert_eq!(read.batches[2].info.producer.control, Some(ControlType::Commit));
+        assert_eq!(
+            read.batches[0].info.producer.control,
+            Some(ControlType::Abort)
+        );
+        assert_eq!(
+            read.batches[2].info.producer.control,
+            Some(ControlType::Commit)
+        );
     }
 
     fn open_log(d: &Path, config: LogConfig) -> PartitionLog<FileStorage> {
