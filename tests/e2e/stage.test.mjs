@@ -105,6 +105,25 @@ test('the lesson asks before it shows: S1 pauses at its question and plays on on
   await page.close();
 });
 
+test('every lesson question: the stage, the question and its options fit 1280x720', async () => {
+  // The moments of core/src/sim/scenarios/lesson.rs.
+  const asks = { S1: 38000, S2: 11900, S3: 21500, S4: 14500, S5: 6550, S6: 59000, S7: 21000, S8: 24900, S9: 20000, S10: 15500, S11: 29900 };
+  for (const [id, at] of Object.entries(asks)) {
+    for (const lang of ['en', 'zh']) {
+      const { page, errors } = await open(`?scenario=${id}&lang=${lang}&t=${at - 1000}`);
+      await page.getByTestId('speed').selectOption('10');
+      await page.getByTestId('play').click();
+      await page.getByTestId('predict').waitFor({ timeout: 20_000 });
+      const bottom = await page.evaluate(() => Math.max(...[...document.querySelectorAll('[data-testid^=predict-option-]')]
+        .map((b) => b.getBoundingClientRect().bottom)));
+      assert.ok(bottom <= 720, `${id} ${lang}: the options end at ${bottom}px`);
+      if (id === 'S7' && lang === 'en') await page.screenshot({ path: join(docs, 'stage-S7-predict.png') });
+      assert.deepEqual(errors, [], `${id}: console errors`);
+      await page.close();
+    }
+  }
+});
+
 test('presenter mode: key P and ?present=1 show only the stage and the narration', async () => {
   const { page, errors } = await open('?scenario=S1&lang=en&t=38000');
   await page.keyboard.press('p');

@@ -396,3 +396,27 @@ fn a_panel_folds_and_unfolds() {
     s.apply(Action::TogglePanel(Panel::Events));
     assert!(s.folded.is_empty());
 }
+
+#[test]
+fn s3_question_numbers_are_the_pictures_numbers() {
+    // The lesson's S3 question quotes the five numbers of partition 0 at its moment.
+    let q = &minikafka::sim::scenarios::lesson::questions("S3")[0];
+    let mut s = AppState::new("S3", 1, Lang::En);
+    s.apply(Action::SetLesson(false));
+    s.apply(Action::JumpTo(q.at));
+    let stage = crate::stage::from_sim::stage_of(&s);
+    let log = &stage.bands[0].logs[0];
+    let (done, position) = (
+        log.uncommitted.map(|(_, to)| to),
+        log.cursors.first().map(|c| c.offset),
+    );
+    let quoted = format!(
+        "log start {}, committed {}, processed {}, position {}, high watermark {}",
+        log.log_start,
+        log.committed.unwrap_or(-1),
+        done.unwrap_or(-1),
+        position.unwrap_or(-1),
+        log.high_watermark
+    );
+    assert!(q.ask.0.contains(&quoted), "{quoted}");
+}

@@ -69,6 +69,139 @@ pub fn questions(scenario: &str) -> Vec<Question> {
                 "同一个组里一个分区最多被一个成员读取，所以第 5 个成员是备用成员：它发送心跳，有成员挂掉时接手。",
             ),
         }],
+        "S2" => vec![Question {
+            at: 11_900,
+            ask: (
+                "C is about to seek partition 1 back to offset 10. What happens to the group's committed offset for partition 1 at the broker?",
+                "C 即将把分区 1 seek 回 offset 10。broker 上该组分区 1 的已提交 offset 会怎样？",
+            ),
+            options: vec![
+                ("It goes back to 10 at once", "立刻回到 10"),
+                ("Nothing yet: seek only moves C's own position", "暂时不变：seek 只改变 C 自己的位置"),
+                ("Records before 10 are deleted", "10 之前的消息被删除"),
+            ],
+            answer: 1,
+            why: (
+                "seek is local to the consumer: its next fetch asks for offset 10 and records 10.. are processed again. The committed offset moves only when C commits.",
+                "seek 只发生在消费者本地：它的下一次 fetch 请求 offset 10，10 之后的消息被再次处理。只有 C 提交时，已提交的 offset 才会变。",
+            ),
+        }],
+        "S3" => vec![Question {
+            at: 21_500,
+            ask: (
+                "log start 150, committed 285, processed 300, position 310, high watermark 315. If C crashes now, which of these numbers does its replacement still know?",
+                "日志起点 150，已提交 285，已处理 300，位置 310，高水位 315。如果 C 现在崩溃，接替者还能知道哪个数？",
+            ),
+            options: vec![
+                ("position 310", "位置 310"),
+                ("processed 300", "已处理 300"),
+                ("committed 285", "已提交 285"),
+            ],
+            answer: 2,
+            why: (
+                "Only the committed offset is kept by the broker (__consumer_offsets). position and processed live in the consumer's memory: 300 - 285 = 15 records would be delivered again.",
+                "只有已提交的 offset 保存在 broker（__consumer_offsets）。位置和已处理只存在于消费者内存中：300 - 285 = 15 条会被再次投递。",
+            ),
+        }],
+        "S4" => vec![Question {
+            at: 14_500,
+            ask: (
+                "All three consumers are about to crash in the middle of a batch. Which group will process the most records twice?",
+                "三个消费者都将在处理一批消息的中途崩溃。哪个组会重复处理最多的消息？",
+            ),
+            options: vec![
+                ("commit per record", "逐条提交"),
+                ("commit per batch", "逐批提交"),
+                ("auto-commit every 5 s", "每 5 秒自动提交"),
+            ],
+            answer: 2,
+            why: (
+                "Auto-commit can be up to 5 s behind, and everything since the last auto-commit is read again. Per batch repeats at most one batch, per record none: safety costs commit requests.",
+                "自动提交最多落后 5 秒，上次自动提交之后的都会重读。逐批最多重复一批，逐条不重复：越安全，提交请求越多。",
+            ),
+        }],
+        "S7" => vec![Question {
+            at: super::s06::S7_JOIN_AT + 1_000,
+            ask: (
+                "Both groups now wait about 2 s for their slow member 2. Meanwhile, who still reads member 1's partitions p0, p2, p4?",
+                "两个组都在等慢吞吞的成员 2，大约 2 秒。这期间，谁还在读成员 1 的分区 p0、p2、p4？",
+            ),
+            options: vec![
+                ("Both groups", "两个组"),
+                ("Only eager", "只有 eager"),
+                ("Only cooperative", "只有 cooperative"),
+                ("Neither", "都没有"),
+            ],
+            answer: 2,
+            why: (
+                "An eager member gives up all its partitions before it rejoins, and waits with nothing. A cooperative member keeps them and gives up only what moves, after the new assignment.",
+                "eager 成员在重新加入之前放弃全部分区，然后空着手等待。cooperative 成员保留它们，只在新分配之后交出要迁移的分区。",
+            ),
+        }],
+        "S8" => vec![Question {
+            at: 24_900,
+            ask: (
+                "pod-1 (static: group.instance.id) and dyn-1 (dynamic) come back 10 s after a clean shutdown, within the 45 s session timeout. What does static-group do when pod-1 returns?",
+                "pod-1（静态成员：group.instance.id）和 dyn-1（动态成员）在正常关闭 10 秒后回来，仍在 45 秒会话超时之内。pod-1 回来时 static-group 会怎样？",
+            ),
+            options: vec![
+                ("A rebalance, like dynamic-group", "再均衡，和 dynamic-group 一样"),
+                ("No rebalance: pod-1 gets its old partitions back", "不再均衡：pod-1 拿回原来的分区"),
+                ("pod-1 waits on the bench as a standby", "pod-1 作为备用成员等待"),
+            ],
+            answer: 1,
+            why: (
+                "The coordinator kept pod-1's place and assignment under its group.instance.id: it fences the old member id and hands the new one the same partitions. Nobody else notices.",
+                "协调者按 group.instance.id 保留了 pod-1 的位置和分配：它隔离旧的 member id，把同样的分区交给新的。其他成员毫无察觉。",
+            ),
+        }],
+        "S9" => vec![Question {
+            at: 20_000,
+            ask: (
+                "slow has been stuck on one record for 10 s (max.poll.interval.ms), but its heartbeat thread keeps the session alive. What happens now?",
+                "slow 已经卡在一条消息上 10 秒（max.poll.interval.ms），但它的心跳线程让会话保持存活。现在会发生什么？",
+            ),
+            options: vec![
+                ("Nothing: heartbeats keep it in the group", "什么也不会发生：心跳让它留在组里"),
+                ("It leaves the group itself; its partition moves to fast", "它自己离开组；分区交给 fast"),
+                ("The broker kills its process", "broker 杀掉它的进程"),
+            ],
+            answer: 1,
+            why: (
+                "A member that cannot make progress must not hold partitions: the consumer gives up its membership itself when poll is late, and the group rebalances without it.",
+                "无法推进的成员不应占着分区：poll 超时后消费者自己放弃成员身份，组在没有它的情况下再均衡。",
+            ),
+        }],
+        "S10" => vec![Question {
+            at: 15_500,
+            ask: (
+                "laggard's next fetch asks for offset 60, but retention has moved the log start to 96. What happens to offsets 60..95?",
+                "laggard 的下一次 fetch 请求 offset 60，但保留策略已把日志起点移到 96。offset 60..95 会怎样？",
+            ),
+            options: vec![
+                ("The broker serves them anyway", "broker 照样返回它们"),
+                ("Never processed: lost", "永远不会被处理：丢失"),
+                ("Retention waits for laggard", "保留策略会等 laggard"),
+            ],
+            answer: 1,
+            why: (
+                "They are gone from the log: the fetch gets OFFSET_OUT_OF_RANGE and auto.offset.reset=earliest jumps to the new log start, 96. Retention does not wait for any group.",
+                "它们已从日志中删除：fetch 得到 OFFSET_OUT_OF_RANGE，auto.offset.reset=earliest 跳到新的日志起点 96。保留策略不会等任何组。",
+            ),
+        }],
+        "S11" => vec![Question {
+            at: 29_900,
+            ask: (
+                "Member c is about to leave every group; its 2 partitions must move to a and b. With the range assignor, how many partitions move in total?",
+                "成员 c 即将离开每个组；它的 2 个分区必须移给 a 和 b。用 range 分配器，总共有多少个分区会移动？",
+            ),
+            options: vec![("2: only c's", "2 个：只有 c 的"), ("4", "4 个"), ("6: all of them", "6 个：全部")],
+            answer: 1,
+            why: (
+                "range and roundrobin recompute from scratch and reshuffle partitions a and b already had: 4 move. sticky and cooperative-sticky move only c's 2.",
+                "range 和 roundrobin 从头重算，连 a 和 b 已有的分区也会重新洗牌：移动 4 个。sticky 和 cooperative-sticky 只移动 c 的 2 个。",
+            ),
+        }],
         _ => Vec::new(),
     }
 }
