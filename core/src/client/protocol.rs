@@ -15,8 +15,13 @@ use crate::group::{
     GroupOutput, HeartbeatRequest, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest,
     LeaveGroupResponse, RequestId, SyncGroupRequest, SyncGroupResponse,
 };
+use crate::log::IsolationLevel;
 use crate::offsets::OffsetAndMetadata;
 use crate::record::{Millis, Offset, RecordBatch};
+use crate::txn::{
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, EndTxnRequest, InitProducerIdRequest,
+    TxnOffsetCommitRequest,
+};
 
 /// A topic-partition, the unit of assignment and of ordering.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -88,6 +93,9 @@ pub enum Request {
         targets: Vec<FetchTarget>,
         /// `max.partition.fetch.bytes`.
         max_partition_bytes: u32,
+        /// The consumer's `isolation.level`: `read_committed` stops at the last stable
+        /// offset and gets the aborted transactions with the batches.
+        isolation_level: IsolationLevel,
     },
     /// Look up an offset (earliest, latest, by time).
     ListOffsets {
@@ -95,6 +103,8 @@ pub enum Request {
         tp: TopicPartition,
         /// What.
         spec: OffsetSpec,
+        /// `latest` is the last stable offset for `read_committed`.
+        isolation_level: IsolationLevel,
     },
     /// JoinGroup.
     JoinGroup(JoinGroupRequest),
@@ -112,7 +122,20 @@ pub enum Request {
         group_id: String,
         /// Partitions.
         partitions: Vec<TopicPartition>,
+        /// KIP-447: answer `UNSTABLE_OFFSET_COMMIT` for a partition whose offset an open
+        /// transaction is about to replace (a `read_committed` consumer asks this way).
+        require_stable: bool,
     },
+    /// InitProducerId with a `transactional.id` (`initTransactions()`).
+    InitProducerId(InitProducerIdRequest),
+    /// AddPartitionsToTxn: before the first batch to a partition in a transaction.
+    AddPartitionsToTxn(AddPartitionsToTxnRequest),
+    /// AddOffsetsToTxn: the transaction will commit this group's offsets.
+    AddOffsetsToTxn(AddOffsetsToTxnRequest),
+    /// TxnOffsetCommit: the consumed offsets, staged in the transaction.
+    TxnOffsetCommit(TxnOffsetCommitRequest),
+    /// EndTxn: commit or abort.
+    EndTxn(EndTxnRequest),
 }
 
 /// The broker's answer.
@@ -136,8 +159,24 @@ pub enum Response {
     LeaveGroup(LeaveGroupResponse),
     /// To OffsetCommit: per partition.
     OffsetCommit(Vec<(TopicPartition, Result<(), KafkaError>)>),
-    /// To OffsetFetch: per partition, `None` when nothing was committed.
-    OffsetFetch(Vec<(TopicPartition, Option<OffsetAndMetadata>)>),
+    /// To OffsetFetch: per partition, `None` when nothing was committed; an error such as
+    /// `UNSTABLE_OFFSET_COMMIT` (retry later) for that partition.
+    OffsetFetch(
+        Vec<(
+            TopicPartition,
+            Result<Option<OffsetAndMetadata>, KafkaError>,
+        )>,
+    ),
+    /// To InitProducerId: the producer id and epoch.
+    InitProducerId(Result<(i64, i16), KafkaError>),
+    /// To AddPartitionsToTxn: per partition.
+    AddPartitionsToTxn(Vec<(TopicPartition, Result<(), KafkaError>)>),
+    /// To AddOffsetsToTxn.
+    AddOffsetsToTxn(Result<(), KafkaError>),
+    /// To TxnOffsetCommit: per partition.
+    TxnOffsetCommit(Vec<(TopicPartition, Result<(), KafkaError>)>),
+    /// To EndTxn.
+    EndTxn(Result<(), KafkaError>),
 }
 
 /// Hand `request` to the broker. Returns the answer, or `None` when there is none yet
@@ -176,15 +215,17 @@ pub fn dispatch(
         Request::Fetch {
             targets,
             max_partition_bytes,
+            isolation_level,
         } => Some(Response::Fetch(
             targets
                 .into_iter()
                 .map(|t| {
-                    let result = broker.fetch(
+                    let result = broker.fetch_isolated(
                         &t.tp.topic,
                         t.tp.partition,
                         t.offset,
                         max_partition_bytes,
+                        isolation_level,
                         client,
                         now,
                     );
@@ -192,8 +233,13 @@ pub fn dispatch(
                 })
                 .collect(),
         )),
-        Request::ListOffsets { tp, spec } => {
-            let result = broker.list_offset(&tp.topic, tp.partition, spec);
+        Request::ListOffsets {
+            tp,
+            spec,
+            isolation_level,
+        } => {
+            let result =
+                broker.list_offset_isolated(&tp.topic, tp.partition, spec, isolation_level);
             Some(Response::ListOffsets(tp, result))
         }
         Request::JoinGroup(req) => broker
@@ -214,6 +260,7 @@ pub fn dispatch(
         Request::OffsetFetch {
             group_id,
             partitions,
+            require_stable,
         } => {
             let asked: Vec<(String, i32)> = partitions
                 .iter()
@@ -221,13 +268,35 @@ pub fn dispatch(
                 .collect();
             Some(Response::OffsetFetch(
                 broker
-                    .fetch_offsets(&group_id, Some(&asked))
+                    .fetch_offsets_stable(&group_id, Some(&asked), require_stable)
                     .into_iter()
                     .map(|(topic, partition, o)| (TopicPartition::new(topic, partition), o))
                     .collect(),
             ))
         }
+        Request::InitProducerId(req) => Some(Response::InitProducerId(
+            broker.init_transactional_producer_id(req, now),
+        )),
+        Request::AddPartitionsToTxn(req) => Some(Response::AddPartitionsToTxn(per_partition(
+            broker.add_partitions_to_txn(req, now),
+        ))),
+        Request::AddOffsetsToTxn(req) => Some(Response::AddOffsetsToTxn(
+            broker.add_offsets_to_txn(req, now),
+        )),
+        Request::TxnOffsetCommit(req) => Some(Response::TxnOffsetCommit(per_partition(
+            broker.txn_offset_commit(req, now),
+        ))),
+        Request::EndTxn(req) => Some(Response::EndTxn(broker.end_txn(req, now))),
     }
+}
+
+fn per_partition(
+    results: Vec<(String, i32, Result<(), KafkaError>)>,
+) -> Vec<(TopicPartition, Result<(), KafkaError>)> {
+    results
+        .into_iter()
+        .map(|(topic, partition, r)| (TopicPartition::new(topic, partition), r))
+        .collect()
 }
 
 /// A parked answer the broker produced later, as a [`Response`] for request `request_id`.

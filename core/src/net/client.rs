@@ -153,7 +153,7 @@ impl Sender {
     /// Send one core request, tagged with the state machine's id. Requests that get no
     /// answer (Produce with acks=0) return `false`.
     pub async fn send(&mut self, id: u64, request: Request) -> io::Result<bool> {
-        let (api_key, version, body, answered) = encode_request(request);
+        let (api_key, version, body, answered) = encode_request(request)?;
         let correlation = self.next_correlation;
         self.next_correlation = self.next_correlation.wrapping_add(1);
         let header = RequestHeader::default()
@@ -260,9 +260,18 @@ impl Receiver {
     }
 }
 
+/// The wire's `isolation_level`: 0 read_uncommitted, 1 read_committed.
+fn isolation_code(level: crate::log::IsolationLevel) -> i8 {
+    match level {
+        crate::log::IsolationLevel::ReadUncommitted => 0,
+        crate::log::IsolationLevel::ReadCommitted => 1,
+    }
+}
+
 /// A core request as a wire request: API, version, body, and whether it gets an answer.
-fn encode_request(request: Request) -> (ApiKey, i16, RequestKind, bool) {
-    match request {
+/// The transaction APIs are not spoken over TCP by the core's clients yet.
+fn encode_request(request: Request) -> io::Result<(ApiKey, i16, RequestKind, bool)> {
+    Ok(match request {
         Request::Metadata {
             topics,
             allow_auto_create,
@@ -332,6 +341,7 @@ fn encode_request(request: Request) -> (ApiKey, i16, RequestKind, bool) {
         Request::Fetch {
             targets,
             max_partition_bytes,
+            isolation_level,
         } => {
             let mut topics: Vec<fetch_request::FetchTopic> = Vec::new();
             for t in targets {
@@ -358,12 +368,17 @@ fn encode_request(request: Request) -> (ApiKey, i16, RequestKind, bool) {
                         .with_min_bytes(1)
                         .with_max_bytes(52_428_800)
                         .with_session_epoch(-1)
+                        .with_isolation_level(isolation_code(isolation_level))
                         .with_topics(topics),
                 ),
                 true,
             )
         }
-        Request::ListOffsets { tp, spec } => {
+        Request::ListOffsets {
+            tp,
+            spec,
+            isolation_level,
+        } => {
             let timestamp = match spec {
                 OffsetSpec::Earliest => -2,
                 OffsetSpec::Latest => -1,
@@ -375,6 +390,7 @@ fn encode_request(request: Request) -> (ApiKey, i16, RequestKind, bool) {
                 RequestKind::ListOffsets(
                     ListOffsetsRequest::default()
                         .with_replica_id(BrokerId(-1))
+                        .with_isolation_level(isolation_code(isolation_level))
                         .with_topics(vec![list_offsets_request::ListOffsetsTopic::default()
                             .with_name(TopicName(s(&tp.topic)))
                             .with_partitions(vec![
@@ -494,9 +510,11 @@ fn encode_request(request: Request) -> (ApiKey, i16, RequestKind, bool) {
                 true,
             )
         }
+        // `require_stable` needs OffsetFetch v7; this client speaks v5 and does not ask.
         Request::OffsetFetch {
             group_id,
             partitions,
+            ..
         } => {
             let mut topics: Vec<offset_fetch_request::OffsetFetchRequestTopic> = Vec::new();
             for tp in &partitions {
@@ -520,7 +538,16 @@ fn encode_request(request: Request) -> (ApiKey, i16, RequestKind, bool) {
                 true,
             )
         }
-    }
+        Request::InitProducerId(_)
+        | Request::AddPartitionsToTxn(_)
+        | Request::AddOffsetsToTxn(_)
+        | Request::TxnOffsetCommit(_)
+        | Request::EndTxn(_) => {
+            return Err(io::Error::other(
+                "the core's network client does not speak the transaction APIs",
+            ))
+        }
+    })
 }
 
 /// A wire response as a core response.
@@ -678,7 +705,7 @@ fn decode_response(body: ResponseKind) -> io::Result<Response> {
                         });
                         (
                             TopicPartition::new(t.name.to_string(), p.partition_index),
-                            committed,
+                            result(p.error_code).map(|()| committed),
                         )
                     })
                 })

@@ -168,13 +168,27 @@ impl Consumer {
 
     pub(crate) fn on_offset_fetch(
         &mut self,
-        results: Vec<(TopicPartition, Option<OffsetAndMetadata>)>,
+        results: Vec<(
+            TopicPartition,
+            Result<Option<OffsetAndMetadata>, KafkaError>,
+        )>,
+        now: Millis,
     ) {
         for (tp, committed) in results {
             let Some(p) = self.partitions.get_mut(&tp) else {
                 continue;
             };
             p.lookup_in_flight = false;
+            let committed = match committed {
+                Ok(committed) => committed,
+                // UNSTABLE_OFFSET_COMMIT: a transaction is about to replace this offset
+                // (KIP-447). Starting from the old one would read again what that
+                // transaction's output already covers: wait and ask again.
+                Err(_) => {
+                    p.lookup_retry_at = Some(now + self.config.retry_backoff_ms);
+                    continue;
+                }
+            };
             match committed {
                 Some(c) => {
                     p.committed = Some(c.offset);

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::assignor::AssignorKind;
+use crate::log::IsolationLevel;
 use crate::record::Millis;
 
 /// `auto.offset.reset`: where to start when there is no valid position (no committed
@@ -60,6 +61,10 @@ pub struct ConsumerConfig {
     pub metadata_max_age_ms: Millis,
     /// `retry.backoff.ms`: pause before retrying a failed group request.
     pub retry_backoff_ms: Millis,
+    /// `isolation.level`: `read_uncommitted` (the default) returns every record up to the
+    /// high watermark, open and aborted transactions included; `read_committed` stops at
+    /// the last stable offset and drops the records of aborted transactions.
+    pub isolation_level: IsolationLevel,
 }
 
 impl Default for ConsumerConfig {
@@ -81,6 +86,7 @@ impl Default for ConsumerConfig {
             fetch_max_wait_ms: 500,
             metadata_max_age_ms: 300_000,
             retry_backoff_ms: 100,
+            isolation_level: IsolationLevel::ReadUncommitted,
         }
     }
 }

@@ -11,20 +11,46 @@ use crate::broker::{FetchPartition, OffsetSpec};
 use crate::client::consumer::{AutoOffsetReset, Consumer, ConsumerEvent, InFlight, PolledRecord};
 use crate::client::protocol::{FetchTarget, Request, TopicPartition};
 use crate::error::KafkaError;
-use crate::record::{Millis, Offset};
+use crate::log::{AbortedTransaction, IsolationLevel};
+use crate::record::{Millis, Offset, RecordBatch};
+
+/// The `aborted_transactions` of a `read_committed` fetch, as the consumer applies them: a
+/// transactional batch is dropped when its producer has an aborted transaction that began
+/// at or before the batch and whose ABORT marker comes after it. (Java walks the batches
+/// in order with a queue of aborted transactions; with the ranges at hand a lookup is
+/// simpler and gives the same answer.)
+struct AbortedFilter<'a>(&'a [AbortedTransaction]);
+
+impl<'a> AbortedFilter<'a> {
+    fn new(aborted: Option<&'a [AbortedTransaction]>) -> AbortedFilter<'a> {
+        AbortedFilter(aborted.unwrap_or_default())
+    }
+
+    fn drops(&self, batch: &RecordBatch) -> bool {
+        let producer = batch.info.producer;
+        let offset = batch.info.base_offset;
+        producer.transactional
+            && self.0.iter().any(|a| {
+                a.producer_id == producer.producer_id
+                    && a.first_offset <= offset
+                    && offset < a.last_offset
+            })
+    }
+}
 
 impl Consumer {
     /// Send lookups for partitions without a usable position: OffsetFetch (the committed
     /// offset) first, then ListOffsets when a reset is needed.
-    pub(crate) fn maybe_lookup_offsets(&mut self) {
+    pub(crate) fn maybe_lookup_offsets(&mut self, now: Millis) {
         let mut need_committed = Vec::new();
         let mut resets = Vec::new();
         let in_group = self.group_id().is_some();
         let default_reset = self.config.auto_offset_reset;
         for (tp, p) in self.partitions.iter_mut() {
-            if p.lookup_in_flight || p.stuck {
+            if p.lookup_in_flight || p.stuck || p.lookup_retry_at.is_some_and(|at| now < at) {
                 continue;
             }
+            p.lookup_retry_at = None;
             match p.pending_reset {
                 Some((AutoOffsetReset::None, out_of_range)) => {
                     p.pending_reset = None;
@@ -55,10 +81,13 @@ impl Consumer {
         }
         if !need_committed.is_empty() {
             let group_id = self.group_id().unwrap_or_default().to_string();
+            // Java asks for stable offsets exactly when it reads committed data.
+            let require_stable = self.config.isolation_level == IsolationLevel::ReadCommitted;
             self.send(
                 Request::OffsetFetch {
                     group_id,
                     partitions: need_committed,
+                    require_stable,
                 },
                 InFlight::OffsetFetch,
             );
@@ -75,6 +104,7 @@ impl Consumer {
                 Request::ListOffsets {
                     tp: tp.clone(),
                     spec,
+                    isolation_level: self.config.isolation_level,
                 },
                 InFlight::ListOffsets(tp, strategy, out_of_range),
             );
@@ -140,8 +170,8 @@ impl Consumer {
             {
                 continue;
             }
-            // Fetch after what is already buffered.
-            let offset = p.buffer.back().map_or(position, |r| r.offset + 1);
+            // Fetch after what is already buffered (or skipped).
+            let offset = p.next_fetch_offset().unwrap_or(position);
             targets.push(FetchTarget {
                 tp: tp.clone(),
                 offset,
@@ -155,6 +185,7 @@ impl Consumer {
         let request = Request::Fetch {
             targets,
             max_partition_bytes: self.config.max_partition_fetch_bytes,
+            isolation_level: self.config.isolation_level,
         };
         self.send(request, InFlight::Fetch(epochs));
     }
@@ -174,15 +205,23 @@ impl Consumer {
             if epochs.get(&tp) != Some(&p.epoch) {
                 continue; // the application seeked: these records are for the old position
             }
-            let Some(position) = p.position else {
+            let Some(from) = p.next_fetch_offset() else {
                 continue;
             };
             match result {
                 Ok(data) => {
                     p.high_watermark = Some(data.high_watermark);
                     p.log_start = Some(data.log_start_offset);
-                    let from = p.buffer.back().map_or(position, |r| r.offset + 1);
+                    let aborted = AbortedFilter::new(data.aborted_transactions.as_deref());
+                    let mut until = from;
                     for batch in &data.batches {
+                        until = until.max(batch.info.next_offset());
+                        // Markers are never handed to the application, and neither are
+                        // the batches of aborted transactions under read_committed; the
+                        // position still moves past both.
+                        if batch.is_control() || aborted.drops(batch) {
+                            continue;
+                        }
                         let Some(records) = batch.consumer_records() else {
                             continue;
                         };
@@ -194,6 +233,11 @@ impl Consumer {
                                 record: r.record,
                             });
                         }
+                    }
+                    if until > from {
+                        got_any = true;
+                        p.fetched_until = Some((p.epoch, until));
+                        p.skip_unseen();
                     }
                 }
                 Err(KafkaError::OffsetOutOfRange) => {

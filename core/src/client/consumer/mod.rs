@@ -68,6 +68,22 @@ pub struct OffsetLayers {
     pub processed: Option<Offset>,
 }
 
+/// What a transactional producer needs to know of the consumer whose offsets it commits
+/// (Java's `ConsumerGroupMetadata`, from `consumer.groupMetadata()`). KIP-447: with the
+/// generation and member id, the coordinator refuses the offsets of a member that a
+/// rebalance has replaced, so one transactional id per application instance is enough.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMetadata {
+    /// `group.id`.
+    pub group_id: String,
+    /// The generation the consumer is in (-1: none).
+    pub generation_id: i32,
+    /// Its member id (empty: none).
+    pub member_id: String,
+    /// Its `group.instance.id`.
+    pub group_instance_id: Option<String>,
+}
+
 /// Where the consumer stands in its group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MemberState {
@@ -164,6 +180,40 @@ pub(crate) struct PartitionState {
     pub epoch: u64,
     /// Stop fetching until the application seeks (out of range with reset `none`).
     pub stuck: bool,
+    /// `(epoch, offset)`: the fetches of this epoch went up to `offset`, past records the
+    /// application never sees (transaction markers, aborted records under
+    /// `read_committed`). The position jumps there once the buffer before it is polled.
+    pub fetched_until: Option<(u64, Offset)>,
+    /// An OffsetFetch answered `UNSTABLE_OFFSET_COMMIT`: ask again from this time on.
+    pub lookup_retry_at: Option<Millis>,
+}
+
+impl PartitionState {
+    /// With nothing buffered, move the position past what the fetches skipped (markers,
+    /// aborted records): Java's consumer does the same, which is why a `read_committed`
+    /// consumer's position is past a commit marker, at the log end, once it has read all.
+    pub(crate) fn skip_unseen(&mut self) {
+        let Some((epoch, until)) = self.fetched_until else {
+            return;
+        };
+        let behind = self.position.is_some_and(|p| p < until);
+        if epoch == self.epoch && behind && self.buffer.is_empty() && self.pending_reset.is_none() {
+            self.position = Some(until);
+        }
+    }
+
+    /// Where the next fetch starts: after the buffer, or after what the fetches skipped.
+    pub(crate) fn next_fetch_offset(&self) -> Option<Offset> {
+        let after_buffer = match self.buffer.back() {
+            Some(r) => r.offset + 1,
+            None => self.position?,
+        };
+        let skipped = self
+            .fetched_until
+            .filter(|(epoch, _)| *epoch == self.epoch)
+            .map(|(_, o)| o);
+        Some(skipped.map_or(after_buffer, |s| s.max(after_buffer)))
+    }
 }
 
 /// What an in-flight request was for.
@@ -312,6 +362,16 @@ impl Consumer {
         self.state
     }
 
+    /// `groupMetadata()`: for `send_offsets_to_transaction`. `None` without a `group.id`.
+    pub fn group_metadata(&self) -> Option<GroupMetadata> {
+        Some(GroupMetadata {
+            group_id: self.group_id()?.to_string(),
+            generation_id: self.generation,
+            member_id: self.member_id.clone(),
+            group_instance_id: self.config.group_instance_id.clone(),
+        })
+    }
+
     /// Was this consumer the leader of its last generation?
     pub fn is_leader(&self) -> bool {
         self.leader
@@ -417,8 +477,7 @@ impl Consumer {
         self.maybe_retry_join(now);
         self.maybe_join(now);
         let mut out = Vec::new();
-        for (tp, p) in self.partitions.iter_mut() {
-            let _ = tp;
+        for p in self.partitions.values_mut() {
             while out.len() < self.config.max_poll_records {
                 let Some(record) = p.buffer.pop_front() else {
                     break;
@@ -426,6 +485,7 @@ impl Consumer {
                 p.position = Some(record.offset + 1);
                 out.push(record);
             }
+            p.skip_unseen();
         }
         out
     }
@@ -471,7 +531,7 @@ impl Consumer {
     pub fn poll_transmit(&mut self, now: Millis) -> Option<(u64, Request)> {
         if self.state != MemberState::Closed {
             self.maybe_refresh_metadata(now);
-            self.maybe_lookup_offsets();
+            self.maybe_lookup_offsets(now);
             self.maybe_fetch(now);
         }
         self.outgoing.pop_front()
@@ -491,7 +551,7 @@ impl Consumer {
             (InFlight::Commit(id, offsets), Response::OffsetCommit(r)) => {
                 self.on_commit(id, offsets, r, now)
             }
-            (InFlight::OffsetFetch, Response::OffsetFetch(r)) => self.on_offset_fetch(r),
+            (InFlight::OffsetFetch, Response::OffsetFetch(r)) => self.on_offset_fetch(r, now),
             (InFlight::ListOffsets(tp, strategy, oor), Response::ListOffsets(_, r)) => {
                 self.on_list_offsets(tp, strategy, oor, r)
             }
@@ -532,6 +592,9 @@ impl Consumer {
         }
         if !self.fetch_in_flight && self.has_fetchable() {
             consider(self.next_fetch);
+        }
+        for at in self.partitions.values().filter_map(|p| p.lookup_retry_at) {
+            consider(at);
         }
         next
     }

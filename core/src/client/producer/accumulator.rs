@@ -132,6 +132,9 @@ pub(super) struct Accumulator {
     /// Partitions with a batch in flight ("muted" in the Java client): nothing more is sent
     /// to them until it is answered, which keeps each partition in send order.
     muted: BTreeSet<TopicPartition>,
+    /// Partitions a transactional producer has not added to its transaction yet
+    /// (AddPartitionsToTxn): their batches wait.
+    held: BTreeSet<TopicPartition>,
     /// Where the next drain starts, rotated so no partition is starved by request limits.
     drain_start: usize,
 }
@@ -142,6 +145,7 @@ impl Accumulator {
             config,
             queues: BTreeMap::new(),
             muted: BTreeSet::new(),
+            held: BTreeSet::new(),
             drain_start: 0,
         }
     }
@@ -177,6 +181,25 @@ impl Accumulator {
     /// The partition's batch was answered (or given up on): it may send again.
     pub fn unmute(&mut self, tp: &TopicPartition) {
         self.muted.remove(tp);
+    }
+
+    /// Keep `tp`'s batches back until [`Accumulator::release`].
+    pub fn hold(&mut self, tp: TopicPartition) {
+        self.held.insert(tp);
+    }
+
+    /// Let `tp`'s batches go.
+    pub fn release(&mut self, tp: &TopicPartition) {
+        self.held.remove(tp);
+    }
+
+    /// Every queued batch, taken out (a transaction is aborted: they are never sent).
+    pub fn take_all(&mut self) -> Vec<ProducerBatch> {
+        self.held.clear();
+        std::mem::take(&mut self.queues)
+            .into_values()
+            .flatten()
+            .collect()
     }
 
     /// Whether a batch is ready to go at `now`.
@@ -221,7 +244,7 @@ impl Accumulator {
         let mut drained = Vec::new();
         let mut bytes = 0;
         for tp in tps[start..].iter().chain(&tps[..start]) {
-            if self.muted.contains(tp) {
+            if self.muted.contains(tp) || self.held.contains(tp) {
                 continue;
             }
             let Some(queue) = self.queues.get(tp) else {
@@ -276,7 +299,7 @@ impl Accumulator {
                 consider(batch.created_at + delivery_timeout_ms);
             }
             let Some(first) = queue.front() else { continue };
-            if !can_send || self.muted.contains(tp) {
+            if !can_send || self.muted.contains(tp) || self.held.contains(tp) {
                 continue;
             }
             if let Some(retry_at) = first.retry_at {

@@ -33,9 +33,12 @@
 mod accumulator;
 mod metadata;
 mod sender;
+mod transactions;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod txn_tests;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -44,15 +47,17 @@ use serde::{Deserialize, Serialize};
 
 pub use accumulator::{BatchView, PartitionQueueView};
 pub use sender::is_retriable;
+pub use transactions::{TransactionError, TransactionEvent, TransactionState};
 
 use accumulator::{Accumulator, AccumulatorConfig, ProducerBatch, BATCH_OVERHEAD};
 use metadata::MetadataCache;
+use transactions::TransactionManager;
 
 use crate::broker::ProduceResult;
 use crate::client::partitioner::StickyPartitioner;
 use crate::client::{Acks, Request, Response, TopicPartition};
 use crate::error::KafkaError;
-use crate::record::{Header, Millis, Offset, Record};
+use crate::record::{Header, Millis, Offset, ProducerInfo, Record};
 use crate::sort::map_of;
 use crate::topic::validate_topic_name;
 
@@ -90,6 +95,13 @@ pub struct ProducerConfig {
     pub max_request_size: usize,
     /// Seed for the sticky partitioner's choices (Java uses `ThreadLocalRandom`).
     pub seed: u64,
+    /// `transactional.id`: makes the producer transactional (see `transactions.rs`). The
+    /// same id across restarts of an application is what lets the new instance fence the
+    /// old one and abort what it left open.
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`: the coordinator aborts a transaction open longer than
+    /// this (Java's default: 60 s).
+    pub transaction_timeout_ms: i32,
 }
 
 impl Default for ProducerConfig {
@@ -107,6 +119,8 @@ impl Default for ProducerConfig {
             metadata_max_age_ms: 300_000,
             max_request_size: 1_048_576,
             seed: 0,
+            transactional_id: None,
+            transaction_timeout_ms: 60_000,
         }
     }
 }
@@ -125,6 +139,9 @@ pub enum ProducerError {
         /// `max.request.size`.
         max: usize,
     },
+    /// A transactional producer sends only inside a transaction (`begin_transaction`).
+    #[error("a transactional producer sends only inside a transaction (state {0:?})")]
+    NotInTransaction(TransactionState),
 }
 
 /// The outcome of a `send()`, or news the producer learnt.
@@ -199,6 +216,8 @@ pub struct Producer {
     /// Batches whose first record has an id up to this are ready regardless of linger.
     flush_upto: Option<SendId>,
     events: VecDeque<ProducerEvent>,
+    /// The transactional half, with a `transactional.id`.
+    txn: Option<TransactionManager>,
 }
 
 impl Producer {
@@ -218,6 +237,10 @@ impl Producer {
             next_correlation_id: 0,
             flush_upto: None,
             events: VecDeque::new(),
+            txn: config
+                .transactional_id
+                .clone()
+                .map(|id| TransactionManager::new(id, config.transaction_timeout_ms)),
             config,
         }
     }
@@ -234,6 +257,11 @@ impl Producer {
         now: Millis,
     ) -> Result<SendId, ProducerError> {
         validate_topic_name(topic).map_err(|_| ProducerError::InvalidTopic(topic.to_string()))?;
+        if let Some(state) = self.transaction_state() {
+            if state != TransactionState::InTransaction {
+                return Err(ProducerError::NotInTransaction(state));
+            }
+        }
         let record = Record {
             key,
             value,
@@ -278,6 +306,9 @@ impl Producer {
         if let Some(request) = self.metadata_request(now) {
             return Some(request);
         }
+        if let Some(request) = self.transaction_request(now) {
+            return Some(request);
+        }
         if self.in_flight.len() >= self.config.max_in_flight_requests_per_connection.max(1) {
             return None;
         }
@@ -286,9 +317,18 @@ impl Producer {
             return None;
         }
         let correlation_id = self.next_correlation_id();
+        // A transaction's batches carry the producer id and epoch, and the transactional
+        // bit: that is what the partition's last stable offset and the markers go by.
+        let producer = self.txn.as_ref().map_or(ProducerInfo::NONE, |t| {
+            let (id, epoch) = t.producer();
+            ProducerInfo::transactional(id, epoch)
+        });
         let wire = batches
             .iter()
-            .filter_map(|b| b.to_record_batch().map(|rb| (b.tp.clone(), rb)))
+            .filter_map(|b| {
+                let batch = b.to_record_batch()?.with_producer(producer);
+                Some((b.tp.clone(), batch))
+            })
             .collect();
         let acks = self.config.acks;
         if acks == Acks::None {
@@ -325,6 +365,9 @@ impl Producer {
                 _ => self.metadata.backoff_until = now + self.config.retry_backoff_ms,
             }
             return;
+        }
+        if self.txn.as_ref().is_some_and(|t| t.awaits(correlation_id)) {
+            return self.handle_transaction_response(response, now);
         }
         let Some(request) = self.in_flight.remove(&correlation_id) else {
             return;
@@ -366,7 +409,12 @@ impl Producer {
             };
             for mut batch in request.batches {
                 self.accumulator.unmute(&batch.tp);
-                if self.can_retry(&batch, now) {
+                if self.txn.is_some() {
+                    // Sent again, a batch whose first copy did land would be in the
+                    // transaction twice (the simulated producer is not idempotent): the
+                    // transaction cannot commit; it fails and is aborted instead.
+                    self.expired(&batch);
+                } else if self.can_retry(&batch, now) {
                     batch.retries += 1;
                     let retry_at = now + self.config.retry_backoff_ms;
                     self.accumulator.reenqueue(batch, Some(retry_at));
@@ -421,6 +469,7 @@ impl Producer {
             .chain(waiting)
             .chain(requests)
             .chain(metadata)
+            .chain(self.transaction_timeout())
             .min()
     }
 
@@ -489,7 +538,10 @@ impl Producer {
             record.size_bytes(),
             partitions,
         );
-        self.accumulator
-            .append(TopicPartition::new(topic, partition), id, record, now);
+        let tp = TopicPartition::new(topic, partition);
+        if self.txn.as_mut().is_some_and(|t| t.track_partition(&tp)) {
+            self.accumulator.hold(tp.clone());
+        }
+        self.accumulator.append(tp, id, record, now);
     }
 }

@@ -44,6 +44,9 @@ impl Producer {
                 self.accumulator.reenqueue(batch, Some(retry_at));
             }
             Err(error) => {
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.batch_failed(Some(error));
+                }
                 for (id, _) in &batch.records {
                     self.events.push_back(ProducerEvent::Failed {
                         id: *id,
@@ -72,6 +75,9 @@ impl Producer {
     }
 
     pub(super) fn expired(&mut self, batch: &ProducerBatch) {
+        if let Some(txn) = self.txn.as_mut() {
+            txn.batch_failed(batch.last_error);
+        }
         for (id, _) in &batch.records {
             self.events.push_back(ProducerEvent::Expired {
                 id: *id,
