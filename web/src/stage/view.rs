@@ -108,6 +108,7 @@ pub fn stage_view(props: &StageProps) -> Html {
                 { for crowded }
                 { for logs }
                 { raw(edges) }
+                { for edge_nodes(b, l) }
                 { raw(group_svg) }
                 { for members }
             </g>
@@ -589,7 +590,7 @@ fn flights(log: &Log, ll: &LogLayout, sources: &[(usize, (f64, f64))]) -> Html {
 }
 
 fn edges_svg(out: &mut String, b: &Band, l: &BandLayout, now: i64, lang: Lang) {
-    let (Some(g), Some(gl)) = (&b.group, &l.group) else {
+    let (Some(g), Some(_)) = (&b.group, &l.group) else {
         return;
     };
     if let (Some(t), Some((x, y, room))) = (&g.tally, l.tally) {
@@ -637,6 +638,19 @@ fn edges_svg(out: &mut String, b: &Band, l: &BandLayout, now: i64, lang: Lang) {
             }
             out.push_str("</g>");
         }
+    }
+}
+
+/// The edges from partitions to their owners, as elements that live on: an edge keeps its
+/// element while its owner keeps the partition, so when a member box moves its line bends
+/// over (a CSS transition on `d`), and a new owner's line grows from the partition (a CSS
+/// animation that plays once, when the element is created).
+fn edge_nodes(b: &Band, l: &BandLayout) -> Vec<Html> {
+    let (Some(g), Some(gl)) = (&b.group, &l.group) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (log, ll) in b.logs.iter().zip(&l.logs) {
         let Some(edge) = &log.edge else { continue };
         let Some(i) = g.members.iter().position(|m| m.name == edge.member) else {
             continue;
@@ -648,12 +662,8 @@ fn edges_svg(out: &mut String, b: &Band, l: &BandLayout, now: i64, lang: Lang) {
             EdgeKind::Paused => ("paused", member_colour(edge.colour)),
             EdgeKind::Stale => ("stale", "#888"),
         };
-        let _ = write!(
-            out,
-            r##"<path class="edge {kind}" data-testid="edge-{}-{}" data-member="{}" data-kind="{kind}" d="M {} {} C {} {}, {} {}, {} {}" stroke="{stroke}"/>"##,
-            esc(&log.topic),
-            log.partition,
-            esc(&edge.member),
+        let d = format!(
+            "M {} {} C {} {}, {} {}, {} {}",
             Px(fx),
             Px(fy),
             Px(fx + 40.0),
@@ -663,7 +673,14 @@ fn edges_svg(out: &mut String, b: &Band, l: &BandLayout, now: i64, lang: Lang) {
             Px(tx),
             Px(ty)
         );
+        out.push(html! {
+            <path key={format!("{}-{}-{}", log.topic, log.partition, edge.member)}
+                class={classes!("edge", kind)} data-testid={format!("edge-{}-{}", log.topic, log.partition)}
+                data-member={edge.member.clone()} data-kind={kind} {d} {stroke}
+                pathLength={(edge.kind == EdgeKind::Owned).then_some("1")} />
+        });
     }
+    out
 }
 
 fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
