@@ -261,6 +261,7 @@ fn schedule(seed: u64, profile: &Profile) -> (Script, Millis) {
                 CommitMode::PerBatchAsync,
             ]),
             semantics: Semantics::AtLeastOnce,
+            ..ConsumerSpec::default()
         };
         let start = if rng.chance(75) {
             rng.range(0, 5_000)

@@ -112,6 +112,8 @@ pub struct Broker<P: StorageProvider = MemoryProvider> {
     pub(crate) events: VecDeque<Event>,
     pub(crate) next_retention_check: Millis,
     pub(crate) topic_ids: SplitMix64,
+    /// Transactions completed since start, per transactional id: (committed, aborted).
+    pub(crate) txn_outcomes: BTreeMap<String, (u64, u64)>,
 }
 
 /// Why a broker could not open its logs at startup.
@@ -144,6 +146,7 @@ where
             events: self.events.clone(),
             next_retention_check: self.next_retention_check,
             topic_ids: self.topic_ids.clone(),
+            txn_outcomes: self.txn_outcomes.clone(),
         }
     }
 }
@@ -176,6 +179,7 @@ impl Broker {
             events: VecDeque::new(),
             next_retention_check: now + config.retention_check_interval_ms,
             topic_ids: SplitMix64::new(config.topic_id_seed),
+            txn_outcomes: BTreeMap::new(),
             config,
         }
     }
@@ -240,6 +244,7 @@ impl<P: StorageProvider> Broker<P> {
             events: VecDeque::new(),
             next_retention_check: now + config.retention_check_interval_ms,
             topic_ids,
+            txn_outcomes: BTreeMap::new(),
             config,
         };
         broker.write_pending_markers(now);
@@ -270,6 +275,12 @@ impl<P: StorageProvider> Broker<P> {
     /// calls).
     pub fn transactions(&self) -> &TransactionCoordinator<P::Storage> {
         &self.transactions
+    }
+
+    /// Transactions completed since this broker started, per transactional id:
+    /// `(committed, aborted)`, aborts by timeout or fencing included.
+    pub fn transaction_outcomes(&self) -> &BTreeMap<String, (u64, u64)> {
+        &self.txn_outcomes
     }
 
     /// A topic, read-only.

@@ -145,6 +145,15 @@ impl<P: StorageProvider> Broker<P> {
     }
 
     fn write_markers(&mut self, request: &MarkerRequest, now: Millis) {
+        let outcomes = self
+            .txn_outcomes
+            .entry(request.transactional_id.clone())
+            .or_default();
+        if request.result == ControlType::Commit {
+            outcomes.0 += 1;
+        } else {
+            outcomes.1 += 1;
+        }
         for (topic, partition) in &request.partitions {
             let marker = RecordBatch::control_marker(
                 request.result,

@@ -12,6 +12,7 @@ use crate::client::producer::{Producer, ProducerConfig};
 use crate::client::TopicPartition;
 use crate::record::{Millis, Offset};
 use crate::sim::command::{CommitMode, ConsumerSpec, ProducerSpec, Semantics};
+use crate::sim::pipeline::Pipeline;
 
 /// Is the application running?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +131,11 @@ pub struct ConsumerActor {
     pub next_wake: Millis,
     /// Records processed by this application (all incarnations).
     pub processed: u64,
+    /// Read-process-write applications (`spec.output`): the producer and the transaction
+    /// in progress.
+    pub pipeline: Option<Pipeline>,
+    /// Frozen until then ([`crate::sim::Command::PauseConsumer`]).
+    pub paused_until: Option<Millis>,
 }
 
 /// Idle applications call `poll` this often.
@@ -142,8 +148,9 @@ pub enum AppStep {
     Idle,
     /// `poll` returned this many records.
     Polled(usize),
-    /// A record's processing finished.
-    Processed(TopicPartition, Offset),
+    /// A record's processing finished; a read-process-write application's output record
+    /// carries the input it came from (`source`).
+    Processed(TopicPartition, Offset, Option<String>),
 }
 
 impl ConsumerActor {
@@ -151,7 +158,6 @@ impl ConsumerActor {
     pub fn new(spec: ConsumerSpec, now: Millis) -> ConsumerActor {
         let consumer = Self::client(&spec, now);
         ConsumerActor {
-            spec,
             consumer,
             status: ActorStatus::Running,
             incarnation: 0,
@@ -162,6 +168,9 @@ impl ConsumerActor {
             commit_failed: false,
             next_wake: now,
             processed: 0,
+            pipeline: Pipeline::new(&spec, now),
+            paused_until: None,
+            spec,
         }
     }
 
@@ -176,7 +185,8 @@ impl ConsumerActor {
             max_poll_interval_ms: spec.max_poll_interval_ms,
             max_poll_records: spec.max_poll_records,
             auto_offset_reset: spec.auto_offset_reset,
-            enable_auto_commit: spec.commit_mode == CommitMode::Auto,
+            enable_auto_commit: spec.commit_mode == CommitMode::Auto && spec.output.is_none(),
+            isolation_level: spec.isolation_level,
             auto_commit_interval_ms: spec.auto_commit_interval_ms,
             assignors: spec.assignors.clone(),
             metadata_max_age_ms: spec.metadata_max_age_ms,
@@ -196,12 +206,14 @@ impl ConsumerActor {
         self.waiting_commit = None;
         self.batch_needs_commit = false;
         self.commit_failed = false;
+        self.paused_until = None;
     }
 
     /// A new process with the same settings.
     pub fn restart(&mut self, now: Millis) {
         self.crash();
         self.consumer = Self::client(&self.spec, now);
+        self.pipeline = Pipeline::new(&self.spec, now);
         self.incarnation += 1;
         self.status = ActorStatus::Running;
         self.next_wake = now;
@@ -292,12 +304,20 @@ impl ConsumerActor {
         matches!(self.status, ActorStatus::Running | ActorStatus::Stopping)
     }
 
+    /// Is the process frozen at `now`?
+    pub fn is_paused(&self, now: Millis) -> bool {
+        self.paused_until.is_some_and(|until| now < until)
+    }
+
     /// One step of the application's loop at `now`:
     /// `poll` -> (commit first, at-most-once) -> process each record -> commit (per record /
     /// per batch) -> `poll` again.
     pub fn wake(&mut self, now: Millis) -> AppStep {
         if !self.is_live() || now < self.next_wake || self.waiting_commit.is_some() {
             return AppStep::Idle;
+        }
+        if self.pipeline.is_some() {
+            return self.wake_pipeline(now);
         }
         if let Some((record, done)) = self.processing.take() {
             if now < done {
@@ -314,7 +334,8 @@ impl ConsumerActor {
                 self.waiting_commit = self.consumer.commit_sync(Some(offsets), now).ok();
             }
             self.next_wake = now;
-            return AppStep::Processed(record.tp, record.offset);
+            let source = crate::sim::pipeline::source_of(&record);
+            return AppStep::Processed(record.tp, record.offset, source);
         }
         if let Some(record) = self.batch.pop_front() {
             let done = now + self.spec.processing_ms;

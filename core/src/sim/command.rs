@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::assignor::AssignorKind;
 use crate::client::consumer::AutoOffsetReset;
 use crate::client::Acks;
+use crate::log::IsolationLevel;
 use crate::record::{Millis, Offset};
 
 /// When a consumer commits, relative to processing.
@@ -74,6 +75,36 @@ pub struct ConsumerSpec {
     pub commit_mode: CommitMode,
     /// Commit before or after processing.
     pub semantics: Semantics,
+    /// `isolation.level`.
+    pub isolation_level: IsolationLevel,
+    /// Read-process-write: every processed record is written to this output, and the
+    /// application commits the way [`OutputSpec`] says (not `commit_mode`).
+    pub output: Option<OutputSpec>,
+}
+
+/// Where a read-process-write application writes, and how it makes its output and its
+/// input offsets agree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutputSpec {
+    /// The output topic.
+    pub topic: String,
+    /// `transactional.id`: exactly-once (records and input offsets in one transaction per
+    /// polled batch). `None`: at-least-once (write the batch, wait for the acks, then
+    /// commit the input offsets).
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`.
+    pub transaction_timeout_ms: i32,
+}
+
+impl Default for OutputSpec {
+    fn default() -> Self {
+        OutputSpec {
+            topic: "output".into(),
+            transactional_id: None,
+            transaction_timeout_ms: 60_000,
+        }
+    }
 }
 
 impl Default for ConsumerSpec {
@@ -94,6 +125,8 @@ impl Default for ConsumerSpec {
             processing_ms: 10,
             commit_mode: CommitMode::Auto,
             semantics: Semantics::AtLeastOnce,
+            isolation_level: IsolationLevel::ReadUncommitted,
+            output: None,
         }
     }
 }
@@ -173,6 +206,14 @@ pub enum Command {
     CrashConsumer {
         /// Consumer name.
         name: String,
+    },
+    /// Freeze a consumer's process for `ms` (a long GC pause, a stopped VM): no heartbeat,
+    /// no request, no timer; answers wait for it. It comes back as a possible zombie.
+    PauseConsumer {
+        /// Consumer name.
+        name: String,
+        /// How long.
+        ms: Millis,
     },
     /// Shut a consumer down cleanly: finish the batch, commit, LeaveGroup.
     StopConsumer {

@@ -12,11 +12,12 @@
 pub mod actors;
 pub mod command;
 mod display;
+pub mod pipeline;
 pub mod scenarios;
 pub mod summary;
 pub mod timeline;
 pub mod tracker;
 pub mod world;
 
-pub use command::{Command, CommitMode, ConsumerSpec, ProducerSpec, Script, Semantics};
+pub use command::{Command, CommitMode, ConsumerSpec, OutputSpec, ProducerSpec, Script, Semantics};
 pub use world::{World, WorldEvent, WorldEventKind};

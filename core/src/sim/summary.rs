@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::log::IsolationLevel;
 use crate::record::Offset;
 use crate::sim::actors::ActorStatus;
 use crate::sim::world::World;
@@ -51,6 +52,93 @@ pub struct RunSummary {
     pub members: Vec<MemberSummary>,
     /// The run as a replayable string (`mk1.` + base64url).
     pub script: String,
+    /// Exactly-once runs (a consumer application with a `transactional.id`): what the
+    /// readers of its output saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eos: Option<EosSummary>,
+}
+
+/// Duplicates in an output topic, as one kind of reader sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderView {
+    /// Inputs whose output the reader read more than once.
+    pub duplicates: usize,
+    /// Inputs committed by the application whose output the reader never read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<usize>,
+}
+
+/// What exactly-once achieved (see `pipeline.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EosSummary {
+    /// The `read_committed` readers of the transactional output.
+    pub read_committed: ReaderView,
+    /// The `read_uncommitted` readers: they see the aborted copies too.
+    pub read_uncommitted: ReaderView,
+    /// Transactions of the applications' transactional ids aborted at the broker (by an
+    /// abort, a new instance, or the timeout).
+    pub aborted_transactions: u64,
+    /// Transactions committed.
+    pub committed_transactions: u64,
+    /// Some instance was fenced (`PRODUCER_FENCED`) and shut down.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fenced: bool,
+}
+
+impl EosSummary {
+    /// `None` when no consumer application writes with a `transactional.id`.
+    pub fn of(world: &World) -> Option<EosSummary> {
+        let apps: Vec<_> = world
+            .consumers
+            .iter()
+            .filter_map(|c| Some((c, c.spec.output.as_ref()?)))
+            .filter(|(_, o)| o.transactional_id.is_some())
+            .collect();
+        let (_, output) = apps.first()?;
+        let expected = world.committed_inputs(&output.topic);
+        let mut committed = ReaderView {
+            duplicates: 0,
+            lost: Some(0),
+        };
+        let mut uncommitted = ReaderView {
+            duplicates: 0,
+            lost: None,
+        };
+        for reader in world
+            .consumers
+            .iter()
+            .filter(|c| c.spec.output.is_none() && c.spec.topics.contains(&output.topic))
+        {
+            let seen = world.tracker.output_count(&reader.spec.group, &expected);
+            let view = match reader.spec.isolation_level {
+                IsolationLevel::ReadCommitted => {
+                    committed.lost = committed.lost.map(|l| l + seen.lost);
+                    &mut committed
+                }
+                IsolationLevel::ReadUncommitted => &mut uncommitted,
+            };
+            view.duplicates += seen.duplicates;
+        }
+        let mut ids: Vec<&str> = apps
+            .iter()
+            .filter_map(|(_, o)| o.transactional_id.as_deref())
+            .collect();
+        ids.dedup();
+        let outcomes = world.broker.transaction_outcomes();
+        let (commits, aborts) = ids
+            .iter()
+            .filter_map(|id| outcomes.get(*id))
+            .fold((0, 0), |(c, a), (c2, a2)| (c + c2, a + a2));
+        Some(EosSummary {
+            read_committed: committed,
+            read_uncommitted: uncommitted,
+            aborted_transactions: aborts,
+            committed_transactions: commits,
+            fenced: apps
+                .iter()
+                .any(|(c, _)| c.pipeline.as_ref().is_some_and(|p| p.fenced)),
+        })
+    }
 }
 
 impl RunSummary {
@@ -123,6 +211,7 @@ impl RunSummary {
             committed_by_group,
             members,
             script: world.script().encode(),
+            eos: EosSummary::of(world),
         }
     }
 }

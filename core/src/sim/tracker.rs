@@ -103,6 +103,26 @@ impl PartitionTrack {
 pub struct RecordTracker {
     /// group -> partition -> counts.
     pub groups: BTreeMap<String, BTreeMap<TopicPartition, PartitionTrack>>,
+    /// Output records of read-process-write applications, by the input they name
+    /// (`topic-partition@offset`, see `pipeline.rs`): reader group -> source -> times the
+    /// group read an output of it. Offsets cannot tell duplicates apart here: a rewritten
+    /// output has a new offset, the same source.
+    pub outputs: BTreeMap<String, BTreeMap<String, u32>>,
+    /// Per reader group: records of aborted transactions it was handed (a
+    /// `read_uncommitted` reader's "aborted: invisible to read_committed"; for a
+    /// `read_committed` reader, a bug).
+    pub aborted_read: BTreeMap<String, u64>,
+}
+
+/// What a reader of an output topic saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputCount {
+    /// Inputs whose output it read more than once.
+    pub duplicates: usize,
+    /// Inputs the application committed past whose output it never read.
+    pub lost: usize,
+    /// Records of aborted transactions it read.
+    pub aborted: u64,
 }
 
 impl RecordTracker {
@@ -121,6 +141,35 @@ impl RecordTracker {
             .get_mut(tp)
             .expect("inserted above")
             .record(offset)
+    }
+
+    /// A reader group read an output record made from `source`.
+    pub fn output_read(&mut self, group: &str, source: &str, aborted: bool) {
+        if !self.outputs.contains_key(group) {
+            self.outputs.insert(group.to_string(), BTreeMap::new());
+        }
+        let sources = self.outputs.get_mut(group).expect("inserted above");
+        match sources.get_mut(source) {
+            Some(n) => *n += 1,
+            None => {
+                sources.insert(source.to_string(), 1);
+            }
+        }
+        if aborted {
+            *self.aborted_read.entry(group.to_string()).or_default() += 1;
+        }
+    }
+
+    /// What reader `group` saw of the outputs; `expected` are the sources it should have
+    /// read (the inputs the application committed past).
+    pub fn output_count(&self, group: &str, expected: &[String]) -> OutputCount {
+        let empty = BTreeMap::new();
+        let seen = self.outputs.get(group).unwrap_or(&empty);
+        OutputCount {
+            duplicates: seen.values().filter(|n| **n > 1).count(),
+            lost: expected.iter().filter(|s| !seen.contains_key(*s)).count(),
+            aborted: self.aborted_read.get(group).copied().unwrap_or(0),
+        }
     }
 
     /// Every (group, partition) with its counts.

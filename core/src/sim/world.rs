@@ -18,11 +18,12 @@ use crate::client::protocol::{dispatch, output_response, Request, Response};
 use crate::client::TopicPartition;
 use crate::event::Event;
 use crate::group::{CoordinatorConfig, RequestId};
+use crate::log::IsolationLevel;
 use crate::log::LogConfig;
 use crate::record::{Millis, Offset};
 use crate::sim::actors::{ActorStatus, AppStep, ConsumerActor, ProducerActor};
 use crate::sim::command::{Command, Script};
-use crate::sim::tracker::RecordTracker;
+use crate::sim::tracker::{PartitionTrack, RecordTracker};
 
 /// Something that happened in the world.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +89,8 @@ pub enum WorldEventKind {
 enum ClientRef {
     Producer(usize),
     Consumer(usize),
+    /// The output producer of a read-process-write consumer application.
+    Output(usize),
 }
 
 /// A message on the wire.
@@ -307,6 +310,16 @@ impl World {
                 self.consumers[i].crash();
                 Ok(())
             }
+            Command::PauseConsumer { name, ms } => {
+                let i = self.consumer_index(&name)?;
+                if !self.consumers[i].is_live() || !(1..=600_000).contains(&ms) {
+                    return Err(format!(
+                        "{name} is not running, or {ms} ms is not 1..=600000"
+                    ));
+                }
+                self.consumers[i].paused_until = Some(now + ms);
+                Ok(())
+            }
             Command::StopConsumer { name } => {
                 let i = self.consumer_index(&name)?;
                 self.consumers[i].stop();
@@ -416,8 +429,16 @@ impl World {
             next = earliest(next, p.next_send());
         }
         for c in self.consumers.iter().filter(|c| c.is_live()) {
+            if let Some(until) = c.paused_until.filter(|u| *u > self.now) {
+                next = earliest(next, Some(until));
+                continue;
+            }
+            if let Some(p) = &c.pipeline {
+                next = earliest(next, p.producer.poll_timeout());
+            }
             next = earliest(next, c.consumer.poll_timeout());
-            if c.waiting_commit.is_none() {
+            let waiting = c.pipeline.as_ref().is_some_and(|p| p.waiting);
+            if c.waiting_commit.is_none() && !waiting {
                 next = earliest(next, Some(c.next_wake));
             }
         }
@@ -450,7 +471,7 @@ impl World {
                 moved |= self.transmit(ClientRef::Producer(i));
             }
             for i in 0..self.consumers.len() {
-                if !self.consumers[i].is_live() {
+                if !self.consumers[i].is_live() || self.consumers[i].is_paused(now) {
                     continue;
                 }
                 if self.consumers[i]
@@ -460,8 +481,14 @@ impl World {
                 {
                     self.consumers[i].consumer.handle_timeout(now);
                 }
+                if let Some(p) = self.consumers[i].pipeline.as_mut() {
+                    if p.producer.poll_timeout().is_some_and(|t| t <= now) {
+                        p.producer.handle_timeout(now);
+                    }
+                }
                 moved |= self.wake_app(i);
                 moved |= self.transmit(ClientRef::Consumer(i));
+                moved |= self.transmit(ClientRef::Output(i));
             }
             moved |= self.deliver_due();
             while let Some(output) = self.broker.poll_output() {
@@ -485,12 +512,22 @@ impl World {
         let mut moved = false;
         for _ in 0..1_000_000 {
             let actor = &mut self.consumers[i];
-            if !actor.is_live() || actor.waiting_commit.is_some() || actor.next_wake > now {
+            if !actor.is_live()
+                || actor.waiting_commit.is_some()
+                || actor.next_wake > now
+                || actor.pipeline.as_ref().is_some_and(|p| p.waiting)
+            {
                 break;
             }
             match actor.wake(now) {
-                AppStep::Processed(tp, offset) => {
+                AppStep::Processed(tp, offset, source) => {
                     let times = self.tracker.processed(&actor.spec.group, &tp, offset);
+                    if let Some(source) = source {
+                        let group = actor.spec.group.clone();
+                        let aborted = self.is_aborted(&tp, offset);
+                        self.tracker.output_read(&group, &source, aborted);
+                    }
+                    let actor = &self.consumers[i];
                     let group = actor.spec.group.clone();
                     let name = actor.spec.name.clone();
                     self.push(WorldEventKind::Processed {
@@ -532,6 +569,14 @@ impl World {
                         return moved;
                     }
                     (c.incarnation, c.consumer.poll_transmit(now))
+                }
+                ClientRef::Output(i) => {
+                    let c = &mut self.consumers[i];
+                    let live = c.is_live();
+                    let Some(p) = c.pipeline.as_mut().filter(|_| live) else {
+                        return moved;
+                    };
+                    (c.incarnation, p.producer.poll_transmit(now))
                 }
             };
             let Some((correlation, request)) = next else {
@@ -576,6 +621,7 @@ impl World {
         match client {
             ClientRef::Producer(i) => self.producers[i].spec.name.clone(),
             ClientRef::Consumer(i) => self.consumers[i].spec.name.clone(),
+            ClientRef::Output(i) => format!("{}-producer", self.consumers[i].spec.name),
         }
     }
 
@@ -614,6 +660,29 @@ impl World {
                     correlation,
                     response,
                 } => match client {
+                    ClientRef::Consumer(i) | ClientRef::Output(i)
+                        if self.consumers[i].is_paused(now) =>
+                    {
+                        // A frozen process reads its socket when it wakes up.
+                        let until = self.consumers[i].paused_until.unwrap_or(now);
+                        self.enqueue(
+                            until,
+                            Delivery::ToClient {
+                                client,
+                                incarnation,
+                                correlation,
+                                response,
+                            },
+                        );
+                    }
+                    ClientRef::Output(i) => {
+                        let c = &mut self.consumers[i];
+                        if c.incarnation == incarnation && c.status != ActorStatus::Crashed {
+                            if let Some(p) = c.pipeline.as_mut() {
+                                p.producer.handle_response(correlation, response, now);
+                            }
+                        }
+                    }
                     ClientRef::Producer(i) => {
                         self.producers[i]
                             .producer
@@ -653,6 +722,10 @@ impl World {
             if self.consumers[i].status == ActorStatus::Crashed {
                 continue;
             }
+            if let Some(p) = self.consumers[i].pipeline.as_mut() {
+                while p.producer.poll_event().is_some() {}
+            }
+            self.consumers[i].transaction_events(self.now);
             while let Some(event) = self.consumers[i].consumer.poll_event() {
                 if let ConsumerEvent::CommitCompleted { id, error, .. } = &event {
                     self.consumers[i].commit_done(*id, error.is_some());
@@ -661,6 +734,53 @@ impl World {
                 self.push(WorldEventKind::Consumer { name, event });
             }
         }
+    }
+
+    /// Whether the record at `offset` of `tp` belongs to an aborted transaction (so no
+    /// `read_committed` consumer may return it).
+    pub fn is_aborted(&self, tp: &TopicPartition, offset: Offset) -> bool {
+        let Some(log) = self
+            .broker
+            .topic(&tp.topic)
+            .and_then(|t| t.partition(tp.partition).ok())
+        else {
+            return false;
+        };
+        let Ok(read) = log.read(offset, 1, 1) else {
+            return false;
+        };
+        let Some(batch) = read.batches.iter().find(|b| b.info.contains(offset)) else {
+            return false;
+        };
+        let producer = batch.info.producer;
+        producer.transactional
+            && log.transactions().aborted_transactions().iter().any(|a| {
+                a.producer_id == producer.producer_id
+                    && a.first_offset <= offset
+                    && offset < a.last_offset
+            })
+    }
+
+    /// The inputs whose output should be in `output`: every input record below the
+    /// committed offset of each application writing there, as `topic-partition@offset`.
+    pub fn committed_inputs(&self, output: &str) -> Vec<String> {
+        let mut sources = Vec::new();
+        let writers = self
+            .consumers
+            .iter()
+            .filter(|c| c.spec.output.as_ref().is_some_and(|o| o.topic == output));
+        for c in writers {
+            for (topic, partition, o) in self.broker.offsets().fetch_group(&c.spec.group) {
+                if !c.spec.topics.iter().any(|t| t == topic) {
+                    continue;
+                }
+                let tp = TopicPartition::new(topic, partition);
+                sources.extend((0..o.offset).map(|offset| format!("{tp}@{offset}")));
+            }
+        }
+        crate::sort::sort(&mut sources);
+        sources.dedup();
+        sources
     }
 
     /// Records processed more than once, over all groups.
@@ -672,8 +792,13 @@ impl World {
     /// committed offset or the log start, and not held by a live member that will still
     /// process them (a record being processed, polled, or fetched into memory is not lost
     /// yet, even if its commit went ahead of it or retention deleted it from the log).
+    /// Offsets no consumer is ever handed (transaction markers) and, for a
+    /// `read_committed` group, records of aborted transactions are not lost.
     pub fn lost(&self) -> usize {
-        self.tracker.lost(|group, tp| self.moved_past(group, tp))
+        self.tracker
+            .iter()
+            .map(|(g, tp, track)| self.lost_of(g, tp, track))
+            .sum()
     }
 
     /// [`World::lost`] for one group.
@@ -681,8 +806,52 @@ impl World {
         self.tracker
             .iter()
             .filter(|(g, _, _)| *g == group)
-            .map(|(g, tp, track)| track.lost(self.moved_past(g, tp)).len())
+            .map(|(g, tp, track)| self.lost_of(g, tp, track))
             .sum()
+    }
+
+    fn lost_of(&self, group: &str, tp: &TopicPartition, track: &PartitionTrack) -> usize {
+        let lost = track.lost(self.moved_past(group, tp));
+        if lost.is_empty() {
+            return 0;
+        }
+        let Some(log) = self
+            .broker
+            .topic(&tp.topic)
+            .and_then(|t| t.partition(tp.partition).ok())
+        else {
+            return lost.len();
+        };
+        if log.transactions().aborted_transactions().is_empty()
+            && log.transactions().open_transactions().next().is_none()
+            && !self.has_markers(tp)
+        {
+            return lost.len();
+        }
+        let read_committed = self.consumers.iter().any(|c| {
+            c.spec.group == group && c.spec.isolation_level == IsolationLevel::ReadCommitted
+        });
+        lost.into_iter()
+            .filter(|o| !(self.is_marker(tp, *o) || read_committed && self.is_aborted(tp, *o)))
+            .count()
+    }
+
+    fn has_markers(&self, tp: &TopicPartition) -> bool {
+        self.broker
+            .topic(&tp.topic)
+            .and_then(|t| t.partition(tp.partition).ok())
+            .and_then(|log| log.read(log.log_start_offset(), u32::MAX, u32::MAX).ok())
+            .is_some_and(|read| read.batches.iter().any(|b| b.is_control()))
+    }
+
+    /// Whether `offset` of `tp` is a transaction marker.
+    pub fn is_marker(&self, tp: &TopicPartition, offset: Offset) -> bool {
+        self.broker
+            .topic(&tp.topic)
+            .and_then(|t| t.partition(tp.partition).ok())
+            .and_then(|log| log.read(offset, 1, 1).ok())
+            .and_then(|read| read.batches.into_iter().find(|b| b.info.contains(offset)))
+            .is_some_and(|b| b.is_control())
     }
 
     /// [`World::duplicates`] for one group.

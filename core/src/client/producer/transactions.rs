@@ -491,6 +491,7 @@ impl Producer {
         let correlation_id = self.next_correlation_id();
         if let Some(txn) = self.txn.as_mut() {
             txn.in_flight = Some((correlation_id, call));
+            txn.retry_at = Millis::MIN;
         }
         Some((correlation_id, request))
     }

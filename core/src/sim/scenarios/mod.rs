@@ -11,6 +11,7 @@ mod s06;
 mod s08;
 mod s10;
 mod s11;
+pub(crate) mod s12;
 
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +122,8 @@ pub fn all() -> Vec<Scenario> {
         s08::s9(),
         s10::s10(),
         s11::s11(),
+        s12::s12(),
+        s12::s13(),
     ]
 }
 

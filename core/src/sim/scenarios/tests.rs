@@ -883,3 +883,62 @@ fn s11_assignors_side_by_side_and_what_they_move_when_a_member_leaves() {
         assert_eq!(world.lost(), 0, "seed {seed}");
     }
 }
+
+/// S12: a read_committed reader of the transactional output sees every order exactly
+/// once; read_uncommitted sees the aborted copies; at-least-once duplicates.
+#[test]
+fn s12_exactly_once_has_neither_duplicates_nor_losses_under_read_committed() {
+    let s = by_id("S12").unwrap();
+    for seed in SEEDS {
+        let world = s.run(seed);
+        let eos = crate::sim::summary::EosSummary::of(&world).unwrap();
+        assert_eq!(eos.read_committed.duplicates, 0, "seed {seed}");
+        assert_eq!(eos.read_committed.lost, Some(0), "seed {seed}");
+        assert!(eos.read_uncommitted.duplicates > 0, "seed {seed}: {eos:?}");
+        assert!(eos.aborted_transactions >= 1, "seed {seed}: {eos:?}");
+        assert_eq!(eos.committed_transactions, 15, "seed {seed}");
+        let expected = world.committed_inputs(s12::INVOICES);
+        assert_eq!(expected.len(), 300, "seed {seed}");
+        let alo = world.tracker.output_count(s12::READ_ALO, &expected);
+        assert!(alo.duplicates > 0, "seed {seed}: at-least-once repeats");
+        assert_eq!(alo.lost, 0, "seed {seed}");
+        // No read_committed consumer was ever handed an aborted record.
+        let rc = world.tracker.output_count(s12::READ_COMMITTED, &expected);
+        assert_eq!(rc.aborted, 0, "seed {seed}");
+        // read_uncommitted read the copies while their transaction was still open (the
+        // abort came later), so they are counted as duplicates, not as aborted reads.
+        let ru = world.tracker.output_count(s12::READ_UNCOMMITTED, &expected);
+        assert!(
+            ru.aborted as usize <= eos.read_uncommitted.duplicates,
+            "seed {seed}"
+        );
+        assert_eq!(world.lost(), 0, "seed {seed}");
+    }
+}
+
+/// S13: the paused instance comes back after its replacement and is fenced; its last
+/// transaction was aborted, and read_committed still sees each order once.
+#[test]
+fn s13_a_zombie_is_fenced_and_its_writes_aborted() {
+    let s = by_id("S13").unwrap();
+    for seed in SEEDS {
+        let world = s.run(seed);
+        let zombie = world.consumer(s12::ZOMBIE).unwrap();
+        let p = zombie.pipeline.as_ref().unwrap();
+        assert!(p.fenced, "seed {seed}");
+        assert_eq!(
+            p.last_error,
+            Some(crate::error::KafkaError::ProducerFenced),
+            "seed {seed}"
+        );
+        let eos = crate::sim::summary::EosSummary::of(&world).unwrap();
+        assert!(eos.fenced);
+        assert_eq!(eos.read_committed.duplicates, 0, "seed {seed}");
+        assert_eq!(eos.read_committed.lost, Some(0), "seed {seed}");
+        assert!(eos.aborted_transactions >= 1, "seed {seed}");
+        assert!(eos.read_uncommitted.duplicates > 0, "seed {seed}");
+        let expected = world.committed_inputs(s12::INVOICES);
+        let rc = world.tracker.output_count(s12::READ_COMMITTED, &expected);
+        assert_eq!(rc.aborted, 0, "seed {seed}");
+    }
+}
