@@ -118,8 +118,8 @@ clients-tools:
 # Then 20 s of group churn with confluent-kafka members joining, leaving and crashing, and the
 # seed's pod-restart story with real clients (A killed, B re-reads 95..100). Last,
 # transactions (tests/clients/txn.py): a confluent-kafka exactly-once processor SIGKILLed
-# mid-transaction (once with the server) and restarted, read back exactly once with
-# read_committed; two instances of one transactional.id (the older fenced); kafkajs and
+# mid-transaction (once with the server) and restarted, then the server SIGKILLed 3 times
+# under it, read back exactly once with read_committed; two instances of one transactional.id (the older fenced); kafkajs and
 # kafka-python commit and abort.
 clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka

@@ -10,18 +10,26 @@ Against one `minikafka serve` started here on a free port with a fresh data dire
    The second time, the server is SIGKILLed too while the transaction is open, and
    restarted on its data directory. A read_committed reader of `eos-out` sees every input
    exactly once; a read_uncommitted one also sees the aborted copies.
-2. Fencing: two processes with the same transactional.id. The older one's transaction is
+2. The same processor, not held, while the *server* is SIGKILLed at random moments and
+   restarted; a processor that fails (its transaction cut by the crash), or makes no
+   progress for 8 s (librdkafka can hang in send_offsets_to_transaction when its group
+   coordinator goes away), is restarted like a supervisor would. After every crash each transaction is committed or aborted: the
+   read_committed output is still exactly once.
+3. Fencing: two processes with the same transactional.id. The older one's transaction is
    aborted when the newer one starts, and its commit fails with a fatal fencing error.
-3. kafkajs: `producer.transaction()`, send, sendOffsets, commit and abort, read back with
+4. kafkajs: `producer.transaction()`, send, sendOffsets, commit and abort, read back with
    read_committed (kafkajs's default).
-4. kafka-python 3: a transactional producer, commit (with offsets) and abort, read back with
+5. kafka-python 3: a transactional producer, commit (with offsets) and abort, read back with
    isolation_level='read_committed' and 'read_uncommitted'.
 
-Usage: txn.py [--bin target/debug/minikafka] [--kills 4] [--only eos,fence,kafkajs,kafka-python]
-Exit status 0 only if every check passed.
+Usage: txn.py [--bin target/debug/minikafka] [--kills 4] [--server-kills 3]
+              [--only eos,eos-crash,fence,kafkajs,kafka-python]
+Exit status 0 only if every check passed. TXN_STDERR=<file> keeps the client processes'
+stderr (with TXN_DEBUG, librdkafka's debug log: see txn_client.py).
 """
 import argparse
 import os
+import random
 import re
 import shutil
 import signal
@@ -36,7 +44,7 @@ from run import ROOT, Failure, Server, check, create_topic, free_port, log, \
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = 200
-TESTS = ["eos", "fence", "kafkajs", "kafka-python"]
+TESTS = ["eos", "eos-crash", "fence", "kafkajs", "kafka-python"]
 
 
 class Proc:
@@ -46,12 +54,25 @@ class Proc:
         self.lines = []
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      stdin=subprocess.PIPE if stdin else None, text=True, cwd=HERE)
+        self.errors = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        # stderr is drained too: librdkafka logs every lost connection there, and a full
+        # pipe would block its threads, and the whole client with them.
+        self.err_reader = threading.Thread(target=self._read_errors, daemon=True)
+        self.err_reader.start()
 
     def _read(self):
         for line in self.proc.stdout:
             self.lines.append(line.strip())
+
+    def _read_errors(self):
+        dump = open(os.environ["TXN_STDERR"], "a") if "TXN_STDERR" in os.environ else None
+        for line in self.proc.stderr:
+            self.errors = (self.errors + [line.strip()])[-20:]
+            if dump:
+                dump.write(line)
+                dump.flush()
 
     def has(self, prefix):
         return any(l.startswith(prefix) for l in self.lines)
@@ -66,7 +87,7 @@ class Proc:
                 if self.has(prefix):
                     return
                 raise Failure(f"exited {self.proc.returncode} before '{prefix}': "
-                              f"{self.lines[-5:]} {self.proc.stderr.read()[-1500:]}")
+                              f"{self.lines[-5:]} {self.errors[-5:]}")
             time.sleep(0.05)
         raise Failure(f"no '{prefix}' within {timeout}s: {self.lines[-5:]}")
 
@@ -146,6 +167,74 @@ def test_eos(python, server, kills):
         f"once; read_uncommitted also sees {aborted} aborted copies; offsets {offsets}")
 
 
+def check_exactly_once(python, bootstrap, dst, name):
+    expected = sorted(f"invoice-for-value-{i}" for i in range(INPUTS))
+    got = read_values(python, bootstrap, dst, "read_committed")
+    dups = len(got) - len(set(got))
+    lost = len(set(expected) - set(got))
+    check(sorted(got) == expected,
+          f"{name}: read_committed saw {len(got)} records, {dups} duplicates, {lost} lost")
+    everything = read_values(python, bootstrap, dst, "read_uncommitted")
+    return len(everything) - len(got)
+
+
+def test_eos_crash(python, server, kills):
+    src, dst, group, txn_id = "crash-in", "crash-out", "crash-app", "crash-app-1"
+    bootstrap = server.bootstrap
+    create_topic(bootstrap, src, 3)
+    create_topic(bootstrap, dst, 3)
+    produce_with_confluent(bootstrap, src, INPUTS)
+    # Paced (each transaction open up to 0.15 s), so that the kills land while it works.
+    argv = [python, "txn_client.py", "processor", bootstrap, src, dst, group, txn_id, "1000000",
+            "0.15"]
+    state = {"p": Proc(argv), "restarts": 0, "stuck": 0}
+    rng = random.Random(int(os.environ.get("TXN_SEED", time.time())))
+
+    def done():
+        return sum(max(0, o) for o in committed(bootstrap, group, src, 3))
+
+    def supervise_until(target, timeout=120):
+        """Keep a processor running until `target` inputs are committed. A supervisor's
+        liveness probe: librdkafka's send_offsets_to_transaction can hang past its timeout
+        when its group coordinator went away (librdkafka issues 5456 and 5511), so an
+        instance silent for 8 s is killed; that is safe, the next instance fences it."""
+        deadline = time.time() + timeout
+        p = state["p"]
+        seen, progress = len(p.lines), time.time()
+        while done() < target:
+            check(time.time() < deadline, f"eos-crash: {target} inputs not committed in "
+                  f"{timeout} s: committed {committed(bootstrap, group, src, 3)}, "
+                  f"processor said {p.lines[-4:]}")
+            if len(p.lines) != seen:
+                seen, progress = len(p.lines), time.time()
+            if p.proc.poll() is None and time.time() - progress > 8:
+                p.kill()
+                state["stuck"] += 1
+            if p.proc.poll() is not None:
+                state["restarts"] += 1
+                p = state["p"] = Proc(argv)
+                seen, progress = 0, time.time()
+            time.sleep(0.3)
+
+    try:
+        for k in range(kills):
+            # Each kill while the processor is working: after it committed more.
+            supervise_until(min(INPUTS - 10, done() + 15))
+            time.sleep(rng.uniform(0.0, 0.3))
+            server.kill()
+            server.start()
+            log(f"eos-crash: server SIGKILLed and restarted ({k + 1} of {kills}) "
+                f"with {done()} of {INPUTS} inputs committed")
+        supervise_until(INPUTS)
+        time.sleep(1)  # anything committed twice would show up now
+    finally:
+        state["p"].kill()
+    aborted = check_exactly_once(python, bootstrap, dst, "eos-crash")
+    log(f"eos-crash: {kills} server kills, {state['restarts']} processor restarts "
+        f"({state['stuck']} stuck in librdkafka and killed); read_committed sees all {INPUTS} "
+        f"inputs exactly once ({aborted} aborted copies in the log)")
+
+
 def test_fence(python, bootstrap):
     dst, txn_id = "fence-out", "fence-app"
     create_topic(bootstrap, dst, 1)
@@ -205,6 +294,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "debug", "minikafka"))
     ap.add_argument("--python", default=os.path.join(HERE, ".venv", "bin", "python"))
     ap.add_argument("--kills", type=int, default=4)
+    ap.add_argument("--server-kills", type=int, default=3)
     ap.add_argument("--only", default=",".join(TESTS))
     args = ap.parse_args()
     only = [t for t in args.only.split(",") if t]
@@ -214,6 +304,7 @@ def main():
     server.start()
     tests = {
         "eos": lambda: test_eos(args.python, server, args.kills),
+        "eos-crash": lambda: test_eos_crash(args.python, server, args.server_kills),
         "fence": lambda: test_fence(args.python, server.bootstrap),
         "kafkajs": lambda: test_kafkajs(server.bootstrap),
         "kafka-python": lambda: test_kafka_python(args.python, server.bootstrap),

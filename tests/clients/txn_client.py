@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Transactional roles played by real clients against minikafka (driven by txn.py).
 
-  txn_client.py processor   BOOTSTRAP IN OUT GROUP TXN_ID HOLD_AFTER
+  txn_client.py processor   BOOTSTRAP IN OUT GROUP TXN_ID HOLD_AFTER [PACE_S]
                                                            confluent-kafka read-process-write
   txn_client.py fence-old   BOOTSTRAP OUT TXN_ID            opens a transaction, waits, tries to commit
   txn_client.py fence-new   BOOTSTRAP OUT TXN_ID            the replacement: init, commit one record
   txn_client.py read        BOOTSTRAP TOPIC ISOLATION       confluent-kafka reads a topic to its end
   txn_client.py kafka-python BOOTSTRAP TOPIC GROUP IN       kafka-python 3: commit, abort, read back
 
-Each prints one line per fact, for the driver to check.
+Each prints one line per fact, for the driver to check. TXN_DEBUG and TXN_DEBUG_C set
+librdkafka's `debug` contexts (e.g. `eos,broker,protocol`) of the processor's producer and
+consumer.
 """
+import os
 import random
 import sys
 import time
@@ -22,11 +25,12 @@ def out(line):
     sys.stdout.flush()
 
 
-def processor(src, dst, group, txn_id, hold_after):
+def processor(src, dst, group, txn_id, hold_after, pace="0.02"):
     """Exactly-once consume-transform-produce: each input record becomes one output record,
     and the input offsets are committed in the same transaction as the output. After
     `hold_after` transactions it holds the next one open, its records flushed to the log,
-    and says "holding": the driver's SIGKILL then lands mid-transaction."""
+    and says "holding": the driver's SIGKILL then lands mid-transaction. Each transaction
+    stays open up to `pace` seconds after its records are flushed."""
     from confluent_kafka import Consumer, KafkaException, Producer
 
     consumer = Consumer({
@@ -37,12 +41,15 @@ def processor(src, dst, group, txn_id, hold_after):
         "enable.auto.commit": False, "auto.offset.reset": "earliest",
         "isolation.level": "read_committed",
         "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
+        **({"debug": os.environ["TXN_DEBUG_C"]} if "TXN_DEBUG_C" in os.environ else {}),
     })
     producer = Producer({"bootstrap.servers": BOOTSTRAP, "transactional.id": txn_id,
-                         "transaction.timeout.ms": 30000, "linger.ms": 5})
+                         "transaction.timeout.ms": 30000, "linger.ms": 5,
+                         **({"debug": os.environ["TXN_DEBUG"]} if "TXN_DEBUG" in os.environ else {})})
     producer.init_transactions(30)
     out("ready")
-    consumer.subscribe([src])
+    consumer.subscribe([src], on_assign=lambda c, ps: out(f"assigned {[p.partition for p in ps]}"),
+                       on_revoke=lambda c, ps: out(f"revoked {[p.partition for p in ps]}"))
     done = 0
     while True:
         msgs = consumer.consume(num_messages=random.randint(1, 8), timeout=0.5)
@@ -56,13 +63,15 @@ def processor(src, dst, group, txn_id, hold_after):
         if done >= int(hold_after):
             out(f"holding {len(msgs)}")
             time.sleep(60)
-        time.sleep(random.uniform(0.0, 0.02))
+        time.sleep(random.uniform(0.0, float(pace)))
         try:
             producer.send_offsets_to_transaction(
                 consumer.position(consumer.assignment()),
                 consumer.consumer_group_metadata(), 30)
             producer.commit_transaction(30)
         except KafkaException as e:
+            # A real application would abort and rewind; exiting and being restarted is
+            # the simplest correct recovery: the next instance fences this one.
             out(f"error {e}")
             sys.exit(2)
         done += 1
