@@ -604,8 +604,9 @@ fn decode_response(body: ResponseKind) -> io::Result<Response> {
                             high_watermark: p.high_watermark,
                             log_start_offset: p.log_start_offset,
                             last_stable_offset: p.last_stable_offset,
-                            // The CLI consumer reads uncommitted; read_committed comes
-                            // with the wire step of transactions.
+                            // The CLI consumer fetches read_uncommitted (the core's
+                            // consumer has no isolation level yet), so the broker sends no
+                            // list; control batches are dropped in `decode_batches`.
                             aborted_transactions: None,
                         }),
                     };
