@@ -335,9 +335,9 @@ pub fn world_line(event: &WorldEvent, lang: Lang) -> String {
                 format!("{name:<9} 处理了 {tp}@{offset}")
             }
         }
-        WorldEventKind::Command { command } => format!("命令      {command:?}"),
+        WorldEventKind::Command { command } => format!("命令      {command}"),
         WorldEventKind::CommandRejected { command, reason } => {
-            format!("命令      {command:?} 被拒绝：{reason}")
+            format!("命令      {command} 被拒绝：{reason}")
         }
     };
     format!("{at} {what}")

@@ -53,6 +53,9 @@ pub struct TransactionIndex {
     open: BTreeMap<i64, Offset>,
     /// Aborted transactions, in the order of their markers (so by `last_offset`).
     aborted: Vec<AbortedTransaction>,
+    /// A transactional batch or a marker was ever appended here: the visualiser reads the
+    /// batches of such a log to draw its transactions, and skips every other log.
+    seen: bool,
 }
 
 impl TransactionIndex {
@@ -69,6 +72,7 @@ impl TransactionIndex {
         if producer.producer_id < 0 {
             return;
         }
+        self.seen |= producer.transactional || producer.control.is_some();
         match producer.control {
             Some(control) => {
                 if let Some(first_offset) = self.open.remove(&producer.producer_id) {
@@ -99,6 +103,11 @@ impl TransactionIndex {
     /// The open transactions: (producer id, first offset), by producer id.
     pub fn open_transactions(&self) -> impl Iterator<Item = (i64, Offset)> + '_ {
         self.open.iter().map(|(p, o)| (*p, *o))
+    }
+
+    /// Has this log ever held a transactional batch or a marker?
+    pub fn seen_any(&self) -> bool {
+        self.seen
     }
 
     /// Every aborted transaction still in the log, in marker order.

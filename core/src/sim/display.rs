@@ -99,9 +99,9 @@ impl fmt::Display for WorldEventKind {
                 }
                 Ok(())
             }
-            WorldEventKind::Command { command } => write!(f, "command   {command:?}"),
+            WorldEventKind::Command { command } => write!(f, "command   {command}"),
             WorldEventKind::CommandRejected { command, reason } => {
-                write!(f, "command   {command:?} rejected: {reason}")
+                write!(f, "command   {command} rejected: {reason}")
             }
         }
     }
@@ -116,5 +116,55 @@ impl fmt::Display for WorldEvent {
             self.at % 1000,
             self.kind
         )
+    }
+}
+
+/// A command as the learner would say it: "crash consumer A", not its Rust debug form.
+impl fmt::Display for crate::sim::command::Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::sim::command::Command;
+        match self {
+            Command::CreateTopic {
+                topic, partitions, ..
+            } => write!(f, "create topic {topic} with {partitions} partition(s)"),
+            Command::AddPartitions { topic, total } => {
+                write!(f, "grow topic {topic} to {total} partitions")
+            }
+            Command::AddProducer(p) => write!(
+                f,
+                "start producer {} ({} records/s to {})",
+                p.name, p.rate_per_sec, p.topic
+            ),
+            Command::SetProduceRate { name, rate_per_sec } => {
+                write!(f, "producer {name}: {rate_per_sec} records/s")
+            }
+            Command::ProduceBurst { name, count } => {
+                write!(f, "producer {name}: send {count} records at once")
+            }
+            Command::AddConsumer(c) => {
+                write!(f, "start consumer {} in group {}", c.name, c.group)
+            }
+            Command::CrashConsumer { name } => write!(f, "crash consumer {name}"),
+            Command::PauseConsumer { name, ms } => write!(f, "freeze consumer {name} for {ms} ms"),
+            Command::StopConsumer { name } => write!(f, "stop consumer {name} cleanly"),
+            Command::RestartConsumer { name } => write!(f, "restart consumer {name}"),
+            Command::Seek {
+                name,
+                topic,
+                partition,
+                offset,
+            } => write!(f, "consumer {name}: seek {topic}-{partition} to {offset}"),
+            Command::SetProcessingTime {
+                name,
+                processing_ms,
+            } => write!(f, "consumer {name}: {processing_ms} ms per record"),
+            Command::UpdateConsumer { name, .. } => write!(f, "change consumer {name}'s settings"),
+            Command::SetNetworkDelay { ms } => write!(f, "network delay {ms} ms"),
+            Command::SetCommitMode {
+                name,
+                mode,
+                semantics,
+            } => write!(f, "consumer {name}: commit {mode:?}, {semantics:?}"),
+        }
     }
 }

@@ -177,6 +177,8 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                     fresh,
                     edge: None,
                     stopped: None,
+                    last_stable: plog.last_stable_offset(),
+                    txns: txns_of(plog),
                 });
                 continue;
             };
@@ -259,8 +261,25 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                     .then(|| state.stops.open(group, name, partition))
                     .flatten(),
                 edge,
+                last_stable: plog.last_stable_offset(),
+                txns: txns_of(plog),
             });
         }
     }
     logs
+}
+
+/// How far back the stage looks for transactions: about what a projector row shows.
+const TXN_LOOKBACK: i64 = 64;
+
+/// The transactions of the recent part of a log; nothing to read for a log that never held
+/// a transactional batch (almost all of them).
+fn txns_of(plog: &minikafka::log::PartitionLog) -> Vec<crate::stage::txn::TxnSpan> {
+    if !plog.transactions().seen_any() {
+        return Vec::new();
+    }
+    let from = (plog.high_watermark() - TXN_LOOKBACK).max(plog.log_start_offset());
+    let read = plog.read(from, u32::MAX, u32::MAX);
+    read.map(|r| crate::stage::txn::spans(r.batches.iter().map(|b| &b.info)))
+        .unwrap_or_default()
 }

@@ -138,6 +138,8 @@ pub enum Layer {
     },
     /// The high watermark (the next offset to be written).
     HighWatermark,
+    /// The last stable offset: `read_committed` consumers read below it.
+    LastStable,
 }
 
 impl Layer {
@@ -148,6 +150,7 @@ impl Layer {
             Layer::Committed => "committed",
             Layer::Position { .. } => "position",
             Layer::HighWatermark => "high-watermark",
+            Layer::LastStable => "lso",
         }
     }
 }
@@ -178,6 +181,8 @@ pub enum NoteKind {
     Duplicates,
     /// Never processed, moved past.
     Lost,
+    /// A lag of 1 that is a transaction marker, not a record.
+    MarkerLag,
 }
 
 /// A group box with its members.
@@ -394,6 +399,13 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
     important.extend(log.uncommitted.map(|(a, _)| a));
     important.extend(log.duplicates.first());
     important.extend(log.lost.first());
+    if let Some(t) = log.txns.last() {
+        important.extend([t.first(), t.last()]);
+    }
+    let transactional = !log.txns.is_empty() || log.last_stable < log.high_watermark;
+    if transactional {
+        important.push(log.last_stable);
+    }
     let slots = window(log.log_start, log.high_watermark, &important, max_cells);
     let mut placed = Vec::new();
     let mut x = x0;
@@ -440,6 +452,13 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
         log.high_watermark,
         format!("HW {}", log.high_watermark),
     ));
+    if transactional {
+        above.push((
+            Layer::LastStable,
+            log.last_stable,
+            text::last_stable(log.last_stable, log.last_stable < log.high_watermark, lang),
+        ));
+    }
     for c in &log.cursors {
         let text = text::cursor(&c.member, c.offset, c.ghost, lang);
         below.push((
@@ -506,6 +525,7 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
                 log.duplicates.len() as i64,
             ),
             (NoteKind::Lost, span(&log.lost), log.lost.len() as i64),
+            (NoteKind::MarkerLag, marker_lag(log), 1),
         ];
         for (kind, range, count) in ranges {
             if let Some((a, b)) = range {
@@ -539,6 +559,16 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
         },
         bottom,
     )
+}
+
+/// `[hw - 1, hw)` when the group's lag of 1 is a COMMIT or ABORT marker: the group has
+/// read everything there is, and the marker, which takes an offset, is all that is left.
+fn marker_lag(log: &Log) -> Option<(Offset, Offset)> {
+    let hw = log.high_watermark;
+    let marker = log.txns.iter().any(|t| {
+        matches!(t.end, crate::stage::txn::TxnEnd::Committed(m) | crate::stage::txn::TxnEnd::Aborted(m) if m == hw - 1)
+    });
+    (marker && log.committed == Some(hw - 1)).then_some((hw - 1, hw))
 }
 
 /// The first and one-past-last of a sorted offset list.

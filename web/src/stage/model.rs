@@ -74,6 +74,11 @@ pub struct Log {
     /// A rebalance took this partition from its owner at this time and nobody of the group
     /// has it yet: nobody reads it.
     pub stopped: Option<i64>,
+    /// The last stable offset: a `read_committed` consumer reads below it. It equals the
+    /// high watermark unless a transaction is open.
+    pub last_stable: Offset,
+    /// Transactions in the recent part of the log (none for a log that never had one).
+    pub txns: Vec<crate::stage::txn::TxnSpan>,
 }
 
 /// A consumer's position on a log.

@@ -157,3 +157,90 @@ fn s7_eager_members_drop_their_lines_on_rejoin_cooperative_keeps_four_of_six() {
         "cooperative: at most 2 lines move, got {min_cooperative}"
     );
 }
+
+#[test]
+fn a_transactional_log_shows_its_lso_its_markers_and_the_lag_a_marker_leaves() {
+    use crate::stage::layout::NoteKind;
+    use crate::stage::txn::{TxnEnd, TxnSpan};
+    // Offsets 0..2 committed by producer 7 (marker at 3), 4..5 aborted by producer 9
+    // (marker at 6), 7 open by producer 7: the LSO is 7, the high watermark 8.
+    let txns = vec![
+        TxnSpan {
+            producer_id: 7,
+            batches: vec![(0, 2)],
+            end: TxnEnd::Committed(3),
+        },
+        TxnSpan {
+            producer_id: 9,
+            batches: vec![(4, 5)],
+            end: TxnEnd::Aborted(6),
+        },
+        TxnSpan {
+            producer_id: 7,
+            batches: vec![(7, 7)],
+            end: TxnEnd::Open,
+        },
+    ];
+    let log = Log {
+        topic: "invoices".into(),
+        partition: 0,
+        log_start: 0,
+        high_watermark: 8,
+        committed: None,
+        cursors: Vec::new(),
+        uncommitted: None,
+        duplicates: Vec::new(),
+        lost: Vec::new(),
+        fresh: Vec::new(),
+        edge: None,
+        stopped: None,
+        last_stable: 7,
+        txns,
+    };
+    let mut stage = Stage {
+        now: 0,
+        producers: Vec::new(),
+        bands: vec![Band {
+            group: None,
+            logs: vec![log],
+        }],
+    };
+    let laid = layout(&stage, Lang::En);
+    let lso = laid.bands[0].logs[0]
+        .markers
+        .iter()
+        .find(|m| m.layer == Layer::LastStable)
+        .expect("an LSO marker");
+    assert_eq!(lso.offset, 7);
+    assert!(
+        lso.text.contains("read_committed waits here"),
+        "{}",
+        lso.text
+    );
+    // Every transaction decided and the group read up to the commit marker: lag 1, said.
+    let log = &mut stage.bands[0].logs[0];
+    log.txns.pop();
+    log.txns.push(TxnSpan {
+        producer_id: 7,
+        batches: vec![(7, 7)],
+        end: TxnEnd::Committed(8),
+    });
+    log.high_watermark = 9;
+    log.last_stable = 9;
+    log.committed = Some(8);
+    let laid = layout(&stage, Lang::En);
+    let ll = &laid.bands[0].logs[0];
+    let lso = ll
+        .markers
+        .iter()
+        .find(|m| m.layer == Layer::LastStable)
+        .unwrap();
+    assert_eq!(lso.text, "LSO 9");
+    let note = ll
+        .notes
+        .iter()
+        .find(|n| n.kind == NoteKind::MarkerLag)
+        .unwrap();
+    assert_eq!(note.range, (8, 9));
+    assert!(note.text.contains("transaction marker"));
+}

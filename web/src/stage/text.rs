@@ -80,6 +80,17 @@ pub fn log_start(offset: i64, lang: Lang) -> String {
     }
 }
 
+/// The last stable offset's label; `waiting`: an open transaction holds it below the high
+/// watermark.
+pub fn last_stable(offset: i64, waiting: bool, lang: Lang) -> String {
+    match (lang, waiting) {
+        (Lang::En, false) => format!("LSO {offset}"),
+        (Lang::En, true) => format!("LSO {offset}: read_committed waits here"),
+        (Lang::Zh, false) => format!("LSO {offset}"),
+        (Lang::Zh, true) => format!("LSO {offset}：read_committed 在此等待"),
+    }
+}
+
 /// A range's label.
 pub fn range(
     kind: crate::stage::layout::NoteKind,
@@ -101,6 +112,12 @@ pub fn range(
         (NoteKind::Duplicates, Lang::Zh) => format!("{from}..{last} 被处理了两次（{n} 条重复）"),
         (NoteKind::Lost, Lang::En) => format!("{from}..{last} never processed ({n} lost)"),
         (NoteKind::Lost, Lang::Zh) => format!("{from}..{last} 从未被处理（丢失 {n} 条）"),
+        (NoteKind::MarkerLag, Lang::En) => {
+            format!("lag 1: offset {from} is a transaction marker, not a record; nothing is left to read")
+        }
+        (NoteKind::MarkerLag, Lang::Zh) => {
+            format!("延迟 1：offset {from} 是事务标记，不是消息；已经没有可读的了")
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use crate::px::Px;
 use crate::stage::layout::{layout, BandLayout, GroupLayout, Layer, LogLayout, NoteKind, Rect};
 use crate::stage::model::*;
 use crate::stage::text::{self, word, Word};
+use crate::stage::txn::TxnEnd;
 use crate::stage::window::Slot;
 
 /// Text for SVG: `&`, `<`, `>` and quotes escaped (names come from real clients in live
@@ -252,8 +253,18 @@ fn log_svg(
         match slot {
             Slot::Cell(o) => {
                 let o = *o;
+                let marker = log.txns.iter().find_map(|t| match t.end {
+                    TxnEnd::Committed(m) if m == o => Some("C"),
+                    TxnEnd::Aborted(m) if m == o => Some("A"),
+                    _ => None,
+                });
+                let in_txn = log.txns.iter().find(|t| t.holds(o)).map(|t| t.end);
                 let class = if o >= log.high_watermark {
                     "cell next"
+                } else if marker == Some("C") {
+                    "cell marker commit"
+                } else if marker.is_some() {
+                    "cell marker abort"
                 } else if log.lost.binary_search(&o).is_ok() {
                     "cell lost"
                 } else if log.committed.is_some_and(|c| o < c) {
@@ -299,7 +310,26 @@ fn log_svg(
                         Px(y + h - 4.0)
                     );
                 }
-                if o.to_string().len() <= 3 || o % 5 == 0 {
+                if matches!(in_txn, Some(TxnEnd::Aborted(_))) {
+                    // Aborted: still in the log, never shown to read_committed.
+                    let _ = write!(
+                        out,
+                        r##"<line class="strike" x1="{}" y1="{}" x2="{}" y2="{}"/>"##,
+                        Px(x + 2.0),
+                        Px(y + h / 2.0),
+                        Px(x + w - 2.0),
+                        Px(y + h / 2.0)
+                    );
+                }
+                if let Some(letter) = marker {
+                    // A marker takes an offset, like a record, but holds no data.
+                    let _ = write!(
+                        out,
+                        r##"<text class="num marker-letter" x="{}" y="{}" text-anchor="middle">{letter}</text>"##,
+                        Px(x + w / 2.0),
+                        Px(y + h / 2.0 + 5.0)
+                    );
+                } else if o.to_string().len() <= 3 || o % 5 == 0 {
                     let _ = write!(
                         out,
                         r##"<text class="num" x="{}" y="{}" text-anchor="middle">{o}</text>"##,
@@ -326,6 +356,27 @@ fn log_svg(
             }
         }
     }
+    for t in &log.txns {
+        // One bracket over a transaction's records and its marker.
+        let (a, b) = (t.first(), t.last());
+        if b < a {
+            continue;
+        }
+        let (x0, x1) = (x_at(ll, a), x_at(ll, b + 1));
+        let kind = match t.end {
+            TxnEnd::Open => "open",
+            TxnEnd::Committed(_) => "committed",
+            TxnEnd::Aborted(_) => "aborted",
+        };
+        let _ = write!(
+            out,
+            r##"<path class="txn {kind}" data-testid="txn-{id}-{a}" data-end="{kind}" d="M {} {} l 0 -5 L {} {} l 0 5"/>"##,
+            Px(x0 + 2.0),
+            Px(y - 1.0),
+            Px(x1 - 2.0),
+            Px(y - 6.0),
+        );
+    }
     if let Some((a, b)) = log.uncommitted {
         let (x0, x1) = (x_at(ll, a), x_at(ll, b));
         let _ = write!(
@@ -342,6 +393,7 @@ fn log_svg(
             NoteKind::Uncommitted => ("note uncommitted", "uncommitted"),
             NoteKind::Duplicates => ("note dups", "duplicates"),
             NoteKind::Lost => ("note lost", "lost"),
+            NoteKind::MarkerLag => ("note marker-lag", "marker-lag"),
         };
         let (tx, anchor) = if n.text_end {
             (n.x.1 - 2.0, "end")
@@ -385,6 +437,17 @@ fn log_svg(
                     Px(y + h + 4.0),
                     Px(x),
                     Px(top)
+                );
+            }
+            Layer::LastStable => {
+                let top = m.text_y - 12.0;
+                let _ = write!(
+                    out,
+                    r##"<line class="cap lso" x1="{}" y1="{}" x2="{}" y2="{}"/>"##,
+                    Px(x),
+                    Px(top),
+                    Px(x),
+                    Px(y + h + 4.0)
                 );
             }
             Layer::HighWatermark => {
@@ -468,8 +531,40 @@ fn crowded_logs(band: &Band, bl: &BandLayout, lang: Lang) -> Html {
         String::new(),
     );
     let mut cursors: Vec<String> = vec![String::new(); MEMBER_COLOURS.len()];
+    // Transactions, as far as a strip can say: aborted stretches struck through, markers as
+    // dark ticks, the LSO as a dashed cap.
+    let (mut aborted, mut markers, mut lsos) = (String::new(), String::new(), String::new());
     for (i, (log, ll)) in band.logs.iter().zip(&bl.logs).enumerate() {
         let (y, h) = (ll.cells_y, ll.cell_h);
+        for t in &log.txns {
+            if let TxnEnd::Aborted(_) = t.end {
+                for (a, b) in &t.batches {
+                    let (xa, xb) = (x_at(ll, *a), x_at(ll, b + 1));
+                    let _ = write!(
+                        aborted,
+                        "M {} {} H {} ",
+                        Px(xa),
+                        Px(y + h / 2.0),
+                        Px(xb.max(xa + 2.0))
+                    );
+                }
+            }
+            if let TxnEnd::Committed(m) | TxnEnd::Aborted(m) = t.end {
+                let xm = x_at(ll, m);
+                let _ = write!(markers, "M {} {} v {} ", Px(xm + 1.0), Px(y), Px(h));
+            }
+        }
+        if !log.txns.is_empty() || log.last_stable < log.high_watermark {
+            let xl = x_at(ll, log.last_stable);
+            let _ = write!(
+                lsos,
+                "M {} {} L {} {} ",
+                Px(xl),
+                Px(y - 6.0),
+                Px(xl),
+                Px(y + h + 6.0)
+            );
+        }
         if i == 0 || band.logs[i - 1].topic != log.topic {
             let _ = write!(
                 labels,
@@ -555,6 +650,12 @@ fn crowded_logs(band: &Band, bl: &BandLayout, lang: Lang) -> Html {
         svg,
         r##"<path class="cell" d="{strips}"/><path class="cell committed" d="{committed}"/><path d="{hatch}" fill="url(#hatch)"/><path class="cap hw" d="{caps}"/><path class="flag" d="{flags}"/>"##
     );
+    if !lsos.is_empty() {
+        let _ = write!(
+            svg,
+            r##"<path class="strike" d="{aborted}"/><path class="txn-tick" d="{markers}"/><path class="cap lso" d="{lsos}"/>"##
+        );
+    }
     for (i, d) in cursors.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
         let c = member_colour(i);
         let _ = write!(
