@@ -154,9 +154,10 @@ pub(super) fn respond<P: StorageProvider>(
                 None => data
                     .with_error_code(KafkaError::UnknownTopicOrPartition.code())
                     .with_high_watermark(-1),
-                // Nothing this consumer may read yet (the log end, or the LSO for
-                // read_committed): only the offsets, and no event for an empty poll.
-                // The response is full: no records for this partition, but its offsets.
+                // No records: the consumer is at what it may read up to (the log end, or
+                // the LSO for read_committed), or the response is already full. Only the
+                // offsets, and no event for an empty poll; no records, no aborted
+                // transactions to list.
                 Some(o)
                     if (p.fetch_offset >= o.visible_end && p.fetch_offset <= o.log_end)
                         || (any_data && remaining <= 0) =>
