@@ -19,6 +19,10 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{Compression, RecordBatchDecoder};
 
+use minikafka::client::protocol::FetchTarget;
+use minikafka::client::{Request, Response, TopicPartition};
+use minikafka::log::IsolationLevel;
+use minikafka::net::client::Connection;
 use minikafka::net::ServerConfig;
 use minikafka::wire::encode_records;
 use minikafka::Record;
@@ -354,6 +358,42 @@ async fn a_transaction_over_the_wire_commits_aborts_and_read_committed_stops_at_
         "read_uncommitted sees the aborted records"
     );
     assert_eq!(everything.aborted, None);
+
+    // The core's TCP client (the CLI's) turns the answer into what its consumer applies:
+    // batches with their producer facts, markers as control batches, ranges to the marker.
+    let (mut tx, mut rx) = Connection::open(&server.addr.to_string(), "cli")
+        .await
+        .unwrap();
+    let fetch_cli = Request::Fetch {
+        targets: vec![FetchTarget {
+            tp: TopicPartition::new("invoices", 0),
+            offset: 0,
+        }],
+        max_partition_bytes: 1 << 20,
+        isolation_level: IsolationLevel::ReadCommitted,
+    };
+    tx.send(1, fetch_cli).await.unwrap();
+    let Response::Fetch(parts) = rx.receive().await.unwrap().1 else {
+        panic!("a fetch answer")
+    };
+    let read = parts[0].1.as_ref().unwrap();
+    let aborted = read.aborted_transactions.as_ref().unwrap();
+    assert_eq!(
+        (
+            aborted[0].producer_id,
+            aborted[0].first_offset,
+            aborted[0].last_offset
+        ),
+        (pid, 1, 3)
+    );
+    let markers: Vec<i64> = read
+        .batches
+        .iter()
+        .filter(|b| b.is_control())
+        .map(|b| b.info.base_offset)
+        .collect();
+    assert_eq!(markers, [3, 5]);
+    assert!(read.batches[1].info.producer.transactional);
 
     // A transaction of offsets only (no partition written) still begins and commits.
     let added = c

@@ -599,16 +599,22 @@ fn decode_response(body: ResponseKind) -> io::Result<Response> {
                     let tp = TopicPartition::new(t.topic.to_string(), p.partition_index);
                     let outcome = match result(p.error_code) {
                         Err(e) => Err(e),
-                        Ok(()) => Ok(FetchPartition {
-                            batches: decode_batches(p.records.clone().unwrap_or_default())?,
-                            high_watermark: p.high_watermark,
-                            log_start_offset: p.log_start_offset,
-                            last_stable_offset: p.last_stable_offset,
-                            // The CLI consumer fetches read_uncommitted (the core's
-                            // consumer has no isolation level yet), so the broker sends no
-                            // list; control batches are dropped in `decode_batches`.
-                            aborted_transactions: None,
-                        }),
+                        Ok(()) => {
+                            let batches = decode_batches(p.records.clone().unwrap_or_default())?;
+                            let aborted = p.aborted_transactions.as_ref().map(|list| {
+                                aborted_ranges(
+                                    list.iter().map(|a| (a.producer_id.0, a.first_offset)),
+                                    &batches,
+                                )
+                            });
+                            Ok(FetchPartition {
+                                batches,
+                                high_watermark: p.high_watermark,
+                                log_start_offset: p.log_start_offset,
+                                last_stable_offset: p.last_stable_offset,
+                                aborted_transactions: aborted,
+                            })
+                        }
                     };
                     out.push((tp, outcome));
                 }
@@ -721,7 +727,37 @@ fn decode_response(body: ResponseKind) -> io::Result<Response> {
     })
 }
 
-/// Decode the record sets of a Fetch answer into batches of records, as a client does.
+/// The aborted transactions of a `read_committed` Fetch answer as the core's consumer
+/// takes them. The wire says only (producer id, first offset); a transaction ends at its
+/// producer's first ABORT marker after that, found among the fetched batches, or, if the
+/// marker is not in this answer, beyond it (every batch of that producer from the first
+/// offset on is dropped: Java's consumer walks the batches to the same effect).
+fn aborted_ranges(
+    wire: impl Iterator<Item = (i64, i64)>,
+    batches: &[RecordBatch],
+) -> Vec<crate::log::AbortedTransaction> {
+    wire.map(|(producer_id, first_offset)| {
+        let last_offset = batches
+            .iter()
+            .find(|b| {
+                b.info.producer.producer_id == producer_id
+                    && b.info.producer.control == Some(crate::record::ControlType::Abort)
+                    && b.info.base_offset >= first_offset
+            })
+            .map_or(i64::MAX, |b| b.info.base_offset);
+        crate::log::AbortedTransaction {
+            producer_id,
+            first_offset,
+            last_offset,
+        }
+    })
+    .collect()
+}
+
+/// Decode the record sets of a Fetch answer into batches of records, as a client does,
+/// with each batch's producer facts (id, epoch, transactional and control bits): a
+/// `read_committed` consumer drops aborted transactions' batches by them, and skips control
+/// batches (markers) while moving its position past them.
 pub fn decode_batches(mut bytes: Bytes) -> io::Result<Vec<RecordBatch>> {
     let mut out = Vec::new();
     while bytes.remaining() >= 61 {
@@ -743,16 +779,58 @@ pub fn decode_batches(mut bytes: Bytes) -> io::Result<Vec<RecordBatch>> {
         let Some(first) = set.records.first().map(|r| r.offset) else {
             continue;
         };
+        let head = &set.records[0];
+        let producer = crate::record::ProducerInfo {
+            producer_id: head.producer_id,
+            producer_epoch: head.producer_epoch,
+            transactional: head.transactional,
+            control: head.control.then(|| {
+                head.key
+                    .as_deref()
+                    .and_then(crate::record::ControlType::from_key)
+                    .unwrap_or(crate::record::ControlType::Other(-1))
+            }),
+        };
         let records: Vec<Record> = set
             .records
             .into_iter()
-            .filter(|r| !r.control)
             .map(crate::wire::record_from_wire)
             .collect();
         if let Some(mut batch) = RecordBatch::from_records(records) {
             batch.info.base_offset = first;
-            out.push(batch);
+            out.push(batch.with_producer(producer));
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{ControlType, ProducerInfo};
+
+    /// A transactional batch at 0..=1 and its ABORT marker at 2, as a Fetch answer carries
+    /// them: the batches keep their producer facts, and the wire's (producer, first offset)
+    /// becomes a range ending at the marker, or past the answer when the marker is not in it.
+    #[test]
+    fn fetched_transactions_keep_their_producer_facts_and_aborted_ranges() {
+        let data =
+            RecordBatch::from_records(vec![Record::from_value("a", 1), Record::from_value("b", 1)])
+                .unwrap()
+                .with_producer(ProducerInfo::transactional(7, 3));
+        let marker =
+            RecordBatch::control_marker(ControlType::Abort, 7, 3, 0, 2).with_base_offset(2);
+        let mut bytes = bytes::BytesMut::new();
+        crate::wire::encode_batch(&mut bytes, &data);
+        crate::wire::encode_batch(&mut bytes, &marker);
+        let batches = decode_batches(bytes.freeze()).unwrap();
+        assert_eq!(batches.len(), 2);
+        assert_eq!(batches[0].info.producer, ProducerInfo::transactional(7, 3));
+        assert!(batches[1].is_control());
+        assert_eq!(batches[1].info.base_offset, 2);
+        let ranges = aborted_ranges([(7, 0)].into_iter(), &batches);
+        assert_eq!((ranges[0].first_offset, ranges[0].last_offset), (0, 2));
+        let open_ended = aborted_ranges([(7, 0)].into_iter(), &batches[..1]);
+        assert_eq!(open_ended[0].last_offset, i64::MAX);
+    }
 }
