@@ -2,11 +2,16 @@
 //! [`minikafka::sim`] in the browser.
 //!
 //! - `state.rs`: the app state and its actions (Yew's `Reducible`), tested natively;
-//! - `model.rs`: what the page draws, computed from the state; `stops.rs`: the partitions
-//!   each rebalance stopped, and for how long;
-//! - `view.rs`: the drawing; `app.rs`: the root component (clock, keyboard, URL);
-//! - `live.rs`, `live_app.rs`: live mode (`?source=live`), a running server's events;
-//! - `i18n.rs`: English and Chinese labels; `url.rs`: links that reopen a moment.
+//!   `controls.rs`: the learner's buttons as types (label, test id, command);
+//!   `stops.rs`: the partitions each rebalance stopped, and for how long;
+//! - `stage/`: the picture both modes draw (see its module doc);
+//! - `model.rs`: what the panels below the stage show, computed from the state;
+//! - `view.rs`: the panels; `panels.rs`: their foldable frame; `px.rs`: SVG numbers;
+//!   `app.rs`: the root component (clock, keyboard, URL);
+//! - `live.rs`, `live_app.rs`, `live_json.rs`: live mode (`?source=live`), a running
+//!   server's events; `event_text.rs`: event lines in both languages;
+//! - `i18n.rs`: English and Chinese labels by typed key; `url.rs`: links that reopen a
+//!   moment.
 
 pub mod app;
 pub mod controls;
