@@ -797,6 +797,13 @@ fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
         ),
     };
     let id = esc(&g.id);
+    // The word "GROUP" gives way to a long group id in a narrow box (S11's four).
+    let heading = format!("{} {}", word(Word::Group, lang), g.id);
+    let group_word = if crate::stage::layout::text_width(&heading) + 20.0 > a.w {
+        ""
+    } else {
+        word(Word::Group, lang)
+    };
     let _ = write!(
         out,
         r##"<g class="group" data-testid="stage-group-{id}"><rect class="group-box" x="{}" y="{}" width="{}" height="{}" rx="10"/><text class="heading" x="{}" y="{}">{} {id}</text><g class="coordinator{}" data-testid="coordinator-{id}" data-state="{state}"><rect x="{}" y="{}" width="{}" height="{}" rx="6"/><text class="name" x="{}" y="{}">{}</text><text class="small" x="{}" y="{}">{}</text></g>"##,
@@ -806,7 +813,7 @@ fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
         Px(a.h),
         Px(a.x + 10.0),
         Px(a.y + 18.0),
-        word(Word::Group, lang),
+        group_word,
         if busy { " busy" } else { "" },
         Px(c.x),
         Px(c.y),
