@@ -107,7 +107,7 @@ test('the lesson asks before it shows: S1 pauses at its question and plays on on
 
 test('every lesson question: the stage, the question and its options fit 1280x720', async () => {
   // The moments of core/src/sim/scenarios/lesson.rs.
-  const asks = { S1: 38000, S2: 11900, S3: 21500, S4: 14500, S5: 6550, S6: 59000, S7: 21000, S8: 24900, S9: 20000, S10: 15500, S11: 29900 };
+  const asks = { S1: 38000, S2: 11900, S3: 21500, S4: 14500, S5: 6550, S6: 59000, S7: 21000, S8: 24900, S9: 20000, S10: 15500, S11: 29900, S12: 7000, S13: 37900 };
   for (const [id, at] of Object.entries(asks)) {
     for (const lang of ['en', 'zh']) {
       const { page, errors } = await open(`?scenario=${id}&lang=${lang}&t=${at - 1000}`);

@@ -244,7 +244,17 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                 .map(|t| t.iter().filter(|(_, n)| *n > 1).map(|(o, _)| o).collect())
                 .unwrap_or_default();
             let moved_past = committed.unwrap_or(0).max(log_start);
-            let lost = track.map(|t| t.lost(moved_past)).unwrap_or_default();
+            let mut lost = track.map(|t| t.lost(moved_past)).unwrap_or_default();
+            if !lost.is_empty() && plog.transactions().seen_any() {
+                // A marker is never handed to anyone, and a read_committed group never
+                // gets an aborted record: neither is lost (as the world counts it).
+                let read_committed = consumers.iter().any(|f| {
+                    f.actor.spec.isolation_level == minikafka::log::IsolationLevel::ReadCommitted
+                });
+                lost.retain(|o| {
+                    !(world.is_marker(&tp, *o) || read_committed && world.is_aborted(&tp, *o))
+                });
+            }
             logs.push(Log {
                 topic: name.clone(),
                 partition,

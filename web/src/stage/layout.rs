@@ -394,6 +394,8 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
         max_cells,
         compact,
     } = grid;
+    // A narrow band (two columns of groups) has no room for the long labels' explanations.
+    let narrow = max_cells < 14;
     let mut important: Vec<Offset> = log.cursors.iter().map(|c| c.offset).collect();
     important.extend(log.committed);
     important.extend(log.uncommitted.map(|(a, _)| a));
@@ -438,7 +440,7 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
     let mut below: Vec<(Layer, Offset, String)> = Vec::new();
     if let Some(c) = log.committed {
         let mut label = text::committed(c, lang);
-        if orphan {
+        if orphan && !narrow {
             // Nobody reads this partition now: the flag is where reading resumes.
             label = format!(
                 "{label} · {}",
@@ -456,7 +458,11 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
         above.push((
             Layer::LastStable,
             log.last_stable,
-            text::last_stable(log.last_stable, log.last_stable < log.high_watermark, lang),
+            text::last_stable(
+                log.last_stable,
+                log.last_stable < log.high_watermark && !narrow,
+                lang,
+            ),
         ));
     }
     for c in &log.cursors {
@@ -529,7 +535,12 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
         ];
         for (kind, range, count) in ranges {
             if let Some((a, b)) = range {
-                let text = text::range(kind, a, b, count, lang);
+                let text = if narrow && kind == NoteKind::Uncommitted {
+                    // Without "a crash delivers them again": the legend says it.
+                    text::uncommitted_short(a, b, lang)
+                } else {
+                    text::range(kind, a, b, count, lang)
+                };
                 notes.push(Note {
                     text_end: x_of(a) + text_width(&text) > right_limit,
                     text,

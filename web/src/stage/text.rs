@@ -91,6 +91,14 @@ pub fn last_stable(offset: i64, waiting: bool, lang: Lang) -> String {
     }
 }
 
+/// The processed-but-uncommitted label where a band is narrow.
+pub fn uncommitted_short(from: i64, to: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{from}..{} not committed", to - 1),
+        Lang::Zh => format!("{from}..{} 未提交", to - 1),
+    }
+}
+
 /// A range's label.
 pub fn range(
     kind: crate::stage::layout::NoteKind,

@@ -202,6 +202,36 @@ pub fn questions(scenario: &str) -> Vec<Question> {
                 "range 和 roundrobin 从头重算，连 a 和 b 已有的分区也会重新洗牌：移动 4 个。sticky 和 cooperative-sticky 只移动 c 的 2 个。",
             ),
         }],
+        "S12" => vec![Question {
+            at: 7_000,
+            ask: (
+                "Both apps were killed mid-batch after writing part of it. Their replacements redo the batch. How many of the redone invoices will audit-rc (read_committed) count twice?",
+                "两个应用都在一批处理到一半时被杀掉，已经写出了一部分。接替者会重做这一批。audit-rc（read_committed）会把多少张重做的发票算作重复？",
+            ),
+            options: vec![("0", "0"), ("Those written before the kill", "被杀前已写出的那些"), ("All of the batch", "整批")],
+            answer: 0,
+            why: (
+                "The first copies are in a transaction the new instance aborts (init_transactions): they stay in the log, but read_committed never returns them. The at-least-once app's copies are duplicates.",
+                "第一份副本属于新实例（init_transactions）中止的事务：它们留在日志里，但 read_committed 永远不会返回它们。at-least-once 应用的副本则是重复。",
+            ),
+        }],
+        "S13" => vec![Question {
+            at: 37_900,
+            ask: (
+                "billing-1 wakes from its 30 s pause, after billing-2 started with the same transactional.id, and writes on with its old epoch. What happens?",
+                "billing-1 从 30 秒的停顿中醒来，此时 billing-2 已用同一个 transactional.id 启动；billing-1 继续用旧的 epoch 写入。会发生什么？",
+            ),
+            options: vec![
+                ("Its writes are accepted", "写入被接受"),
+                ("PRODUCER_FENCED: it must stop", "PRODUCER_FENCED：它必须停止"),
+                ("The two share the transaction", "两个实例共享事务"),
+            ],
+            answer: 1,
+            why: (
+                "Each init_transactions bumped the epoch; the broker refuses an older epoch. The zombie's open transaction was aborted, so read_committed never sees its writes.",
+                "每次 init_transactions 都会提升 epoch；broker 拒绝更旧的 epoch。僵尸实例未完成的事务已被中止，read_committed 永远看不到它写的内容。",
+            ),
+        }],
         _ => Vec::new(),
     }
 }
