@@ -538,6 +538,8 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
                 let text = if narrow && kind == NoteKind::Uncommitted {
                     // Without "a crash delivers them again": the legend says it.
                     text::uncommitted_short(a, b, lang)
+                } else if narrow && kind == NoteKind::MarkerLag {
+                    text::marker_lag_short(a, lang)
                 } else {
                     text::range(kind, a, b, count, lang)
                 };

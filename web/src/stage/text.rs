@@ -99,6 +99,14 @@ pub fn uncommitted_short(from: i64, to: i64, lang: Lang) -> String {
     }
 }
 
+/// The lag-of-1 label where a band is narrow.
+pub fn marker_lag_short(marker: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("lag 1 = the marker at {marker}"),
+        Lang::Zh => format!("延迟 1 = {marker} 处的标记"),
+    }
+}
+
 /// A range's label.
 pub fn range(
     kind: crate::stage::layout::NoteKind,
