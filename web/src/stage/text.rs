@@ -174,12 +174,21 @@ pub fn stopped_for(ms: i64, lang: Lang) -> String {
 /// a narrow band (S11's four).
 pub fn tally(t: &crate::stops::Tally, of: usize, short: bool, lang: Lang) -> String {
     let (n, s) = (t.stopped, secs(t.longest_ms));
-    match (lang, short) {
-        (Lang::En, false) => {
+    // A stop shorter than the clock's tenth of a second has no length worth printing
+    // ("0.0 s" reads as "nothing stopped").
+    let instant = t.longest_ms < 100;
+    match (lang, short, instant) {
+        (Lang::En, false, false) => {
             format!("last rebalance: {n} of {of} partitions stopped, the longest for {s} s")
         }
-        (Lang::En, true) => format!("rebalance: {n} of {of} stopped, ≤ {s} s"),
-        (Lang::Zh, false) => format!("上次再均衡：{of} 个分区中停过 {n} 个，最长 {s} 秒"),
-        (Lang::Zh, true) => format!("再均衡：停过 {n}/{of}，最长 {s} 秒"),
+        (Lang::En, false, true) => {
+            format!("last rebalance: {n} of {of} partitions stopped, each for an instant")
+        }
+        (Lang::En, true, false) => format!("rebalance: {n} of {of} stopped, ≤ {s} s"),
+        (Lang::En, true, true) => format!("rebalance: {n} of {of} stopped"),
+        (Lang::Zh, false, false) => format!("上次再均衡：{of} 个分区中停过 {n} 个，最长 {s} 秒"),
+        (Lang::Zh, false, true) => format!("上次再均衡：{of} 个分区中停过 {n} 个，都只停了一瞬"),
+        (Lang::Zh, true, false) => format!("再均衡：停过 {n}/{of}，最长 {s} 秒"),
+        (Lang::Zh, true, true) => format!("再均衡：停过 {n}/{of}"),
     }
 }

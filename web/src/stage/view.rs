@@ -439,22 +439,13 @@ fn log_svg(
                     Px(top)
                 );
             }
-            Layer::LastStable => {
+            Layer::LastStable | Layer::HighWatermark => {
+                // The two upper bounds of reading: a cap from the label down past the cells.
                 let top = m.text_y - 12.0;
+                let class = if m.layer == Layer::LastStable { "lso" } else { "hw" };
                 let _ = write!(
                     out,
-                    r##"<line class="cap lso" x1="{}" y1="{}" x2="{}" y2="{}"/>"##,
-                    Px(x),
-                    Px(top),
-                    Px(x),
-                    Px(y + h + 4.0)
-                );
-            }
-            Layer::HighWatermark => {
-                let top = m.text_y - 12.0;
-                let _ = write!(
-                    out,
-                    r##"<line class="cap hw" x1="{}" y1="{}" x2="{}" y2="{}"/>"##,
+                    r##"<line class="cap {class}" x1="{}" y1="{}" x2="{}" y2="{}"/>"##,
                     Px(x),
                     Px(top),
                     Px(x),
