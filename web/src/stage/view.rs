@@ -442,7 +442,11 @@ fn log_svg(
             Layer::LastStable | Layer::HighWatermark => {
                 // The two upper bounds of reading: a cap from the label down past the cells.
                 let top = m.text_y - 12.0;
-                let class = if m.layer == Layer::LastStable { "lso" } else { "hw" };
+                let class = if m.layer == Layer::LastStable {
+                    "lso"
+                } else {
+                    "hw"
+                };
                 let _ = write!(
                     out,
                     r##"<line class="cap {class}" x1="{}" y1="{}" x2="{}" y2="{}"/>"##,
