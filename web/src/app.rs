@@ -175,8 +175,11 @@ pub fn sim_app() -> Html {
     let lang = state.lang;
     let vm = view_model(&state);
 
-    // The URL always holds the moment (updated when paused, and about once a second).
-    {
+    // The URL always holds the moment: at once when paused, about once a second of real
+    // time while playing (a replaceState with a long run string costs a frame).
+    let url_written = use_mut_ref(|| f64::NEG_INFINITY);
+    if !state.playing || now_ms() - *url_written.borrow() >= 1000.0 {
+        *url_written.borrow_mut() = now_ms();
         let u = UrlState {
             scenario: Some(state.scenario.id.clone()),
             seed: Some(state.seed),
@@ -186,18 +189,15 @@ pub fn sim_app() -> Html {
             source: None,
             url: None,
         };
-        if !state.playing || state.now() % 1000 < 100 {
-            if let Some(history) = window().and_then(|w| w.history().ok()) {
-                let mut link = url::build(&u);
-                if state.present {
-                    link.push_str("&present=1");
-                }
-                if !state.lesson {
-                    link.push_str("&lesson=0");
-                }
-                let _ =
-                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
+        if let Some(history) = window().and_then(|w| w.history().ok()) {
+            let mut link = url::build(&u);
+            if state.present {
+                link.push_str("&present=1");
             }
+            if !state.lesson {
+                link.push_str("&lesson=0");
+            }
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
         }
     }
 

@@ -416,11 +416,21 @@ pub fn events(state: &AppState, lang: Lang) -> Html {
 
 /// The scenario picker's options.
 pub fn scenario_options(current: &str, lang: Lang) -> Html {
-    let options = scenarios::all().into_iter().map(|s| {
-        let title = if lang == Lang::Zh { s.title_zh.clone() } else { s.title_en.clone() };
-        html! { <option value={s.id.clone()} selected={s.id == current}>{ format!("{} · {title}", s.id) }</option> }
-    });
-    html! { <>{ for options }</> }
+    // Building every scenario (its script, its lesson) to read its title cost a crowded
+    // world's frames: the titles are read once.
+    thread_local! {
+        static TITLES: Vec<(String, String, String)> = scenarios::all()
+            .into_iter()
+            .map(|s| (s.id, s.title_en, s.title_zh))
+            .collect();
+    }
+    TITLES.with(|titles| {
+        let options = titles.iter().map(|(id, en, zh)| {
+            let title = if lang == Lang::Zh { zh } else { en };
+            html! { <option value={id.clone()} selected={id == current}>{ format!("{id} · {title}") }</option> }
+        });
+        html! { <>{ for options }</> }
+    })
 }
 
 /// The banner walking through the five steps of the latest rebalance.

@@ -420,6 +420,15 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
         x += w;
     }
     let end_x = x;
+    // A long log's edge starts where its row of cells may end, not where this moment's
+    // cells end: the window shows a cell or a break more or less as records arrive, and an
+    // edge that moved with it would restart its transition on every frame (64 of them
+    // cost a crowded stage a third of its frames).
+    let edge_x = if log.high_watermark - log.log_start >= max_cells as i64 {
+        end_x.max(x0 + max_cells as f64 * cell_w)
+    } else {
+        end_x
+    };
     let x_of = |o: Offset| -> f64 {
         // The cell of `o`, or the nearest drawn cell after it (a hidden offset sits in a
         // break; the marker goes to the break's right edge).
@@ -568,7 +577,7 @@ fn log_layout(log: &Log, grid: Grid, y: f64, orphan: bool, lang: Lang) -> (LogLa
             slots: placed,
             markers,
             notes,
-            edge_from: (end_x + 8.0, cells_y + cell_h / 2.0),
+            edge_from: (edge_x + 8.0, cells_y + cell_h / 2.0),
         },
         bottom,
     )
