@@ -84,7 +84,8 @@ struct Profile {
     max_rate: i64,
 }
 
-/// The sizes: 2 minutes of chaos, timeouts of 10 to 30 s. `make campaign` (release).
+/// The full-size worlds `make campaign` runs (release build): two simulated minutes of chaos,
+/// session and poll timeouts of 10 to 30 s, every seed run twice to compare its events (e).
 const FULL: Profile = Profile {
     chaos_end: 120_000,
     producers_stop_after: 20_000,
