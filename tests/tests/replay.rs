@@ -397,3 +397,35 @@ fn scripts_round_trip_and_garbage_is_refused() {
         let _ = Script::decode(&s);
     }
 }
+
+#[test]
+fn a_run_string_holds_each_command_as_one_flat_object_named_by_cmd() {
+    use base64::Engine;
+    // Written by hand the way links and bench/web.mjs write them: the decoder must read it.
+    let json = r#"{"seed":3,"commands":[[0,{"cmd":"create_topic","topic":"t","partitions":2,"retention_ms":null,"segment_bytes":null}],[5,{"cmd":"add_producer","name":"p","topic":"t","rate_per_sec":10}],[9,{"cmd":"crash_consumer","name":"A"}]]}"#;
+    let run = format!(
+        "mk1.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    );
+    let script = Script::decode(&run).expect("a hand-written run string");
+    assert_eq!(script.seed, 3);
+    assert_eq!(
+        script.commands[2],
+        (9, Command::CrashConsumer { name: "A".into() })
+    );
+    match &script.commands[1].1 {
+        Command::AddProducer(spec) => {
+            assert_eq!((spec.topic.as_str(), spec.rate_per_sec), ("t", 10))
+        }
+        other => panic!("not a producer: {other:?}"),
+    }
+    // And it writes the same flat form back.
+    let encoded = script.encode();
+    let body = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded.strip_prefix("mk1.").unwrap())
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(value["commands"][2][1]["cmd"], "crash_consumer");
+    assert_eq!(value["commands"][2][1]["name"], "A");
+    assert_eq!(value["commands"][1][1]["topic"], "t");
+}

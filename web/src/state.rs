@@ -433,6 +433,8 @@ impl AppState {
                 }
             }
             Action::JumpTo(t) => {
+                // A link's `t` past the end is the end (the clock read "40.0s / 31.1s").
+                let t = t.clamp(0, self.scenario.duration);
                 self.asking = None;
                 if t < self.now() {
                     self.jump_back(t);

@@ -163,8 +163,14 @@ impl Default for ProducerSpec {
 }
 
 /// Something done to the world at a point in simulated time.
+///
+/// In a run string a command is one flat JSON object named by its `cmd` field
+/// (`{"cmd": "crash_consumer", "name": "A"}`). Serde's derive reads that form (an
+/// "internally tagged" enum) through a buffered copy of every object, whose code was a
+/// thirtieth of the browser's wasm; so the derive here uses serde's default form
+/// (`{"crash_consumer": {"name": "A"}}`) and [`Script`] moves the name in and out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "cmd", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Command {
     /// Create a topic.
     CreateTopic {
@@ -271,7 +277,7 @@ pub enum Command {
 }
 
 /// A whole run: the seed and every command with its time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Script {
     /// The world's seed.
     pub seed: u64,
@@ -285,10 +291,23 @@ pub struct Script {
 pub struct ScriptDecodeError(String);
 
 impl Script {
-    /// A URL-safe string holding the whole run: `mk1.` then base64url of its JSON.
+    /// A URL-safe string holding the whole run: `mk1.` then base64url of its JSON
+    /// `{"seed": 7, "commands": [[0, {"cmd": "create_topic", ...}], ...]}`.
     pub fn encode(&self) -> String {
         use base64::Engine;
-        let json = serde_json::to_vec(self).unwrap_or_default();
+        use serde_json::Value;
+        let commands: Vec<Value> = self
+            .commands
+            .iter()
+            .map(|(at, command)| {
+                let command = serde_json::to_value(command).map_or(Value::Null, tag_inside);
+                Value::Array(vec![Value::from(*at), command])
+            })
+            .collect();
+        let mut run = serde_json::Map::new();
+        run.insert("seed".into(), Value::from(self.seed));
+        run.insert("commands".into(), Value::Array(commands));
+        let json = Value::Object(run).to_string();
         format!(
             "mk1.{}",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
@@ -298,17 +317,73 @@ impl Script {
     /// Read a string made by [`Script::encode`].
     pub fn decode(s: &str) -> Result<Script, ScriptDecodeError> {
         use base64::Engine;
+        let bad = |e: String| ScriptDecodeError(e);
         let body = s
             .strip_prefix("mk1.")
-            .ok_or_else(|| ScriptDecodeError("missing the mk1. prefix".into()))?;
+            .ok_or_else(|| bad("missing the mk1. prefix".into()))?;
         let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(body)
-            .map_err(|e| ScriptDecodeError(e.to_string()))?;
+            .map_err(|e| bad(e.to_string()))?;
         // Through a `Value`: the browser parses live mode's messages into `Value`s already,
         // so decoding a run this way adds no second JSON parser to the wasm.
-        let text = String::from_utf8(json).map_err(|e| ScriptDecodeError(e.to_string()))?;
+        let text = String::from_utf8(json).map_err(|e| bad(e.to_string()))?;
         let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| ScriptDecodeError(e.to_string()))?;
-        serde_json::from_value(value).map_err(|e| ScriptDecodeError(e.to_string()))
+            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let seed = value
+            .get("seed")
+            .and_then(|s| s.as_u64())
+            .ok_or_else(|| bad("no seed (a whole number)".into()))?;
+        let listed = value
+            .get("commands")
+            .and_then(|c| c.as_array())
+            .ok_or_else(|| bad("no list of commands".into()))?;
+        let mut commands = Vec::with_capacity(listed.len());
+        for (i, entry) in listed.iter().enumerate() {
+            let (at, command) = match entry.as_array().map(Vec::as_slice) {
+                Some([at, command]) => (at, command),
+                _ => return Err(bad(format!("command {i} is not [time, command]"))),
+            };
+            let at = at
+                .as_i64()
+                .ok_or_else(|| bad(format!("command {i}: its time is not a whole number")))?;
+            let command = serde_json::from_value(tag_outside(command.clone()))
+                .map_err(|e| bad(format!("command {i}: {e}")))?;
+            commands.push((at, command));
+        }
+        Ok(Script { seed, commands })
+    }
+}
+
+/// `{"crash_consumer": {"name": "A"}}` to `{"cmd": "crash_consumer", "name": "A"}`.
+fn tag_inside(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(outer) if outer.len() == 1 => {
+            let (name, fields) = outer.into_iter().next().expect("one entry");
+            let mut flat = match fields {
+                Value::Object(fields) => fields,
+                _ => serde_json::Map::new(),
+            };
+            flat.insert("cmd".into(), Value::String(name));
+            Value::Object(flat)
+        }
+        other => other,
+    }
+}
+
+/// `{"cmd": "crash_consumer", "name": "A"}` to `{"crash_consumer": {"name": "A"}}`;
+/// anything else is left for the decoder to refuse.
+fn tag_outside(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(mut flat) => match flat.remove("cmd") {
+            Some(Value::String(name)) => {
+                let mut outer = serde_json::Map::new();
+                outer.insert(name, Value::Object(flat));
+                Value::Object(outer)
+            }
+            _ => Value::Object(flat),
+        },
+        other => other,
     }
 }

@@ -212,32 +212,32 @@ const COORD_H: f64 = 52.0;
 pub fn layout(stage: &Stage, lang: Lang) -> StageLayout {
     // Only a small world can be zoomed in; a crowded one is laid out once (every frame).
     let logs: usize = stage.bands.iter().map(|b| b.logs.len()).sum();
-    let zooms: &[f64] = if logs <= 8 { &ZOOMS } else { &[WIDTH] };
-    for &width in zooms {
-        let budget = HEIGHT_BUDGET * width / WIDTH;
-        let laid = layout_at(stage, lang, width, budget);
-        if laid.height <= budget || width == WIDTH {
-            return laid;
+    if logs <= 8 {
+        for width in ZOOMS {
+            let budget = HEIGHT_BUDGET * width / WIDTH;
+            let laid = layout_at(stage, lang, width, budget, false);
+            if laid.height <= budget {
+                return laid;
+            }
         }
     }
-    unreachable!("the last zoom is always taken")
+    // Full width, and strips where full logs do not fit.
+    layout_at(stage, lang, WIDTH, HEIGHT_BUDGET, true)
 }
 
-fn layout_at(stage: &Stage, lang: Lang, width: f64, budget: f64) -> StageLayout {
+fn layout_at(stage: &Stage, lang: Lang, width: f64, budget: f64, strips: bool) -> StageLayout {
     let columns = if stage.bands.len() > 3 { 2 } else { 1 };
     let with_producers = columns == 1 && !stage.producers.is_empty();
     let band_x0 = if with_producers { 170.0 } else { 0.0 };
     let band_w = (width - band_x0) / columns as f64;
-    // Full logs if everything fits the projector, else compact strips.
-    // More than 16 logs never fit with numbers: no need to try.
-    let compact = logs_count(stage) > 16
-        || stage
-            .bands
-            .iter()
-            .map(|b| band_height(b, false, band_w, lang))
-            .sum::<f64>()
-            / columns as f64
-            > budget;
+    let compact = if !strips {
+        vec![false; stage.bands.len()]
+    } else if logs_count(stage) > 16 {
+        // More than 16 logs never fit with numbers: no need to try.
+        vec![true; stage.bands.len()]
+    } else {
+        compacted(stage, columns, band_w, budget, lang)
+    };
     let mut bands = Vec::new();
     let mut y_of_column = vec![0.0; columns];
     for (i, band) in stage.bands.iter().enumerate() {
@@ -252,7 +252,7 @@ fn layout_at(stage: &Stage, lang: Lang, width: f64, budget: f64) -> StageLayout 
                 w: band_w,
                 h: 0.0,
             },
-            compact,
+            compact[i],
             lang,
         );
         y_of_column[column] = y + laid.area.h;
@@ -290,6 +290,56 @@ fn layout_at(stage: &Stage, lang: Lang, width: f64, budget: f64) -> StageLayout 
         producers,
         bands,
     }
+}
+
+/// Which bands are drawn as compact strips so that the stage fits `budget`: the bands
+/// with the least story first (no uncommitted range, no duplicates, no losses, no
+/// transaction), so that the logs the lesson is about keep their numbered cells. (S12's
+/// end: the two `orders` logs, all committed, become strips; `invoices` keeps its cells.)
+fn compacted(stage: &Stage, columns: usize, band_w: f64, budget: f64, lang: Lang) -> Vec<bool> {
+    let full: Vec<f64> = stage
+        .bands
+        .iter()
+        .map(|b| band_height(b, false, band_w, lang))
+        .collect();
+    let strip: Vec<f64> = stage
+        .bands
+        .iter()
+        .map(|b| band_height(b, true, band_w, lang))
+        .collect();
+    let height = |compact: &[bool]| -> f64 {
+        let mut column = vec![0.0; columns];
+        for (i, c) in compact.iter().enumerate() {
+            column[i % columns] += if *c { strip[i] } else { full[i] };
+        }
+        column.into_iter().fold(0.0, f64::max)
+    };
+    let mut order: Vec<usize> = (0..stage.bands.len()).collect();
+    // Least story first; among equals, the one that saves most height.
+    minikafka::sort::sort_by_key(&mut order, |i| {
+        (story(&stage.bands[*i]), -((full[*i] - strip[*i]) as i64))
+    });
+    let mut compact = vec![false; stage.bands.len()];
+    for i in order {
+        if height(&compact) <= budget {
+            break;
+        }
+        compact[i] = true;
+    }
+    compact
+}
+
+/// How much of the lesson a band's logs carry: each range or transaction drawn on them.
+fn story(band: &Band) -> usize {
+    band.logs
+        .iter()
+        .map(|l| {
+            usize::from(l.uncommitted.is_some())
+                + usize::from(!l.duplicates.is_empty())
+                + usize::from(!l.lost.is_empty())
+                + usize::from(!l.txns.is_empty())
+        })
+        .sum()
 }
 
 fn logs_count(stage: &Stage) -> usize {
