@@ -26,7 +26,7 @@ help:
 	@echo "make serve  - run the Kafka-protocol server on 127.0.0.1:9092 (data in ./data)"
 	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs (transactions too)"
 	@echo "make fuzz   - cargo-fuzz on the wire adapter, FUZZ_SECONDS per target, figures into bench/RESULTS.md"
-	@echo "make crash  - SIGKILL the server under load, 10 times per fsync policy, and check nothing acknowledged was lost"
+	@echo "make crash  - SIGKILL the server under load, 10 times per fsync policy, and check nothing acknowledged was lost and a transactional app stays exactly once"
 	@echo "make crash-long - the same, 100 times per policy, figures into bench/RESULTS.md"
 	@echo "make bench  - machine limits, criterion benchmarks, visualiser and server load, in bench/RESULTS.md as ratios to the limits"
 	@echo "make load   - the server under load from confluent-kafka processes (part of make bench)"
@@ -128,9 +128,11 @@ clients: clients-tools
 	$(CLIENTS_VENV)/bin/python tests/clients/live_demo.py story --serve target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/txn.py --bin target/debug/minikafka
 
-# SIGKILL the server again and again under a confluent-kafka producer (acks=all) and a
-# committing consumer group, then check that every acknowledged record and committed offset
-# survived (tests/crash/crash_loop.py). make test: 10 cycles per fsync policy.
+# SIGKILL the server again and again under a confluent-kafka producer (acks=all), a
+# committing consumer group and a transactional read-process-write app, then check that
+# every acknowledged record and committed offset survived, that every transaction ended and
+# that the app's read_committed output has each input once (tests/crash/crash_loop.py).
+# make test: 10 cycles per fsync policy.
 crash: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
 	$(CLIENTS_VENV)/bin/python tests/crash/crash_loop.py --cycles 10 --fsync always

@@ -32,83 +32,17 @@ import os
 import random
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-from run import ROOT, Failure, Server, check, create_topic, free_port, log, \
+from eos_app import Proc, Supervisor, check_exactly_once, processor_argv, read_values, run
+from run import ROOT, Server, check, create_topic, free_port, log, \
     produce_with_confluent, committed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = 200
 TESTS = ["eos", "eos-crash", "fence", "kafkajs", "kafka-python"]
-
-
-class Proc:
-    """A client process whose stdout lines are collected as they come."""
-
-    def __init__(self, argv, stdin=False):
-        self.lines = []
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     stdin=subprocess.PIPE if stdin else None, text=True, cwd=HERE)
-        self.errors = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        # stderr is drained too: librdkafka logs every lost connection there, and a full
-        # pipe would block its threads, and the whole client with them.
-        self.err_reader = threading.Thread(target=self._read_errors, daemon=True)
-        self.err_reader.start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.strip())
-
-    def _read_errors(self):
-        dump = open(os.environ["TXN_STDERR"], "a") if "TXN_STDERR" in os.environ else None
-        for line in self.proc.stderr:
-            self.errors = (self.errors + [line.strip()])[-20:]
-            if dump:
-                dump.write(line)
-                dump.flush()
-
-    def has(self, prefix):
-        return any(l.startswith(prefix) for l in self.lines)
-
-    def wait_line(self, prefix, timeout):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.has(prefix):
-                return
-            if self.proc.poll() is not None:
-                time.sleep(0.2)  # let the reader drain
-                if self.has(prefix):
-                    return
-                raise Failure(f"exited {self.proc.returncode} before '{prefix}': "
-                              f"{self.lines[-5:]} {self.errors[-5:]}")
-            time.sleep(0.05)
-        raise Failure(f"no '{prefix}' within {timeout}s: {self.lines[-5:]}")
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-        self.reader.join(timeout=5)
-
-
-def run(argv, timeout=120):
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=HERE)
-    if r.returncode != 0:
-        raise Failure(f"{' '.join(argv[:3])}... exited {r.returncode}: {r.stderr[-2000:]}")
-    return r.stdout.splitlines()
-
-
-def read_values(python, bootstrap, topic, isolation):
-    lines = run([python, "txn_client.py", "read", bootstrap, topic, isolation])
-    check(lines and lines[-1] == "end", f"{isolation} reader of {topic} ended: {lines[-3:]}")
-    return [l.split(" ", 3)[3] for l in lines if l.startswith("record ")]
 
 
 def test_eos(python, server, kills):
@@ -117,10 +51,9 @@ def test_eos(python, server, kills):
     create_topic(bootstrap, src, 3)
     create_topic(bootstrap, dst, 3)
     produce_with_confluent(bootstrap, src, INPUTS)
-    argv = [python, "txn_client.py", "processor", bootstrap, src, dst, group, txn_id]
     committed_inputs = 0
     for k in range(kills):
-        p = Proc(argv + [str(1 + k % 3)])
+        p = Proc(processor_argv(python, bootstrap, src, dst, group, txn_id, 1 + k % 3))
         also = ""
         try:
             p.wait_line("holding", 60)
@@ -134,7 +67,7 @@ def test_eos(python, server, kills):
         committed_inputs += n
         log(f"eos: processor {k + 1} SIGKILLed mid-transaction{also} after committing {n} inputs")
     # The last one runs to the end of the input.
-    p = Proc(argv + ["1000000"])
+    p = Proc(processor_argv(python, bootstrap, src, dst, group, txn_id))
     try:
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -167,17 +100,6 @@ def test_eos(python, server, kills):
         f"once; read_uncommitted also sees {aborted} aborted copies; offsets {offsets}")
 
 
-def check_exactly_once(python, bootstrap, dst, name):
-    expected = sorted(f"invoice-for-value-{i}" for i in range(INPUTS))
-    got = read_values(python, bootstrap, dst, "read_committed")
-    dups = len(got) - len(set(got))
-    lost = len(set(expected) - set(got))
-    check(sorted(got) == expected,
-          f"{name}: read_committed saw {len(got)} records, {dups} duplicates, {lost} lost")
-    everything = read_values(python, bootstrap, dst, "read_uncommitted")
-    return len(everything) - len(got)
-
-
 def test_eos_crash(python, server, kills):
     src, dst, group, txn_id = "crash-in", "crash-out", "crash-app", "crash-app-1"
     bootstrap = server.bootstrap
@@ -185,36 +107,20 @@ def test_eos_crash(python, server, kills):
     create_topic(bootstrap, dst, 3)
     produce_with_confluent(bootstrap, src, INPUTS)
     # Paced (each transaction open up to 0.15 s), so that the kills land while it works.
-    argv = [python, "txn_client.py", "processor", bootstrap, src, dst, group, txn_id, "1000000",
-            "0.15"]
-    state = {"p": Proc(argv), "restarts": 0, "stuck": 0}
+    app = Supervisor(processor_argv(python, bootstrap, src, dst, group, txn_id, pace=0.15))
     rng = random.Random(int(os.environ.get("TXN_SEED", time.time())))
 
     def done():
         return sum(max(0, o) for o in committed(bootstrap, group, src, 3))
 
     def supervise_until(target, timeout=120):
-        """Keep a processor running until `target` inputs are committed. A supervisor's
-        liveness probe: librdkafka's send_offsets_to_transaction can hang past its timeout
-        when its group coordinator went away (librdkafka issues 5456 and 5511), so an
-        instance silent for 8 s is killed; that is safe, the next instance fences it."""
+        """Keep the processor running until `target` inputs are committed."""
         deadline = time.time() + timeout
-        p = state["p"]
-        seen, progress = len(p.lines), time.time()
         while done() < target:
             check(time.time() < deadline, f"eos-crash: {target} inputs not committed in "
                   f"{timeout} s: committed {committed(bootstrap, group, src, 3)}, "
-                  f"processor said {p.lines[-4:]}")
-            if len(p.lines) != seen:
-                seen, progress = len(p.lines), time.time()
-            if p.proc.poll() is None and time.time() - progress > 8:
-                p.kill()
-                state["stuck"] += 1
-            if p.proc.poll() is not None:
-                state["restarts"] += 1
-                p = state["p"] = Proc(argv)
-                seen, progress = 0, time.time()
-            time.sleep(0.3)
+                  f"processor said {app.proc.lines[-4:]}")
+            app.sleep(0.3)
 
     try:
         for k in range(kills):
@@ -228,10 +134,11 @@ def test_eos_crash(python, server, kills):
         supervise_until(INPUTS)
         time.sleep(1)  # anything committed twice would show up now
     finally:
-        state["p"].kill()
-    aborted = check_exactly_once(python, bootstrap, dst, "eos-crash")
-    log(f"eos-crash: {kills} server kills, {state['restarts']} processor restarts "
-        f"({state['stuck']} stuck in librdkafka and killed); read_committed sees all {INPUTS} "
+        app.stop()
+    inputs = [f"value-{i}" for i in range(INPUTS)]
+    aborted = check_exactly_once(python, bootstrap, dst, inputs, "eos-crash")
+    log(f"eos-crash: {kills} server kills, {app.restarts} processor restarts "
+        f"({app.stuck} stuck in librdkafka and killed); read_committed sees all {INPUTS} "
         f"inputs exactly once ({aborted} aborted copies in the log)")
 
 

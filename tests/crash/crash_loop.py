@@ -13,7 +13,16 @@ and a new one started. Afterwards:
    never go down, and the final committed offset is at least the last one logged);
 3. a restarted consumer resumed from the committed offset: its first offset per partition
    is at least the last commit logged before it started, and no later than what was
-   processed.
+   processed;
+4. exactly-once survives the kills: meanwhile a second producer feeds `crash-eos-in` and a
+   confluent-kafka transactional read-process-write app (tests/clients/eos_app.py: one
+   transaction per batch, its input offsets sent with `send_offsets_to_transaction` and
+   `consumer_group_metadata()`) writes one invoice per input to `crash-eos-out`, so most
+   kills land mid-transaction; the app is killed and replaced with the consumer, and
+   restarted by a supervisor when a crash makes it fail. Once it caught up and is idle,
+   every transaction ended (each partition's last stable offset, as a read_committed
+   ListOffsets answers it, is its high watermark) and a read_committed reader sees each
+   input exactly once.
 
 Usage: crash_loop.py [--cycles 10] [--fsync interval=5] [--bin target/debug/minikafka]
                      [--results bench/RESULTS.md]
@@ -33,9 +42,15 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "clients"))
+from eos_app import Supervisor, check_exactly_once, processor_argv, read_values, watermarks  # noqa: E402
+from run import Failure, create_topic  # noqa: E402
+
 TOPIC = "crash"
 GROUP = "crash-group"
 PARTITIONS = 3
+# The exactly-once app's topics, group and transactional id.
+EOS_IN, EOS_OUT, EOS_GROUP, EOS_TXN_ID = "crash-eos-in", "crash-eos-out", "crash-eos-app", "crash-eos-1"
 
 
 def say(msg):
@@ -60,6 +75,22 @@ while True:
     except BufferError:
         pass
     p.poll(0.0005 if n % 20 else 0.005)
+'''
+
+# The exactly-once app's input: under 20 records/s, well below what the app processes
+# (paced transactions of up to 8 records), so that it catches up soon after the input stops.
+EOS_PRODUCER = r'''
+import sys, time
+from confluent_kafka import Producer
+bootstrap = sys.argv[1]
+p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 5,
+              "message.timeout.ms": 120000, "reconnect.backoff.max.ms": 200})
+n = 0
+while True:
+    p.produce("crash-eos-in", key=str(n), value=f"in-{n}")
+    n += 1
+    p.poll(0)
+    time.sleep(0.05)
 '''
 
 CONSUMER = r'''
@@ -177,6 +208,47 @@ def committed_of(bootstrap, group):
     return {tp.partition: tp.offset for tp in got}
 
 
+def check_eos(python, bootstrap, eos, failures):
+    """Check 4: the exactly-once app catches up with its input (the input producer is
+    stopped), then every transaction has ended and read_committed sees each input once.
+    Returns the summary's words."""
+    from run import committed as committed_offsets
+    started = time.time()
+    try:
+        ends = watermarks(bootstrap, EOS_IN, PARTITIONS, "read_uncommitted")
+        deadline = time.time() + 90
+        while True:
+            done = [max(0, o) for o in committed_offsets(bootstrap, EOS_GROUP, EOS_IN, PARTITIONS)]
+            if done == ends:
+                break
+            if time.time() > deadline:
+                raise Failure(f"exactly-once app: committed {done} of {ends} inputs in 90 s")
+            eos.sleep(0.5)
+        # Idle now: no transaction of this app may stay open. Markers are written right
+        # after EndTxn is answered, so the LSO catches up within moments.
+        deadline = time.time() + 10
+        while True:
+            hw = watermarks(bootstrap, EOS_OUT, PARTITIONS, "read_uncommitted")
+            lso = watermarks(bootstrap, EOS_OUT, PARTITIONS, "read_committed")
+            if lso == hw:
+                break
+            if time.time() > deadline:
+                raise Failure(f"exactly-once app idle, but {EOS_OUT} has last stable offsets "
+                              f"{lso} below its high watermarks {hw}: a transaction stayed open")
+            time.sleep(0.5)
+        caught_up = time.time() - started
+        eos.stop()
+        inputs = read_values(python, bootstrap, EOS_IN, "read_uncommitted")
+        aborted = check_exactly_once(python, bootstrap, EOS_OUT, inputs, "exactly-once app")
+        return (f"exactly-once app: {len(inputs):,} inputs read exactly once with read_committed "
+                f"({aborted} aborted copies in the log), {eos.killed} kills with the consumer, "
+                f"{eos.restarts} supervisor restarts ({eos.stuck} stuck), LSO = high watermark "
+                f"{caught_up:.0f} s after the input stopped; checked in {time.time() - started:.0f} s")
+    except Failure as e:
+        failures.append(str(e))
+        return f"exactly-once app: FAILED ({e})"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cycles", type=int, default=10)
@@ -198,25 +270,36 @@ def main():
     producer = spawn(args.python, PRODUCER, bootstrap, acked_path)
     consumer_logs = [os.path.join(work, "consumer-0.log")]
     consumer = spawn(args.python, CONSUMER, bootstrap, consumer_logs[-1])
+    for topic in (EOS_IN, EOS_OUT):
+        create_topic(bootstrap, topic, PARTITIONS)
+    eos_producer = spawn(args.python, EOS_PRODUCER, bootstrap, os.devnull)
+    # Paced (each transaction stays open up to 0.15 s), so that kills land in one. Its
+    # input never pauses for long, so 5 s without a commit means it hangs.
+    eos = Supervisor(processor_argv(args.python, bootstrap, EOS_IN, EOS_OUT, EOS_GROUP,
+                                    EOS_TXN_ID, pace=0.15), stall_s=5)
     started = time.time()
     try:
         for cycle in range(1, args.cycles + 1):
-            time.sleep(rng.uniform(1.0, 3.0))
+            eos.sleep(rng.uniform(1.0, 3.0))
             server.kill()
             kill_consumer = cycle % 3 == 0
             if kill_consumer:
                 consumer.send_signal(signal.SIGKILL)
                 consumer.wait()
-            time.sleep(rng.uniform(0.0, 0.3))
+            eos.sleep(rng.uniform(0.0, 0.3))
             server.start()
             if kill_consumer:
                 consumer_logs.append(os.path.join(work, f"consumer-{len(consumer_logs)}.log"))
                 consumer = spawn(args.python, CONSUMER, bootstrap, consumer_logs[-1])
+                eos.kill_and_replace()
             say(f"cycle {cycle}: server killed and restarted"
-                + (", consumer killed and replaced" if kill_consumer else ""))
-        time.sleep(3)  # let the clients catch up with the last restart
+                + (", consumer and exactly-once app killed and replaced" if kill_consumer else ""))
+        # The app's input stops now, so that it catches up meanwhile.
+        eos_producer.send_signal(signal.SIGKILL)
+        eos_producer.wait()
+        eos.sleep(3)  # let the clients catch up with the last restart
     finally:
-        for proc in (producer, consumer):
+        for proc in (producer, consumer, eos_producer):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
     elapsed = time.time() - started
@@ -224,8 +307,10 @@ def main():
     # ---- checks ----
     failures = []
     try:
+        eos_summary = check_eos(args.python, bootstrap, eos, failures)
         log, ends, committed = read_back(bootstrap)
     finally:
+        eos.stop()
         server.stop()
     acked = []
     with open(acked_path) as f:
@@ -277,7 +362,7 @@ def main():
     summary = (f"{args.cycles} server kills ({args.cycles // 3} with the consumer) in {elapsed:.0f}s, "
                f"--fsync {args.fsync}: {len(acked):,} acknowledged records, {len(lost)} lost; "
                f"{commits:,} commits, {len(backwards)} moved backwards; {resumed} consumer "
-               f"resumptions, {len(bad_resume)} not at the committed offset")
+               f"resumptions, {len(bad_resume)} not at the committed offset; {eos_summary}")
     say(summary)
     if args.results:
         write_results(args.results, args.fsync, summary, failures)
@@ -306,8 +391,9 @@ def write_results(path, fsync, summary, failures):
         heading, "",
         f"Written by `tests/crash/crash_loop.py` (`make crash-long`, 100 cycles per policy) on "
         f"{datetime.date.today()}. The server is SIGKILLed at random moments while a "
-        "confluent-kafka producer (acks=all) and a committing consumer group run; every third "
-        "cycle the consumer is killed and replaced. A SIGKILL leaves written data in the page "
+        "confluent-kafka producer (acks=all), a committing consumer group and a transactional "
+        "read-process-write app run; every third cycle the consumer and the app are killed and "
+        "replaced. A SIGKILL leaves written data in the page "
         "cache, so no policy should lose anything here; what `interval` and `never` risk is a "
         "power cut or kernel crash, which this machine cannot produce.", "",
         "| --fsync | run | result |", "|---|---|---|", *rows, ""])
