@@ -13,6 +13,7 @@ use minikafka::client::consumer::{AutoOffsetReset, Consumer, ConsumerConfig, Con
 use minikafka::client::producer::{Producer, ProducerConfig, ProducerEvent};
 use minikafka::client::protocol::{Acks, Request, Response};
 use minikafka::client::TopicPartition;
+use minikafka::log::IsolationLevel;
 use minikafka::net::client::{Connection, Receiver, Sender};
 use minikafka::net::now_ms;
 
@@ -28,6 +29,27 @@ pub enum AcksArg {
     One,
     /// Wait for every in-sync replica (and, on minikafka, the --fsync policy).
     All,
+}
+
+/// `isolation.level`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IsolationArg {
+    /// Every record up to the high watermark, those of open and aborted transactions too.
+    #[value(name = "read_uncommitted")]
+    ReadUncommitted,
+    /// Only committed records: stop at the last stable offset (the first record of the
+    /// earliest open transaction) and skip the records of aborted transactions.
+    #[value(name = "read_committed")]
+    ReadCommitted,
+}
+
+impl From<IsolationArg> for IsolationLevel {
+    fn from(arg: IsolationArg) -> Self {
+        match arg {
+            IsolationArg::ReadUncommitted => IsolationLevel::ReadUncommitted,
+            IsolationArg::ReadCommitted => IsolationLevel::ReadCommitted,
+        }
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -81,9 +103,14 @@ pub struct ConsumeArgs {
     /// Print `partition offset key value` instead of the value alone.
     #[arg(long, short)]
     verbose: bool,
-    /// Stop when every assigned partition is read to its end (like kcat -e).
+    /// Stop when every assigned partition is read to its end (like kcat -e): the high
+    /// watermark, or with read_committed the last stable offset.
     #[arg(long, short = 'e')]
     exit_at_end: bool,
+    /// `isolation.level`: read_uncommitted (Kafka's default) returns the records of open
+    /// and aborted transactions too; read_committed returns committed records only.
+    #[arg(long, value_enum, default_value_t = IsolationArg::ReadUncommitted)]
+    isolation: IsolationArg,
     /// `client.id`.
     #[arg(long, default_value = "minikafka-cli")]
     client_id: String,
@@ -293,6 +320,7 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
             // `processed`): auto-commit would commit positions, which run ahead of what
             // was printed when --max-messages stops in the middle of a poll.
             enable_auto_commit: false,
+            isolation_level: args.isolation.into(),
             auto_offset_reset: if args.from_beginning {
                 AutoOffsetReset::Earliest
             } else {
@@ -441,12 +469,10 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
             && !consumer.assignment().is_empty()
             && consumer.buffered_records() == 0
             && consumer.assignment().iter().all(|tp| {
-                consumer
-                    .offsets(tp)
-                    .is_some_and(|o| match (o.position, o.high_watermark) {
-                        (Some(position), Some(end)) => position >= end,
-                        _ => false,
-                    })
+                match (consumer.position(tp), consumer.end_offset(tp)) {
+                    (Some(position), Some(end)) => position >= end,
+                    _ => false,
+                }
             });
         let done = args.max_messages.is_some_and(|max| count >= max) || reached_end;
         if done && closing.is_none() {

@@ -211,6 +211,7 @@ impl Consumer {
             match result {
                 Ok(data) => {
                     p.high_watermark = Some(data.high_watermark);
+                    p.last_stable = Some(data.last_stable_offset);
                     p.log_start = Some(data.log_start_offset);
                     let aborted = AbortedFilter::new(data.aborted_transactions.as_deref());
                     let mut until = from;

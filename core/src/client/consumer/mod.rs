@@ -169,6 +169,8 @@ pub(crate) struct PartitionState {
     pub processed: Option<Offset>,
     pub log_start: Option<Offset>,
     pub high_watermark: Option<Offset>,
+    /// The last stable offset, as of the last fetch.
+    pub last_stable: Option<Offset>,
     /// A reset to do (from `seek_to_*`, a missing commit or out of range) and whether it
     /// is for an out-of-range position.
     pub pending_reset: Option<(AutoOffsetReset, bool)>,
@@ -412,6 +414,18 @@ impl Consumer {
             position: p.position,
             processed: p.processed,
         })
+    }
+
+    /// Where reading `tp` ends for this consumer, as of the last fetch: the last stable
+    /// offset under `read_committed` (records past it belong to open transactions, which
+    /// it must not return yet), the high watermark otherwise. Java's `endOffsets` answers
+    /// the same; a reader that stops "at the end" compares its position with this.
+    pub fn end_offset(&self, tp: &TopicPartition) -> Option<Offset> {
+        let p = self.partitions.get(tp)?;
+        match self.config.isolation_level {
+            crate::log::IsolationLevel::ReadCommitted => p.last_stable,
+            crate::log::IsolationLevel::ReadUncommitted => p.high_watermark,
+        }
     }
 
     /// `seek(tp, offset)`: the next `poll` returns records from `offset`. Only the local
