@@ -4,8 +4,11 @@
 //! at the end. If it does not, an event is missing a fact.
 
 use super::*;
+use crate::event::{Event, RemovalReason};
+use crate::record::{Millis, Offset};
 use crate::sim::scenarios;
 use crate::sim::WorldEventKind;
+use crate::Broker;
 
 fn via_json(message: &LiveMessage) -> LiveMessage {
     let text = serde_json::to_string(message).unwrap();

@@ -1,0 +1,220 @@
+//! Live mode's messages: what a server sends a viewer, and [`Snapshot::of`], the broker as
+//! it is now, built by the server from its broker.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Event, TopicPartitions};
+use crate::group::GroupState;
+use crate::log::StorageProvider;
+use crate::record::{Millis, Offset};
+use crate::sort::sort;
+use crate::Broker;
+
+#[cfg(doc)]
+use super::AdminRequest;
+
+/// One message on the live WebSocket. Serialized as `{"type": "snapshot", ...}`,
+/// `{"type": "event", "event": {...}}` or `{"type": "missed", "count": N}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveMessage {
+    /// The broker as it is now; replaces whatever the viewer had.
+    Snapshot(Snapshot),
+    /// Something that happened after the snapshot.
+    Event {
+        /// The broker event, exactly as the simulation produces it.
+        event: Event,
+    },
+    /// The viewer fell behind and `count` events were dropped for it; a snapshot follows.
+    Missed {
+        /// How many events it did not get.
+        count: u64,
+    },
+    /// The first message on a connection: what this server lets a viewer do.
+    Hello {
+        /// Admin actions ([`AdminRequest`]) are accepted (`serve --http-admin`).
+        admin: bool,
+        /// The address Kafka clients use (`host:port`, as advertised), so the page can show
+        /// commands that work as written.
+        #[serde(default)]
+        bootstrap: Option<String>,
+    },
+    /// The answer to an [`AdminRequest`] the viewer sent.
+    AdminResult {
+        /// Did it work?
+        ok: bool,
+        /// What was done, or why not, for a person.
+        message: String,
+    },
+}
+
+/// The broker as a viewer first draws it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Server time of the snapshot (milliseconds since the Unix epoch on a native server).
+    pub at: Millis,
+    /// Every topic, by name.
+    pub topics: Vec<TopicSnapshot>,
+    /// Every group the coordinator knows, and groups that only have committed offsets.
+    pub groups: Vec<GroupSnapshot>,
+}
+
+/// One topic in a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicSnapshot {
+    /// Topic name.
+    pub name: String,
+    /// Its partitions, by index.
+    pub partitions: Vec<PartitionSnapshot>,
+}
+
+/// One partition's offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionSnapshot {
+    /// Partition index.
+    pub partition: i32,
+    /// First offset still readable.
+    pub log_start_offset: Offset,
+    /// Offset up to which consumers may read.
+    pub high_watermark: Offset,
+    /// Offset the next record will get.
+    pub log_end_offset: Offset,
+    /// Bytes held.
+    #[serde(default)]
+    pub size_bytes: u64,
+}
+
+/// One group in a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSnapshot {
+    /// Group id.
+    pub group_id: String,
+    /// Kafka's state name.
+    pub state: GroupState,
+    /// `consumer` for consumer groups, empty before the first member.
+    pub protocol_type: String,
+    /// The chosen assignor, empty unless a generation is formed.
+    pub protocol: String,
+    /// Current generation.
+    pub generation: i32,
+    /// The leader's member id.
+    pub leader: Option<String>,
+    /// The members.
+    pub members: Vec<MemberSnapshot>,
+    /// Committed offsets.
+    pub committed: Vec<CommittedSnapshot>,
+}
+
+/// One member in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSnapshot {
+    /// The id the coordinator issued.
+    pub member_id: String,
+    /// `group.instance.id` of a static member.
+    pub group_instance_id: Option<String>,
+    /// The client's `client.id`.
+    pub client_id: String,
+    /// The client's address, as the server saw it.
+    pub client_host: String,
+    /// The decoded assignment; `None` outside the consumer protocol.
+    pub assignment: Option<Vec<TopicPartitions>>,
+    /// `session.timeout.ms` it asked for.
+    #[serde(default)]
+    pub session_timeout_ms: i32,
+    /// When its session expires without a heartbeat (`None` while a request is parked).
+    #[serde(default)]
+    pub session_expires_at: Option<Millis>,
+}
+
+/// One committed offset in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommittedSnapshot {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i32,
+    /// The next offset the group will read.
+    pub offset: Offset,
+}
+
+impl Snapshot {
+    /// The broker as it is at `now`.
+    pub fn of<P: StorageProvider>(broker: &Broker<P>, now: Millis) -> Snapshot {
+        let topics = broker
+            .list_topics()
+            .into_iter()
+            .map(|t| TopicSnapshot {
+                name: t.name,
+                partitions: t
+                    .partitions
+                    .iter()
+                    .map(|p| PartitionSnapshot {
+                        partition: p.partition,
+                        log_start_offset: p.log_start_offset,
+                        high_watermark: p.high_watermark,
+                        log_end_offset: p.log_end_offset,
+                        size_bytes: p.size_bytes,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut ids: Vec<String> = broker
+            .coordinator()
+            .group_ids()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        for g in broker.offsets().groups() {
+            if !ids.contains(&g) {
+                ids.push(g);
+            }
+        }
+        sort(&mut ids);
+        let groups = ids
+            .iter()
+            .map(|id| {
+                let d = broker.describe_group(id);
+                let sessions = broker.coordinator().members(id);
+                GroupSnapshot {
+                    group_id: id.clone(),
+                    state: d.state,
+                    protocol_type: d.protocol_type,
+                    protocol: d.protocol,
+                    generation: d.generation_id,
+                    leader: d.leader,
+                    members: d
+                        .members
+                        .into_iter()
+                        .map(|m| {
+                            let session = sessions.iter().find(|s| s.member_id == m.member_id);
+                            MemberSnapshot {
+                                session_timeout_ms: session.map_or(0, |s| s.session_timeout_ms),
+                                session_expires_at: session.and_then(|s| s.session_expires_at()),
+                                member_id: m.member_id,
+                                group_instance_id: m.group_instance_id,
+                                client_id: m.client_id,
+                                client_host: m.client_host,
+                                assignment: m.decoded.partitions,
+                            }
+                        })
+                        .collect(),
+                    committed: broker
+                        .offsets()
+                        .fetch_group(id)
+                        .into_iter()
+                        .map(|(topic, partition, o)| CommittedSnapshot {
+                            topic: topic.to_string(),
+                            partition,
+                            offset: o.offset,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Snapshot {
+            at: now,
+            topics,
+            groups,
+        }
+    }
+}
