@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use minikafka::client::protocol::{Acks, FetchTarget, Request, Response, TopicPartition};
 use minikafka::log::IsolationLevel;
-use minikafka::net::client::Connection;
+use minikafka::net::client::connect;
 use minikafka::{Record, RecordBatch};
 
 use common::Server;
@@ -38,7 +38,7 @@ fn batch(values: &[String]) -> RecordBatch {
 
 /// A healthy client: produce `n` batches and fetch each back, returning the slowest answer.
 async fn healthy_round(addr: &str, topic: &str, n: usize) -> Duration {
-    let (mut tx, mut rx) = Connection::open(addr, "healthy").await.expect("connects");
+    let (mut tx, mut rx) = connect(addr, "healthy").await.expect("connects");
     let mut slowest = Duration::ZERO;
     let mut id = 0;
     let mut call = async |tx: &mut minikafka::net::client::Sender, request: Request| {
@@ -204,7 +204,7 @@ fn torn_segment_and_offsets_tails_are_cut_logged_and_the_rest_served() {
         .unwrap();
     let addr = server.addr.clone();
     runtime.block_on(async {
-        let (mut tx, mut rx) = Connection::open(&addr, "writer").await.unwrap();
+        let (mut tx, mut rx) = connect(&addr, "writer").await.unwrap();
         let tp = TopicPartition::new("torn", 0);
         let mut id = 0;
         for i in 0..10 {
@@ -265,7 +265,7 @@ fn torn_segment_and_offsets_tails_are_cut_logged_and_the_rest_served() {
     let server = Server::start(&data, &[]);
     let addr = server.addr.clone();
     runtime.block_on(async {
-        let (mut tx, mut rx) = Connection::open(&addr, "reader").await.unwrap();
+        let (mut tx, mut rx) = connect(&addr, "reader").await.unwrap();
         tx.send(
             1,
             Request::Fetch {

@@ -22,7 +22,7 @@ use kafka_protocol::records::{Compression, RecordBatchDecoder};
 use minikafka::client::protocol::FetchTarget;
 use minikafka::client::{Request, Response, TopicPartition};
 use minikafka::log::IsolationLevel;
-use minikafka::net::client::Connection;
+use minikafka::net::client::connect;
 use minikafka::net::ServerConfig;
 use minikafka::wire::encode_records;
 use minikafka::Record;
@@ -361,9 +361,7 @@ async fn a_transaction_over_the_wire_commits_aborts_and_read_committed_stops_at_
 
     // The core's TCP client (the CLI's) turns the answer into what its consumer applies:
     // batches with their producer facts, markers as control batches, ranges to the marker.
-    let (mut tx, mut rx) = Connection::open(&server.addr.to_string(), "cli")
-        .await
-        .unwrap();
+    let (mut tx, mut rx) = connect(&server.addr.to_string(), "cli").await.unwrap();
     let fetch_cli = Request::Fetch {
         targets: vec![FetchTarget {
             tp: TopicPartition::new("invoices", 0),

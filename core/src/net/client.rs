@@ -3,181 +3,88 @@
 //!
 //! [`Producer`](crate::client::producer::Producer) and
 //! [`Consumer`](crate::client::consumer::Consumer) speak in
-//! [`client::protocol`](crate::client::protocol) requests and responses. [`Connection`]
-//! turns those into real Kafka requests (with the `kafka-protocol` crate, from the client
-//! side this time), sends them to a broker, and turns the answers back. So the CLI's
-//! `produce` and `consume` run exactly the code the simulation and the visualiser run, with
-//! a real network in between; a `seek` is still only the client changing its own position.
+//! [`client::protocol`](crate::client::protocol) requests and responses. [`connect`] opens
+//! a connection whose [`Sender`] writes them as real Kafka requests and whose [`Receiver`]
+//! reads the answers back as responses; the translation both ways is the sans-IO
+//! [`client_codec`](crate::wire::client_codec). So the CLI's `produce` and `consume` run
+//! exactly the code the simulation and the visualiser run, with a real network in between;
+//! a `seek` is still only the client changing its own position.
 //!
 //! One connection carries everything, pipelined: Kafka answers in request order, so the
-//! reader matches each answer to the oldest request still waiting. Record batches from the
-//! broker are decoded here (decompressed if needed) into records, as a client does.
+//! reader matches each answer to the oldest request still waiting.
 
 use std::io;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{
-    Decodable, Encodable, HeaderVersion, Request as WireRequest, StrBytes,
-};
-use kafka_protocol::records::RecordBatchDecoder;
+use bytes::{Buf, Bytes};
+use kafka_protocol::messages::ApiVersionsRequest;
+use kafka_protocol::protocol::Request as WireRequest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
-use crate::broker::{
-    BrokerMetadata, FetchPartition, MetadataResponse, OffsetSpec, ProduceResult, TopicMetadata,
-};
-use crate::client::protocol::{Acks, Request, Response, TopicPartition};
-use crate::error::KafkaError;
-use crate::group::{self, JoinGroupResponseMember, MemberIdentity};
-use crate::offsets::OffsetAndMetadata;
-use crate::record::{Record, RecordBatch};
+use crate::client::protocol::{Request, Response};
+use crate::wire::client_codec::{self, v, AwaitedAnswer};
 
-/// Versions this client speaks: old enough for any Kafka since 2.x, all non-flexible.
-mod v {
-    pub const API_VERSIONS: i16 = 2;
-    pub const METADATA: i16 = 4;
-    pub const PRODUCE: i16 = 7;
-    pub const FETCH: i16 = 11;
-    pub const LIST_OFFSETS: i16 = 2;
-    pub const JOIN_GROUP: i16 = 5;
-    pub const SYNC_GROUP: i16 = 3;
-    pub const HEARTBEAT: i16 = 3;
-    pub const LEAVE_GROUP: i16 = 3;
-    pub const OFFSET_COMMIT: i16 = 7;
-    pub const OFFSET_FETCH: i16 = 5;
-}
-
-/// How long a Fetch may wait at the broker for records (`fetch.max.wait.ms`).
-const FETCH_MAX_WAIT_MS: i32 = 500;
-
-fn s(text: &str) -> StrBytes {
-    StrBytes::from_string(text.to_string())
-}
-
-fn err(code: i16) -> Option<KafkaError> {
-    if code == 0 {
-        None
-    } else {
-        Some(KafkaError::from_code(code).unwrap_or(KafkaError::UnknownServerError))
-    }
-}
-
-fn result(code: i16) -> Result<(), KafkaError> {
-    err(code).map_or(Ok(()), Err)
-}
-
-/// A request sent and not answered yet.
-struct Waiting {
-    id: u64,
-    correlation: i32,
-    api_key: ApiKey,
-    version: i16,
-}
+pub use crate::wire::client_codec::decode_batches;
 
 /// The sending half: encodes and writes requests.
 pub struct Sender {
     write: OwnedWriteHalf,
     client_id: String,
     next_correlation: i32,
-    waiting: tokio::sync::mpsc::UnboundedSender<Waiting>,
+    waiting: tokio::sync::mpsc::UnboundedSender<AwaitedAnswer>,
 }
 
 /// The receiving half: reads answers in order and translates them.
 pub struct Receiver {
     read: OwnedReadHalf,
-    waiting: tokio::sync::mpsc::UnboundedReceiver<Waiting>,
+    waiting: tokio::sync::mpsc::UnboundedReceiver<AwaitedAnswer>,
 }
 
-/// A connection to a broker for the client state machines.
-pub struct Connection;
-
-impl Connection {
-    /// Connect to `addr` as `client_id`, and check (ApiVersions) that the broker serves
-    /// every version this client speaks.
-    pub async fn open(addr: &str, client_id: &str) -> io::Result<(Sender, Receiver)> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        let (read, write) = stream.into_split();
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut sender = Sender {
-            write,
-            client_id: client_id.to_string(),
-            next_correlation: 1,
-            waiting: tx,
-        };
-        let mut receiver = Receiver { read, waiting: rx };
-        let versions: ApiVersionsResponse = sender
-            .roundtrip(
-                &mut receiver,
-                ApiVersionsRequest::default(),
-                v::API_VERSIONS,
-            )
-            .await?;
-        if versions.error_code != 0 {
-            return Err(io::Error::other(format!(
-                "the broker refused ApiVersions v{}: error {}",
-                v::API_VERSIONS,
-                versions.error_code
-            )));
-        }
-        for (key, version) in [
-            (ApiKey::Metadata, v::METADATA),
-            (ApiKey::Produce, v::PRODUCE),
-            (ApiKey::Fetch, v::FETCH),
-            (ApiKey::ListOffsets, v::LIST_OFFSETS),
-            (ApiKey::JoinGroup, v::JOIN_GROUP),
-            (ApiKey::SyncGroup, v::SYNC_GROUP),
-            (ApiKey::Heartbeat, v::HEARTBEAT),
-            (ApiKey::LeaveGroup, v::LEAVE_GROUP),
-            (ApiKey::OffsetCommit, v::OFFSET_COMMIT),
-            (ApiKey::OffsetFetch, v::OFFSET_FETCH),
-        ] {
-            let served = versions
-                .api_keys
-                .iter()
-                .find(|k| k.api_key == key as i16)
-                .is_some_and(|k| k.min_version <= version && version <= k.max_version);
-            if !served {
-                return Err(io::Error::other(format!(
-                    "the broker does not serve {key:?} v{version}, which this client needs"
-                )));
-            }
-        }
-        Ok((sender, receiver))
-    }
+/// Connect to `addr` as `client_id`, and check (ApiVersions) that the broker serves every
+/// version this client speaks. One connection, as a sending and a receiving half.
+pub async fn connect(addr: &str, client_id: &str) -> io::Result<(Sender, Receiver)> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (read, write) = stream.into_split();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut sender = Sender {
+        write,
+        client_id: client_id.to_string(),
+        next_correlation: 1,
+        waiting: tx,
+    };
+    let mut receiver = Receiver { read, waiting: rx };
+    let versions = sender
+        .roundtrip(
+            &mut receiver,
+            ApiVersionsRequest::default(),
+            v::API_VERSIONS,
+        )
+        .await?;
+    client_codec::check_versions(&versions)?;
+    Ok((sender, receiver))
 }
 
 impl Sender {
+    fn next_correlation(&mut self) -> i32 {
+        let correlation = self.next_correlation;
+        self.next_correlation = self.next_correlation.wrapping_add(1);
+        correlation
+    }
+
     /// Send one core request, tagged with the state machine's id. Requests that get no
     /// answer (Produce with acks=0) return `false`.
     pub async fn send(&mut self, id: u64, request: Request) -> io::Result<bool> {
-        let (api_key, version, body, answered) = encode_request(request)?;
-        let correlation = self.next_correlation;
-        self.next_correlation = self.next_correlation.wrapping_add(1);
-        let header = RequestHeader::default()
-            .with_request_api_key(api_key as i16)
-            .with_request_api_version(version)
-            .with_correlation_id(correlation)
-            .with_client_id(Some(s(&self.client_id)));
-        let mut buf = BytesMut::new();
-        buf.put_i32(0);
-        header
-            .encode(&mut buf, api_key.request_header_version(version))
-            .map_err(io::Error::other)?;
-        body.encode(&mut buf, version).map_err(io::Error::other)?;
-        let len = (buf.len() - 4) as i32;
-        buf[..4].copy_from_slice(&len.to_be_bytes());
-        if answered {
-            let _ = self.waiting.send(Waiting {
-                id,
-                correlation,
-                api_key,
-                version,
-            });
+        let correlation = self.next_correlation();
+        let (frame, awaited) =
+            client_codec::encode_request_frame(&self.client_id, correlation, id, request)?;
+        let answered = awaited.is_some();
+        if let Some(awaited) = awaited {
+            // Queued before the request is written, so it is there when the answer arrives.
+            let _ = self.waiting.send(awaited);
         }
-        self.write.write_all(&buf).await?;
+        self.write.write_all(&frame).await?;
         Ok(answered)
     }
 
@@ -189,62 +96,29 @@ impl Sender {
         request: R,
         version: i16,
     ) -> io::Result<R::Response> {
-        let correlation = self.next_correlation;
-        self.next_correlation = self.next_correlation.wrapping_add(1);
-        let header = RequestHeader::default()
-            .with_request_api_key(R::KEY)
-            .with_request_api_version(version)
-            .with_correlation_id(correlation)
-            .with_client_id(Some(s(&self.client_id)));
-        let mut buf = BytesMut::new();
-        buf.put_i32(0);
-        header
-            .encode(&mut buf, R::header_version(version))
-            .map_err(io::Error::other)?;
-        request
-            .encode(&mut buf, version)
-            .map_err(io::Error::other)?;
-        let len = (buf.len() - 4) as i32;
-        buf[..4].copy_from_slice(&len.to_be_bytes());
-        self.write.write_all(&buf).await?;
-        let mut frame = receiver.read_frame().await?;
-        let header = ResponseHeader::decode(
-            &mut frame,
-            <R::Response as HeaderVersion>::header_version(version),
-        )
-        .map_err(io::Error::other)?;
-        if header.correlation_id != correlation {
-            return Err(io::Error::other("answer to another request"));
-        }
-        R::Response::decode(&mut frame, version).map_err(io::Error::other)
+        let correlation = self.next_correlation();
+        let frame =
+            client_codec::encode_raw_frame(&self.client_id, correlation, &request, version)?;
+        self.write.write_all(&frame).await?;
+        let answer = receiver.read_frame().await?;
+        client_codec::decode_raw_frame::<R>(answer, correlation, version)
     }
 }
 
 impl Receiver {
     /// The next answer: the state machine's id and the translated response.
     pub async fn receive(&mut self) -> io::Result<(u64, Response)> {
-        let mut frame = self.read_frame().await?;
-        // The channel keeps the send order, which is the answer order. An entry is queued
-        // before its request is written, so it is always there when the answer arrives.
-        let waiting = self
+        let frame = self.read_frame().await?;
+        // The channel keeps the send order, which is the answer order.
+        let awaited = self
             .waiting
             .recv()
             .await
             .ok_or_else(|| io::Error::other("connection closed"))?;
-        let header = ResponseHeader::decode(
-            &mut frame,
-            waiting.api_key.response_header_version(waiting.version),
-        )
-        .map_err(io::Error::other)?;
-        if header.correlation_id != waiting.correlation {
-            return Err(io::Error::other(format!(
-                "answer for correlation id {} while waiting for {}",
-                header.correlation_id, waiting.correlation
-            )));
-        }
-        let body = ResponseKind::decode(waiting.api_key, &mut frame, waiting.version)
-            .map_err(io::Error::other)?;
-        Ok((waiting.id, decode_response(body)?))
+        Ok((
+            awaited.id,
+            client_codec::decode_response_frame(&awaited, frame)?,
+        ))
     }
 
     async fn read_frame(&mut self) -> io::Result<Bytes> {
@@ -257,580 +131,5 @@ impl Receiver {
         let mut frame = vec![0u8; len as usize];
         self.read.read_exact(&mut frame).await?;
         Ok(Bytes::from(frame))
-    }
-}
-
-/// The wire's `isolation_level`: 0 read_uncommitted, 1 read_committed.
-fn isolation_code(level: crate::log::IsolationLevel) -> i8 {
-    match level {
-        crate::log::IsolationLevel::ReadUncommitted => 0,
-        crate::log::IsolationLevel::ReadCommitted => 1,
-    }
-}
-
-/// A core request as a wire request: API, version, body, and whether it gets an answer.
-/// The transaction APIs are not spoken over TCP by the core's clients yet.
-fn encode_request(request: Request) -> io::Result<(ApiKey, i16, RequestKind, bool)> {
-    Ok(match request {
-        Request::Metadata {
-            topics,
-            allow_auto_create,
-        } => {
-            let topics = (!topics.is_empty()).then(|| {
-                topics
-                    .iter()
-                    .map(|t| {
-                        metadata_request::MetadataRequestTopic::default()
-                            .with_name(Some(TopicName(s(t))))
-                    })
-                    .collect()
-            });
-            (
-                ApiKey::Metadata,
-                v::METADATA,
-                RequestKind::Metadata(
-                    MetadataRequest::default()
-                        .with_topics(topics)
-                        .with_allow_auto_topic_creation(allow_auto_create),
-                ),
-                true,
-            )
-        }
-        Request::Produce { acks, batches } => {
-            let mut topics: Vec<produce_request::TopicProduceData> = Vec::new();
-            for (tp, batch) in batches {
-                let mut bytes = BytesMut::new();
-                match &batch.records {
-                    crate::record::BatchRecords::Encoded(b) => bytes.extend_from_slice(b),
-                    crate::record::BatchRecords::Decoded(records) => crate::wire::encode_records(
-                        &mut bytes,
-                        0,
-                        records,
-                        kafka_protocol::records::Compression::None,
-                    ),
-                }
-                let data = produce_request::PartitionProduceData::default()
-                    .with_index(tp.partition)
-                    .with_records(Some(bytes.freeze()));
-                match topics.iter_mut().find(|t| t.name.as_str() == tp.topic) {
-                    Some(t) => t.partition_data.push(data),
-                    None => topics.push(
-                        produce_request::TopicProduceData::default()
-                            .with_name(TopicName(s(&tp.topic)))
-                            .with_partition_data(vec![data]),
-                    ),
-                }
-            }
-            let acks_code = match acks {
-                Acks::None => 0,
-                Acks::Leader => 1,
-                Acks::All => -1,
-            };
-            (
-                ApiKey::Produce,
-                v::PRODUCE,
-                RequestKind::Produce(
-                    ProduceRequest::default()
-                        .with_acks(acks_code)
-                        .with_timeout_ms(30_000)
-                        .with_topic_data(topics),
-                ),
-                acks != Acks::None,
-            )
-        }
-        Request::Fetch {
-            targets,
-            max_partition_bytes,
-            isolation_level,
-        } => {
-            let mut topics: Vec<fetch_request::FetchTopic> = Vec::new();
-            for t in targets {
-                let p = fetch_request::FetchPartition::default()
-                    .with_partition(t.tp.partition)
-                    .with_fetch_offset(t.offset)
-                    .with_partition_max_bytes(max_partition_bytes.min(i32::MAX as u32) as i32);
-                match topics.iter_mut().find(|x| x.topic.as_str() == t.tp.topic) {
-                    Some(x) => x.partitions.push(p),
-                    None => topics.push(
-                        fetch_request::FetchTopic::default()
-                            .with_topic(TopicName(s(&t.tp.topic)))
-                            .with_partitions(vec![p]),
-                    ),
-                }
-            }
-            (
-                ApiKey::Fetch,
-                v::FETCH,
-                RequestKind::Fetch(
-                    FetchRequest::default()
-                        .with_replica_id(BrokerId(-1))
-                        .with_max_wait_ms(FETCH_MAX_WAIT_MS)
-                        .with_min_bytes(1)
-                        .with_max_bytes(52_428_800)
-                        .with_session_epoch(-1)
-                        .with_isolation_level(isolation_code(isolation_level))
-                        .with_topics(topics),
-                ),
-                true,
-            )
-        }
-        Request::ListOffsets {
-            tp,
-            spec,
-            isolation_level,
-        } => {
-            let timestamp = match spec {
-                OffsetSpec::Earliest => -2,
-                OffsetSpec::Latest => -1,
-                OffsetSpec::Timestamp(t) => t,
-            };
-            (
-                ApiKey::ListOffsets,
-                v::LIST_OFFSETS,
-                RequestKind::ListOffsets(
-                    ListOffsetsRequest::default()
-                        .with_replica_id(BrokerId(-1))
-                        .with_isolation_level(isolation_code(isolation_level))
-                        .with_topics(vec![list_offsets_request::ListOffsetsTopic::default()
-                            .with_name(TopicName(s(&tp.topic)))
-                            .with_partitions(vec![
-                                list_offsets_request::ListOffsetsPartition::default()
-                                    .with_partition_index(tp.partition)
-                                    .with_timestamp(timestamp),
-                            ])]),
-                ),
-                true,
-            )
-        }
-        Request::JoinGroup(r) => (
-            ApiKey::JoinGroup,
-            v::JOIN_GROUP,
-            RequestKind::JoinGroup(
-                JoinGroupRequest::default()
-                    .with_group_id(GroupId(s(&r.group_id)))
-                    .with_session_timeout_ms(r.session_timeout_ms)
-                    .with_rebalance_timeout_ms(r.rebalance_timeout_ms)
-                    .with_member_id(s(&r.member_id))
-                    .with_group_instance_id(r.group_instance_id.as_deref().map(s))
-                    .with_protocol_type(s(&r.protocol_type))
-                    .with_protocols(
-                        r.protocols
-                            .iter()
-                            .map(|p| {
-                                join_group_request::JoinGroupRequestProtocol::default()
-                                    .with_name(s(&p.name))
-                                    .with_metadata(p.metadata.clone())
-                            })
-                            .collect(),
-                    ),
-            ),
-            true,
-        ),
-        Request::SyncGroup(r) => (
-            ApiKey::SyncGroup,
-            v::SYNC_GROUP,
-            RequestKind::SyncGroup(
-                SyncGroupRequest::default()
-                    .with_group_id(GroupId(s(&r.group_id)))
-                    .with_generation_id(r.generation_id)
-                    .with_member_id(s(&r.member_id))
-                    .with_group_instance_id(r.group_instance_id.as_deref().map(s))
-                    .with_assignments(
-                        r.assignments
-                            .iter()
-                            .map(|(m, a)| {
-                                sync_group_request::SyncGroupRequestAssignment::default()
-                                    .with_member_id(s(m))
-                                    .with_assignment(a.clone())
-                            })
-                            .collect(),
-                    ),
-            ),
-            true,
-        ),
-        Request::Heartbeat(r) => (
-            ApiKey::Heartbeat,
-            v::HEARTBEAT,
-            RequestKind::Heartbeat(
-                HeartbeatRequest::default()
-                    .with_group_id(GroupId(s(&r.group_id)))
-                    .with_generation_id(r.generation_id)
-                    .with_member_id(s(&r.member_id))
-                    .with_group_instance_id(r.group_instance_id.as_deref().map(s)),
-            ),
-            true,
-        ),
-        Request::LeaveGroup(r) => (
-            ApiKey::LeaveGroup,
-            v::LEAVE_GROUP,
-            RequestKind::LeaveGroup(
-                LeaveGroupRequest::default()
-                    .with_group_id(GroupId(s(&r.group_id)))
-                    .with_members(
-                        r.members
-                            .iter()
-                            .map(|m| {
-                                leave_group_request::MemberIdentity::default()
-                                    .with_member_id(s(&m.member_id))
-                                    .with_group_instance_id(m.group_instance_id.as_deref().map(s))
-                            })
-                            .collect(),
-                    ),
-            ),
-            true,
-        ),
-        Request::OffsetCommit(r) => {
-            let mut topics: Vec<offset_commit_request::OffsetCommitRequestTopic> = Vec::new();
-            for o in &r.offsets {
-                let p = offset_commit_request::OffsetCommitRequestPartition::default()
-                    .with_partition_index(o.partition)
-                    .with_committed_offset(o.offset)
-                    .with_committed_leader_epoch(o.leader_epoch.unwrap_or(-1))
-                    .with_committed_metadata(Some(s(&o.metadata)));
-                match topics.iter_mut().find(|t| t.name.as_str() == o.topic) {
-                    Some(t) => t.partitions.push(p),
-                    None => topics.push(
-                        offset_commit_request::OffsetCommitRequestTopic::default()
-                            .with_name(TopicName(s(&o.topic)))
-                            .with_partitions(vec![p]),
-                    ),
-                }
-            }
-            (
-                ApiKey::OffsetCommit,
-                v::OFFSET_COMMIT,
-                RequestKind::OffsetCommit(
-                    OffsetCommitRequest::default()
-                        .with_group_id(GroupId(s(&r.group_id)))
-                        .with_generation_id_or_member_epoch(r.generation_id)
-                        .with_member_id(s(&r.member_id))
-                        .with_group_instance_id(r.group_instance_id.as_deref().map(s))
-                        .with_topics(topics),
-                ),
-                true,
-            )
-        }
-        // `require_stable` needs OffsetFetch v7; this client speaks v5 and does not ask.
-        Request::OffsetFetch {
-            group_id,
-            partitions,
-            ..
-        } => {
-            let mut topics: Vec<offset_fetch_request::OffsetFetchRequestTopic> = Vec::new();
-            for tp in &partitions {
-                match topics.iter_mut().find(|t| t.name.as_str() == tp.topic) {
-                    Some(t) => t.partition_indexes.push(tp.partition),
-                    None => topics.push(
-                        offset_fetch_request::OffsetFetchRequestTopic::default()
-                            .with_name(TopicName(s(&tp.topic)))
-                            .with_partition_indexes(vec![tp.partition]),
-                    ),
-                }
-            }
-            (
-                ApiKey::OffsetFetch,
-                v::OFFSET_FETCH,
-                RequestKind::OffsetFetch(
-                    OffsetFetchRequest::default()
-                        .with_group_id(GroupId(s(&group_id)))
-                        .with_topics(Some(topics)),
-                ),
-                true,
-            )
-        }
-        Request::InitProducerId(_)
-        | Request::AddPartitionsToTxn(_)
-        | Request::AddOffsetsToTxn(_)
-        | Request::TxnOffsetCommit(_)
-        | Request::EndTxn(_) => {
-            return Err(io::Error::other(
-                "the core's network client does not speak the transaction APIs",
-            ))
-        }
-    })
-}
-
-/// A wire response as a core response.
-fn decode_response(body: ResponseKind) -> io::Result<Response> {
-    Ok(match body {
-        ResponseKind::Metadata(r) => Response::Metadata(MetadataResponse {
-            brokers: r
-                .brokers
-                .iter()
-                .map(|b| BrokerMetadata {
-                    node_id: b.node_id.0,
-                    host: b.host.to_string(),
-                    port: b.port,
-                })
-                .collect(),
-            cluster_id: r.cluster_id.map(|c| c.to_string()).unwrap_or_default(),
-            controller_id: r.controller_id.0,
-            topics: r
-                .topics
-                .iter()
-                .map(|t| TopicMetadata {
-                    name: t.name.as_ref().map(|n| n.to_string()).unwrap_or_default(),
-                    error: err(t.error_code),
-                    topic_id: *t.topic_id.as_bytes(),
-                    partitions: t.partitions.len() as i32,
-                    is_internal: t.is_internal,
-                })
-                .collect(),
-        }),
-        ResponseKind::Produce(r) => Response::Produce(
-            r.responses
-                .iter()
-                .flat_map(|t| {
-                    t.partition_responses.iter().map(move |p| {
-                        let tp = TopicPartition::new(t.name.to_string(), p.index);
-                        let outcome = result(p.error_code).map(|()| ProduceResult {
-                            base_offset: p.base_offset,
-                            log_start_offset: p.log_start_offset,
-                        });
-                        (tp, outcome)
-                    })
-                })
-                .collect(),
-        ),
-        ResponseKind::Fetch(r) => {
-            let mut out = Vec::new();
-            for t in &r.responses {
-                for p in &t.partitions {
-                    let tp = TopicPartition::new(t.topic.to_string(), p.partition_index);
-                    let outcome = match result(p.error_code) {
-                        Err(e) => Err(e),
-                        Ok(()) => {
-                            let batches = decode_batches(p.records.clone().unwrap_or_default())?;
-                            let aborted = p.aborted_transactions.as_ref().map(|list| {
-                                aborted_ranges(
-                                    list.iter().map(|a| (a.producer_id.0, a.first_offset)),
-                                    &batches,
-                                )
-                            });
-                            Ok(FetchPartition {
-                                batches,
-                                high_watermark: p.high_watermark,
-                                log_start_offset: p.log_start_offset,
-                                last_stable_offset: p.last_stable_offset,
-                                aborted_transactions: aborted,
-                            })
-                        }
-                    };
-                    out.push((tp, outcome));
-                }
-            }
-            Response::Fetch(out)
-        }
-        ResponseKind::ListOffsets(r) => {
-            let t = r
-                .topics
-                .first()
-                .ok_or_else(|| io::Error::other("empty ListOffsets answer"))?;
-            let p = t
-                .partitions
-                .first()
-                .ok_or_else(|| io::Error::other("empty ListOffsets answer"))?;
-            Response::ListOffsets(
-                TopicPartition::new(t.name.to_string(), p.partition_index),
-                result(p.error_code).map(|()| (p.offset, p.timestamp)),
-            )
-        }
-        ResponseKind::JoinGroup(r) => Response::JoinGroup(group::JoinGroupResponse {
-            error: err(r.error_code),
-            generation_id: r.generation_id,
-            protocol_type: r.protocol_type.map(|x| x.to_string()),
-            protocol_name: r
-                .protocol_name
-                .map(|x| x.to_string())
-                .filter(|x| !x.is_empty()),
-            leader: r.leader.to_string(),
-            skip_assignment: r.skip_assignment,
-            member_id: r.member_id.to_string(),
-            members: r
-                .members
-                .into_iter()
-                .map(|m| JoinGroupResponseMember {
-                    member_id: m.member_id.to_string(),
-                    group_instance_id: m.group_instance_id.map(|x| x.to_string()),
-                    metadata: m.metadata,
-                })
-                .collect(),
-        }),
-        ResponseKind::SyncGroup(r) => Response::SyncGroup(group::SyncGroupResponse {
-            error: err(r.error_code),
-            protocol_type: r.protocol_type.map(|x| x.to_string()),
-            protocol_name: r.protocol_name.map(|x| x.to_string()),
-            assignment: r.assignment,
-        }),
-        ResponseKind::Heartbeat(r) => Response::Heartbeat(result(r.error_code)),
-        ResponseKind::LeaveGroup(r) => Response::LeaveGroup(group::LeaveGroupResponse {
-            error: err(r.error_code),
-            members: r
-                .members
-                .iter()
-                .map(|m| {
-                    (
-                        MemberIdentity {
-                            member_id: m.member_id.to_string(),
-                            group_instance_id: m.group_instance_id.as_ref().map(|x| x.to_string()),
-                        },
-                        err(m.error_code),
-                    )
-                })
-                .collect(),
-        }),
-        ResponseKind::OffsetCommit(r) => Response::OffsetCommit(
-            r.topics
-                .iter()
-                .flat_map(|t| {
-                    t.partitions.iter().map(move |p| {
-                        (
-                            TopicPartition::new(t.name.to_string(), p.partition_index),
-                            result(p.error_code),
-                        )
-                    })
-                })
-                .collect(),
-        ),
-        ResponseKind::OffsetFetch(r) => Response::OffsetFetch(
-            r.topics
-                .iter()
-                .flat_map(|t| {
-                    t.partitions.iter().map(move |p| {
-                        let committed = (p.error_code == 0 && p.committed_offset >= 0).then(|| {
-                            OffsetAndMetadata {
-                                offset: p.committed_offset,
-                                leader_epoch: (p.committed_leader_epoch >= 0)
-                                    .then_some(p.committed_leader_epoch),
-                                metadata: p
-                                    .metadata
-                                    .as_ref()
-                                    .map(|m| m.to_string())
-                                    .unwrap_or_default(),
-                                commit_timestamp: 0,
-                            }
-                        });
-                        (
-                            TopicPartition::new(t.name.to_string(), p.partition_index),
-                            result(p.error_code).map(|()| committed),
-                        )
-                    })
-                })
-                .collect(),
-        ),
-        other => {
-            return Err(io::Error::other(format!(
-                "unexpected answer {:?}",
-                std::mem::discriminant(&other)
-            )))
-        }
-    })
-}
-
-/// The aborted transactions of a `read_committed` Fetch answer as the core's consumer
-/// takes them. The wire says only (producer id, first offset); a transaction ends at its
-/// producer's first ABORT marker after that, found among the fetched batches, or, if the
-/// marker is not in this answer, beyond it (every batch of that producer from the first
-/// offset on is dropped: Java's consumer walks the batches to the same effect).
-fn aborted_ranges(
-    wire: impl Iterator<Item = (i64, i64)>,
-    batches: &[RecordBatch],
-) -> Vec<crate::log::AbortedTransaction> {
-    wire.map(|(producer_id, first_offset)| {
-        let last_offset = batches
-            .iter()
-            .find(|b| {
-                b.info.producer.producer_id == producer_id
-                    && b.info.producer.control == Some(crate::record::ControlType::Abort)
-                    && b.info.base_offset >= first_offset
-            })
-            .map_or(i64::MAX, |b| b.info.base_offset);
-        crate::log::AbortedTransaction {
-            producer_id,
-            first_offset,
-            last_offset,
-        }
-    })
-    .collect()
-}
-
-/// Decode the record sets of a Fetch answer into batches of records, as a client does,
-/// with each batch's producer facts (id, epoch, transactional and control bits): a
-/// `read_committed` consumer drops aborted transactions' batches by them, and skips control
-/// batches (markers) while moving its position past them.
-pub fn decode_batches(mut bytes: Bytes) -> io::Result<Vec<RecordBatch>> {
-    let mut out = Vec::new();
-    while bytes.remaining() >= 61 {
-        // A fetch may end with a partial batch (cut by max_bytes): stop there.
-        let len = 12 + i32::from_be_bytes(bytes[8..12].try_into().unwrap_or_default()) as usize;
-        if bytes.len() < len {
-            break;
-        }
-        let mut one = bytes.split_to(len);
-        // The decoder reserves room for `recordCount` records before reading them: refuse
-        // a count no batch of this size could hold (a record takes at least 7 bytes).
-        let count = i32::from_be_bytes(one[57..61].try_into().unwrap_or_default());
-        if count < 0 || count as usize > len / 7 {
-            return Err(io::Error::other(format!(
-                "record batch of {len} bytes claims {count} records"
-            )));
-        }
-        let set = RecordBatchDecoder::decode(&mut one).map_err(io::Error::other)?;
-        let Some(first) = set.records.first().map(|r| r.offset) else {
-            continue;
-        };
-        let head = &set.records[0];
-        let producer = crate::record::ProducerInfo {
-            producer_id: head.producer_id,
-            producer_epoch: head.producer_epoch,
-            transactional: head.transactional,
-            control: head.control.then(|| {
-                head.key
-                    .as_deref()
-                    .and_then(crate::record::ControlType::from_key)
-                    .unwrap_or(crate::record::ControlType::Other(-1))
-            }),
-        };
-        let records: Vec<Record> = set
-            .records
-            .into_iter()
-            .map(crate::wire::record_from_wire)
-            .collect();
-        if let Some(mut batch) = RecordBatch::from_records(records) {
-            batch.info.base_offset = first;
-            out.push(batch.with_producer(producer));
-        }
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::record::{ControlType, ProducerInfo};
-
-    /// A transactional batch at 0..=1 and its ABORT marker at 2, as a Fetch answer carries
-    /// them: the batches keep their producer facts, and the wire's (producer, first offset)
-    /// becomes a range ending at the marker, or past the answer when the marker is not in it.
-    #[test]
-    fn fetched_transactions_keep_their_producer_facts_and_aborted_ranges() {
-        let data =
-            RecordBatch::from_records(vec![Record::from_value("a", 1), Record::from_value("b", 1)])
-                .unwrap()
-                .with_producer(ProducerInfo::transactional(7, 3));
-        let marker =
-            RecordBatch::control_marker(ControlType::Abort, 7, 3, 0, 2).with_base_offset(2);
-        let mut bytes = bytes::BytesMut::new();
-        crate::wire::encode_batch(&mut bytes, &data);
-        crate::wire::encode_batch(&mut bytes, &marker);
-        let batches = decode_batches(bytes.freeze()).unwrap();
-        assert_eq!(batches.len(), 2);
-        assert_eq!(batches[0].info.producer, ProducerInfo::transactional(7, 3));
-        assert!(batches[1].is_control());
-        assert_eq!(batches[1].info.base_offset, 2);
-        let ranges = aborted_ranges([(7, 0)].into_iter(), &batches);
-        assert_eq!((ranges[0].first_offset, ranges[0].last_offset), (0, 2));
-        let open_ended = aborted_ranges([(7, 0)].into_iter(), &batches[..1]);
-        assert_eq!(open_ended[0].last_offset, i64::MAX);
     }
 }

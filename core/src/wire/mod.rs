@@ -14,7 +14,7 @@
 //!    coordinator answers later through [`Broker::poll_output`]); a Fetch with
 //!    `max_wait_ms` waits until `min_bytes` of records arrive or the time is up. Both are
 //!    *parked* here and completed when the core says so: nobody polls in a loop.
-//! 4. `connection.rs` releases answers in request order, per connection, as Kafka promises.
+//! 4. `response_order.rs` releases answers in request order, per connection, as Kafka promises.
 //!
 //! Supported versions are chosen to cover the clients `make test` runs against the server:
 //! old non-flexible versions (kafkajs 2.x, Debian's kcat 1.7 with librdkafka 2.0) and newer
@@ -23,8 +23,9 @@
 
 mod batch;
 mod bounds;
-mod connection;
+pub mod client_codec;
 mod frame;
+mod response_order;
 
 mod add_offsets_to_txn;
 mod add_partitions_to_txn;
@@ -69,7 +70,7 @@ use crate::event::Event;
 use crate::group::{GroupOutput, RequestId};
 use crate::log::{MemoryProvider, StorageProvider};
 use crate::record::Millis;
-use connection::Connection;
+use response_order::ResponseOrder;
 
 /// The net layer's name for a connection. Any unique number will do.
 pub type ConnectionId = u64;
@@ -167,10 +168,18 @@ struct ParkedFetch {
     client_id: String,
 }
 
+/// What the wire layer keeps of one open connection.
+struct Peer {
+    /// The client's address, reported as the member's `client.host`.
+    host: String,
+    /// Its answers, released in request order.
+    answers: ResponseOrder,
+}
+
 /// The broker behind the Kafka protocol, for any number of connections.
 pub struct WireBroker<P: StorageProvider = MemoryProvider> {
     broker: Broker<P>,
-    connections: HashMap<ConnectionId, Connection>,
+    connections: HashMap<ConnectionId, Peer>,
     parked_groups: HashMap<RequestId, Pending>,
     parked_fetches: Vec<ParkedFetch>,
     next_request_id: RequestId,
@@ -207,8 +216,13 @@ impl<P: StorageProvider> WireBroker<P> {
 
     /// A client connected from `client_host`.
     pub fn connection_opened(&mut self, connection: ConnectionId, client_host: &str) {
-        self.connections
-            .insert(connection, Connection::new(client_host.to_string()));
+        self.connections.insert(
+            connection,
+            Peer {
+                host: client_host.to_string(),
+                answers: ResponseOrder::default(),
+            },
+        );
     }
 
     /// A connection is gone (closed by either side). Its waiting fetches are dropped; a
@@ -225,7 +239,7 @@ impl<P: StorageProvider> WireBroker<P> {
     pub fn in_flight(&self, connection: ConnectionId) -> u64 {
         self.connections
             .get(&connection)
-            .map_or(0, Connection::in_flight)
+            .map_or(0, |peer| peer.answers.in_flight())
     }
 
     /// Handle one request frame (the bytes after the length prefix). An error means the
@@ -265,7 +279,7 @@ impl<P: StorageProvider> WireBroker<P> {
                 version,
                 "unsupported version: answered UNSUPPORTED_VERSION"
             );
-            let seq = conn.begin();
+            let seq = conn.answers.begin();
             let pending = Pending {
                 connection,
                 seq,
@@ -292,8 +306,8 @@ impl<P: StorageProvider> WireBroker<P> {
             .as_ref()
             .map(|s| s.to_string())
             .unwrap_or_default();
-        let client_host = conn.client_host.clone();
-        let seq = conn.begin();
+        let client_host = conn.host.clone();
+        let seq = conn.answers.begin();
         let pending = Pending {
             connection,
             seq,
@@ -423,7 +437,8 @@ impl<P: StorageProvider> WireBroker<P> {
 
     fn finish(&mut self, pending: Pending, bytes: Option<Bytes>) {
         if let Some(conn) = self.connections.get_mut(&pending.connection) {
-            conn.complete(pending.connection, pending.seq, bytes, &mut self.transmit);
+            conn.answers
+                .complete(pending.connection, pending.seq, bytes, &mut self.transmit);
         }
     }
 }

@@ -1,4 +1,4 @@
-//! One client connection's response order.
+//! One connection's response order: answers released in request order.
 //!
 //! Kafka promises that responses on a connection come back in the order of their requests:
 //! clients match them by correlation id but many (librdkafka among them) treat an
@@ -13,11 +13,9 @@ use bytes::Bytes;
 
 use super::{ConnectionId, Transmit};
 
-/// The ordering state of one connection.
+/// The answers of one connection, released in the order of their requests.
 #[derive(Debug, Default)]
-pub(crate) struct Connection {
-    /// The peer's address, reported as the member's `client.host`.
-    pub client_host: String,
+pub(crate) struct ResponseOrder {
     /// Sequence number of the next request to arrive.
     next_seq: u64,
     /// Sequence number of the next response to release.
@@ -27,14 +25,7 @@ pub(crate) struct Connection {
     ready: BTreeMap<u64, Option<Bytes>>,
 }
 
-impl Connection {
-    pub fn new(client_host: String) -> Connection {
-        Connection {
-            client_host,
-            ..Connection::default()
-        }
-    }
-
+impl ResponseOrder {
     /// A request arrived: its place in the answer order.
     pub fn begin(&mut self) -> u64 {
         let seq = self.next_seq;
@@ -72,7 +63,7 @@ mod tests {
 
     #[test]
     fn answers_leave_in_request_order() {
-        let mut c = Connection::new("127.0.0.1".into());
+        let mut c = ResponseOrder::default();
         let mut out = VecDeque::new();
         let join = c.begin();
         let heartbeat = c.begin();

@@ -1,1 +1,320 @@
+//! [`WireBroker`] without sockets: request frames in, response frames out, and the time
+//! passed in, as the group coordinator's tests do. The frames are written and read by the
+//! core's own client codec (`client_codec.rs`), so each test speaks in core requests and
+//! responses and states what it expects in its body. What is timed here (a parked
+//! JoinGroup, a long-polled Fetch, a rebalance timeout) is checked to the millisecond.
 
+use std::collections::{HashMap, VecDeque};
+
+use bytes::Bytes;
+
+use super::client_codec::{decode_response_frame, encode_request_frame, AwaitedAnswer};
+use super::{ConnectionId, WireBroker};
+use crate::broker::{Broker, BrokerConfig};
+use crate::client::protocol::{Acks, FetchTarget, Request, Response, TopicPartition};
+use crate::error::KafkaError;
+use crate::group::{HeartbeatRequest, JoinGroupRequest, JoinProtocol, SyncGroupRequest};
+use crate::log::IsolationLevel;
+use crate::record::{Millis, Record, RecordBatch};
+
+/// The wire side of the test: a broker behind the wire protocol, and for each connection
+/// the answers it still waits for, in request order.
+struct Wire {
+    broker: WireBroker,
+    awaited: HashMap<ConnectionId, VecDeque<AwaitedAnswer>>,
+    next_correlation: i32,
+}
+
+impl Wire {
+    /// A broker with topic `t` (one partition), `group.initial.rebalance.delay.ms` 3 s.
+    fn new() -> Wire {
+        let mut broker = Broker::new(BrokerConfig::default(), 0);
+        broker.create_topic("t", 1, None, 0).unwrap();
+        Wire {
+            broker: WireBroker::new(broker),
+            awaited: HashMap::new(),
+            next_correlation: 1,
+        }
+    }
+
+    /// Send `request` on `connection` at `now`, tagged `id`.
+    fn send(&mut self, connection: ConnectionId, id: u64, request: Request, now: Millis) {
+        let correlation = self.next_correlation;
+        self.next_correlation += 1;
+        let (frame, awaited) = encode_request_frame("test", correlation, id, request).unwrap();
+        if let Some(awaited) = awaited {
+            self.awaited
+                .entry(connection)
+                .or_default()
+                .push_back(awaited);
+        }
+        // The frame after its length prefix, as the net layer hands it over.
+        self.broker
+            .handle_frame(connection, frame.slice(4..), now)
+            .unwrap();
+    }
+
+    /// Every answer written since the last call, in the order written: the connection, the
+    /// request's id and the response. Answers are matched to their requests by correlation
+    /// id, so the tests see the order the broker wrote them in.
+    fn answers(&mut self) -> Vec<(ConnectionId, u64, Response)> {
+        let mut out = Vec::new();
+        while let Some(t) = self.broker.poll_transmit() {
+            let Some(frame) = t.response else { continue };
+            let correlation = i32::from_be_bytes(frame[4..8].try_into().unwrap());
+            let waiting = self.awaited.entry(t.connection).or_default();
+            let at = waiting
+                .iter()
+                .position(|a| a.correlation == correlation)
+                .expect("an answer to a request that was sent");
+            let awaited = waiting.remove(at).unwrap();
+            let response = decode_response_frame(&awaited, frame.slice(4..)).unwrap();
+            out.push((t.connection, awaited.id, response));
+        }
+        out
+    }
+}
+
+fn join(member_id: &str) -> Request {
+    Request::JoinGroup(JoinGroupRequest {
+        group_id: "g".into(),
+        session_timeout_ms: 30_000,
+        rebalance_timeout_ms: 10_000,
+        member_id: member_id.into(),
+        group_instance_id: None,
+        protocol_type: "consumer".into(),
+        protocols: vec![JoinProtocol {
+            name: "range".into(),
+            metadata: Bytes::from_static(b"m"),
+        }],
+        client_id: "test".into(),
+        client_host: String::new(),
+        require_known_member_id: true,
+    })
+}
+
+fn fetch_from(offset: i64) -> Request {
+    Request::Fetch {
+        targets: vec![FetchTarget {
+            tp: TopicPartition::new("t", 0),
+            offset,
+        }],
+        max_partition_bytes: 1 << 20,
+        isolation_level: IsolationLevel::ReadUncommitted,
+    }
+}
+
+fn produce(value: &str, now: Millis) -> Request {
+    Request::Produce {
+        acks: Acks::Leader,
+        batches: vec![(
+            TopicPartition::new("t", 0),
+            RecordBatch::from_records(vec![Record::from_value(value.to_string(), now)]).unwrap(),
+        )],
+    }
+}
+
+fn metadata() -> Request {
+    Request::Metadata {
+        topics: vec!["t".into()],
+        allow_auto_create: false,
+    }
+}
+
+/// The member id the coordinator hands out with `MEMBER_ID_REQUIRED` (JoinGroup v4+).
+fn member_id_of(answer: &Response) -> String {
+    match answer {
+        Response::JoinGroup(r) if r.error == Some(KafkaError::MemberIdRequired) => {
+            r.member_id.clone()
+        }
+        other => panic!("expected MEMBER_ID_REQUIRED, got {other:?}"),
+    }
+}
+
+/// The values of the records in a Fetch answer for `t-0`.
+fn fetched_values(answer: &Response) -> Vec<String> {
+    let Response::Fetch(parts) = answer else {
+        panic!("expected a Fetch answer, got {answer:?}");
+    };
+    let partition = parts[0].1.as_ref().expect("no error");
+    partition
+        .batches
+        .iter()
+        .flat_map(|b| b.consumer_records().expect("decoded by the client"))
+        .map(|r| {
+            String::from_utf8_lossy(r.record.value.as_deref().unwrap_or_default()).into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn a_join_group_is_parked_until_the_initial_rebalance_delay_is_over() {
+    let mut wire = Wire::new();
+    wire.send(1, 1, join(""), 0);
+    let first = wire.answers();
+    assert_eq!(first.len(), 1, "MEMBER_ID_REQUIRED is answered at once");
+    let member = member_id_of(&first[0].2);
+
+    wire.send(1, 2, join(&member), 0);
+    assert!(wire.answers().is_empty(), "the JoinGroup is parked");
+    assert_eq!(wire.broker.poll_timeout(), Some(3_000));
+    wire.broker.handle_timeout(2_999);
+    assert!(
+        wire.answers().is_empty(),
+        "still parked 1 ms before the delay ends"
+    );
+
+    wire.broker.handle_timeout(3_000);
+    let answers = wire.answers();
+    assert_eq!(answers.len(), 1);
+    let (connection, id, Response::JoinGroup(joined)) = &answers[0] else {
+        panic!("expected the JoinGroup answer, got {answers:?}");
+    };
+    assert_eq!((*connection, *id), (1, 2));
+    assert_eq!(joined.error, None);
+    assert_eq!(joined.generation_id, 1);
+    assert_eq!(joined.leader, member, "the only member leads");
+}
+
+#[test]
+fn a_long_poll_fetch_is_answered_when_a_produce_brings_records() {
+    let mut wire = Wire::new();
+    wire.send(1, 1, fetch_from(0), 100);
+    assert!(
+        wire.answers().is_empty(),
+        "nothing to read: the Fetch waits"
+    );
+    assert_eq!(wire.broker.poll_timeout(), Some(600), "max_wait_ms is 500");
+
+    wire.send(2, 7, produce("hello", 200), 200);
+    let answers = wire.answers();
+    assert_eq!(
+        answers.len(),
+        2,
+        "the produce and the waiting fetch: {answers:?}"
+    );
+    assert_eq!((answers[0].0, answers[0].1), (2, 7));
+    assert!(matches!(&answers[0].2, Response::Produce(p) if p[0].1.is_ok()));
+    assert_eq!((answers[1].0, answers[1].1), (1, 1));
+    assert_eq!(fetched_values(&answers[1].2), vec!["hello"]);
+    assert!(
+        wire.broker.poll_timeout() > Some(600),
+        "no fetch waits any more: the next timer is the broker's retention check"
+    );
+}
+
+#[test]
+fn a_long_poll_fetch_with_nothing_to_read_is_answered_empty_exactly_at_max_wait() {
+    let mut wire = Wire::new();
+    wire.send(1, 1, fetch_from(0), 100);
+    wire.broker.handle_timeout(599);
+    assert!(wire.answers().is_empty(), "499 ms after: still waiting");
+
+    wire.broker.handle_timeout(600);
+    let answers = wire.answers();
+    assert_eq!(answers.len(), 1);
+    assert_eq!((answers[0].0, answers[0].1), (1, 1));
+    assert_eq!(
+        fetched_values(&answers[0].2),
+        Vec::<String>::new(),
+        "an empty answer, not an error"
+    );
+}
+
+#[test]
+fn answers_on_one_connection_leave_in_request_order_and_other_connections_do_not_wait() {
+    let mut wire = Wire::new();
+    wire.send(1, 1, join(""), 0);
+    let member = member_id_of(&wire.answers()[0].2);
+
+    // On connection 1: a JoinGroup that parks, then a Metadata the broker answers at once.
+    wire.send(1, 2, join(&member), 0);
+    wire.send(1, 3, metadata(), 10);
+    assert!(
+        wire.answers().is_empty(),
+        "the Metadata answer is held back behind the parked JoinGroup"
+    );
+    // On connection 2, a Metadata is not held back by connection 1.
+    wire.send(2, 4, metadata(), 20);
+    let answers = wire.answers();
+    assert_eq!(answers.len(), 1);
+    assert_eq!((answers[0].0, answers[0].1), (2, 4));
+
+    wire.broker.handle_timeout(3_000);
+    let order: Vec<(ConnectionId, u64)> = wire.answers().iter().map(|a| (a.0, a.1)).collect();
+    assert_eq!(
+        order,
+        vec![(1, 2), (1, 3)],
+        "JoinGroup first, then Metadata"
+    );
+}
+
+#[test]
+fn a_member_that_does_not_rejoin_is_removed_exactly_at_the_rebalance_timeout() {
+    let mut wire = Wire::new();
+    // Member a joins alone (generation 1) and gets its assignment.
+    wire.send(1, 1, join(""), 0);
+    let a = member_id_of(&wire.answers()[0].2);
+    wire.send(1, 2, join(&a), 0);
+    wire.broker.handle_timeout(3_000);
+    assert_eq!(wire.answers().len(), 1, "a joined");
+    wire.send(
+        1,
+        3,
+        Request::SyncGroup(SyncGroupRequest {
+            group_id: "g".into(),
+            generation_id: 1,
+            member_id: a.clone(),
+            group_instance_id: None,
+            protocol_type: None,
+            protocol_name: None,
+            assignments: vec![(a.clone(), Bytes::new())],
+        }),
+        3_000,
+    );
+    assert_eq!(wire.answers().len(), 1, "a synced");
+
+    // Member b joins at 4 s: a rebalance starts, which waits for a up to its rebalance
+    // timeout (10 s). a never rejoins.
+    wire.send(2, 4, join(""), 4_000);
+    let b = member_id_of(&wire.answers()[0].2);
+    wire.send(2, 5, join(&b), 4_000);
+    wire.send(
+        1,
+        6,
+        Request::Heartbeat(HeartbeatRequest {
+            group_id: "g".into(),
+            generation_id: 1,
+            member_id: a.clone(),
+            group_instance_id: None,
+        }),
+        5_000,
+    );
+    let answers = wire.answers();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(
+        answers[0].2,
+        Response::Heartbeat(Err(KafkaError::RebalanceInProgress)),
+        "a is told to rejoin"
+    );
+
+    wire.broker.handle_timeout(13_999);
+    assert!(
+        wire.answers().is_empty(),
+        "b still waits 1 ms before the timeout"
+    );
+    wire.broker.handle_timeout(14_000);
+    let answers = wire.answers();
+    assert_eq!(answers.len(), 1);
+    let (2, 5, Response::JoinGroup(joined)) = &answers[0] else {
+        panic!("expected b's JoinGroup answer, got {answers:?}");
+    };
+    assert_eq!(joined.generation_id, 2);
+    assert_eq!(joined.leader, b, "a was removed; b leads");
+    let members: Vec<&str> = joined
+        .members
+        .iter()
+        .map(|m| m.member_id.as_str())
+        .collect();
+    assert_eq!(members, vec![b.as_str()]);
+}

@@ -14,7 +14,7 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 
 use minikafka::group::consumer_protocol::decode_assignment;
-use minikafka::net::client::{Connection, Receiver, Sender};
+use minikafka::net::client::{connect, Receiver, Sender};
 use minikafka::KafkaError;
 
 use super::runtime;
@@ -116,8 +116,7 @@ where
     F: AsyncFnOnce(&mut Sender, &mut Receiver) -> Result<(), String>,
 {
     runtime().block_on(async {
-        let (mut sender, mut receiver) = match Connection::open(bootstrap, "minikafka-admin").await
-        {
+        let (mut sender, mut receiver) = match connect(bootstrap, "minikafka-admin").await {
             Ok(c) => c,
             Err(error) => {
                 eprintln!("error: cannot connect to {bootstrap}: {error}");

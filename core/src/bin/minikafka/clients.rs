@@ -14,7 +14,7 @@ use minikafka::client::producer::{Producer, ProducerConfig, ProducerEvent};
 use minikafka::client::protocol::{Acks, Request, Response};
 use minikafka::client::TopicPartition;
 use minikafka::log::IsolationLevel;
-use minikafka::net::client::{Connection, Receiver, Sender};
+use minikafka::net::client::{connect, Receiver, Sender};
 use minikafka::net::now_ms;
 
 use super::runtime;
@@ -142,7 +142,7 @@ pub fn produce(args: ProduceArgs) -> ExitCode {
 }
 
 async fn produce_async(args: ProduceArgs) -> ExitCode {
-    let (mut sender, receiver) = match Connection::open(&args.bootstrap, &args.client_id).await {
+    let (mut sender, receiver) = match connect(&args.bootstrap, &args.client_id).await {
         Ok(c) => c,
         Err(error) => {
             eprintln!("error: cannot connect to {}: {error}", args.bootstrap);
@@ -303,8 +303,7 @@ pub fn consume(args: ConsumeArgs) -> ExitCode {
 }
 
 async fn consume_async(args: ConsumeArgs) -> ExitCode {
-    let (mut sender, mut receiver) = match Connection::open(&args.bootstrap, &args.client_id).await
-    {
+    let (mut sender, mut receiver) = match connect(&args.bootstrap, &args.client_id).await {
         Ok(c) => c,
         Err(error) => {
             eprintln!("error: cannot connect to {}: {error}", args.bootstrap);
