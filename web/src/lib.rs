@@ -8,7 +8,7 @@
 //! - `model.rs`: what the panels below the stage show, computed from the state;
 //! - `view.rs`: the panels; `panels.rs`: their foldable frame; `px.rs`: SVG numbers;
 //!   `app.rs`: the root component (clock, keyboard, URL);
-//! - `live.rs`, `live_app.rs`, `live_json.rs`: live mode (`?source=live`), a running
+//! - `live_page.rs`, `live_app.rs`, `live_json.rs`: live mode (`?source=live`), a running
 //!   server's events; `event_text.rs`: event lines in both languages;
 //! - `i18n.rs`: English and Chinese labels by typed key; `url.rs`: links that reopen a
 //!   moment.
@@ -17,9 +17,9 @@ pub mod app;
 pub mod controls;
 pub mod event_text;
 pub mod i18n;
-pub mod live;
 pub mod live_app;
 pub mod live_json;
+pub mod live_page;
 pub mod model;
 pub mod panels;
 pub mod px;

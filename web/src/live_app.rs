@@ -20,7 +20,7 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use yew::prelude::*;
 
 use crate::i18n::{t, Key, Lang};
-use crate::live::{live_view_model, Connection, LiveAction, LiveMemberView, LivePage};
+use crate::live_page::{live_view_model, ConnectionStatus, LiveAction, LiveMemberView, LivePage};
 use crate::panels::{Panel, PanelBox};
 use crate::state::Store;
 use crate::view;
@@ -172,8 +172,10 @@ pub fn live_app(props: &LiveProps) -> Html {
                     socket.borrow_mut().take();
                     store.dispatch(LiveAction::Closed(reason));
                 }
-                let is_closed =
-                    matches!(store.state.borrow().connection, Connection::Closed { .. });
+                let is_closed = matches!(
+                    store.state.borrow().connection,
+                    ConnectionStatus::Closed { .. }
+                );
                 if is_closed && js_sys_now() - last_attempt.get() >= RETRY_MS {
                     connect();
                 }
@@ -311,7 +313,7 @@ pub fn live_app(props: &LiveProps) -> Html {
         Callback::from(move |panel: Panel| store.dispatch(LiveAction::TogglePanel(panel)))
     };
     let status_text = match status {
-        Connection::Closed { reason } => format!("{} ({reason})", t(lang, status.key())),
+        ConnectionStatus::Closed { reason } => format!("{} ({reason})", t(lang, status.key())),
         _ => t(lang, status.key()).to_string(),
     };
 
@@ -394,7 +396,7 @@ fn clock(ms: i64) -> String {
 }
 
 fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> {
-    crate::live::event_lines(&page.live, 40, page.lang)
+    crate::live_page::event_lines(&page.live, 40, page.lang)
         .into_iter()
         .map(|(at, text)| html! { <li><span class="at">{ clock(at) }</span>{" "}{ text }</li> })
 }

@@ -23,7 +23,7 @@ pub const LAG_SAMPLES: usize = 120;
 
 /// The WebSocket's state, as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Connection {
+pub enum ConnectionStatus {
     /// Opening `url`.
     Connecting,
     /// Open; messages flow.
@@ -35,13 +35,13 @@ pub enum Connection {
     },
 }
 
-impl Connection {
+impl ConnectionStatus {
     /// For `data-state`.
     pub fn word(&self) -> &'static str {
         match self {
-            Connection::Connecting => "connecting",
-            Connection::Open => "connected",
-            Connection::Closed { .. } => "disconnected",
+            ConnectionStatus::Connecting => "connecting",
+            ConnectionStatus::Open => "connected",
+            ConnectionStatus::Closed { .. } => "disconnected",
         }
     }
 
@@ -49,9 +49,9 @@ impl Connection {
     pub fn key(&self) -> crate::i18n::Key {
         use crate::i18n::Key;
         match self {
-            Connection::Connecting => Key::Connecting,
-            Connection::Open => Key::Connected,
-            Connection::Closed { .. } => Key::Disconnected,
+            ConnectionStatus::Connecting => Key::Connecting,
+            ConnectionStatus::Open => Key::Connected,
+            ConnectionStatus::Closed { .. } => Key::Disconnected,
         }
     }
 }
@@ -91,7 +91,7 @@ pub struct LivePage {
     /// The WebSocket URL.
     pub url: String,
     /// The connection.
-    pub connection: Connection,
+    pub connection: ConnectionStatus,
     /// The group shown (`None`: the first group with members).
     pub group: Option<String>,
     /// Total and per-partition lag of the shown group, one sample a second.
@@ -119,7 +119,7 @@ impl LivePage {
         LivePage {
             live: LiveState::default(),
             url,
-            connection: Connection::Connecting,
+            connection: ConnectionStatus::Connecting,
             group: None,
             lag: Vec::new(),
             clock_offset: 0,
@@ -143,17 +143,17 @@ impl LivePage {
     /// Apply one action.
     pub fn apply(&mut self, action: LiveAction) {
         match action {
-            LiveAction::Connecting => self.connection = Connection::Connecting,
+            LiveAction::Connecting => self.connection = ConnectionStatus::Connecting,
             LiveAction::TogglePanel(panel) => {
                 if !self.folded.remove(&panel) {
                     self.folded.insert(panel);
                 }
             }
             LiveAction::Opened => {
-                self.connection = Connection::Open;
+                self.connection = ConnectionStatus::Open;
                 self.notice = None;
             }
-            LiveAction::Closed(reason) => self.connection = Connection::Closed { reason },
+            LiveAction::Closed(reason) => self.connection = ConnectionStatus::Closed { reason },
             LiveAction::Messages { texts, local_ms } => {
                 for text in texts {
                     match crate::live_json::parse_message(&text) {

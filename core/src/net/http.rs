@@ -38,7 +38,7 @@ pub const EVENT_BUFFER: usize = 4096;
 
 /// What the HTTP side shares.
 #[derive(Clone)]
-pub(super) struct Live {
+pub(super) struct HttpShared {
     pub core: mpsc::UnboundedSender<CoreMsg>,
     pub events: broadcast::Sender<Arc<str>>,
     pub dist: PathBuf,
@@ -62,7 +62,7 @@ pub fn snapshot<P: StorageProvider>(broker: &Broker<P>, now: crate::Millis) -> S
 }
 
 /// The HTTP routes: `/live` (WebSocket) and the visualiser's files.
-pub(super) fn router(live: Live) -> Router {
+pub(super) fn router(live: HttpShared) -> Router {
     Router::new()
         .route("/live", get(websocket))
         .fallback(get(static_file))
@@ -72,7 +72,7 @@ pub(super) fn router(live: Live) -> Router {
 async fn websocket(
     ws: WebSocketUpgrade,
     headers: axum::http::HeaderMap,
-    State(mut live): State<Live>,
+    State(mut live): State<HttpShared>,
 ) -> Response {
     // Browsers let any web page open a WebSocket to 127.0.0.1 (WebSockets have no CORS).
     // Watching is harmless, but admin actions are only taken from the page this server
@@ -103,14 +103,14 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
-async fn request_snapshot(live: &Live) -> Option<String> {
+async fn request_snapshot(live: &HttpShared) -> Option<String> {
     let (tx, rx) = oneshot::channel();
     live.core.send(CoreMsg::Snapshot(tx)).ok()?;
     rx.await.ok()
 }
 
 /// One browser: a snapshot, then the events, with a new snapshot after falling behind.
-async fn viewer(mut socket: WebSocket, live: Live) {
+async fn viewer(mut socket: WebSocket, live: HttpShared) {
     // Subscribe first, so nothing between the snapshot and the stream is missed.
     let mut events = live.events.subscribe();
     let Some(first) = request_snapshot(&live).await else {
@@ -165,7 +165,7 @@ fn message_text(message: &LiveMessage) -> String {
 }
 
 /// A text from a viewer: an admin request, carried out only with `--http-admin`.
-async fn admin(live: &Live, text: &str) -> LiveMessage {
+async fn admin(live: &HttpShared, text: &str) -> LiveMessage {
     let refuse = |message: String| LiveMessage::AdminResult { ok: false, message };
     if live.foreign {
         return refuse(
@@ -192,7 +192,7 @@ async fn admin(live: &Live, text: &str) -> LiveMessage {
     }
 }
 
-async fn static_file(State(live): State<Live>, uri: Uri) -> Response {
+async fn static_file(State(live): State<HttpShared>, uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
     // Only plain relative names inside dist/: no `..`, no absolute paths.

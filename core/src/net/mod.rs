@@ -18,7 +18,7 @@
 
 pub mod client;
 mod connection;
-pub mod live;
+pub mod http;
 pub mod storage;
 
 use std::collections::HashMap;
@@ -163,8 +163,8 @@ impl Server {
         let (core_tx, mut core_rx) = mpsc::unbounded_channel::<CoreMsg>();
         let events = match self.http {
             Some((listener, dist)) => {
-                let (events, _) = broadcast::channel(live::EVENT_BUFFER);
-                let app = live::router(live::Live {
+                let (events, _) = broadcast::channel(http::EVENT_BUFFER);
+                let app = http::router(http::HttpShared {
                     core: core_tx.clone(),
                     events: events.clone(),
                     dist,
@@ -288,7 +288,7 @@ fn handle_msg<P: StorageProvider>(
             wire.connection_closed(id);
         }
         CoreMsg::Snapshot(reply) => {
-            let _ = reply.send(live::snapshot(wire.broker(), now_ms()));
+            let _ = reply.send(http::snapshot(wire.broker(), now_ms()));
         }
         CoreMsg::Admin(request, reply) => {
             let result = crate::live::apply_admin(wire.broker_mut(), &request, now_ms());

@@ -1,7 +1,7 @@
 //! A real server's picture (live mode), as the stage draws it: the group shown in the
 //! page, with the partitions it reads.
 
-use crate::live::{LivePage, LiveViewModel};
+use crate::live_page::{LivePage, LiveViewModel};
 use crate::stage::model::*;
 
 /// The stage of a live page: one band, the shown group's.
@@ -112,6 +112,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             step: vm.rebalance_step,
             members,
             tally: None,
+            delivery: None,
             reads: 0,
         }
     });
