@@ -36,7 +36,7 @@ pub fn questions(scenario: &str) -> Vec<Question> {
             ),
         }],
         "S5" => vec![Question {
-            at: super::s04::S5_CRASH_AT,
+            at: super::s05_at_most_once::S5_CRASH_AT,
             ask: (
                 "Both consumers crash in the middle of a batch. at-most-once had committed the end of that batch before processing it. What happens to the rest of its batch?",
                 "两个消费者都在处理一批消息的中途崩溃。at-most-once 在处理这批之前就已提交了它的末尾。这批中剩下的消息会怎样？",
@@ -53,7 +53,7 @@ pub fn questions(scenario: &str) -> Vec<Question> {
             ),
         }],
         "S6" => vec![Question {
-            at: 4 * super::s06::S6_STEP - 1_000,
+            at: 4 * super::s06_scale_out::S6_STEP - 1_000,
             ask: (
                 "4 partitions, 4 members, one partition each. A 5th member is about to join. What does it get?",
                 "4 个分区，4 个成员，每人一个分区。第 5 个成员即将加入。它会分到什么？",
@@ -121,7 +121,7 @@ pub fn questions(scenario: &str) -> Vec<Question> {
             ),
         }],
         "S7" => vec![Question {
-            at: super::s06::S7_JOIN_AT + 1_000,
+            at: super::s07_eager_vs_cooperative::S7_JOIN_AT + 1_000,
             ask: (
                 "Both groups now wait about 2 s for their slow member 2. Meanwhile, who still reads member 1's partitions p0, p2, p4?",
                 "两个组都在等慢吞吞的成员 2，大约 2 秒。这期间，谁还在读成员 1 的分区 p0、p2、p4？",

@@ -4,14 +4,19 @@
 //! Its stated outcome holds for every seed (tests run many).
 
 pub mod lesson;
-mod s01;
-mod s02;
-mod s04;
-mod s06;
-mod s08;
-mod s10;
-mod s11;
-pub(crate) mod s12;
+mod s01_pod_restart;
+mod s02_seek;
+mod s03_three_layers;
+mod s04_commit_strategies;
+mod s05_at_most_once;
+mod s06_scale_out;
+mod s07_eager_vs_cooperative;
+mod s08_static_membership;
+mod s09_slow_consumer;
+mod s10_retention;
+mod s11_assignors;
+mod s12_exactly_once;
+mod s13_zombie_fencing;
 
 use serde::{Deserialize, Serialize};
 
@@ -110,20 +115,20 @@ pub(crate) fn burst(name: &str, count: u32) -> Command {
 /// Every scenario, in teaching order.
 pub fn all() -> Vec<Scenario> {
     vec![
-        s01::s1(),
-        s01::s1b(),
-        s02::s2(),
-        s02::s3(),
-        s04::s4(),
-        s04::s5(),
-        s06::s6(),
-        s06::s7(),
-        s08::s8(),
-        s08::s9(),
-        s10::s10(),
-        s11::s11(),
-        s12::s12(),
-        s12::s13(),
+        s01_pod_restart::s1(),
+        s01_pod_restart::s1b(),
+        s02_seek::s2(),
+        s03_three_layers::s3(),
+        s04_commit_strategies::s4(),
+        s05_at_most_once::s5(),
+        s06_scale_out::s6(),
+        s07_eager_vs_cooperative::s7(),
+        s08_static_membership::s8(),
+        s09_slow_consumer::s9(),
+        s10_retention::s10(),
+        s11_assignors::s11(),
+        s12_exactly_once::s12(),
+        s13_zombie_fencing::s13(),
     ]
 }
 

@@ -233,7 +233,7 @@ fn with_consumer(
 
 #[test]
 fn s2_seek_moves_only_the_consumer_position() {
-    use super::s02::*;
+    use super::s02_seek::*;
     let s = by_id("S2").unwrap();
     let tp1 = TopicPartition::new(S2_TOPIC, 1);
     for seed in SEEDS {
@@ -348,7 +348,7 @@ fn s2_seek_moves_only_the_consumer_position() {
 
 #[test]
 fn s3_five_offsets_differ_and_are_ordered() {
-    use super::s02::*;
+    use super::s03_three_layers::*;
     let s = by_id("S3").unwrap();
     let tp = TopicPartition::new(S3_TOPIC, 0);
     for seed in SEEDS {
@@ -394,7 +394,7 @@ fn s3_five_offsets_differ_and_are_ordered() {
 
 #[test]
 fn s4_commit_strategies_trade_commits_for_duplicates() {
-    use super::s04::*;
+    use super::s04_commit_strategies::*;
     let s = by_id("S4").unwrap();
     for seed in SEEDS {
         let (world, events) = run(&s, seed);
@@ -433,7 +433,7 @@ fn s4_commit_strategies_trade_commits_for_duplicates() {
 
 #[test]
 fn s5_at_most_once_loses_the_rest_of_the_batch_at_least_once_repeats_it() {
-    use super::s04::*;
+    use super::{s04_commit_strategies::*, s05_at_most_once::*};
     let s = by_id("S5").unwrap();
     for seed in SEEDS {
         let (world, _) = run(&s, seed);
@@ -455,7 +455,7 @@ fn s5_at_most_once_loses_the_rest_of_the_batch_at_least_once_repeats_it() {
 
 #[test]
 fn s6_scale_out_4_then_2_2_then_2_1_1_then_1_each_then_a_standby() {
-    use super::s06::*;
+    use super::s06_scale_out::*;
     let s = by_id("S6").unwrap();
     let probes: Vec<Millis> = (1..=5).map(|k| k * S6_STEP - 1_000).collect();
     let expected: [&[usize]; 5] = [&[4], &[2, 2], &[2, 1, 1], &[1, 1, 1, 1], &[1, 1, 1, 1, 0]];
@@ -499,7 +499,7 @@ fn s6_scale_out_4_then_2_2_then_2_1_1_then_1_each_then_a_standby() {
 
 #[test]
 fn s7_eager_revokes_everything_cooperative_only_what_moves_in_two_rounds() {
-    use super::s06::*;
+    use super::s07_eager_vs_cooperative::*;
     let s = by_id("S7").unwrap();
     for seed in SEEDS {
         let mut before = BTreeMap::new();
@@ -554,7 +554,7 @@ fn s7_eager_revokes_everything_cooperative_only_what_moves_in_two_rounds() {
 
 #[test]
 fn s7_while_the_group_waits_for_its_slow_member_only_the_cooperative_one_keeps_reading() {
-    use super::s06::*;
+    use super::s07_eager_vs_cooperative::*;
     let s = by_id("S7").unwrap();
     for seed in SEEDS {
         let (_, events) = run_probing(&s, seed, &[], |_, _| {});
@@ -599,7 +599,7 @@ fn s7_while_the_group_waits_for_its_slow_member_only_the_cooperative_one_keeps_r
 
 #[test]
 fn s8_a_static_member_restarting_within_the_session_timeout_causes_no_rebalance() {
-    use super::s08::*;
+    use super::s08_static_membership::*;
     let s = by_id("S8").unwrap();
     for seed in SEEDS {
         let mut before = BTreeMap::new();
@@ -644,7 +644,7 @@ fn s8_a_static_member_restarting_within_the_session_timeout_causes_no_rebalance(
 
 #[test]
 fn s9_a_consumer_that_stops_polling_is_evicted_although_it_heartbeats() {
-    use super::s08::*;
+    use super::s09_slow_consumer::*;
     let s = by_id("S9").unwrap();
     for seed in SEEDS {
         let (world, events) = run(&s, seed);
@@ -711,7 +711,7 @@ fn s9_a_consumer_that_stops_polling_is_evicted_although_it_heartbeats() {
 
 #[test]
 fn s10_retention_overtakes_a_lagging_group_and_the_skipped_records_are_lost() {
-    use super::s10::*;
+    use super::s10_retention::*;
     let s = by_id("S10").unwrap();
     let tp = TopicPartition::new(S10_TOPIC, 0);
     let probes: Vec<Millis> = (1..60).map(|k| k * 500).collect();
@@ -778,7 +778,7 @@ fn owners(world: &World, names: &[String]) -> BTreeMap<TopicPartition, String> {
 
 /// (sizes with members a and b, moves when c leaves a, b, c) by `assign` alone.
 fn s11_by_the_assignor(kind: AssignorKind) -> (Vec<usize>, usize) {
-    use super::s11::S11_TOPICS;
+    use super::s11_assignors::S11_TOPICS;
     let counts: BTreeMap<String, i32> = S11_TOPICS.iter().map(|t| (t.to_string(), 3)).collect();
     let member = |id: &str, owned: Vec<TopicPartitions>, generation_id| MemberSubscription {
         member_id: id.into(),
@@ -831,7 +831,7 @@ fn s11_by_the_assignor(kind: AssignorKind) -> (Vec<usize>, usize) {
 
 #[test]
 fn s11_assignors_side_by_side_and_what_they_move_when_a_member_leaves() {
-    use super::s11::*;
+    use super::s11_assignors::*;
     let expected = [
         (AssignorKind::Range, vec![4, 2], 4),
         (AssignorKind::RoundRobin, vec![3, 3], 4),
@@ -897,17 +897,23 @@ fn s12_exactly_once_has_neither_duplicates_nor_losses_under_read_committed() {
         assert!(eos.read_uncommitted.duplicates > 0, "seed {seed}: {eos:?}");
         assert!(eos.aborted_transactions >= 1, "seed {seed}: {eos:?}");
         assert_eq!(eos.committed_transactions, 15, "seed {seed}");
-        let expected = world.committed_inputs(s12::INVOICES);
+        let expected = world.committed_inputs(s12_exactly_once::INVOICES);
         assert_eq!(expected.len(), 300, "seed {seed}");
-        let alo = world.tracker.output_count(s12::READ_ALO, &expected);
+        let alo = world
+            .tracker
+            .output_count(s12_exactly_once::READ_ALO, &expected);
         assert!(alo.duplicates > 0, "seed {seed}: at-least-once repeats");
         assert_eq!(alo.lost, 0, "seed {seed}");
         // No read_committed consumer was ever handed an aborted record.
-        let rc = world.tracker.output_count(s12::READ_COMMITTED, &expected);
+        let rc = world
+            .tracker
+            .output_count(s12_exactly_once::READ_COMMITTED, &expected);
         assert_eq!(rc.aborted, 0, "seed {seed}");
         // read_uncommitted read the copies while their transaction was still open (the
         // abort came later), so they are counted as duplicates, not as aborted reads.
-        let ru = world.tracker.output_count(s12::READ_UNCOMMITTED, &expected);
+        let ru = world
+            .tracker
+            .output_count(s12_exactly_once::READ_UNCOMMITTED, &expected);
         assert!(
             ru.aborted as usize <= eos.read_uncommitted.duplicates,
             "seed {seed}"
@@ -923,7 +929,7 @@ fn s13_a_zombie_is_fenced_and_its_writes_aborted() {
     let s = by_id("S13").unwrap();
     for seed in SEEDS {
         let world = s.run(seed);
-        let zombie = world.consumer(s12::ZOMBIE).unwrap();
+        let zombie = world.consumer(s13_zombie_fencing::ZOMBIE).unwrap();
         let p = zombie.pipeline.as_ref().unwrap();
         assert!(p.fenced, "seed {seed}");
         assert_eq!(
@@ -937,8 +943,10 @@ fn s13_a_zombie_is_fenced_and_its_writes_aborted() {
         assert_eq!(eos.read_committed.lost, Some(0), "seed {seed}");
         assert!(eos.aborted_transactions >= 1, "seed {seed}");
         assert!(eos.read_uncommitted.duplicates > 0, "seed {seed}");
-        let expected = world.committed_inputs(s12::INVOICES);
-        let rc = world.tracker.output_count(s12::READ_COMMITTED, &expected);
+        let expected = world.committed_inputs(s12_exactly_once::INVOICES);
+        let rc = world
+            .tracker
+            .output_count(s12_exactly_once::READ_COMMITTED, &expected);
         assert_eq!(rc.aborted, 0, "seed {seed}");
     }
 }
