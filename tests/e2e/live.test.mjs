@@ -134,7 +134,7 @@ test('live mode draws a real producer and a two-member group: active, standby, c
   const before = await committed(page);
   await page.waitForFunction(([id, v]) => Number(document.querySelector(`[data-testid="${id}"]`)?.innerText) > v, [`committed-${TOPIC}-0`, before], { timeout: 30_000 });
   await page.screenshot({ path: join(shots, 'live-after-kill.png'), fullPage: true });
-  await page.screenshot({ path: join(root, 'docs', 'stage-live.png') });
+  await page.screenshot({ path: join(root, 'docs', 'stage-live.png'), animations: 'disabled' });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -70,7 +70,7 @@ test('S1 at 38 s: the picture alone says committed 95, A got to 101 and died, B 
   assert.ok(f.overflow <= 1, `${f.overflow}px of horizontal overflow`);
   const smallest = await smallestStageText(page);
   assert.ok(smallest >= 14, `smallest stage text ${smallest}px`);
-  await page.screenshot({ path: join(docs, 'stage-S1-38s.png') });
+  await page.screenshot({ path: join(docs, 'stage-S1-38s.png'), animations: 'disabled' });
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -82,7 +82,7 @@ test('S1 at 50 s: the line runs to B, and 95..100 are marked as read twice', asy
   assert.equal(await edge.getAttribute('data-kind'), 'owned');
   assert.match(await page.getByTestId('note-duplicates-user-events-0').textContent(), /95\.\.100 read twice \(6 duplicates\)/);
   assert.equal(await page.getByTestId('marker-committed-user-events-0').getAttribute('data-offset'), '101');
-  await page.screenshot({ path: join(docs, 'stage-S1-50s.png') });
+  await page.screenshot({ path: join(docs, 'stage-S1-50s.png'), animations: 'disabled' });
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -94,7 +94,7 @@ test('the lesson asks before it shows: S1 pauses at its question and plays on on
   await page.getByTestId('predict').waitFor({ timeout: 10_000 });
   assert.match(await page.getByTestId('predict').textContent(), /Where will B start reading\?/);
   assert.equal(await page.getByTestId('play').isVisible(), true, 'paused at the question');
-  await page.screenshot({ path: join(docs, 'stage-S1-predict.png') });
+  await page.screenshot({ path: join(docs, 'stage-S1-predict.png'), animations: 'disabled' });
   await page.getByTestId('predict-option-1').click();
   await page.getByTestId('pause').waitFor();
   await page.getByTestId('predict-answer').waitFor();
@@ -117,7 +117,7 @@ test('every lesson question: the stage, the question and its options fit 1280x72
       const bottom = await page.evaluate(() => Math.max(...[...document.querySelectorAll('[data-testid^=predict-option-]')]
         .map((b) => b.getBoundingClientRect().bottom)));
       assert.ok(bottom <= 720, `${id} ${lang}: the options end at ${bottom}px`);
-      if (id === 'S7' && lang === 'en') await page.screenshot({ path: join(docs, 'stage-S7-predict.png') });
+      if (id === 'S7' && lang === 'en') await page.screenshot({ path: join(docs, 'stage-S7-predict.png'), animations: 'disabled' });
       assert.deepEqual(errors, [], `${id}: console errors`);
       await page.close();
     }
@@ -135,13 +135,13 @@ test('presenter mode: key P and ?present=1 show only the stage and the narration
   await again.page.locator('.app.present').waitFor();
   const f = await fit(again.page);
   assert.ok(f.narration <= 720, `narration ends at ${f.narration}`);
-  await again.page.screenshot({ path: join(docs, 'stage-S1-present-zh.png') });
+  await again.page.screenshot({ path: join(docs, 'stage-S1-present-zh.png'), animations: 'disabled' });
   assert.deepEqual(errors.concat(again.errors), []);
   await again.page.close();
 });
 
 test('every scenario: the stage, the controls and the narration fit 1280x720, text 14 px+', async () => {
-  for (const id of ['S1', 'S1b', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11']) {
+  for (const id of ['S1', 'S1b', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11', 'S12', 'S13']) {
     const { page, errors } = await open(`?scenario=${id}&lang=en&lesson=0`);
     await page.getByTestId('to-end').click();
     await page.waitForFunction(() => document.querySelector('[data-testid=play]')?.disabled === true);
@@ -150,8 +150,16 @@ test('every scenario: the stage, the controls and the narration fit 1280x720, te
     assert.ok(f.overflow <= 1, `${id}: ${f.overflow}px of horizontal overflow`);
     const smallest = await smallestStageText(page);
     assert.ok(smallest >= 14, `${id}: smallest stage text ${smallest}px`);
-    if (['S6', 'S7', 'S11'].includes(id)) {
-      await page.screenshot({ path: join(docs, `stage-${id}.png`) });
+    if (id === 'S12') {
+      // The end of S12 counted on the stage: read_committed got each order once.
+      const rc = page.getByTestId('delivery-audit-rc');
+      assert.equal(await rc.getAttribute('data-twice'), '0');
+      assert.equal(await rc.getAttribute('data-lost'), '0');
+      assert.ok(Number(await page.getByTestId('delivery-audit-alo').getAttribute('data-twice')) > 0, 'at-least-once read some twice');
+      assert.ok(Number(await page.getByTestId('delivery-audit-ru').getAttribute('data-aborted')) > 0, 'read_uncommitted read aborted records');
+    }
+    if (['S6', 'S7', 'S11', 'S12'].includes(id)) {
+      await page.screenshot({ path: join(docs, `stage-${id}.png`), animations: 'disabled' });
     }
     assert.deepEqual(errors, [], `${id}: console errors`);
     await page.close();
@@ -166,7 +174,7 @@ test('S7: while the group waits for its slow member, eager has stopped every par
   assert.match(await eager.locator('[data-testid^=stopped-]').first().textContent(), /nobody reads/);
   assert.equal(await cooperative.locator('[data-testid^=stopped-]').count(), 0);
   assert.equal(await cooperative.locator('path[data-testid^=edge-]').count(), 6);
-  await page.screenshot({ path: join(docs, 'stage-S7-rebalance.png') });
+  await page.screenshot({ path: join(docs, 'stage-S7-rebalance.png'), animations: 'disabled' });
   // At the end each coordinator says what the rebalance stopped: 6 of 6 against 2 of 6.
   await page.getByTestId('to-end').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=play]')?.disabled === true);
@@ -192,11 +200,11 @@ test('the panels below the stage fold away and come back', async () => {
 test('S1 in Chinese, and at phone width the stage scrolls inside itself', async () => {
   const { page, errors } = await open('?scenario=S1&lang=zh&t=38000');
   assert.match(await page.getByTestId('marker-committed-user-events-0').textContent(), /已提交 95/);
-  await page.screenshot({ path: join(docs, 'stage-S1-38s-zh.png') });
+  await page.screenshot({ path: join(docs, 'stage-S1-38s-zh.png'), animations: 'disabled' });
   await page.setViewportSize({ width: 390, height: 844 });
   const f = await fit(page);
   assert.ok(f.overflow <= 1, `phone: ${f.overflow}px of horizontal overflow`);
-  await page.screenshot({ path: join(docs, 'stage-S1-phone.png') });
+  await page.screenshot({ path: join(docs, 'stage-S1-phone.png'), animations: 'disabled' });
   assert.deepEqual(errors, []);
   await page.close();
 });

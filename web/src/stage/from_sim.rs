@@ -125,6 +125,7 @@ fn band_of(state: &AppState, group: &str) -> Band {
     minikafka::sort::sort_by_key(&mut members, StageMember::order);
     let coordinator = world.broker.coordinator();
     let logs = logs_of(state, Some((group, &consumers)), &topics);
+    let delivery = delivery_of(state, group, &consumers, &logs);
     Band {
         group: Some(GroupBox {
             id: group.to_string(),
@@ -134,6 +135,7 @@ fn band_of(state: &AppState, group: &str) -> Band {
             members,
             tally: state.stops.tally(group, world.now()),
             reads: logs.len(),
+            delivery,
         }),
         logs,
     }
@@ -277,6 +279,58 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
         }
     }
     logs
+}
+
+/// What the group processed twice, lost, or read from aborted transactions; nothing when
+/// every record so far was processed once and no transaction is in sight (most moments).
+///
+/// A reader of an application's output counts what the application meant: an input whose
+/// output it read twice (two invoices for one order are two offsets, and one duplicate).
+fn delivery_of(
+    state: &AppState,
+    group: &str,
+    consumers: &[Facts],
+    logs: &[Log],
+) -> Option<Delivery> {
+    let world = state.world();
+    let reads_an_output = world.consumers.iter().any(|c| {
+        c.spec
+            .output
+            .as_ref()
+            .is_some_and(|o| logs.iter().any(|l| l.topic == o.topic))
+    });
+    let outputs = reads_an_output.then(|| world.tracker.output_count(group, &[]));
+    let twice = match &outputs {
+        Some(seen) => seen.duplicates,
+        None => logs.iter().map(|l| l.duplicates.len()).sum(),
+    };
+    let lost = logs.iter().map(|l| l.lost.len()).sum();
+    let transactional = logs.iter().any(|l| !l.txns.is_empty());
+    let aborted = transactional.then(|| {
+        let read_committed = consumers
+            .iter()
+            .any(|f| f.actor.spec.isolation_level == minikafka::log::IsolationLevel::ReadCommitted);
+        let read = logs
+            .iter()
+            .map(|l| {
+                let tp = TopicPartition::new(l.topic.clone(), l.partition);
+                world
+                    .tracker
+                    .groups
+                    .get(group)
+                    .and_then(|m| m.get(&tp))
+                    .map_or(0, |t| {
+                        t.iter().filter(|(o, _)| world.is_aborted(&tp, *o)).count()
+                    })
+            })
+            .sum();
+        (read, read_committed)
+    });
+    (twice > 0 || lost > 0 || aborted.is_some()).then_some(Delivery {
+        twice,
+        lost,
+        aborted,
+    })
 }
 
 /// How far back the stage looks for transactions: about what a projector row shows.

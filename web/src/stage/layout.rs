@@ -79,6 +79,8 @@ pub struct BandLayout {
     /// Where the line saying what the latest rebalance stopped starts (left, baseline),
     /// and how wide it may be: under the logs it counts, where a band has room to spare.
     pub tally: Option<(f64, f64, f64)>,
+    /// Where the group's delivery line goes: left, baseline, room.
+    pub delivery: Option<(f64, f64, f64)>,
 }
 
 /// One log's cells and markers.
@@ -399,10 +401,22 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
         y = laid.1;
         logs.push(laid.0);
     }
+    let room = area.x + area.w - gw - 24.0 - logs_x;
     let tally = band.group.as_ref().and_then(|g| g.tally).map(|_| {
         y += LINE + 4.0;
-        (logs_x, y, area.x + area.w - gw - 24.0 - logs_x)
+        (logs_x, y, room)
     });
+    // One line under the logs: the rebalance's stops while they are the news, else what
+    // the group was handed (read twice, lost, aborted).
+    let delivery = band
+        .group
+        .as_ref()
+        .and_then(|g| g.delivery)
+        .filter(|_| tally.is_none())
+        .map(|_| {
+            y += LINE + 4.0;
+            (logs_x, y, room)
+        });
     let group = band.group.as_ref().map(|g| {
         group_layout(
             g,
@@ -424,6 +438,7 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
         logs,
         group,
         tally,
+        delivery,
     }
 }
 

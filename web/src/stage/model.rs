@@ -136,6 +136,22 @@ pub struct GroupBox {
     pub tally: Option<crate::stops::Tally>,
     /// How many partitions the group reads (the tally's "of").
     pub reads: usize,
+    /// What the group has been handed so far, when there is something to count: records
+    /// read twice, lost, or read from aborted transactions.
+    pub delivery: Option<Delivery>,
+}
+
+/// What a group's consumers processed so far, over all the partitions it reads: the
+/// count that tells at-least-once, at-most-once and exactly-once apart at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    /// Offsets processed more than once.
+    pub twice: usize,
+    /// Offsets moved past without being processed.
+    pub lost: usize,
+    /// On a topic with transactions: how many records of aborted transactions the group
+    /// processed, and whether it reads with `read_committed` (which never gets one).
+    pub aborted: Option<(usize, bool)>,
 }
 
 /// A member of a group, as the stage draws it.

@@ -284,3 +284,61 @@ fn a_long_logs_edge_starts_at_the_same_x_while_records_arrive() {
         assert!(compared > 1000, "{id}: only {compared} frames compared");
     }
 }
+
+fn delivery_at(id: &str, t: i64) -> Vec<(String, Option<Delivery>)> {
+    let mut s = AppState::new(id, 1, Lang::En);
+    s.apply(Action::JumpTo(t));
+    stage_of(&s)
+        .bands
+        .into_iter()
+        .filter_map(|b| b.group.map(|g| (g.id, g.delivery)))
+        .collect()
+}
+
+#[test]
+fn s12_at_its_end_counts_what_each_reader_was_handed() {
+    let groups = delivery_at("S12", 1_000_000);
+    let of = |g: &str| {
+        groups
+            .iter()
+            .find(|(id, _)| id == g)
+            .and_then(|(_, d)| *d)
+            .unwrap_or_else(|| panic!("no delivery line for {g}: {groups:?}"))
+    };
+    let rc = of("audit-rc");
+    assert_eq!((rc.twice, rc.lost, rc.aborted), (0, 0, Some((0, true))));
+    let ru = of("audit-ru");
+    assert!(
+        ru.twice > 0,
+        "{ru:?}: the aborted first copies and their retries"
+    );
+    assert!(matches!(ru.aborted, Some((n, false)) if n > 0), "{ru:?}");
+    let alo = of("audit-alo");
+    assert!(
+        alo.twice > 0 && alo.lost == 0,
+        "{alo:?}: at-least-once duplicates"
+    );
+    assert_eq!(alo.aborted, None, "no transaction on invoices-alo");
+}
+
+#[test]
+fn s5_counts_lost_records_against_duplicates() {
+    let groups = delivery_at("S5", 1_000_000);
+    let of = |g: &str| {
+        groups
+            .iter()
+            .find(|(id, _)| id == g)
+            .and_then(|(_, d)| *d)
+            .unwrap()
+    };
+    let most = of("at-most-once");
+    let least = of("at-least-once");
+    assert!(most.lost > 0 && most.twice == 0, "{most:?}");
+    assert!(least.twice > 0 && least.lost == 0, "{least:?}");
+}
+
+#[test]
+fn a_group_handed_every_record_once_has_no_delivery_line() {
+    // S1 before the crash: nothing to count, no line.
+    assert!(delivery_at("S1", 20_000).iter().all(|(_, d)| d.is_none()));
+}

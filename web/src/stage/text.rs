@@ -170,6 +170,34 @@ pub fn stopped_for(ms: i64, lang: Lang) -> String {
     }
 }
 
+/// What a group was handed so far: "so far: 6 read twice · 0 lost", and on a topic with
+/// transactions how many aborted records it read; `short` for a narrow band.
+pub fn delivery(d: &crate::stage::model::Delivery, short: bool, lang: Lang) -> String {
+    let (twice, lost) = (d.twice, d.lost);
+    let mut line = match (lang, short) {
+        (Lang::En, false) => format!("so far: {twice} read twice · {lost} lost"),
+        (Lang::En, true) => format!("{twice} twice · {lost} lost"),
+        (Lang::Zh, false) => format!("至今：重复读 {twice} 条 · 丢失 {lost} 条"),
+        (Lang::Zh, true) => format!("重复 {twice} · 丢失 {lost}"),
+    };
+    if let Some((aborted, read_committed)) = d.aborted {
+        let level = if read_committed {
+            "read_committed"
+        } else {
+            "read_uncommitted"
+        };
+        line.push_str(&match (lang, short) {
+            (Lang::En, false) => format!(" · {aborted} aborted read ({level})"),
+            (Lang::En, true) if read_committed => " · committed only".to_string(),
+            (Lang::En, true) => format!(" · {aborted} aborted"),
+            (Lang::Zh, false) => format!(" · 读到已中止 {aborted} 条（{level}）"),
+            (Lang::Zh, true) if read_committed => " · 只读已提交".to_string(),
+            (Lang::Zh, true) => format!(" · 已中止 {aborted}"),
+        });
+    }
+    line
+}
+
 /// What the latest rebalance stopped, out of the partitions the group reads; `short` for
 /// a narrow band (S11's four).
 pub fn tally(t: &crate::stops::Tally, of: usize, short: bool, lang: Lang) -> String {
