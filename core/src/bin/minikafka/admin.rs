@@ -266,6 +266,26 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                 if g.error_code != 0 {
                     return Err(error_text(g.error_code));
                 }
+                let committed = call!(
+                    tx,
+                    rx,
+                    OffsetFetchRequest::default()
+                        .with_group_id(GroupId(s(&group)))
+                        .with_topics(None),
+                    5
+                );
+                if committed.error_code != 0 {
+                    return Err(error_text(committed.error_code));
+                }
+                // DescribeGroups answers any id, known or not, with state Dead and no
+                // members. With no committed offset either, the group does not exist
+                // (kafka-consumer-groups says the same and fails).
+                if g.group_state.as_str() == "Dead"
+                    && g.members.is_empty()
+                    && committed.topics.iter().all(|t| t.partitions.is_empty())
+                {
+                    return Err(format!("group '{group}' does not exist"));
+                }
                 out!(
                     "group {group}  state {}  protocol {} {}",
                     g.group_state.as_str(),
@@ -310,17 +330,6 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                         m.client_id.as_str(),
                         m.client_host.as_str()
                     );
-                }
-                let committed = call!(
-                    tx,
-                    rx,
-                    OffsetFetchRequest::default()
-                        .with_group_id(GroupId(s(&group)))
-                        .with_topics(None),
-                    5
-                );
-                if committed.error_code != 0 {
-                    return Err(error_text(committed.error_code));
                 }
                 out!("topic\tpartition\tcommitted\tlog-end\tlag\towner");
                 for t in &committed.topics {
