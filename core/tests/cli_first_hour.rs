@@ -77,3 +77,35 @@ fn describing_a_group_that_does_not_exist_fails() {
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn the_http_port_is_recognised() {
+    let data = data_dir("http-port");
+    // A free port for --http (bound and released: another process could take it in
+    // between, which the test would report as a server that did not start).
+    let http = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let server = Server::start(&data, &["--http", &http]);
+    for args in [
+        vec!["topics", "list", "-b", &http],
+        vec!["consume", "demo", "-b", &http],
+        vec!["produce", "demo", "-b", &http],
+    ] {
+        let out = cli(&args, Some("x\n"));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            stderr(&out).trim(),
+            format!(
+                "error: {http} answered like an HTTP server, not a Kafka broker; the Kafka port is probably 9092"
+            ),
+            "{args:?}"
+        );
+    }
+    // The Kafka port still answers.
+    ok(&["topics", "list", "-b", &server.addr], None);
+    server.kill();
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -27,6 +27,15 @@ use crate::wire::client_codec::{self, v, AwaitedAnswer};
 
 pub use crate::wire::client_codec::decode_batches;
 
+/// The first bytes of an HTTP answer (`HTTP/1.1 400 Bad Request`), where a Kafka answer
+/// has its length.
+const HTTP: &[u8; 4] = b"HTTP";
+const HTTP_ANSWER: &str = "the peer answered in HTTP";
+
+fn http_answer(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::InvalidData && error.to_string() == HTTP_ANSWER
+}
+
 /// The sending half: encodes and writes requests.
 pub struct Sender {
     write: OwnedWriteHalf,
@@ -45,6 +54,15 @@ pub struct Receiver {
 /// version this client speaks. One connection, as a sending and a receiving half.
 pub async fn connect(addr: &str, client_id: &str) -> io::Result<(Sender, Receiver)> {
     let stream = TcpStream::connect(addr).await?;
+    connect_stream(stream, addr, client_id).await
+}
+
+/// The handshake on a connected stream; `addr` only names the peer in errors.
+async fn connect_stream(
+    stream: TcpStream,
+    addr: &str,
+    client_id: &str,
+) -> io::Result<(Sender, Receiver)> {
     stream.set_nodelay(true)?;
     let (read, write) = stream.into_split();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -61,7 +79,23 @@ pub async fn connect(addr: &str, client_id: &str) -> io::Result<(Sender, Receive
             ApiVersionsRequest::default(),
             v::API_VERSIONS,
         )
-        .await?;
+        .await
+        .map_err(|error| match http_answer(&error) {
+            // `answer frame of 1213486160 bytes` is "HTTP" read as a length: the address is
+            // a web server (often minikafka's own --http port), not a Kafka listener.
+            true => io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{addr} answered like an HTTP server, not a Kafka broker; {}",
+                    if addr.ends_with(":9092") {
+                        "is the Kafka listener on another port?"
+                    } else {
+                        "the Kafka port is probably 9092"
+                    }
+                ),
+            ),
+            false => error,
+        })?;
     client_codec::check_versions(&versions)?;
     Ok((sender, receiver))
 }
@@ -124,6 +158,9 @@ impl Receiver {
     async fn read_frame(&mut self) -> io::Result<Bytes> {
         let mut len = [0u8; 4];
         self.read.read_exact(&mut len).await?;
+        if &len == HTTP {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, HTTP_ANSWER));
+        }
         let len = (&len[..]).get_i32();
         if !(0..=256 * 1024 * 1024).contains(&len) {
             return Err(io::Error::other(format!("answer frame of {len} bytes")));
@@ -131,5 +168,34 @@ impl Receiver {
         let mut frame = vec![0u8; len as usize];
         self.read.read_exact(&mut frame).await?;
         Ok(Bytes::from(frame))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An HTTP server (minikafka's `--http` port, say) answers the ApiVersions request with
+    /// `HTTP/1.1 400 ...`: the connection says so instead of reading "HTTP" as a length.
+    #[tokio::test]
+    async fn an_http_answer_is_named() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 64];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        });
+        let error = match connect(&addr, "test").await {
+            Ok(_) => panic!("an HTTP server is not a broker"),
+            Err(error) => error.to_string(),
+        };
+        assert_eq!(
+            error,
+            format!("{addr} answered like an HTTP server, not a Kafka broker; the Kafka port is probably 9092")
+        );
     }
 }

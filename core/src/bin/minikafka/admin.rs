@@ -119,7 +119,7 @@ where
         let (mut sender, mut receiver) = match connect(bootstrap, "minikafka-admin").await {
             Ok(c) => c,
             Err(error) => {
-                eprintln!("error: cannot connect to {bootstrap}: {error}");
+                eprintln!("error: {}", super::cannot_connect(bootstrap, &error));
                 return ExitCode::FAILURE;
             }
         };

@@ -145,7 +145,7 @@ async fn produce_async(args: ProduceArgs) -> ExitCode {
     let (mut sender, receiver) = match connect(&args.bootstrap, &args.client_id).await {
         Ok(c) => c,
         Err(error) => {
-            eprintln!("error: cannot connect to {}: {error}", args.bootstrap);
+            eprintln!("error: {}", super::cannot_connect(&args.bootstrap, &error));
             return ExitCode::FAILURE;
         }
     };
@@ -306,7 +306,7 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
     let (mut sender, mut receiver) = match connect(&args.bootstrap, &args.client_id).await {
         Ok(c) => c,
         Err(error) => {
-            eprintln!("error: cannot connect to {}: {error}", args.bootstrap);
+            eprintln!("error: {}", super::cannot_connect(&args.bootstrap, &error));
             return ExitCode::FAILURE;
         }
     };

@@ -94,6 +94,17 @@ fn runtime() -> tokio::runtime::Runtime {
     }
 }
 
+/// Why a connection to `addr` failed, as one line after `error: `. An answer that was not
+/// Kafka's (an HTTP server, say) names itself; anything else is "cannot connect".
+#[cfg(not(target_arch = "wasm32"))]
+fn cannot_connect(addr: &str, error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::InvalidData {
+        error.to_string()
+    } else {
+        format!("cannot connect to {addr}: {error}")
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     cli::main()
