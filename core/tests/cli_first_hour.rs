@@ -3,8 +3,9 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use common::Server;
 
@@ -42,6 +43,66 @@ fn data_dir(name: &str) -> std::path::PathBuf {
     let data = std::env::temp_dir().join(format!("minikafka-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     data
+}
+
+/// A running CLI process whose stderr lines are collected as they come.
+struct Running {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(args: &[&str]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cli runs");
+        let err = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Wait (at most 20 s) for a stderr line containing `text`.
+    fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                let found = line.contains(text);
+                self.seen.push(line);
+                if found {
+                    return;
+                }
+            }
+        }
+        panic!("no {text:?} on stderr in 20 s: {:?}", self.seen);
+    }
+
+    /// SIGTERM (what Ctrl-C does to it), then its exit code and every stderr line.
+    fn stop(mut self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
+            self.seen.push(line);
+        }
+        (status.code(), self.seen.join("\n"))
+    }
 }
 
 #[test]
@@ -107,5 +168,47 @@ fn the_http_port_is_recognised() {
     // The Kafka port still answers.
     ok(&["topics", "list", "-b", &server.addr], None);
     server.kill();
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn consuming_a_topic_that_does_not_exist_says_so() {
+    let data = data_dir("nosuch-off");
+    let server = Server::start(&data, &["--auto-create-topics", "false"]);
+    let b = server.addr.as_str();
+    let started = Instant::now();
+    let out = cli(&["consume", "nosuch", "-g", "g5", "-b", b], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(started.elapsed() < Duration::from_secs(5), "fails at once");
+    assert!(
+        stderr(&out).starts_with(
+            "error: topic 'nosuch' does not exist, and the broker does not create topics on demand"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = cli(&["consume", "nosuch", "-b", b], None);
+    assert_eq!(out.status.code(), Some(1));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+
+    let data = data_dir("nosuch-on");
+    let server = Server::start(&data, &[]);
+    let b = server.addr.as_str();
+    // Stopped before it joined: no commit, no UNKNOWN_MEMBER_ID.
+    let mut consumer = Running::start(&["consume", "nosuch", "-g", "g5", "-b", b]);
+    consumer.wait_for("topic 'nosuch' did not exist: the broker created it (1 partition");
+    let (code, said) = consumer.stop();
+    assert_eq!(code, Some(0), "{said}");
+    assert!(!said.contains("commit failed"), "{said}");
+    assert!(said.contains("nothing to commit"), "{said}");
+    // Stopped after it joined, with nothing read: still nothing to commit.
+    let mut consumer = Running::start(&["consume", "nosuch", "-g", "g5", "-b", b]);
+    consumer.wait_for("assigned: nosuch-0");
+    let (code, said) = consumer.stop();
+    assert_eq!(code, Some(0), "{said}");
+    assert!(!said.contains("commit failed"), "{said}");
+    assert!(!said.contains("did not exist"), "it exists now: {said}");
+    drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }

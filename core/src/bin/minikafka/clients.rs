@@ -311,6 +311,15 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
         }
     };
     let in_group = args.group.is_some() && args.partition.is_none();
+    // Which partitions exist? Asked once, before anything else: a topic that does not
+    // exist would otherwise be waited for in silence.
+    let partition_count = match topic_partitions(&mut sender, &mut receiver, &args.topic).await {
+        Ok(n) => n,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut consumer = Consumer::new(
         ConsumerConfig {
             client_id: args.client_id.clone(),
@@ -332,23 +341,18 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
     if in_group {
         consumer.subscribe(&[args.topic.as_str()]);
     } else {
-        // Manual assignment: which partitions exist? Ask once, before anything else.
-        let count = match partition_count(&mut sender, &mut receiver, &args.topic).await {
-            Ok(n) => n,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::FAILURE;
-            }
-        };
         let partitions = match args.partition {
             // A partition that does not exist would be fetched for ever (each fetch
             // answered UNKNOWN_TOPIC_OR_PARTITION): say which ones exist instead.
-            Some(p) if p < 0 || p >= count => {
-                eprintln!("error: {}", no_such_partition(&args.topic, p, count));
+            Some(p) if p < 0 || p >= partition_count => {
+                eprintln!(
+                    "error: {}",
+                    no_such_partition(&args.topic, p, partition_count)
+                );
                 return ExitCode::FAILURE;
             }
             Some(p) => vec![p],
-            None => (0..count).collect(),
+            None => (0..partition_count).collect(),
         };
         let tps: Vec<TopicPartition> = partitions
             .iter()
@@ -475,11 +479,9 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
             });
         let done = args.max_messages.is_some_and(|max| count >= max) || reached_end;
         if done && closing.is_none() {
-            if in_group {
-                // Commit what was printed, not the position: `poll` may have returned
-                // records past --max-messages that were never shown.
-                let _ = consumer.commit_sync(Some(processed(&consumer)), now_ms());
-            }
+            // Commit what was printed, not the position: `poll` may have returned
+            // records past --max-messages that were never shown.
+            commit_printed(&mut consumer, in_group);
             consumer.close(now_ms());
             closing = Some(Instant::now());
         }
@@ -506,10 +508,16 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
                 sleep_until(consumer.poll_timeout())
             }) => consumer.handle_timeout(now_ms()),
             _ = &mut ctrl_c, if closing.is_none() => {
-                eprintln!("{}", if in_group { "stopping: committing and leaving the group" } else { "stopping" });
-                if in_group {
-                    let _ = consumer.commit_sync(Some(processed(&consumer)), now_ms());
-                }
+                eprintln!("{}", if !in_group {
+                    "stopping"
+                } else if consumer.assignment().is_empty() {
+                    "stopping: leaving the group (nothing assigned, nothing to commit)"
+                } else if processed(&consumer).is_empty() {
+                    "stopping: leaving the group (nothing read, nothing to commit)"
+                } else {
+                    "stopping: committing and leaving the group"
+                });
+                commit_printed(&mut consumer, in_group);
                 consumer.close(now_ms());
                 closing = Some(Instant::now());
             }
@@ -534,12 +542,23 @@ fn no_such_partition(topic: &str, asked: i32, count: i32) -> String {
     format!("topic '{topic}' has {which}: there is no partition {asked}")
 }
 
-/// How many partitions `topic` has (Metadata, no auto-creation).
-async fn partition_count(
+/// Commit what was printed (a group member with something assigned and printed only: a
+/// member that never joined has nothing to commit, and its commit would only be refused
+/// with UNKNOWN_MEMBER_ID).
+fn commit_printed(consumer: &mut Consumer, in_group: bool) {
+    let done = processed(consumer);
+    if in_group && !done.is_empty() {
+        let _ = consumer.commit_sync(Some(done), now_ms());
+    }
+}
+
+/// The answer to a Metadata request for `topic`: its error code and partition count.
+pub(super) async fn topic_metadata(
     sender: &mut Sender,
     receiver: &mut Receiver,
     topic: &str,
-) -> Result<i32, String> {
+    allow_auto_create: bool,
+) -> Result<(i16, i32), String> {
     use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
     use kafka_protocol::messages::{MetadataRequest, TopicName};
     use kafka_protocol::protocol::StrBytes;
@@ -550,20 +569,64 @@ async fn partition_count(
                 .with_topics(Some(vec![MetadataRequestTopic::default().with_name(Some(
                     TopicName(StrBytes::from_string(topic.to_string())),
                 ))]))
-                .with_allow_auto_topic_creation(false),
+                .with_allow_auto_topic_creation(allow_auto_create),
             4,
         )
         .await
         .map_err(|e| format!("metadata: {e}"))?;
-    match answer.topics.first() {
-        Some(t) if t.error_code == 0 => Ok(t.partitions.len() as i32),
-        Some(t) => Err(format!(
-            "topic '{topic}': {}",
-            minikafka::KafkaError::from_code(t.error_code)
-                .map_or_else(|| format!("error {}", t.error_code), |e| e.to_string())
-        )),
-        None => Err(format!("topic '{topic}' not found")),
+    let t = answer
+        .topics
+        .first()
+        .ok_or_else(|| format!("topic '{topic}': no answer to Metadata"))?;
+    Ok((t.error_code, t.partitions.len() as i32))
+}
+
+/// How many partitions `topic` has. A topic that does not exist is created when the broker
+/// creates topics on demand (`auto.create.topics.enable`, as Java's consumer asks by
+/// default), and the consumer says so; otherwise it is an error, at once.
+async fn topic_partitions(
+    sender: &mut Sender,
+    receiver: &mut Receiver,
+    topic: &str,
+) -> Result<i32, String> {
+    const UNKNOWN_TOPIC: i16 = 3;
+    const LEADER_NOT_AVAILABLE: i16 = 5;
+    match topic_metadata(sender, receiver, topic, false).await? {
+        (0, count) => return Ok(count),
+        (UNKNOWN_TOPIC, _) => {}
+        (code, _) => return Err(format!("topic '{topic}': {}", kafka_error(code))),
     }
+    // Not there: may the broker create it?
+    for _ in 0..50 {
+        match topic_metadata(sender, receiver, topic, true).await? {
+            (0, count) if count > 0 => {
+                eprintln!(
+                    "topic '{topic}' did not exist: the broker created it ({}, auto.create.topics.enable); waiting for records",
+                    match count {
+                        1 => "1 partition".to_string(),
+                        n => format!("{n} partitions"),
+                    }
+                );
+                return Ok(count);
+            }
+            // Being created: ask again in a moment.
+            (0 | LEADER_NOT_AVAILABLE, _) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            (UNKNOWN_TOPIC, _) => {
+                return Err(format!(
+                    "topic '{topic}' does not exist, and the broker does not create topics on demand (auto.create.topics.enable=false): create it first with `minikafka topics create {topic}`"
+                ))
+            }
+            (code, _) => return Err(format!("topic '{topic}': {}", kafka_error(code))),
+        }
+    }
+    Err(format!("topic '{topic}' is still being created after 5 s"))
+}
+
+fn kafka_error(code: i16) -> String {
+    minikafka::KafkaError::from_code(code)
+        .map_or_else(|| format!("error {code}"), |e| e.to_string())
 }
 
 /// Ctrl-C or SIGTERM: stop gracefully (commit, leave the group), as a consumer should.
