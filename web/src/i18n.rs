@@ -116,6 +116,8 @@ pub enum Key {
     #[allow(missing_docs)]
     Stopped,
     #[allow(missing_docs)]
+    Frozen,
+    #[allow(missing_docs)]
     Crash,
     #[allow(missing_docs)]
     Stop,
@@ -247,7 +249,7 @@ pub enum Key {
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 99] = [
+    pub const ALL: [Key; 100] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -283,6 +285,7 @@ impl Key {
         Key::Rebalancing,
         Key::Dead,
         Key::Stopped,
+        Key::Frozen,
         Key::Crash,
         Key::Stop,
         Key::Restart,
@@ -397,6 +400,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::Rebalancing => ("rebalancing", "再均衡中"),
         Key::Dead => ("crashed", "已崩溃"),
         Key::Stopped => ("left", "已离开"),
+        Key::Frozen => ("frozen (paused)", "冻结（暂停）"),
         Key::Crash => ("Crash", "崩溃"),
         Key::Stop => ("Stop", "停止"),
         Key::Restart => ("Restart", "重启"),

@@ -113,6 +113,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             members,
             tally: None,
             delivery: None,
+            txn: None,
             reads: 0,
         }
     });

@@ -19,6 +19,9 @@ pub(crate) fn kind_of(world: &World, c: &ConsumerActor) -> MemberKind {
         ActorStatus::Stopped => return MemberKind::Stopped,
         ActorStatus::Running | ActorStatus::Stopping => {}
     }
+    if c.is_paused(world.now()) {
+        return MemberKind::Frozen;
+    }
     let rebalancing = matches!(
         world.broker.coordinator().group_state(&c.spec.group),
         Some(GroupState::PreparingRebalance | GroupState::CompletingRebalance)
@@ -136,6 +139,7 @@ fn band_of(state: &AppState, group: &str) -> Band {
             tally: state.stops.tally(group, world.now()),
             reads: logs.len(),
             delivery,
+            txn: txn_of(world, &consumers),
         }),
         logs,
     }
@@ -330,6 +334,28 @@ fn delivery_of(
         twice,
         lost,
         aborted,
+    })
+}
+
+/// The transaction coordinator's entry for the group's application, if it has a
+/// `transactional.id` (its instances share it: one entry).
+fn txn_of(world: &World, consumers: &[Facts]) -> Option<TxnView> {
+    let id = consumers.iter().find_map(|f| {
+        f.actor
+            .spec
+            .output
+            .as_ref()
+            .and_then(|o| o.transactional_id.clone())
+    })?;
+    let t = world.broker.transactions().transaction(&id)?;
+    let open = matches!(t.state, minikafka::txn::TxnState::Ongoing)
+        .then(|| (world.now() - t.start_timestamp, t.timeout_ms));
+    Some(TxnView {
+        id,
+        state: t.state.name(),
+        epoch: t.producer_epoch,
+        partitions: t.partitions.len(),
+        open,
     })
 }
 

@@ -81,6 +81,8 @@ pub struct BandLayout {
     pub tally: Option<(f64, f64, f64)>,
     /// Where the group's delivery line goes: left, baseline, room.
     pub delivery: Option<(f64, f64, f64)>,
+    /// The transaction coordinator's box, for an application with a `transactional.id`.
+    pub txn: Option<Rect>,
 }
 
 /// One log's cells and markers.
@@ -309,12 +311,11 @@ fn compacted(stage: &Stage, columns: usize, band_w: f64, budget: f64, lang: Lang
         .iter()
         .map(|b| band_height(b, true, band_w, lang))
         .collect();
-    let height = |compact: &[bool]| -> f64 {
-        let mut column = vec![0.0; columns];
-        for (i, c) in compact.iter().enumerate() {
-            column[i % columns] += if *c { strip[i] } else { full[i] };
-        }
-        column.into_iter().fold(0.0, f64::max)
+    let column_height = |compact: &[bool], c: usize| -> f64 {
+        (0..compact.len())
+            .filter(|i| i % columns == c)
+            .map(|i| if compact[i] { strip[i] } else { full[i] })
+            .sum()
     };
     let mut order: Vec<usize> = (0..stage.bands.len()).collect();
     // Least story first; among equals, the one that saves most height.
@@ -322,16 +323,30 @@ fn compacted(stage: &Stage, columns: usize, band_w: f64, budget: f64, lang: Lang
         (story(&stage.bands[*i]), -((full[*i] - strip[*i]) as i64))
     });
     let mut compact = vec![false; stage.bands.len()];
-    for i in order {
-        if height(&compact) <= budget {
+    loop {
+        // Only a band of the tallest column makes the stage shorter.
+        let Some((tallest, h)) = (0..columns)
+            .map(|c| (c, column_height(&compact, c)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+        else {
+            break;
+        };
+        if h <= budget {
             break;
         }
-        compact[i] = true;
+        match order
+            .iter()
+            .find(|i| **i % columns == tallest && !compact[**i])
+        {
+            Some(i) => compact[*i] = true,
+            None => break,
+        }
     }
     compact
 }
 
-/// How much of the lesson a band's logs carry: each range or transaction drawn on them.
+/// How much of the lesson a band's logs carry: each range or transaction drawn on them,
+/// and most of all an open transaction holding the LSO back (S13's frozen zombie).
 fn story(band: &Band) -> usize {
     band.logs
         .iter()
@@ -340,6 +355,7 @@ fn story(band: &Band) -> usize {
                 + usize::from(!l.duplicates.is_empty())
                 + usize::from(!l.lost.is_empty())
                 + usize::from(!l.txns.is_empty())
+                + 2 * usize::from(l.last_stable < l.high_watermark)
         })
         .sum()
 }
@@ -417,6 +433,18 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
             y += LINE + 4.0;
             (logs_x, y, room)
         });
+    // The transaction coordinator, under the logs of the application it serves.
+    let txn = band.group.as_ref().and_then(|g| g.txn.as_ref()).map(|_| {
+        y += 12.0;
+        let r = Rect {
+            x: logs_x,
+            y,
+            w: room.min(460.0),
+            h: COORD_H,
+        };
+        y += COORD_H;
+        r
+    });
     let group = band.group.as_ref().map(|g| {
         group_layout(
             g,
@@ -439,6 +467,7 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
         group,
         tally,
         delivery,
+        txn,
     }
 }
 

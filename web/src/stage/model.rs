@@ -139,6 +139,25 @@ pub struct GroupBox {
     /// What the group has been handed so far, when there is something to count: records
     /// read twice, lost, or read from aborted transactions.
     pub delivery: Option<Delivery>,
+    /// The transaction coordinator's view of the group's application, when it writes
+    /// with a `transactional.id` (S12, S13).
+    pub txn: Option<TxnView>,
+}
+
+/// One `transactional.id` at the transaction coordinator: the state machine that decides
+/// every transaction of that application, whatever instance runs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxnView {
+    /// The `transactional.id`.
+    pub id: String,
+    /// Its state, in Kafka's words (`Empty`, `Ongoing`, `PrepareCommit`...).
+    pub state: &'static str,
+    /// The producer epoch: a new instance bumps it, and the old one is fenced.
+    pub epoch: i16,
+    /// Partitions in the open transaction.
+    pub partitions: usize,
+    /// How long the open transaction has run, against its timeout (ms).
+    pub open: Option<(i64, i32)>,
 }
 
 /// What a group's consumers processed so far, over all the partitions it reads: the
@@ -188,6 +207,10 @@ pub enum MemberKind {
     Crashed,
     /// Left cleanly with a LeaveGroup: the coordinator knew at once.
     Stopped,
+    /// Its process is frozen (a long GC pause, a stopped VM): no heartbeat, no request.
+    /// The coordinator still counts it until its session runs out; when it wakes up it may
+    /// be a zombie (S13).
+    Frozen,
 }
 
 /// `state == "standby"`: a member's state compares with its `data-state` word.
@@ -206,6 +229,7 @@ impl MemberKind {
             MemberKind::Rebalancing => "rebalancing",
             MemberKind::Crashed => "dead",
             MemberKind::Stopped => "stopped",
+            MemberKind::Frozen => "frozen",
         }
     }
 
@@ -218,6 +242,7 @@ impl MemberKind {
             MemberKind::Rebalancing => Key::Rebalancing,
             MemberKind::Crashed => Key::Dead,
             MemberKind::Stopped => Key::Stopped,
+            MemberKind::Frozen => Key::Frozen,
         }
     }
 
@@ -256,7 +281,7 @@ impl StageMember {
     /// (a dead one too, while its session runs), then the bench, then the gone.
     pub fn order(&self) -> u8 {
         match self.state {
-            MemberKind::Active | MemberKind::Rebalancing => 0,
+            MemberKind::Active | MemberKind::Rebalancing | MemberKind::Frozen => 0,
             MemberKind::Crashed if self.session.is_some() => 0,
             MemberKind::Standby => 1,
             MemberKind::Crashed | MemberKind::Stopped => 2,

@@ -342,3 +342,47 @@ fn a_group_handed_every_record_once_has_no_delivery_line() {
     // S1 before the crash: nothing to count, no line.
     assert!(delivery_at("S1", 20_000).iter().all(|(_, d)| d.is_none()));
 }
+
+#[test]
+fn s13_draws_the_transaction_coordinator_and_the_frozen_zombie() {
+    let at = |t: i64| {
+        let mut s = AppState::new("S13", 1, Lang::En);
+        s.apply(Action::JumpTo(t));
+        stage_of(&s)
+    };
+    // 12 s: billing-1 is frozen; its transaction is open and its timeout runs.
+    let stage = at(12_000);
+    let billing = stage.band("billing").unwrap();
+    assert_eq!(
+        billing.member("billing-1").unwrap().state,
+        MemberKind::Frozen
+    );
+    let txn = billing.group.as_ref().unwrap().txn.as_ref().unwrap();
+    assert_eq!(
+        (txn.id.as_str(), txn.state, txn.epoch),
+        ("billing", "Ongoing", 0)
+    );
+    let (open, timeout) = txn.open.unwrap();
+    assert!(open > 0 && open < i64::from(timeout), "{open} of {timeout}");
+    // 40 s: the replacement bumped the epoch, which fenced the zombie.
+    let stage = at(40_000);
+    let txn = stage
+        .band("billing")
+        .unwrap()
+        .group
+        .as_ref()
+        .unwrap()
+        .txn
+        .clone()
+        .unwrap();
+    assert!(txn.epoch >= 1, "{txn:?}");
+    // A group without a transactional.id has no transaction coordinator box.
+    assert!(stage
+        .band("audit-rc")
+        .unwrap()
+        .group
+        .as_ref()
+        .unwrap()
+        .txn
+        .is_none());
+}

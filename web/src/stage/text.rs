@@ -15,6 +15,8 @@ pub enum Word {
     Group,
     /// The coordinator box.
     Coordinator,
+    /// The transaction coordinator's box.
+    TxnCoordinator,
     /// Above the standby members.
     Bench,
     /// The group leader's badge.
@@ -34,6 +36,7 @@ pub fn word(w: Word, lang: Lang) -> &'static str {
         Word::Topic => ("TOPIC", "主题"),
         Word::Group => ("GROUP", "消费者组"),
         Word::Coordinator => ("Coordinator", "协调者"),
+        Word::TxnCoordinator => ("Transaction coordinator", "事务协调者"),
         Word::Bench => ("bench (standby)", "替补（备用）"),
         Word::Leader => ("leader", "leader"),
         Word::Generation => ("gen", "代"),
@@ -196,6 +199,16 @@ pub fn delivery(d: &crate::stage::model::Delivery, short: bool, lang: Lang) -> S
         });
     }
     line
+}
+
+/// How long an open transaction has run against its timeout (" · open 1.2 s of 60"): the
+/// timeout is how a frozen zombie's transaction ends.
+pub fn txn_open(ms: i64, timeout_ms: i32, lang: Lang) -> String {
+    let (open, of) = (secs(ms), i64::from(timeout_ms) / 1000);
+    match lang {
+        Lang::En => format!(" · open {open} s of {of}"),
+        Lang::Zh => format!(" · 已开启 {open}/{of} 秒"),
+    }
 }
 
 /// What the latest rebalance stopped, out of the partitions the group reads; `short` for
