@@ -212,3 +212,75 @@ fn consuming_a_topic_that_does_not_exist_says_so() {
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn produce_chooses_partitions_headers_and_timestamps_and_says_where_records_went() {
+    let data = data_dir("produce");
+    let server = Server::start(&data, &[]);
+    let b = server.addr.as_str();
+    ok(&["topics", "create", "t", "-p", "3", "-b", b], None);
+    // -v: one line per record, where it went; the same key, the same partition.
+    let placed = ok(
+        &["produce", "t", "--key-separator", ":", "-v", "-b", b],
+        Some("k1:a\nk2:b\nk1:c\n"),
+    );
+    let lines: Vec<&str> = placed.lines().collect();
+    assert_eq!(lines.len(), 3, "{placed}");
+    let partition_of = |line: &str| line.split_whitespace().next().unwrap().to_string();
+    let k1: Vec<&&str> = lines.iter().filter(|l| l.contains("key k1")).collect();
+    assert_eq!(k1.len(), 2, "{placed}");
+    assert_eq!(partition_of(k1[0]), partition_of(k1[1]), "{placed}");
+    assert!(
+        k1[0].starts_with("t-") && k1[0].contains(" offset "),
+        "{placed}"
+    );
+    // --partition, headers and an explicit timestamp.
+    let placed = ok(
+        &[
+            "produce",
+            "t",
+            "--partition",
+            "2",
+            "-H",
+            "trace=42",
+            "-H",
+            "source=cli",
+            "--timestamp",
+            "2023-11-14T22:13:20Z",
+            "-v",
+            "-b",
+            b,
+        ],
+        Some("x\ny\n"),
+    );
+    for line in placed.lines() {
+        assert!(line.starts_with("t-2 offset "), "{placed}");
+        assert!(
+            line.ends_with("(no key)  2023-11-14T22:13:20.000Z"),
+            "{placed}"
+        );
+    }
+    let read = ok(
+        &["consume", "t", "-p", "2", "-o", "beginning", "-e", "-b", b],
+        None,
+    );
+    assert!(read.ends_with("x\ny\n"), "{read}");
+    // Partition 5 of 3, a header without '=', a time nobody can read: errors, not panics.
+    let out = cli(&["produce", "t", "-p", "5", "-b", b], Some("x\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: topic 't' has 3 partitions (0..2): there is no partition 5"
+    );
+    let out = cli(&["produce", "t", "-H", "nope", "-b", b], Some("x\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("expected key=value"));
+    let out = cli(
+        &["produce", "t", "--timestamp", "soon", "-b", b],
+        Some("x\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("expected milliseconds since the epoch"));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -16,6 +16,7 @@ use minikafka::client::TopicPartition;
 use minikafka::log::IsolationLevel;
 use minikafka::net::client::{connect, Receiver, Sender};
 use minikafka::net::now_ms;
+use minikafka::record::Header;
 
 use super::runtime;
 
@@ -72,6 +73,24 @@ pub struct ProduceArgs {
     /// `client.id`.
     #[arg(long, default_value = "minikafka-cli")]
     client_id: String,
+    /// Write every record to this partition instead of letting the partitioner choose
+    /// (without it: a keyed record goes to murmur2(key) % partitions, as in Java; records
+    /// without a key stick to one partition per batch).
+    #[arg(long, short)]
+    partition: Option<i32>,
+    /// A header on every record, `key=value` (repeatable: `-H trace=42 -H source=cli`).
+    #[arg(long = "header", short = 'H', value_name = "KEY=VALUE")]
+    headers: Vec<String>,
+    /// The records' timestamp (CreateTime) instead of now: milliseconds since the epoch,
+    /// or a date and time such as 2024-05-01T12:00:00 (UTC unless it ends in Z or
+    /// +HH:MM). Useful to try `offsets reset --to-datetime`.
+    #[arg(long, value_name = "TIME")]
+    timestamp: Option<String>,
+    /// Print where each record went, as it is acknowledged: `demo-0 offset 5  key k1
+    /// 2024-05-01T12:00:00.000Z` (the partition the partitioner chose, the offset the
+    /// broker gave, the timestamp).
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 #[derive(Parser, Debug)]
@@ -142,13 +161,48 @@ pub fn produce(args: ProduceArgs) -> ExitCode {
 }
 
 async fn produce_async(args: ProduceArgs) -> ExitCode {
-    let (mut sender, receiver) = match connect(&args.bootstrap, &args.client_id).await {
+    let mut headers = Vec::new();
+    for h in &args.headers {
+        let Some((key, value)) = h.split_once('=') else {
+            eprintln!("error: --header {h:?}: expected key=value");
+            return ExitCode::from(2);
+        };
+        headers.push(Header {
+            key: key.to_string(),
+            value: Some(Bytes::from(value.to_string())),
+        });
+    }
+    let timestamp = match args.timestamp.as_deref().map(super::time::parse_time) {
+        None => None,
+        Some(Ok(ms)) => Some(ms),
+        Some(Err(message)) => {
+            eprintln!("error: --timestamp {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let (mut sender, mut receiver) = match connect(&args.bootstrap, &args.client_id).await {
         Ok(c) => c,
         Err(error) => {
             eprintln!("error: {}", super::cannot_connect(&args.bootstrap, &error));
             return ExitCode::FAILURE;
         }
     };
+    if let Some(p) = args.partition {
+        // A partition the topic does not have: say which ones it has, before reading any
+        // input. (A topic that does not exist yet is created with the broker's default
+        // count; a partition it lacks then fails each record.)
+        match topic_metadata(&mut sender, &mut receiver, &args.topic, false).await {
+            Ok((0, count)) if p < 0 || p >= count => {
+                eprintln!("error: {}", no_such_partition(&args.topic, p, count));
+                return ExitCode::FAILURE;
+            }
+            Ok(_) => {}
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let acks = match args.acks {
         AcksArg::Zero => Acks::None,
         AcksArg::One => Acks::Leader,
@@ -179,6 +233,28 @@ async fn produce_async(args: ProduceArgs) -> ExitCode {
     let started = Instant::now();
     let mut last_progress = Instant::now();
     let mut responses = spawn_receiver(receiver);
+    // With --verbose, each record's key until it is acknowledged.
+    let mut keys: std::collections::HashMap<u64, Option<Bytes>> = Default::default();
+    let send = |producer: &mut Producer,
+                keys: &mut std::collections::HashMap<u64, Option<Bytes>>,
+                line: String| {
+        let (key, value) = split_line(line, args.key_separator.as_deref());
+        let id = producer.send_to(
+            &args.topic,
+            args.partition,
+            key.clone(),
+            Some(value),
+            headers.clone(),
+            timestamp,
+            now_ms(),
+        )?;
+        if args.verbose {
+            keys.insert(id, key);
+        }
+        Ok::<_, minikafka::client::producer::ProducerError>(())
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     loop {
         if let Err(error) = transmit(&mut sender, || producer.poll_transmit(now_ms())).await {
             eprintln!("error: connection lost: {error}");
@@ -186,7 +262,22 @@ async fn produce_async(args: ProduceArgs) -> ExitCode {
         }
         while let Some(event) = producer.poll_event() {
             match event {
-                ProducerEvent::Acked { .. } => acked += 1,
+                ProducerEvent::Acked {
+                    id,
+                    tp,
+                    offset,
+                    timestamp,
+                } => {
+                    acked += 1;
+                    if let Some(key) = keys.remove(&id) {
+                        let key = key.as_deref().map_or_else(
+                            || "(no key)".to_string(),
+                            |k| format!("key {}", String::from_utf8_lossy(k)),
+                        );
+                        let at = super::time::format_time(timestamp);
+                        let _ = writeln!(out, "{tp} offset {offset}  {key}  {at}");
+                    }
+                }
                 ProducerEvent::Failed { tp, error, .. } => {
                     failed += 1;
                     eprintln!("error: a record to {tp} failed: {error}");
@@ -198,6 +289,7 @@ async fn produce_async(args: ProduceArgs) -> ExitCode {
                 ProducerEvent::MetadataUpdated { .. } => {}
             }
         }
+        let _ = out.flush();
         if input_done && producer.pending_records() == 0 && producer.in_flight() == 0 {
             break;
         }
@@ -209,19 +301,15 @@ async fn produce_async(args: ProduceArgs) -> ExitCode {
         tokio::select! {
             line = lines.recv(), if !input_done && room => match line {
                 Some(line) => {
-                    let (key, value) = split_line(line, args.key_separator.as_deref());
-                    match producer.send(&args.topic, key, Some(value), Vec::new(), None, now_ms()) {
-                        Ok(_) => sent += 1,
-                        Err(error) => {
-                            eprintln!("error: {error}");
-                            return ExitCode::FAILURE;
-                        }
+                    if let Err(error) = send(&mut producer, &mut keys, line) {
+                        eprintln!("error: {error}");
+                        return ExitCode::FAILURE;
                     }
+                    sent += 1;
                     // Take whatever else is ready without waiting.
                     while producer.pending_records() < 100_000 {
                         let Ok(line) = lines.try_recv() else { break };
-                        let (key, value) = split_line(line, args.key_separator.as_deref());
-                        if producer.send(&args.topic, key, Some(value), Vec::new(), None, now_ms()).is_ok() {
+                        if send(&mut producer, &mut keys, line).is_ok() {
                             sent += 1;
                         }
                     }

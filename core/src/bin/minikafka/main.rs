@@ -23,6 +23,8 @@ mod clients;
 mod scenario;
 #[cfg(not(target_arch = "wasm32"))]
 mod serve;
+#[cfg(not(target_arch = "wasm32"))]
+mod time;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {

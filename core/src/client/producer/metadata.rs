@@ -133,7 +133,7 @@ impl Producer {
         for topic in ready {
             let partitions = self.metadata.partitions[&topic];
             for w in self.waiting.remove(&topic).unwrap_or_default() {
-                self.append(&topic, partitions, w.id, w.record, w.sent_at);
+                self.append(&topic, partitions, w.partition, w.id, w.record, w.sent_at);
             }
         }
         if !self.waiting.is_empty() {

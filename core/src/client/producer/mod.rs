@@ -193,6 +193,8 @@ struct Waiting {
     id: SendId,
     record: Record,
     sent_at: Millis,
+    /// The partition asked for, if the caller chose one.
+    partition: Option<i32>,
 }
 
 /// A Produce request awaiting its answer.
@@ -256,6 +258,24 @@ impl Producer {
         timestamp: Option<Millis>,
         now: Millis,
     ) -> Result<SendId, ProducerError> {
+        self.send_to(topic, None, key, value, headers, timestamp, now)
+    }
+
+    /// [`send`](Self::send) with the partition chosen by the caller (`Some`: Java's
+    /// `ProducerRecord` with a partition, which bypasses the partitioner). A partition the
+    /// topic does not have fails the record with `UNKNOWN_TOPIC_OR_PARTITION` once the
+    /// topic's partition count is known.
+    #[allow(clippy::too_many_arguments)] // the fields of Java's ProducerRecord, and now
+    pub fn send_to(
+        &mut self,
+        topic: &str,
+        partition: Option<i32>,
+        key: Option<Bytes>,
+        value: Option<Bytes>,
+        headers: Vec<Header>,
+        timestamp: Option<Millis>,
+        now: Millis,
+    ) -> Result<SendId, ProducerError> {
         validate_topic_name(topic).map_err(|_| ProducerError::InvalidTopic(topic.to_string()))?;
         if let Some(state) = self.transaction_state() {
             if state != TransactionState::InTransaction {
@@ -280,7 +300,7 @@ impl Producer {
         let known = self.metadata.partitions.get(topic).copied();
         match known {
             Some(partitions) if !self.waiting.contains_key(topic) => {
-                self.append(topic, partitions, id, record, now);
+                self.append(topic, partitions, partition, id, record, now);
             }
             _ => self
                 .waiting
@@ -290,6 +310,7 @@ impl Producer {
                     id,
                     record,
                     sent_at: now,
+                    partition,
                 }),
         }
         Ok(id)
@@ -531,13 +552,32 @@ impl Producer {
     }
 
     /// Pick the partition and append to the accumulator.
-    fn append(&mut self, topic: &str, partitions: i32, id: SendId, record: Record, now: Millis) {
-        let partition = self.partitioner.partition(
-            topic,
-            record.key.as_deref(),
-            record.size_bytes(),
-            partitions,
-        );
+    fn append(
+        &mut self,
+        topic: &str,
+        partitions: i32,
+        chosen: Option<i32>,
+        id: SendId,
+        record: Record,
+        now: Millis,
+    ) {
+        let partition = match chosen {
+            Some(p) if (0..partitions).contains(&p) => p,
+            Some(p) => {
+                self.events.push_back(ProducerEvent::Failed {
+                    id,
+                    tp: TopicPartition::new(topic, p),
+                    error: KafkaError::UnknownTopicOrPartition,
+                });
+                return;
+            }
+            None => self.partitioner.partition(
+                topic,
+                record.key.as_deref(),
+                record.size_bytes(),
+                partitions,
+            ),
+        };
         let tp = TopicPartition::new(topic, partition);
         if self.txn.as_mut().is_some_and(|t| t.track_partition(&tp)) {
             self.accumulator.hold(tp.clone());

@@ -764,3 +764,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_chosen_partition_bypasses_the_partitioner() {
+    let mut net = Net::new(config()).topic("t", 3);
+    let mut ids = Vec::new();
+    // The first waits for the topic's metadata, the others go straight to their batch:
+    // both paths honour the choice.
+    for (partition, key) in [(2, "a"), (2, "b"), (0, "a"), (1, "c")] {
+        let id = net
+            .producer
+            .send_to(
+                "t",
+                Some(partition),
+                Some(Bytes::from(key)),
+                Some(Bytes::from("v")),
+                vec![],
+                None,
+                net.now,
+            )
+            .unwrap();
+        ids.push((id, partition));
+        net.pump();
+    }
+    let missing = net
+        .producer
+        .send_to("t", Some(7), None, Some(Bytes::from("v")), vec![], None, 0)
+        .unwrap();
+    net.advance_to(10);
+    let acked = net.acked();
+    for (id, partition) in ids {
+        assert_eq!(acked[&id].0, TopicPartition::new("t", partition));
+    }
+    assert!(net.events.iter().any(|e| matches!(
+        e,
+        ProducerEvent::Failed { id, tp, error: KafkaError::UnknownTopicOrPartition }
+            if *id == missing && *tp == TopicPartition::new("t", 7)
+    )));
+}
