@@ -73,12 +73,12 @@ after(async () => {
 
 const member = (name) => [DEMO, 'member', '--bootstrap', kafka, '--topic', TOPIC, '--group', GROUP, '--client-id', name];
 
-async function openLive(at = base) {
+async function openLive(at = base, extra = '') {
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(at + '?source=live&lang=en');
+  await page.goto(at + '?source=live&lang=en' + extra);
   await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state === 'connected');
   return { page, errors };
 }
@@ -99,6 +99,7 @@ test('live mode draws a real producer and a two-member group: active, standby, c
   const members = { 'consumer-a': start(PYTHON, member('consumer-a'), 'consumer-a') };
   await page.waitForFunction((g) => [...document.querySelectorAll('[data-testid=group-select] option')].some((o) => o.value === g), GROUP, { timeout: 30_000 });
   await page.getByTestId('group-select').selectOption(GROUP);
+  assert.match(page.url(), new RegExp(`[?&]group=${GROUP}(&|$)`), 'the followed group is in the link');
   await page.waitForFunction(() => document.querySelector('[data-testid="member-consumer-a"]')?.dataset.state === 'active', null, { timeout: 30_000 });
   members['consumer-b'] = start(PYTHON, member('consumer-b'), 'consumer-b');
 
@@ -137,6 +138,21 @@ test('live mode draws a real producer and a two-member group: active, standby, c
   await page.screenshot({ path: join(root, 'docs', 'stage-live.png'), animations: 'disabled' });
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('a link with group= follows that group, and says when it has no active member', { timeout: 60_000 }, async () => {
+  // A group with a committed offset and nobody in it: alphabetically first, yet not the one
+  // the page would pick by itself (live-group still has a member).
+  await run(BIN, ['consume', TOPIC, '-g', 'aaa-bookmark', '--from-beginning', '-n', '1', '--bootstrap', kafka]);
+  const { page, errors } = await openLive(base, '&group=aaa-bookmark');
+  await page.waitForFunction(() => document.querySelector('[data-testid=group-select]')?.value === 'aaa-bookmark', null, { timeout: 20_000 });
+  await page.getByTestId('no-active-member').waitFor({ timeout: 10_000 });
+  const plain = await openLive(base);
+  await plain.page.waitForFunction((g) => document.querySelector('[data-testid=group-select]')?.value === g, GROUP, { timeout: 20_000 });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(plain.errors, []);
+  await page.close();
+  await plain.page.close();
 });
 
 test('two browsers are independent; a reload or a server restart reconnects with a fresh snapshot', { timeout: 90_000 }, async () => {

@@ -95,7 +95,7 @@ pub fn app() -> Html {
             .unwrap_or_default();
         let socket = url::live_socket(u.url.as_deref(), &protocol, &host);
         let on_lang = Callback::from(|lang: Lang| remember_lang(lang));
-        return html! { <crate::live_app::LiveApp url={socket} lang={initial_lang(u.lang)} {on_lang} /> };
+        return html! { <crate::live_app::LiveApp url={socket} lang={initial_lang(u.lang)} group={u.group.clone()} {on_lang} /> };
     }
     html! { <SimApp /> }
 }
@@ -188,6 +188,7 @@ pub fn sim_app() -> Html {
             t: Some(state.now()),
             source: None,
             url: None,
+            group: None,
         };
         if let Some(history) = window().and_then(|w| w.history().ok()) {
             let mut link = url::build(&u);

@@ -118,6 +118,8 @@ pub enum Key {
     #[allow(missing_docs)]
     Frozen,
     #[allow(missing_docs)]
+    NoActiveMember,
+    #[allow(missing_docs)]
     Crash,
     #[allow(missing_docs)]
     Stop,
@@ -249,7 +251,7 @@ pub enum Key {
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 100] = [
+    pub const ALL: [Key; 101] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -286,6 +288,7 @@ impl Key {
         Key::Dead,
         Key::Stopped,
         Key::Frozen,
+        Key::NoActiveMember,
         Key::Crash,
         Key::Stop,
         Key::Restart,
@@ -401,6 +404,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::Dead => ("crashed", "已崩溃"),
         Key::Stopped => ("left", "已离开"),
         Key::Frozen => ("frozen (paused)", "冻结（暂停）"),
+        Key::NoActiveMember => ("no member is active in this group now", "这个组现在没有活跃成员"),
         Key::Crash => ("Crash", "崩溃"),
         Key::Stop => ("Stop", "停止"),
         Key::Restart => ("Restart", "重启"),

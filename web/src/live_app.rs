@@ -38,6 +38,9 @@ pub struct LiveProps {
     pub lang: Lang,
     /// Switch language (remembered by the root).
     pub on_lang: Callback<Lang>,
+    /// The group to follow, from the link's `group=` (else the first with members).
+    #[prop_or_default]
+    pub group: Option<String>,
 }
 
 /// An open socket with the callbacks it needs kept alive.
@@ -110,12 +113,35 @@ fn js_sys_now() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Keep the followed group in the address (`group=`), so the page can be bookmarked.
+fn follow_in_link(group: &str) {
+    let Some(w) = web_sys::window() else {
+        return;
+    };
+    let search = w.location().search().unwrap_or_default();
+    let mut parts: Vec<String> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("group="))
+        .map(str::to_string)
+        .collect();
+    parts.push(format!("group={}", crate::url::percent_encode(group)));
+    if let Ok(history) = w.history() {
+        let link = format!("?{}", parts.join("&"));
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
+    }
+}
+
 /// The live page.
 #[function_component(LiveApp)]
 pub fn live_app(props: &LiveProps) -> Html {
     let store = use_reducer({
-        let (url, lang) = (props.url.clone(), props.lang);
-        move || Store::new(LivePage::new(url, lang))
+        let (url, lang, group) = (props.url.clone(), props.lang, props.group.clone());
+        move || {
+            let mut page = LivePage::new(url, lang);
+            page.group = group;
+            Store::new(page)
+        }
     });
 
     // The open socket, shared with the admin buttons (which send on it).
@@ -199,6 +225,7 @@ pub fn live_app(props: &LiveProps) -> Html {
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
             {
+                follow_in_link(&select.value());
                 store.dispatch(LiveAction::SelectGroup(select.value()));
             }
         })
@@ -329,6 +356,9 @@ pub fn live_app(props: &LiveProps) -> Html {
                             { for group_options }
                         </select>
                     </label>
+                    if vm.group.is_some() && vm.members.iter().all(|m| m.state.gone()) {
+                        <span class="muted" data-testid="no-active-member">{ t(lang, Key::NoActiveMember) }</span>
+                    }
                     <label>{ t(lang, Key::Server) }{" "}
                         <input type="text" data-testid="live-url" value={page.url.clone()} onchange={on_server} size="28" />
                     </label>

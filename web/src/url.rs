@@ -20,6 +20,8 @@ pub struct UrlState {
     pub source: Option<String>,
     /// `url=ws://host:8080/live`: the live server, when not the one that served the page.
     pub url: Option<String>,
+    /// `group=demo-group`: in live mode, the group to follow (a teacher's bookmark).
+    pub group: Option<String>,
 }
 
 /// `%3A` -> `:` and `+` -> space, for a URL typed into a query parameter. Malformed escapes
@@ -47,6 +49,19 @@ fn percent_decode(value: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Escape a value for a query string: everything but letters, digits and `-._~`.
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The WebSocket address of a live server: `ws(s)://host/live` from the page's own origin,
@@ -80,6 +95,7 @@ pub fn parse(query: &str) -> UrlState {
             "t" => out.t = value.parse().ok().filter(|t: &i64| *t >= 0),
             "source" if !value.is_empty() => out.source = Some(value.to_string()),
             "url" if !value.is_empty() => out.url = Some(percent_decode(value)),
+            "group" if !value.is_empty() => out.group = Some(percent_decode(value)),
             _ => {}
         }
     }
@@ -112,6 +128,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_live_link_names_the_group_to_follow() {
+        let group = "class 3/b";
+        let u = parse(&format!(
+            "?source=live&group={}&lang=en",
+            percent_encode(group)
+        ));
+        assert_eq!(u.group.as_deref(), Some(group));
+        assert_eq!(u.source.as_deref(), Some("live"));
+        assert_eq!(parse("?group=").group, None);
+    }
+
+    #[test]
     fn round_trips_and_ignores_garbage() {
         let s = UrlState {
             scenario: Some("S6".into()),
@@ -121,6 +149,7 @@ mod tests {
             t: Some(42_000),
             source: None,
             url: None,
+            group: None,
         };
         assert_eq!(parse(&build(&s)), s);
         let odd = parse("?seed=x&t=-5&lang=fr&what=ever&scenario=");
