@@ -284,3 +284,197 @@ fn produce_chooses_partitions_headers_and_timestamps_and_says_where_records_went
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The committed offsets `groups describe` shows for `topic`, by partition.
+fn committed(b: &str, group: &str, topic: &str) -> Vec<(i32, i64)> {
+    let out = cli(&["groups", "describe", group, "-b", b], None);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with(&format!("{topic}\t")))
+        .map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            (cols[1].parse().unwrap(), cols[2].parse().unwrap())
+        })
+        .collect()
+}
+
+impl Running {
+    /// SIGKILL: no last commit, no LeaveGroup.
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Wait (at most 20 s) for `n` lines on stdout.
+    fn stdout_lines(&mut self, n: usize) -> Vec<String> {
+        let out = self.child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = Vec::new();
+        while lines.len() < n {
+            lines.push(
+                rx.recv_timeout(Duration::from_secs(20))
+                    .unwrap_or_else(|_| panic!("{n} lines on stdout, got {lines:?}")),
+            );
+        }
+        lines
+    }
+}
+
+#[test]
+fn consume_formats_records_and_takes_the_consumer_settings_of_a_demonstration() {
+    let data = data_dir("consume");
+    let server = Server::start(&data, &[]);
+    let b = server.addr.as_str();
+    ok(
+        &[
+            "produce",
+            "t",
+            "--key-separator",
+            ":",
+            "-H",
+            "trace=42",
+            "-H",
+            "from=cli",
+            "--timestamp",
+            "1700000000000",
+            "-b",
+            b,
+        ],
+        Some(&(0..10).map(|i| format!("k{i}:v{i}\n")).collect::<String>()),
+    );
+    // A kcat-like format: every field, escapes, no newline added.
+    let formatted = ok(
+        &[
+            "consume",
+            "t",
+            "--from-beginning",
+            "-e",
+            "-n",
+            "2",
+            "-f",
+            "%t|%p|%o|%k|%v|%s|%T|%h|100%%\\t.\\n",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    assert_eq!(
+        formatted,
+        "t|0|0|k0|v0|v0|1700000000000|trace=42,from=cli|100%\t.\n\
+         t|0|1|k1|v1|v1|1700000000000|trace=42,from=cli|100%\t.\n"
+    );
+
+    // --commit: what a member killed with SIGKILL (no last commit) leaves committed.
+    for (mode, expected) in [("record", Some(10)), ("batch", Some(10)), ("none", None)] {
+        let group = format!("g-{mode}");
+        let mut member = Running::start(&[
+            "consume",
+            "t",
+            "-g",
+            &group,
+            "--from-beginning",
+            "--commit",
+            mode,
+            "-b",
+            b,
+        ]);
+        member.stdout_lines(10);
+        std::thread::sleep(Duration::from_millis(500));
+        let now = committed(b, &group, "t");
+        member.kill();
+        assert_eq!(now.first().map(|c| c.1), expected, "--commit {mode}");
+    }
+    // auto with a long interval: nothing yet; -n then commits exactly what it printed.
+    let mut member = Running::start(&[
+        "consume",
+        "t",
+        "-g",
+        "g-auto",
+        "--from-beginning",
+        "--commit",
+        "auto",
+        "--commit-interval",
+        "60000",
+        "-b",
+        b,
+    ]);
+    member.stdout_lines(10);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(committed(b, "g-auto", "t"), vec![]);
+    member.kill();
+
+    // --assignor and --session-timeout: the group's protocol, and a killed member removed
+    // after 6 s rather than 45.
+    let mut member = Running::start(&[
+        "consume",
+        "t",
+        "-g",
+        "g-coop",
+        "--assignor",
+        "cooperative-sticky",
+        "--session-timeout",
+        "6000",
+        "-b",
+        b,
+    ]);
+    member.wait_for("assigned: t-0");
+    let described = ok(&["groups", "describe", "g-coop", "-b", b], None);
+    assert!(
+        described.contains("state Stable  protocol consumer cooperative-sticky"),
+        "{described}"
+    );
+    member.kill();
+    let killed = Instant::now();
+    loop {
+        let described = ok(&["groups", "describe", "g-coop", "-b", b], None);
+        if described.contains("(no active members)") {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(15),
+            "still a member: {described}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        killed.elapsed() >= Duration::from_secs(4),
+        "removed by its session timeout"
+    );
+
+    // --instance-id: a static member stays in the group when it stops.
+    let mut member = Running::start(&[
+        "consume",
+        "t",
+        "-g",
+        "g-static",
+        "--instance-id",
+        "pod-1",
+        "--from-beginning",
+        "-b",
+        b,
+    ]);
+    member.wait_for("assigned: t-0");
+    let (code, said) = member.stop();
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("staying in the group"), "{said}");
+    let described = ok(&["groups", "describe", "g-static", "-b", b], None);
+    assert!(described.contains("(static: pod-1)"), "{described}");
+    assert_eq!(committed(b, "g-static", "t"), vec![(0, 10)], "{described}");
+
+    let out = cli(&["consume", "t", "--assignor", "fair", "-b", b], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cooperative-sticky"),
+        "{}",
+        stderr(&out)
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -9,7 +9,10 @@ use bytes::Bytes;
 use clap::{Parser, ValueEnum};
 use tokio::sync::mpsc;
 
-use minikafka::client::consumer::{AutoOffsetReset, Consumer, ConsumerConfig, ConsumerEvent};
+use minikafka::client::assignor::AssignorKind;
+use minikafka::client::consumer::{
+    AutoOffsetReset, Consumer, ConsumerConfig, ConsumerEvent, PolledRecord,
+};
 use minikafka::client::producer::{Producer, ProducerConfig, ProducerEvent};
 use minikafka::client::protocol::{Acks, Request, Response};
 use minikafka::client::TopicPartition;
@@ -133,6 +136,122 @@ pub struct ConsumeArgs {
     /// `client.id`.
     #[arg(long, default_value = "minikafka-cli")]
     client_id: String,
+    /// Print each record with this format, as kcat's -f: %t topic, %p partition, %o offset,
+    /// %k key, %v (or %s) value, %T timestamp (ms since the epoch), %h headers
+    /// (`k=v,k2=v2`), %% a percent sign; \n, \t and \\ are a newline, a tab and a
+    /// backslash. No newline is added: end it with \n, e.g. -f '%p %o %k %v\n'.
+    #[arg(long, short, value_name = "FORMAT", conflicts_with = "verbose")]
+    format: Option<String>,
+    /// `session.timeout.ms` (with --group): how long the coordinator waits for a heartbeat
+    /// before it removes this member (and a static member's partitions move).
+    /// Heartbeats go every third of it, at most every 3 s.
+    #[arg(long, value_name = "MS", default_value_t = 45_000)]
+    session_timeout: i32,
+    /// `partition.assignment.strategy` (with --group), repeatable in order of preference:
+    /// range, roundrobin, sticky (eager: every member gives up everything in a rebalance)
+    /// or cooperative-sticky (only the partitions that move are revoked). Default: range
+    /// then cooperative-sticky, as Java's.
+    #[arg(long = "assignor", value_enum, value_name = "ASSIGNOR")]
+    assignors: Vec<AssignorArg>,
+    /// `group.instance.id` (with --group): a static member. Restarted within the session
+    /// timeout, it gets its partitions back without a rebalance; on exit it sends no
+    /// LeaveGroup.
+    #[arg(long, value_name = "ID", requires = "group")]
+    instance_id: Option<String>,
+    /// When a group member commits what it printed: `auto` every --commit-interval (and
+    /// on exit), `record` after each record, `batch` after each poll's records, `none`
+    /// never (a restart then starts again from the last commit, or by
+    /// auto.offset.reset).
+    #[arg(long, value_enum, default_value_t = CommitArg::Auto)]
+    commit: CommitArg,
+    /// With `--commit auto`: `auto.commit.interval.ms`.
+    #[arg(long, value_name = "MS", default_value_t = 5_000)]
+    commit_interval: u64,
+}
+
+/// When a group member commits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CommitArg {
+    /// Every --commit-interval, and on exit.
+    Auto,
+    /// After each record is printed.
+    Record,
+    /// After the records of each poll are printed.
+    Batch,
+    /// Never.
+    None,
+}
+
+/// `partition.assignment.strategy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AssignorArg {
+    /// Contiguous ranges of each topic's partitions (eager).
+    Range,
+    /// Every partition dealt out in turn (eager).
+    Roundrobin,
+    /// Balanced, keeping what each member owned (eager).
+    Sticky,
+    /// Sticky, and only moved partitions are revoked (cooperative).
+    CooperativeSticky,
+}
+
+impl From<AssignorArg> for AssignorKind {
+    fn from(arg: AssignorArg) -> Self {
+        match arg {
+            AssignorArg::Range => AssignorKind::Range,
+            AssignorArg::Roundrobin => AssignorKind::RoundRobin,
+            AssignorArg::Sticky => AssignorKind::Sticky,
+            AssignorArg::CooperativeSticky => AssignorKind::CooperativeSticky,
+        }
+    }
+}
+
+/// A record printed with a kcat-like format (see `--format`).
+fn format_record(format: &str, record: &PolledRecord) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => match chars.next() {
+                Some('t') => out.extend(record.tp.topic.as_bytes()),
+                Some('p') => out.extend(record.tp.partition.to_string().as_bytes()),
+                Some('o') => out.extend(record.offset.to_string().as_bytes()),
+                Some('k') => out.extend(record.record.key.as_deref().unwrap_or_default()),
+                Some('v' | 's') => out.extend(record.record.value.as_deref().unwrap_or_default()),
+                Some('T') => out.extend(record.record.timestamp.to_string().as_bytes()),
+                Some('h') => {
+                    let headers: Vec<String> = record
+                        .record
+                        .headers
+                        .iter()
+                        .map(|h| {
+                            let value = h.value.as_deref().unwrap_or_default();
+                            format!("{}={}", h.key, String::from_utf8_lossy(value))
+                        })
+                        .collect();
+                    out.extend(headers.join(",").as_bytes());
+                }
+                Some('%') => out.push(b'%'),
+                Some(other) => {
+                    out.push(b'%');
+                    out.extend(other.to_string().as_bytes());
+                }
+                None => out.push(b'%'),
+            },
+            '\\' => match chars.next() {
+                Some('n') => out.push(b'\n'),
+                Some('t') => out.push(b'\t'),
+                Some('\\') => out.push(b'\\'),
+                Some(other) => {
+                    out.push(b'\\');
+                    out.extend(other.to_string().as_bytes());
+                }
+                None => out.push(b'\\'),
+            },
+            c => out.extend(c.to_string().as_bytes()),
+        }
+    }
+    out
 }
 
 /// Move the state machine's requests to the wire.
@@ -145,9 +264,6 @@ where
     }
     Ok(())
 }
-
-/// How often a group consumer commits what it printed (Kafka's auto.commit.interval.ms).
-const COMMIT_INTERVAL: Duration = Duration::from_secs(5);
 
 fn sleep_until(at: Option<i64>) -> Duration {
     match at {
@@ -412,6 +528,14 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
         ConsumerConfig {
             client_id: args.client_id.clone(),
             group_id: args.group.clone(),
+            group_instance_id: args.instance_id.clone(),
+            session_timeout_ms: args.session_timeout,
+            heartbeat_interval_ms: i64::from(args.session_timeout / 3).clamp(1, 3_000),
+            assignors: if args.assignors.is_empty() {
+                ConsumerConfig::default().assignors
+            } else {
+                args.assignors.iter().map(|a| (*a).into()).collect()
+            },
             // Offsets are committed by this loop, after the records are printed (see
             // `processed`): auto-commit would commit positions, which run ahead of what
             // was printed when --max-messages stops in the middle of a poll.
@@ -468,6 +592,16 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
             },
         }
     }
+    if args.session_timeout <= 0 {
+        eprintln!("error: --session-timeout must be positive (milliseconds)");
+        return ExitCode::from(2);
+    }
+    let commit_interval = Duration::from_millis(args.commit_interval.max(1));
+    let commit = if in_group {
+        args.commit
+    } else {
+        CommitArg::None
+    };
     let mut responses = spawn_receiver(receiver);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -477,6 +611,7 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
     let mut last_commit = Instant::now();
     loop {
         let now = now_ms();
+        let mut printed = false;
         for record in consumer.poll(now) {
             let value = record
                 .record
@@ -484,7 +619,9 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
                 .as_deref()
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default();
-            let written = if args.verbose {
+            let written = if let Some(format) = &args.format {
+                out.write_all(&format_record(format, &record))
+            } else if args.verbose {
                 let key = record
                     .record
                     .key
@@ -503,12 +640,21 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
                 return ExitCode::SUCCESS; // stdout closed (| head): stop quietly
             }
             consumer.mark_processed(&record.tp, record.offset);
+            if commit == CommitArg::Record {
+                let _ = out.flush();
+                let _ = consumer
+                    .commit_sync(Some(vec![(record.tp.clone(), record.offset + 1)]), now_ms());
+            }
+            printed = true;
             count += 1;
             if args.max_messages.is_some_and(|max| count >= max) {
                 break;
             }
         }
         let _ = out.flush();
+        if printed && commit == CommitArg::Batch {
+            commit_printed(&mut consumer, true);
+        }
         while let Some(event) = consumer.poll_event() {
             match event {
                 ConsumerEvent::PartitionsAssigned(tps) if !tps.is_empty() => {
@@ -549,7 +695,10 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
                 _ => {}
             }
         }
-        if in_group && closing.is_none() && last_commit.elapsed() >= COMMIT_INTERVAL {
+        if commit == CommitArg::Auto
+            && closing.is_none()
+            && last_commit.elapsed() >= commit_interval
+        {
             let done = processed(&consumer);
             if !done.is_empty() {
                 let _ = consumer.commit_async(Some(done), now_ms());
@@ -569,7 +718,7 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
         if done && closing.is_none() {
             // Commit what was printed, not the position: `poll` may have returned
             // records past --max-messages that were never shown.
-            commit_printed(&mut consumer, in_group);
+            commit_printed(&mut consumer, commit != CommitArg::None);
             consumer.close(now_ms());
             closing = Some(Instant::now());
         }
@@ -596,16 +745,23 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
                 sleep_until(consumer.poll_timeout())
             }) => consumer.handle_timeout(now_ms()),
             _ = &mut ctrl_c, if closing.is_none() => {
-                eprintln!("{}", if !in_group {
-                    "stopping"
-                } else if consumer.assignment().is_empty() {
-                    "stopping: leaving the group (nothing assigned, nothing to commit)"
-                } else if processed(&consumer).is_empty() {
-                    "stopping: leaving the group (nothing read, nothing to commit)"
+                let leaving = if args.instance_id.is_some() {
+                    "staying in the group (a static member sends no LeaveGroup: its partitions wait for it until its session times out)"
                 } else {
-                    "stopping: committing and leaving the group"
-                });
-                commit_printed(&mut consumer, in_group);
+                    "leaving the group"
+                };
+                if !in_group {
+                    eprintln!("stopping");
+                } else if consumer.assignment().is_empty() {
+                    eprintln!("stopping: {leaving} (nothing assigned, nothing to commit)");
+                } else if processed(&consumer).is_empty() {
+                    eprintln!("stopping: {leaving} (nothing read, nothing to commit)");
+                } else if commit == CommitArg::None {
+                    eprintln!("stopping: {leaving} without committing (--commit none)");
+                } else {
+                    eprintln!("stopping: committing, {leaving}");
+                }
+                commit_printed(&mut consumer, commit != CommitArg::None);
                 consumer.close(now_ms());
                 closing = Some(Instant::now());
             }
