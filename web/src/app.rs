@@ -367,7 +367,7 @@ pub fn sim_app() -> Html {
                         }
                     </PanelBox>
                     <PanelBox panel={Panel::Members} {lang} open={is_open(Panel::Members)} on_toggle={on_fold.clone()}
-                        extra={format!(" · {} {}", t(lang, Key::Generation), vm.generation)}>
+                        extra={format!(" · {} {}", t(lang, Key::Generation), view::generation(vm.generation, lang))}>
                         if is_open(Panel::Members) {
                             <div class="members">{ for vm.members.iter().map(|m| view::member(m, lang, on_member.clone(), &on_configure)) }</div>
                         }

@@ -120,6 +120,8 @@ pub enum Key {
     #[allow(missing_docs)]
     NoActiveMember,
     #[allow(missing_docs)]
+    Joining,
+    #[allow(missing_docs)]
     Crash,
     #[allow(missing_docs)]
     Stop,
@@ -251,7 +253,7 @@ pub enum Key {
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 101] = [
+    pub const ALL: [Key; 102] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -289,6 +291,7 @@ impl Key {
         Key::Stopped,
         Key::Frozen,
         Key::NoActiveMember,
+        Key::Joining,
         Key::Crash,
         Key::Stop,
         Key::Restart,
@@ -404,6 +407,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::Dead => ("crashed", "已崩溃"),
         Key::Stopped => ("left", "已离开"),
         Key::Frozen => ("frozen (paused)", "冻结（暂停）"),
+        Key::Joining => ("joining", "加入中"),
         Key::NoActiveMember => ("no member is active in this group now", "这个组现在没有活跃成员"),
         Key::Crash => ("Crash", "崩溃"),
         Key::Stop => ("Stop", "停止"),

@@ -420,3 +420,11 @@ fn s3_question_numbers_are_the_pictures_numbers() {
     );
     assert!(q.ask.0.contains(&quoted), "{quoted}");
 }
+
+#[test]
+fn a_member_before_its_first_generation_reads_as_joining() {
+    use crate::i18n::Lang;
+    assert_eq!(crate::view::generation(-1, Lang::En), "joining");
+    assert_eq!(crate::view::generation(0, Lang::Zh), "加入中");
+    assert_eq!(crate::view::generation(3, Lang::En), "3");
+}

@@ -264,7 +264,7 @@ pub fn member(
             </div>
             <div class="member-body">
                 <span>{ parts }</span>
-                <span class="muted">{ format!("{} {} · {} {}", t(lang, Key::Generation), m.generation, m.processed, t(lang, Key::Processed)) }</span>
+                <span class="muted">{ format!("{} {} · {} {}", t(lang, Key::Generation), generation(m.generation, lang), m.processed, t(lang, Key::Processed)) }</span>
             </div>
             <div class="member-actions">
                 if alive {
@@ -281,6 +281,16 @@ pub fn member(
                 </div>
             }
         </div>
+    }
+}
+
+/// A generation number; before the first one (Kafka's -1, or 0 for a group with none yet)
+/// the member is still joining.
+pub fn generation(g: i32, lang: Lang) -> String {
+    if g < 1 {
+        t(lang, Key::Joining).to_string()
+    } else {
+        g.to_string()
     }
 }
 
@@ -467,7 +477,7 @@ pub fn counters(vm: &ViewModel, lang: Lang) -> Html {
         <div class="counters">
             <div class="counter"><span>{ t(lang, Key::Duplicates) }</span><b data-testid="duplicates-count">{ vm.duplicates }</b></div>
             <div class="counter"><span>{ t(lang, Key::Lost) }</span><b data-testid="lost-count">{ vm.lost }</b></div>
-            <div class="counter"><span>{ t(lang, Key::Generation) }</span><b data-testid="generation">{ vm.generation }</b></div>
+            <div class="counter"><span>{ t(lang, Key::Generation) }</span><b data-testid="generation">{ generation(vm.generation, lang) }</b></div>
             <div class="counter"><span>{ t(lang, Key::Time) }</span><b data-testid="time">{ secs(vm.now) }</b></div>
         </div>
     }
