@@ -478,3 +478,156 @@ fn consume_formats_records_and_takes_the_consumer_settings_of_a_demonstration() 
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn offsets_reset_per_partition_by_shift_or_time_with_a_dry_run() {
+    let data = data_dir("reset");
+    let server = Server::start(&data, &[]);
+    let b = server.addr.as_str();
+    ok(&["topics", "create", "r", "-p", "2", "-b", b], None);
+    let january = ["--timestamp", "2024-01-01T00:00:00Z"];
+    let june = ["--timestamp", "2024-06-01T00:00:00Z"];
+    for (partition, time, lines) in [
+        ("0", january, "a\nb\nc\nd\ne\n"),
+        ("0", june, "f\ng\nh\ni\nj\n"),
+        ("1", june, "w\nx\ny\nz\n"),
+    ] {
+        let mut args = vec!["produce", "r", "-p", partition, "-b", b];
+        args.extend(time);
+        ok(&args, Some(lines));
+    }
+    ok(
+        &[
+            "consume",
+            "r",
+            "-g",
+            "rg",
+            "--from-beginning",
+            "-e",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    assert_eq!(committed(b, "rg", "r"), vec![(0, 10), (1, 4)]);
+    // --dry-run shows the plan and changes nothing.
+    let plan = ok(
+        &[
+            "offsets",
+            "reset",
+            "-g",
+            "rg",
+            "-t",
+            "r",
+            "--shift-by",
+            "-3",
+            "--dry-run",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    assert_eq!(
+        plan,
+        "plan for group rg (--dry-run: nothing changed)\n\
+         topic\tpartition\tcurrent\tnew\n\
+         r\t0\t\t10\t7\n\
+         r\t1\t\t4\t1\n"
+    );
+    assert_eq!(committed(b, "rg", "r"), vec![(0, 10), (1, 4)]);
+    // One partition, by time: the first record at or after March is June's first, 5.
+    let done = ok(
+        &[
+            "offsets",
+            "reset",
+            "-g",
+            "rg",
+            "-t",
+            "r",
+            "-p",
+            "0",
+            "--to-datetime",
+            "2024-03-01",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    assert_eq!(done, "rg: r-0 committed offset set to 5\n");
+    assert_eq!(committed(b, "rg", "r"), vec![(0, 5), (1, 4)]);
+    // Shifted past the log start: clamped, and said so.
+    let done = ok(
+        &[
+            "offsets",
+            "reset",
+            "-g",
+            "rg",
+            "-t",
+            "r",
+            "-p",
+            "1",
+            "--shift-by",
+            "-30",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    assert!(done.contains("clamped to the log start, 0"), "{done}");
+    assert_eq!(committed(b, "rg", "r"), vec![(0, 5), (1, 0)]);
+    // After every record: the log end.
+    ok(
+        &[
+            "offsets",
+            "reset",
+            "-g",
+            "rg",
+            "-t",
+            "r",
+            "--to-datetime",
+            "2030-01-01",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    assert_eq!(committed(b, "rg", "r"), vec![(0, 10), (1, 4)]);
+    // No target, a partition that does not exist, shifting a group without offsets.
+    let out = cli(&["offsets", "reset", "-g", "rg", "-t", "r", "-b", b], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = cli(
+        &[
+            "offsets", "reset", "-g", "rg", "-t", "r", "-p", "7", "--to", "0", "-b", b,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("there is no partition 7"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cli(
+        &[
+            "offsets",
+            "reset",
+            "-g",
+            "new",
+            "-t",
+            "r",
+            "--shift-by",
+            "1",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("has no committed offset to shift"),
+        "{}",
+        stderr(&out)
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}

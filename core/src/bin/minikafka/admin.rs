@@ -87,8 +87,10 @@ pub struct OffsetsArgs {
 
 #[derive(Subcommand, Debug)]
 enum OffsetsCommand {
-    /// Move a group's committed offsets for a topic (every partition). The group must have
-    /// no active members: stop its consumers first, as with kafka-consumer-groups.
+    /// Move a group's committed offsets for a topic (every partition, or those given with
+    /// --partition). The group must have no active members: stop its consumers first, as
+    /// with kafka-consumer-groups. Targets outside the log are clamped to it, and said so.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["to", "shift_by", "to_datetime"])))]
     Reset {
         /// Group id.
         #[arg(long, short)]
@@ -96,9 +98,24 @@ enum OffsetsCommand {
         /// Topic.
         #[arg(long, short)]
         topic: String,
+        /// Only this partition (repeatable). Default: every partition of the topic.
+        #[arg(long = "partition", short, value_name = "N")]
+        partitions: Vec<i32>,
         /// `earliest`, `latest`, or an offset.
         #[arg(long)]
-        to: String,
+        to: Option<String>,
+        /// Move each committed offset by N (negative: back), e.g. --shift-by -10 to read
+        /// the last ten records again.
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        shift_by: Option<i64>,
+        /// The first offset whose record's timestamp is at or after this time (ms since
+        /// the epoch, or 2024-05-01T12:00:00, UTC unless it ends in Z or +HH:MM); the log
+        /// end when every record is older. Kafka's ListOffsets by timestamp.
+        #[arg(long, value_name = "TIME")]
+        to_datetime: Option<String>,
+        /// Show the plan (current and new offset of each partition) and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -358,7 +375,28 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
 pub fn offsets(args: OffsetsArgs) -> ExitCode {
     run(&args.bootstrap.clone(), async move |tx, rx| {
         match args.command {
-            OffsetsCommand::Reset { group, topic, to } => {
+            OffsetsCommand::Reset {
+                group,
+                topic,
+                partitions: only,
+                to,
+                shift_by,
+                to_datetime,
+                dry_run,
+            } => {
+                let at_time = match to_datetime.as_deref().map(super::time::parse_time) {
+                    None => None,
+                    Some(Ok(ms)) => Some(ms),
+                    Some(Err(message)) => return Err(format!("--to-datetime {message}")),
+                };
+                let asked_offset = match to.as_deref() {
+                    None | Some("earliest" | "latest") => None,
+                    Some(n) => {
+                        Some(n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                            format!("--to {n}: expected earliest, latest or an offset")
+                        })?)
+                    }
+                };
                 let d = call!(
                     tx,
                     rx,
@@ -366,7 +404,7 @@ pub fn offsets(args: OffsetsArgs) -> ExitCode {
                     4
                 );
                 if let Some(g) = d.groups.first() {
-                    if !g.members.is_empty() {
+                    if !g.members.is_empty() && !dry_run {
                         return Err(format!(
                         "group '{group}' has {} active member(s) (state {}): stop its consumers first",
                         g.members.len(),
@@ -379,36 +417,90 @@ pub fn offsets(args: OffsetsArgs) -> ExitCode {
                 if t.error_code != 0 {
                     return Err(format!("topic '{topic}': {}", error_text(t.error_code)));
                 }
+                let count = t.partitions.len() as i32;
+                if let Some(p) = only.iter().find(|p| !(0..count).contains(*p)) {
+                    return Err(format!(
+                        "topic '{topic}' has {count} partition(s) (0..{}): there is no partition {p}",
+                        count - 1
+                    ));
+                }
+                let chosen: Vec<i32> = if only.is_empty() {
+                    (0..count).collect()
+                } else {
+                    let mut only = only.clone();
+                    only.sort_unstable();
+                    only.dedup();
+                    only
+                };
+                // The committed offsets now (the plan shows them; --shift-by moves them).
+                let fetched = call!(
+                    tx,
+                    rx,
+                    OffsetFetchRequest::default()
+                        .with_group_id(GroupId(s(&group)))
+                        .with_topics(None),
+                    5
+                );
+                let current = |p: i32| {
+                    fetched
+                        .topics
+                        .iter()
+                        .filter(|t| t.name.as_str() == topic)
+                        .flat_map(|t| &t.partitions)
+                        .find(|x| x.partition_index == p && x.committed_offset >= 0)
+                        .map(|x| x.committed_offset)
+                };
                 let mut partitions = Vec::new();
-                let mut notes = Vec::new();
-                for p in 0..t.partitions.len() as i32 {
-                    let target = match to.as_str() {
-                        "earliest" => list_offset(tx, rx, &topic, p, -2).await?,
-                        "latest" => list_offset(tx, rx, &topic, p, -1).await?,
-                        n => {
-                            let asked =
-                                n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                                    format!("--to {n}: expected earliest, latest or an offset")
-                                })?;
-                            // Like kafka-consumer-groups: an offset outside the log is clamped
-                            // to it. Committed past the end, the next consumer would get
-                            // OFFSET_OUT_OF_RANGE and silently start over by its
-                            // auto.offset.reset, and the lag would read negative.
-                            let start = list_offset(tx, rx, &topic, p, -2).await?;
-                            let end = list_offset(tx, rx, &topic, p, -1).await?;
-                            let clamped = asked.clamp(start, end);
-                            if clamped != asked {
-                                let edge = if asked > end { "log end" } else { "log start" };
-                                notes.push((p, format!("{asked} is outside {start}..{end}: clamped to the {edge}, {clamped}")));
-                            }
-                            clamped
-                        }
+                let mut plan = Vec::new();
+                for p in chosen {
+                    let start = list_offset(tx, rx, &topic, p, -2).await?;
+                    let end = list_offset(tx, rx, &topic, p, -1).await?;
+                    let asked = match (to.as_deref(), shift_by, at_time) {
+                        (Some("earliest"), _, _) => start,
+                        (Some("latest"), _, _) => end,
+                        (Some(_), _, _) => asked_offset.unwrap_or(end),
+                        (None, Some(by), _) => current(p)
+                            .ok_or_else(|| {
+                                format!(
+                                    "{topic}-{p}: group '{group}' has no committed offset to shift"
+                                )
+                            })?
+                            .saturating_add(by),
+                        (None, None, Some(ms)) => match list_offset(tx, rx, &topic, p, ms).await? {
+                            -1 => end, // every record is older
+                            offset => offset,
+                        },
+                        (None, None, None) => unreachable!("clap requires a target"),
                     };
+                    // Like kafka-consumer-groups: an offset outside the log is clamped to
+                    // it. Committed past the end, the next consumer would get
+                    // OFFSET_OUT_OF_RANGE and silently start over by its
+                    // auto.offset.reset, and the lag would read negative.
+                    let target = asked.clamp(start, end);
+                    let note = (target != asked).then(|| {
+                        let edge = if asked > end { "log end" } else { "log start" };
+                        format!(
+                            "{asked} is outside {start}..{end}: clamped to the {edge}, {target}"
+                        )
+                    });
+                    plan.push((p, current(p), target, note));
                     partitions.push(
                         OffsetCommitRequestPartition::default()
                             .with_partition_index(p)
                             .with_committed_offset(target),
                     );
+                }
+                if dry_run {
+                    out!("plan for group {group} (--dry-run: nothing changed)");
+                    out!("topic\tpartition\tcurrent\tnew");
+                    for (p, now, target, note) in &plan {
+                        let now = now.map_or("-".to_string(), |o| o.to_string());
+                        out!("{topic}\t{p}\t\t{now}\t{target}");
+                        if let Some(note) = note {
+                            out!("  ({note})");
+                        }
+                    }
+                    return Ok(());
                 }
                 let r = call!(
                     tx,
@@ -421,23 +513,14 @@ pub fn offsets(args: OffsetsArgs) -> ExitCode {
                             .with_partitions(partitions.clone())]),
                     7
                 );
-                for (p, answer) in partitions
-                    .iter()
-                    .zip(r.topics.iter().flat_map(|t| &t.partitions))
+                for ((p, _, target, note), answer) in
+                    plan.iter().zip(r.topics.iter().flat_map(|t| &t.partitions))
                 {
                     if answer.error_code != 0 {
-                        return Err(format!(
-                            "{topic}-{}: {}",
-                            p.partition_index,
-                            error_text(answer.error_code)
-                        ));
+                        return Err(format!("{topic}-{p}: {}", error_text(answer.error_code)));
                     }
-                    out!(
-                        "{group}: {topic}-{} committed offset set to {}",
-                        p.partition_index,
-                        p.committed_offset
-                    );
-                    for (_, note) in notes.iter().filter(|(n, _)| *n == p.partition_index) {
+                    out!("{group}: {topic}-{p} committed offset set to {target}");
+                    if let Some(note) = note {
                         out!("  ({note})");
                     }
                 }
