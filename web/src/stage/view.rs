@@ -88,7 +88,7 @@ pub fn stage_view(props: &StageProps) -> Html {
             log_svg(&mut svg, b, l, i, log, ll, lang);
             let chips = (!l.compact).then(|| flights(log, ll, &sources));
             html! {
-                <g key={format!("{}-{}", log.topic, log.partition)}>{ raw(svg) }{ for chips }</g>
+                <g key={format!("{}-{}", log.topic, log.partition)}>{ raw(svg) }{ for chips }{ for cursor_nodes(ll) }</g>
             }
         });
         let mut edges = String::new();
@@ -477,14 +477,16 @@ fn log_svg(
                     Px(x),
                     Px(m.text_y - 5.0)
                 );
-                let _ = write!(
-                    out,
-                    r##"<path class="cursor{}" d="M {} {} l -7 11 l 14 0 z" stroke="{c}" fill="{}"/>"##,
-                    if *ghost { " ghost" } else { "" },
-                    Px(x),
-                    Px(y + h + 1.0),
-                    if *ghost { "#fff" } else { c }
-                );
+                if *ghost {
+                    // A live owner's triangle is a node of its own (`cursor_nodes`), so
+                    // that it can move; a ghost stays where its member died.
+                    let _ = write!(
+                        out,
+                        r##"<path class="cursor ghost" d="M {} {} l -7 11 l 14 0 z" stroke="{c}" fill="#fff"/>"##,
+                        Px(x),
+                        Px(y + h + 1.0),
+                    );
+                }
             }
         }
         let (lx, anchor) = if m.text_end {
@@ -683,6 +685,31 @@ fn flights(log: &Log, ll: &LogLayout, sources: &[(usize, (f64, f64))]) -> Html {
         }
     });
     html! { <>{ for chips }</> }
+}
+
+/// Each live owner's cursor, keyed by member: it glides when its position moves, so a
+/// rebalance that sends a consumer back to the committed flag is seen as a jump back, and
+/// a new owner's cursor lands on the flag it starts from (S1's B at 95).
+fn cursor_nodes(ll: &LogLayout) -> Vec<Html> {
+    ll.markers
+        .iter()
+        .filter_map(|m| match &m.layer {
+            Layer::Position {
+                member,
+                colour,
+                ghost: false,
+            } => {
+                let c = member_colour(*colour);
+                Some(html! {
+                    <g key={format!("cursor-{member}")} class="cursor-node"
+                        style={format!("transform: translate({}px, {}px)", Px(m.x), Px(ll.cells_y + ll.cell_h + 1.0))}>
+                        <path class="cursor" d="M 0 0 l -7 11 l 14 0 z" stroke={c} fill={c} />
+                    </g>
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn edges_svg(out: &mut String, b: &Band, l: &BandLayout, now: i64, lang: Lang) {
