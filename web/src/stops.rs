@@ -23,6 +23,8 @@ pub struct Stop {
     pub since: i64,
     /// When a member of the group got it again (none yet: nobody reads it now).
     pub until: Option<i64>,
+    /// The member that gave it up: its line is drawn retracting.
+    pub from: String,
 }
 
 /// What the latest rebalance of a group stopped, for the group's box.
@@ -63,6 +65,7 @@ impl Stops {
                             partition: tp.partition,
                             since: e.at,
                             until: None,
+                            from: name.clone(),
                         });
                     }
                 }
@@ -98,12 +101,16 @@ impl Stops {
 
     /// Since when nobody of `group` reads this partition, if it is stopped now.
     pub fn open(&self, group: &str, topic: &str, partition: i32) -> Option<i64> {
+        self.open_stop(group, topic, partition).map(|s| s.since)
+    }
+
+    /// The stop of a partition nobody reads now, with who gave it up.
+    pub fn open_stop(&self, group: &str, topic: &str, partition: i32) -> Option<&Stop> {
         self.list
             .iter()
             .rev()
             .find(|s| s.group == group && s.topic == topic && s.partition == partition)
             .filter(|s| s.until.is_none())
-            .map(|s| s.since)
     }
 
     /// The latest rebalance's stops of `group`, at `now`.

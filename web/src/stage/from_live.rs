@@ -77,6 +77,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
                 fresh: p.fresh.clone(),
                 edge,
                 stopped: None,
+                retracting: None,
                 last_stable: p.high_watermark,
                 txns: Vec::new(),
             }

@@ -183,6 +183,7 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                     fresh,
                     edge: None,
                     stopped: None,
+                    retracting: None,
                     last_stable: plog.last_stable_offset(),
                     txns: txns_of(plog),
                 });
@@ -261,6 +262,10 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                     !(world.is_marker(&tp, *o) || read_committed && world.is_aborted(&tp, *o))
                 });
             }
+            let stop = edge
+                .is_none()
+                .then(|| state.stops.open_stop(group, name, partition))
+                .flatten();
             logs.push(Log {
                 topic: name.clone(),
                 partition,
@@ -272,10 +277,8 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                 duplicates,
                 lost,
                 fresh,
-                stopped: edge
-                    .is_none()
-                    .then(|| state.stops.open(group, name, partition))
-                    .flatten(),
+                stopped: stop.map(|s| s.since),
+                retracting: stop.map(|s| s.from.clone()),
                 edge,
                 last_stable: plog.last_stable_offset(),
                 txns: txns_of(plog),

@@ -74,6 +74,8 @@ pub struct Log {
     /// A rebalance took this partition from its owner at this time and nobody of the group
     /// has it yet: nobody reads it.
     pub stopped: Option<i64>,
+    /// While it is stopped: the member that gave it up, whose line is drawn retracting.
+    pub retracting: Option<String>,
     /// The last stable offset: a `read_committed` consumer reads below it. It equals the
     /// high watermark unless a transaction is open.
     pub last_stable: Offset,

@@ -194,6 +194,7 @@ fn a_transactional_log_shows_its_lso_its_markers_and_the_lag_a_marker_leaves() {
         fresh: Vec::new(),
         edge: None,
         stopped: None,
+        retracting: None,
         last_stable: 7,
         txns,
     };
@@ -385,4 +386,28 @@ fn s13_draws_the_transaction_coordinator_and_the_frozen_zombie() {
         .unwrap()
         .txn
         .is_none());
+}
+
+#[test]
+fn a_partition_given_up_in_a_rebalance_remembers_whose_line_retracts() {
+    let mut s = AppState::new("S7", 1, Lang::En);
+    let mut seen = 0;
+    for t in (0..s.scenario.duration).step_by(100) {
+        s.apply(Action::JumpTo(t));
+        let stage = stage_of(&s);
+        let band = stage.band("eager").unwrap();
+        for log in &band.logs {
+            assert_eq!(
+                log.stopped.is_some(),
+                log.retracting.is_some(),
+                "{t}: {log:?}"
+            );
+            if let Some(from) = &log.retracting {
+                assert!(log.edge.is_none());
+                assert!(band.member(from).is_some(), "{from} is a member of eager");
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 0, "eager stops partitions in S7");
 }

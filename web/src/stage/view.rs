@@ -795,6 +795,30 @@ fn edge_nodes(b: &Band, l: &BandLayout) -> Vec<Html> {
     };
     let mut out = Vec::new();
     for (log, ll) in b.logs.iter().zip(&l.logs) {
+        if let (None, Some(from)) = (&log.edge, &log.retracting) {
+            // The rebalance's second step: the owner gave the partition up; its line
+            // shrinks back into the log (once: the node is keyed).
+            if let Some(i) = g.members.iter().position(|m| m.name == *from) {
+                let (tx, ty) = gl.members[i].left_mid();
+                let (fx, fy) = ll.edge_from;
+                let d = format!(
+                    "M {} {} C {} {}, {} {}, {} {}",
+                    Px(fx),
+                    Px(fy),
+                    Px(fx + 40.0),
+                    Px(fy),
+                    Px(tx - 40.0),
+                    Px(ty),
+                    Px(tx),
+                    Px(ty)
+                );
+                out.push(html! {
+                    <path key={format!("retract-{}-{}-{from}", log.topic, log.partition)}
+                        class="edge retract" {d} stroke={member_colour(g.members[i].colour)} pathLength="1" />
+                });
+            }
+            continue;
+        }
         let Some(edge) = &log.edge else { continue };
         let Some(i) = g.members.iter().position(|m| m.name == edge.member) else {
             continue;
