@@ -262,11 +262,15 @@ pub fn sim_app() -> Html {
             store.dispatch(Action::Member { name, what });
         })
     };
+    // Stable across frames, so that unchanged settings rows are not drawn again.
     let on_configure = {
         let store = store.clone();
-        Callback::from(move |(name, field, value): (String, Setting, String)| {
-            store.dispatch(Action::Configure { name, field, value })
-        })
+        use_callback(
+            (),
+            move |(name, field, value): (String, Setting, String), _| {
+                store.dispatch(Action::Configure { name, field, value })
+            },
+        )
     };
     let on_select = {
         let store = store.clone();

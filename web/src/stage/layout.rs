@@ -323,14 +323,11 @@ fn compacted(stage: &Stage, columns: usize, band_w: f64, budget: f64, lang: Lang
         (story(&stage.bands[*i]), -((full[*i] - strip[*i]) as i64))
     });
     let mut compact = vec![false; stage.bands.len()];
-    loop {
-        // Only a band of the tallest column makes the stage shorter.
-        let Some((tallest, h)) = (0..columns)
-            .map(|c| (c, column_height(&compact, c)))
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-        else {
-            break;
-        };
+    // Only a band of the tallest column makes the stage shorter.
+    while let Some((tallest, h)) = (0..columns)
+        .map(|c| (c, column_height(&compact, c)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    {
         if h <= budget {
             break;
         }
