@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 DEMO_PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long fuzz
+.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long fuzz conformance-tools conformance conformance-allow conformance-fast
 
 help:
 	@echo "make demo   - build everything, serve Kafka on 127.0.0.1:$(KAFKA_PORT) and the visualiser (simulation + live) on http://127.0.0.1:$(DEMO_PORT)"
@@ -25,6 +25,8 @@ help:
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
 	@echo "make serve  - run the Kafka-protocol server on 127.0.0.1:9092 (data in ./data)"
 	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs (transactions too)"
+	@echo "make conformance - librdkafka's own integration tests against minikafka serve -> tests/conformance/RESULTS.md"
+	@echo "make conformance-allow - only the tests in tests/conformance/allow.txt; fails if one regresses"
 	@echo "make fuzz   - cargo-fuzz on the wire adapter, FUZZ_SECONDS per target, figures into bench/RESULTS.md"
 	@echo "make crash  - SIGKILL the server under load, 10 times per fsync policy, and check nothing acknowledged was lost and a transactional app stays exactly once"
 	@echo "make crash-long - the same, 100 times per policy, figures into bench/RESULTS.md"
@@ -126,7 +128,33 @@ clients: clients-tools
 	$(CLIENTS_VENV)/bin/python tests/clients/run.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/churn.py --seconds 20 --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/live_demo.py story --serve target/debug/minikafka
+	$(CLIENTS_VENV)/bin/python tests/clients/live_demo_group.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/txn.py --bin target/debug/minikafka
+
+# librdkafka 2.12.0's own integration tests against `minikafka serve` (issue 15), built once
+# into target/conformance/ from npm's node-rdkafka package (it ships the full source) with
+# Debian's compiler, zlib and RapidJSON: tests/conformance/run.py. `make conformance` runs every
+# test that is not local-only and writes tests/conformance/RESULTS.md; conformance-allow runs
+# the tests listed in tests/conformance/allow.txt and fails if one of them no longer passes;
+# conformance-fast (in make test) runs those of them that take 5 s or less.
+# CONFORMANCE_BIN: the server to test (built here when it is the default).
+CONFORMANCE_BIN ?= target/debug/minikafka
+CONFORMANCE := python3 tests/conformance/run.py --bin $(CONFORMANCE_BIN)
+conformance-tools:
+	@command -v g++ >/dev/null && command -v make >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q build-essential)
+	@command -v npm >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm)
+	@dpkg -s zlib1g-dev rapidjson-dev >/dev/null 2>&1 || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q zlib1g-dev rapidjson-dev)
+	@test "$(CONFORMANCE_BIN)" != target/debug/minikafka || $(CARGO) build -p minikafka --bin minikafka
+
+conformance: conformance-tools
+	$(CONFORMANCE) --jobs 2 --write-allow tests/conformance/allow.txt.new
+	@echo "tests/conformance/allow.txt.new lists the tests that passed (compare with allow.txt)"
+
+conformance-allow: conformance-tools
+	$(CONFORMANCE) --jobs 2 --allow tests/conformance/allow.txt
+
+conformance-fast: conformance-tools
+	$(CONFORMANCE) --jobs 2 --allow tests/conformance/allow.txt --fast 5
 
 # SIGKILL the server again and again under a confluent-kafka producer (acks=all), a
 # committing consumer group and a transactional read-process-write app, then check that
@@ -154,7 +182,7 @@ fuzz:
 	@cargo fuzz --version 2>/dev/null | grep -q "$(CARGO_FUZZ_VERSION)" || $(CARGO) install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bench/fuzz.sh
 
-test: fmt-check clippy unit wasm clients crash e2e
+test: fmt-check clippy unit wasm clients crash e2e conformance-fast
 	@echo "make test: all green"
 
 # One run of everything, then bench/RESULTS.md rewritten with every figure beside the machine's

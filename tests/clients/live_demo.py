@@ -72,7 +72,10 @@ def producer(args):
 def member(args):
     from confluent_kafka import Consumer
 
+    joined = []  # the first assignment came: before it the member is still joining
+
     def assigned(_consumer, partitions):
+        joined.append(True)
         if args.events:
             say(f"{args.client_id} assigned " + (",".join(f"{p.topic}-{p.partition}" for p in partitions) or "-"))
 
@@ -108,6 +111,11 @@ def member(args):
             continue
         if time.monotonic() - last_report >= 1:
             last_report = time.monotonic()
+            if not joined:
+                # The group's first rebalance waits group.initial.rebalance.delay.ms: a
+                # member with nothing yet is joining, not a standby.
+                say(f"{args.client_id}: joining the group")
+                continue
             owned = ",".join(f"{tp.topic}-{tp.partition}" for tp in c.assignment()) or "nothing (standby)"
             say(f"{args.client_id}: processed {processed}, owns {owned}")
     c.close()  # commits nothing more, leaves the group: a graceful stop
@@ -221,13 +229,27 @@ def group(args):
     me = os.path.abspath(__file__)
     common = ["--bootstrap", args.bootstrap, "--topic", args.topic]
     procs = [subprocess.Popen([sys.executable, me, "producer", *common, "--rate", str(args.rate)])]
+    names = {procs[0].pid: "producer"}
     for n in range(args.members):
         client_id = f"consumer-{chr(ord('a') + n)}"
         procs.append(subprocess.Popen([sys.executable, me, "member", *common, "--group", args.group,
                                        "--client-id", client_id]))
+        names[procs[-1].pid] = client_id
     say(f"started a producer and {args.members} members of group {args.group}; Ctrl-C stops them")
+    say("pids: " + ", ".join(f"{name} {pid}" for pid, name in names.items())
+        + " (kill -9 one member to watch the standby take over)")
+    reported = set()
     try:
-        while not stopping and all(p.poll() is None for p in procs):
+        # One process ending (a member killed with kill -9, as the README suggests) is part
+        # of the demo: the others go on until Ctrl-C, or until none is left.
+        while not stopping and any(p.poll() is None for p in procs):
+            for p in procs:
+                if p.poll() is not None and p.pid not in reported:
+                    reported.add(p.pid)
+                    how = f"killed by signal {-p.returncode}" if p.returncode < 0 else f"exit {p.returncode}"
+                    say(f"{names[p.pid]} (pid {p.pid}) ended ({how}); the others go on"
+                        + ("" if names[p.pid] == "producer" else
+                           ": the coordinator removes it after its session timeout"))
             time.sleep(0.2)
     finally:
         for p in procs:
