@@ -264,6 +264,59 @@ fn first_record_key(mut records: &[u8]) -> Option<&[u8]> {
     records.get(..key_length)
 }
 
+/// The `(offset delta, timestamp)` of each record of an encoded v2 batch, in offset order,
+/// for ListOffsets by timestamp. With `LogAppendTime` (attribute bit 3) every record has
+/// the batch's max timestamp. A compressed batch (attribute bits 0..3) is decompressed
+/// in the native build; `None` for one in the wasm build, or bytes that do not parse.
+pub fn encoded_record_timestamps(bytes: &[u8]) -> Option<Vec<(i64, Millis)>> {
+    let field = |from: usize, to: usize| bytes.get(from..to);
+    let attributes = i16::from_be_bytes(field(21, 23)?.try_into().ok()?);
+    let base_timestamp = i64::from_be_bytes(field(27, 35)?.try_into().ok()?);
+    let max_timestamp = i64::from_be_bytes(field(35, 43)?.try_into().ok()?);
+    let count = i32::from_be_bytes(field(57, 61)?.try_into().ok()?);
+    let count = usize::try_from(count).ok()?;
+    if attributes & 0x07 != 0 {
+        return decompressed_record_timestamps(bytes);
+    }
+    let mut records = bytes.get(61..)?;
+    let mut out = Vec::with_capacity(count.min(records.len()));
+    for _ in 0..count {
+        let length = usize::try_from(varint(&mut records)?).ok()?;
+        let mut record = records.get(..length)?;
+        records = &records[length..];
+        let (_attributes, rest) = record.split_first()?;
+        record = rest;
+        let timestamp_delta = varint(&mut record)?;
+        let offset_delta = varint(&mut record)?;
+        let timestamp = if attributes & 0x08 != 0 {
+            max_timestamp
+        } else {
+            base_timestamp.checked_add(timestamp_delta)?
+        };
+        out.push((offset_delta, timestamp));
+    }
+    Some(out)
+}
+
+/// [`encoded_record_timestamps`] of a compressed batch, decompressed by `kafka-protocol`.
+#[cfg(not(target_arch = "wasm32"))]
+fn decompressed_record_timestamps(bytes: &[u8]) -> Option<Vec<(i64, Millis)>> {
+    let base = i64::from_be_bytes(bytes.get(..8)?.try_into().ok()?);
+    let mut buf = Bytes::copy_from_slice(bytes);
+    let set = kafka_protocol::records::RecordBatchDecoder::decode(&mut buf).ok()?;
+    Some(
+        set.records
+            .iter()
+            .map(|r| (r.offset - base, r.timestamp))
+            .collect(),
+    )
+}
+
+#[cfg(target_arch = "wasm32")]
+fn decompressed_record_timestamps(_bytes: &[u8]) -> Option<Vec<(i64, Millis)>> {
+    None
+}
+
 /// A zigzag varint (Kafka's `varint` and `varlong`), advancing `bytes`.
 fn varint(bytes: &mut &[u8]) -> Option<i64> {
     let mut raw: u64 = 0;

@@ -320,6 +320,53 @@ async fn metadata_auto_creates_and_list_offsets_finds_earliest_latest_and_times(
     server.stop().await;
 }
 
+/// ListOffsets by timestamp answers the first *record* at or after it, inside a client's
+/// batch too: offsetsForTimes(t0 + 5.5 s) over ten records stamped t0, t0 + 1 s, ... in one
+/// batch is 6 (it was the batch's base offset, 0), compressed or not (issue 15; librdkafka
+/// tests 0054 and 0059).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_offsets_by_timestamp_finds_the_record_inside_a_batch() {
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut c = Client::connect(server.addr, "t").await;
+    let t0 = 1_700_000_000_000;
+    for (name, compression) in [("plain", Compression::None), ("gz", Compression::Gzip)] {
+        create_topic(&mut c, name, 1).await;
+        let records: Vec<Record> = (0..10)
+            .map(|i| Record::from_value(format!("r{i}"), t0 + i * 1_000))
+            .collect();
+        let mut out = BytesMut::new();
+        encode_records(&mut out, 0, &records, compression);
+        produce(&mut c, name, 0, out.freeze(), 9).await;
+        for (timestamp, offset, found) in [
+            (t0 + 5_500, 6, t0 + 6_000),
+            (t0, 0, t0),
+            (t0 - 1, 0, t0),
+            (t0 + 9_000, 9, t0 + 9_000),
+            (t0 + 9_001, -1, -1),
+        ] {
+            let r = c
+                .call(
+                    ListOffsetsRequest::default()
+                        .with_replica_id(BrokerId(-1))
+                        .with_topics(vec![ListOffsetsTopic::default()
+                            .with_name(topic(name))
+                            .with_partitions(vec![ListOffsetsPartition::default()
+                                .with_partition_index(0)
+                                .with_timestamp(timestamp)])]),
+                    6,
+                )
+                .await;
+            let p = &r.topics[0].partitions[0];
+            assert_eq!(
+                (p.error_code, p.offset, p.timestamp),
+                (0, offset, found),
+                "{name}: ts {timestamp}"
+            );
+        }
+    }
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_group_forms_commits_is_described_and_leaves() {
     let server = TestServer::memory(test_config(), ServerConfig::default()).await;

@@ -7,7 +7,7 @@ use super::storage::{LogStorage, SegmentInfo, StorageError};
 use super::transactions::{AbortedTransaction, TransactionIndex};
 use super::{IsolationLevel, LogStartReason};
 use crate::error::KafkaError;
-use crate::record::{BatchRecords, Millis, Offset, Record, RecordBatch};
+use crate::record::{encoded_record_timestamps, BatchRecords, Millis, Offset, Record, RecordBatch};
 
 /// The topic configs that shape a partition log, with Kafka's names and defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -406,9 +406,10 @@ impl<S: LogStorage> PartitionLog<S> {
     ///
     /// Segments and batches whose `max_timestamp` is older are skipped without looking
     /// inside (Kafka uses its time index for the same purpose); inside a batch records are
-    /// checked in offset order, because timestamps need not be increasing. The broker does
-    /// not parse encoded batches, so for those the answer is the batch's base offset and
-    /// max timestamp, as precise as the broker can be without decoding. The special
+    /// checked in offset order, because timestamps need not be increasing. Encoded batches
+    /// (a client's) are read record by record too
+    /// ([`encoded_record_timestamps`]); only one that cannot be read (a compressed batch
+    /// in the wasm build) is answered with its base offset and max timestamp. The special
     /// timestamps `-1` (latest) and `-2` (earliest) are answered by the caller with
     /// [`log_end_offset`](Self::log_end_offset) and [`log_start_offset`](Self::log_start_offset).
     pub fn offset_for_timestamp(
@@ -440,9 +441,19 @@ impl<S: LogStorage> PartitionLog<S> {
                             return Ok(Some((offset, record.timestamp)));
                         }
                     }
-                    BatchRecords::Encoded(_) => {
-                        return Ok(Some((base.max(log_start), batch.info.max_timestamp)));
-                    }
+                    BatchRecords::Encoded(bytes) => match encoded_record_timestamps(bytes) {
+                        Some(records) if !records.is_empty() => {
+                            let found = records
+                                .iter()
+                                .find(|(delta, t)| base + delta >= log_start && *t >= timestamp);
+                            if let Some((delta, t)) = found {
+                                return Ok(Some((base + delta, *t)));
+                            }
+                        }
+                        _ => {
+                            return Ok(Some((base.max(log_start), batch.info.max_timestamp)));
+                        }
+                    },
                 }
             }
         }

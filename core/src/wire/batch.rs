@@ -315,6 +315,24 @@ mod tests {
     }
 
     #[test]
+    fn record_timestamps_are_read_from_plain_and_compressed_batches() {
+        let records: Vec<Record> = [5_000, 1_000, 3_000]
+            .iter()
+            .map(|&t| Record::from_value("v", t))
+            .collect();
+        for compression in [Compression::None, Compression::Gzip, Compression::Lz4] {
+            let mut out = BytesMut::new();
+            encode_records(&mut out, 40, &records, compression);
+            assert_eq!(
+                crate::record::encoded_record_timestamps(&out),
+                Some(vec![(0, 5_000), (1, 1_000), (2, 3_000)]),
+                "{compression:?}"
+            );
+        }
+        assert_eq!(crate::record::encoded_record_timestamps(&[0u8; 30]), None);
+    }
+
+    #[test]
     fn two_batches_in_one_record_set_are_split() {
         let mut set = BytesMut::new();
         set.extend_from_slice(&batch_of(&["a"], Compression::None));
