@@ -631,3 +631,113 @@ fn offsets_reset_per_partition_by_shift_or_time_with_a_dry_run() {
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn topics_describe_shows_configs_and_add_partitions_grows_a_topic() {
+    let data = data_dir("topicconfigs");
+    let server = Server::start(&data, &[]);
+    let b = server.addr.as_str();
+    ok(
+        &[
+            "topics",
+            "create",
+            "orders",
+            "-p",
+            "2",
+            "--config",
+            "retention.ms=60000",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    let described = ok(&["topics", "describe", "orders", "-b", b], None);
+    let config_lines: Vec<Vec<&str>> = described
+        .lines()
+        .skip_while(|l| !l.starts_with("config"))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        config_lines,
+        vec![
+            vec!["config", "value", "source"],
+            vec!["cleanup.policy", "delete", "default"],
+            vec!["retention.bytes", "-1", "default"],
+            vec!["retention.ms", "60000", "topic", "override"],
+            vec!["segment.bytes", "1048576", "default"],
+            vec!["segment.ms", "-1", "default"],
+        ],
+        "{described}"
+    );
+
+    let out = ok(
+        &[
+            "topics",
+            "add-partitions",
+            "orders",
+            "--total",
+            "5",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    assert_eq!(out.trim(), "topic 'orders' now has 5 partitions (was 2)");
+    let described = ok(&["topics", "describe", "orders", "-b", b], None);
+    assert!(
+        described.contains("\n4\t"),
+        "partition 4 listed: {described}"
+    );
+    // Records can go to a new partition at once.
+    let produced = ok(
+        &["produce", "orders", "-p", "4", "-v", "-b", b],
+        Some("x\n"),
+    );
+    assert!(produced.contains("orders-4 offset 0"), "{produced}");
+
+    // Not more than now: Kafka's INVALID_PARTITIONS, exit 1.
+    for total in ["5", "3"] {
+        let out = cli(
+            &[
+                "topics",
+                "add-partitions",
+                "orders",
+                "--total",
+                total,
+                "-b",
+                b,
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("error: topic 'orders'")
+                && stderr(&out).contains("INVALID_PARTITIONS"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = cli(
+        &[
+            "topics",
+            "add-partitions",
+            "nosuch",
+            "--total",
+            "3",
+            "-b",
+            b,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("UNKNOWN_TOPIC_OR_PARTITION"),
+        "{}",
+        stderr(&out)
+    );
+    // --total is required (a usage error, exit 2).
+    let out = cli(&["topics", "add-partitions", "orders", "-b", b], None);
+    assert_eq!(out.status.code(), Some(2));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -229,6 +229,23 @@ const TXN_OFFSET_COMMIT: &[Field] = &[
     f(Str, 3, ANY), // group_instance_id
     f(Array(TXN_COMMIT_TOPIC), 0, ANY),
 ];
+const DESCRIBE_CONFIGS_RESOURCE: &[Field] = &[f(I8, 0, ANY), f(Str, 0, ANY), f(ArrayStr, 0, ANY)];
+const DESCRIBE_CONFIGS: &[Field] = &[
+    f(Array(DESCRIBE_CONFIGS_RESOURCE), 0, ANY),
+    f(I8, 1, ANY), // include_synonyms
+    f(I8, 3, ANY), // include_documentation
+];
+const CREATE_PARTITIONS_ASSIGNMENT: &[Field] = &[f(ArrayI32, 0, ANY)];
+const CREATE_PARTITIONS_TOPIC: &[Field] = &[
+    f(Str, 0, ANY),
+    f(I32, 0, ANY),
+    f(Array(CREATE_PARTITIONS_ASSIGNMENT), 0, ANY),
+];
+const CREATE_PARTITIONS: &[Field] = &[
+    f(Array(CREATE_PARTITIONS_TOPIC), 0, ANY),
+    f(I32, 0, ANY),
+    f(I8, 0, ANY), // validate_only
+];
 
 /// The layout of a served request and its first flexible version.
 fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
@@ -255,6 +272,8 @@ fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
         ApiKey::AddOffsetsToTxn => (ADD_OFFSETS_TO_TXN, 3),
         ApiKey::EndTxn => (END_TXN, 3),
         ApiKey::TxnOffsetCommit => (TXN_OFFSET_COMMIT, 3),
+        ApiKey::DescribeConfigs => (DESCRIBE_CONFIGS, 4),
+        ApiKey::CreatePartitions => (CREATE_PARTITIONS, 2),
         _ => return None,
     })
 }
@@ -659,6 +678,30 @@ mod tests {
                 } else {
                     r
                 })
+            }
+            ApiKey::DescribeConfigs => {
+                let r = describe_configs_request::DescribeConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(s("x"))
+                    .with_configuration_keys(Some(vec![s("retention.ms"), s("segment.ms")]));
+                RequestKind::DescribeConfigs(
+                    DescribeConfigsRequest::default()
+                        .with_resources(vec![r.clone(), r])
+                        .with_include_synonyms(true),
+                )
+            }
+            ApiKey::CreatePartitions => {
+                let a = create_partitions_request::CreatePartitionsAssignment::default()
+                    .with_broker_ids(vec![BrokerId(1), BrokerId(2)]);
+                let topic = create_partitions_request::CreatePartitionsTopic::default()
+                    .with_name(t("x"))
+                    .with_count(3)
+                    .with_assignments(Some(vec![a.clone(), a]));
+                RequestKind::CreatePartitions(
+                    CreatePartitionsRequest::default()
+                        .with_topics(vec![topic.clone(), topic])
+                        .with_validate_only(true),
+                )
             }
             other => panic!("no sample for {other:?}"),
         }

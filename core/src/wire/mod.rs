@@ -30,9 +30,11 @@ mod response_order;
 mod add_offsets_to_txn;
 mod add_partitions_to_txn;
 mod api_versions;
+mod create_partitions;
 mod create_topics;
 mod delete_records;
 mod delete_topics;
+mod describe_configs;
 mod describe_groups;
 mod end_txn;
 mod fetch;
@@ -109,6 +111,8 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::AddOffsetsToTxn, add_offsets_to_txn::VERSIONS),
     (ApiKey::EndTxn, end_txn::VERSIONS),
     (ApiKey::TxnOffsetCommit, txn_offset_commit::VERSIONS),
+    (ApiKey::DescribeConfigs, describe_configs::VERSIONS),
+    (ApiKey::CreatePartitions, create_partitions::VERSIONS),
 ];
 
 /// The version range served for `api_key`, `None` if the API is not served.
@@ -483,6 +487,12 @@ fn dispatch<P: StorageProvider>(
         ApiKey::EndTxn => end_txn::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::TxnOffsetCommit => {
             txn_offset_commit::handle(ctx, d(body, api_key, version)?, version)
+        }
+        ApiKey::DescribeConfigs => {
+            describe_configs::handle(ctx, d(body, api_key, version)?, version)
+        }
+        ApiKey::CreatePartitions => {
+            create_partitions::handle(ctx, d(body, api_key, version)?, version)
         }
         other => {
             return Err(FrameError::UnsupportedVersion {

@@ -318,3 +318,167 @@ fn a_member_that_does_not_rejoin_is_removed_exactly_at_the_rebalance_timeout() {
         .collect();
     assert_eq!(members, vec![b.as_str()]);
 }
+
+/// Send a raw Kafka request on a fresh connection and decode its answer.
+fn raw<R: kafka_protocol::protocol::Request>(
+    wire: &mut Wire,
+    request: &R,
+    version: i16,
+) -> R::Response {
+    use super::client_codec::{decode_raw_frame, encode_raw_frame};
+    let frame = encode_raw_frame("test", 77, request, version).unwrap();
+    wire.broker.handle_frame(99, frame.slice(4..), 0).unwrap();
+    let answer = wire.broker.poll_transmit().unwrap().response.unwrap();
+    decode_raw_frame::<R>(answer.slice(4..), 77, version).unwrap()
+}
+
+#[test]
+fn describe_configs_tells_topic_overrides_from_defaults() {
+    use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+    use kafka_protocol::messages::DescribeConfigsRequest;
+    use kafka_protocol::protocol::StrBytes;
+    let mut wire = Wire::new();
+    let config = crate::log::LogConfig {
+        retention_ms: Some(60_000),
+        ..BrokerConfig::default().log
+    };
+    wire.broker
+        .broker_mut()
+        .create_topic("short", 1, Some(config), 0)
+        .unwrap();
+    let resource = |kind: i8, name: &str| {
+        DescribeConfigsResource::default()
+            .with_resource_type(kind)
+            .with_resource_name(StrBytes::from_string(name.into()))
+    };
+    for version in 1..=4 {
+        let request = DescribeConfigsRequest::default().with_resources(vec![
+            resource(2, "short"),
+            resource(2, "nosuch"),
+            resource(2, "t")
+                .with_configuration_keys(Some(vec![StrBytes::from_static_str("segment.bytes")])),
+            resource(4, "1"),
+            resource(3, "x"),
+        ]);
+        let r = raw(&mut wire, &request, version);
+        let short: Vec<(String, Option<String>, i8)> = r.results[0]
+            .configs
+            .iter()
+            .map(|c| {
+                (
+                    c.name.to_string(),
+                    c.value.as_ref().map(|v| v.to_string()),
+                    c.config_source,
+                )
+            })
+            .collect();
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            short,
+            vec![
+                ("cleanup.policy".into(), some("delete"), 5),
+                ("retention.bytes".into(), some("-1"), 5),
+                ("retention.ms".into(), some("60000"), 1),
+                ("segment.bytes".into(), some("1048576"), 5),
+                ("segment.ms".into(), some("-1"), 5),
+            ],
+            "v{version}"
+        );
+        assert_eq!(r.results[0].error_code, 0);
+        assert_eq!(
+            r.results[1].error_code,
+            KafkaError::UnknownTopicOrPartition.code()
+        );
+        assert_eq!(r.results[2].configs.len(), 1, "only the key asked for");
+        assert_eq!(r.results[2].configs[0].name.as_str(), "segment.bytes");
+        let broker = &r.results[3];
+        assert_eq!(broker.error_code, 0);
+        assert!(broker
+            .configs
+            .iter()
+            .any(|c| c.name.as_str() == "log.retention.ms" && c.config_source == 4));
+        assert_eq!(r.results[4].error_code, KafkaError::InvalidRequest.code());
+        if version >= 3 {
+            assert_eq!(
+                r.results[0].configs[2].config_type, 5,
+                "retention.ms is a LONG"
+            );
+        }
+    }
+}
+
+#[test]
+fn create_partitions_grows_a_topic_and_refuses_what_kafka_refuses() {
+    use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
+    use kafka_protocol::messages::{CreatePartitionsRequest, TopicName};
+    use kafka_protocol::protocol::StrBytes;
+    let topic = |name: &str, count: i32| {
+        CreatePartitionsTopic::default()
+            .with_name(TopicName(StrBytes::from_string(name.into())))
+            .with_count(count)
+    };
+    for version in 0..=3 {
+        let mut wire = Wire::new();
+        // Validate only: checked, nothing changes.
+        let r = raw(
+            &mut wire,
+            &CreatePartitionsRequest::default()
+                .with_topics(vec![topic("t", 3)])
+                .with_validate_only(true),
+            version,
+        );
+        assert_eq!(r.results[0].error_code, 0);
+        assert_eq!(
+            wire.broker.broker().topic("t").unwrap().partition_count(),
+            1
+        );
+
+        let r = raw(
+            &mut wire,
+            &CreatePartitionsRequest::default().with_topics(vec![
+                topic("t", 3),
+                topic("nosuch", 2),
+                topic("t2", 1),
+            ]),
+            version,
+        );
+        // t2 does not exist either.
+        let codes: Vec<i16> = r.results.iter().map(|t| t.error_code).collect();
+        let unknown = KafkaError::UnknownTopicOrPartition.code();
+        assert_eq!(codes, vec![0, unknown, unknown], "v{version}");
+        assert_eq!(
+            wire.broker.broker().topic("t").unwrap().partition_count(),
+            3
+        );
+
+        // Not larger: the same count, or fewer.
+        let invalid = KafkaError::InvalidPartitions.code();
+        for count in [3, 2] {
+            let r = raw(
+                &mut wire,
+                &CreatePartitionsRequest::default().with_topics(vec![topic("t", count)]),
+                version,
+            );
+            assert_eq!(r.results[0].error_code, invalid, "{count} v{version}");
+            assert!(r.results[0]
+                .error_message
+                .as_ref()
+                .unwrap()
+                .contains("3 partition(s)"));
+        }
+        // Named twice.
+        let r = raw(
+            &mut wire,
+            &CreatePartitionsRequest::default().with_topics(vec![topic("t", 4), topic("t", 5)]),
+            version,
+        );
+        assert!(r
+            .results
+            .iter()
+            .all(|t| t.error_code == KafkaError::InvalidRequest.code()));
+        assert_eq!(
+            wire.broker.broker().topic("t").unwrap().partition_count(),
+            3
+        );
+    }
+}

@@ -44,10 +44,22 @@ enum TopicsCommand {
     },
     /// List topics with their partition counts.
     List,
-    /// Show a topic's partitions with their log start and log end offsets.
+    /// Show a topic's partitions with their log start and log end offsets, and its configs
+    /// (retention.ms, segment.bytes, cleanup.policy, ...), each with its source: a topic
+    /// override, or the broker's default.
     Describe {
         /// Topic name.
         name: String,
+    },
+    /// Add partitions to a topic, up to a new total (Kafka's CreatePartitions). Partitions
+    /// cannot be removed; keys already written stay where they are, new records of a key
+    /// may go to another partition.
+    AddPartitions {
+        /// Topic name.
+        name: String,
+        /// The new partition count (more than the topic has now).
+        #[arg(long, value_name = "N")]
+        total: i32,
     },
     /// Delete a topic, its records and every group's committed offsets for it.
     Delete {
@@ -225,6 +237,87 @@ pub fn topics(args: TopicsArgs) -> ExitCode {
                     let start = list_offset(tx, rx, &name, p, -2).await?;
                     let end = list_offset(tx, rx, &name, p, -1).await?;
                     out!("{p}\t\t{start}\t\t{end}\t{}", end - start);
+                }
+                let r = call!(
+                    tx,
+                    rx,
+                    DescribeConfigsRequest::default().with_resources(vec![
+                        describe_configs_request::DescribeConfigsResource::default()
+                            .with_resource_type(2)
+                            .with_resource_name(s(&name))
+                            .with_configuration_keys(None)
+                    ]),
+                    1
+                );
+                let result = r.results.first().ok_or("empty DescribeConfigs answer")?;
+                if result.error_code != 0 {
+                    return Err(format!(
+                        "topic '{name}' configs: {}",
+                        error_text(result.error_code)
+                    ));
+                }
+                let width = result
+                    .configs
+                    .iter()
+                    .map(|c| c.name.len())
+                    .max()
+                    .unwrap_or(6);
+                let values: Vec<String> = result
+                    .configs
+                    .iter()
+                    .map(|c| {
+                        c.value
+                            .as_ref()
+                            .map_or("(secret)".into(), |v| v.to_string())
+                    })
+                    .collect();
+                let value_width = values.iter().map(String::len).max().unwrap_or(5).max(5);
+                out!("");
+                out!("{:width$}  {:value_width$}  source", "config", "value");
+                for (c, value) in result.configs.iter().zip(values) {
+                    let source = match c.config_source {
+                        1 => "topic override",
+                        5 => "default",
+                        2..=4 => "broker setting",
+                        _ => "other",
+                    };
+                    out!("{:width$}  {value:value_width$}  {source}", c.name.as_str());
+                }
+                Ok(())
+            }
+            TopicsCommand::AddPartitions { name, total } => {
+                let meta = metadata(tx, rx, Some(&name)).await?;
+                let before = meta
+                    .topics
+                    .first()
+                    .filter(|t| t.error_code == 0)
+                    .map(|t| t.partitions.len());
+                let r = call!(
+                    tx,
+                    rx,
+                    CreatePartitionsRequest::default()
+                        .with_topics(vec![
+                            create_partitions_request::CreatePartitionsTopic::default()
+                                .with_name(TopicName(s(&name)))
+                                .with_count(total)
+                                .with_assignments(None)
+                        ])
+                        .with_timeout_ms(10_000),
+                    1
+                );
+                let t = r.results.first().ok_or("empty CreatePartitions answer")?;
+                if t.error_code != 0 {
+                    let why = t
+                        .error_message
+                        .as_ref()
+                        .map_or_else(|| error_text(t.error_code), |m| m.to_string());
+                    let code = KafkaError::from_code(t.error_code)
+                        .map_or_else(|| t.error_code.to_string(), |e| e.name().to_string());
+                    return Err(format!("{why} ({code})"));
+                }
+                match before {
+                    Some(n) => out!("topic '{name}' now has {total} partitions (was {n})"),
+                    None => out!("topic '{name}' now has {total} partitions"),
                 }
                 Ok(())
             }
