@@ -323,7 +323,7 @@ async fn metadata_auto_creates_and_list_offsets_finds_earliest_latest_and_times(
 /// ListOffsets by timestamp answers the first *record* at or after it, inside a client's
 /// batch too: offsetsForTimes(t0 + 5.5 s) over ten records stamped t0, t0 + 1 s, ... in one
 /// batch is 6 (it was the batch's base offset, 0), compressed or not (issue 15; librdkafka
-/// tests 0054 and 0059).
+/// tests 0054 and 0059). -3 finds the newest record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_offsets_by_timestamp_finds_the_record_inside_a_batch() {
     let server = TestServer::memory(test_config(), ServerConfig::default()).await;
@@ -361,6 +361,28 @@ async fn list_offsets_by_timestamp_finds_the_record_inside_a_batch() {
                 (p.error_code, p.offset, p.timestamp),
                 (0, offset, found),
                 "{name}: ts {timestamp}"
+            );
+        }
+        // -3 (v7, KIP-734): the record with the largest timestamp; before v7 it is
+        // UNSUPPORTED_VERSION, as in Kafka.
+        for (version, code, offset, found) in [(7, 0, 9, t0 + 9_000), (6, 35, -1, -1)] {
+            let r = c
+                .call(
+                    ListOffsetsRequest::default()
+                        .with_replica_id(BrokerId(-1))
+                        .with_topics(vec![ListOffsetsTopic::default()
+                            .with_name(topic(name))
+                            .with_partitions(vec![ListOffsetsPartition::default()
+                                .with_partition_index(0)
+                                .with_timestamp(-3)])]),
+                    version,
+                )
+                .await;
+            let p = &r.topics[0].partitions[0];
+            assert_eq!(
+                (p.error_code, p.offset, p.timestamp),
+                (code, offset, found),
+                "{name}: max timestamp at v{version}"
             );
         }
     }

@@ -44,6 +44,9 @@ pub enum OffsetSpec {
     Latest,
     /// The first offset whose record timestamp is at or after this time (`offsetsForTimes`).
     Timestamp(Millis),
+    /// The record with the largest timestamp, the first of them on a tie (timestamp -3,
+    /// KIP-734, ListOffsets v7: `OffsetSpec.maxTimestamp()` in Java's admin client).
+    MaxTimestamp,
 }
 
 impl OffsetSpec {
@@ -52,8 +55,9 @@ impl OffsetSpec {
         match timestamp {
             -2 => Ok(OffsetSpec::Earliest),
             -1 => Ok(OffsetSpec::Latest),
+            -3 => Ok(OffsetSpec::MaxTimestamp),
             t if t >= 0 => Ok(OffsetSpec::Timestamp(t)),
-            // -3 (max timestamp) and the KIP-734/1005 specials are not supported.
+            // The KIP-1005 specials (-4 earliest local, -5 latest tiered) are not served.
             _ => Err(KafkaError::UnsupportedVersion),
         }
     }
@@ -263,6 +267,10 @@ impl<P: StorageProvider> Broker<P> {
             },
             OffsetSpec::Timestamp(ts) => Ok(log
                 .offset_for_timestamp(ts)
+                .map_err(|e| e.kafka_error())?
+                .unwrap_or((-1, -1))),
+            OffsetSpec::MaxTimestamp => Ok(log
+                .max_timestamp_offset()
                 .map_err(|e| e.kafka_error())?
                 .unwrap_or((-1, -1))),
         }

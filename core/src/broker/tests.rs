@@ -222,9 +222,34 @@ fn list_offsets_earliest_latest_and_by_timestamp() {
         Err(KafkaError::UnknownTopicOrPartition)
     );
     assert_eq!(OffsetSpec::from_kafka(-2), Ok(OffsetSpec::Earliest));
+    assert_eq!(OffsetSpec::from_kafka(-3), Ok(OffsetSpec::MaxTimestamp));
     assert_eq!(
-        OffsetSpec::from_kafka(-3),
+        OffsetSpec::from_kafka(-4),
         Err(KafkaError::UnsupportedVersion)
+    );
+}
+
+/// ListOffsets -3 (KIP-734): the record with the largest timestamp, the first on a tie,
+/// whatever its place in the log; -1 on an empty partition or below the log start.
+#[test]
+fn list_offsets_max_timestamp_finds_the_newest_record() {
+    let mut b = broker();
+    b.create_topic("t", 1, None, 0).unwrap();
+    assert_eq!(
+        b.list_offset("t", 0, OffsetSpec::MaxTimestamp),
+        Ok((-1, -1))
+    );
+    b.produce("t", 0, batch(&["a", "b"], 1_000), None, 1_000)
+        .unwrap();
+    b.produce("t", 0, batch(&["c", "d"], 5_000), None, 5_000)
+        .unwrap();
+    b.produce("t", 0, batch(&["e"], 2_000), None, 6_000)
+        .unwrap();
+    b.produce("t", 0, batch(&["f"], 5_000), None, 7_000)
+        .unwrap();
+    assert_eq!(
+        b.list_offset("t", 0, OffsetSpec::MaxTimestamp),
+        Ok((2, 5_000))
     );
 }
 

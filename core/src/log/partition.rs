@@ -460,6 +460,49 @@ impl<S: LogStorage> PartitionLog<S> {
         Ok(None)
     }
 
+    /// ListOffsets -3 (KIP-734): the offset and timestamp of the readable record with the
+    /// largest timestamp, the first of them on a tie; `None` for an empty log. Only the
+    /// segments and batches whose `max_timestamp` beats the best so far are looked into.
+    pub fn max_timestamp_offset(&self) -> Result<Option<(Offset, Millis)>, LogError> {
+        let log_start = self.log_start;
+        let mut best: Option<(Offset, Millis)> = None;
+        let beats = |t: Millis, best: &Option<(Offset, Millis)>| best.is_none_or(|(_, b)| t > b);
+        for segment in self.storage.segments() {
+            if segment.next_offset <= log_start
+                || segment.max_timestamp.is_none_or(|t| !beats(t, &best))
+            {
+                continue;
+            }
+            let from = segment.base_offset.max(log_start);
+            for batch in self
+                .storage
+                .read(segment.base_offset, from, u64::MAX, true)?
+            {
+                if !beats(batch.info.max_timestamp, &best) {
+                    continue;
+                }
+                let base = batch.info.base_offset;
+                let records: Vec<(Offset, Millis)> = match &batch.records {
+                    BatchRecords::Decoded(records) => {
+                        (base..).zip(records.iter().map(|r| r.timestamp)).collect()
+                    }
+                    BatchRecords::Encoded(bytes) => match encoded_record_timestamps(bytes) {
+                        Some(found) if !found.is_empty() => {
+                            found.iter().map(|(d, t)| (base + d, *t)).collect()
+                        }
+                        _ => vec![(base.max(log_start), batch.info.max_timestamp)],
+                    },
+                };
+                for (offset, t) in records {
+                    if offset >= log_start && beats(t, &best) {
+                        best = Some((offset, t));
+                    }
+                }
+            }
+        }
+        Ok(best)
+    }
+
     /// Delete closed segments that `retention.ms` or `retention.bytes` no longer allow, and
     /// raise the log start to the first remaining segment. Kafka runs this every
     /// `log.retention.check.interval.ms`; here the caller decides when.

@@ -339,6 +339,7 @@ fn encode_request(request: Request) -> io::Result<(ApiKey, i16, RequestKind, boo
                 OffsetSpec::Earliest => -2,
                 OffsetSpec::Latest => -1,
                 OffsetSpec::Timestamp(t) => t,
+                OffsetSpec::MaxTimestamp => -3,
             };
             (
                 ApiKey::ListOffsets,

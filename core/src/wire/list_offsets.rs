@@ -2,7 +2,8 @@
 //!
 //! A consumer with no committed offset asks this to apply `auto.offset.reset`: timestamp
 //! -2 is the log start offset (`earliest`), -1 the log end offset (`latest`). Any other
-//! timestamp finds the first record at or after it (`offsetsForTimes`, kcat `-o s@<ts>`).
+//! timestamp finds the first record at or after it (`offsetsForTimes`, kcat `-o s@<ts>`);
+//! -3 (v7) the record with the largest timestamp.
 //!
 //! From v2 the request says the consumer's isolation level: for a `read_committed`
 //! consumer `latest` is the last stable offset, where its reading would stop, not the log
@@ -18,14 +19,15 @@ use super::{Ctx, Reply};
 use crate::broker::OffsetSpec;
 use crate::log::{IsolationLevel, StorageProvider};
 
-/// v1..v6: v1 is the oldest the crate decodes; v6 is the first flexible version. v7 adds
-/// the max-timestamp query (-3), which minikafka does not serve.
-pub const VERSIONS: VersionRange = VersionRange { min: 1, max: 6 };
+/// v1..v7: v1 is the oldest the crate decodes; v6 is the first flexible version; v7 adds
+/// the max-timestamp query (-3, KIP-734). -3 at an older version is `UNSUPPORTED_VERSION`,
+/// as in Kafka.
+pub const VERSIONS: VersionRange = VersionRange { min: 1, max: 7 };
 
 pub(super) fn handle<P: StorageProvider>(
     ctx: &mut Ctx<'_, P>,
     request: ListOffsetsRequest,
-    _version: i16,
+    version: i16,
 ) -> Reply {
     let isolation = IsolationLevel::from_kafka(request.isolation_level);
     let topics = request
@@ -36,7 +38,13 @@ pub(super) fn handle<P: StorageProvider>(
                 .partitions
                 .iter()
                 .map(|p| {
-                    let result = OffsetSpec::from_kafka(p.timestamp).and_then(|spec| {
+                    let spec = OffsetSpec::from_kafka(p.timestamp).and_then(|spec| match spec {
+                        OffsetSpec::MaxTimestamp if version < 7 => {
+                            Err(crate::KafkaError::UnsupportedVersion)
+                        }
+                        spec => Ok(spec),
+                    });
+                    let result = spec.and_then(|spec| {
                         ctx.broker.list_offset_isolated(
                             topic.name.as_str(),
                             p.partition_index,
