@@ -143,3 +143,77 @@ fn scenario_without_an_id_lists_the_scenarios_and_errors_say_error() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: unknown scenario"));
 }
+
+#[test]
+fn replay_recognises_the_scenario_a_run_begins_with_and_narrates_it() {
+    use minikafka::sim::{scenarios, Command as SimCommand, Script};
+    let s1 = scenarios::by_id("S1").unwrap();
+    // S1's commands, then one of the user's own (B crashes too, at 45 s).
+    let mut commands = s1.script.clone();
+    commands.push((45_000, SimCommand::CrashConsumer { name: "B".into() }));
+    let run = Script { seed: 4, commands }.encode();
+    let out = minikafka(&["replay", &run]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        text.starts_with(
+            "recognised scenario S1 and 1 command(s) of your own after it: narrated as \
+             `minikafka scenario S1`"
+        ),
+        "{text}"
+    );
+    // Every line of S1's narration, in order.
+    let mut rest = text.as_str();
+    for n in &s1.narration {
+        let at = rest
+            .find(n.en.as_str())
+            .unwrap_or_else(|| panic!("narration {:?} missing or out of order:\n{text}", n.en));
+        rest = &rest[at + n.en.len()..];
+    }
+    // The user's command ran (B is dead too), and the run stopped at S1's end (60 s), not
+    // 60 s after the last command.
+    let json = minikafka(&["replay", &run, "--json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(summary["scenario"], "S1");
+    assert_eq!(summary["time_ms"], s1.duration);
+    let states: Vec<&str> = summary["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["dead", "dead"], "{summary}");
+    assert_eq!(
+        summary["script"],
+        run.as_str(),
+        "the same run, the same string"
+    );
+
+    // A run that does not begin with any scenario's script: no narration, and said so.
+    let mut commands = s1.script.clone();
+    commands.remove(0);
+    let run = Script { seed: 4, commands }.encode();
+    let out = minikafka(&["replay", &run]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        text.starts_with("no scenario's script begins this run: replayed without narration"),
+        "{text}"
+    );
+    assert!(!text.contains(s1.narration[0].en.as_str()), "{text}");
+    let json = minikafka(&["replay", &run, "--json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        summary["time_ms"],
+        12_000 + 60_000,
+        "60 s after the last command"
+    );
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-use minikafka::sim::scenarios::{self, Scenario};
+use minikafka::sim::scenarios::{self, Narration, Scenario};
 use minikafka::sim::summary::RunSummary;
 use minikafka::sim::{WorldEvent, WorldEventKind};
 use minikafka::Event;
@@ -15,7 +15,8 @@ use minikafka::Event;
 pub struct ReplayArgs {
     /// The run string, `mk1.` followed by base64.
     run: String,
-    /// Simulated time to run to, in ms (default: 60 s after the last command).
+    /// Simulated time to run to, in ms (default: the recognised scenario's end, or 60 s
+    /// after the last command).
     #[arg(long)]
     until: Option<i64>,
     /// Print only the JSON summary.
@@ -24,6 +25,9 @@ pub struct ReplayArgs {
     /// Show every event.
     #[arg(long, short)]
     verbose: bool,
+    /// Language of the narration (when the run begins with a scenario's script).
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    lang: Lang,
 }
 
 #[derive(Parser, Debug)]
@@ -67,28 +71,67 @@ pub fn run_replay(args: ReplayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let last = script.commands.last().map_or(0, |(at, _)| *at);
-    let until = args.until.unwrap_or(last + 60_000);
-    if until < 0 {
+    if args.until.is_some_and(|u| u < 0) {
         eprintln!("error: --until must be >= 0");
         return ExitCode::from(2);
     }
-    let mut out = Printer::new(Lang::En, args.verbose, args.json);
-    let mut world = minikafka::sim::World::new(script.seed);
-    for (at, command) in script.commands.iter().filter(|(at, _)| *at <= until) {
-        world.run_until(*at);
-        world.apply(command.clone());
-        for event in world.take_events() {
-            out.event(&event);
+    let last = script.commands.last().map_or(0, |(at, _)| *at);
+    let scenario = recognise(&script);
+    let mut out = Printer::new(args.lang, args.verbose, args.json);
+    let (narration, until) = match &scenario {
+        Some(s) => {
+            if !args.json {
+                let extra = script.commands.len() - s.script.len();
+                let note = if extra == 0 {
+                    format!(
+                        "recognised scenario {}: narrated as `minikafka scenario {}`",
+                        s.id, s.id
+                    )
+                } else {
+                    format!(
+                        "recognised scenario {} and {extra} command(s) of your own after it: narrated as `minikafka scenario {}`",
+                        s.id, s.id
+                    )
+                };
+                out.note(&note);
+                out.title(s);
+            }
+            // The scenario's end, or later if the run goes on after it.
+            let end = args.until.unwrap_or(s.duration.max(last));
+            (s.narration.as_slice(), end)
         }
-    }
-    world.run_until(until);
-    for event in world.take_events() {
-        out.event(&event);
-    }
-    out.flush();
-    let summary = RunSummary::of(&world, None);
+        None => {
+            if !args.json {
+                out.note("no scenario's script begins this run: replayed without narration");
+            }
+            (&[][..], args.until.unwrap_or(last + 60_000))
+        }
+    };
+    let world = play(
+        script.seed,
+        &script.commands,
+        narration,
+        until,
+        args.lang,
+        0.0,
+        args.json,
+        &mut out,
+    );
+    let summary = RunSummary::of(&world, scenario.as_ref().map(|s| s.id.as_str()));
     finish(&summary, args.json, &mut out)
+}
+
+/// The scenario whose script the run's commands begin with: the longest, if several do
+/// (a scenario's set-up alone is not a match unless it is the whole script).
+fn recognise(script: &minikafka::sim::Script) -> Option<Scenario> {
+    scenarios::all()
+        .into_iter()
+        .filter(|s| {
+            !s.script.is_empty()
+                && script.commands.len() >= s.script.len()
+                && script.commands[..s.script.len()] == s.script[..]
+        })
+        .max_by_key(|s| s.script.len())
 }
 
 pub fn run_scenario(args: ScenarioArgs) -> ExitCode {
@@ -118,50 +161,81 @@ pub fn run_scenario(args: ScenarioArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let mut out = Printer::new(args.lang, args.verbose, args.json);
-    let world = play(&scenario, &args, &mut out);
+    out.title(&scenario);
+    let world = play(
+        args.seed,
+        &scenario.script,
+        &scenario.narration,
+        scenario.duration,
+        args.lang,
+        args.speed,
+        args.json,
+        &mut out,
+    );
     let summary = RunSummary::of(&world, Some(&scenario.id));
     finish(&summary, args.json, &mut out)
 }
 
-/// Run the scenario in slices of simulated time, printing narration and events.
-fn play(scenario: &Scenario, args: &ScenarioArgs, out: &mut Printer) -> minikafka::sim::World {
+/// Run commands from `seed` to `until` in slices of simulated time, printing narration
+/// and events (a scenario, or a replayed run).
+#[allow(clippy::too_many_arguments)]
+fn play(
+    seed: u64,
+    commands: &[(i64, minikafka::sim::Command)],
+    narration: &[Narration],
+    until: i64,
+    lang: Lang,
+    speed: f64,
+    json: bool,
+    out: &mut Printer,
+) -> minikafka::sim::World {
     const SLICE: i64 = 100;
-    let mut world = scenario.world(args.seed);
-    out.title(scenario);
-    let mut script = scenario.script.iter().peekable();
-    let mut narration = scenario.narration.iter().peekable();
+    let mut world = minikafka::sim::World::new(seed);
+    let mut script = commands.iter().peekable();
+    let mut narration = narration.iter().peekable();
+    let text = |n: &Narration| {
+        if lang == Lang::Zh {
+            n.zh.clone()
+        } else {
+            n.en.clone()
+        }
+    };
     let mut t = 0;
-    while t <= scenario.duration {
+    loop {
+        let t_now = t.min(until);
         while let Some((at, command)) = script.peek() {
-            if *at > t {
+            if *at > t_now {
                 break;
             }
             world.run_until(*at);
             world.apply(command.clone());
             script.next();
         }
-        world.run_until(t);
+        world.run_until(t_now);
         let events = world.take_events();
         for event in &events {
             while let Some(n) = narration.peek() {
                 if n.at > event.at {
                     break;
                 }
-                out.narrate(n.at, if args.lang == Lang::Zh { &n.zh } else { &n.en });
+                out.narrate(n.at, &text(n));
                 narration.next();
             }
             out.event(event);
         }
         while let Some(n) = narration.peek() {
-            if n.at > t {
+            if n.at > t_now {
                 break;
             }
-            out.narrate(n.at, if args.lang == Lang::Zh { &n.zh } else { &n.en });
+            out.narrate(n.at, &text(n));
             narration.next();
         }
-        if args.speed > 0.0 && !args.json {
+        if speed > 0.0 && !json {
             out.flush();
-            std::thread::sleep(Duration::from_secs_f64(SLICE as f64 / 1000.0 / args.speed));
+            std::thread::sleep(Duration::from_secs_f64(SLICE as f64 / 1000.0 / speed));
+        }
+        if t >= until {
+            break;
         }
         t += SLICE;
     }
@@ -210,6 +284,14 @@ impl Printer {
             &s.title_en
         };
         println!("{}", self.paint("1", &format!("{} - {title}", s.id)));
+    }
+
+    /// A line about the run itself (which scenario a replay recognised).
+    fn note(&mut self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        println!("{}", self.paint("2", text));
     }
 
     fn narrate(&mut self, at: i64, text: &str) {
