@@ -248,6 +248,23 @@ fn seed_request(api_key: ApiKey, version: i16) -> Option<Vec<u8>> {
                         .with_partitions(vec![Default::default()]),
                 ]),
         ),
+        ApiKey::DescribeConfigs => {
+            RequestKind::DescribeConfigs(DescribeConfigsRequest::default().with_resources(vec![
+                describe_configs_request::DescribeConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(topic.0.clone())
+                    .with_configuration_keys(Some(vec![s("retention.ms")])),
+            ]))
+        }
+        ApiKey::CreatePartitions => RequestKind::CreatePartitions(
+            CreatePartitionsRequest::default()
+                .with_topics(vec![
+                    create_partitions_request::CreatePartitionsTopic::default()
+                        .with_name(topic)
+                        .with_count(3),
+                ])
+                .with_validate_only(version % 2 == 0),
+        ),
         _ => return None,
     };
     let header = RequestHeader::default()
