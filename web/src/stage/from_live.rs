@@ -78,6 +78,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
                 edge,
                 stopped: None,
                 retracting: None,
+                fetching: false,
                 last_stable: p.high_watermark,
                 txns: Vec::new(),
             }

@@ -184,6 +184,7 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                     edge: None,
                     stopped: None,
                     retracting: None,
+                    fetching: false,
                     last_stable: plog.last_stable_offset(),
                     txns: txns_of(plog),
                 });
@@ -279,6 +280,10 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                 fresh,
                 stopped: stop.map(|s| s.since),
                 retracting: stop.map(|s| s.from.clone()),
+                fetching: animate
+                    && edge
+                        .as_ref()
+                        .is_some_and(|e| fetched_recently(state, name, partition, &e.member)),
                 edge,
                 last_stable: plog.last_stable_offset(),
                 txns: txns_of(plog),
@@ -338,6 +343,22 @@ fn delivery_of(
         lost,
         aborted,
     })
+}
+
+/// Did `member`'s fetches of this partition return records in the last 0.7 s?
+fn fetched_recently(state: &AppState, topic: &str, partition: i32, member: &str) -> bool {
+    use minikafka::sim::WorldEventKind;
+    use minikafka::Event;
+    let now = state.now();
+    state
+        .log
+        .iter()
+        .rev()
+        .take_while(|e| now - e.at <= 700)
+        .any(|e| {
+            matches!(&e.kind, WorldEventKind::Broker { event: Event::FetchServed { topic: t, partition: p, records, client_id, .. } }
+                if t == topic && *p == partition && *records > 0 && client_id.as_deref() == Some(member))
+        })
 }
 
 /// The transaction coordinator's entry for the group's application, if it has a

@@ -76,6 +76,9 @@ pub struct Log {
     pub stopped: Option<i64>,
     /// While it is stopped: the member that gave it up, whose line is drawn retracting.
     pub retracting: Option<String>,
+    /// Its owner's fetches returned records in the last 0.7 s: records are travelling
+    /// from the log to the consumer.
+    pub fetching: bool,
     /// The last stable offset: a `read_committed` consumer reads below it. It equals the
     /// high watermark unless a transaction is open.
     pub last_stable: Offset,

@@ -195,6 +195,7 @@ fn a_transactional_log_shows_its_lso_its_markers_and_the_lag_a_marker_leaves() {
         edge: None,
         stopped: None,
         retracting: None,
+        fetching: false,
         last_stable: 7,
         txns,
     };
@@ -410,4 +411,26 @@ fn a_partition_given_up_in_a_rebalance_remembers_whose_line_retracts() {
         }
     }
     assert!(seen > 0, "eager stops partitions in S7");
+}
+
+#[test]
+fn records_travel_to_a_reading_owner_and_not_to_a_dead_one() {
+    // S1: A reads while the producer writes; after A's crash nobody fetches p0 until B.
+    let log_at = |t: i64| {
+        let mut s = AppState::new("S1", 1, Lang::En);
+        s.apply(Action::JumpTo(t));
+        stage_of(&s).bands[0].log("user-events", 0).unwrap().clone()
+    };
+    let fetching: Vec<bool> = (10_000..20_000)
+        .step_by(500)
+        .map(|t| log_at(t).fetching)
+        .collect();
+    assert!(
+        fetching.iter().any(|f| *f),
+        "A fetches records while it reads: {fetching:?}"
+    );
+    assert!(
+        !log_at(38_000).fetching,
+        "at 38 s A is dead and B not assigned yet"
+    );
 }

@@ -110,6 +110,7 @@ pub fn stage_view(props: &StageProps) -> Html {
                 { for logs }
                 { raw(edges) }
                 { for edge_nodes(b, l) }
+                { for fetch_nodes(b, l) }
                 { raw(group_svg) }
                 { for members }
             </g>
@@ -846,6 +847,52 @@ fn edge_nodes(b: &Band, l: &BandLayout) -> Vec<Html> {
                 class={classes!("edge", kind)} data-testid={format!("edge-{}-{}", log.topic, log.partition)}
                 data-member={edge.member.clone()} data-kind={kind} {d} {stroke}
                 pathLength={(edge.kind == EdgeKind::Owned).then_some("1")} />
+        });
+    }
+    out
+}
+
+/// Fetches travelling: while a live owner's fetches return records, a dot runs along its
+/// line from the log to the member, a new one every 0.7 s of real time (keyed by that
+/// tick, so each runs once). A consumer with nothing new to read, paused or rebalancing
+/// gets none. Not drawn on compact strips (a crowded stage).
+fn fetch_nodes(b: &Band, l: &BandLayout) -> Vec<Html> {
+    let (Some(g), Some(gl)) = (&b.group, &l.group) else {
+        return Vec::new();
+    };
+    if l.compact {
+        return Vec::new();
+    }
+    let tick = web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0, |p| (p.now() / 700.0) as i64);
+    let mut out = Vec::new();
+    for (log, ll) in b.logs.iter().zip(&l.logs) {
+        let Some(edge) = log.edge.as_ref().filter(|e| e.kind == EdgeKind::Owned) else {
+            continue;
+        };
+        let Some(i) = g.members.iter().position(|m| m.name == edge.member) else {
+            continue;
+        };
+        if !log.fetching || g.members[i].state != MemberKind::Active {
+            continue;
+        }
+        let (tx, ty) = gl.members[i].left_mid();
+        let (fx, fy) = ll.edge_from;
+        let d = format!(
+            "M {} {} C {} {}, {} {}, {} {}",
+            Px(fx),
+            Px(fy),
+            Px(fx + 40.0),
+            Px(fy),
+            Px(tx - 40.0),
+            Px(ty),
+            Px(tx),
+            Px(ty)
+        );
+        out.push(html! {
+            <circle key={format!("fetch-{}-{}-{tick}", log.topic, log.partition)} class="fetch" r="7"
+                fill={member_colour(edge.colour)} style={format!("offset-path: path('{d}')")} />
         });
     }
     out
