@@ -389,6 +389,56 @@ async fn list_offsets_by_timestamp_finds_the_record_inside_a_batch() {
     server.stop().await;
 }
 
+/// CreateTopics with `max.message.bytes` (librdkafka test 0129 creates its topic with
+/// max.message.bytes=10000, segment.bytes=20000): accepted, and a batch over it is
+/// MESSAGE_TOO_LARGE while a smaller one is written. A config minikafka does not know is
+/// still INVALID_CONFIG.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_topics_honours_max_message_bytes() {
+    use kafka_protocol::messages::create_topics_request::CreatableTopicConfig;
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut c = Client::connect(server.addr, "t").await;
+    let create = |name: &str, configs: &[(&str, &str)]| {
+        CreateTopicsRequest::default()
+            .with_topics(vec![CreatableTopic::default()
+                .with_name(topic(name))
+                .with_num_partitions(1)
+                .with_replication_factor(1)
+                .with_configs(
+                    configs
+                        .iter()
+                        .map(|(k, v)| {
+                            CreatableTopicConfig::default()
+                                .with_name(s(k))
+                                .with_value(Some(s(v)))
+                        })
+                        .collect(),
+                )])
+            .with_timeout_ms(5000)
+    };
+    let r = c
+        .call(
+            create(
+                "capped",
+                &[("max.message.bytes", "10000"), ("segment.bytes", "20000")],
+            ),
+            5,
+        )
+        .await;
+    assert_eq!(r.topics[0].error_code, 0, "{:?}", r.topics[0].error_message);
+    let r = c.call(create("odd", &[("no.such.config", "1")]), 5).await;
+    assert_eq!(r.topics[0].error_code, 40, "INVALID_CONFIG");
+    let big = "x".repeat(12_000);
+    let (code, _) = produce_answer(&mut c, "capped", 0, batch(&[&big], Compression::None), 9).await;
+    assert_eq!(code, 10, "MESSAGE_TOO_LARGE");
+    let small = "x".repeat(5_000);
+    assert_eq!(
+        produce(&mut c, "capped", 0, batch(&[&small], Compression::None), 9).await,
+        0
+    );
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_group_forms_commits_is_described_and_leaves() {
     let server = TestServer::memory(test_config(), ServerConfig::default()).await;

@@ -74,7 +74,13 @@ impl<P: StorageProvider> Broker<P> {
         client_id: Option<&str>,
         now: Millis,
     ) -> Result<ProduceResult, KafkaError> {
-        if batch.info.size_bytes > self.config.message_max_bytes {
+        // The topic's `max.message.bytes` overrides the broker's `message.max.bytes`.
+        let max_bytes = self
+            .topics
+            .get(topic)
+            .and_then(|t| t.config.max_message_bytes)
+            .unwrap_or(self.config.message_max_bytes);
+        if batch.info.size_bytes > max_bytes {
             return Err(KafkaError::MessageTooLarge);
         }
         let producer = batch.info.producer;

@@ -192,6 +192,35 @@ fn a_batch_over_message_max_bytes_is_refused() {
     );
 }
 
+/// A topic's `max.message.bytes` overrides the broker's `message.max.bytes`, both ways.
+#[test]
+fn a_topic_max_message_bytes_overrides_the_broker_limit() {
+    let mut b = Broker::new(
+        BrokerConfig {
+            message_max_bytes: 100,
+            ..Default::default()
+        },
+        0,
+    );
+    let with_max = |n| LogConfig {
+        max_message_bytes: Some(n),
+        ..LogConfig::default()
+    };
+    b.create_topic("big", 1, Some(with_max(1_000)), 0).unwrap();
+    b.create_topic("small", 1, Some(with_max(50)), 0).unwrap();
+    let value = "x".repeat(200);
+    assert!(b.produce("big", 0, batch(&[&value], 0), None, 0).is_ok());
+    assert_eq!(
+        b.produce("small", 0, batch(&["x"], 0), None, 0),
+        Err(KafkaError::MessageTooLarge)
+    );
+    let value = "x".repeat(2_000);
+    assert_eq!(
+        b.produce("big", 0, batch(&[&value], 0), None, 0),
+        Err(KafkaError::MessageTooLarge)
+    );
+}
+
 #[test]
 fn list_offsets_earliest_latest_and_by_timestamp() {
     let mut b = broker();

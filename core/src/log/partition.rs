@@ -25,6 +25,9 @@ pub struct LogConfig {
     /// `retention.ms`: delete segments whose newest record is older than this. `None` is
     /// Kafka's `-1`, keep forever. Kafka's default is 7 days.
     pub retention_ms: Option<Millis>,
+    /// `max.message.bytes`: the largest record batch a producer may write to the topic
+    /// (`MESSAGE_TOO_LARGE` beyond). `None`: the broker's `message.max.bytes`.
+    pub max_message_bytes: Option<u32>,
 }
 
 impl Default for LogConfig {
@@ -34,6 +37,7 @@ impl Default for LogConfig {
             segment_ms: None,
             retention_bytes: None,
             retention_ms: Some(7 * 24 * 60 * 60 * 1000),
+            max_message_bytes: None,
         }
     }
 }

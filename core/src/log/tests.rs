@@ -516,6 +516,7 @@ proptest! {
             segment_ms: None,
             retention_bytes,
             retention_ms,
+            max_message_bytes: None,
         });
         let mut now: Millis = 0;
         let mut appended: Vec<Record> = Vec::new();

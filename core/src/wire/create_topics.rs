@@ -3,8 +3,9 @@
 //! minikafka has one broker, so the replication factor must be 1 (or -1, "the default");
 //! anything else is `INVALID_REPLICATION_FACTOR`, exactly what a one-broker Kafka answers.
 //! Topic configs minikafka implements are applied (`retention.ms`, `retention.bytes`,
-//! `segment.bytes`, `segment.ms`, and `cleanup.policy=delete`, the only policy); any other
-//! config is refused with `INVALID_CONFIG` rather than silently ignored.
+//! `segment.bytes`, `segment.ms`, `max.message.bytes`, and `cleanup.policy=delete`, the
+//! only policy); any other config is refused with `INVALID_CONFIG` rather than silently
+//! ignored.
 
 use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
 use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse, ResponseKind};
@@ -138,6 +139,11 @@ pub fn apply_config(config: &mut LogConfig, key: &str, value: &str) -> Result<()
                 return Err("must be at least 1 ms".into());
             }
             config.segment_ms = Some(n);
+        }
+        "max.message.bytes" => {
+            config.max_message_bytes = Some(
+                u32::try_from(number()?).map_err(|_| "must be from 0 to 2147483647".to_string())?,
+            );
         }
         "cleanup.policy" if value == "delete" => {}
         "cleanup.policy" => return Err("only the 'delete' policy is implemented".into()),
