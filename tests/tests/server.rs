@@ -439,6 +439,57 @@ async fn create_topics_honours_max_message_bytes() {
     server.stop().await;
 }
 
+/// CreateTopics with manual replica assignments (librdkafka test 0081 places partitions on
+/// the brokers it found): accepted when every partition's only replica is this broker
+/// (node 1) and the count and replication factor are -1, as Kafka requires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_topics_accepts_assignments_to_this_broker() {
+    use kafka_protocol::messages::create_topics_request::CreatableReplicaAssignment;
+    let server = TestServer::memory(test_config(), ServerConfig::default()).await;
+    let mut c = Client::connect(server.addr, "t").await;
+    let create = |name: &str, count: i32, replicas: &[(i32, &[i32])]| {
+        CreateTopicsRequest::default()
+            .with_topics(vec![CreatableTopic::default()
+                .with_name(topic(name))
+                .with_num_partitions(count)
+                .with_replication_factor(-1)
+                .with_assignments(
+                    replicas
+                        .iter()
+                        .map(|(p, ids)| {
+                            CreatableReplicaAssignment::default()
+                                .with_partition_index(*p)
+                                .with_broker_ids(ids.iter().map(|id| BrokerId(*id)).collect())
+                        })
+                        .collect(),
+                )])
+            .with_timeout_ms(5000)
+    };
+    for (name, count, replicas, code) in [
+        ("placed", -1, &[(0, &[1][..]), (1, &[1]), (2, &[1])][..], 0),
+        ("both", 3, &[(0, &[1][..]), (1, &[1]), (2, &[1])][..], 42),
+        ("elsewhere", -1, &[(0, &[1][..]), (1, &[2])][..], 42),
+        ("gap", -1, &[(0, &[1][..]), (2, &[1])][..], 42),
+    ] {
+        let r = c.call(create(name, count, replicas), 5).await;
+        assert_eq!(
+            r.topics[0].error_code, code,
+            "{name}: {:?}",
+            r.topics[0].error_message
+        );
+    }
+    let m = c
+        .call(
+            MetadataRequest::default().with_topics(Some(vec![
+                MetadataRequestTopic::default().with_name(Some(topic("placed")))
+            ])),
+            9,
+        )
+        .await;
+    assert_eq!(m.topics[0].partitions.len(), 3);
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_group_forms_commits_is_described_and_leaves() {
     let server = TestServer::memory(test_config(), ServerConfig::default()).await;

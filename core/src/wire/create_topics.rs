@@ -2,6 +2,8 @@
 //!
 //! minikafka has one broker, so the replication factor must be 1 (or -1, "the default");
 //! anything else is `INVALID_REPLICATION_FACTOR`, exactly what a one-broker Kafka answers.
+//! Manual replica assignments are accepted when they place each partition on this broker
+//! alone.
 //! Topic configs minikafka implements are applied (`retention.ms`, `retention.bytes`,
 //! `segment.bytes`, `segment.ms`, `max.message.bytes`, and `cleanup.policy=delete`, the
 //! only policy); any other config is refused with `INVALID_CONFIG` rather than silently
@@ -29,7 +31,10 @@ pub(super) fn handle<P: StorageProvider>(
     let mut results = Vec::with_capacity(request.topics.len());
     for topic in request.topics {
         let name = topic.name.to_string();
-        let partitions = if topic.num_partitions == -1 {
+        let partitions = if !topic.assignments.is_empty() {
+            // Manual assignments name the partitions themselves (checked in `check`).
+            i32::try_from(topic.assignments.len()).unwrap_or(i32::MAX)
+        } else if topic.num_partitions == -1 {
             ctx.broker.config().num_partitions
         } else {
             topic.num_partitions
@@ -99,10 +104,44 @@ fn check<P: StorageProvider>(
         ));
     }
     if !topic.assignments.is_empty() {
-        return Err((
-            KafkaError::InvalidRequest,
-            "manual replica assignments are not supported (one broker)".into(),
-        ));
+        // As in Kafka: assignments replace the count and the replication factor, which
+        // must then be -1; partitions are numbered from 0 without gaps. With one broker,
+        // every partition's only replica is this broker.
+        if topic.num_partitions != -1 || topic.replication_factor != -1 {
+            return Err((
+                KafkaError::InvalidRequest,
+                "both numPartitions or replicationFactor and replicasAssignments were set; \
+                 both cannot be used at the same time"
+                    .into(),
+            ));
+        }
+        let node = ctx.broker.config().node_id;
+        let mut indexes: Vec<i32> = topic
+            .assignments
+            .iter()
+            .map(|a| a.partition_index)
+            .collect();
+        indexes.sort_unstable();
+        if indexes.iter().zip(0..).any(|(i, want)| *i != want) {
+            return Err((
+                KafkaError::InvalidRequest,
+                "replica assignments must name partitions 0, 1, ... without gaps".into(),
+            ));
+        }
+        if let Some(a) = topic
+            .assignments
+            .iter()
+            .find(|a| a.broker_ids.iter().map(|b| b.0).ne([node]))
+        {
+            return Err((
+                KafkaError::InvalidRequest,
+                format!(
+                    "partition {} is assigned to brokers {:?}; the only broker is {node}",
+                    a.partition_index,
+                    a.broker_ids.iter().map(|b| b.0).collect::<Vec<_>>()
+                ),
+            ));
+        }
     }
     let mut config = ctx.broker.config().log.clone();
     for c in &topic.configs {
