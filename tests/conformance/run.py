@@ -50,6 +50,19 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CANNOT = {
 }
 
+# Why a test still fails, in a user's words; shown in RESULTS.md beside its first error
+# while it fails.
+WHY = {
+    "0011_produce_batch": "needs IncrementalAlterConfigs and cleanup.policy=compact, which "
+                          "refuses keyless records one by one; minikafka serves neither yet",
+    "0081_admin": "creates topics with compression.type=lz4 and delete.retention.ms, topic "
+                  "configs minikafka does not implement (INVALID_CONFIG); later steps need "
+                  "AlterConfigs, IncrementalAlterConfigs, DeleteGroups, "
+                  "DeleteConsumerGroupOffsets, DescribeCluster, ACLs and SCRAM credentials",
+    "0092_mixed_msgver": "needs AlterConfigs (message.format.version), which minikafka does "
+                         "not serve yet",
+}
+
 
 def log(msg):
     print(f"[conformance] {msg}", flush=True)
@@ -332,11 +345,13 @@ def main():
     conf_dir = tempfile.mkdtemp(prefix="minikafka-conformance-conf-")
     # tests/test.conf as the suite's README describes it (the runs themselves each use their
     # own copy through RDKAFKA_TEST_CONF, so that concurrent runs do not share one file).
-    servers = {"default": Server(binary, "default", ["--group-initial-rebalance-delay-ms", "0"])}
+    # Kafka's defaults otherwise, group.initial.rebalance.delay.ms (3 s) too: with 0, two
+    # consumers that subscribe together can form the group in two rebalances, and a test
+    # such as 0118 that expects one sees a revocation it does not expect.
+    servers = {"default": Server(binary, "default", [])}
     if any(s == "noautocreate" for (_, s) in to_run):
         servers["noautocreate"] = Server(binary, "noautocreate",
-                                         ["--group-initial-rebalance-delay-ms", "0",
-                                          "--auto-create-topics", "false"])
+                                         ["--auto-create-topics", "false"])
     with open(os.path.join(TESTS_DIR, "test.conf"), "w") as f:
         f.write(f"bootstrap.servers=127.0.0.1:{servers['default'].port}\ntest.topic.random=true\n")
 
@@ -362,7 +377,8 @@ def main():
                     rows[t.name] = ("cannot", "not started by the runner with -Q -E -L"
                                     + (f": {detail}" if detail else ""))
                 else:
-                    rows[t.name] = ("fail", detail)
+                    why = WHY.get(t.name)
+                    rows[t.name] = ("fail", f"{why}. First error: {detail}" if why else detail)
                 status, detail = rows[t.name]
                 word = {"pass": "PASS", "fail": "FAIL", "cannot": "SKIP"}[status]
                 log(f"[{done[0]}/{total}] {t.name:<45} {word} {elapsed:5.1f}s"
@@ -419,7 +435,7 @@ def write_results(path, tests, rows, binary):
         "# librdkafka conformance",
         "",
         f"librdkafka {LIBRDKAFKA_VERSION} integration tests (from npm's `{PACKAGE}`) against one "
-        "`minikafka serve --default-partitions 4 --group-initial-rebalance-delay-ms 0`, each test "
+        "`minikafka serve --default-partitions 4` (Kafka's defaults otherwise), each test "
         "number run as `TESTS=NNNN ./test-runner -p1 -Q -E -L`. Written by `make conformance` "
         "(tests/conformance/run.py); the tests that pass are in allow.txt.",
         "",
