@@ -204,47 +204,6 @@ fn offset_for_timestamp_finds_the_earliest_record_at_or_after() {
     assert_eq!(find(&log, 21), Some((3, 25)));
 }
 
-/// A client's batch (encoded, one batch for many records) is searched record by record:
-/// offsetsForTimes(t0 + 5.5 s) over records stamped t0, t0 + 1 s, ... is 6, not the
-/// batch's base offset (issue 15).
-#[cfg(not(target_arch = "wasm32"))]
-#[test]
-fn offset_for_timestamp_finds_the_record_inside_an_encoded_batch() {
-    use kafka_protocol::records::Compression;
-    let t0 = 1_700_000_000_000;
-    for compression in [Compression::None, Compression::Gzip, Compression::Snappy] {
-        let mut log = PartitionLog::new(no_retention());
-        log.append_records(values(2, t0 - 10_000), 0).unwrap(); // offsets 0..2
-        let records: Vec<Record> = (0..10)
-            .map(|i| Record::from_value("v", t0 + i * 1_000))
-            .collect();
-        let mut out = bytes::BytesMut::new();
-        crate::wire::encode_records(&mut out, 0, &records, compression);
-        let header = crate::wire::read_header(&out).unwrap();
-        let encoded = RecordBatch::from_encoded(
-            out.freeze(),
-            header.record_count,
-            header.first_timestamp,
-            header.max_timestamp,
-        );
-        log.append(encoded, 0).unwrap(); // offsets 2..12
-        let find = |t| log.offset_for_timestamp(t).unwrap();
-        assert_eq!(
-            find(t0 + 5_500),
-            Some((2 + 6, t0 + 6_000)),
-            "{compression:?}"
-        );
-        assert_eq!(find(t0), Some((2, t0)));
-        assert_eq!(find(t0 + 9_000), Some((11, t0 + 9_000)));
-        assert_eq!(find(t0 + 9_001), None);
-        log.delete_records_before(5).unwrap();
-        assert_eq!(
-            log.offset_for_timestamp(t0 + 1_000).unwrap(),
-            Some((5, t0 + 3_000))
-        );
-    }
-}
-
 #[test]
 fn offset_for_timestamp_uses_the_base_offset_of_unreadable_encoded_batches() {
     let mut log = PartitionLog::new(no_retention());

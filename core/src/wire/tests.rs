@@ -482,3 +482,55 @@ fn create_partitions_grows_a_topic_and_refuses_what_kafka_refuses() {
         );
     }
 }
+
+/// A client's batch (encoded, one batch for many records) is searched record by record
+/// (here, beside the encoder, because the log comes before `wire` in the reading order):
+/// offsetsForTimes(t0 + 5.5 s) over records stamped t0, t0 + 1 s, ... is 6, not the
+/// batch's base offset (issue 15).
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn offset_for_timestamp_finds_the_record_inside_an_encoded_batch() {
+    use crate::log::{LogConfig, PartitionLog};
+    use kafka_protocol::records::Compression;
+    let t0 = 1_700_000_000_000;
+    for compression in [Compression::None, Compression::Gzip, Compression::Snappy] {
+        let mut log = PartitionLog::new(LogConfig {
+            retention_ms: None,
+            ..LogConfig::default()
+        });
+        log.append_records(
+            (0..2)
+                .map(|i| Record::from_value("v", t0 - 10_000 + i))
+                .collect(),
+            0,
+        )
+        .unwrap(); // offsets 0..2
+        let records: Vec<Record> = (0..10)
+            .map(|i| Record::from_value("v", t0 + i * 1_000))
+            .collect();
+        let mut out = bytes::BytesMut::new();
+        super::encode_records(&mut out, 0, &records, compression);
+        let header = super::read_header(&out).unwrap();
+        let encoded = crate::record::RecordBatch::from_encoded(
+            out.freeze(),
+            header.record_count,
+            header.first_timestamp,
+            header.max_timestamp,
+        );
+        log.append(encoded, 0).unwrap(); // offsets 2..12
+        let find = |t| log.offset_for_timestamp(t).unwrap();
+        assert_eq!(
+            find(t0 + 5_500),
+            Some((2 + 6, t0 + 6_000)),
+            "{compression:?}"
+        );
+        assert_eq!(find(t0), Some((2, t0)));
+        assert_eq!(find(t0 + 9_000), Some((11, t0 + 9_000)));
+        assert_eq!(find(t0 + 9_001), None);
+        log.delete_records_before(5).unwrap();
+        assert_eq!(
+            log.offset_for_timestamp(t0 + 1_000).unwrap(),
+            Some((5, t0 + 3_000))
+        );
+    }
+}
