@@ -166,6 +166,13 @@ fn replay_recognises_the_scenario_a_run_begins_with_and_narrates_it() {
         ),
         "{text}"
     );
+    // In Chinese, the same note in Chinese.
+    let zh = minikafka(&["replay", &run, "--lang", "zh"]);
+    let zh = String::from_utf8_lossy(&zh.stdout).to_string();
+    assert!(
+        zh.starts_with("识别出场景 S1，其后还有你自己的 1 条命令"),
+        "{zh}"
+    );
     // Every line of S1's narration, in order.
     let mut rest = text.as_str();
     for n in &s1.narration {

@@ -82,16 +82,23 @@ pub fn run_replay(args: ReplayArgs) -> ExitCode {
         Some(s) => {
             if !args.json {
                 let extra = script.commands.len() - s.script.len();
-                let note = if extra == 0 {
-                    format!(
+                let note = match (args.lang, extra) {
+                    (Lang::Zh, 0) => format!(
+                        "识别出场景 {}：按 `minikafka scenario {}` 讲解",
+                        s.id, s.id
+                    ),
+                    (Lang::Zh, _) => format!(
+                        "识别出场景 {}，其后还有你自己的 {extra} 条命令：按 `minikafka scenario {}` 讲解",
+                        s.id, s.id
+                    ),
+                    (_, 0) => format!(
                         "recognised scenario {}: narrated as `minikafka scenario {}`",
                         s.id, s.id
-                    )
-                } else {
-                    format!(
+                    ),
+                    _ => format!(
                         "recognised scenario {} and {extra} command(s) of your own after it: narrated as `minikafka scenario {}`",
                         s.id, s.id
-                    )
+                    ),
                 };
                 out.note(&note);
                 out.title(s);
@@ -102,7 +109,11 @@ pub fn run_replay(args: ReplayArgs) -> ExitCode {
         }
         None => {
             if !args.json {
-                out.note("no scenario's script begins this run: replayed without narration");
+                out.note(if args.lang == Lang::Zh {
+                    "没有哪个场景的脚本是这次运行的开头：不加讲解地重放"
+                } else {
+                    "no scenario's script begins this run: replayed without narration"
+                });
             }
             (&[][..], args.until.unwrap_or(last + 60_000))
         }
