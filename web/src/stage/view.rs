@@ -790,6 +790,22 @@ fn edges_svg(out: &mut String, b: &Band, l: &BandLayout, now: i64, lang: Lang) {
 /// element while its owner keeps the partition, so when a member box moves its line bends
 /// over (a CSS transition on `d`), and a new owner's line grows from the partition (a CSS
 /// animation that plays once, when the element is created).
+/// The curve from a log's end to a member box: the line of an owner, of a retracting owner,
+/// and the track of a travelling fetch.
+fn edge_path((fx, fy): (f64, f64), (tx, ty): (f64, f64)) -> String {
+    format!(
+        "M {} {} C {} {}, {} {}, {} {}",
+        Px(fx),
+        Px(fy),
+        Px(fx + 40.0),
+        Px(fy),
+        Px(tx - 40.0),
+        Px(ty),
+        Px(tx),
+        Px(ty)
+    )
+}
+
 fn edge_nodes(b: &Band, l: &BandLayout) -> Vec<Html> {
     let (Some(g), Some(gl)) = (&b.group, &l.group) else {
         return Vec::new();
@@ -802,17 +818,7 @@ fn edge_nodes(b: &Band, l: &BandLayout) -> Vec<Html> {
             if let Some(i) = g.members.iter().position(|m| m.name == *from) {
                 let (tx, ty) = gl.members[i].left_mid();
                 let (fx, fy) = ll.edge_from;
-                let d = format!(
-                    "M {} {} C {} {}, {} {}, {} {}",
-                    Px(fx),
-                    Px(fy),
-                    Px(fx + 40.0),
-                    Px(fy),
-                    Px(tx - 40.0),
-                    Px(ty),
-                    Px(tx),
-                    Px(ty)
-                );
+                let d = edge_path((fx, fy), (tx, ty));
                 out.push(html! {
                     <path key={format!("retract-{}-{}-{from}", log.topic, log.partition)}
                         class="edge retract" {d} stroke={member_colour(g.members[i].colour)} pathLength="1" />
@@ -831,17 +837,7 @@ fn edge_nodes(b: &Band, l: &BandLayout) -> Vec<Html> {
             EdgeKind::Paused => ("paused", member_colour(edge.colour)),
             EdgeKind::Stale => ("stale", "#888"),
         };
-        let d = format!(
-            "M {} {} C {} {}, {} {}, {} {}",
-            Px(fx),
-            Px(fy),
-            Px(fx + 40.0),
-            Px(fy),
-            Px(tx - 40.0),
-            Px(ty),
-            Px(tx),
-            Px(ty)
-        );
+        let d = edge_path((fx, fy), (tx, ty));
         out.push(html! {
             <path key={format!("{}-{}-{}", log.topic, log.partition, edge.member)}
                 class={classes!("edge", kind)} data-testid={format!("edge-{}-{}", log.topic, log.partition)}
@@ -879,17 +875,7 @@ fn fetch_nodes(b: &Band, l: &BandLayout) -> Vec<Html> {
         }
         let (tx, ty) = gl.members[i].left_mid();
         let (fx, fy) = ll.edge_from;
-        let d = format!(
-            "M {} {} C {} {}, {} {}, {} {}",
-            Px(fx),
-            Px(fy),
-            Px(fx + 40.0),
-            Px(fy),
-            Px(tx - 40.0),
-            Px(ty),
-            Px(tx),
-            Px(ty)
-        );
+        let d = edge_path((fx, fy), (tx, ty));
         out.push(html! {
             <circle key={format!("fetch-{}-{}-{tick}", log.topic, log.partition)} class="fetch" r="7"
                 fill={member_colour(edge.colour)} style={format!("offset-path: path('{d}')")} />
