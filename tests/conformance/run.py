@@ -403,7 +403,17 @@ def main():
         f"{len(cannot)} cannot run here")
 
     if allow is not None:
-        regressed = [a for a in allow if rows.get(a, ("fail",))[0] != "pass"]
+        # A test the suite itself skips on CI machines (it reads the CI environment
+        # variable: 0055 says "Latency measurements not reliable on CI") is not a
+        # regression of the broker; every other allowed test must pass.
+        def skipped_on_ci(name):
+            status, detail = rows.get(name, ("fail", ""))
+            return status == "cannot" and os.environ.get("CI") and "on CI" in detail
+        regressed = [a for a in allow
+                     if rows.get(a, ("fail",))[0] != "pass" and not skipped_on_ci(a)]
+        for a in allow:
+            if skipped_on_ci(a):
+                log(f"skipped by the suite on CI (not a regression): {a}: {rows[a][1]}")
         for a in regressed:
             log(f"REGRESSION: {a}: {rows.get(a, ('', 'not run'))[1]}")
         print(f"{len(passed)} passed, {len(regressed)} failed")
