@@ -1,33 +1,27 @@
-//! The minikafka visualiser: a Yew app that drives the simulated world of
-//! [`minikafka::sim`] in the browser.
+//! The minikafka visualiser: a Yew app that draws the simulated world of
+//! [`minikafka::sim`], or a running server's events (live mode), in the browser.
 //!
-//! - `state.rs`: the app state and its actions (Yew's `Reducible`), tested natively;
-//!   `controls.rs`: the learner's buttons as types (label, test id, command);
-//!   `stops.rs`: the partitions each rebalance stopped, and for how long;
+//! Split by mode and by layer. Each mode keeps its state as Yew's `Reducible` (actions in,
+//! state out, tested natively) and feeds the shared stage through one view-model type.
+//!
+//! - `app.rs`: the root component, which picks the mode from the link;
+//! - `store.rs`: the reducer both modes hand to Yew;
+//! - `sim/`: the simulation's page: its state and typed actions, the learner's controls,
+//!   the rebalance stops, the panels' view model and views, the page component;
+//! - `live/`: live mode (`?source=live`): the server's JSON messages, the page state, the
+//!   WebSocket component;
 //! - `stage/`: the picture both modes draw (see its module doc);
-//! - `model.rs`: what the panels below the stage show, computed from the state;
-//! - `view.rs`: the panels; `panels.rs`: their foldable frame; `px.rs`: SVG numbers;
-//!   `app.rs`: the root component (clock, keyboard, URL);
-//! - `live_page.rs`, `live_app.rs`, `live_json.rs`: live mode (`?source=live`), a running
-//!   server's events; `event_text.rs`: event lines in both languages;
-//! - `i18n.rs`: English and Chinese labels by typed key; `url.rs`: links that reopen a
-//!   moment.
+//! - `panels/`: the foldable panels around the stage, and the cards both modes put in them;
+//! - `event_text.rs`: event lines in both languages; `i18n.rs`: labels by typed key;
+//!   `url.rs`: links that reopen a moment; `px.rs`: SVG numbers.
 
 pub mod app;
-pub mod controls;
 pub mod event_text;
 pub mod i18n;
-pub mod live_app;
-pub mod live_json;
-pub mod live_page;
-pub mod model;
+pub mod live;
 pub mod panels;
 pub mod px;
+pub mod sim;
 pub mod stage;
-pub mod state;
-pub mod stops;
+pub mod store;
 pub mod url;
-pub mod view;
-
-#[cfg(test)]
-mod tests;

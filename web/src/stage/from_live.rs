@@ -1,7 +1,7 @@
 //! A real server's picture (live mode), as the stage draws it: the group shown in the
 //! page, with the partitions it reads.
 
-use crate::live_page::{LivePage, LiveViewModel};
+use crate::live::page::{LivePage, LiveViewModel};
 use crate::stage::model::*;
 
 /// The stage of a live page: one band, the shown group's.

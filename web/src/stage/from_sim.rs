@@ -8,9 +8,9 @@ use minikafka::group::GroupState;
 use minikafka::sim::actors::{ActorStatus, ConsumerActor};
 use minikafka::sim::World;
 
-use crate::model::{fresh_appends, heartbeat_pulse, rebalance_step, session_left};
+use crate::sim::model::{fresh_appends, heartbeat_pulse, rebalance_step, session_left};
+use crate::sim::state::AppState;
 use crate::stage::model::*;
-use crate::state::AppState;
 
 /// What a simulated consumer is doing, in one word.
 pub(crate) fn kind_of(world: &World, c: &ConsumerActor) -> MemberKind {

@@ -9,6 +9,7 @@
 //!
 //! - `model.rs`: what the stage shows, one plain type that both modes fill in;
 //! - `window.rs`: which offset cells fit on a projector (about two dozen, with a break);
+//! - `steps.rs`: the five steps of a rebalance and where the latest one stands;
 //! - `txn.rs`: transactions on a log (brackets, markers, aborted records, the LSO);
 //! - `from_sim.rs`, `from_live.rs`: the two modes' state turned into that model;
 //! - `layout.rs`: where everything goes, in SVG units (pure, so geometry is tested natively);
@@ -18,6 +19,7 @@ pub mod from_live;
 pub mod from_sim;
 pub mod layout;
 pub mod model;
+pub mod steps;
 pub mod text;
 pub mod txn;
 pub mod view;

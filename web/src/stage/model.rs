@@ -4,7 +4,7 @@
 
 use minikafka::record::Offset;
 
-use crate::model::RebalanceStep;
+use crate::stage::steps::RebalanceStep;
 
 /// The whole picture at one moment.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -138,7 +138,7 @@ pub struct GroupBox {
     pub members: Vec<StageMember>,
     /// What the latest rebalance stopped: partitions given up by their owner before they
     /// were handed out again (eager: all of them; cooperative: only those that move).
-    pub tally: Option<crate::stops::Tally>,
+    pub tally: Option<Tally>,
     /// How many partitions the group reads (the tally's "of").
     pub reads: usize,
     /// What the group has been handed so far, when there is something to count: records
@@ -317,4 +317,13 @@ impl Band {
             .as_ref()
             .and_then(|g| g.members.iter().find(|m| m.name == name))
     }
+}
+
+/// What the latest rebalance of a group stopped, for the group's box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Partitions stopped.
+    pub stopped: usize,
+    /// The longest stop so far (ms); a stop still open counts up to now.
+    pub longest_ms: i64,
 }

@@ -1,11 +1,11 @@
 //! The stage's view model and geometry, tested natively: the picture must tell the story.
 
 use crate::i18n::Lang;
+use crate::sim::state::{Action, AppState};
 use crate::stage::from_sim::stage_of;
 use crate::stage::layout::{layout, Layer, Rect};
 use crate::stage::model::*;
 use crate::stage::window::Slot;
-use crate::state::{Action, AppState};
 
 fn s1_at(t: i64) -> (AppState, Stage) {
     let mut s = AppState::new("S1", 1, Lang::En);

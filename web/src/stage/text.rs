@@ -213,7 +213,7 @@ pub fn txn_open(ms: i64, timeout_ms: i32, lang: Lang) -> String {
 
 /// What the latest rebalance stopped, out of the partitions the group reads; `short` for
 /// a narrow band (S11's four).
-pub fn tally(t: &crate::stops::Tally, of: usize, short: bool, lang: Lang) -> String {
+pub fn tally(t: &crate::stage::model::Tally, of: usize, short: bool, lang: Lang) -> String {
     let (n, s) = (t.stopped, secs(t.longest_ms));
     // A stop shorter than the clock's tenth of a second has no length worth printing
     // ("0.0 s" reads as "nothing stopped").

@@ -6,110 +6,11 @@ use minikafka::sim::{CommitMode, Semantics};
 use minikafka::Event;
 use yew::prelude::*;
 
-use crate::controls::{MemberButton, Setting, Try};
 use crate::i18n::{t, Key, Lang};
-use crate::model::{MemberView, PartitionView, ViewModel};
-use crate::px::Px;
-use crate::state::{AppState, LagSample};
-use minikafka::client::TopicPartition;
-
-pub(crate) fn secs(ms: i64) -> String {
-    format!("{}.{}s", ms / 1000, (ms % 1000) / 100)
-}
-
-/// A partition's numbers (the stage draws its log): the three layers of offsets, its lag,
-/// and, once selected, the seek controls.
-pub fn partition(
-    p: &PartitionView,
-    lang: Lang,
-    selected: bool,
-    on_select: Callback<(String, i32)>,
-    on_seek: Callback<(String, i32, i64)>,
-) -> Html {
-    let on_seek_typed = on_seek.clone();
-    let id = format!("partition-{}-{}", p.topic, p.partition);
-    let select = {
-        let topic = p.topic.clone();
-        let partition = p.partition;
-        Callback::from(move |_: MouseEvent| on_select.emit((topic.clone(), partition)))
-    };
-    let committed_id = format!("committed-{}-{}", p.topic, p.partition);
-    let committed = p.committed.map_or("-".to_string(), |c| c.to_string());
-    let (owner, position, processed) = match &p.owner {
-        Some((name, pos, done)) => (
-            name.clone(),
-            pos.map_or("-".into(), |o| o.to_string()),
-            done.map_or("-".into(), |o| o.to_string()),
-        ),
-        None => ("-".into(), "-".into(), "-".into()),
-    };
-    html! {
-        <div class={classes!("partition", selected.then_some("selected"))} data-testid={id}>
-            <div class="partition-head" data-testid={format!("select-{}-{}", p.topic, p.partition)}
-                onclick={select} title={t(lang, Key::SelectHint)}>
-                <strong>{ format!("{}-{}", p.topic, p.partition) }</strong>
-                <span class="owner">{ owner }</span>
-            </div>
-            if selected && p.owner.is_some() {
-                <div class="seek">
-                    { seek_button(p, lang, ("seek-start", Key::SeekStart), p.log_start, on_seek.clone()) }
-                    { seek_button(p, lang, ("seek-end", Key::SeekEnd), p.high_watermark, on_seek.clone()) }
-                    { seek_button(p, lang, ("seek-back-10", Key::SeekBack10), (p.owner.as_ref().and_then(|o| o.1).unwrap_or(0) - 10).max(0), on_seek) }
-                    { seek_input(p, lang, on_seek_typed) }
-                </div>
-            }
-            <div class="layers">
-                <span>{ t(lang, Key::Committed) }{": "}<b data-testid={committed_id}>{ committed }</b></span>
-                <span>{ t(lang, Key::Lag) }{": "}<b data-testid={format!("lag-{}-{}", p.topic, p.partition)}>
-                    { (p.high_watermark - p.committed.unwrap_or(p.log_start).max(p.log_start)).max(0) }
-                </b></span>
-                // One text for the rest: the stage draws these on the log.
-                <span>{ format!("{}: {} · {}: {processed} · {}: {position} · {}: {}", t(lang, Key::LogStart), p.log_start,
-                    t(lang, Key::Processed), t(lang, Key::Position), t(lang, Key::Hw), p.high_watermark) }</span>
-            </div>
-        </div>
-    }
-}
-
-fn seek_button(
-    p: &PartitionView,
-    lang: Lang,
-    (label, key): (&'static str, Key),
-    offset: i64,
-    on_seek: Callback<(String, i32, i64)>,
-) -> Html {
-    let topic = p.topic.clone();
-    let partition = p.partition;
-    html! {
-        <button class="small" data-testid={format!("{label}-{}-{}", p.topic, p.partition)}
-            title={format!("seek {}-{} to {offset}", p.topic, p.partition)}
-            onclick={Callback::from(move |_| on_seek.emit((topic.clone(), partition, offset)))}>
-            { t(lang, key) }
-        </button>
-    }
-}
-
-/// Seek to a typed offset (applied on Enter or when the field loses focus).
-fn seek_input(p: &PartitionView, lang: Lang, on_seek: Callback<(String, i32, i64)>) -> Html {
-    let topic = p.topic.clone();
-    let partition = p.partition;
-    let onchange = Callback::from(move |e: yew::Event| {
-        use wasm_bindgen::JsCast;
-        if let Some(input) = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        {
-            if let Ok(offset) = input.value().trim().parse::<i64>() {
-                on_seek.emit((topic.clone(), partition, offset));
-            }
-        }
-    });
-    html! {
-        <label class="seek-to">{ t(lang, Key::SeekTo) }
-            <input type="number" min="0" step="1" data-testid={format!("seek-input-{}-{}", p.topic, p.partition)} {onchange} />
-        </label>
-    }
-}
+use crate::panels::cards::{generation, partition_list, rebalance_banner_at, secs};
+use crate::sim::controls::{MemberButton, Setting, Try};
+use crate::sim::model::{MemberView, ViewModel};
+use crate::sim::state::AppState;
 
 /// The learner's controls for the whole world.
 pub fn world_controls(lang: Lang, on: Callback<Try>) -> Html {
@@ -204,7 +105,7 @@ pub struct SettingsProps {
     /// The member's name.
     pub name: AttrValue,
     /// Its settings.
-    pub settings: crate::model::MemberSettings,
+    pub settings: crate::sim::model::MemberSettings,
     /// Page language.
     pub lang: Lang,
     /// (member, setting, new value); must be a stable callback (`use_callback`).
@@ -235,18 +136,6 @@ pub fn member_settings(p: &SettingsProps) -> Html {
             <p class="muted">{ t(lang, Key::SettingsHint) }</p>
         </details>
     }
-}
-
-/// `orders-0, orders-1`, or `-` for a member with nothing.
-pub fn partition_list(partitions: &[TopicPartition]) -> String {
-    if partitions.is_empty() {
-        return "-".to_string();
-    }
-    partitions
-        .iter()
-        .map(|tp| tp.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A member card.
@@ -293,58 +182,6 @@ pub fn member(
                 </div>
             }
         </div>
-    }
-}
-
-/// A generation number; before the first one (Kafka's -1, or 0 for a group with none yet)
-/// the member is still joining.
-pub fn generation(g: i32, lang: Lang) -> String {
-    if g < 1 {
-        t(lang, Key::Joining).to_string()
-    } else {
-        g.to_string()
-    }
-}
-
-/// The lag chart: total lag of the main group over time (thick), and each partition's
-/// (thin, up to eight), drawn over the time window `from .. from + span`.
-pub fn lag_chart(points: &[LagSample], from: i64, span: i64) -> Html {
-    const PALETTE: [&str; 8] = [
-        "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999",
-    ];
-    let max_lag = points.iter().map(|(_, l, _)| *l).max().unwrap_or(1).max(1) as f64;
-    let span = span.max(1) as f64;
-    let line = |value: &dyn Fn(&LagSample) -> Option<i64>| -> String {
-        points
-            .iter()
-            .filter_map(|p| {
-                value(p).map(|v| {
-                    format!(
-                        "{},{} ",
-                        Px((p.0 - from) as f64 / span * 600.0),
-                        Px(100.0 - v as f64 / max_lag * 95.0)
-                    )
-                })
-            })
-            .collect()
-    };
-    let partitions = points
-        .last()
-        .map_or(0, |(_, _, v)| v.len())
-        .min(PALETTE.len());
-    let per_partition = (0..partitions).map(|i| {
-        let path = line(&|p: &LagSample| p.2.get(i).copied());
-        html! { <polyline points={path} fill="none" stroke={PALETTE[i]} stroke-width="1" /> }
-    });
-    let total = line(&|p: &LagSample| Some(p.1));
-    html! {
-        <>
-            <p class="muted">{ format!("max {}", max_lag as i64) }</p>
-            <svg viewBox="0 0 600 100" class="lag" preserveAspectRatio="none" data-testid="lag-chart">
-                { for per_partition }
-                <polyline points={total} fill="none" stroke="#1a1a1a" stroke-width="2.5" />
-            </svg>
-        </>
     }
 }
 
@@ -460,29 +297,6 @@ pub fn rebalance_banner(vm: &ViewModel, lang: Lang) -> Html {
     rebalance_banner_at(vm.rebalance_step, lang)
 }
 
-/// The banner for a rebalance at `step` (nothing when none is under way).
-pub fn rebalance_banner_at(step: Option<crate::model::RebalanceStep>, lang: Lang) -> Html {
-    let Some(current) = step else {
-        return html! {};
-    };
-    let steps = crate::model::RebalanceStep::ALL.iter().map(|s| {
-        let class = if *s == current {
-            "now"
-        } else if *s < current {
-            "done"
-        } else {
-            "todo"
-        };
-        html! { <li class={class}>{ t(lang, s.key()) }</li> }
-    });
-    html! {
-        <div class="banner" data-testid="rebalance-banner" data-step={t(Lang::En, current.key())}>
-            <strong>{ t(lang, Key::Rebalance) }</strong>
-            <ol>{ for steps }</ol>
-        </div>
-    }
-}
-
 /// The counters.
 pub fn counters(vm: &ViewModel, lang: Lang) -> Html {
     html! {
@@ -492,34 +306,5 @@ pub fn counters(vm: &ViewModel, lang: Lang) -> Html {
             <div class="counter"><span>{ t(lang, Key::Generation) }</span><b data-testid="generation">{ generation(vm.generation, lang) }</b></div>
             <div class="counter"><span>{ t(lang, Key::Time) }</span><b data-testid="time">{ secs(vm.now) }</b></div>
         </div>
-    }
-}
-
-/// Simulation or live server: switching reloads the page with the other source.
-pub fn source_select(live: bool, lang: Lang) -> Html {
-    let onchange = Callback::from(move |e: yew::Event| {
-        use wasm_bindgen::JsCast;
-        let Some(select) = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        else {
-            return;
-        };
-        let search = if select.value() == "live" {
-            format!("source=live&lang={}", lang.code())
-        } else {
-            format!("scenario=S1&lang={}", lang.code())
-        };
-        if let Some(w) = web_sys::window() {
-            let _ = w.location().set_search(&search);
-        }
-    });
-    html! {
-        <label>{ t(lang, Key::Source) }{" "}
-            <select data-testid="source-select" {onchange}>
-                <option value="simulation" selected={!live}>{ t(lang, Key::Simulation) }</option>
-                <option value="live" selected={live}>{ t(lang, Key::Live) }</option>
-            </select>
-        </label>
     }
 }

@@ -7,47 +7,10 @@ use minikafka::record::Offset;
 use minikafka::sim::World;
 use minikafka::sim::{CommitMode, Semantics};
 
+use crate::panels::cards::{PartitionView, ProducerView};
+use crate::sim::state::AppState;
 use crate::stage::model::MemberKind;
-use crate::state::AppState;
-
-/// One partition's strip.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PartitionView {
-    /// Topic.
-    pub topic: String,
-    /// Partition index.
-    pub partition: i32,
-    /// First readable offset.
-    pub log_start: Offset,
-    /// High watermark (= log end, one broker).
-    pub high_watermark: Offset,
-    /// The main group's committed offset, if any.
-    pub committed: Option<Offset>,
-    /// The owner's position and processed offset, with the owner's name.
-    pub owner: Option<(String, Option<Offset>, Option<Offset>)>,
-    /// Offsets of records processed twice (duplicates), within the strip.
-    pub duplicates: Vec<Offset>,
-    /// Offsets of records lost (moved past, never processed).
-    pub lost: Vec<Offset>,
-    /// Records appended in the last second: (first offset, end offset, producer index),
-    /// drawn in the producer's colour as they arrive.
-    pub fresh: Vec<(Offset, Offset, usize)>,
-}
-
-/// A producer card.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProducerView {
-    /// Name.
-    pub name: String,
-    /// Its colour index (stable: order of creation).
-    pub index: usize,
-    /// Topic it writes to.
-    pub topic: String,
-    /// Records per second.
-    pub rate: u32,
-    /// Records sent so far.
-    pub sent: u64,
-}
+use crate::stage::steps::{rebalance_step_of, RebalanceStep, StepSignal};
 
 /// One member card.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,44 +62,6 @@ pub struct MemberSettings {
     pub processing_ms: i64,
 }
 
-/// The five steps of a rebalance, as the seed lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum RebalanceStep {
-    /// A membership change was detected (join, leave, session timeout).
-    Detect,
-    /// Members stop fetching and give up partitions (eager: all of them).
-    StopFetching,
-    /// The coordinator formed a generation; the leader computes the assignment.
-    Reassign,
-    /// Offsets are committed (before revoking) and the new owners read them.
-    Commit,
-    /// Members fetch again from the committed offsets.
-    Resume,
-}
-
-impl RebalanceStep {
-    /// All steps in order.
-    pub const ALL: [RebalanceStep; 5] = [
-        RebalanceStep::Detect,
-        RebalanceStep::StopFetching,
-        RebalanceStep::Reassign,
-        RebalanceStep::Commit,
-        RebalanceStep::Resume,
-    ];
-
-    /// Label key in `i18n`.
-    pub fn key(self) -> crate::i18n::Key {
-        use crate::i18n::Key;
-        match self {
-            RebalanceStep::Detect => Key::StepDetect,
-            RebalanceStep::StopFetching => Key::StepStop,
-            RebalanceStep::Reassign => Key::StepReassign,
-            RebalanceStep::Commit => Key::StepCommit,
-            RebalanceStep::Resume => Key::StepResume,
-        }
-    }
-}
-
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ViewModel {
@@ -161,50 +86,6 @@ pub struct ViewModel {
     /// The step of the main group's latest rebalance, while it is recent (10 s after it
     /// completed, the banner goes away).
     pub rebalance_step: Option<RebalanceStep>,
-}
-
-/// What a log entry says about a rebalance's progress (the simulation and live mode
-/// read them from different logs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepSignal {
-    /// The coordinator started a rebalance.
-    Started,
-    /// Members gave partitions up / stopped fetching (the join phase completed).
-    Stopped,
-    /// A new generation was formed.
-    Generation,
-    /// The leader's assignment was handed out.
-    Assigned,
-    /// A member of the group processed, fetched or committed again.
-    Resumed,
-}
-
-/// Where the latest rebalance stands, from a group's signals in time order. 10 s after it
-/// completed, the banner goes away (`None`).
-pub fn rebalance_step_of(signals: &[(i64, StepSignal)], now: i64) -> Option<RebalanceStep> {
-    let start = signals
-        .iter()
-        .rposition(|(_, s)| *s == StepSignal::Started)?;
-    let mut step = RebalanceStep::Detect;
-    let mut done_at = None;
-    for (at, signal) in &signals[start + 1..] {
-        match signal {
-            StepSignal::Stopped if step < RebalanceStep::StopFetching => {
-                step = RebalanceStep::StopFetching
-            }
-            StepSignal::Generation => step = step.max(RebalanceStep::Reassign),
-            StepSignal::Assigned => step = step.max(RebalanceStep::Commit),
-            StepSignal::Resumed if step >= RebalanceStep::Commit => {
-                step = RebalanceStep::Resume;
-                done_at.get_or_insert(*at);
-            }
-            _ => {}
-        }
-    }
-    match done_at {
-        Some(at) if now - at > 10_000 => None,
-        _ => Some(step),
-    }
 }
 
 /// Where the main group's latest rebalance stands, from the simulation's events.

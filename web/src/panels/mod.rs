@@ -4,6 +4,8 @@
 
 use yew::prelude::*;
 
+pub mod cards;
+
 use crate::i18n::{t, Key, Lang};
 
 /// A panel below the stage.

@@ -2,12 +2,15 @@
 
 use minikafka::sim::Command;
 
-use crate::controls::{MemberButton, Setting, Try};
 use crate::i18n::{Key, Lang};
-use crate::model::view_model;
-use crate::state::{Action, AppState};
+use crate::sim::controls::{MemberButton, Setting, Try};
+use crate::sim::model::view_model;
+use crate::sim::state::{Action, AppState};
 
-fn member<'a>(vm: &'a crate::model::ViewModel, name: &str) -> &'a crate::model::MemberView {
+fn member<'a>(
+    vm: &'a crate::sim::model::ViewModel,
+    name: &str,
+) -> &'a crate::sim::model::MemberView {
     vm.members.iter().find(|m| m.name == name).unwrap()
 }
 
@@ -168,7 +171,7 @@ fn seeking_moves_the_owner_position_not_the_committed_offset() {
 
 #[test]
 fn a_crashed_member_shows_its_session_running_out_and_the_rebalance_steps() {
-    use crate::model::RebalanceStep;
+    use crate::stage::steps::RebalanceStep;
     let mut s = AppState::new("S1", 1, Lang::En);
     s.apply(Action::JumpTo(20_000));
     let vm = view_model(&s);
@@ -266,8 +269,8 @@ fn a_members_commit_mode_is_written_in_the_page_language() {
     let s = AppState::new("S1", 1, Lang::En);
     let vm = view_model(&s);
     let a = member(&vm, "A");
-    let en = crate::view::mode_line(a, Lang::En);
-    let zh = crate::view::mode_line(a, Lang::Zh);
+    let en = crate::sim::view::mode_line(a, Lang::En);
+    let zh = crate::sim::view::mode_line(a, Lang::Zh);
     assert!(
         en.contains("At-least-once") && en.contains("ms/record"),
         "{en}"
@@ -424,7 +427,7 @@ fn s3_question_numbers_are_the_pictures_numbers() {
 #[test]
 fn a_member_before_its_first_generation_reads_as_joining() {
     use crate::i18n::Lang;
-    assert_eq!(crate::view::generation(-1, Lang::En), "joining");
-    assert_eq!(crate::view::generation(0, Lang::Zh), "加入中");
-    assert_eq!(crate::view::generation(3, Lang::En), "3");
+    assert_eq!(crate::panels::cards::generation(-1, Lang::En), "joining");
+    assert_eq!(crate::panels::cards::generation(0, Lang::Zh), "加入中");
+    assert_eq!(crate::panels::cards::generation(3, Lang::En), "3");
 }

@@ -20,10 +20,11 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use yew::prelude::*;
 
 use crate::i18n::{t, Key, Lang};
-use crate::live_page::{live_view_model, ConnectionStatus, LiveAction, LiveMemberView, LivePage};
+use crate::live::page::{live_view_model, ConnectionStatus, LiveAction, LiveMemberView, LivePage};
+use crate::panels::cards;
 use crate::panels::{Panel, PanelBox};
-use crate::state::Store;
-use crate::view;
+use crate::store::Store;
+
 use minikafka::live::{AdminRequest, ResetTo};
 
 /// Milliseconds between reconnection attempts.
@@ -349,7 +350,7 @@ pub fn live_app(props: &LiveProps) -> Html {
             <header class="bar">
                 <strong class="brand">{ "minikafka" }</strong>
                 <div class="controls">
-                    { view::source_select(true, lang) }
+                    { cards::source_select(true, lang) }
                     <label>{ t(lang, Key::Group) }{" "}
                         <select data-testid="group-select" onchange={on_group}>
                             if vm.groups.is_empty() { <option value="">{ t(lang, Key::NoGroup) }</option> }
@@ -381,11 +382,11 @@ pub fn live_app(props: &LiveProps) -> Html {
                     <div class="counter"><span>{ t(lang, Key::Missed) }</span><b data-testid="missed">{ page.live.missed }</b></div>
                 }
             </div>
-            { view::rebalance_banner_at(vm.rebalance_step, lang) }
+            { cards::rebalance_banner_at(vm.rebalance_step, lang) }
             <main>
                 <PanelBox panel={Panel::Partitions} {lang} open={is_open(Panel::Partitions)} on_toggle={on_fold.clone()}>
                     if is_open(Panel::Partitions) {
-                        { for vm.partitions.iter().map(|p| view::partition(p, lang, false, no_op_select.clone(), no_op_seek.clone())) }
+                        { for vm.partitions.iter().map(|p| cards::partition(p, lang, false, no_op_select.clone(), no_op_seek.clone())) }
                     }
                 </PanelBox>
                 <PanelBox panel={Panel::Members} {lang} open={is_open(Panel::Members)} on_toggle={on_fold.clone()}
@@ -395,7 +396,7 @@ pub fn live_app(props: &LiveProps) -> Html {
                     }
                 </PanelBox>
                 <PanelBox panel={Panel::Lag} {lang} open={is_open(Panel::Lag)} on_toggle={on_fold.clone()}>
-                    if is_open(Panel::Lag) { { view::lag_chart(&page.lag, vm.now - 120_000, 120_000) } }
+                    if is_open(Panel::Lag) { { cards::lag_chart(&page.lag, vm.now - 120_000, 120_000) } }
                 </PanelBox>
                 <PanelBox panel={Panel::Events} {lang} open={is_open(Panel::Events)} on_toggle={on_fold}>
                     if is_open(Panel::Events) { <ul data-testid="live-events">{ for recent_events(&page) }</ul> }
@@ -426,14 +427,14 @@ fn clock(ms: i64) -> String {
 }
 
 fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> {
-    crate::live_page::event_lines(&page.live, 40, page.lang)
+    crate::live::page::event_lines(&page.live, 40, page.lang)
         .into_iter()
         .map(|(at, text)| html! { <li><span class="at">{ clock(at) }</span>{" "}{ text }</li> })
 }
 
 /// A member card for a real client.
 fn live_member(m: &LiveMemberView, lang: Lang) -> Html {
-    let parts = view::partition_list(&m.partitions);
+    let parts = cards::partition_list(&m.partitions);
     html! {
         <div class={classes!("member", m.state.word(), m.heartbeat_pulse.then_some("pulse"))}
             data-testid={format!("member-{}", m.name)} data-state={m.state.word()} title={m.member_id.clone()}>
@@ -454,7 +455,7 @@ fn live_member(m: &LiveMemberView, lang: Lang) -> Html {
             }
             if let Some(left) = m.session_left_ms {
                 <div class={classes!("session", (left < 5_000).then_some("urgent"))} data-testid={format!("session-{}", m.name)}>
-                    { format!("{} {}{}", t(lang, Key::Session), view::secs(left), t(lang, Key::SessionSuffix)) }
+                    { format!("{} {}{}", t(lang, Key::Session), cards::secs(left), t(lang, Key::SessionSuffix)) }
                 </div>
             }
         </div>

@@ -1,20 +1,18 @@
 //! The app's state and everything that changes it: actions in, state out (Yew's
 //! `Reducible`). No browser API is touched here, so all of it is tested natively.
 
-use std::cell::RefCell;
 use std::collections::{BTreeSet, VecDeque};
-use std::rc::Rc;
 
 use minikafka::record::Millis;
 use minikafka::sim::scenarios::{self, Scenario};
 use minikafka::sim::timeline::Timeline;
 use minikafka::sim::{Command, Script, World, WorldEvent};
-use yew::Reducible;
 
-use crate::controls::{MemberButton, Setting, Try};
 use crate::i18n::Lang;
+use crate::panels::cards::LagSample;
 use crate::panels::Panel;
-use crate::stops::Stops;
+use crate::sim::controls::{MemberButton, Setting, Try};
+use crate::sim::stops::Stops;
 
 /// Checkpoint spacing for the time slider (simulated ms).
 pub const CHECKPOINT_EVERY: Millis = 2_000;
@@ -26,9 +24,6 @@ pub const LOG_LEN: usize = 300;
 pub const SPEEDS: [f64; 8] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0];
 /// The speeds as the page writes them.
 pub const SPEED_LABELS: [&str; 8] = ["0.25", "0.5", "1", "2", "5", "10", "20", "50"];
-
-/// Lag at one moment: (time, total, per partition in topic then partition order).
-pub type LagSample = (Millis, i64, Vec<i64>);
 
 /// Where a command came from: the scenario's script, or the learner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -615,56 +610,9 @@ pub fn partition_lags(world: &World) -> Vec<i64> {
     lags
 }
 
-/// A state that actions change: the simulation's [`AppState`] and live mode's page.
-pub trait Apply {
-    /// What happens to it.
-    type Action;
-    /// Apply one action.
-    fn apply(&mut self, action: Self::Action);
-}
-
-impl Apply for AppState {
+impl crate::store::Apply for AppState {
     type Action = Action;
     fn apply(&mut self, action: Action) {
         AppState::apply(self, action)
-    }
-}
-
-/// What Yew holds: the state behind a shared cell, and a version that changes with every
-/// action. Cloning the world (with its checkpoints) 60 times a second would be wasteful, so
-/// the reducer mutates it in place and hands Yew a new, cheap handle.
-#[derive(Debug, Clone)]
-pub struct Store<S = AppState> {
-    /// The state.
-    pub state: Rc<RefCell<S>>,
-    /// Bumped by every action.
-    pub version: u64,
-}
-
-impl<S> Store<S> {
-    /// A store around a state.
-    pub fn new(state: S) -> Store<S> {
-        Store {
-            state: Rc::new(RefCell::new(state)),
-            version: 0,
-        }
-    }
-}
-
-impl<S> PartialEq for Store<S> {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.state, &other.state) && self.version == other.version
-    }
-}
-
-impl<S: Apply> Reducible for Store<S> {
-    type Action = S::Action;
-
-    fn reduce(self: Rc<Self>, action: S::Action) -> Rc<Self> {
-        self.state.borrow_mut().apply(action);
-        Rc::new(Store {
-            state: self.state.clone(),
-            version: self.version + 1,
-        })
     }
 }

@@ -12,10 +12,11 @@ use minikafka::Event;
 
 use crate::event_text::event_line;
 use crate::i18n::Lang;
-use crate::model::{rebalance_step_of, PartitionView, ProducerView, RebalanceStep, StepSignal};
+use crate::panels::cards::{LagSample, PartitionView, ProducerView};
 use crate::panels::Panel;
 use crate::stage::model::MemberKind;
-use crate::state::{Apply, LagSample};
+use crate::stage::steps::{rebalance_step_of, RebalanceStep, StepSignal};
+use crate::store::Apply;
 use std::collections::BTreeSet;
 
 /// Lag samples kept (one a second: two minutes).
@@ -156,7 +157,7 @@ impl LivePage {
             LiveAction::Closed(reason) => self.connection = ConnectionStatus::Closed { reason },
             LiveAction::Messages { texts, local_ms } => {
                 for text in texts {
-                    match crate::live_json::parse_message(&text) {
+                    match crate::live::json::parse_message(&text) {
                         Ok(message) => {
                             match &message {
                                 LiveMessage::Snapshot(s) => self.clock_offset = s.at - local_ms,
@@ -562,8 +563,8 @@ mod tests {
     use minikafka::live::Snapshot;
     use minikafka::sim::{scenarios, WorldEventKind};
 
-    use crate::model::view_model;
-    use crate::state::{Action, AppState};
+    use crate::sim::model::view_model;
+    use crate::sim::state::{Action, AppState};
 
     /// A live page fed a scenario's broker events as the server would send them (JSON text,
     /// a snapshot first), ticking every 100 ms like the component.

@@ -10,6 +10,8 @@
 use minikafka::client::consumer::ConsumerEvent;
 use minikafka::sim::{WorldEvent, WorldEventKind};
 
+use crate::stage::model::Tally;
+
 /// One partition's stop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stop {
@@ -25,15 +27,6 @@ pub struct Stop {
     pub until: Option<i64>,
     /// The member that gave it up: its line is drawn retracting.
     pub from: String,
-}
-
-/// What the latest rebalance of a group stopped, for the group's box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tally {
-    /// Partitions stopped.
-    pub stopped: usize,
-    /// The longest stop so far (ms); a stop still open counts up to now.
-    pub longest_ms: i64,
 }
 
 /// Stops closer together than this belong to one rebalance: cooperative rebalancing
