@@ -249,6 +249,42 @@ fn answers_on_one_connection_leave_in_request_order_and_other_connections_do_not
     );
 }
 
+/// A long-polled Fetch holds back the answers of later requests on its connection, as a
+/// parked JoinGroup does (a Fetch waits in the wire layer, a JoinGroup in the coordinator):
+/// a Metadata sent after it leaves only when the Fetch's max wait is over; a Produce sent
+/// after it on the same connection wakes it with its record and is still answered second.
+#[test]
+fn a_waiting_fetch_holds_back_the_later_answers_of_its_connection() {
+    let mut wire = Wire::new();
+    wire.send(1, 1, fetch_from(0), 100);
+    wire.send(1, 2, metadata(), 110);
+    assert!(
+        wire.answers().is_empty(),
+        "the Metadata answer waits behind the Fetch"
+    );
+    wire.broker.handle_timeout(599);
+    assert!(wire.answers().is_empty(), "1 ms before the max wait");
+    wire.broker.handle_timeout(600);
+    let answers = wire.answers();
+    let order: Vec<(ConnectionId, u64)> = answers.iter().map(|a| (a.0, a.1)).collect();
+    assert_eq!(order, vec![(1, 1), (1, 2)], "Fetch first, then Metadata");
+    assert_eq!(fetched_values(&answers[0].2), Vec::<String>::new());
+    assert!(matches!(&answers[1].2, Response::Metadata(_)));
+
+    // The Produce that brings the record arrives on the Fetch's own connection.
+    wire.send(1, 3, fetch_from(0), 1_000);
+    wire.send(1, 4, produce("same connection", 1_010), 1_010);
+    let answers = wire.answers();
+    let order: Vec<(ConnectionId, u64)> = answers.iter().map(|a| (a.0, a.1)).collect();
+    assert_eq!(
+        order,
+        vec![(1, 3), (1, 4)],
+        "the Fetch the Produce woke, then the Produce"
+    );
+    assert_eq!(fetched_values(&answers[0].2), vec!["same connection"]);
+    assert!(matches!(&answers[1].2, Response::Produce(p) if p[0].1.is_ok()));
+}
+
 #[test]
 fn a_member_that_does_not_rejoin_is_removed_exactly_at_the_rebalance_timeout() {
     let mut wire = Wire::new();
