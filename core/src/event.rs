@@ -114,7 +114,7 @@ pub enum RemovalReason {
 pub enum Event {
     /// A topic was created.
     TopicCreated {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Topic name.
         topic: String,
@@ -123,14 +123,14 @@ pub enum Event {
     },
     /// A topic was deleted, with its logs and its committed offsets.
     TopicDeleted {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Topic name.
         topic: String,
     },
     /// Partitions were added to a topic (Kafka can only add, never remove partitions).
     PartitionsAdded {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Topic name.
         topic: String,
@@ -141,7 +141,7 @@ pub enum Event {
     },
     /// A producer's batch was appended to a partition log.
     RecordsAppended {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Topic name.
         topic: String,
@@ -158,7 +158,7 @@ pub enum Event {
     },
     /// A fetch was answered from a partition log.
     FetchServed {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Topic name.
         topic: String,
@@ -176,7 +176,7 @@ pub enum Event {
     /// A fetch asked for an offset the log does not have: the consumer must apply its
     /// `auto.offset.reset` policy.
     FetchOutOfRange {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Topic name.
         topic: String,
@@ -193,7 +193,7 @@ pub enum Event {
     },
     /// The log start offset rose: records below it are gone.
     LogStartMoved {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Topic name.
         topic: String,
@@ -203,12 +203,12 @@ pub enum Event {
         from: Offset,
         /// Log start after.
         to: Offset,
-        /// Why.
+        /// What moved it: retention (time or size) or a DeleteRecords request.
         reason: LogStartReason,
     },
     /// A committed offset was stored for (group, topic, partition).
     OffsetCommitted {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -225,7 +225,7 @@ pub enum Event {
     },
     /// A commit was refused; the client must react (rejoin, retry...).
     OffsetCommitRejected {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -233,12 +233,12 @@ pub enum Event {
         member_id: String,
         /// The generation it claimed.
         generation: i32,
-        /// Why.
+        /// The error the commit was answered with (e.g. `ILLEGAL_GENERATION`, `UNKNOWN_MEMBER_ID`).
         error: KafkaError,
     },
     /// A group's committed offsets were deleted (offsets reset or group deleted).
     OffsetsDeleted {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -247,7 +247,7 @@ pub enum Event {
     },
     /// The group moved from one state to another.
     GroupStateChanged {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -258,7 +258,7 @@ pub enum Event {
     },
     /// A member was added to a group (it still waits for the join phase to complete).
     MemberJoined {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -278,7 +278,7 @@ pub enum Event {
     /// A static member came back within its session timeout and took over its old member
     /// slot under a new member id, keeping its assignment, with no rebalance.
     StaticMemberReplaced {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -291,19 +291,19 @@ pub enum Event {
     },
     /// A member left the group or was removed.
     MemberRemoved {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
         /// The member.
         member_id: String,
-        /// Why.
+        /// Why: LeaveGroup, session or rebalance timeout, fencing of a static member, admin.
         reason: RemovalReason,
     },
     /// A rebalance started: every member must rejoin (JoinGroup) before the coordinator can
     /// hand out a new generation.
     RebalanceStarted {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -315,7 +315,7 @@ pub enum Event {
     /// The join phase completed: a new generation exists, the leader was chosen and must
     /// now compute the assignment and send it with SyncGroup.
     GenerationStarted {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -331,7 +331,7 @@ pub enum Event {
     /// The leader's assignment arrived with SyncGroup and was handed to every member: the
     /// group is Stable. Members with nothing assigned are standby members.
     AssignmentCompleted {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -343,7 +343,7 @@ pub enum Event {
     /// A member heartbeated; `error` is what it was answered (REBALANCE_IN_PROGRESS tells it
     /// to rejoin).
     Heartbeat {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,
@@ -354,7 +354,7 @@ pub enum Event {
     },
     /// A group was deleted (it was empty; its offsets are gone).
     GroupDeleted {
-        /// When.
+        /// Broker time of the event (ms): the `now` the broker was called with.
         at: Millis,
         /// Group id.
         group: String,

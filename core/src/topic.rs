@@ -162,7 +162,7 @@ impl<S: LogStorage> Topic<S> {
 /// A topic, described.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicDescription {
-    /// Name.
+    /// Topic name.
     pub name: String,
     /// Topic id.
     pub topic_id: [u8; 16],
@@ -175,7 +175,7 @@ pub struct TopicDescription {
 /// One partition, described.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartitionDescription {
-    /// Index.
+    /// Partition index, 0-based within the topic.
     pub partition: i32,
     /// First readable offset.
     pub log_start_offset: Offset,

@@ -21,9 +21,9 @@ use crate::record::{Millis, Offset};
 /// One partition's offset in an OffsetCommit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OffsetCommit {
-    /// Topic.
+    /// Topic the consumed partition belongs to.
     pub topic: String,
-    /// Partition.
+    /// Partition index within the topic.
     pub partition: i32,
     /// The next offset the group should read: last processed + 1.
     pub offset: Offset,
@@ -36,7 +36,7 @@ pub struct OffsetCommit {
 /// OffsetCommit: "the group has processed everything before these offsets".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OffsetCommitRequest {
-    /// Group.
+    /// The consumer group's `group.id`.
     pub group_id: String,
     /// The member's generation; -1 for consumers outside group management.
     pub generation_id: i32,

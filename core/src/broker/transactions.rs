@@ -69,7 +69,7 @@ impl<P: StorageProvider> Broker<P> {
             .collect()
     }
 
-    /// AddOffsetsToTxn.
+    /// AddOffsetsToTxn: add a consumer group's offsets to the open transaction.
     pub fn add_offsets_to_txn(
         &mut self,
         req: AddOffsetsToTxnRequest,

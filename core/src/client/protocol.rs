@@ -64,7 +64,7 @@ pub enum Acks {
 /// One partition to fetch from, at the consumer's fetch position.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchTarget {
-    /// Where.
+    /// The topic-partition to read.
     pub tp: TopicPartition,
     /// From which offset.
     pub offset: Offset,
@@ -99,28 +99,28 @@ pub enum Request {
     },
     /// Look up an offset (earliest, latest, by time).
     ListOffsets {
-        /// Where.
+        /// The topic-partition to look in.
         tp: TopicPartition,
-        /// What.
+        /// Which offset: earliest, latest, the first at or after a time, or the newest record.
         spec: OffsetSpec,
         /// `latest` is the last stable offset for `read_committed`.
         isolation_level: IsolationLevel,
     },
-    /// JoinGroup.
+    /// JoinGroup: join (or rejoin) a group and wait for the join phase to end.
     JoinGroup(JoinGroupRequest),
-    /// SyncGroup.
+    /// SyncGroup: the leader sends the assignment; every member gets its own share.
     SyncGroup(SyncGroupRequest),
-    /// Heartbeat.
+    /// Heartbeat: a member tells the coordinator it is alive, and learns of a rebalance.
     Heartbeat(HeartbeatRequest),
-    /// LeaveGroup.
+    /// LeaveGroup: leave at once, without waiting for the session timeout.
     LeaveGroup(LeaveGroupRequest),
-    /// OffsetCommit.
+    /// OffsetCommit: store the group's committed offsets.
     OffsetCommit(OffsetCommitRequest),
-    /// OffsetFetch.
+    /// OffsetFetch: read the group's committed offsets.
     OffsetFetch {
-        /// Group.
+        /// The consumer group's `group.id`.
         group_id: String,
-        /// Partitions.
+        /// Partitions whose committed offsets are wanted.
         partitions: Vec<TopicPartition>,
         /// KIP-447: answer `UNSTABLE_OFFSET_COMMIT` for a partition whose offset an open
         /// transaction is about to replace (a `read_committed` consumer asks this way).

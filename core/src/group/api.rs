@@ -231,6 +231,6 @@ pub struct GroupListing {
     pub group_id: String,
     /// Protocol type, empty for groups that only hold committed offsets.
     pub protocol_type: String,
-    /// State.
+    /// The group's state (Empty, PreparingRebalance, CompletingRebalance, Stable, Dead).
     pub state: GroupState,
 }

@@ -20,7 +20,7 @@ pub enum AdminRequest {
     ResetOffsets {
         /// Group id.
         group: String,
-        /// Topic.
+        /// Topic whose partitions' committed offsets move.
         topic: String,
         /// Where to.
         to: ResetTo,

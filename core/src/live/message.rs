@@ -129,9 +129,9 @@ pub struct MemberSnapshot {
 /// One committed offset in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommittedSnapshot {
-    /// Topic.
+    /// Topic the committed partition belongs to.
     pub topic: String,
-    /// Partition.
+    /// Partition index within the topic.
     pub partition: i32,
     /// The next offset the group will read.
     pub offset: Offset,

@@ -58,7 +58,7 @@ pub struct DepartedMember {
     pub member: LiveMember,
     /// When it was removed.
     pub at: Millis,
-    /// Why.
+    /// Why the coordinator removed it: LeaveGroup, session or rebalance timeout, fencing.
     pub reason: RemovalReason,
 }
 

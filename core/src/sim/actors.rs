@@ -17,13 +17,13 @@ use crate::sim::pipeline::Pipeline;
 /// Is the application running?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ActorStatus {
-    /// Running.
+    /// Running: polling, processing and committing.
     Running,
     /// Finishing its batch before a clean shutdown.
     Stopping,
     /// Shut down cleanly.
     Stopped,
-    /// Killed.
+    /// Killed (like `kill -9`): no LeaveGroup, no last commit.
     Crashed,
 }
 
@@ -144,7 +144,7 @@ pub const IDLE_POLL_MS: Millis = 100;
 /// What the application did, for the world to record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppStep {
-    /// Nothing.
+    /// Nothing to do this step.
     Idle,
     /// `poll` returned this many records.
     Polled(usize),

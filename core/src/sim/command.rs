@@ -174,9 +174,9 @@ impl Default for ProducerSpec {
 pub enum Command {
     /// Create a topic.
     CreateTopic {
-        /// Name.
+        /// Topic name.
         topic: String,
-        /// Partitions.
+        /// Number of partitions.
         partitions: i32,
         /// `retention.ms`, if not the default.
         retention_ms: Option<Millis>,
@@ -185,9 +185,9 @@ pub enum Command {
     },
     /// Grow a topic.
     AddPartitions {
-        /// Topic.
+        /// Topic name.
         topic: String,
-        /// New total.
+        /// Partition count after growing (it must be larger).
         total: i32,
     },
     /// Start a producer.
@@ -235,11 +235,11 @@ pub enum Command {
     Seek {
         /// Consumer name.
         name: String,
-        /// Topic.
+        /// Topic of the partition to seek in.
         topic: String,
-        /// Partition.
+        /// Partition index.
         partition: i32,
-        /// Offset.
+        /// The new fetch position: the next offset the consumer reads.
         offset: Offset,
     },
     /// Change how long a consumer's application takes per record.
@@ -262,16 +262,16 @@ pub enum Command {
     /// Set the one-way network delay between clients and the broker, for messages sent
     /// from now on.
     SetNetworkDelay {
-        /// Milliseconds.
+        /// One-way delay in ms, each direction.
         ms: Millis,
     },
     /// Change when a consumer commits.
     SetCommitMode {
         /// Consumer name.
         name: String,
-        /// Mode.
+        /// When it commits: auto-commit, or commitSync/commitAsync per record or batch.
         mode: CommitMode,
-        /// Semantics.
+        /// Commit after processing (at-least-once) or before it (at-most-once).
         semantics: Semantics,
     },
 }

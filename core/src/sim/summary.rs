@@ -31,7 +31,7 @@ pub struct MemberSummary {
 pub struct RunSummary {
     /// Scenario id, if the run is a scenario.
     pub scenario: Option<String>,
-    /// Seed.
+    /// Seed of the world's random numbers: the same seed and commands replay the same run.
     pub seed: u64,
     /// Simulated time at the end (ms).
     pub time_ms: i64,

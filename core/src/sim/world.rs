@@ -30,7 +30,7 @@ use crate::sim::tracker::{PartitionTrack, RecordTracker};
 pub struct WorldEvent {
     /// Simulated time.
     pub at: Millis,
-    /// What.
+    /// What happened, and where it came from.
     pub kind: WorldEventKind,
 }
 
@@ -63,7 +63,7 @@ pub enum WorldEventKind {
         name: String,
         /// Its group.
         group: String,
-        /// Where.
+        /// Topic-partition of the record.
         tp: TopicPartition,
         /// Which record.
         offset: Offset,
@@ -79,7 +79,7 @@ pub enum WorldEventKind {
     CommandRejected {
         /// The command.
         command: Command,
-        /// Why.
+        /// Why it was refused, for the log.
         reason: String,
     },
 }

@@ -20,7 +20,8 @@ use crate::txn::add_partitions_to_txn::ready_to_add;
 use crate::txn::coordinator::TransactionCoordinator;
 use crate::txn::state::TxnState;
 
-/// AddOffsetsToTxn.
+/// AddOffsetsToTxn: add a consumer group's offsets to the transaction, before
+/// TxnOffsetCommit stages them (`sendOffsetsToTransaction`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddOffsetsToTxnRequest {
     /// The producer's `transactional.id`.

@@ -44,9 +44,9 @@ pub struct MarkerRequest {
 /// draw them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxnTransition {
-    /// When.
+    /// Broker time of the change (ms).
     pub at: Millis,
-    /// Whose.
+    /// The `transactional.id` whose state changed.
     pub transactional_id: String,
     /// The producer id after the change.
     pub producer_id: i64,

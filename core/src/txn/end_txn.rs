@@ -20,7 +20,7 @@ use crate::record::{ControlType, Millis};
 use crate::txn::coordinator::TransactionCoordinator;
 use crate::txn::state::TxnState;
 
-/// EndTxn.
+/// EndTxn: commit or abort the producer's open transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndTxnRequest {
     /// The producer's `transactional.id`.

@@ -37,9 +37,9 @@ use crate::txn::state::TxnState;
 /// One partition's offset in a TxnOffsetCommit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxnOffsetCommit {
-    /// Topic.
+    /// Topic the consumed partition belongs to.
     pub topic: String,
-    /// Partition.
+    /// Partition index within the topic.
     pub partition: i32,
     /// The next offset the group should read.
     pub offset: Offset,

@@ -178,7 +178,7 @@ pub enum CommitArg {
     Record,
     /// After the records of each poll are printed.
     Batch,
-    /// Never.
+    /// Never: the group's committed offsets stay where they were.
     None,
 }
 

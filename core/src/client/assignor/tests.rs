@@ -135,7 +135,8 @@ fn roundrobin_classic_two_members_two_topics() {
 }
 
 /// The unequal-subscriptions example of the `RoundRobinAssignor` and `StickyAssignor`
-/// Javadoc.
+/// Javadoc: t0 (1 partition), t1 (2), t2 (3); C0 subscribes to t0, C1 to t0 and t1, C2 to
+/// all three.
 #[test]
 fn unequal_subscriptions_javadoc_example() {
     let t = topics(&[("t0", 1), ("t1", 2), ("t2", 3)]);

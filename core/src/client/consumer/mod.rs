@@ -104,7 +104,7 @@ pub enum MemberState {
 pub enum ConsumerEvent {
     /// The join phase completed: a new generation.
     JoinedGroup {
-        /// Generation.
+        /// The group's new generation id.
         generation: i32,
         /// This consumer's member id.
         member_id: String,
@@ -132,7 +132,7 @@ pub enum ConsumerEvent {
     },
     /// `auto.offset.reset` (or `seek_to_beginning/end`) moved a position.
     PositionReset {
-        /// Where.
+        /// The topic-partition whose position moved.
         tp: TopicPartition,
         /// The position before (`None`: there was none).
         from: Option<Offset>,
@@ -144,7 +144,7 @@ pub enum ConsumerEvent {
     /// The position is out of range and `auto.offset.reset=none`: the application must
     /// seek (Java's `OffsetOutOfRangeException`).
     OffsetOutOfRange {
-        /// Where.
+        /// The topic-partition whose position is out of range.
         tp: TopicPartition,
         /// The position that is gone.
         offset: Offset,
@@ -154,7 +154,7 @@ pub enum ConsumerEvent {
     NoOffsetForPartition(TopicPartition),
     /// The consumer left its group by itself.
     LeftGroup {
-        /// Why.
+        /// Why it left (e.g. `max.poll.interval.ms` exceeded).
         reason: String,
     },
     /// A fatal error: the consumer is closed (e.g. `FENCED_INSTANCE_ID`).

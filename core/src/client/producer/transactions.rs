@@ -71,7 +71,7 @@ pub enum TransactionEvent {
     Initialized {
         /// Producer id.
         producer_id: i64,
-        /// Epoch.
+        /// Producer epoch; a higher epoch for the same `transactional.id` fences older producers.
         epoch: i16,
     },
     /// The transaction committed: its records and offsets are visible.
@@ -81,7 +81,7 @@ pub enum TransactionEvent {
     /// The transaction cannot commit (`fatal: false`: abort it) or the producer is dead
     /// (`fatal: true`: close it). `None`: a batch expired.
     Failed {
-        /// Why.
+        /// The error that failed it (e.g. `PRODUCER_FENCED`).
         error: Option<KafkaError>,
         /// Whether the producer must be closed.
         fatal: bool,

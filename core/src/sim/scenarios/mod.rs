@@ -29,9 +29,9 @@ use crate::sim::world::World;
 pub struct Narration {
     /// Simulated time.
     pub at: Millis,
-    /// English.
+    /// The line in English.
     pub en: String,
-    /// Chinese.
+    /// The line in Chinese.
     pub zh: String,
 }
 
