@@ -16,7 +16,7 @@
 use std::io;
 
 use bytes::{Buf, Bytes};
-use kafka_protocol::messages::ApiVersionsRequest;
+use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse};
 use kafka_protocol::protocol::Request as WireRequest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -42,6 +42,8 @@ pub struct Sender {
     client_id: String,
     next_correlation: i32,
     waiting: tokio::sync::mpsc::UnboundedSender<AwaitedAnswer>,
+    /// The broker's ApiVersions answer from the handshake.
+    versions: ApiVersionsResponse,
 }
 
 /// The receiving half: reads answers in order and translates them.
@@ -71,6 +73,7 @@ async fn connect_stream(
         client_id: client_id.to_string(),
         next_correlation: 1,
         waiting: tx,
+        versions: ApiVersionsResponse::default(),
     };
     let mut receiver = Receiver { read, waiting: rx };
     let versions = sender
@@ -97,10 +100,26 @@ async fn connect_stream(
             false => error,
         })?;
     client_codec::check_versions(&versions)?;
+    sender.versions = versions;
     Ok((sender, receiver))
 }
 
+/// Whether a broker's ApiVersions answer lists `api` at `version`. An API the client needs
+/// beyond the core's (DescribeConfigs for `topics describe`, say) is asked this first: a
+/// broker closes the connection on a request it does not serve.
+pub fn serves(versions: &ApiVersionsResponse, api: ApiKey, version: i16) -> bool {
+    versions
+        .api_keys
+        .iter()
+        .any(|k| k.api_key == api as i16 && k.min_version <= version && version <= k.max_version)
+}
+
 impl Sender {
+    /// What the broker serves: its ApiVersions answer when the connection was opened.
+    pub fn api_versions(&self) -> &ApiVersionsResponse {
+        &self.versions
+    }
+
     fn next_correlation(&mut self) -> i32 {
         let correlation = self.next_correlation;
         self.next_correlation = self.next_correlation.wrapping_add(1);
@@ -174,6 +193,36 @@ impl Receiver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kafka_protocol::messages::api_versions_response::ApiVersion;
+
+    #[test]
+    fn serves_reads_the_version_range_of_the_api_asked_for() {
+        let answer = |ranges: &[(ApiKey, i16, i16)]| {
+            ApiVersionsResponse::default().with_api_keys(
+                ranges
+                    .iter()
+                    .map(|&(key, min, max)| {
+                        ApiVersion::default()
+                            .with_api_key(key as i16)
+                            .with_min_version(min)
+                            .with_max_version(max)
+                    })
+                    .collect(),
+            )
+        };
+        let old = answer(&[(ApiKey::Metadata, 0, 5), (ApiKey::DescribeConfigs, 0, 0)]);
+        assert!(serves(&old, ApiKey::DescribeConfigs, 0));
+        assert!(!serves(&old, ApiKey::DescribeConfigs, 1), "v0 only");
+        let without = answer(&[(ApiKey::Metadata, 0, 12)]);
+        assert!(!serves(&without, ApiKey::DescribeConfigs, 1), "not listed");
+        assert!(serves(&without, ApiKey::Metadata, 4));
+        let newer = answer(&[(ApiKey::DescribeConfigs, 1, 4)]);
+        assert!(serves(&newer, ApiKey::DescribeConfigs, 1));
+        assert!(
+            !serves(&newer, ApiKey::DescribeConfigs, 0),
+            "below its minimum"
+        );
+    }
 
     /// An HTTP server (minikafka's `--http` port, say) answers the ApiVersions request with
     /// `HTTP/1.1 400 ...`: the connection says so instead of reading "HTTP" as a length.

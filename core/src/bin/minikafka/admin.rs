@@ -14,7 +14,7 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 
 use minikafka::group::consumer_protocol::decode_assignment;
-use minikafka::net::client::{connect, Receiver, Sender};
+use minikafka::net::client::{connect, serves, Receiver, Sender};
 use minikafka::KafkaError;
 
 use super::runtime;
@@ -46,7 +46,8 @@ enum TopicsCommand {
     List,
     /// Show a topic's partitions with their log start and log end offsets, and its configs
     /// (retention.ms, segment.bytes, cleanup.policy, ...), each with its source: a topic
-    /// override, or the broker's default.
+    /// override, or the broker's default. From a broker without DescribeConfigs (v1), the
+    /// partitions and a line saying its configs are not available.
     Describe {
         /// Topic name.
         name: String,
@@ -107,7 +108,7 @@ enum OffsetsCommand {
         /// Group id.
         #[arg(long, short)]
         group: String,
-        /// Topic.
+        /// Topic whose committed offsets move.
         #[arg(long, short)]
         topic: String,
         /// Only this partition (repeatable). Default: every partition of the topic.
@@ -237,6 +238,13 @@ pub fn topics(args: TopicsArgs) -> ExitCode {
                     let start = list_offset(tx, rx, &name, p, -2).await?;
                     let end = list_offset(tx, rx, &name, p, -1).await?;
                     out!("{p}\t\t{start}\t\t{end}\t{}", end - start);
+                }
+                // A broker closes the connection on an API it does not serve (Kafka before
+                // 1.1 has no DescribeConfigs v1): what was shown stands, and is a success.
+                if !serves(tx.api_versions(), ApiKey::DescribeConfigs, 1) {
+                    out!("");
+                    out!("configs: not available from this broker (it does not serve DescribeConfigs v1)");
+                    return Ok(());
                 }
                 let r = call!(
                     tx,
