@@ -298,6 +298,70 @@ pub fn encoded_record_timestamps(bytes: &[u8]) -> Option<Vec<(i64, Millis)>> {
     Some(out)
 }
 
+impl RecordBatch {
+    /// The positions (0-based, in offset order) of the records without a key: what a
+    /// compacted topic refuses, since compaction keeps the latest record *per key*. An
+    /// encoded batch is read record by record, a compressed one decompressed first (native
+    /// build only: the browser never holds compressed batches). Control batches have none.
+    pub fn keyless_records(&self) -> Vec<u32> {
+        if self.info.producer.control.is_some() {
+            return Vec::new();
+        }
+        match &self.records {
+            BatchRecords::Decoded(records) => (0..)
+                .zip(records.iter())
+                .filter(|(_, r)| r.key.is_none())
+                .map(|(i, _)| i)
+                .collect(),
+            BatchRecords::Encoded(bytes) => encoded_keyless_records(bytes).unwrap_or_default(),
+        }
+    }
+}
+
+/// [`RecordBatch::keyless_records`] of an encoded v2 batch; `None` for bytes that do not
+/// parse (the batch's CRC was checked before, so only a producer's own encoding bug).
+fn encoded_keyless_records(bytes: &[u8]) -> Option<Vec<u32>> {
+    let attributes = i16::from_be_bytes(bytes.get(21..23)?.try_into().ok()?);
+    if attributes & 0x07 != 0 {
+        return decompressed_keyless_records(bytes);
+    }
+    let count = i32::from_be_bytes(bytes.get(57..61)?.try_into().ok()?);
+    let mut records = bytes.get(61..)?;
+    let mut out = Vec::new();
+    for i in 0..u32::try_from(count).ok()? {
+        let length = usize::try_from(varint(&mut records)?).ok()?;
+        let mut record = records.get(..length)?;
+        records = &records[length..];
+        let (_attributes, rest) = record.split_first()?;
+        record = rest;
+        let _timestamp_delta = varint(&mut record)?;
+        let _offset_delta = varint(&mut record)?;
+        if varint(&mut record)? < 0 {
+            out.push(i); // key length -1: a null key
+        }
+    }
+    Some(out)
+}
+
+/// [`encoded_keyless_records`] of a compressed batch, decompressed by `kafka-protocol`.
+#[cfg(not(target_arch = "wasm32"))]
+fn decompressed_keyless_records(bytes: &[u8]) -> Option<Vec<u32>> {
+    let mut buf = Bytes::copy_from_slice(bytes);
+    let set = kafka_protocol::records::RecordBatchDecoder::decode(&mut buf).ok()?;
+    Some(
+        (0..)
+            .zip(set.records.iter())
+            .filter(|(_, r)| r.key.is_none())
+            .map(|(i, _)| i)
+            .collect(),
+    )
+}
+
+#[cfg(target_arch = "wasm32")]
+fn decompressed_keyless_records(_bytes: &[u8]) -> Option<Vec<u32>> {
+    None
+}
+
 /// [`encoded_record_timestamps`] of a compressed batch, decompressed by `kafka-protocol`.
 #[cfg(not(target_arch = "wasm32"))]
 fn decompressed_record_timestamps(bytes: &[u8]) -> Option<Vec<(i64, Millis)>> {

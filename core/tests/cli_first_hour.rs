@@ -665,6 +665,10 @@ fn topics_describe_shows_configs_and_add_partitions_grows_a_topic() {
         vec![
             vec!["config", "value", "source"],
             vec!["cleanup.policy", "delete", "default"],
+            vec!["compression.type", "producer", "default"],
+            vec!["delete.retention.ms", "86400000", "default"],
+            vec!["max.message.bytes", "1048588", "default"],
+            vec!["message.format.version", "3.0-IV1", "default"],
             vec!["retention.bytes", "-1", "default"],
             vec!["retention.ms", "60000", "topic", "override"],
             vec!["segment.bytes", "1048576", "default"],

@@ -265,6 +265,29 @@ fn seed_request(api_key: ApiKey, version: i16) -> Option<Vec<u8>> {
                 ])
                 .with_validate_only(version % 2 == 0),
         ),
+        ApiKey::AlterConfigs => {
+            RequestKind::AlterConfigs(AlterConfigsRequest::default().with_resources(vec![
+                alter_configs_request::AlterConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(topic.0.clone())
+                    .with_configs(vec![alter_configs_request::AlterableConfig::default()
+                        .with_name(s("retention.ms"))
+                        .with_value(Some(s("60000")))]),
+            ]))
+        }
+        ApiKey::IncrementalAlterConfigs => RequestKind::IncrementalAlterConfigs(
+            IncrementalAlterConfigsRequest::default().with_resources(vec![
+                incremental_alter_configs_request::AlterConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(topic.0.clone())
+                    .with_configs(vec![
+                        incremental_alter_configs_request::AlterableConfig::default()
+                            .with_name(s("cleanup.policy"))
+                            .with_config_operation(2)
+                            .with_value(Some(s("compact"))),
+                    ]),
+            ]),
+        ),
         _ => return None,
     };
     let header = RequestHeader::default()

@@ -83,6 +83,15 @@ impl<P: StorageProvider> Broker<P> {
         if batch.info.size_bytes > max_bytes {
             return Err(KafkaError::MessageTooLarge);
         }
+        // A compacted topic keeps the latest record per key: a record without a key has no
+        // place in it, and Kafka refuses its whole batch.
+        let compacted = self
+            .topics
+            .get(topic)
+            .is_some_and(|t| t.config.cleanup_compact);
+        if compacted && !batch.keyless_records().is_empty() {
+            return Err(KafkaError::InvalidRecord);
+        }
         let producer = batch.info.producer;
         if producer.control.is_some() {
             // Markers are the coordinator's to write, never a producer's.

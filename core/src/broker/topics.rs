@@ -130,6 +130,26 @@ impl<P: StorageProvider> Broker<P> {
         Ok(())
     }
 
+    /// AlterConfigs for one topic: its log settings become `config`, for every partition,
+    /// and are saved with the topic so that a restart keeps them. They apply from the next
+    /// append and retention check; segments already written are not rewritten, as in Kafka.
+    pub fn alter_topic_config(&mut self, name: &str, config: LogConfig) -> Result<(), KafkaError> {
+        let topic = self
+            .topics
+            .get_mut(name)
+            .ok_or(KafkaError::UnknownTopicOrPartition)?;
+        let manifest = TopicManifest {
+            config: config.clone(),
+            ..topic.manifest()
+        };
+        self.provider.save_topic(&manifest).map_err(storage_error)?;
+        for log in &mut topic.partitions {
+            log.set_config(config.clone());
+        }
+        topic.config = config;
+        Ok(())
+    }
+
     /// Topic names, sorted (cheaper than [`Broker::list_topics`], which describes segments).
     pub fn topic_names(&self) -> Vec<String> {
         self.topics.keys().cloned().collect()

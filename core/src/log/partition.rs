@@ -28,6 +28,39 @@ pub struct LogConfig {
     /// `max.message.bytes`: the largest record batch a producer may write to the topic
     /// (`MESSAGE_TOO_LARGE` beyond). `None`: the broker's `message.max.bytes`.
     pub max_message_bytes: Option<u32>,
+    /// `cleanup.policy` contains `delete`: closed segments go by `retention.ms` and
+    /// `retention.bytes`. Without it (a `compact`-only topic) nothing is ever deleted by
+    /// retention, as in Kafka.
+    pub cleanup_delete: bool,
+    /// `cleanup.policy` contains `compact`: every record must have a key (the broker refuses
+    /// a batch with a keyless record, `INVALID_RECORD`). minikafka does **not** compact: no
+    /// cleaner rewrites old segments, so a compacted topic keeps every record, which is
+    /// what a Kafka log looks like before its cleaner first runs.
+    pub cleanup_compact: bool,
+    /// `compression.type`: `producer` (the default: batches are kept as the producer
+    /// compressed them), `uncompressed`, `gzip`, `snappy`, `lz4` or `zstd`. Stored and
+    /// reported, **not honoured**: minikafka never recompresses a batch, so every value
+    /// behaves like `producer`.
+    pub compression_type: String,
+    /// `delete.retention.ms`: how long a compacted topic keeps tombstones. Stored and
+    /// reported; without a cleaner it has no effect.
+    pub delete_retention_ms: Millis,
+    /// `message.format.version` as set (empty: never set, reported as Kafka 3's default
+    /// `3.0-IV1`). Accepted and reported only: since Kafka 3.0 it is ignored, and
+    /// minikafka stores every batch in the v2 format whatever it says.
+    pub message_format_version: String,
+}
+
+impl LogConfig {
+    /// `cleanup.policy` as Kafka writes it: `delete`, `compact` or `compact,delete` (both
+    /// in this order, whichever order they were given in).
+    pub fn cleanup_policy(&self) -> &'static str {
+        match (self.cleanup_compact, self.cleanup_delete) {
+            (true, true) => "compact,delete",
+            (true, false) => "compact",
+            _ => "delete",
+        }
+    }
 }
 
 impl Default for LogConfig {
@@ -38,6 +71,11 @@ impl Default for LogConfig {
             retention_bytes: None,
             retention_ms: Some(7 * 24 * 60 * 60 * 1000),
             max_message_bytes: None,
+            cleanup_delete: true,
+            cleanup_compact: false,
+            compression_type: "producer".to_string(),
+            delete_retention_ms: 24 * 60 * 60 * 1000,
+            message_format_version: String::new(),
         }
     }
 }
@@ -516,12 +554,16 @@ impl<S: LogStorage> PartitionLog<S> {
     /// segment whose newest record is older than `now - retention.ms`. Size retention
     /// deletes the oldest segment while the log would still be at least `retention.bytes`
     /// without it. Time is checked first; if both rules delete, the outcome names the rule
-    /// that deleted last.
+    /// that deleted last. A topic whose `cleanup.policy` lacks `delete` keeps everything.
     pub fn apply_retention(&mut self, now: Millis) -> Result<Option<RetentionOutcome>, LogError> {
         let segments = self.storage.segments();
         let closed = segments.len().saturating_sub(1);
         let mut doomed = 0;
         let mut reason = None;
+        if !self.config.cleanup_delete {
+            // A compact-only topic: retention never deletes (Kafka's cleaner would compact).
+            return Ok(None);
+        }
         if let Some(ms) = self.config.retention_ms {
             let cutoff = now.saturating_sub(ms);
             while doomed < closed && segments[doomed].max_timestamp.is_none_or(|t| t < cutoff) {

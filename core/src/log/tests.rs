@@ -475,7 +475,7 @@ proptest! {
             segment_ms: None,
             retention_bytes,
             retention_ms,
-            max_message_bytes: None,
+            ..LogConfig::default()
         });
         let mut now: Millis = 0;
         let mut appended: Vec<Record> = Vec::new();

@@ -246,6 +246,26 @@ const CREATE_PARTITIONS: &[Field] = &[
     f(I32, 0, ANY),
     f(I8, 0, ANY), // validate_only
 ];
+const ALTER_CONFIGS_ENTRY: &[Field] = &[f(Str, 0, ANY), f(Str, 0, ANY)];
+const ALTER_CONFIGS_RESOURCE: &[Field] = &[
+    f(I8, 0, ANY),
+    f(Str, 0, ANY),
+    f(Array(ALTER_CONFIGS_ENTRY), 0, ANY),
+];
+const ALTER_CONFIGS: &[Field] = &[
+    f(Array(ALTER_CONFIGS_RESOURCE), 0, ANY),
+    f(I8, 0, ANY), // validate_only
+];
+const INCREMENTAL_ENTRY: &[Field] = &[f(Str, 0, ANY), f(I8, 0, ANY), f(Str, 0, ANY)];
+const INCREMENTAL_RESOURCE: &[Field] = &[
+    f(I8, 0, ANY),
+    f(Str, 0, ANY),
+    f(Array(INCREMENTAL_ENTRY), 0, ANY),
+];
+const INCREMENTAL_ALTER_CONFIGS: &[Field] = &[
+    f(Array(INCREMENTAL_RESOURCE), 0, ANY),
+    f(I8, 0, ANY), // validate_only
+];
 
 /// The layout of a served request and its first flexible version.
 fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
@@ -274,6 +294,8 @@ fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
         ApiKey::TxnOffsetCommit => (TXN_OFFSET_COMMIT, 3),
         ApiKey::DescribeConfigs => (DESCRIBE_CONFIGS, 4),
         ApiKey::CreatePartitions => (CREATE_PARTITIONS, 2),
+        ApiKey::AlterConfigs => (ALTER_CONFIGS, 2),
+        ApiKey::IncrementalAlterConfigs => (INCREMENTAL_ALTER_CONFIGS, 1),
         _ => return None,
     })
 }
@@ -700,6 +722,35 @@ mod tests {
                 RequestKind::CreatePartitions(
                     CreatePartitionsRequest::default()
                         .with_topics(vec![topic.clone(), topic])
+                        .with_validate_only(true),
+                )
+            }
+            ApiKey::AlterConfigs => {
+                let c = alter_configs_request::AlterableConfig::default()
+                    .with_name(s("retention.ms"))
+                    .with_value(Some(s("1")));
+                let r = alter_configs_request::AlterConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(s("x"))
+                    .with_configs(vec![c.clone(), c]);
+                RequestKind::AlterConfigs(
+                    AlterConfigsRequest::default()
+                        .with_resources(vec![r.clone(), r])
+                        .with_validate_only(true),
+                )
+            }
+            ApiKey::IncrementalAlterConfigs => {
+                let c = incremental_alter_configs_request::AlterableConfig::default()
+                    .with_name(s("cleanup.policy"))
+                    .with_config_operation(2)
+                    .with_value(Some(s("compact")));
+                let r = incremental_alter_configs_request::AlterConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(s("x"))
+                    .with_configs(vec![c.clone(), c]);
+                RequestKind::IncrementalAlterConfigs(
+                    IncrementalAlterConfigsRequest::default()
+                        .with_resources(vec![r.clone(), r])
                         .with_validate_only(true),
                 )
             }

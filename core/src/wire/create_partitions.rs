@@ -2,8 +2,9 @@
 //!
 //! The count is the new total, as in Kafka. A total not larger than the current count is
 //! `INVALID_PARTITIONS` ("topic currently has 3 partitions, which is higher than the
-//! requested 2", Kafka's wording); an unknown topic is `UNKNOWN_TOPIC_OR_PARTITION`; manual
-//! assignments are refused with `INVALID_REQUEST` (one broker). `validate_only` checks and
+//! requested 2", Kafka's wording); an unknown topic is `UNKNOWN_TOPIC_OR_PARTITION`. Manual
+//! assignments are accepted when there is one per new partition, each naming this broker
+//! alone (the only one there is); otherwise `INVALID_REQUEST`. `validate_only` checks and
 //! changes nothing. A topic named twice in one request is `INVALID_REQUEST` for both, as
 //! Kafka does.
 
@@ -37,13 +38,13 @@ pub(super) fn handle<P: StorageProvider>(
                     format!("topic '{name}' is named more than once"),
                 ))
             } else {
-                check(
-                    ctx,
-                    &name,
-                    topic.count,
-                    topic.assignments.as_ref().is_some_and(|a| !a.is_empty()),
-                )
-                .and_then(|()| {
+                let assignments: Vec<Vec<i32>> = topic
+                    .assignments
+                    .iter()
+                    .flatten()
+                    .map(|a| a.broker_ids.iter().map(|b| b.0).collect())
+                    .collect();
+                check(ctx, &name, topic.count, &assignments).and_then(|()| {
                     if request.validate_only {
                         Ok(())
                     } else {
@@ -71,7 +72,7 @@ fn check<P: StorageProvider>(
     ctx: &Ctx<'_, P>,
     name: &str,
     count: i32,
-    assignments: bool,
+    assignments: &[Vec<i32>],
 ) -> Result<(), (KafkaError, String)> {
     let Some(topic) = ctx.broker.topic(name) else {
         return Err((
@@ -101,10 +102,24 @@ fn check<P: StorageProvider>(
             format!("at most {MAX_PARTITIONS} partitions, {count} asked for"),
         ));
     }
-    if assignments {
+    if assignments.is_empty() {
+        return Ok(());
+    }
+    let added = count - current;
+    if usize::try_from(added).ok() != Some(assignments.len()) {
         return Err((
             KafkaError::InvalidRequest,
-            "manual replica assignments are not supported (one broker)".into(),
+            format!(
+                "Increasing the number of partitions by {added} but {} assignments provided.",
+                assignments.len()
+            ),
+        ));
+    }
+    let node = ctx.broker.config().node_id;
+    if let Some(bad) = assignments.iter().find(|a| a.as_slice() != [node]) {
+        return Err((
+            KafkaError::InvalidRequest,
+            format!("a new partition is assigned to brokers {bad:?}; the only broker is {node}"),
         ));
     }
     Ok(())

@@ -4,10 +4,11 @@
 //! anything else is `INVALID_REPLICATION_FACTOR`, exactly what a one-broker Kafka answers.
 //! Manual replica assignments are accepted when they place each partition on this broker
 //! alone.
-//! Topic configs minikafka implements are applied (`retention.ms`, `retention.bytes`,
-//! `segment.bytes`, `segment.ms`, `max.message.bytes`, and `cleanup.policy=delete`, the
-//! only policy); any other config is refused with `INVALID_CONFIG` rather than silently
-//! ignored.
+//! The topic configs minikafka knows (`topic_config.rs`: `cleanup.policy`,
+//! `compression.type`, `delete.retention.ms`, `max.message.bytes`,
+//! `message.format.version`, `retention.bytes`, `retention.ms`, `segment.bytes`,
+//! `segment.ms`) are applied; any other config is refused with `INVALID_CONFIG` rather
+//! than silently ignored.
 
 use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
 use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse, ResponseKind};
@@ -147,46 +148,8 @@ fn check<P: StorageProvider>(
     for c in &topic.configs {
         let key = c.name.as_str();
         let value = c.value.as_ref().map(|v| v.as_str()).unwrap_or("");
-        apply_config(&mut config, key, value)
+        super::topic_config::set(&mut config, key, value)
             .map_err(|why| (KafkaError::InvalidConfig, format!("{key}={value}: {why}")))?;
     }
     Ok(config)
-}
-
-/// Apply one topic config. Shared with `minikafka topics create --config`.
-pub fn apply_config(config: &mut LogConfig, key: &str, value: &str) -> Result<(), String> {
-    let number = || {
-        value
-            .parse::<i64>()
-            .map_err(|_| format!("'{value}' is not a number"))
-    };
-    match key {
-        "retention.ms" => config.retention_ms = (number()? >= 0).then_some(number()?),
-        "retention.bytes" => {
-            config.retention_bytes = u64::try_from(number()?).ok();
-        }
-        "segment.bytes" => {
-            let n = number()?;
-            if n < 14 {
-                return Err("must be at least 14 bytes".into());
-            }
-            config.segment_bytes = n as u64;
-        }
-        "segment.ms" => {
-            let n = number()?;
-            if n < 1 {
-                return Err("must be at least 1 ms".into());
-            }
-            config.segment_ms = Some(n);
-        }
-        "max.message.bytes" => {
-            config.max_message_bytes = Some(
-                u32::try_from(number()?).map_err(|_| "must be from 0 to 2147483647".to_string())?,
-            );
-        }
-        "cleanup.policy" if value == "delete" => {}
-        "cleanup.policy" => return Err("only the 'delete' policy is implemented".into()),
-        _ => return Err("unknown or unsupported topic config".into()),
-    }
-    Ok(())
 }

@@ -1,13 +1,17 @@
 //! DescribeConfigs (key 32): a topic's configs, or the broker's, each with its source.
 //!
-//! A topic's configs are the log settings minikafka implements (`cleanup.policy`,
-//! `retention.bytes`, `retention.ms`, `segment.bytes`, `segment.ms`). A value that differs
-//! from the broker's default is reported as a topic override (`DYNAMIC_TOPIC_CONFIG`), one
-//! that equals it as `DEFAULT_CONFIG`: the broker keeps the topic's effective settings,
-//! not which of them were given at creation. A broker resource (type 4, named by its node
-//! id) answers with those defaults under Kafka's broker names (`log.retention.ms`, ...)
-//! plus `num.partitions` and `auto.create.topics.enable`. `configuration_keys` narrows the
-//! answer, as in Kafka (null or empty: every config). An unknown topic is `UNKNOWN_TOPIC_OR_PARTITION`; any other
+//! A topic's configs are the ones in `topic_config.rs` (`cleanup.policy`,
+//! `compression.type`, `delete.retention.ms`, `max.message.bytes`,
+//! `message.format.version`, `retention.bytes`, `retention.ms`, `segment.bytes`,
+//! `segment.ms`). One set on the topic is reported as a topic override
+//! (`DYNAMIC_TOPIC_CONFIG`), one inherited as `DEFAULT_CONFIG`; the broker keeps a topic's
+//! effective settings, so a value equal to the broker's default reads as the default
+//! (`max.message.bytes` and `message.format.version` remember whether they were set). A
+//! broker resource (type 4, named by its node id) answers with those defaults under
+//! Kafka's broker names (`log.retention.ms`, `message.max.bytes`, ...) plus
+//! `num.partitions` and `auto.create.topics.enable`, all read-only: minikafka has no
+//! dynamic broker configs. `configuration_keys` narrows the answer, as in Kafka (null or
+//! empty: every config). An unknown topic is `UNKNOWN_TOPIC_OR_PARTITION`; any other
 //! resource type is `INVALID_REQUEST`.
 
 use kafka_protocol::messages::describe_configs_response::{
@@ -16,7 +20,9 @@ use kafka_protocol::messages::describe_configs_response::{
 use kafka_protocol::messages::{DescribeConfigsRequest, DescribeConfigsResponse, ResponseKind};
 use kafka_protocol::protocol::VersionRange;
 
+use super::topic_config::{self, BOOLEAN, INT, KNOWN};
 use super::{text, Ctx, Reply};
+use crate::broker::BrokerConfig;
 use crate::log::{LogConfig, StorageProvider};
 use crate::KafkaError;
 
@@ -35,29 +41,45 @@ pub const SOURCE_STATIC_BROKER: i8 = 4;
 /// Kafka's `ConfigSource`: the default.
 pub const SOURCE_DEFAULT: i8 = 5;
 
-// Kafka's `ConfigType`, reported from v3.
-const BOOLEAN: i8 = 1;
-const INT: i8 = 3;
-const LONG: i8 = 5;
-const LIST: i8 = 7;
-
 /// A config entry: name, value, type.
 type Entry = (&'static str, String, i8);
 
-/// A log config as topic configs, sorted by name. `-1` is Kafka's "no limit".
-pub fn topic_configs(config: &LogConfig) -> Vec<Entry> {
-    let opt = |v: Option<i64>| v.map_or("-1".to_string(), |v| v.to_string());
-    vec![
-        ("cleanup.policy", "delete".into(), LIST),
-        (
-            "retention.bytes",
-            opt(config.retention_bytes.map(|b| b as i64)),
-            LONG,
-        ),
-        ("retention.ms", opt(config.retention_ms), LONG),
-        ("segment.bytes", config.segment_bytes.to_string(), INT),
-        ("segment.ms", opt(config.segment_ms), LONG),
-    ]
+/// A topic's configs, sorted by name, each with its source.
+pub fn topic_configs(config: &LogConfig, broker: &BrokerConfig) -> Vec<(Entry, i8)> {
+    KNOWN
+        .iter()
+        .map(|known| {
+            let value = topic_config::value(config, broker.message_max_bytes, known.name)
+                .unwrap_or_default();
+            let source = if topic_config::is_override(config, &broker.log, known.name) {
+                SOURCE_TOPIC
+            } else {
+                SOURCE_DEFAULT
+            };
+            ((known.name, value, known.ty), source)
+        })
+        .collect()
+}
+
+/// The broker's configs, sorted by name: the topic defaults under their broker names, plus
+/// `auto.create.topics.enable` and `num.partitions`.
+pub fn broker_configs(config: &BrokerConfig) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = KNOWN
+        .iter()
+        .map(|known| {
+            let value = topic_config::value(&config.log, config.message_max_bytes, known.name)
+                .unwrap_or_default();
+            (known.broker_name, value, known.ty)
+        })
+        .collect();
+    entries.push((
+        "auto.create.topics.enable",
+        config.auto_create_topics.to_string(),
+        BOOLEAN,
+    ));
+    entries.push(("num.partitions", config.num_partitions.to_string(), INT));
+    entries.sort_by_key(|(key, _, _)| *key);
+    entries
 }
 
 pub(super) fn handle<P: StorageProvider>(
@@ -75,21 +97,10 @@ pub(super) fn handle<P: StorageProvider>(
                 .with_resource_name(resource.resource_name.clone());
             let entries = match resource.resource_type {
                 RESOURCE_TOPIC => match ctx.broker.topic(&name) {
-                    Some(topic) => {
-                        let defaults = topic_configs(&ctx.broker.config().log);
-                        Ok(topic_configs(&topic.config)
-                            .into_iter()
-                            .zip(defaults)
-                            .map(|(entry, default)| {
-                                let source = if entry.1 == default.1 {
-                                    SOURCE_DEFAULT
-                                } else {
-                                    SOURCE_TOPIC
-                                };
-                                (entry, source, false)
-                            })
-                            .collect::<Vec<_>>())
-                    }
+                    Some(topic) => Ok(topic_configs(&topic.config, ctx.broker.config())
+                        .into_iter()
+                        .map(|(entry, source)| (entry, source, false))
+                        .collect::<Vec<_>>()),
                     None => Err((
                         KafkaError::UnknownTopicOrPartition,
                         format!("topic '{name}' does not exist"),
@@ -98,36 +109,10 @@ pub(super) fn handle<P: StorageProvider>(
                 RESOURCE_BROKER
                     if name.is_empty() || name == ctx.broker.config().node_id.to_string() =>
                 {
-                    let config = ctx.broker.config();
-                    let mut entries: Vec<_> = topic_configs(&config.log)
+                    Ok(broker_configs(ctx.broker.config())
                         .into_iter()
-                        .map(|(key, value, ty)| {
-                            let key = match key {
-                                "cleanup.policy" => "log.cleanup.policy",
-                                "retention.bytes" => "log.retention.bytes",
-                                "retention.ms" => "log.retention.ms",
-                                "segment.bytes" => "log.segment.bytes",
-                                _ => "log.roll.ms",
-                            };
-                            ((key, value, ty), SOURCE_STATIC_BROKER, true)
-                        })
-                        .collect();
-                    entries.push((
-                        (
-                            "auto.create.topics.enable",
-                            config.auto_create_topics.to_string(),
-                            BOOLEAN,
-                        ),
-                        SOURCE_STATIC_BROKER,
-                        true,
-                    ));
-                    entries.push((
-                        ("num.partitions", config.num_partitions.to_string(), INT),
-                        SOURCE_STATIC_BROKER,
-                        true,
-                    ));
-                    entries.sort_by_key(|((key, _, _), _, _)| *key);
-                    Ok(entries)
+                        .map(|entry| (entry, SOURCE_STATIC_BROKER, true))
+                        .collect())
                 }
                 RESOURCE_BROKER => Err((
                     KafkaError::InvalidRequest,

@@ -29,6 +29,7 @@ mod response_order;
 
 mod add_offsets_to_txn;
 mod add_partitions_to_txn;
+mod alter_configs;
 mod api_versions;
 mod create_partitions;
 mod create_topics;
@@ -40,6 +41,7 @@ mod end_txn;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
+mod incremental_alter_configs;
 mod init_producer_id;
 mod join_group;
 mod leave_group;
@@ -50,8 +52,11 @@ mod offset_commit;
 mod offset_fetch;
 mod produce;
 mod sync_group;
+mod topic_config;
 mod txn_offset_commit;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod tests;
 
@@ -113,6 +118,11 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::TxnOffsetCommit, txn_offset_commit::VERSIONS),
     (ApiKey::DescribeConfigs, describe_configs::VERSIONS),
     (ApiKey::CreatePartitions, create_partitions::VERSIONS),
+    (ApiKey::AlterConfigs, alter_configs::VERSIONS),
+    (
+        ApiKey::IncrementalAlterConfigs,
+        incremental_alter_configs::VERSIONS,
+    ),
 ];
 
 /// The version range served for `api_key`, `None` if the API is not served.
@@ -493,6 +503,10 @@ fn dispatch<P: StorageProvider>(
         }
         ApiKey::CreatePartitions => {
             create_partitions::handle(ctx, d(body, api_key, version)?, version)
+        }
+        ApiKey::AlterConfigs => alter_configs::handle(ctx, d(body, api_key, version)?, version),
+        ApiKey::IncrementalAlterConfigs => {
+            incremental_alter_configs::handle(ctx, d(body, api_key, version)?, version)
         }
         other => {
             return Err(FrameError::UnsupportedVersion {

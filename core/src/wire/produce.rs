@@ -9,13 +9,21 @@
 //! request gets no response at all), 1 means once the leader appended it, -1 (`all`) once
 //! every in-sync replica has it. With a single replica, 1 and all are answered at the same
 //! moment; what `all` adds here is the flush policy of the native server (`--fsync`).
+//!
+//! A topic with `cleanup.policy=compact` refuses records without a key: the whole record
+//! set of that partition is refused with `INVALID_RECORD`, and from v8 the answer names
+//! each keyless record by its index in the batch (`record_errors`), as Kafka does, so a
+//! client can fail those records with `INVALID_RECORD` and the others of the batch with
+//! its own "failed because of another record" error.
 
-use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::produce_response::{
+    BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
+};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind};
 use kafka_protocol::protocol::VersionRange;
 
 use super::batch::{split_record_set, BatchError};
-use super::{code, Ctx, Reply};
+use super::{code, text, Ctx, Reply};
 use crate::broker::{ProduceResult, ProducerBatch};
 use crate::log::StorageProvider;
 use crate::KafkaError;
@@ -28,7 +36,7 @@ pub const VERSIONS: VersionRange = VersionRange { min: 3, max: 10 };
 pub(super) fn handle<P: StorageProvider>(
     ctx: &mut Ctx<'_, P>,
     request: ProduceRequest,
-    _version: i16,
+    version: i16,
 ) -> Reply {
     let acks = request.acks;
     let mut responses = Vec::with_capacity(request.topic_data.len());
@@ -36,10 +44,11 @@ pub(super) fn handle<P: StorageProvider>(
         let name = topic.name.to_string();
         let mut partitions = Vec::with_capacity(topic.partition_data.len());
         for p in topic.partition_data {
+            let mut keyless = Vec::new();
             let result = if !matches!(acks, -1..=1) {
                 Err(KafkaError::InvalidRequiredAcks)
             } else {
-                append(ctx, &name, p.index, p.records)
+                append(ctx, &name, p.index, p.records, &mut keyless)
             };
             let mut answer = PartitionProduceResponse::default()
                 .with_index(p.index)
@@ -53,6 +62,9 @@ pub(super) fn handle<P: StorageProvider>(
                 }
                 Err(error) => {
                     answer = answer.with_base_offset(-1).with_log_start_offset(-1);
+                    if !keyless.is_empty() && version >= 8 {
+                        answer = with_record_errors(answer, &name, p.index, &keyless);
+                    }
                     if acks == 0 {
                         // Nobody will read the answer: say it in the log instead.
                         tracing::warn!(topic = %name, partition = p.index, %error, "acks=0 produce failed");
@@ -76,12 +88,15 @@ pub(super) fn handle<P: StorageProvider>(
 }
 
 /// Check every batch first, then append them all: a bad batch rejects the whole record
-/// set, so a partition never keeps half of a request.
+/// set, so a partition never keeps half of a request. On a compacted topic the keyless
+/// records' indexes (counted across the record set, so within the batch for the single
+/// batch clients send) go to `keyless`.
 fn append<P: StorageProvider>(
     ctx: &mut Ctx<'_, P>,
     topic: &str,
     partition: i32,
     records: Option<bytes::Bytes>,
+    keyless: &mut Vec<u32>,
 ) -> Result<ProduceResult, KafkaError> {
     let records = records.ok_or(KafkaError::InvalidRecord)?;
     let batches = split_record_set(records).map_err(|e| {
@@ -91,6 +106,26 @@ fn append<P: StorageProvider>(
             BatchError::Magic(_) | BatchError::Invalid(_) => KafkaError::InvalidRecord,
         }
     })?;
+    if ctx
+        .broker
+        .topic(topic)
+        .is_some_and(|t| t.config.cleanup_compact)
+    {
+        let mut before = 0;
+        for (batch, _) in &batches {
+            keyless.extend(batch.keyless_records().into_iter().map(|i| before + i));
+            before += batch.info.record_count;
+        }
+        if !keyless.is_empty() {
+            tracing::debug!(
+                topic,
+                partition,
+                count = keyless.len(),
+                "keyless records refused by a compacted topic"
+            );
+            return Err(KafkaError::InvalidRecord);
+        }
+    }
     let mut first: Option<ProduceResult> = None;
     for (batch, header) in batches {
         let client = (!ctx.client_id.is_empty()).then_some(ctx.client_id);
@@ -106,4 +141,31 @@ fn append<P: StorageProvider>(
         first.get_or_insert(result);
     }
     first.ok_or(KafkaError::InvalidRecord)
+}
+
+/// Name each refused record as Kafka does (`RecordValidationException`): its index in the
+/// batch and why, plus one message for the partition.
+fn with_record_errors(
+    answer: PartitionProduceResponse,
+    topic: &str,
+    partition: i32,
+    keyless: &[u32],
+) -> PartitionProduceResponse {
+    let why = format!(
+        "Compacted topic cannot accept message without key in topic partition {topic}-{partition}."
+    );
+    let errors = keyless
+        .iter()
+        .map(|i| {
+            BatchIndexAndErrorMessage::default()
+                .with_batch_index(*i as i32)
+                .with_batch_index_error_message(Some(text(&why)))
+        })
+        .collect();
+    answer
+        .with_record_errors(errors)
+        .with_error_message(Some(text(&format!(
+            "One or more records have been rejected due to {} record errors in total: {why}",
+            keyless.len()
+        ))))
 }

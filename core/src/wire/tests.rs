@@ -413,6 +413,10 @@ fn describe_configs_tells_topic_overrides_from_defaults() {
             short,
             vec![
                 ("cleanup.policy".into(), some("delete"), 5),
+                ("compression.type".into(), some("producer"), 5),
+                ("delete.retention.ms".into(), some("86400000"), 5),
+                ("max.message.bytes".into(), some("1048588"), 5),
+                ("message.format.version".into(), some("3.0-IV1"), 5),
                 ("retention.bytes".into(), some("-1"), 5),
                 ("retention.ms".into(), some("60000"), 1),
                 ("segment.bytes".into(), some("1048576"), 5),
@@ -436,7 +440,7 @@ fn describe_configs_tells_topic_overrides_from_defaults() {
         assert_eq!(r.results[4].error_code, KafkaError::InvalidRequest.code());
         if version >= 3 {
             assert_eq!(
-                r.results[0].configs[2].config_type, 5,
+                r.results[0].configs[6].config_type, 5,
                 "retention.ms is a LONG"
             );
         }

@@ -1,0 +1,544 @@
+//! The admin APIs over the wire, without sockets: AlterConfigs, IncrementalAlterConfigs,
+//! DescribeConfigs after them, and a compacted topic's Produce. Each test sends raw Kafka
+//! requests (encoded by the `kafka-protocol` crate, as a client would) to a [`WireBroker`]
+//! and reads its answers.
+
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+use kafka_protocol::messages::{
+    alter_configs_request, incremental_alter_configs_request, AlterConfigsRequest,
+    DescribeConfigsRequest, IncrementalAlterConfigsRequest,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::client_codec::{decode_raw_frame, encode_raw_frame};
+use super::WireBroker;
+use crate::broker::{Broker, BrokerConfig};
+use crate::error::KafkaError;
+use crate::record::Millis;
+
+fn s(x: &str) -> StrBytes {
+    StrBytes::from_string(x.to_string())
+}
+
+/// A broker with topic `t` (one partition).
+fn wire() -> WireBroker {
+    let mut broker = Broker::new(BrokerConfig::default(), 0);
+    broker.create_topic("t", 1, None, 0).unwrap();
+    WireBroker::new(broker)
+}
+
+/// Send `request` at `version` and decode its answer.
+fn raw<R: kafka_protocol::protocol::Request>(
+    wire: &mut WireBroker,
+    request: &R,
+    version: i16,
+    now: Millis,
+) -> R::Response {
+    let frame = encode_raw_frame("admin-test", 5, request, version).unwrap();
+    wire.handle_frame(1, frame.slice(4..), now).unwrap();
+    let answer = wire.poll_transmit().unwrap().response.unwrap();
+    decode_raw_frame::<R>(answer.slice(4..), 5, version).unwrap()
+}
+
+/// DescribeConfigs of topic `name`: (config, value, source) for each config.
+fn describe(wire: &mut WireBroker, name: &str) -> Vec<(String, String, i8)> {
+    let request =
+        DescribeConfigsRequest::default().with_resources(vec![DescribeConfigsResource::default()
+            .with_resource_type(2)
+            .with_resource_name(s(name))]);
+    let r = raw(wire, &request, 4, 0);
+    assert_eq!(r.results[0].error_code, 0, "{name}");
+    r.results[0]
+        .configs
+        .iter()
+        .map(|c| {
+            (
+                c.name.to_string(),
+                c.value.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                c.config_source,
+            )
+        })
+        .collect()
+}
+
+/// The value and source of one config of topic `name`.
+fn config(wire: &mut WireBroker, name: &str, key: &str) -> (String, i8) {
+    describe(wire, name)
+        .into_iter()
+        .find(|(k, _, _)| k == key)
+        .map(|(_, v, source)| (v, source))
+        .unwrap_or_else(|| panic!("{key} is reported"))
+}
+
+fn alter(resource_type: i8, name: &str, configs: &[(&str, &str)]) -> AlterConfigsRequest {
+    AlterConfigsRequest::default().with_resources(vec![
+        alter_configs_request::AlterConfigsResource::default()
+            .with_resource_type(resource_type)
+            .with_resource_name(s(name))
+            .with_configs(
+                configs
+                    .iter()
+                    .map(|(k, v)| {
+                        alter_configs_request::AlterableConfig::default()
+                            .with_name(s(k))
+                            .with_value(Some(s(v)))
+                    })
+                    .collect(),
+            ),
+    ])
+}
+
+fn incremental(name: &str, changes: &[(&str, i8, Option<&str>)]) -> IncrementalAlterConfigsRequest {
+    IncrementalAlterConfigsRequest::default().with_resources(vec![
+        incremental_alter_configs_request::AlterConfigsResource::default()
+            .with_resource_type(2)
+            .with_resource_name(s(name))
+            .with_configs(
+                changes
+                    .iter()
+                    .map(|(k, op, v)| {
+                        incremental_alter_configs_request::AlterableConfig::default()
+                            .with_name(s(k))
+                            .with_config_operation(*op)
+                            .with_value(v.map(s))
+                    })
+                    .collect(),
+            ),
+    ])
+}
+
+const TOPIC: i8 = 1;
+const DEFAULT: i8 = 5;
+
+#[test]
+fn describe_configs_reports_every_known_topic_config_with_kafka_defaults() {
+    let mut wire = wire();
+    let configs = describe(&mut wire, "t");
+    let names: Vec<&str> = configs.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "cleanup.policy",
+            "compression.type",
+            "delete.retention.ms",
+            "max.message.bytes",
+            "message.format.version",
+            "retention.bytes",
+            "retention.ms",
+            "segment.bytes",
+            "segment.ms",
+        ]
+    );
+    assert!(configs.iter().all(|(_, _, source)| *source == DEFAULT));
+    assert_eq!(
+        config(&mut wire, "t", "max.message.bytes"),
+        ("1048588".into(), DEFAULT)
+    );
+    assert_eq!(
+        config(&mut wire, "t", "compression.type"),
+        ("producer".into(), DEFAULT)
+    );
+    assert_eq!(
+        config(&mut wire, "t", "delete.retention.ms"),
+        ("86400000".into(), DEFAULT)
+    );
+}
+
+#[test]
+fn alter_configs_replaces_the_whole_set_and_the_broker_honours_it() {
+    let mut wire = wire();
+    for version in 0..=2 {
+        // Set two configs: both become overrides.
+        let r = raw(
+            &mut wire,
+            &alter(
+                2,
+                "t",
+                &[("retention.ms", "60000"), ("max.message.bytes", "2000")],
+            ),
+            version,
+            0,
+        );
+        assert_eq!(r.responses[0].error_code, 0, "v{version}");
+        assert_eq!(r.responses[0].resource_name.as_str(), "t");
+        assert_eq!(
+            config(&mut wire, "t", "retention.ms"),
+            ("60000".into(), TOPIC)
+        );
+        assert_eq!(
+            config(&mut wire, "t", "max.message.bytes"),
+            ("2000".into(), TOPIC)
+        );
+        let topic = wire.broker().topic("t").unwrap();
+        assert_eq!(topic.partitions[0].config().max_message_bytes, Some(2000));
+
+        // The next AlterConfigs names only one: the other goes back to its default.
+        let r = raw(
+            &mut wire,
+            &alter(2, "t", &[("message.format.version", "0.10.0.0")]),
+            version,
+            0,
+        );
+        assert_eq!(r.responses[0].error_code, 0);
+        assert_eq!(
+            config(&mut wire, "t", "message.format.version"),
+            ("0.10.0.0".into(), TOPIC)
+        );
+        assert_eq!(
+            config(&mut wire, "t", "retention.ms"),
+            ("604800000".into(), DEFAULT)
+        );
+        assert_eq!(
+            config(&mut wire, "t", "max.message.bytes"),
+            ("1048588".into(), DEFAULT)
+        );
+        // Back to all defaults for the next version.
+        raw(&mut wire, &alter(2, "t", &[]), version, 0);
+    }
+
+    // A config named twice: the last value wins (what librdkafka's helper relies on).
+    let r = raw(
+        &mut wire,
+        &alter(
+            2,
+            "t",
+            &[("compression.type", "gzip"), ("compression.type", "lz4")],
+        ),
+        2,
+        0,
+    );
+    assert_eq!(r.responses[0].error_code, 0);
+    assert_eq!(config(&mut wire, "t", "compression.type").0, "lz4");
+
+    // Max message size is honoured by Produce at once.
+    raw(
+        &mut wire,
+        &alter(2, "t", &[("max.message.bytes", "100")]),
+        2,
+        0,
+    );
+    let big = crate::record::RecordBatch::from_records(vec![crate::record::Record::from_value(
+        "x".repeat(500),
+        0,
+    )])
+    .unwrap();
+    assert_eq!(
+        wire.broker_mut().produce("t", 0, big, None, 0),
+        Err(KafkaError::MessageTooLarge)
+    );
+}
+
+#[test]
+fn alter_configs_refuses_what_kafka_refuses_and_changes_nothing() {
+    let mut wire = wire();
+    let before = describe(&mut wire, "t");
+    let cases: Vec<(AlterConfigsRequest, KafkaError)> = vec![
+        (
+            alter(2, "t", &[("retention.ms", "1"), ("flush.ms", "10")]),
+            KafkaError::InvalidConfig,
+        ),
+        (
+            alter(2, "t", &[("compression.type", "brotli")]),
+            KafkaError::InvalidConfig,
+        ),
+        (
+            alter(2, "t", &[("cleanup.policy", "shred")]),
+            KafkaError::InvalidConfig,
+        ),
+        (
+            alter(2, "nosuch", &[("retention.ms", "1")]),
+            KafkaError::UnknownTopicOrPartition,
+        ),
+        (
+            alter(4, "1", &[("log.retention.ms", "1")]),
+            KafkaError::InvalidRequest,
+        ),
+        (
+            alter(4, "7", &[("log.retention.ms", "1")]),
+            KafkaError::InvalidRequest,
+        ),
+        (
+            alter(8, "1", &[("kafka.server", "DEBUG")]),
+            KafkaError::InvalidRequest,
+        ),
+    ];
+    for (request, error) in cases {
+        let r = raw(&mut wire, &request, 1, 0);
+        assert_eq!(r.responses[0].error_code, error.code(), "{request:?}");
+        assert!(r.responses[0].error_message.is_some());
+    }
+    assert_eq!(describe(&mut wire, "t"), before, "nothing changed");
+    // The broker with nothing to change: fine.
+    let r = raw(&mut wire, &alter(4, "1", &[]), 1, 0);
+    assert_eq!(r.responses[0].error_code, 0);
+    // validate_only checks and changes nothing.
+    let request = alter(2, "t", &[("retention.ms", "5")]).with_validate_only(true);
+    assert_eq!(raw(&mut wire, &request, 1, 0).responses[0].error_code, 0);
+    assert_eq!(describe(&mut wire, "t"), before);
+}
+
+#[test]
+fn incremental_alter_configs_sets_deletes_appends_and_subtracts() {
+    const SET: i8 = 0;
+    const DELETE: i8 = 1;
+    const APPEND: i8 = 2;
+    const SUBTRACT: i8 = 3;
+    let mut wire = wire();
+    for version in 0..=1 {
+        let r = raw(
+            &mut wire,
+            &incremental(
+                "t",
+                &[
+                    ("cleanup.policy", APPEND, Some("compact")),
+                    ("retention.ms", SET, Some("1000")),
+                ],
+            ),
+            version,
+            0,
+        );
+        assert_eq!(r.responses[0].error_code, 0, "v{version}");
+        assert_eq!(
+            config(&mut wire, "t", "cleanup.policy"),
+            ("compact,delete".into(), TOPIC),
+            "both policies, in one fixed order"
+        );
+        assert_eq!(
+            config(&mut wire, "t", "retention.ms"),
+            ("1000".into(), TOPIC)
+        );
+        // A second incremental change leaves retention.ms alone.
+        let r = raw(
+            &mut wire,
+            &incremental("t", &[("cleanup.policy", SUBTRACT, Some("compact"))]),
+            version,
+            0,
+        );
+        assert_eq!(r.responses[0].error_code, 0);
+        assert_eq!(
+            config(&mut wire, "t", "cleanup.policy"),
+            ("delete".into(), DEFAULT)
+        );
+        assert_eq!(config(&mut wire, "t", "retention.ms").0, "1000");
+        let r = raw(
+            &mut wire,
+            &incremental("t", &[("retention.ms", DELETE, None)]),
+            version,
+            0,
+        );
+        assert_eq!(r.responses[0].error_code, 0);
+        assert_eq!(
+            config(&mut wire, "t", "retention.ms"),
+            ("604800000".into(), DEFAULT)
+        );
+    }
+
+    let before = describe(&mut wire, "t");
+    let refused = [
+        (
+            incremental(
+                "t",
+                &[
+                    ("retention.ms", SET, Some("1")),
+                    ("retention.ms", SET, Some("2")),
+                ],
+            ),
+            KafkaError::InvalidRequest,
+        ),
+        (
+            incremental("t", &[("retention.ms", SET, None)]),
+            KafkaError::InvalidRequest,
+        ),
+        (
+            incremental("t", &[("retention.ms", 9, Some("1"))]),
+            KafkaError::InvalidRequest,
+        ),
+        (
+            incremental("t", &[("retention.ms", APPEND, Some("1"))]),
+            KafkaError::InvalidConfig,
+        ),
+        (
+            incremental(
+                "t",
+                &[
+                    ("retention.ms", SET, Some("1")),
+                    ("cleanup.policy", SUBTRACT, Some("delete")),
+                ],
+            ),
+            KafkaError::InvalidConfig,
+        ),
+        (
+            incremental("nosuch", &[("retention.ms", SET, Some("1"))]),
+            KafkaError::UnknownTopicOrPartition,
+        ),
+    ];
+    for (request, error) in refused {
+        let r = raw(&mut wire, &request, 1, 0);
+        assert_eq!(r.responses[0].error_code, error.code(), "{request:?}");
+    }
+    assert_eq!(describe(&mut wire, "t"), before, "nothing changed");
+}
+
+#[test]
+fn a_compact_only_topic_is_never_shortened_by_retention() {
+    let mut wire = wire();
+    let r = raw(
+        &mut wire,
+        &alter(
+            2,
+            "t",
+            &[
+                ("cleanup.policy", "compact"),
+                ("retention.ms", "1"),
+                ("segment.bytes", "100"),
+            ],
+        ),
+        2,
+        0,
+    );
+    assert_eq!(r.responses[0].error_code, 0);
+    for i in 0..5 {
+        let batch = crate::record::RecordBatch::from_records(vec![crate::record::Record::keyed(
+            format!("k{i}"),
+            "v".repeat(80),
+            i,
+        )])
+        .unwrap();
+        wire.broker_mut().produce("t", 0, batch, None, i).unwrap();
+    }
+    wire.handle_timeout(10_000_000);
+    let topic = wire.broker().topic("t").unwrap();
+    assert!(topic.partitions[0].segments().len() > 1);
+    assert_eq!(topic.partitions[0].log_start_offset(), 0, "nothing deleted");
+    // The core refuses a keyless record too, whoever produces (the simulation's clients).
+    let keyless =
+        crate::record::RecordBatch::from_records(vec![crate::record::Record::from_value("v", 9)])
+            .unwrap();
+    assert_eq!(
+        wire.broker_mut().produce("t", 0, keyless, None, 9),
+        Err(KafkaError::InvalidRecord)
+    );
+}
+
+/// A Produce request of one batch of `records` (key, value) for `t`-0.
+fn produce_request(
+    records: &[(Option<&str>, &str)],
+    compression: kafka_protocol::records::Compression,
+) -> kafka_protocol::messages::ProduceRequest {
+    use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+    use kafka_protocol::messages::{ProduceRequest, TopicName};
+    let records: Vec<crate::record::Record> = records
+        .iter()
+        .map(|(k, v)| crate::record::Record {
+            key: k.map(|k| bytes::Bytes::from(k.to_string())),
+            value: Some(bytes::Bytes::from(v.to_string())),
+            headers: Vec::new(),
+            timestamp: 1,
+        })
+        .collect();
+    let mut bytes = bytes::BytesMut::new();
+    super::encode_records(&mut bytes, 0, &records, compression);
+    ProduceRequest::default()
+        .with_acks(-1)
+        .with_topic_data(vec![TopicProduceData::default()
+            .with_name(TopicName(s("t")))
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(0)
+                .with_records(Some(bytes.freeze()))])])
+}
+
+#[test]
+fn a_compacted_topic_refuses_keyless_records_by_their_index_in_the_batch() {
+    use kafka_protocol::records::Compression;
+    let mut wire = wire();
+    let r = raw(
+        &mut wire,
+        &incremental("t", &[("cleanup.policy", 2, Some("compact"))]),
+        1,
+        0,
+    );
+    assert_eq!(r.responses[0].error_code, 0);
+    let mixed = [
+        (Some("k0"), "a"),
+        (None, "b"),
+        (Some("k2"), "c"),
+        (None, "d"),
+    ];
+    for compression in [Compression::None, Compression::Gzip, Compression::Lz4] {
+        for version in [7, 8, 10] {
+            let r = raw(&mut wire, &produce_request(&mixed, compression), version, 0);
+            let p = &r.responses[0].partition_responses[0];
+            assert_eq!(
+                p.error_code,
+                KafkaError::InvalidRecord.code(),
+                "{compression:?} v{version}"
+            );
+            let indexes: Vec<i32> = p.record_errors.iter().map(|e| e.batch_index).collect();
+            if version >= 8 {
+                assert_eq!(indexes, vec![1, 3], "{compression:?} v{version}");
+                assert!(p.error_message.is_some());
+            } else {
+                assert!(indexes.is_empty(), "v7 has no record_errors");
+            }
+        }
+    }
+    let log = &wire.broker().topic("t").unwrap().partitions[0];
+    assert_eq!(
+        log.log_end_offset(),
+        0,
+        "nothing of a refused batch is written"
+    );
+
+    // Keyed records are written; a keyless one is fine again once compact is removed.
+    let keyed = [(Some("k0"), "a"), (Some("k1"), "b")];
+    let r = raw(&mut wire, &produce_request(&keyed, Compression::None), 9, 0);
+    assert_eq!(r.responses[0].partition_responses[0].error_code, 0);
+    raw(
+        &mut wire,
+        &incremental("t", &[("cleanup.policy", 3, Some("compact"))]),
+        1,
+        0,
+    );
+    let r = raw(&mut wire, &produce_request(&mixed, Compression::None), 9, 0);
+    assert_eq!(r.responses[0].partition_responses[0].error_code, 0);
+    assert_eq!(
+        wire.broker().topic("t").unwrap().partitions[0].log_end_offset(),
+        6
+    );
+}
+
+#[test]
+fn create_partitions_accepts_assignments_to_this_broker_only() {
+    use kafka_protocol::messages::create_partitions_request::{
+        CreatePartitionsAssignment, CreatePartitionsTopic,
+    };
+    use kafka_protocol::messages::{BrokerId, CreatePartitionsRequest, TopicName};
+    let request = |count: i32, brokers: &[&[i32]]| {
+        CreatePartitionsRequest::default().with_topics(vec![CreatePartitionsTopic::default()
+            .with_name(TopicName(s("t")))
+            .with_count(count)
+            .with_assignments(Some(
+                brokers
+                    .iter()
+                    .map(|b| {
+                        CreatePartitionsAssignment::default()
+                            .with_broker_ids(b.iter().map(|id| BrokerId(*id)).collect())
+                    })
+                    .collect(),
+            ))])
+    };
+    let mut wire = wire();
+    let invalid = KafkaError::InvalidRequest.code();
+    for (count, brokers) in [
+        (3, vec![&[1][..]]),    // 2 new partitions, 1 assignment
+        (2, vec![&[2][..]]),    // a broker that does not exist
+        (2, vec![&[1, 2][..]]), // two replicas
+    ] {
+        let r = raw(&mut wire, &request(count, &brokers), 3, 0);
+        assert_eq!(r.results[0].error_code, invalid, "{count} {brokers:?}");
+    }
+    assert_eq!(wire.broker().topic("t").unwrap().partition_count(), 1);
+    let r = raw(&mut wire, &request(3, &[&[1], &[1]]), 3, 0);
+    assert_eq!(r.results[0].error_code, 0);
+    assert_eq!(wire.broker().topic("t").unwrap().partition_count(), 3);
+}
