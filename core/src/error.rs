@@ -91,6 +91,10 @@ pub enum KafkaError {
     /// The group does not exist.
     #[error("GROUP_ID_NOT_FOUND: the group id does not exist")]
     GroupIdNotFound,
+    /// OffsetDelete of a partition whose topic the group's live members subscribe to: their
+    /// next commit would bring the offset back.
+    #[error("GROUP_SUBSCRIBED_TO_TOPIC: the consumer group is actively subscribed to the topic")]
+    GroupSubscribedToTopic,
     /// A record inside a batch is invalid (for example a null key on a compacted topic).
     #[error("INVALID_RECORD: this record has failed the validation on the broker and hence will be rejected")]
     InvalidRecord,
@@ -154,7 +158,7 @@ pub enum KafkaError {
 
 impl KafkaError {
     /// Every error (in code order, then the ones added for the wire adapter); handy for tests and for documentation tables.
-    pub const ALL: [KafkaError; 40] = [
+    pub const ALL: [KafkaError; 41] = [
         KafkaError::UnknownServerError,
         KafkaError::OffsetOutOfRange,
         KafkaError::CorruptMessage,
@@ -179,6 +183,7 @@ impl KafkaError {
         KafkaError::InvalidRequest,
         KafkaError::NonEmptyGroup,
         KafkaError::GroupIdNotFound,
+        KafkaError::GroupSubscribedToTopic,
         KafkaError::InvalidRecord,
         KafkaError::MemberIdRequired,
         KafkaError::GroupMaxSizeReached,
@@ -224,6 +229,7 @@ impl KafkaError {
             KafkaError::InvalidRequest => 42,
             KafkaError::NonEmptyGroup => 68,
             KafkaError::GroupIdNotFound => 69,
+            KafkaError::GroupSubscribedToTopic => 86,
             KafkaError::InvalidRecord => 87,
             KafkaError::MemberIdRequired => 79,
             KafkaError::GroupMaxSizeReached => 81,
@@ -270,6 +276,7 @@ impl KafkaError {
             KafkaError::InvalidRequest => "INVALID_REQUEST",
             KafkaError::NonEmptyGroup => "NON_EMPTY_GROUP",
             KafkaError::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
+            KafkaError::GroupSubscribedToTopic => "GROUP_SUBSCRIBED_TO_TOPIC",
             KafkaError::InvalidRecord => "INVALID_RECORD",
             KafkaError::MemberIdRequired => "MEMBER_ID_REQUIRED",
             KafkaError::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
@@ -330,6 +337,7 @@ mod tests {
             ("INVALID_REQUEST", 42),
             ("NON_EMPTY_GROUP", 68),
             ("GROUP_ID_NOT_FOUND", 69),
+            ("GROUP_SUBSCRIBED_TO_TOPIC", 86),
             ("INVALID_RECORD", 87),
             ("MEMBER_ID_REQUIRED", 79),
             ("GROUP_MAX_SIZE_REACHED", 81),

@@ -288,6 +288,23 @@ fn seed_request(api_key: ApiKey, version: i16) -> Option<Vec<u8>> {
                     ]),
             ]),
         ),
+        ApiKey::DeleteGroups => RequestKind::DeleteGroups(
+            DeleteGroupsRequest::default().with_groups_names(vec![GroupId(s("fuzz-group"))]),
+        ),
+        ApiKey::OffsetDelete => RequestKind::OffsetDelete(
+            OffsetDeleteRequest::default()
+                .with_group_id(GroupId(s("fuzz-group")))
+                .with_topics(vec![
+                    offset_delete_request::OffsetDeleteRequestTopic::default()
+                        .with_name(topic.clone())
+                        .with_partitions(vec![
+                            offset_delete_request::OffsetDeleteRequestPartition::default(),
+                        ]),
+                ]),
+        ),
+        ApiKey::DescribeCluster => RequestKind::DescribeCluster(
+            DescribeClusterRequest::default().with_include_cluster_authorized_operations(true),
+        ),
         _ => return None,
     };
     let header = RequestHeader::default()

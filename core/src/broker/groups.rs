@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::broker::Broker;
 use crate::error::KafkaError;
 use crate::event::Event;
+use crate::group::consumer_protocol::decode_subscription;
 use crate::group::{
     GroupDescription, GroupListing, GroupState, HeartbeatRequest, JoinGroupRequest,
     JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, RequestId, SyncGroupRequest,
@@ -98,9 +99,16 @@ impl<P: StorageProvider> Broker<P> {
         self.coordinator.list_groups(states)
     }
 
-    /// DeleteGroups for one group: the group must be Empty; its committed offsets go too.
+    /// DeleteGroups for one group: the group must be Empty; its committed offsets go too
+    /// (tombstones in the offsets log, so a restart does not bring them back). A group the
+    /// coordinator does not know but that has committed offsets (the coordinator's groups
+    /// live in memory; after a restart only the offsets are left) is an Empty group, as
+    /// Kafka loads it from `__consumer_offsets`, and can be deleted.
     pub fn delete_group(&mut self, group_id: &str, now: Millis) -> Result<(), KafkaError> {
-        self.coordinator.delete_group(group_id, now)?;
+        match self.coordinator.delete_group(group_id, now) {
+            Err(KafkaError::GroupIdNotFound) if self.has_offsets(group_id) => {}
+            other => other?,
+        }
         self.absorb_coordinator_events();
         let count = self.offsets.delete_group(group_id, now);
         if count > 0 {
@@ -111,6 +119,73 @@ impl<P: StorageProvider> Broker<P> {
             });
         }
         Ok(())
+    }
+
+    /// Has `group_id` any committed offset?
+    fn has_offsets(&self, group_id: &str) -> bool {
+        !self.offsets.fetch_group(group_id).is_empty()
+    }
+
+    /// OffsetDelete (KIP-496, `kafka-consumer-groups.sh --delete-offsets`): delete a group's
+    /// committed offsets for some partitions, with Kafka's rules. The group must exist
+    /// (`GROUP_ID_NOT_FOUND`; one known only by its offsets is Empty). An Empty group loses
+    /// any of them; a consumer group with members keeps those of the topics its members
+    /// subscribe to (`GROUP_SUBSCRIBED_TO_TOPIC` for each: their next commit would bring
+    /// them back) and loses the others; a group of another protocol type with members is
+    /// `NON_EMPTY_GROUP`. A partition that does not exist is `UNKNOWN_TOPIC_OR_PARTITION`.
+    /// Returns one result per partition, in request order; deleting an offset that was
+    /// never committed succeeds.
+    pub fn delete_offsets(
+        &mut self,
+        group_id: &str,
+        partitions: &[(String, i32)],
+        now: Millis,
+    ) -> Result<Vec<Result<(), KafkaError>>, KafkaError> {
+        let group = self.coordinator.describe_group(group_id);
+        // `None`: every topic counts as subscribed (a subscription that does not decode).
+        let subscribed: Option<Vec<String>> = match group.state {
+            GroupState::Dead if self.has_offsets(group_id) => Some(Vec::new()),
+            GroupState::Dead => return Err(KafkaError::GroupIdNotFound),
+            GroupState::Empty => Some(Vec::new()),
+            _ if group.protocol_type == "consumer" => group
+                .members
+                .iter()
+                .map(|m| decode_subscription(&m.metadata).map(|s| s.topics).ok())
+                .collect::<Option<Vec<Vec<String>>>>()
+                .map(|topics| topics.concat()),
+            _ => return Err(KafkaError::NonEmptyGroup),
+        };
+        let mut count = 0;
+        let results = partitions
+            .iter()
+            .map(|(topic, partition)| {
+                let exists = self
+                    .topics
+                    .get(topic)
+                    .is_some_and(|t| t.partition(*partition).is_ok());
+                if !exists {
+                    return Err(KafkaError::UnknownTopicOrPartition);
+                }
+                if subscribed.as_ref().is_none_or(|s| s.contains(topic)) {
+                    return Err(KafkaError::GroupSubscribedToTopic);
+                }
+                if self
+                    .offsets
+                    .delete(&OffsetKey::new(group_id, topic.as_str(), *partition), now)
+                {
+                    count += 1;
+                }
+                Ok(())
+            })
+            .collect();
+        if count > 0 {
+            self.events.push_back(Event::OffsetsDeleted {
+                at: now,
+                group: group_id.to_string(),
+                count,
+            });
+        }
+        Ok(results)
     }
 
     /// OffsetCommit. The coordinator checks the member and generation once for the whole

@@ -542,3 +542,213 @@ fn create_partitions_accepts_assignments_to_this_broker_only() {
     assert_eq!(r.results[0].error_code, 0);
     assert_eq!(wire.broker().topic("t").unwrap().partition_count(), 3);
 }
+
+/// Topics `t` and `u`; group `g` with committed offsets and no members; group `live` with
+/// committed offsets and one Stable member subscribed to `t`.
+fn groups() -> WireBroker {
+    use crate::broker::{OffsetCommit, OffsetCommitRequest};
+    use crate::group::consumer_protocol::{encode_subscription, Subscription};
+    use crate::group::{GroupOutput, JoinGroupRequest, JoinProtocol, SyncGroupRequest};
+    let mut wire = wire();
+    let b = wire.broker_mut();
+    b.create_topic("u", 1, None, 0).unwrap();
+    for group in ["g", "live"] {
+        let offsets = ["t", "u"]
+            .iter()
+            .map(|topic| OffsetCommit {
+                topic: topic.to_string(),
+                partition: 0,
+                offset: 5,
+                leader_epoch: None,
+                metadata: String::new(),
+            })
+            .collect();
+        let r = b.commit_offsets(
+            OffsetCommitRequest {
+                group_id: group.into(),
+                generation_id: -1,
+                member_id: String::new(),
+                group_instance_id: None,
+                offsets,
+            },
+            0,
+        );
+        assert!(r.iter().all(|(_, _, result)| result.is_ok()));
+    }
+    let subscription = encode_subscription(&Subscription {
+        topics: vec!["t".into()],
+        generation_id: -1,
+        ..Default::default()
+    });
+    let join = |member_id: &str| JoinGroupRequest {
+        group_id: "live".into(),
+        session_timeout_ms: 30_000,
+        rebalance_timeout_ms: 30_000,
+        member_id: member_id.into(),
+        group_instance_id: None,
+        protocol_type: "consumer".into(),
+        protocols: vec![JoinProtocol {
+            name: "range".into(),
+            metadata: subscription.clone(),
+        }],
+        client_id: "c".into(),
+        client_host: "/127.0.0.1".into(),
+        require_known_member_id: true,
+    };
+    let member_id = b.join_group(1, join(""), 0).unwrap().member_id;
+    assert!(b.join_group(2, join(&member_id), 0).is_none());
+    b.handle_timeout(3_000);
+    let Some(GroupOutput::Join { response, .. }) = b.poll_output() else {
+        panic!("the join is answered after the initial delay")
+    };
+    let sync = SyncGroupRequest {
+        group_id: "live".into(),
+        generation_id: response.generation_id,
+        member_id: member_id.clone(),
+        group_instance_id: None,
+        protocol_type: None,
+        protocol_name: None,
+        assignments: vec![(member_id, Default::default())],
+    };
+    assert!(b.sync_group(3, sync, 3_000).unwrap().error.is_none());
+    wire
+}
+
+#[test]
+fn delete_groups_follows_kafka_rules_and_takes_the_offsets_along() {
+    use kafka_protocol::messages::{DeleteGroupsRequest, GroupId};
+    for version in 0..=2 {
+        let mut wire = groups();
+        let request = DeleteGroupsRequest::default().with_groups_names(
+            ["live", "nosuch", "g", "g"]
+                .iter()
+                .map(|g| GroupId(s(g)))
+                .collect(),
+        );
+        let r = raw(&mut wire, &request, version, 3_001);
+        let results: Vec<(String, i16)> = r
+            .results
+            .iter()
+            .map(|g| (g.group_id.to_string(), g.error_code))
+            .collect();
+        assert_eq!(
+            results,
+            vec![
+                ("live".into(), KafkaError::NonEmptyGroup.code()),
+                ("nosuch".into(), KafkaError::GroupIdNotFound.code()),
+                ("g".into(), 0),
+            ],
+            "v{version}: a group named twice is answered once"
+        );
+        assert!(wire.broker().fetch_offsets("g", None).is_empty());
+        assert_eq!(wire.broker().fetch_offsets("live", None).len(), 2);
+        let again = DeleteGroupsRequest::default().with_groups_names(vec![GroupId(s("g"))]);
+        let r = raw(&mut wire, &again, version, 3_002);
+        assert_eq!(r.results[0].error_code, KafkaError::GroupIdNotFound.code());
+    }
+}
+
+#[test]
+fn offset_delete_keeps_what_live_members_subscribe_to() {
+    use kafka_protocol::messages::offset_delete_request::{
+        OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
+    };
+    use kafka_protocol::messages::{GroupId, OffsetDeleteRequest, TopicName};
+    let request = |group: &str, partitions: &[(&str, i32)]| {
+        OffsetDeleteRequest::default()
+            .with_group_id(GroupId(s(group)))
+            .with_topics(
+                partitions
+                    .iter()
+                    .map(|(topic, p)| {
+                        OffsetDeleteRequestTopic::default()
+                            .with_name(TopicName(s(topic)))
+                            .with_partitions(vec![
+                                OffsetDeleteRequestPartition::default().with_partition_index(*p)
+                            ])
+                    })
+                    .collect(),
+            )
+    };
+    let mut wire = groups();
+    let codes = |r: &kafka_protocol::messages::OffsetDeleteResponse| -> Vec<(String, i16)> {
+        r.topics
+            .iter()
+            .map(|t| (t.name.to_string(), t.partitions[0].error_code))
+            .collect()
+    };
+    // A live consumer group: its subscribed topic stays, the other goes.
+    let r = raw(
+        &mut wire,
+        &request("live", &[("t", 0), ("u", 0), ("t", 7), ("gone", 0)]),
+        0,
+        3_001,
+    );
+    assert_eq!(r.error_code, 0);
+    let unknown = KafkaError::UnknownTopicOrPartition.code();
+    assert_eq!(
+        codes(&r),
+        vec![
+            ("t".into(), KafkaError::GroupSubscribedToTopic.code()),
+            ("u".into(), 0),
+            ("t".into(), unknown),
+            ("gone".into(), unknown),
+        ]
+    );
+    let left: Vec<String> = wire
+        .broker()
+        .fetch_offsets("live", None)
+        .into_iter()
+        .map(|(topic, _, _)| topic)
+        .collect();
+    assert_eq!(left, vec!["t".to_string()]);
+    // An Empty group loses any of them; one never committed is fine too.
+    let r = raw(&mut wire, &request("g", &[("t", 0), ("u", 0)]), 0, 3_002);
+    assert_eq!(codes(&r), vec![("t".into(), 0), ("u".into(), 0)]);
+    assert!(wire.broker().fetch_offsets("g", None).is_empty());
+    let r = raw(&mut wire, &request("g", &[("t", 0)]), 0, 3_003);
+    assert_eq!(codes(&r), vec![("t".into(), 0)]);
+    // No such group: one top-level error, no partitions.
+    let r = raw(&mut wire, &request("nosuch", &[("t", 0)]), 0, 3_004);
+    assert_eq!(r.error_code, KafkaError::GroupIdNotFound.code());
+    assert!(r.topics.is_empty());
+}
+
+#[test]
+fn describe_cluster_names_this_broker_as_the_whole_cluster() {
+    use kafka_protocol::messages::DescribeClusterRequest;
+    let mut wire = wire();
+    for version in 0..=1 {
+        for asked in [false, true] {
+            let r = raw(
+                &mut wire,
+                &DescribeClusterRequest::default()
+                    .with_include_cluster_authorized_operations(asked),
+                version,
+                0,
+            );
+            assert_eq!(r.error_code, 0);
+            let config = BrokerConfig::default();
+            assert_eq!(r.cluster_id.as_str(), config.cluster_id);
+            assert_eq!(r.controller_id.0, config.node_id);
+            assert_eq!(r.brokers.len(), 1);
+            assert_eq!(r.brokers[0].broker_id.0, config.node_id);
+            assert_eq!(r.brokers[0].host.as_str(), config.advertised_host);
+            assert_eq!(r.brokers[0].port, config.advertised_port);
+            let operations = if asked {
+                super::describe_cluster::CLUSTER_OPERATIONS
+            } else {
+                i32::MIN
+            };
+            assert_eq!(r.cluster_authorized_operations, operations);
+        }
+    }
+    // Controllers (endpoint type 2) are not described by a broker.
+    let r = raw(
+        &mut wire,
+        &DescribeClusterRequest::default().with_endpoint_type(2),
+        1,
+        0,
+    );
+    assert_eq!(r.error_code, 115, "UNSUPPORTED_ENDPOINT_TYPE");
+}

@@ -266,6 +266,15 @@ const INCREMENTAL_ALTER_CONFIGS: &[Field] = &[
     f(Array(INCREMENTAL_RESOURCE), 0, ANY),
     f(I8, 0, ANY), // validate_only
 ];
+const DELETE_GROUPS: &[Field] = &[f(ArrayStr, 0, ANY)];
+const OFFSET_DELETE_PARTITION: &[Field] = &[f(I32, 0, ANY)];
+const OFFSET_DELETE_TOPIC: &[Field] = &[f(Str, 0, ANY), f(Array(OFFSET_DELETE_PARTITION), 0, ANY)];
+const OFFSET_DELETE: &[Field] = &[f(Str, 0, ANY), f(Array(OFFSET_DELETE_TOPIC), 0, ANY)];
+const DESCRIBE_CLUSTER: &[Field] = &[
+    f(I8, 0, ANY), // include_cluster_authorized_operations
+    f(I8, 1, ANY), // endpoint_type
+    f(I8, 2, ANY), // include_fenced_brokers
+];
 
 /// The layout of a served request and its first flexible version.
 fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
@@ -296,6 +305,9 @@ fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
         ApiKey::CreatePartitions => (CREATE_PARTITIONS, 2),
         ApiKey::AlterConfigs => (ALTER_CONFIGS, 2),
         ApiKey::IncrementalAlterConfigs => (INCREMENTAL_ALTER_CONFIGS, 1),
+        ApiKey::DeleteGroups => (DELETE_GROUPS, 2),
+        ApiKey::OffsetDelete => (OFFSET_DELETE, ANY),
+        ApiKey::DescribeCluster => (DESCRIBE_CLUSTER, 0),
         _ => return None,
     })
 }
@@ -754,6 +766,25 @@ mod tests {
                         .with_validate_only(true),
                 )
             }
+            ApiKey::DeleteGroups => RequestKind::DeleteGroups(
+                DeleteGroupsRequest::default()
+                    .with_groups_names(vec![GroupId(s("a")), GroupId(s("bb"))]),
+            ),
+            ApiKey::OffsetDelete => {
+                let p = offset_delete_request::OffsetDeleteRequestPartition::default()
+                    .with_partition_index(3);
+                let topic = offset_delete_request::OffsetDeleteRequestTopic::default()
+                    .with_name(t("x"))
+                    .with_partitions(vec![p.clone(), p]);
+                RequestKind::OffsetDelete(
+                    OffsetDeleteRequest::default()
+                        .with_group_id(GroupId(s("g")))
+                        .with_topics(vec![topic.clone(), topic]),
+                )
+            }
+            ApiKey::DescribeCluster => RequestKind::DescribeCluster(
+                DescribeClusterRequest::default().with_include_cluster_authorized_operations(true),
+            ),
             other => panic!("no sample for {other:?}"),
         }
     }

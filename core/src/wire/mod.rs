@@ -33,8 +33,10 @@ mod alter_configs;
 mod api_versions;
 mod create_partitions;
 mod create_topics;
+mod delete_groups;
 mod delete_records;
 mod delete_topics;
+mod describe_cluster;
 mod describe_configs;
 mod describe_groups;
 mod end_txn;
@@ -49,6 +51,7 @@ mod list_groups;
 mod list_offsets;
 mod metadata;
 mod offset_commit;
+mod offset_delete;
 mod offset_fetch;
 mod produce;
 mod sync_group;
@@ -123,6 +126,9 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
         ApiKey::IncrementalAlterConfigs,
         incremental_alter_configs::VERSIONS,
     ),
+    (ApiKey::DeleteGroups, delete_groups::VERSIONS),
+    (ApiKey::OffsetDelete, offset_delete::VERSIONS),
+    (ApiKey::DescribeCluster, describe_cluster::VERSIONS),
 ];
 
 /// The version range served for `api_key`, `None` if the API is not served.
@@ -507,6 +513,11 @@ fn dispatch<P: StorageProvider>(
         ApiKey::AlterConfigs => alter_configs::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::IncrementalAlterConfigs => {
             incremental_alter_configs::handle(ctx, d(body, api_key, version)?, version)
+        }
+        ApiKey::DeleteGroups => delete_groups::handle(ctx, d(body, api_key, version)?, version),
+        ApiKey::OffsetDelete => offset_delete::handle(ctx, d(body, api_key, version)?, version),
+        ApiKey::DescribeCluster => {
+            describe_cluster::handle(ctx, d(body, api_key, version)?, version)
         }
         other => {
             return Err(FrameError::UnsupportedVersion {
