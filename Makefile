@@ -122,7 +122,9 @@ clients-tools:
 # transactions (tests/clients/txn.py): a confluent-kafka exactly-once processor SIGKILLed
 # mid-transaction (once with the server) and restarted, then the server SIGKILLed 3 times
 # under it, read back exactly once with read_committed; two instances of one transactional.id (the older fenced); kafkajs and
-# kafka-python commit and abort.
+# kafka-python commit and abort. Then the admin APIs with confluent-kafka's AdminClient
+# (tests/clients/admin.py): topic configs, CreatePartitions, DeleteGroups, OffsetDelete,
+# DescribeCluster.
 clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/run.py --bin target/debug/minikafka
@@ -130,6 +132,7 @@ clients: clients-tools
 	$(CLIENTS_VENV)/bin/python tests/clients/live_demo.py story --serve target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/live_demo_group.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/txn.py --bin target/debug/minikafka
+	$(CLIENTS_VENV)/bin/python tests/clients/admin.py --bin target/debug/minikafka
 
 # librdkafka 2.12.0's own integration tests against `minikafka serve` (issue 15), built once
 # into target/conformance/ from npm's node-rdkafka package (it ships the full source) with
