@@ -53,11 +53,14 @@ CANNOT = {
 # Why a test still fails, in a user's words; shown in RESULTS.md beside its first error
 # while it fails.
 WHY = {
-    "0081_admin": "needs ACLs (CreateAcls, DescribeAcls, DeleteAcls: an authorizer), dynamic "
-                  "broker configs and SCRAM credentials, which minikafka does not have; its "
-                  "CreateTopics, DeleteTopics and CreatePartitions steps pass, and AlterConfigs, "
-                  "IncrementalAlterConfigs, DescribeConfigs, DeleteGroups, "
-                  "DeleteConsumerGroupOffsets and DescribeCluster come after the ACL steps",
+    "0081_admin": "needs ACLs (CreateAcls, DescribeAcls, DeleteAcls: an authorizer), a dynamic "
+                  "broker config (sasl.kerberos.min.time.before.relogin) and SCRAM credentials, "
+                  "which minikafka does not have. Its CreateTopics (compression.type, "
+                  "delete.retention.ms), DeleteTopics and CreatePartitions (with replica "
+                  "assignments) steps pass; the ACL steps come next and stop it, before its "
+                  "AlterConfigs, IncrementalAlterConfigs, DescribeConfigs, DeleteGroups, "
+                  "DeleteConsumerGroupOffsets and DescribeCluster steps (served, and tested with "
+                  "real clients in tests/clients/admin.py)",
 }
 
 
