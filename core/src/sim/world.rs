@@ -271,12 +271,12 @@ impl World {
                 }
                 self.broker
                     .create_topic(&topic, partitions, Some(config), now)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| e.name().to_string())
             }
             Command::AddPartitions { topic, total } => self
                 .broker
                 .create_partitions(&topic, total, now)
-                .map_err(|e| e.to_string()),
+                .map_err(|e| e.name().to_string()),
             Command::AddProducer(spec) => {
                 if self.producer_index(&spec.name).is_ok() {
                     return Err(format!("a producer named {} exists", spec.name));
@@ -346,7 +346,7 @@ impl World {
                 actor
                     .consumer
                     .seek(&tp, offset)
-                    .map_err(|e| format!("{name} does not own {tp}: {e}"))
+                    .map_err(|e| format!("{name} does not own {tp}: {}", e.name()))
             }
             Command::SetProcessingTime {
                 name,

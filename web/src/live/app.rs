@@ -147,73 +147,9 @@ pub fn live_app(props: &LiveProps) -> Html {
 
     // The open socket, shared with the admin buttons (which send on it).
     let socket: Rc<RefCell<Option<Socket>>> = use_mut_ref(|| None);
-    let admin_topic = use_state(String::new);
 
-    // The socket and the clock: drain the inbox, tick, reconnect when closed.
-    {
-        let store = store.clone();
-        let url = props.url.clone();
-        let socket = socket.clone();
-        use_effect_with(url.clone(), move |_| {
-            let inbox = Rc::new(RefCell::new(Inbox::default()));
-            let last_attempt = Rc::new(Cell::new(f64::MIN));
-            let on_unmount = socket.clone();
-            let connect = {
-                let (inbox, socket, last_attempt, store, url) = (
-                    inbox.clone(),
-                    socket.clone(),
-                    last_attempt.clone(),
-                    store.clone(),
-                    url.clone(),
-                );
-                move || {
-                    last_attempt.set(js_sys_now());
-                    socket.borrow_mut().take();
-                    store.dispatch(LiveAction::Connecting);
-                    match open_socket(&url, inbox.clone()) {
-                        Ok(s) => *socket.borrow_mut() = Some(s),
-                        Err(e) => inbox.borrow_mut().closed = Some(e),
-                    }
-                }
-            };
-            connect();
-            let interval = Interval::new(100, move || {
-                let (opened, texts, closed) = {
-                    let mut inbox = inbox.borrow_mut();
-                    (
-                        std::mem::take(&mut inbox.opened),
-                        std::mem::take(&mut inbox.texts),
-                        inbox.closed.take(),
-                    )
-                };
-                if opened {
-                    store.dispatch(LiveAction::Opened);
-                }
-                if !texts.is_empty() {
-                    store.dispatch(LiveAction::Messages {
-                        texts,
-                        local_ms: epoch_ms(),
-                    });
-                }
-                if let Some(reason) = closed {
-                    socket.borrow_mut().take();
-                    store.dispatch(LiveAction::Closed(reason));
-                }
-                let is_closed = matches!(
-                    store.state.borrow().connection,
-                    ConnectionStatus::Closed { .. }
-                );
-                if is_closed && js_sys_now() - last_attempt.get() >= RETRY_MS {
-                    connect();
-                }
-                store.dispatch(LiveAction::Tick(epoch_ms()));
-            });
-            move || {
-                drop(interval);
-                on_unmount.borrow_mut().take();
-            }
-        });
-    }
+    use_live_socket(props.url.clone(), store.clone(), socket.clone());
+    let admin_topic = use_state(String::new);
 
     let page = store.state.borrow();
     let lang = page.lang;
@@ -255,9 +191,8 @@ pub fn live_app(props: &LiveProps) -> Html {
             }
         }
     });
-    let admin_panel = page.admin.then(|| {
-        let topics: Vec<String> = vm
-            .partitions
+    let topics: Vec<String> =
+        vm.partitions
             .iter()
             .map(|p| p.topic.clone())
             .fold(Vec::new(), |mut v, t| {
@@ -266,69 +201,23 @@ pub fn live_app(props: &LiveProps) -> Html {
                 }
                 v
             });
-        let topic = Some((*admin_topic).clone())
-            .filter(|t| topics.contains(t))
-            .or_else(|| topics.first().cloned())
-            .unwrap_or_default();
-        let send = {
-            let socket = socket.clone();
-            move |request: AdminRequest, question: Option<String>| {
-                if let Some(q) = question {
-                    let sure = web_sys::window()
-                        .and_then(|w| w.confirm_with_message(&q).ok())
-                        .unwrap_or(false);
-                    if !sure {
-                        return;
-                    }
-                }
-                if let (Some(s), Ok(text)) = (socket.borrow().as_ref(), serde_json::to_string(&request)) {
-                    let _ = s.ws.send_with_str(&text);
+    let send = {
+        let socket = socket.clone();
+        Callback::from(move |(request, question): (AdminRequest, Option<String>)| {
+            if let Some(q) = question {
+                let sure = web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&q).ok())
+                    .unwrap_or(false);
+                if !sure {
+                    return;
                 }
             }
-        };
-        let reset = |to: ResetTo| {
-            let (send, group, topic) = (send.clone(), vm.group.clone(), topic.clone());
-            Callback::from(move |_: MouseEvent| {
-                if let Some(group) = group.clone() {
-                    send(AdminRequest::ResetOffsets { group, topic: topic.clone(), to }, None);
-                }
-            })
-        };
-        let delete = {
-            let (send, topic) = (send.clone(), topic.clone());
-            Callback::from(move |_: MouseEvent| {
-                let question = format!("Delete topic {topic}, its records and every group's committed offsets for it?");
-                send(AdminRequest::DeleteTopic { topic: topic.clone() }, Some(question));
-            })
-        };
-        let on_topic = {
-            let admin_topic = admin_topic.clone();
-            Callback::from(move |e: Event| {
-                if let Some(select) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                    admin_topic.set(select.value());
-                }
-            })
-        };
-        html! {
-            <div class="panel admin" data-testid="admin">
-                <h3>{ t(lang, Key::Admin) }</h3>
-                <label>{ t(lang, Key::Topic) }{" "}
-                    <select data-testid="admin-topic" onchange={on_topic}>
-                        { for topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{ t }</option> }) }
-                    </select>
-                </label>
-                <div class="member-actions">
-                    <button data-testid="admin-reset-earliest" disabled={vm.group.is_none()} onclick={reset(ResetTo::Earliest)}>{ t(lang, Key::ResetEarliest) }</button>
-                    <button data-testid="admin-reset-latest" disabled={vm.group.is_none()} onclick={reset(ResetTo::Latest)}>{ t(lang, Key::ResetLatest) }</button>
-                    <button data-testid="admin-delete-topic" onclick={delete}>{ t(lang, Key::DeleteTopic) }</button>
-                </div>
-                <p class="muted">{ t(lang, Key::AdminHint) }</p>
-                if let Some((ok, message)) = &page.admin_result {
-                    <p data-testid="admin-result" data-ok={ok.to_string()} class={classes!((!ok).then_some("notice"))}>{ message }</p>
-                }
-            </div>
-        }
-    });
+            if let (Some(s), Ok(text)) = (socket.borrow().as_ref(), serde_json::to_string(&request))
+            {
+                let _ = s.ws.send_with_str(&text);
+            }
+        })
+    };
     let group_options = vm.groups.iter().map(|g| {
         html! { <option value={g.clone()} selected={vm.group.as_ref() == Some(g)}>{ g }</option> }
     });
@@ -401,7 +290,9 @@ pub fn live_app(props: &LiveProps) -> Html {
                 <PanelBox panel={Panel::Events} {lang} open={is_open(Panel::Events)} on_toggle={on_fold}>
                     if is_open(Panel::Events) { <ul data-testid="live-events">{ for recent_events(&page) }</ul> }
                 </PanelBox>
-                { for admin_panel }
+                if page.admin {
+                    { admin_panel(&AdminProps { lang, topics, group: vm.group.clone(), result: page.admin_result.clone(), send }, admin_topic) }
+                }
                 <p class="muted">{ t(lang, Key::LiveOnlySim) }</p>
             </main>
         </div>
@@ -457,6 +348,162 @@ fn live_member(m: &LiveMemberView, lang: Lang) -> Html {
                 <div class={classes!("session", (left < 5_000).then_some("urgent"))} data-testid={format!("session-{}", m.name)}>
                     { format!("{} {}{}", t(lang, Key::Session), cards::secs(left), t(lang, Key::SessionSuffix)) }
                 </div>
+            }
+        </div>
+    }
+}
+
+/// The socket and the clock: open the socket, drain its inbox ten times a second into the
+/// store, tick, and reopen a closed socket every two seconds.
+#[hook]
+fn use_live_socket(
+    url: String,
+    store: UseReducerHandle<Store<LivePage>>,
+    socket: Rc<RefCell<Option<Socket>>>,
+) {
+    use_effect_with(url.clone(), move |_| {
+        let inbox = Rc::new(RefCell::new(Inbox::default()));
+        let last_attempt = Rc::new(Cell::new(f64::MIN));
+        let on_unmount = socket.clone();
+        let connect = {
+            let (inbox, socket, last_attempt, store, url) = (
+                inbox.clone(),
+                socket.clone(),
+                last_attempt.clone(),
+                store.clone(),
+                url.clone(),
+            );
+            move || {
+                last_attempt.set(js_sys_now());
+                socket.borrow_mut().take();
+                store.dispatch(LiveAction::Connecting);
+                match open_socket(&url, inbox.clone()) {
+                    Ok(s) => *socket.borrow_mut() = Some(s),
+                    Err(e) => inbox.borrow_mut().closed = Some(e),
+                }
+            }
+        };
+        connect();
+        let interval = Interval::new(100, move || {
+            let (opened, texts, closed) = {
+                let mut inbox = inbox.borrow_mut();
+                (
+                    std::mem::take(&mut inbox.opened),
+                    std::mem::take(&mut inbox.texts),
+                    inbox.closed.take(),
+                )
+            };
+            if opened {
+                store.dispatch(LiveAction::Opened);
+            }
+            if !texts.is_empty() {
+                store.dispatch(LiveAction::Messages {
+                    texts,
+                    local_ms: epoch_ms(),
+                });
+            }
+            if let Some(reason) = closed {
+                socket.borrow_mut().take();
+                store.dispatch(LiveAction::Closed(reason));
+            }
+            let is_closed = matches!(
+                store.state.borrow().connection,
+                ConnectionStatus::Closed { .. }
+            );
+            if is_closed && js_sys_now() - last_attempt.get() >= RETRY_MS {
+                connect();
+            }
+            store.dispatch(LiveAction::Tick(epoch_ms()));
+        });
+        move || {
+            drop(interval);
+            on_unmount.borrow_mut().take();
+        }
+    });
+}
+
+/// What the admin panel needs: the topics to choose from, the shown group, the server's
+/// answer to the last request, and how to send one (with a question to confirm first).
+pub struct AdminProps {
+    /// Page language.
+    pub lang: Lang,
+    /// Topics on the server, in order.
+    pub topics: Vec<String>,
+    /// The group whose offsets a reset moves (none: resets are disabled).
+    pub group: Option<String>,
+    /// The server's answer to the last request: succeeded, and its message.
+    pub result: Option<(bool, String)>,
+    /// Sends a request, after the question (if any) is confirmed.
+    pub send: Callback<(AdminRequest, Option<String>)>,
+}
+
+/// The admin panel (`serve --http-admin` only), with the topic `chosen` in it: reset the shown group's offsets on a topic
+/// to its earliest or latest, or delete the topic, through the broker calls the CLI's
+/// `offsets reset` and `topics delete` end in.
+fn admin_panel(props: &AdminProps, chosen: UseStateHandle<String>) -> Html {
+    let lang = props.lang;
+    let topics = &props.topics;
+    let topic = Some((*chosen).clone())
+        .filter(|t| topics.contains(t))
+        .or_else(|| topics.first().cloned())
+        .unwrap_or_default();
+    let reset = |to: ResetTo| {
+        let (send, group, topic) = (props.send.clone(), props.group.clone(), topic.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(group) = group.clone() {
+                send.emit((
+                    AdminRequest::ResetOffsets {
+                        group,
+                        topic: topic.clone(),
+                        to,
+                    },
+                    None,
+                ));
+            }
+        })
+    };
+    let delete = {
+        let (send, topic) = (props.send.clone(), topic.clone());
+        Callback::from(move |_: MouseEvent| {
+            let question = format!(
+                "Delete topic {topic}, its records and every group's committed offsets for it?"
+            );
+            send.emit((
+                AdminRequest::DeleteTopic {
+                    topic: topic.clone(),
+                },
+                Some(question),
+            ));
+        })
+    };
+    let on_topic = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            {
+                chosen.set(select.value());
+            }
+        })
+    };
+    let no_group = props.group.is_none();
+    html! {
+        <div class="panel admin" data-testid="admin">
+            <h3>{ t(lang, Key::Admin) }</h3>
+            <label>{ t(lang, Key::Topic) }{" "}
+                <select data-testid="admin-topic" onchange={on_topic}>
+                    { for topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{ t }</option> }) }
+                </select>
+            </label>
+            <div class="member-actions">
+                <button data-testid="admin-reset-earliest" disabled={no_group} onclick={reset(ResetTo::Earliest)}>{ t(lang, Key::ResetEarliest) }</button>
+                <button data-testid="admin-reset-latest" disabled={no_group} onclick={reset(ResetTo::Latest)}>{ t(lang, Key::ResetLatest) }</button>
+                <button data-testid="admin-delete-topic" onclick={delete}>{ t(lang, Key::DeleteTopic) }</button>
+            </div>
+            <p class="muted">{ t(lang, Key::AdminHint) }</p>
+            if let Some((ok, message)) = &props.result {
+                <p data-testid="admin-result" data-ok={ok.to_string()} class={classes!((!ok).then_some("notice"))}>{ message }</p>
             }
         </div>
     }
