@@ -38,9 +38,9 @@ pub struct LogConfig {
     /// what a Kafka log looks like before its cleaner first runs.
     pub cleanup_compact: bool,
     /// `compression.type`: `producer` (the default: batches are kept as the producer
-    /// compressed them), `uncompressed`, `gzip`, `snappy`, `lz4` or `zstd`. Stored and
-    /// reported, **not honoured**: minikafka never recompresses a batch, so every value
-    /// behaves like `producer`.
+    /// compressed them), `uncompressed`, `gzip`, `snappy`, `lz4` or `zstd`: the native
+    /// server compresses a produced batch again in that codec before it is stored (the
+    /// simulation's batches are never compressed).
     pub compression_type: String,
     /// `delete.retention.ms`: how long a compacted topic keeps tombstones. Stored and
     /// reported; without a cleaner it has no effect.

@@ -146,6 +146,74 @@ pub fn read_header(bytes: &[u8]) -> Result<BatchHeader, BatchError> {
     })
 }
 
+/// Compress an encoded v2 batch again with `codec` (0 none, 1 gzip, 2 snappy, 3 lz4, 4
+/// zstd), what a topic's `compression.type` asks of the broker. In a v2 batch the records
+/// section (after the 61-byte header) is the same record bytes compressed or not, so it is
+/// decompressed and compressed again unchanged: every record keeps its offset delta,
+/// timestamp, key, value and headers (duplicate header keys too), and the header keeps the
+/// producer id, epoch and sequence; only the codec bits, the length and the CRC change. A
+/// batch already in `codec`, or a control batch (never compressed), is returned as is.
+pub fn recompress(batch: Bytes, codec: u8) -> Result<Bytes, BatchError> {
+    let header = read_header(&batch)?;
+    if header.codec == codec || header.control {
+        return Ok(batch);
+    }
+    let section = &batch[BATCH_HEADER_BYTES..header.total_len];
+    let raw = decompress(header.codec, section)?;
+    let packed = compress(codec, raw)?;
+    let mut out = BytesMut::with_capacity(BATCH_HEADER_BYTES + packed.len());
+    out.extend_from_slice(&batch[..BATCH_HEADER_BYTES]);
+    out.extend_from_slice(&packed);
+    let batch_length = i32::try_from(out.len() - 12)
+        .map_err(|_| BatchError::Invalid("a batch over 2 GiB".into()))?;
+    out[8..12].copy_from_slice(&batch_length.to_be_bytes());
+    let attributes = i16::from_be_bytes([out[21], out[22]]);
+    let attributes = (attributes & !0x07) | i16::from(codec);
+    out[21..23].copy_from_slice(&attributes.to_be_bytes());
+    let crc = crc32c::crc32c(&out[21..]);
+    out[17..21].copy_from_slice(&crc.to_be_bytes());
+    Ok(out.freeze())
+}
+
+/// The records section of a batch, uncompressed.
+fn decompress(codec: u8, section: &[u8]) -> Result<Bytes, BatchError> {
+    use kafka_protocol::compression::{Decompressor, Gzip, Lz4, Snappy, Zstd};
+    let mut input = Bytes::copy_from_slice(section);
+    let all = |b: &mut Bytes| Ok(std::mem::take(b));
+    match codec {
+        0 => Ok(input),
+        1 => Gzip::decompress(&mut input, all),
+        2 => Snappy::decompress(&mut input, all),
+        3 => Lz4::decompress(&mut input, all),
+        4 => Zstd::decompress(&mut input, all),
+        other => return Err(BatchError::Invalid(format!("compression codec {other}"))),
+    }
+    .map_err(|e| BatchError::Invalid(format!("decompressing with codec {codec}: {e}")))
+}
+
+/// Uncompressed record bytes, compressed with `codec`.
+fn compress(codec: u8, raw: Bytes) -> Result<Bytes, BatchError> {
+    use kafka_protocol::compression::{Compressor, Gzip, Lz4, Snappy, Zstd};
+    let mut out = BytesMut::new();
+    let write = |b: &mut BytesMut| {
+        b.extend_from_slice(&raw);
+        Ok(())
+    };
+    match codec {
+        0 => {
+            out.extend_from_slice(&raw);
+            Ok(())
+        }
+        1 => Gzip::compress(&mut out, write),
+        2 => Snappy::compress(&mut out, write),
+        3 => Lz4::compress(&mut out, write),
+        4 => Zstd::compress(&mut out, write),
+        other => return Err(BatchError::Invalid(format!("compression codec {other}"))),
+    }
+    .map_err(|e| BatchError::Invalid(format!("compressing with codec {codec}: {e}")))?;
+    Ok(out.freeze())
+}
+
 /// Split a Produce record set into checked batches ready for the log, bytes untouched, each
 /// with the facts of its header.
 pub fn split_record_set(mut bytes: Bytes) -> Result<Vec<(RecordBatch, BatchHeader)>, BatchError> {

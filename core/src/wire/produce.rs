@@ -15,6 +15,10 @@
 //! each keyless record by its index in the batch (`record_errors`), as Kafka does, so a
 //! client can fail those records with `INVALID_RECORD` and the others of the batch with
 //! its own "failed because of another record" error.
+//!
+//! A topic whose `compression.type` names a codec (not `producer`) gets every batch in that
+//! codec: a batch produced in another is compressed again before it is stored, records and
+//! producer facts unchanged (`batch::recompress`), as Kafka does.
 
 use kafka_protocol::messages::produce_response::{
     BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
@@ -22,10 +26,11 @@ use kafka_protocol::messages::produce_response::{
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind};
 use kafka_protocol::protocol::VersionRange;
 
-use super::batch::{split_record_set, BatchError};
-use super::{code, text, Ctx, Reply};
+use super::batch::{recompress, split_record_set, BatchError, BatchHeader};
+use super::{code, text, topic_config, Ctx, Reply};
 use crate::broker::{ProduceResult, ProducerBatch};
 use crate::log::StorageProvider;
+use crate::record::{BatchRecords, RecordBatch};
 use crate::KafkaError;
 
 /// v3..v10: v3 is the oldest the crate decodes (record batch v2, Kafka 0.11), v9 is the
@@ -126,6 +131,7 @@ fn append<P: StorageProvider>(
             return Err(KafkaError::InvalidRecord);
         }
     }
+    let batches = with_topic_codec(ctx, topic, batches)?;
     let mut first: Option<ProduceResult> = None;
     for (batch, header) in batches {
         let client = (!ctx.client_id.is_empty()).then_some(ctx.client_id);
@@ -168,4 +174,53 @@ fn with_record_errors(
             "One or more records have been rejected due to {} record errors in total: {why}",
             keyless.len()
         ))))
+}
+
+/// The batches in the codec the topic's `compression.type` names (as produced for
+/// `producer`). As in Kafka, a batch that must be compressed again is held to
+/// `max.message.bytes` as it arrived, and (by the broker) as it will be stored.
+fn with_topic_codec<P: StorageProvider>(
+    ctx: &Ctx<'_, P>,
+    topic: &str,
+    batches: Vec<(RecordBatch, BatchHeader)>,
+) -> Result<Vec<(RecordBatch, BatchHeader)>, KafkaError> {
+    let Some(config) = ctx.broker.topic(topic).map(|t| &t.config) else {
+        return Ok(batches);
+    };
+    let Some(codec) = topic_config::codec(&config.compression_type) else {
+        return Ok(batches);
+    };
+    let limit = config
+        .max_message_bytes
+        .unwrap_or(ctx.broker.config().message_max_bytes);
+    batches
+        .into_iter()
+        .map(|(batch, header)| {
+            let BatchRecords::Encoded(bytes) = &batch.records else {
+                return Ok((batch, header));
+            };
+            if header.codec == codec || header.control {
+                return Ok((batch, header));
+            }
+            if header.total_len > limit as usize {
+                return Err(KafkaError::MessageTooLarge);
+            }
+            let bytes = recompress(bytes.clone(), codec).map_err(|e| {
+                tracing::warn!(topic, error = %e, "could not compress a batch again");
+                KafkaError::CorruptMessage
+            })?;
+            let header = BatchHeader {
+                codec,
+                total_len: bytes.len(),
+                ..header
+            };
+            let batch = RecordBatch::from_encoded(
+                bytes,
+                header.record_count,
+                header.first_timestamp,
+                header.max_timestamp,
+            );
+            Ok((batch, header))
+        })
+        .collect()
 }

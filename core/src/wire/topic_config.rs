@@ -7,7 +7,7 @@
 //! | config | effect |
 //! |---|---|
 //! | `cleanup.policy` | `delete` enables retention; `compact` refuses keyless records (no cleaner runs) |
-//! | `compression.type` | stored and reported; batches are kept as the producer compressed them |
+//! | `compression.type` | the codec the broker stores batches in (`producer`: as produced) |
 //! | `delete.retention.ms` | stored and reported; no effect without a cleaner |
 //! | `max.message.bytes` | the largest batch Produce accepts |
 //! | `message.format.version` | stored and reported; no effect (ignored since Kafka 3.0) |
@@ -76,6 +76,20 @@ pub const DEFAULT_MESSAGE_FORMAT_VERSION: &str = "3.0-IV1";
 /// The values `compression.type` accepts.
 pub const COMPRESSION_TYPES: &[&str] =
     &["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"];
+
+/// The codec a `compression.type` asks the broker to store batches in (0 none, 1 gzip,
+/// 2 snappy, 3 lz4, 4 zstd, a v2 batch's attribute bits); `None` for `producer`: keep each
+/// batch as its producer compressed it.
+pub fn codec(compression_type: &str) -> Option<u8> {
+    match compression_type {
+        "uncompressed" => Some(0),
+        "gzip" => Some(1),
+        "snappy" => Some(2),
+        "lz4" => Some(3),
+        "zstd" => Some(4),
+        _ => None,
+    }
+}
 
 /// The value of config `name` in `config`, as DescribeConfigs reports it. `-1` is Kafka's
 /// "no limit"; `max.message.bytes` falls back to the broker's `message.max.bytes`.
