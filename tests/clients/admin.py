@@ -18,8 +18,8 @@ Against one `minikafka serve` started here on a free port with a fresh data dire
    of an Empty group, keeping the rest;
 5. DescribeCluster names this broker as the cluster and its controller;
 6. the server is SIGKILLed and restarted: the altered configs and the deletions stay, and a
-   group now known only by its committed offsets is Empty: OffsetDelete and DeleteGroups
-   work on it.
+   group now known only by its committed offsets is Empty (ListGroups, DescribeGroups):
+   OffsetDelete and DeleteGroups work on it.
 
 Usage: admin.py [--bin target/debug/minikafka]
 Exit status 0 only if every check passed. The server's log is kept in the work directory.
@@ -238,7 +238,16 @@ def main():
                   "the deleted group's offsets stay deleted")
             log("after a restart: the altered config and the deleted offsets stay as they were")
             # After a restart a group is known only by its committed offsets: Empty, as Kafka
-            # loads it from __consumer_offsets, so its offsets and itself can be deleted.
+            # loads it from __consumer_offsets: listed, described, and its offsets and itself
+            # can be deleted.
+            listed = admin.list_consumer_groups(request_timeout=TIMEOUT).result(TIMEOUT)
+            states = {g.group_id: str(g.state) for g in listed.valid}
+            check(states.get("admin-offsets") == "ConsumerGroupState.EMPTY",
+                  f"ListGroups after restart: {states}")
+            described = admin.describe_consumer_groups(
+                ["admin-offsets"], request_timeout=TIMEOUT)["admin-offsets"].result(TIMEOUT)
+            check(str(described.state) == "ConsumerGroupState.EMPTY" and not described.members,
+                  f"DescribeGroups after restart: {described.state}")
             errors = delete_offsets(server.bootstrap, "admin-offsets", "admin-grp", [0])
             check(errors == ["NoError"], f"OffsetDelete after restart: {errors}")
             future = admin.delete_consumer_groups(["admin-offsets"],
@@ -246,8 +255,8 @@ def main():
             check(error_code(future) == 0, "DeleteGroups of a group known by its offsets only")
             check(committed(server.bootstrap, "admin-offsets", "admin-grp", [0, 1, 2])
                   == [-1001] * 3, "its offsets went with it")
-            log("after a restart: a group known only by its offsets loses one with OffsetDelete, "
-                "then is deleted")
+            log("after a restart: a group known only by its offsets is listed and described as "
+                "Empty, loses one offset with OffsetDelete, then is deleted")
         except Exception as e:  # noqa: BLE001
             failed.append(f"after restart: {e}")
             log(f"FAIL after restart: {e}")

@@ -88,15 +88,38 @@ impl<P: StorageProvider> Broker<P> {
         answer
     }
 
-    /// DescribeGroups for one group.
+    /// DescribeGroups for one group. A group the coordinator does not know but that has
+    /// committed offsets (its groups live in memory: after a restart only the offsets are
+    /// left) is Empty, with no members, as Kafka loads it from `__consumer_offsets`.
     pub fn describe_group(&self, group_id: &str) -> GroupDescription {
-        self.coordinator.describe_group(group_id)
+        let mut description = self.coordinator.describe_group(group_id);
+        if description.state == GroupState::Dead
+            && description.error.is_none()
+            && self.has_offsets(group_id)
+        {
+            description.state = GroupState::Empty;
+        }
+        description
     }
 
     /// ListGroups, optionally filtered by state. Groups that only have committed offsets
-    /// (from consumers outside group management) are listed as Empty.
+    /// (from consumers outside group management, or any group after a restart) are listed
+    /// as Empty, with no protocol type.
     pub fn list_groups(&self, states: &[GroupState]) -> Vec<GroupListing> {
-        self.coordinator.list_groups(states)
+        let mut listed = self.coordinator.list_groups(states);
+        if states.is_empty() || states.contains(&GroupState::Empty) {
+            let known = self.coordinator.group_ids();
+            for group_id in self.offsets.groups() {
+                if !known.contains(&group_id.as_str()) {
+                    listed.push(GroupListing {
+                        group_id,
+                        protocol_type: String::new(),
+                        state: GroupState::Empty,
+                    });
+                }
+            }
+        }
+        listed
     }
 
     /// DeleteGroups for one group: the group must be Empty; its committed offsets go too

@@ -537,3 +537,64 @@ fn same_seed_same_topic_ids() {
     );
     assert_ne!(a.topic("t").unwrap().topic_id, [0; 16]);
 }
+
+/// A restart: the coordinator's groups live in memory, the committed offsets in their log.
+/// A group that only has offsets left is Empty, as Kafka loads it from
+/// `__consumer_offsets`: listed, described, and deletable with its offsets.
+#[test]
+fn after_a_restart_a_group_known_by_its_offsets_is_empty() {
+    use crate::group_state::GroupState;
+    use crate::log::{MemoryStorage, StorageError, StorageProvider, TopicManifest};
+
+    /// Storage that hands back one offsets log, as a disk would after a restart.
+    struct Restarted(MemoryStorage);
+    impl StorageProvider for Restarted {
+        type Storage = MemoryStorage;
+        fn open_partition(
+            &mut self,
+            _: &TopicManifest,
+            _: i32,
+        ) -> Result<MemoryStorage, StorageError> {
+            Ok(MemoryStorage::new())
+        }
+        fn open_offsets_log(&mut self) -> Result<MemoryStorage, StorageError> {
+            Ok(self.0.clone())
+        }
+        fn open_transaction_log(&mut self) -> Result<MemoryStorage, StorageError> {
+            Ok(MemoryStorage::new())
+        }
+        fn save_topic(&mut self, _: &TopicManifest) -> Result<(), StorageError> {
+            Ok(())
+        }
+        fn delete_topic(&mut self, _: &str) -> Result<(), StorageError> {
+            Ok(())
+        }
+        fn saved_topics(&mut self) -> Result<Vec<TopicManifest>, StorageError> {
+            Ok(Vec::new())
+        }
+    }
+
+    let mut before = broker();
+    before.create_topic("orders", 1, None, 0).unwrap();
+    before.commit_offsets(commit("g", -1, "", 3), 1);
+    let offsets_log = before.offsets().log().storage().clone();
+    let mut b = Broker::open(BrokerConfig::default(), Restarted(offsets_log), 10).unwrap();
+    assert!(
+        b.coordinator().group_ids().is_empty(),
+        "groups are not on disk"
+    );
+    assert_eq!(b.describe_group("g").state, GroupState::Empty);
+    assert_eq!(b.describe_group("nosuch").state, GroupState::Dead);
+    let listed = b.list_groups(&[]);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].group_id.as_str(), listed[0].state),
+        ("g", GroupState::Empty)
+    );
+    assert!(b.list_groups(&[GroupState::Stable]).is_empty());
+    assert_eq!(b.list_groups(&[GroupState::Empty]).len(), 1);
+    b.delete_group("g", 11).unwrap();
+    assert!(b.fetch_offsets("g", None).is_empty());
+    assert_eq!(b.describe_group("g").state, GroupState::Dead);
+    assert_eq!(b.delete_group("g", 12), Err(KafkaError::GroupIdNotFound));
+}
