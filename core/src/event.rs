@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::KafkaError;
 use crate::group_state::GroupState;
 pub use crate::log::LogStartReason;
-use crate::record::{Millis, Offset};
+use crate::record::{ControlType, Millis, Offset};
 
 /// Partitions of one topic, as in Kafka's `TopicPartition` lists.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -155,6 +155,16 @@ pub enum Event {
         log_end_offset: Offset,
         /// The producer's `client.id`, if it gave one.
         client_id: Option<String>,
+        /// For a batch of a transaction (its records, or the coordinator's marker that ends
+        /// it), the transactional producer; absent outside transactions. A viewer draws the
+        /// transaction's bracket and marker from these, as a `read_committed` consumer
+        /// works them out from the batches it fetches.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        txn: Option<TxnAppend>,
+        /// The last stable offset after the append, when an open transaction holds it below
+        /// the log end (absent: it is the log end). `read_committed` consumers wait there.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_stable_offset: Option<Offset>,
     },
     /// A fetch was answered from a partition log.
     FetchServed {
@@ -389,6 +399,16 @@ impl Event {
 }
 
 /// One line a person can read, for logs, the CLI and the visualiser's event list.
+/// A transactional append: whose transaction, and whether it is the marker that ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnAppend {
+    /// The transactional producer's id.
+    pub producer_id: i64,
+    /// `Commit` or `Abort` for the coordinator's marker; absent for the producer's records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<ControlType>,
+}
+
 impl std::fmt::Display for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let who = |c: &Option<String>| c.as_deref().map(|c| format!(" by {c}")).unwrap_or_default();
@@ -400,6 +420,11 @@ impl std::fmt::Display for Event {
             Event::PartitionsAdded { topic, from, to, .. } => {
                 write!(f, "topic {topic} grew from {from} to {to} partitions")
             }
+            Event::RecordsAppended { topic, partition, base_offset, txn: Some(TxnAppend { producer_id, marker: Some(marker) }), .. } => write!(
+                f,
+                "{topic}-{partition}: {} marker of producer {producer_id}'s transaction at offset {base_offset}",
+                if *marker == ControlType::Commit { "COMMIT" } else { "ABORT" }
+            ),
             Event::RecordsAppended { topic, partition, base_offset, count, log_end_offset, client_id, .. } => write!(
                 f,
                 "{topic}-{partition}: appended {count} record(s) at offset {base_offset}{} (log end {log_end_offset})",

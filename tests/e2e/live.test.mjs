@@ -226,3 +226,37 @@ test('with --http-admin the page resets a group and deletes a topic', { timeout:
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('live mode draws a real transactional app: committed transactions, and an open one holding the LSO', { timeout: 90_000 }, async () => {
+  // confluent-kafka's read-process-write app (tests/clients/txn_client.py): each batch of
+  // txn-in becomes records of txn-out in one transaction with the input offsets. After 3
+  // transactions it holds the 4th open, its records flushed to the log.
+  await run(BIN, ['topics', 'create', 'txn-in', '--partitions', '1', '--bootstrap', kafka]);
+  await run(BIN, ['topics', 'create', 'txn-out', '--partitions', '1', '--bootstrap', kafka]);
+  await run(BIN, ['produce', 'txn-in', '--bootstrap', kafka], Array.from({ length: 40 }, (_, i) => `order-${i}`).join('\n') + '\n');
+  // A group that reads txn-out, so that the page shows it: `audit` has committed offsets there.
+  await run(BIN, ['offsets', 'reset', '--group', 'audit', '--topic', 'txn-out', '--to', 'earliest', '--bootstrap', kafka]);
+  const app = start(PYTHON, [join(root, 'tests', 'clients', 'txn_client.py'), 'processor', kafka,
+    'txn-in', 'txn-out', 'txn-group', 'txn-app', '3', '0.05'], 'transactional app');
+  const deadline = Date.now() + 60_000;
+  while (!/holding/.test(app.output)) {
+    assert.ok(Date.now() < deadline, `the app holds a transaction open: ${app.output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const { page, errors } = await openLive(base, '&group=audit');
+  // Brackets over each transaction's records and its marker: committed ones, and the open one.
+  await page.waitForSelector('[data-testid^="txn-txn-out-0-"][data-end="committed"]');
+  await page.waitForSelector('[data-testid^="txn-txn-out-0-"][data-end="open"]');
+  // The last stable offset stops where the open transaction begins, below the high watermark:
+  // that is where a read_committed consumer waits.
+  const offset = (layer) => page.evaluate((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.dataset.offset), `marker-${layer}-txn-out-0`);
+  await page.waitForFunction(() => document.querySelector('[data-testid="marker-lso-txn-out-0"]'));
+  const [lso, hw] = [await offset('lso'), await offset('high-watermark')];
+  const openAt = await page.evaluate(() => Number(document.querySelector('[data-testid^="txn-txn-out-0-"][data-end="open"]').dataset.testid.split('-').pop()));
+  assert.ok(lso < hw, `LSO ${lso} below the high watermark ${hw}`);
+  assert.equal(lso, openAt, 'the LSO is the open transaction\'s first offset');
+  await page.screenshot({ path: join(shots, 'stage-live-txn.png') });
+  app.kill('SIGKILL');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -7,7 +7,8 @@
 use minikafka::client::consumer::ConsumerEvent;
 use minikafka::client::producer::ProducerEvent;
 use minikafka::client::TopicPartition;
-use minikafka::event::{Event, LogStartReason, RebalanceReason, RemovalReason};
+use minikafka::event::{Event, LogStartReason, RebalanceReason, RemovalReason, TxnAppend};
+use minikafka::record::ControlType;
 use minikafka::sim::{WorldEvent, WorldEventKind};
 
 use crate::i18n::Lang;
@@ -81,6 +82,19 @@ pub fn event_line(event: &Event, lang: Lang) -> String {
         Event::PartitionsAdded { topic, from, to, .. } => {
             format!("主题 {topic} 的分区从 {from} 个增加到 {to} 个")
         }
+        Event::RecordsAppended {
+            topic,
+            partition,
+            base_offset,
+            txn: Some(TxnAppend {
+                producer_id,
+                marker: Some(marker),
+            }),
+            ..
+        } => format!(
+            "{topic}-{partition}：offset {base_offset} 写入生产者 {producer_id} 事务的 {} 标记",
+            if *marker == ControlType::Commit { "COMMIT（提交）" } else { "ABORT（中止）" }
+        ),
         Event::RecordsAppended {
             topic,
             partition,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::broker::{Broker, ProducerBatch, SequenceCheck};
 use crate::error::KafkaError;
-use crate::event::Event;
+use crate::event::{Event, TxnAppend};
 use crate::log::StorageProvider;
 use crate::log::{AbortedTransaction, IsolationLevel, LogError, RetentionOutcome};
 use crate::record::{Millis, Offset, RecordBatch};
@@ -117,6 +117,7 @@ impl<P: StorageProvider> Broker<P> {
             log_start_offset: log.log_start_offset(),
         };
         let log_end_offset = log.log_end_offset();
+        let last_stable_offset = Some(log.last_stable_offset()).filter(|o| *o < log_end_offset);
         self.events.push_back(Event::RecordsAppended {
             at: now,
             topic: topic.to_string(),
@@ -125,6 +126,11 @@ impl<P: StorageProvider> Broker<P> {
             count,
             log_end_offset,
             client_id: client_id.map(str::to_string),
+            txn: producer.transactional.then_some(TxnAppend {
+                producer_id: producer.producer_id,
+                marker: None,
+            }),
+            last_stable_offset,
         });
         Ok(result)
     }

@@ -12,7 +12,7 @@
 
 use crate::broker::Broker;
 use crate::error::KafkaError;
-use crate::event::Event;
+use crate::event::{Event, TxnAppend};
 use crate::log::StorageProvider;
 use crate::offsets::OffsetAndMetadata;
 use crate::record::{ControlType, Millis, RecordBatch};
@@ -174,6 +174,7 @@ impl<P: StorageProvider> Broker<P> {
                 continue;
             };
             let log_end_offset = log.log_end_offset();
+            let last_stable_offset = Some(log.last_stable_offset()).filter(|o| *o < log_end_offset);
             self.producers.marker_written(
                 topic,
                 *partition,
@@ -188,6 +189,11 @@ impl<P: StorageProvider> Broker<P> {
                 count: 1,
                 log_end_offset,
                 client_id: None,
+                txn: Some(TxnAppend {
+                    producer_id: request.producer_id,
+                    marker: Some(request.result),
+                }),
+                last_stable_offset,
             });
         }
         if request.result != ControlType::Commit || request.offsets.is_empty() {

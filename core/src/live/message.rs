@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::event::{Event, TopicPartitions};
 use crate::group::GroupState;
 use crate::log::StorageProvider;
-use crate::record::{Millis, Offset};
+use crate::record::{ControlType, Millis, Offset};
 use crate::sort::sort;
 use crate::Broker;
 
@@ -68,8 +68,28 @@ pub struct TopicSnapshot {
     pub partitions: Vec<PartitionSnapshot>,
 }
 
-/// One partition's offsets.
+/// How far back from the high watermark a viewer keeps transactional batches: the stage
+/// shows about two dozen cells of a log, so older brackets and markers are never drawn.
+pub const TXN_LOOKBACK: Offset = 64;
+
+/// A transactional batch in a partition: a transaction's records, or the coordinator's
+/// marker that ends it (the facts a viewer needs to draw brackets, markers and aborted
+/// records, as a `read_committed` consumer works them out from what it fetches).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnBatch {
+    /// Offset of its first record.
+    pub base_offset: Offset,
+    /// Offset of its last record (the marker's own offset for a marker).
+    pub last_offset: Offset,
+    /// The transactional producer's id.
+    pub producer_id: i64,
+    /// `Commit` or `Abort` for the coordinator's marker; absent for the producer's records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<ControlType>,
+}
+
+/// One partition's offsets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionSnapshot {
     /// Partition index.
     pub partition: i32,
@@ -82,6 +102,12 @@ pub struct PartitionSnapshot {
     /// Bytes held.
     #[serde(default)]
     pub size_bytes: u64,
+    /// The last stable offset, when an open transaction holds it below the log end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_stable_offset: Option<Offset>,
+    /// Transactional batches within [`TXN_LOOKBACK`] of the high watermark, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub txn_batches: Vec<TxnBatch>,
 }
 
 /// One group in a snapshot.
@@ -144,16 +170,25 @@ impl Snapshot {
             .list_topics()
             .into_iter()
             .map(|t| TopicSnapshot {
-                name: t.name,
+                name: t.name.clone(),
                 partitions: t
                     .partitions
                     .iter()
-                    .map(|p| PartitionSnapshot {
-                        partition: p.partition,
-                        log_start_offset: p.log_start_offset,
-                        high_watermark: p.high_watermark,
-                        log_end_offset: p.log_end_offset,
-                        size_bytes: p.size_bytes,
+                    .map(|p| {
+                        let log = broker
+                            .topic(&t.name)
+                            .and_then(|topic| topic.partitions.get(p.partition as usize));
+                        PartitionSnapshot {
+                            partition: p.partition,
+                            log_start_offset: p.log_start_offset,
+                            high_watermark: p.high_watermark,
+                            log_end_offset: p.log_end_offset,
+                            size_bytes: p.size_bytes,
+                            last_stable_offset: log
+                                .map(|l| l.last_stable_offset())
+                                .filter(|o| *o < p.log_end_offset),
+                            txn_batches: log.map(txn_batches).unwrap_or_default(),
+                        }
                     })
                     .collect(),
             })
@@ -217,4 +252,26 @@ impl Snapshot {
             groups,
         }
     }
+}
+
+/// A partition's transactional batches within [`TXN_LOOKBACK`] of its high watermark.
+fn txn_batches<S: crate::log::LogStorage>(log: &crate::log::PartitionLog<S>) -> Vec<TxnBatch> {
+    if !log.transactions().seen_any() {
+        return Vec::new();
+    }
+    let from = (log.high_watermark() - TXN_LOOKBACK).max(log.log_start_offset());
+    let Ok(read) = log.read(from, u32::MAX, u32::MAX) else {
+        return Vec::new();
+    };
+    read.batches
+        .iter()
+        .map(|b| b.info)
+        .filter(|info| info.producer.transactional || info.producer.control.is_some())
+        .map(|info| TxnBatch {
+            base_offset: info.base_offset,
+            last_offset: info.next_offset() - 1,
+            producer_id: info.producer.producer_id,
+            marker: info.producer.control,
+        })
+        .collect()
 }

@@ -25,7 +25,7 @@ mod state;
 pub use admin::{apply_admin, AdminRequest, ResetTo};
 pub use message::{
     CommittedSnapshot, GroupSnapshot, LiveMessage, MemberSnapshot, PartitionSnapshot, Snapshot,
-    TopicSnapshot,
+    TopicSnapshot, TxnBatch, TXN_LOOKBACK,
 };
 pub use state::{
     DepartedMember, LiveGroup, LiveMember, LiveProducer, LiveState, DEPARTED_SHOWN_MS,

@@ -9,7 +9,7 @@ use crate::group::GroupState;
 use crate::record::{Millis, Offset};
 use crate::sort::{map_of, sort};
 
-use super::message::{LiveMessage, PartitionSnapshot, Snapshot};
+use super::message::{LiveMessage, PartitionSnapshot, Snapshot, TxnBatch, TXN_LOOKBACK};
 
 /// Events kept for the event list and the recent-activity views.
 pub const RECENT_EVENTS: usize = 2_000;
@@ -231,33 +231,49 @@ impl LiveState {
             Event::RecordsAppended {
                 topic,
                 partition,
+                base_offset,
                 count,
                 log_end_offset,
                 client_id,
+                txn,
+                last_stable_offset,
                 ..
             } => {
                 if let Some(p) = self.partition_mut(topic, *partition) {
                     p.log_end_offset = *log_end_offset;
                     // One broker: a record is committed (readable) once it is appended.
                     p.high_watermark = *log_end_offset;
+                    p.last_stable_offset = *last_stable_offset;
+                    if let Some(txn) = txn {
+                        p.txn_batches.push(TxnBatch {
+                            base_offset: *base_offset,
+                            last_offset: base_offset + i64::from(*count) - 1,
+                            producer_id: txn.producer_id,
+                            marker: txn.marker,
+                        });
+                    }
+                    forget_old_txn_batches(p);
                 }
-                let known = self.producers.len();
-                let producer = self
-                    .producers
-                    .entry(client_id.clone().unwrap_or_default())
-                    .or_insert_with(|| LiveProducer {
-                        index: known,
-                        ..LiveProducer::default()
-                    });
-                producer.records += u64::from(*count);
-                producer.topic.clone_from(topic);
-                producer.recent.push_back((at, *count));
-                while producer
-                    .recent
-                    .front()
-                    .is_some_and(|(t, _)| at - t > RATE_WINDOW_MS)
-                {
-                    producer.recent.pop_front();
+                // A marker is the coordinator's, not a producer's.
+                if !txn.is_some_and(|t| t.marker.is_some()) {
+                    let known = self.producers.len();
+                    let producer = self
+                        .producers
+                        .entry(client_id.clone().unwrap_or_default())
+                        .or_insert_with(|| LiveProducer {
+                            index: known,
+                            ..LiveProducer::default()
+                        });
+                    producer.records += u64::from(*count);
+                    producer.topic.clone_from(topic);
+                    producer.recent.push_back((at, *count));
+                    while producer
+                        .recent
+                        .front()
+                        .is_some_and(|(t, _)| at - t > RATE_WINDOW_MS)
+                    {
+                        producer.recent.pop_front();
+                    }
                 }
             }
             Event::FetchServed {
@@ -291,6 +307,7 @@ impl LiveState {
                     p.log_start_offset = *to;
                     p.log_end_offset = p.log_end_offset.max(*to);
                     p.high_watermark = p.high_watermark.max(*to);
+                    forget_old_txn_batches(p);
                 }
             }
             Event::OffsetCommitted {
@@ -488,5 +505,14 @@ fn empty_partition(partition: i32) -> PartitionSnapshot {
         high_watermark: 0,
         log_end_offset: 0,
         size_bytes: 0,
+        last_stable_offset: None,
+        txn_batches: Vec::new(),
     }
+}
+
+/// Keeps the transactional batches a snapshot would hold: those ending within
+/// [`TXN_LOOKBACK`] of the high watermark and not below the log start.
+fn forget_old_txn_batches(p: &mut PartitionSnapshot) {
+    let from = (p.high_watermark - TXN_LOOKBACK).max(p.log_start_offset);
+    p.txn_batches.retain(|b| b.last_offset >= from);
 }

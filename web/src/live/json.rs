@@ -11,12 +11,14 @@
 use minikafka::error::KafkaError;
 use minikafka::event::{
     Event, LogStartReason, MemberAssignment, RebalanceReason, RemovalReason, TopicPartitions,
+    TxnAppend,
 };
 use minikafka::group::GroupState;
 use minikafka::live::{
     CommittedSnapshot, GroupSnapshot, LiveMessage, MemberSnapshot, PartitionSnapshot, Snapshot,
-    TopicSnapshot,
+    TopicSnapshot, TxnBatch,
 };
+use minikafka::record::ControlType;
 use serde_json::Value;
 
 type R<T> = Result<T, String>;
@@ -99,6 +101,16 @@ fn strings(v: &Value, key: &str) -> R<Vec<String>> {
                 .ok_or_else(|| format!("{key}: not strings"))
         })
         .collect()
+}
+
+/// A transaction marker's type (`Commit`, `Abort`), absent for a transaction's records.
+fn marker(v: &Value) -> R<Option<ControlType>> {
+    Ok(match opt_string(v, "marker")?.as_deref() {
+        None => None,
+        Some("Commit") => Some(ControlType::Commit),
+        Some("Abort") => Some(ControlType::Abort),
+        Some(other) => return Err(format!("marker: unknown {other:?}")),
+    })
 }
 
 fn kafka_error(v: &Value) -> R<KafkaError> {
@@ -220,6 +232,14 @@ pub fn event(v: &Value) -> R<Event> {
             count: int(v, "count")? as u32,
             log_end_offset: int(v, "log_end_offset")?,
             client_id: opt_string(v, "client_id")?,
+            txn: match v.get("txn") {
+                None | Some(Value::Null) => None,
+                Some(t) => Some(TxnAppend {
+                    producer_id: int(t, "producer_id")?,
+                    marker: marker(t)?,
+                }),
+            },
+            last_stable_offset: opt_int(v, "last_stable_offset")?,
         },
         "FetchServed" => Event::FetchServed {
             at,
@@ -361,6 +381,21 @@ fn snapshot(v: &Value) -> R<Snapshot> {
                                 high_watermark: int(p, "high_watermark")?,
                                 log_end_offset: int(p, "log_end_offset")?,
                                 size_bytes: opt_int(p, "size_bytes")?.unwrap_or(0) as u64,
+                                last_stable_offset: opt_int(p, "last_stable_offset")?,
+                                txn_batches: match p.get("txn_batches") {
+                                    None => Vec::new(),
+                                    Some(_) => list(p, "txn_batches")?
+                                        .iter()
+                                        .map(|b| {
+                                            Ok(TxnBatch {
+                                                base_offset: int(b, "base_offset")?,
+                                                last_offset: int(b, "last_offset")?,
+                                                producer_id: int(b, "producer_id")?,
+                                                marker: marker(b)?,
+                                            })
+                                        })
+                                        .collect::<R<_>>()?,
+                                },
                             })
                         })
                         .collect::<R<_>>()?,

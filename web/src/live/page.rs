@@ -13,11 +13,10 @@ use minikafka::Event;
 use crate::event_text::event_line;
 use crate::i18n::Lang;
 use crate::panels::cards::{LagSample, PartitionView, ProducerView};
-use crate::panels::Panel;
+use crate::panels::{Folded, Panel};
 use crate::stage::model::MemberKind;
 use crate::stage::steps::{rebalance_step_of, RebalanceStep, StepSignal};
 use crate::store::Apply;
-use std::collections::BTreeSet;
 
 /// Lag samples kept (one a second: two minutes).
 pub const LAG_SAMPLES: usize = 120;
@@ -111,7 +110,7 @@ pub struct LivePage {
     /// The server's Kafka address, for the example commands (from `hello`).
     pub bootstrap: Option<String>,
     /// Panels below the stage the viewer folded away.
-    pub folded: BTreeSet<Panel>,
+    pub folded: Folded,
 }
 
 impl LivePage {
@@ -129,7 +128,7 @@ impl LivePage {
             admin: false,
             admin_result: None,
             bootstrap: None,
-            folded: BTreeSet::new(),
+            folded: Folded::default(),
         }
     }
 
@@ -146,9 +145,7 @@ impl LivePage {
         match action {
             LiveAction::Connecting => self.connection = ConnectionStatus::Connecting,
             LiveAction::TogglePanel(panel) => {
-                if !self.folded.remove(&panel) {
-                    self.folded.insert(panel);
-                }
+                self.folded.toggle(panel);
             }
             LiveAction::Opened => {
                 self.connection = ConnectionStatus::Open;
@@ -465,7 +462,20 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
             .as_ref()
             .and_then(|g| rebalance_step_of(&step_signals(live, g), now)),
         group: group_id,
-        partitions,
+        // The shown group's own partitions (those of the topics it owns or has committed):
+        // another group's topics would show a lag this group does not have.
+        partitions: match group {
+            Some(g) => partitions
+                .into_iter()
+                .filter(|p| {
+                    g.committed.keys().any(|(t, _)| *t == p.topic)
+                        || g.members
+                            .values()
+                            .any(|m| m.partitions().iter().any(|(t, _)| *t == p.topic))
+                })
+                .collect(),
+            None => partitions,
+        },
         members,
         producers,
     }
@@ -499,9 +509,18 @@ pub fn event_lines(live: &LiveState, max: usize, lang: Lang) -> Vec<(Millis, Str
             base_offset,
             count,
             client_id,
+            txn,
             ..
         } = e
         {
+            // A transaction's marker is a line of its own, never part of a run.
+            if txn.is_some_and(|t| t.marker.is_some()) {
+                if lines.len() == max {
+                    break;
+                }
+                lines.push((e.at(), event_line(e, lang), None));
+                continue;
+            }
             if let Some((_, text, Some(run))) = lines.last_mut() {
                 let adjacent = base_offset + i64::from(*count) == run.first;
                 if run.topic == *topic
@@ -611,6 +630,58 @@ mod tests {
     }
 
     #[test]
+    fn live_mode_draws_the_transactions_of_s12_as_the_simulation_does() {
+        let mut page = live_run("S12", 1);
+        page.group = Some("audit-rc".into());
+        let vm = live_view_model(&page);
+        // Only audit-rc's own topic is listed (orders is billing's): no lag it does not have.
+        assert!(!vm.partitions.is_empty());
+        assert!(vm.partitions.iter().all(|p| p.topic == "invoices"));
+        let live = crate::stage::from_live::stage_of_live(&page, &vm);
+        let mut sim = AppState::new("S12", 1, Lang::En);
+        sim.apply(Action::ToEnd);
+        let sim = crate::stage::from_sim::stage_of(&sim);
+        let sim_logs: Vec<_> = sim.bands.iter().flat_map(|b| &b.logs).collect();
+        let logs = &live.bands[0].logs;
+        assert!(
+            logs.iter().any(|l| l.topic == "invoices"),
+            "audit-rc reads invoices"
+        );
+        let mut markers = 0;
+        for log in logs.iter().filter(|l| l.topic == "invoices") {
+            let twin = sim_logs
+                .iter()
+                .find(|l| l.topic == log.topic && l.partition == log.partition)
+                .expect("the simulation draws the same partition");
+            assert_eq!(log.txns, twin.txns, "{}-{}", log.topic, log.partition);
+            assert_eq!(log.last_stable, twin.last_stable);
+            markers += log
+                .txns
+                .iter()
+                .filter(|t| matches!(t.end, crate::stage::txn::TxnEnd::Committed(_)))
+                .count();
+        }
+        assert!(markers > 0, "committed transactions are drawn");
+        // A marker is a line of its own in the events, in words.
+        let said = |lang| {
+            event_lines(&page.live, 40, lang)
+                .into_iter()
+                .map(|(_, line)| line)
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            said(Lang::En)
+                .iter()
+                .any(|l| l.contains("COMMIT marker of producer")),
+            "{:?}",
+            said(Lang::En)
+        );
+        assert!(said(Lang::Zh)
+            .iter()
+            .any(|l| l.contains("COMMIT（提交） 标记")));
+    }
+
+    #[test]
     fn live_views_of_s6_agree_with_the_simulation_one_standby_member() {
         let page = live_run("S6", 3);
         let live = live_view_model(&page);
@@ -686,6 +757,8 @@ mod tests {
             count: 1,
             log_end_offset: base_offset + 1,
             client_id: Some(client.into()),
+            txn: None,
+            last_stable_offset: None,
         };
         for e in [
             append(1, 0, 0, "p"),

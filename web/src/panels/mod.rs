@@ -25,6 +25,28 @@ pub enum Panel {
     Events,
 }
 
+/// The panels folded away: a set of six, kept as bits (a `BTreeSet` would add a whole
+/// B-tree's code to the wasm module for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Folded(u8);
+
+impl Folded {
+    /// Is `panel` folded?
+    pub fn contains(&self, panel: &Panel) -> bool {
+        self.0 & (1 << *panel as u8) != 0
+    }
+
+    /// Fold it if open, open it if folded.
+    pub fn toggle(&mut self, panel: Panel) {
+        self.0 ^= 1 << panel as u8;
+    }
+
+    /// Is every panel open?
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+}
+
 impl Panel {
     /// Its name in `data-testid`s (`panel-events`, `fold-events`).
     pub fn id(self) -> &'static str {

@@ -1,7 +1,7 @@
 //! The app's state and everything that changes it: actions in, state out (Yew's
 //! `Reducible`). No browser API is touched here, so all of it is tested natively.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use minikafka::record::Millis;
 use minikafka::sim::scenarios::{self, Scenario};
@@ -10,7 +10,7 @@ use minikafka::sim::{Command, Script, World, WorldEvent};
 
 use crate::i18n::Lang;
 use crate::panels::cards::LagSample;
-use crate::panels::Panel;
+use crate::panels::{Folded, Panel};
 use crate::sim::controls::{MemberButton, Setting, Try};
 use crate::sim::stops::Stops;
 
@@ -159,7 +159,7 @@ pub struct AppState {
     /// Partitions rebalances stopped (nobody of the group reads them), and for how long.
     pub stops: Stops,
     /// Panels below the stage the learner folded away.
-    pub folded: BTreeSet<Panel>,
+    pub folded: Folded,
 }
 
 /// Real time a rebalance beat is shown in slow motion, and the slow-motion speed.
@@ -216,7 +216,7 @@ impl AppState {
             beats: 0,
             slow_ms: 0.0,
             stops: Stops::default(),
-            folded: BTreeSet::new(),
+            folded: Folded::default(),
         };
         // Commands at time 0 (topics, first members) are applied at once, so the page
         // opens on a world that exists.
@@ -389,9 +389,7 @@ impl AppState {
             }
             Action::TogglePresent => self.present = !self.present,
             Action::TogglePanel(panel) => {
-                if !self.folded.remove(&panel) {
-                    self.folded.insert(panel);
-                }
+                self.folded.toggle(panel);
             }
             Action::Pause => self.playing = false,
             Action::Step => {

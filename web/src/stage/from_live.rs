@@ -2,7 +2,11 @@
 //! page, with the partitions it reads.
 
 use crate::live::page::{LivePage, LiveViewModel};
+use minikafka::live::PartitionSnapshot;
+use minikafka::record::{BatchInfo, ProducerInfo};
+
 use crate::stage::model::*;
+use crate::stage::txn::{spans, TxnSpan};
 
 /// The stage of a live page: one band, the shown group's.
 pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
@@ -36,6 +40,12 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
         .filter(|p| reads(&p.topic))
         .map(|p| {
             let owner = p.owner.as_ref();
+            // What the server told of this partition's transactions.
+            let snapshot = page
+                .live
+                .topics
+                .get(&p.topic)
+                .and_then(|parts| parts.get(p.partition as usize));
             let edge = owner.map(|(name, _, _)| {
                 let paused = vm
                     .members
@@ -79,8 +89,10 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
                 stopped: None,
                 retracting: None,
                 fetching: false,
-                last_stable: p.high_watermark,
-                txns: Vec::new(),
+                last_stable: snapshot
+                    .and_then(|s| s.last_stable_offset)
+                    .unwrap_or(p.high_watermark),
+                txns: snapshot.map(txns_of).unwrap_or_default(),
             }
         })
         .collect();
@@ -127,4 +139,27 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             logs,
         }],
     }
+}
+
+/// A partition's transactions from the batches the server reported, worked out the way the
+/// simulation works them out from its own log.
+fn txns_of(p: &PartitionSnapshot) -> Vec<TxnSpan> {
+    let batches: Vec<BatchInfo> = p
+        .txn_batches
+        .iter()
+        .map(|b| BatchInfo {
+            base_offset: b.base_offset,
+            record_count: (b.last_offset - b.base_offset + 1) as u32,
+            first_timestamp: 0,
+            max_timestamp: 0,
+            size_bytes: 0,
+            producer: ProducerInfo {
+                producer_id: b.producer_id,
+                producer_epoch: 0,
+                transactional: true,
+                control: b.marker,
+            },
+        })
+        .collect();
+    spans(&batches)
 }
