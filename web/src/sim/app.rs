@@ -77,7 +77,7 @@ pub fn sim_app() -> Html {
             if let Some(notice) = &state.notice {
                 <div class="notice">{ notice }</div>
             }
-            <crate::stage::view::StageView stage={crate::stage::from_sim::stage_of(&state)} {lang} />
+            <crate::stage::view::StageView stage={crate::stage::from_sim::stage_of(&state)} {lang} present={state.present} />
             { view::narration_line(&state, lang, on_answer) }
             <SimPanels store={(*store).clone()} {dispatch} />
         </div>

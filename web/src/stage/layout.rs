@@ -211,14 +211,32 @@ const COMPACT_CELL_H: f64 = 16.0;
 const MEMBER_H: f64 = 44.0;
 const COORD_H: f64 = 52.0;
 
+/// Presenter mode hides everything but the bar, the stage and the narration line, so the
+/// stage may be taller: what fits a 1280x720 projector there.
+pub const PRESENT_HEIGHT_BUDGET: f64 = 540.0;
+/// Presenter mode zooms further in (larger type for the back of the room): a drawing 820
+/// units wide is shown 1.5 times larger than one 1200 wide.
+const PRESENT_ZOOMS: [f64; 5] = [820.0, 900.0, 1000.0, 1100.0, WIDTH];
+
 /// Lay the stage out, as large as the projector allows: the narrowest drawing whose
 /// height, scaled to the page's width, stays within [`HEIGHT_BUDGET`].
 pub fn layout(stage: &Stage, lang: Lang) -> StageLayout {
+    layout_for(stage, lang, false)
+}
+
+/// [`layout`], or in presenter mode (`present`) larger still, within the taller budget
+/// [`PRESENT_HEIGHT_BUDGET`].
+pub fn layout_for(stage: &Stage, lang: Lang, present: bool) -> StageLayout {
+    let (zooms, height): (&[f64], f64) = if present {
+        (&PRESENT_ZOOMS, PRESENT_HEIGHT_BUDGET)
+    } else {
+        (&ZOOMS, HEIGHT_BUDGET)
+    };
     // Only a small world can be zoomed in; a crowded one is laid out once (every frame).
     let logs: usize = stage.bands.iter().map(|b| b.logs.len()).sum();
     if logs <= 8 {
-        for width in ZOOMS {
-            let budget = HEIGHT_BUDGET * width / WIDTH;
+        for &width in zooms {
+            let budget = height * width / WIDTH;
             let laid = layout_at(stage, lang, width, budget, false);
             if laid.height <= budget {
                 return laid;
@@ -226,7 +244,7 @@ pub fn layout(stage: &Stage, lang: Lang) -> StageLayout {
         }
     }
     // Full width, and strips where full logs do not fit.
-    layout_at(stage, lang, WIDTH, HEIGHT_BUDGET, true)
+    layout_at(stage, lang, WIDTH, height, true)
 }
 
 fn layout_at(stage: &Stage, lang: Lang, width: f64, budget: f64, strips: bool) -> StageLayout {

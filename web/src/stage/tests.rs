@@ -97,6 +97,41 @@ fn s1_geometry_the_flag_stands_on_offset_95s_cell_and_labels_fit() {
 }
 
 #[test]
+fn presenter_mode_draws_s1_larger_and_it_still_tells_the_story() {
+    use crate::stage::layout::{layout_for, PRESENT_HEIGHT_BUDGET, WIDTH};
+    let (_, stage) = s1_at(38_000);
+    let page = layout(&stage, Lang::En);
+    let present = layout_for(&stage, Lang::En, true);
+    // A narrower drawing on the same screen width: larger type for the back of the room.
+    assert!(
+        present.width < page.width,
+        "{} vs {}",
+        present.width,
+        page.width
+    );
+    // It fits the taller presenter budget, scaled to its zoom.
+    assert!(present.height <= PRESENT_HEIGHT_BUDGET * present.width / WIDTH);
+    // Still on the picture: committed 95 over its cell, and the high watermark 101.
+    let log = &present.bands[0].logs[0];
+    let cell = |o: i64| {
+        log.slots
+            .iter()
+            .find_map(|(s, x, w)| matches!(s, Slot::Cell(n) if *n == o).then_some((*x, *w)))
+    };
+    let flag = log
+        .markers
+        .iter()
+        .find(|m| m.layer == Layer::Committed)
+        .unwrap();
+    let (x, w) = cell(95).expect("offset 95 has a cell");
+    assert!(flag.x >= x && flag.x < x + w && flag.text.contains("95"));
+    assert!(log
+        .markers
+        .iter()
+        .any(|m| m.layer == Layer::HighWatermark && m.offset == 101));
+}
+
+#[test]
 fn every_scenario_fits_the_projector_and_names_every_member_once() {
     for scenario in minikafka::sim::scenarios::all() {
         let mut s = AppState::new(&scenario.id, 1, Lang::Zh);

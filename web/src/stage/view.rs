@@ -14,7 +14,7 @@ use yew::prelude::*;
 
 use crate::i18n::{t, Lang};
 use crate::px::Px;
-use crate::stage::layout::{layout, BandLayout, GroupLayout, Layer, LogLayout, NoteKind, Rect};
+use crate::stage::layout::{layout_for, BandLayout, GroupLayout, Layer, LogLayout, NoteKind, Rect};
 use crate::stage::model::*;
 use crate::stage::text::{self, word, Word};
 use crate::stage::txn::TxnEnd;
@@ -49,6 +49,9 @@ pub struct StageProps {
     pub stage: Stage,
     /// The page language.
     pub lang: Lang,
+    /// Presenter mode: larger type, more height.
+    #[prop_or_default]
+    pub present: bool,
 }
 
 /// Processed, not committed: diagonal hatching, so it reads without colour.
@@ -59,7 +62,7 @@ const DEFS: &str = r##"<defs><pattern id="hatch" width="7" height="7" patternUni
 pub fn stage_view(props: &StageProps) -> Html {
     let lang = props.lang;
     let stage = &props.stage;
-    let laid = layout(stage, lang);
+    let laid = layout_for(stage, lang, props.present);
     let view_box = format!("0 0 {} {}", Px(laid.width), Px(laid.height));
     // Where each producer's batches take off: the right end of its box, by colour.
     let sources: Vec<(usize, (f64, f64))> = stage
