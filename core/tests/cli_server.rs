@@ -264,3 +264,69 @@ fn a_second_server_on_the_same_data_directory_is_refused() {
     drop(first);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn groups_describe_tells_apart_members_that_share_a_client_id() {
+    let data = std::env::temp_dir().join(format!("minikafka-cli-shared-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let server = Server::start(&data, &["--group-initial-rebalance-delay-ms", "0"]);
+    let b = server.addr.as_str();
+    ok(&["topics", "create", "shared", "-p", "2", "-b", b], None);
+    // Records in both partitions, so that both owners read and commit.
+    for p in ["0", "1"] {
+        ok(
+            &["produce", "shared", "--partition", p, "-b", b],
+            Some("a\nb\n"),
+        );
+    }
+    // Two consumers with the same client.id, as two kcats are both `rdkafka`.
+    let member = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_minikafka"))
+            .args([
+                "consume",
+                "shared",
+                "-g",
+                "twins",
+                "--from-beginning",
+                "--client-id",
+                "rdkafka",
+                "-b",
+                b,
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut members = [member(), member()];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let owners = loop {
+        // Until the first member joins, the group does not exist (and says so).
+        let out = cli(&["groups", "describe", "twins", "-b", b], None);
+        let described = String::from_utf8_lossy(&out.stdout).to_string();
+        let owners: Vec<String> = described
+            .lines()
+            .filter(|l| l.starts_with("shared\t"))
+            .filter_map(|l| l.split('\t').next_back().map(str::to_string))
+            .collect();
+        let ids: Vec<&str> = described
+            .lines()
+            .filter(|l| l.contains("\trdkafka\t"))
+            .filter_map(|l| l.split('\t').next())
+            .collect();
+        // Both members hold a partition: each partition's owner is one of the two member ids.
+        if ids.len() == 2 && owners.len() == 2 && owners.iter().all(|o| ids.contains(&o.as_str())) {
+            break owners;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "two members, each named by its member id as the owner: {described}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    assert_ne!(owners[0], owners[1], "the two members are told apart");
+    for m in &mut members {
+        let _ = m.kill();
+        let _ = m.wait();
+    }
+}

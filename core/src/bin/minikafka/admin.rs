@@ -415,8 +415,22 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                 } else {
                     out!("member\tclient-id\thost\tpartitions");
                 }
+                // Two kcats are both `rdkafka`: where members share a client id, the owner
+                // column names them by member id, as their own lines above do.
+                let shared = |client_id: &str| {
+                    g.members
+                        .iter()
+                        .filter(|o| o.client_id.as_str() == client_id)
+                        .count()
+                        > 1
+                };
                 let mut owner = std::collections::BTreeMap::new();
                 for m in &g.members {
+                    let owner_name = if shared(m.client_id.as_str()) {
+                        m.member_id.to_string()
+                    } else {
+                        m.client_id.to_string()
+                    };
                     let parts = match decode_assignment(&m.member_assignment) {
                         Ok(a) => a
                             .partitions
@@ -424,7 +438,7 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                             .flat_map(|t| t.partitions.iter().map(move |p| (t.topic.clone(), *p)))
                             .map(|(topic, p)| {
                                 let name = format!("{topic}-{p}");
-                                owner.insert((topic, p), m.client_id.to_string());
+                                owner.insert((topic, p), owner_name.clone());
                                 name
                             })
                             .collect::<Vec<_>>()
