@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::client::consumer::{CommitId, Consumer, ConsumerConfig, MemberState, PolledRecord};
+use crate::client::consumer::{CommitId, Consumer, MemberState, PolledRecord};
 use crate::client::producer::{Producer, ProducerConfig};
 use crate::client::TopicPartition;
 use crate::record::{Millis, Offset};
@@ -175,23 +175,7 @@ impl ConsumerActor {
     }
 
     fn client(spec: &ConsumerSpec, now: Millis) -> Consumer {
-        let config = ConsumerConfig {
-            client_id: spec.name.clone(),
-            client_host: format!("/10.0.0.{}", 1 + spec.name.len() % 200),
-            group_id: Some(spec.group.clone()),
-            group_instance_id: spec.instance_id.clone(),
-            session_timeout_ms: spec.session_timeout_ms,
-            heartbeat_interval_ms: spec.heartbeat_interval_ms,
-            max_poll_interval_ms: spec.max_poll_interval_ms,
-            max_poll_records: spec.max_poll_records,
-            auto_offset_reset: spec.auto_offset_reset,
-            enable_auto_commit: spec.commit_mode == CommitMode::Auto && spec.output.is_none(),
-            isolation_level: spec.isolation_level,
-            auto_commit_interval_ms: spec.auto_commit_interval_ms,
-            assignors: spec.assignors.clone(),
-            metadata_max_age_ms: spec.metadata_max_age_ms,
-            ..ConsumerConfig::default()
-        };
+        let config = spec.client_config();
         let mut consumer = Consumer::new(config, now);
         let topics: Vec<&str> = spec.topics.iter().map(String::as_str).collect();
         consumer.subscribe(&topics);

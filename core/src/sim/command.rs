@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::assignor::AssignorKind;
-use crate::client::consumer::AutoOffsetReset;
+use crate::client::consumer::{AutoOffsetReset, ConsumerConfig};
 use crate::client::Acks;
 use crate::log::IsolationLevel;
 use crate::record::{Millis, Offset};
@@ -108,25 +108,58 @@ impl Default for OutputSpec {
 }
 
 impl Default for ConsumerSpec {
+    /// Kafka's client defaults, taken from [`ConsumerConfig::default`] so that they are
+    /// written once; only `auto.offset.reset` differs (see below).
     fn default() -> Self {
+        let kafka = ConsumerConfig::default();
         ConsumerSpec {
-            name: "consumer".into(),
+            name: kafka.client_id,
             group: "group-1".into(),
             topics: Vec::new(),
-            instance_id: None,
-            session_timeout_ms: 45_000,
-            heartbeat_interval_ms: 3_000,
-            max_poll_interval_ms: 300_000,
-            max_poll_records: 500,
-            auto_commit_interval_ms: 5_000,
+            instance_id: kafka.group_instance_id,
+            session_timeout_ms: kafka.session_timeout_ms,
+            heartbeat_interval_ms: kafka.heartbeat_interval_ms,
+            max_poll_interval_ms: kafka.max_poll_interval_ms,
+            max_poll_records: kafka.max_poll_records,
+            auto_commit_interval_ms: kafka.auto_commit_interval_ms,
+            // Kafka's default is `latest`; a lesson's new group reads its topic from the
+            // start, so that the records produced before it joined are on the stage.
             auto_offset_reset: AutoOffsetReset::Earliest,
-            assignors: vec![AssignorKind::Range, AssignorKind::CooperativeSticky],
-            metadata_max_age_ms: 300_000,
+            assignors: kafka.assignors,
+            metadata_max_age_ms: kafka.metadata_max_age_ms,
             processing_ms: 10,
             commit_mode: CommitMode::Auto,
             semantics: Semantics::AtLeastOnce,
-            isolation_level: IsolationLevel::ReadUncommitted,
+            isolation_level: kafka.isolation_level,
             output: None,
+        }
+    }
+}
+
+impl ConsumerSpec {
+    /// The client settings of this application's consumer: the one place where the spec's
+    /// fields become Kafka's (`name` is `client.id`, `group` is `group.id`, `instance_id`
+    /// is `group.instance.id`). The spec keeps its own short field names because they are
+    /// the run string's (a shared link must keep working); what it does not set is
+    /// [`ConsumerConfig::default`].
+    pub fn client_config(&self) -> ConsumerConfig {
+        ConsumerConfig {
+            client_id: self.name.clone(),
+            client_host: format!("/10.0.0.{}", 1 + self.name.len() % 200),
+            group_id: Some(self.group.clone()),
+            group_instance_id: self.instance_id.clone(),
+            session_timeout_ms: self.session_timeout_ms,
+            heartbeat_interval_ms: self.heartbeat_interval_ms,
+            max_poll_interval_ms: self.max_poll_interval_ms,
+            max_poll_records: self.max_poll_records,
+            auto_offset_reset: self.auto_offset_reset,
+            // A read-process-write application commits its input with its output.
+            enable_auto_commit: self.commit_mode == CommitMode::Auto && self.output.is_none(),
+            isolation_level: self.isolation_level,
+            auto_commit_interval_ms: self.auto_commit_interval_ms,
+            assignors: self.assignors.clone(),
+            metadata_max_age_ms: self.metadata_max_age_ms,
+            ..ConsumerConfig::default()
         }
     }
 }
