@@ -51,7 +51,7 @@ demo: web clients-tools
 	@echo ""
 	@echo "  minikafka demo"
 	@echo "    Kafka protocol   127.0.0.1:$(KAFKA_PORT)   (data in ./data)"
-	@echo "    Simulation       http://127.0.0.1:$(DEMO_PORT)/?scenario=S1   (scenarios S1..S11, in the browser)"
+	@echo "    Simulation       http://127.0.0.1:$(DEMO_PORT)/?scenario=S1   (scenarios S1..S13, in the browser)"
 	@echo "    Live view        http://127.0.0.1:$(DEMO_PORT)/?source=live   (this server, as real clients use it)"
 	@echo ""
 	@echo "  In another terminal, produce and consume with kcat:"

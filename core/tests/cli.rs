@@ -126,6 +126,19 @@ fn scenario_piped_into_head_ends_quietly_and_prints_the_whole_replay_string() {
         "{}",
         String::from_utf8_lossy(&replayed.stderr)
     );
+    // `minikafka replay <run> | head`: the same closed pipe, the same quiet end.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
+        .args(["replay", run])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "no panic exit");
 }
 
 #[test]

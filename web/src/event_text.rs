@@ -9,7 +9,7 @@ use minikafka::client::producer::ProducerEvent;
 use minikafka::client::TopicPartition;
 use minikafka::event::{Event, LogStartReason, RebalanceReason, RemovalReason, TxnAppend};
 use minikafka::record::ControlType;
-use minikafka::sim::{WorldEvent, WorldEventKind};
+use minikafka::sim::{Command, CommitMode, Semantics, WorldEvent, WorldEventKind};
 
 use crate::i18n::Lang;
 
@@ -170,7 +170,7 @@ pub fn event_line(event: &Event, lang: Lang) -> String {
             error,
             ..
         } => format!(
-            "组 {group}：{member_id:?}（第 {generation} 代）的提交被拒绝：{}",
+            "组 {group}：{member_id}（第 {generation} 代）的提交被拒绝：{}",
             error.name()
         ),
         Event::OffsetsDeleted { group, count, .. } => {
@@ -256,6 +256,60 @@ pub fn event_line(event: &Event, lang: Lang) -> String {
             Some(e) => format!("组 {group}：来自 {member_id} 的心跳，回答 {}", e.name()),
         },
         Event::GroupDeleted { group, .. } => format!("组 {group} 已删除"),
+    }
+}
+
+/// A learner's or a scenario's command, in Chinese (the core says it in English).
+fn command_zh(command: &Command) -> String {
+    match command {
+        Command::CreateTopic {
+            topic, partitions, ..
+        } => format!("创建主题 {topic}，{partitions} 个分区"),
+        Command::AddPartitions { topic, total } => format!("主题 {topic} 增加到 {total} 个分区"),
+        Command::AddProducer(p) => {
+            format!(
+                "启动生产者 {}（每秒 {} 条，写入 {}）",
+                p.name, p.rate_per_sec, p.topic
+            )
+        }
+        Command::SetProduceRate { name, rate_per_sec } => {
+            format!("生产者 {name}：每秒 {rate_per_sec} 条")
+        }
+        Command::ProduceBurst { name, count } => format!("生产者 {name}：一次发送 {count} 条"),
+        Command::AddConsumer(c) => format!("启动消费者 {}，加入组 {}", c.name, c.group),
+        Command::CrashConsumer { name } => format!("消费者 {name} 崩溃"),
+        Command::PauseConsumer { name, ms } => format!("冻结消费者 {name} {ms} 毫秒"),
+        Command::StopConsumer { name } => format!("消费者 {name} 正常停止"),
+        Command::RestartConsumer { name } => format!("重启消费者 {name}"),
+        Command::Seek {
+            name,
+            topic,
+            partition,
+            offset,
+        } => format!("消费者 {name}：把 {topic}-{partition} seek 到 {offset}"),
+        Command::SetProcessingTime {
+            name,
+            processing_ms,
+        } => format!("消费者 {name}：每条处理 {processing_ms} 毫秒"),
+        Command::UpdateConsumer { name, .. } => format!("修改消费者 {name} 的设置"),
+        Command::SetNetworkDelay { ms } => format!("网络延迟 {ms} 毫秒"),
+        Command::SetCommitMode {
+            name,
+            mode,
+            semantics,
+        } => {
+            let how = match mode {
+                CommitMode::Auto => "自动提交（auto.commit.interval.ms）",
+                CommitMode::PerRecord => "每条记录后提交",
+                CommitMode::PerBatch => "每批之后提交",
+                CommitMode::PerBatchAsync => "每批之后异步提交",
+            };
+            let order = match semantics {
+                Semantics::AtLeastOnce => "至少一次：先处理，后提交",
+                Semantics::AtMostOnce => "至多一次：先提交，后处理",
+            };
+            format!("消费者 {name} {how}，{order}")
+        }
     }
 }
 
@@ -349,9 +403,9 @@ pub fn world_line(event: &WorldEvent, lang: Lang) -> String {
                 format!("{name:<9} 处理了 {tp}@{offset}")
             }
         }
-        WorldEventKind::Command { command } => format!("命令      {command}"),
+        WorldEventKind::Command { command } => format!("命令      {}", command_zh(command)),
         WorldEventKind::CommandRejected { command, reason } => {
-            format!("命令      {command} 被拒绝：{reason}")
+            format!("命令      {} 被拒绝：{reason}", command_zh(command))
         }
     };
     format!("{at} {what}")
@@ -380,12 +434,29 @@ mod tests {
                 assert_eq!(world_line(&e, Lang::En), e.to_string());
                 let zh = world_line(&e, Lang::Zh);
                 assert!(zh.starts_with(&format!("[{:>4}.", e.at / 1000)), "{zh}");
-                let plain_command = matches!(e.kind, WorldEventKind::Command { .. });
-                assert!(plain_command || chinese(&zh) || zh.contains("->"), "{zh}");
+                assert!(chinese(&zh) || zh.contains("->"), "{zh}");
+                if matches!(e.kind, WorldEventKind::Command { .. }) {
+                    // A command in words, in the page's language: no Rust names.
+                    assert!(!zh.contains('{') && !zh.contains("Consumer"), "{zh}");
+                }
                 kinds += 1;
             }
         }
         assert!(kinds > 1_000);
+        // The learner's commit-mode button, said in words in both languages.
+        let command = Command::SetCommitMode {
+            name: "A".into(),
+            mode: CommitMode::PerRecord,
+            semantics: Semantics::AtLeastOnce,
+        };
+        assert_eq!(
+            command.to_string(),
+            "consumer A commits after every record, at least once: process, then commit"
+        );
+        assert_eq!(
+            command_zh(&command),
+            "消费者 A 每条记录后提交，至少一次：先处理，后提交"
+        );
     }
 
     #[test]

@@ -164,7 +164,20 @@ impl fmt::Display for crate::sim::command::Command {
                 name,
                 mode,
                 semantics,
-            } => write!(f, "consumer {name}: commit {mode:?}, {semantics:?}"),
+            } => {
+                use crate::sim::command::{CommitMode, Semantics};
+                let how = match mode {
+                    CommitMode::Auto => "commits automatically (auto.commit.interval.ms)",
+                    CommitMode::PerRecord => "commits after every record",
+                    CommitMode::PerBatch => "commits after every batch",
+                    CommitMode::PerBatchAsync => "commits after every batch, asynchronously",
+                };
+                let order = match semantics {
+                    Semantics::AtLeastOnce => "at least once: process, then commit",
+                    Semantics::AtMostOnce => "at most once: commit, then process",
+                };
+                write!(f, "consumer {name} {how}, {order}")
+            }
         }
     }
 }

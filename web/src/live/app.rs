@@ -265,7 +265,7 @@ pub fn live_app(props: &LiveProps) -> Html {
             <crate::stage::view::Legend {lang} open={false} />
             <div class="counters">
                 <div class="counter"><span>{ t(lang, Key::State) }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>
-                <div class="counter"><span>{ t(lang, Key::Generation) }</span><b data-testid="generation">{ vm.generation }</b></div>
+                <div class="counter"><span>{ t(lang, Key::Generation) }</span><b data-testid="generation">{ cards::generation(vm.generation, lang) }</b></div>
                 <div class="counter"><span>{ t(lang, Key::Time) }</span><b data-testid="time">{ clock(vm.now) }</b></div>
                 if page.live.missed > 0 {
                     <div class="counter"><span>{ t(lang, Key::Missed) }</span><b data-testid="missed">{ page.live.missed }</b></div>
@@ -279,7 +279,7 @@ pub fn live_app(props: &LiveProps) -> Html {
                     }
                 </PanelBox>
                 <PanelBox panel={Panel::Members} {lang} open={is_open(Panel::Members)} on_toggle={on_fold.clone()}
-                    extra={format!(" · {} · {} {}", vm.group.as_deref().unwrap_or("-"), t(lang, Key::Generation), vm.generation)}>
+                    extra={format!(" · {} · {} {}", vm.group.as_deref().unwrap_or("-"), t(lang, Key::Generation), cards::generation(vm.generation, lang))}>
                     if is_open(Panel::Members) {
                         <div class="members">{ for vm.members.iter().map(|m| live_member(m, lang)) }</div>
                     }

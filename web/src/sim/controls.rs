@@ -155,6 +155,16 @@ impl MemberButton {
         MemberButton::AtMostOnce,
     ];
 
+    /// For a commit-mode button, whether it is the member's mode now (shown pressed);
+    /// `None` for the other buttons.
+    pub fn selected(self, mode: CommitMode, semantics: Semantics) -> Option<bool> {
+        match self {
+            MemberButton::Mode(m) => Some(m == mode && semantics == Semantics::AtLeastOnce),
+            MemberButton::AtMostOnce => Some(semantics == Semantics::AtMostOnce),
+            _ => None,
+        }
+    }
+
     /// Its name, in its `data-testid` (`crash-A`).
     pub fn id(self) -> &'static str {
         match self {

@@ -1,6 +1,6 @@
 //! Native tests of the app: actions in, state and view model out.
 
-use minikafka::sim::Command;
+use minikafka::sim::{Command, CommitMode, Semantics};
 
 use crate::i18n::{Key, Lang};
 use crate::sim::controls::{MemberButton, Setting, Try};
@@ -279,6 +279,36 @@ fn a_members_commit_mode_is_written_in_the_page_language() {
     assert!(
         !zh.contains("AtLeastOnce"),
         "no Rust names in the page: {zh}"
+    );
+}
+
+#[test]
+fn the_commit_mode_buttons_show_the_members_mode_pressed() {
+    let pressed = |s: &AppState| -> Vec<&'static str> {
+        let vm = view_model(s);
+        let a = member(&vm, "A");
+        MemberButton::ALIVE
+            .into_iter()
+            .filter(|b| b.selected(a.commit_mode, a.semantics) == Some(true))
+            .map(MemberButton::id)
+            .collect()
+    };
+    let mut s = AppState::new("S1", 1, Lang::En);
+    assert_eq!(pressed(&s), ["mode-auto"], "one mode, the member's");
+    s.apply(Action::Member {
+        name: "A".into(),
+        what: MemberButton::Mode(CommitMode::PerRecord),
+    });
+    assert_eq!(pressed(&s), ["mode-record"]);
+    s.apply(Action::Member {
+        name: "A".into(),
+        what: MemberButton::AtMostOnce,
+    });
+    assert_eq!(pressed(&s), ["mode-at-most-once"]);
+    // Crash and stop are actions, not modes: never pressed.
+    assert_eq!(
+        MemberButton::Crash.selected(CommitMode::Auto, Semantics::AtLeastOnce),
+        None
     );
 }
 

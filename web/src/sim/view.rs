@@ -150,8 +150,11 @@ pub fn member(
     let button = |action: MemberButton| {
         let name = m.name.clone();
         let cb = on_action.clone();
+        // A commit-mode button shows whether it is the member's mode now.
+        let pressed = action.selected(m.commit_mode, m.semantics);
         html! {
-            <button class="small" data-testid={format!("{}-{}", action.id(), m.name)}
+            <button class={classes!("small", (pressed == Some(true)).then_some("on"))} data-testid={format!("{}-{}", action.id(), m.name)}
+                aria-pressed={pressed.map(|p| if p { "true" } else { "false" })}
                 onclick={Callback::from(move |_| cb.emit((name.clone(), action)))}>{ t(lang, action.key()) }</button>
         }
     };

@@ -469,3 +469,64 @@ fn records_travel_to_a_reading_owner_and_not_to_a_dead_one() {
         "at 38 s A is dead and B not assigned yet"
     );
 }
+
+#[test]
+fn the_legend_explains_every_mark_the_stage_draws_in_both_languages() {
+    // The legend lives in index.html, one <template> per language.
+    let page = include_str!("../../../index.html");
+    let template = |id: &str| {
+        let open = format!("<template id=\"{id}\">");
+        let from = page.find(&open).expect("the legend's template") + open.len();
+        &page[from..from + page[from..].find("</template>").unwrap()]
+    };
+    let (legend_en, legend_zh) = (template("legend-en"), template("legend-zh"));
+    // Every class the stage's SVG is drawn with (read from its source, so a new mark
+    // without a legend entry fails here), but for the structure and the text that says
+    // itself (headings, names, numbers, the tallies written in words).
+    let source = include_str!("view.rs");
+    let drawing = source;
+    const SAYS_ITSELF: [&str; 19] = [
+        "band",
+        "group",
+        "log",
+        "bench",
+        "crowded",
+        "cursor-node",
+        "cursor-stem",
+        "delivery",
+        "group-box",
+        "heading",
+        "label",
+        "legend",
+        "name",
+        "num",
+        "panel",
+        "plabel",
+        "producer-node",
+        "small",
+        "stage-wrap",
+    ];
+    let mut marks: Vec<&str> = drawing
+        .split("class=\"")
+        .skip(1)
+        .flat_map(|rest| rest.split('"').next().unwrap_or("").split_whitespace())
+        .filter(|w| !w.contains('{') && !SAYS_ITSELF.contains(w) && *w != "tally")
+        .collect();
+    marks.sort();
+    marks.dedup();
+    assert!(marks.len() > 20, "{marks:?}");
+    for legend in [legend_en, legend_zh] {
+        for mark in &marks {
+            let shown = legend.contains(&format!("class=\"{mark}\""))
+                || legend.contains(&format!("class=\"{mark} "))
+                || legend.contains(&format!(" {mark}\""))
+                || legend.contains(&format!(" {mark} "));
+            assert!(shown, "no legend entry draws a {mark:?}");
+        }
+    }
+    // The same entries in both languages.
+    assert_eq!(
+        legend_en.matches("<li>").count(),
+        legend_zh.matches("<li>").count()
+    );
+}

@@ -179,7 +179,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
                 "read-only"
             }
         );
-        out!("simulation:      http://{http}/?scenario=S1 (the teaching scenarios S1..S11, in the browser)");
+        out!("simulation:      http://{http}/?scenario=S1 (the teaching scenarios S1..S13, in the browser)");
     }
     let hooks = FlushHooks {
         flusher: flusher.clone(),
