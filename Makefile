@@ -127,6 +127,8 @@ clients-tools:
 # DescribeCluster.
 clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
+	# The quick start's commands (kcat, confluent-kafka, the live demo), as the README writes them.
+	$(CARGO) test -p minikafka --test readme -- --ignored
 	$(CLIENTS_VENV)/bin/python tests/clients/run.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/churn.py --seconds 20 --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/live_demo.py story --serve target/debug/minikafka

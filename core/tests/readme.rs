@@ -26,6 +26,10 @@ const NOT_RUN: &[(&str, &str)] = &[
         "kcat -b 127.0.0.1:9092 -G",
         "a group member that reads until Ctrl-C",
     ),
+    (
+        "tests/clients/.venv/bin/python tests/clients/live_demo.py group",
+        "a producer and a group that run until Ctrl-C",
+    ),
 ];
 
 fn readme() -> String {
@@ -50,40 +54,30 @@ fn sh_commands(text: &str) -> Vec<String> {
     commands
 }
 
-#[test]
-fn every_readme_command_runs_as_written() {
-    let text = readme();
-    let commands = sh_commands(&text);
-    assert!(commands.len() >= 20, "{commands:?}");
-    let data = std::env::temp_dir().join(format!("minikafka-readme-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    let server = Server::start(&data, &[]);
-    let work = data.with_extension("cwd");
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).unwrap();
+/// Runs each command as the README writes it against `server` (see the module doc);
+/// returns how many ran. `skip_kcat`: kcat is not installed here.
+fn run_as_written(commands: &[String], server: &Server, work: &Path, skip_kcat: bool) -> usize {
     let bin = Path::new(env!("CARGO_BIN_EXE_minikafka"));
     let path = format!(
         "{}:{}",
         bin.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let have_kcat = Command::new("sh")
-        .args(["-c", "command -v kcat"])
-        .output()
-        .is_ok_and(|o| o.status.success());
     // Client commands get the server's address; other commands are left alone.
     let prelude = format!(
         "minikafka() {{ case \"$1\" in produce|consume|topics|groups|offsets) \
          command minikafka \"$@\" -b {addr};; *) command minikafka \"$@\";; esac; }}",
         addr = server.addr
     );
+    // The repository's root, for the commands that name files in it (tests/clients/...).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut ran = 0;
-    for command in &commands {
+    for command in commands {
         if let Some((_, why)) = NOT_RUN.iter().find(|(start, _)| command.starts_with(start)) {
             eprintln!("not run ({why}): {command}");
             continue;
         }
-        if command.contains("kcat") && !have_kcat {
+        if command.contains("kcat") && skip_kcat {
             eprintln!("not run (no kcat here): {command}");
             continue;
         }
@@ -93,10 +87,14 @@ fn every_readme_command_runs_as_written() {
                 "minikafka",
             )
             .replace("cargo run --release -p minikafka --", "minikafka")
-            .replace("127.0.0.1:9092", &server.addr);
+            .replace("127.0.0.1:9092", &server.addr)
+            .replace(
+                "tests/clients/",
+                &format!("{}/tests/clients/", root.display()),
+            );
         let mut child = Command::new("sh")
             .args(["-c", &format!("{prelude}\n{line}")])
-            .current_dir(&work)
+            .current_dir(work)
             .env("PATH", &path)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -137,7 +135,67 @@ fn every_readme_command_runs_as_written() {
         assert!(!err.contains("panicked"), "{command}: {err}");
         ran += 1;
     }
+    ran
+}
+
+/// A server and a scratch directory for one test; both removed at the end.
+fn scratch(name: &str) -> (Server, std::path::PathBuf, std::path::PathBuf) {
+    let data = std::env::temp_dir().join(format!("minikafka-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let server = Server::start(&data, &[]);
+    let work = data.with_extension("cwd");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    (server, data, work)
+}
+
+#[test]
+fn every_readme_command_runs_as_written() {
+    let text = readme();
+    let commands = sh_commands(&text);
+    assert!(commands.len() >= 20, "{commands:?}");
+    let (server, data, work) = scratch("readme");
+    let have_kcat = Command::new("sh")
+        .args(["-c", "command -v kcat"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let ran = run_as_written(&commands, &server, &work, !have_kcat);
     assert!(ran >= 20, "only {ran} commands ran");
+    server.kill();
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The commands `make demo` prints in the quick start (kcat, confluent-kafka, the live
+/// demo's story), as written, from the block after "prints:".
+fn quick_start_commands(text: &str) -> Vec<String> {
+    let at = text
+        .find("and prints:")
+        .expect("the quick start's make demo output");
+    let block = &text[at..];
+    let start = block.find("```\n").unwrap() + 4;
+    let end = start + block[start..].find("```").unwrap();
+    block[start..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            ["printf ", "kcat ", "tests/clients/.venv/bin/python "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+#[ignore = "needs kcat and tests/clients/.venv: `make clients` runs it after installing them"]
+fn the_quick_start_commands_run_as_written() {
+    let commands = quick_start_commands(&readme());
+    assert!(commands.len() >= 4, "{commands:?}");
+    let (server, data, work) = scratch("quick-start");
+    let ran = run_as_written(&commands, &server, &work, false);
+    // The producers and the live demo's story; the two that read until Ctrl-C are not run.
+    assert!(ran >= 3, "only {ran} commands ran: {commands:?}");
     server.kill();
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&work);
