@@ -124,7 +124,8 @@ clients-tools:
 # under it, read back exactly once with read_committed; two instances of one transactional.id (the older fenced); kafkajs and
 # kafka-python commit and abort. Then the admin APIs with confluent-kafka's AdminClient
 # (tests/clients/admin.py): topic configs, CreatePartitions, DeleteGroups, OffsetDelete,
-# DescribeCluster.
+# DescribeCluster; the same APIs with kafka-python's KafkaAdminClient, and with kafkajs's
+# admin (tests/clients/kafkajs_admin.mjs, run by admin.py against its server).
 clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
 	# The quick start's commands (kcat, confluent-kafka, the live demo), as the README writes them.

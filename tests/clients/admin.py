@@ -17,7 +17,16 @@ Against one `minikafka serve` started here on a free port with a fresh data dire
    subscribes to (GROUP_SUBSCRIBED_TO_TOPIC) and removes one partition's committed offset
    of an Empty group, keeping the rest;
 5. DescribeCluster names this broker as the cluster and its controller;
-6. the server is SIGKILLed and restarted: the altered configs and the deletions stay, and a
+6. kafka-python 3.x's KafkaAdminClient: create_topics with topic configs, describe_configs
+   (the overrides, max.message.bytes by default 1048588), alter_configs (incremental: the
+   rest kept), create_partitions (describe_topics lists them), and an Empty group committed
+   by a KafkaConsumer: list_groups, describe_groups, delete_groups (with its offsets; then
+   GroupIdNotFoundError);
+7. kafkajs's admin (tests/clients/kafkajs_admin.mjs, given this server's bootstrap):
+   createTopics with configEntries, describeConfigs, alterConfigs (the whole set replaced),
+   createPartitions, fetchTopicMetadata, setOffsets / fetchOffsets / resetOffsets, listGroups,
+   describeGroups, deleteGroups (then GROUP_ID_NOT_FOUND);
+8. the server is SIGKILLed and restarted: the altered configs and the deletions stay, and a
    group now known only by its committed offsets is Empty (ListGroups, DescribeGroups):
    OffsetDelete and DeleteGroups work on it.
 
@@ -31,7 +40,7 @@ import sys
 import tempfile
 import warnings
 
-from run import ROOT, Failure, Server, check, free_port, log
+from run import ROOT, Failure, Server, check, free_port, log, run
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource,
@@ -204,6 +213,82 @@ def test_cluster(admin):
     log(f"DescribeCluster: one broker (node {cluster.nodes[0].id}), also the controller")
 
 
+def test_kafka_python(bootstrap, topic, group):
+    """kafka-python 3.x's KafkaAdminClient on the same APIs."""
+    from kafka import KafkaConsumer
+    from kafka import TopicPartition as KTopicPartition
+    from kafka.admin import ConfigResource as KConfigResource, KafkaAdminClient
+    from kafka.structs import OffsetAndMetadata
+
+    client = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        def described():
+            r = client.describe_configs([KConfigResource("TOPIC", topic)], config_filter="all")
+            return {k: (e["value"], e["config_source"]) for k, e in r["topic"][topic].items()}
+
+        result = client.create_topics({topic: {"num_partitions": 1, "replication_factor": 1,
+                                               "configs": {"cleanup.policy": "compact",
+                                                           "retention.ms": "120000"}}})
+        errors = [t["error_code"] for t in result["topics"]]
+        check(errors == [0], f"kafka-python create_topics: {result}")
+        c = described()
+        check(c["cleanup.policy"] == ("compact", "DYNAMIC_TOPIC_CONFIG"), f"cleanup.policy {c['cleanup.policy']}")
+        check(c["retention.ms"] == ("120000", "DYNAMIC_TOPIC_CONFIG"), f"retention.ms {c['retention.ms']}")
+        check(c["max.message.bytes"] == ("1048588", "DEFAULT_CONFIG"),
+              f"max.message.bytes {c['max.message.bytes']}")
+        log("kafka-python: create_topics with configs; describe_configs reports the overrides "
+            "and max.message.bytes 1048588 by default")
+
+        # kafka-python alters incrementally when the broker offers IncrementalAlterConfigs.
+        result = client.alter_configs([KConfigResource("TOPIC", topic, {"retention.ms": "60000"})])
+        check(result == {"topic": {topic: "OK"}}, f"kafka-python alter_configs: {result}")
+        c = described()
+        check(c["retention.ms"] == ("60000", "DYNAMIC_TOPIC_CONFIG"), f"after alter_configs: {c['retention.ms']}")
+        check(c["cleanup.policy"] == ("compact", "DYNAMIC_TOPIC_CONFIG"),
+              f"not named, kept: {c['cleanup.policy']}")
+        log("kafka-python: alter_configs set retention.ms=60000 and kept cleanup.policy")
+
+        result = client.create_partitions({topic: 3})
+        check([r.error_code for r in result.results] == [0], f"kafka-python create_partitions: {result}")
+        partitions = client.describe_topics([topic])[0]["partitions"]
+        check(sorted(p["partition_index"] for p in partitions) == [0, 1, 2],
+              f"describe_topics after create_partitions: {partitions}")
+        log("kafka-python: create_partitions grew a topic from 1 to 3 (describe_topics lists 3)")
+
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
+                                 enable_auto_commit=False)
+        try:
+            consumer.commit({KTopicPartition(topic, p): OffsetAndMetadata(5, "", -1) for p in range(3)})
+        finally:
+            consumer.close()
+        listed = {g["group_id"] for g in client.list_groups()}
+        check(group in listed, f"kafka-python list_groups: {listed}")
+        d = client.describe_groups([group])[group]
+        check(d["group_state"] == "Empty" and not d["members"], f"kafka-python describe_groups: {d}")
+        log("kafka-python: a group committed by a KafkaConsumer is listed (list_groups) and "
+            "Empty with no members (describe_groups); list_group_offsets reads its offsets")
+
+        offsets = client.list_group_offsets({group: None})[group]
+        check(sorted((tp.partition, o.offset) for tp, o in offsets.items()) == [(0, 5), (1, 5), (2, 5)],
+              f"kafka-python list_group_offsets: {offsets}")
+        result = client.delete_groups([group])
+        check(result == {group: "OK"}, f"kafka-python delete_groups: {result}")
+        offsets = client.list_group_offsets({group: None})
+        check(not offsets.get(group), f"its offsets after delete_groups: {offsets}")
+        result = client.delete_groups([group])
+        check(result == {group: "GroupIdNotFoundError"}, f"deleting it again: {result}")
+        log("kafka-python: delete_groups deleted the Empty group with its offsets; again: "
+            "GroupIdNotFoundError")
+    finally:
+        client.close()
+
+
+def test_kafkajs(bootstrap):
+    """kafkajs's admin (kafkajs_admin.mjs): its lines are its checks; it exits 1 on a wrong one."""
+    for line in run(["node", "kafkajs_admin.mjs", bootstrap]).splitlines():
+        log(line)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "debug", "minikafka"))
@@ -217,14 +302,17 @@ def main():
         admin = AdminClient({"bootstrap.servers": server.bootstrap})
         for name, test in [("configs", lambda: test_configs(admin, server.bootstrap, "admin-cfg")),
                            ("groups", lambda: test_groups(admin, server.bootstrap, "admin-grp")),
-                           ("cluster", lambda: test_cluster(admin))]:
+                           ("cluster", lambda: test_cluster(admin)),
+                           ("kafka-python", lambda: test_kafka_python(server.bootstrap, "admin-kp",
+                                                                      "admin-kp-empty")),
+                           ("kafkajs", lambda: test_kafkajs(server.bootstrap))]:
             try:
                 test()
             except Exception as e:  # noqa: BLE001 - one part's failure, the others still run
                 failed.append(f"{name}: {e}")
                 log(f"FAIL {name}: {e}")
 
-        # 6. a restart keeps the configs and the deletions
+        # 8. a restart keeps the configs and the deletions
         server.kill()
         log("server SIGKILLed; restarting on the same data directory")
         server.start()
