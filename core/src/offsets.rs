@@ -13,11 +13,17 @@
 //! the log, then applied to a `BTreeMap` cache (sorted, so every listing is deterministic),
 //! and [`OffsetStore::rebuild`] replays a log into a fresh store.
 //!
+//! The same log holds each group's membership ([`GroupMetadataRecord`], a key of version
+//! 2, as in Kafka), so that a restarted coordinator rebuilds its groups in the generation
+//! their members hold (see `offsets/group_metadata.rs`).
+//!
 //! Keys and values are written with a small, versioned binary codec modelled on Kafka's
 //! `OffsetCommitKey` (version 1) and `OffsetCommitValue` (version 3): big-endian integers
 //! and strings prefixed by an `i16` length. The version comes first so that a newer broker
 //! can change the layout and still read old records. Decoding never panics, whatever the
 //! bytes: a broker must survive a damaged log.
+
+mod group_metadata;
 
 use std::collections::BTreeMap;
 
@@ -27,6 +33,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::KafkaError;
 use crate::log::{LogConfig, LogError, LogStorage, MemoryStorage, PartitionLog};
 use crate::record::{BatchRecords, Millis, Offset, Record, RecordBatch};
+
+pub use group_metadata::{
+    decode_group_key, encode_group_key, GroupMetadataRecord, StoredMember, GROUP_KEY_VERSION,
+    GROUP_VALUE_VERSION,
+};
 
 /// Kafka's `offset.metadata.max.bytes`: the longest metadata string a commit may carry.
 pub const MAX_METADATA_BYTES: usize = 4096;
@@ -246,6 +257,11 @@ pub enum RebuildError {
 pub struct OffsetStore<S: LogStorage = MemoryStorage> {
     /// The cache: the latest commit per key, as replaying `log` would give.
     offsets: BTreeMap<OffsetKey, OffsetAndMetadata>,
+    /// The last group metadata record of each group, as replaying `log` would give. Not
+    /// in the browser build: its broker is never reopened from storage (and the page has a
+    /// size budget), so it writes no group records.
+    #[cfg(not(target_arch = "wasm32"))]
+    groups: BTreeMap<String, GroupMetadataRecord>,
     /// Every change ever made, in order: the source of truth.
     log: PartitionLog<S>,
 }
@@ -263,6 +279,8 @@ impl OffsetStore {
     pub fn new() -> OffsetStore {
         OffsetStore {
             offsets: BTreeMap::new(),
+            #[cfg(not(target_arch = "wasm32"))]
+            groups: BTreeMap::new(),
             log: PartitionLog::new(OffsetStore::log_config()),
         }
     }
@@ -385,6 +403,50 @@ impl<S: LogStorage> OffsetStore<S> {
         self.offsets.is_empty()
     }
 
+    /// Write a group's settled generation (Kafka does so when a rebalance completes and
+    /// when the group becomes Empty), so that a restarted coordinator can rebuild it.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn store_group(
+        &mut self,
+        record: GroupMetadataRecord,
+        now: Millis,
+    ) -> Result<(), KafkaError> {
+        let key = encode_group_key(&record.group_id).map_err(|_| KafkaError::InvalidGroupId)?;
+        let value = record.encode().map_err(|_| KafkaError::InvalidRequest)?;
+        self.append(vec![(key, Some(value))], now)?;
+        self.groups.insert(record.group_id.clone(), record);
+        Ok(())
+    }
+
+    /// Forget a group's metadata with a tombstone (the group was deleted). Returns whether
+    /// there was any.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn delete_group_metadata(&mut self, group_id: &str, now: Millis) -> bool {
+        if !self.groups.contains_key(group_id) {
+            return false;
+        }
+        let Ok(key) = encode_group_key(group_id) else {
+            return false;
+        };
+        if self.append(vec![(key, None)], now).is_err() {
+            return false;
+        }
+        self.groups.remove(group_id);
+        true
+    }
+
+    /// A group's last stored generation.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn group_metadata(&self, group_id: &str) -> Option<&GroupMetadataRecord> {
+        self.groups.get(group_id)
+    }
+
+    /// Every group's last stored generation, sorted by group id: what a coordinator loads.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn saved_groups(&self) -> impl Iterator<Item = &GroupMetadataRecord> {
+        self.groups.values()
+    }
+
     /// The log every change was written to, the store's `__consumer_offsets` partition.
     pub fn log(&self) -> &PartitionLog<S> {
         &self.log
@@ -395,6 +457,7 @@ impl<S: LogStorage> OffsetStore<S> {
     /// loads a partition of `__consumer_offsets`.
     pub fn rebuild(log: PartitionLog<S>) -> Result<OffsetStore<S>, RebuildError> {
         let mut offsets = BTreeMap::new();
+        let mut groups = BTreeMap::new();
         let mut position = log.log_start_offset();
         while position < log.log_end_offset() {
             let read = log.read(position, 1 << 20, u32::MAX)?;
@@ -408,12 +471,19 @@ impl<S: LogStorage> OffsetStore<S> {
                     if offset < position {
                         continue;
                     }
-                    replay(&mut offsets, offset, record)?;
+                    replay(&mut offsets, &mut groups, offset, record)?;
                     position = offset + 1;
                 }
             }
         }
-        Ok(OffsetStore { offsets, log })
+        #[cfg(target_arch = "wasm32")]
+        drop(groups);
+        Ok(OffsetStore {
+            offsets,
+            #[cfg(not(target_arch = "wasm32"))]
+            groups,
+            log,
+        })
     }
 
     fn group_range(&self, group: &str) -> impl Iterator<Item = (&OffsetKey, &OffsetAndMetadata)> {
@@ -448,23 +518,39 @@ impl<S: LogStorage> OffsetStore<S> {
                 Some(v) => Some(v.encode().map_err(|_| KafkaError::InvalidRequest)?),
                 None => None,
             };
-            records.push(Record {
-                key: Some(encoded_key),
-                value: encoded_value,
-                headers: Vec::new(),
-                timestamp: now,
-            });
+            records.push((encoded_key, encoded_value));
         }
-        let Some(batch) = RecordBatch::from_records(records) else {
-            return Ok(()); // nothing to write
-        };
-        self.log.append(batch, now).map_err(|e| e.kafka_error())?;
+        self.append(records, now)?;
         for (key, value) in changes {
             match value {
                 Some(v) => self.offsets.insert(key, v),
                 None => self.offsets.remove(&key),
             };
         }
+        Ok(())
+    }
+}
+
+impl<S: LogStorage> OffsetStore<S> {
+    /// Append encoded (key, value) records as one batch (`None` is a tombstone).
+    fn append(
+        &mut self,
+        records: Vec<(Bytes, Option<Bytes>)>,
+        now: Millis,
+    ) -> Result<(), KafkaError> {
+        let records = records
+            .into_iter()
+            .map(|(key, value)| Record {
+                key: Some(key),
+                value,
+                headers: Vec::new(),
+                timestamp: now,
+            })
+            .collect();
+        let Some(batch) = RecordBatch::from_records(records) else {
+            return Ok(()); // nothing to write
+        };
+        self.log.append(batch, now).map_err(|e| e.kafka_error())?;
         Ok(())
     }
 }
@@ -486,6 +572,7 @@ fn validate(key: &OffsetKey, value: &OffsetAndMetadata) -> Result<(), KafkaError
 /// Apply one record of the offsets log to the cache.
 fn replay(
     offsets: &mut BTreeMap<OffsetKey, OffsetAndMetadata>,
+    groups: &mut BTreeMap<String, GroupMetadataRecord>,
     offset: Offset,
     record: &Record,
 ) -> Result<(), RebuildError> {
@@ -494,6 +581,20 @@ fn replay(
         .key
         .as_ref()
         .ok_or(RebuildError::MissingKey { offset })?;
+    // The key's version says which kind of record this is, as in Kafka.
+    if group_metadata::key_version(key).map_err(codec)? == GROUP_KEY_VERSION {
+        let group = decode_group_key(key).map_err(codec)?;
+        match &record.value {
+            Some(value) => {
+                let value = GroupMetadataRecord::decode(group.clone(), value).map_err(codec)?;
+                groups.insert(group, value);
+            }
+            None => {
+                groups.remove(&group);
+            }
+        }
+        return Ok(());
+    }
     let key = OffsetKey::decode(key).map_err(codec)?;
     match &record.value {
         Some(value) => {
@@ -661,6 +762,60 @@ mod tests {
         let again = rebuilt(&store);
         assert_eq!(again.fetch("g", "t", 0), Some(&value));
         assert_eq!(again.len(), 1);
+    }
+
+    /// A log written before group metadata records existed (only version-1 commit keys,
+    /// the bytes spelled out as that code wrote them) still loads, with no groups.
+    #[test]
+    fn an_offsets_log_without_group_records_still_loads() {
+        let mut log = PartitionLog::new(OffsetStore::log_config());
+        let key: &[u8] = &[0, 1, 0, 1, b'g', 0, 1, b't', 0, 0, 0, 0];
+        let mut value = vec![0, 3];
+        value.extend_from_slice(&5i64.to_be_bytes());
+        value.extend_from_slice(&(-1i32).to_be_bytes());
+        value.extend_from_slice(&[0, 0]);
+        value.extend_from_slice(&7i64.to_be_bytes());
+        log.append_records(vec![Record::keyed(key.to_vec(), value, 7)], 7)
+            .unwrap();
+        let store = OffsetStore::rebuild(log).unwrap();
+        assert_eq!(
+            store.fetch("g", "t", 0),
+            Some(&OffsetAndMetadata::new(5, 7))
+        );
+        assert_eq!(store.saved_groups().count(), 0);
+    }
+
+    #[test]
+    fn group_records_replay_beside_commits_and_tombstones_erase_them() {
+        let mut store = OffsetStore::new();
+        let record = |generation| GroupMetadataRecord {
+            group_id: "g".into(),
+            protocol_type: "consumer".into(),
+            generation,
+            protocol: None,
+            leader: None,
+            state_timestamp: 0,
+            members: Vec::new(),
+        };
+        store.store_group(record(1), 1).unwrap();
+        store
+            .commit(key("g", "t", 0), OffsetAndMetadata::new(3, 2), 2)
+            .unwrap();
+        store.store_group(record(2), 3).unwrap();
+        let again = rebuilt(&store);
+        assert_eq!(
+            again.group_metadata("g"),
+            Some(&record(2)),
+            "the last one wins"
+        );
+        assert_eq!(
+            again.fetch("g", "t", 0),
+            Some(&OffsetAndMetadata::new(3, 2))
+        );
+        assert!(store.delete_group_metadata("g", 4));
+        assert!(!store.delete_group_metadata("g", 4));
+        assert_eq!(rebuilt(&store).saved_groups().count(), 0);
+        assert_eq!(rebuilt(&store).len(), 1, "commits are not touched");
     }
 
     #[test]

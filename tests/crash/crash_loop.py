@@ -6,7 +6,11 @@ every acknowledged (partition, offset, value). A consumer group member processes
 commits after processing (synchronously, every 50 records) and logs every successful commit
 and the first offset it processes per partition. The server is SIGKILLed at random moments
 and restarted on the same data directory; every third cycle the consumer is SIGKILLed too
-and a new one started. Afterwards:
+and a new one started. The consumer is a static member (`group.instance.id`): the group
+survives each restart with its members (as in Kafka, every session restarts at the load),
+so a killed dynamic member would only be removed after a session timeout without a server
+restart, which the loop never leaves it; the replacement takes the killed one's place at
+once instead, as a restarted pod of a static member does. Afterwards:
 
 1. every acknowledged record is readable at its offset with its value;
 2. no committed offset was lost or moved backwards (each partition's successful commits
@@ -99,6 +103,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 bootstrap, log_path = sys.argv[1], sys.argv[2]
 log = open(log_path, "a", buffering=1)
 c = Consumer({"bootstrap.servers": bootstrap, "group.id": "crash-group",
+              "group.instance.id": "crash-consumer",
               "enable.auto.commit": False, "auto.offset.reset": "earliest",
               "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
               "reconnect.backoff.max.ms": 200})
@@ -356,6 +361,8 @@ def main():
         if last_commit[p] >= 0 and last_commit[p] > committed.get(p, -1):
             failures.append(f"partition {p}: last logged commit {last_commit[p]} but the "
                             f"broker has {committed.get(p)} (a commit was lost)")
+    if resumed == 0 and len(consumer_logs) > 1:
+        failures.append("no replacement consumer ever read: the resumption check saw nothing")
     if bad_resume:
         failures.append(f"a restarted consumer did not resume at the committed offset: {bad_resume[:3]}")
 

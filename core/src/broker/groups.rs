@@ -89,8 +89,9 @@ impl<P: StorageProvider> Broker<P> {
     }
 
     /// DescribeGroups for one group. A group the coordinator does not know but that has
-    /// committed offsets (its groups live in memory: after a restart only the offsets are
-    /// left) is Empty, with no members, as Kafka loads it from `__consumer_offsets`.
+    /// committed offsets (commits from outside group management, or an offsets log written
+    /// before group metadata records) is Empty, with no members, as Kafka loads it from
+    /// `__consumer_offsets`.
     pub fn describe_group(&self, group_id: &str) -> GroupDescription {
         let mut description = self.coordinator.describe_group(group_id);
         if description.state == GroupState::Dead
@@ -103,8 +104,8 @@ impl<P: StorageProvider> Broker<P> {
     }
 
     /// ListGroups, optionally filtered by state. Groups that only have committed offsets
-    /// (from consumers outside group management, or any group after a restart) are listed
-    /// as Empty, with no protocol type.
+    /// (from consumers outside group management, or from an offsets log written before
+    /// group metadata records) are listed as Empty, with no protocol type.
     pub fn list_groups(&self, states: &[GroupState]) -> Vec<GroupListing> {
         let mut listed = self.coordinator.list_groups(states);
         if states.is_empty() || states.contains(&GroupState::Empty) {
@@ -124,9 +125,10 @@ impl<P: StorageProvider> Broker<P> {
 
     /// DeleteGroups for one group: the group must be Empty; its committed offsets go too
     /// (tombstones in the offsets log, so a restart does not bring them back). A group the
-    /// coordinator does not know but that has committed offsets (the coordinator's groups
-    /// live in memory; after a restart only the offsets are left) is an Empty group, as
-    /// Kafka loads it from `__consumer_offsets`, and can be deleted.
+    /// coordinator does not know but that has committed offsets (see
+    /// [`Broker::describe_group`]) is an Empty group, as Kafka loads it from
+    /// `__consumer_offsets`, and can be deleted. The group's metadata record gets a
+    /// tombstone, so a restart does not bring it back.
     pub fn delete_group(&mut self, group_id: &str, now: Millis) -> Result<(), KafkaError> {
         match self.coordinator.delete_group(group_id, now) {
             Err(KafkaError::GroupIdNotFound) if self.has_offsets(group_id) => {}

@@ -26,6 +26,8 @@ mod topics;
 mod transactions;
 
 #[cfg(test)]
+mod restart_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod transaction_tests;
@@ -234,8 +236,18 @@ impl<P: StorageProvider> Broker<P> {
         // and must get UNKNOWN_MEMBER_ID, not find a new member wearing the same id.
         let mut coordinator = config.coordinator.clone();
         coordinator.member_id_seed ^= (now as u64).rotate_left(17);
+        // Groups as their last settled generation left them, every session restarted now.
+        let coordinator = GroupCoordinator::new(coordinator);
+        #[cfg(not(target_arch = "wasm32"))]
+        let coordinator = {
+            let mut coordinator = coordinator;
+            for record in offsets.saved_groups() {
+                coordinator.load_group(record, now);
+            }
+            coordinator
+        };
         let mut broker = Broker {
-            coordinator: GroupCoordinator::new(coordinator),
+            coordinator,
             transactions,
             offsets,
             provider,
@@ -327,7 +339,47 @@ impl<P: StorageProvider> Broker<P> {
     /// relative to the broker's own events. Called after every call into the coordinator.
     pub(crate) fn absorb_coordinator_events(&mut self) {
         while let Some(event) = self.coordinator.poll_event() {
+            #[cfg(not(target_arch = "wasm32"))]
+            self.store_group_metadata(&event);
             self.events.push_back(event);
+        }
+    }
+
+    /// Write a group's metadata to the offsets log when its generation settles, as Kafka
+    /// does: when the group becomes Stable (the leader's assignment is in), becomes Empty,
+    /// or a static member takes its old place under a new member id; a tombstone when it
+    /// is deleted. [`Broker::open`] loads it back, so members survive a restart. The
+    /// coordinator's state is read after the call that caused the event: a group that has
+    /// already moved on to another rebalance is not written (its last settled generation
+    /// is what a restart resumes).
+    ///
+    /// Not in the browser build: its broker is never reopened from storage, and the page
+    /// has a size budget.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn store_group_metadata(&mut self, event: &Event) {
+        use crate::group::GroupState;
+        let (group, at) = match event {
+            Event::GroupStateChanged {
+                at,
+                group,
+                to: GroupState::Stable | GroupState::Empty | GroupState::Dead,
+                ..
+            }
+            | Event::StaticMemberReplaced { at, group, .. }
+            | Event::GroupDeleted { at, group } => (group, *at),
+            _ => return,
+        };
+        if self.coordinator.group_state(group).is_none() {
+            self.offsets.delete_group_metadata(group, at);
+        } else if let Some(record) = self.coordinator.group_record(group, at) {
+            if self.offsets.group_metadata(group).is_some_and(|stored| {
+                stored.generation == record.generation && stored.members == record.members
+            }) {
+                return; // already stored (Stable then a second event of the same call)
+            }
+            // A failed append leaves the previous record: a restart then resumes an older
+            // generation, whose members are told to rejoin, which is safe.
+            let _ = self.offsets.store_group(record, at);
         }
     }
 

@@ -538,8 +538,8 @@ fn same_seed_same_topic_ids() {
     assert_ne!(a.topic("t").unwrap().topic_id, [0; 16]);
 }
 
-/// A restart: the coordinator's groups live in memory, the committed offsets in their log.
-/// A group that only has offsets left is Empty, as Kafka loads it from
+/// A restart: a group that committed offsets outside group management has no group
+/// metadata record, only offsets. It is Empty, as Kafka loads it from
 /// `__consumer_offsets`: listed, described, and deletable with its offsets.
 #[test]
 fn after_a_restart_a_group_known_by_its_offsets_is_empty() {
@@ -581,7 +581,7 @@ fn after_a_restart_a_group_known_by_its_offsets_is_empty() {
     let mut b = Broker::open(BrokerConfig::default(), Restarted(offsets_log), 10).unwrap();
     assert!(
         b.coordinator().group_ids().is_empty(),
-        "groups are not on disk"
+        "no group metadata was written for it"
     );
     assert_eq!(b.describe_group("g").state, GroupState::Empty);
     assert_eq!(b.describe_group("nosuch").state, GroupState::Dead);

@@ -42,6 +42,11 @@
 //! Members that the leader gave no partitions are *standby* members: they heartbeat and wait
 //! for the next rebalance. [`GroupCoordinator::describe_group`] shows them.
 //!
+//! Groups survive a restart as in Kafka: each settled generation becomes a group metadata
+//! record in `__consumer_offsets` (the broker writes what [`GroupCoordinator::group_record`]
+//! gives), and [`GroupCoordinator::load_group`] rebuilds the group from it, every member's
+//! session restarted at the load. See `persist.rs`.
+//!
 //! Nothing here blocks. A JoinGroup that must wait for the rest of the group returns `None`
 //! and its response comes out of [`GroupCoordinator::poll_output`] when the join phase
 //! completes; time moves only when the driver calls [`GroupCoordinator::handle_timeout`].
@@ -57,6 +62,7 @@ pub mod heartbeat;
 pub mod join;
 pub mod leave;
 mod member;
+mod persist;
 mod request;
 pub mod sync;
 mod timeouts;
