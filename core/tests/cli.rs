@@ -94,24 +94,28 @@ fn a_scenario_replays_from_its_run_string() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a minikafka run string"));
 }
 
-#[test]
-fn scenario_piped_into_head_ends_quietly_and_prints_the_whole_replay_string() {
+/// `minikafka <args> | head`: the reader closes the pipe before the command writes its
+/// first line (it takes milliseconds to start), so every line it prints meets a closed
+/// pipe. It must end quietly: no panic, no exit 101.
+fn ends_quietly_into_a_closed_pipe(args: &[&str]) {
     use std::process::Stdio;
-    // `minikafka scenario S1 | head -2`: the reader closes the pipe after two lines.
     let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
-        .args(["scenario", "S1"])
+        .args(args)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    // Closed before the child writes its first line (it takes milliseconds to start), so
-    // every line it prints meets a closed pipe.
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_ne!(out.status.code(), Some(101), "no panic exit");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert_ne!(out.status.code(), Some(101), "{args:?}: no panic exit");
+}
+
+#[test]
+fn scenario_piped_into_head_ends_quietly_and_prints_the_whole_replay_string() {
+    ends_quietly_into_a_closed_pipe(&["scenario", "S1"]);
     // The summary's replay string is whole: it replays as printed.
     let out = minikafka(&["scenario", "S1", "--seed", "3"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -127,18 +131,7 @@ fn scenario_piped_into_head_ends_quietly_and_prints_the_whole_replay_string() {
         String::from_utf8_lossy(&replayed.stderr)
     );
     // `minikafka replay <run> | head`: the same closed pipe, the same quiet end.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
-        .args(["replay", run])
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_ne!(out.status.code(), Some(101), "no panic exit");
+    ends_quietly_into_a_closed_pipe(&["replay", run]);
 }
 
 #[test]
