@@ -13,7 +13,12 @@
 //!   produced them (possibly compressed). The native server stores and serves these as
 //!   produced, the way Kafka does, without ever decompressing them.
 //!
-//! Both are cheap to clone (`Arc` / `Bytes`), so reading from a log copies no payload.
+//! - [`BatchRecords::Stored`]: a batch the native server read back from a segment file and
+//!   left there: only its header was read, and the fetch answer names the byte range. The
+//!   driver sends the range from the file to the socket (`sendfile`), so the records never
+//!   pass through the broker's memory. Kafka serves its reads the same way.
+//!
+//! All are cheap to clone (`Arc` / `Bytes`), so reading from a log copies no payload.
 
 use std::sync::Arc;
 
@@ -104,6 +109,55 @@ pub enum BatchRecords {
     /// A Kafka v2 record batch as produced on the wire. Its first 8 bytes (the base offset)
     /// are rewritten by the broker; they are outside the batch CRC, so the CRC stays valid.
     Encoded(Bytes),
+    /// An encoded batch still in the storage: a byte range of a segment file (what a file
+    /// store's read returns, so that a fetch copies nothing).
+    Stored(StoredBatch),
+}
+
+/// Where a stored batch's bytes are: the storage that holds them, and a byte range in it.
+/// The core only passes it along; whoever writes the answer decides how to move the bytes
+/// (the native server: `sendfile` from the segment file to the socket).
+#[derive(Debug, Clone)]
+pub struct StoredBatch {
+    /// The file (or whatever the storage keeps batches in).
+    pub source: Arc<dyn StoredSource>,
+    /// Byte position of the batch in it.
+    pub position: u64,
+    /// Length of the batch in bytes.
+    pub len: u32,
+    /// The batch's 61-byte v2 header (offsets, producer id, epoch, sequence, attributes),
+    /// read anyway to find the batch, and enough for the readers that only need facts.
+    pub header: Bytes,
+}
+
+impl StoredBatch {
+    /// Read the batch's bytes, for the rare reader that needs to look inside (a timestamp
+    /// lookup, the producer state rebuilt at start) or a driver that cannot send from a
+    /// file.
+    pub fn load(&self) -> std::io::Result<Bytes> {
+        let mut bytes = vec![0u8; self.len as usize];
+        self.source.read_at(&mut bytes, self.position)?;
+        Ok(bytes.into())
+    }
+}
+
+impl PartialEq for StoredBatch {
+    /// The same range of the same storage.
+    fn eq(&self, other: &StoredBatch) -> bool {
+        Arc::ptr_eq(&self.source, &other.source)
+            && self.position == other.position
+            && self.len == other.len
+    }
+}
+impl Eq for StoredBatch {}
+
+/// What keeps stored batches: a segment file in the native server.
+pub trait StoredSource: std::fmt::Debug + Send + Sync + std::any::Any {
+    /// Fill `buf` with the bytes at `position`.
+    fn read_at(&self, buf: &mut [u8], position: u64) -> std::io::Result<()>;
+    /// The concrete type, so that a driver can recognise its own files (and, for example,
+    /// hand their descriptor to `sendfile`).
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// The facts about a batch that the log needs without looking inside it.
@@ -314,6 +368,11 @@ impl RecordBatch {
                 .map(|(i, _)| i)
                 .collect(),
             BatchRecords::Encoded(bytes) => encoded_keyless_records(bytes).unwrap_or_default(),
+            BatchRecords::Stored(stored) => stored
+                .load()
+                .ok()
+                .and_then(|bytes| encoded_keyless_records(&bytes))
+                .unwrap_or_default(),
         }
     }
 }
@@ -499,6 +558,16 @@ impl RecordBatch {
         }
     }
 
+    /// The v2 bytes of an encoded batch, read from the storage if it is still there;
+    /// `None` for decoded records.
+    pub fn encoded_bytes(&self) -> std::io::Result<Option<Bytes>> {
+        match &self.records {
+            BatchRecords::Decoded(_) => Ok(None),
+            BatchRecords::Encoded(bytes) => Ok(Some(bytes.clone())),
+            BatchRecords::Stored(stored) => stored.load().map(Some),
+        }
+    }
+
     /// Whether this is a control batch (a transaction marker): consumers skip it.
     pub fn is_control(&self) -> bool {
         self.info.producer.control.is_some()
@@ -514,7 +583,7 @@ impl RecordBatch {
                     record: r.clone(),
                 }))
             }
-            BatchRecords::Encoded(_) => None,
+            BatchRecords::Encoded(_) | BatchRecords::Stored(_) => None,
         }
     }
 

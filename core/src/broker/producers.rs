@@ -54,8 +54,10 @@ impl ProducerBatch {
     /// 43..51), epoch (51..53), base sequence (53..57). `None` for batches without them
     /// (decoded batches of the simulation, batches of plain producers).
     pub fn of_stored(batch: &RecordBatch) -> Option<ProducerBatch> {
-        let BatchRecords::Encoded(bytes) = &batch.records else {
-            return None;
+        let bytes = match &batch.records {
+            BatchRecords::Encoded(bytes) => bytes,
+            BatchRecords::Stored(stored) => &stored.header,
+            BatchRecords::Decoded(_) => return None,
         };
         let field = |from: usize, to: usize| bytes.get(from..to);
         let producer_id = i64::from_be_bytes(field(43, 51)?.try_into().ok()?);

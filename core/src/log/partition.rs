@@ -483,19 +483,23 @@ impl<S: LogStorage> PartitionLog<S> {
                             return Ok(Some((offset, record.timestamp)));
                         }
                     }
-                    BatchRecords::Encoded(bytes) => match encoded_record_timestamps(bytes) {
-                        Some(records) if !records.is_empty() => {
-                            let found = records
-                                .iter()
-                                .find(|(delta, t)| base + delta >= log_start && *t >= timestamp);
-                            if let Some((delta, t)) = found {
-                                return Ok(Some((base + delta, *t)));
+                    BatchRecords::Encoded(_) | BatchRecords::Stored(_) => {
+                        match stored_bytes(&batch)?
+                            .and_then(|bytes| encoded_record_timestamps(&bytes))
+                        {
+                            Some(records) if !records.is_empty() => {
+                                let found = records.iter().find(|(delta, t)| {
+                                    base + delta >= log_start && *t >= timestamp
+                                });
+                                if let Some((delta, t)) = found {
+                                    return Ok(Some((base + delta, *t)));
+                                }
+                            }
+                            _ => {
+                                return Ok(Some((base.max(log_start), batch.info.max_timestamp)));
                             }
                         }
-                        _ => {
-                            return Ok(Some((base.max(log_start), batch.info.max_timestamp)));
-                        }
-                    },
+                    }
                 }
             }
         }
@@ -528,12 +532,16 @@ impl<S: LogStorage> PartitionLog<S> {
                     BatchRecords::Decoded(records) => {
                         (base..).zip(records.iter().map(|r| r.timestamp)).collect()
                     }
-                    BatchRecords::Encoded(bytes) => match encoded_record_timestamps(bytes) {
-                        Some(found) if !found.is_empty() => {
-                            found.iter().map(|(d, t)| (base + d, *t)).collect()
+                    BatchRecords::Encoded(_) | BatchRecords::Stored(_) => {
+                        match stored_bytes(&batch)?
+                            .and_then(|bytes| encoded_record_timestamps(&bytes))
+                        {
+                            Some(found) if !found.is_empty() => {
+                                found.iter().map(|(d, t)| (base + d, *t)).collect()
+                            }
+                            _ => vec![(base.max(log_start), batch.info.max_timestamp)],
                         }
-                        _ => vec![(base.max(log_start), batch.info.max_timestamp)],
-                    },
+                    }
                 };
                 for (offset, t) in records {
                     if offset >= log_start && beats(t, &best) {
@@ -631,4 +639,11 @@ impl<S: LogStorage> PartitionLog<S> {
         self.txns.log_start_moved(to);
         Ok(Some(RetentionOutcome { from, to, reason }))
     }
+}
+
+/// The bytes of an encoded batch, read from its segment file if it is still there.
+fn stored_bytes(batch: &RecordBatch) -> Result<Option<bytes::Bytes>, StorageError> {
+    batch
+        .encoded_bytes()
+        .map_err(|e| StorageError::Io(format!("reading a stored batch: {e}")))
 }

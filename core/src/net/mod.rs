@@ -35,7 +35,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, Semaphore};
 use tokio::task::AbortHandle;
 
 use crate::log::StorageProvider;
-use crate::wire::{ConnectionId, WireBroker};
+use crate::wire::{ConnectionId, ResponseFrame, WireBroker};
 use crate::{Broker, Millis};
 
 /// Limits and addresses of the server. Defaults are Kafka's where Kafka has one.
@@ -50,6 +50,9 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// Requests a connection may have unanswered before the server stops reading from it.
     pub max_in_flight: usize,
+    /// Send fetched batches from their segment files with `sendfile` (zero-copy, as Kafka
+    /// does); off: read them into memory and write them (one copy).
+    pub sendfile: bool,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +62,7 @@ impl Default for ServerConfig {
             max_connections: 4096,
             idle_timeout: Duration::from_secs(600),
             max_in_flight: 8,
+            sendfile: true,
         }
     }
 }
@@ -75,7 +79,7 @@ enum CoreMsg {
     Opened {
         id: ConnectionId,
         host: String,
-        writer: mpsc::UnboundedSender<Option<Bytes>>,
+        writer: mpsc::UnboundedSender<Option<ResponseFrame>>,
         reader: AbortHandle,
     },
     Frame {
@@ -103,7 +107,7 @@ type AdminReplies = Vec<(
 
 /// What the core task keeps per connection.
 struct Link {
-    writer: mpsc::UnboundedSender<Option<Bytes>>,
+    writer: mpsc::UnboundedSender<Option<ResponseFrame>>,
     reader: AbortHandle,
 }
 

@@ -36,7 +36,13 @@ fn raw<R: kafka_protocol::protocol::Request>(
 ) -> R::Response {
     let frame = encode_raw_frame("admin-test", 5, request, version).unwrap();
     wire.handle_frame(1, frame.slice(4..), now).unwrap();
-    let answer = wire.poll_transmit().unwrap().response.unwrap();
+    let answer = wire
+        .poll_transmit()
+        .unwrap()
+        .response
+        .unwrap()
+        .to_bytes()
+        .unwrap();
     decode_raw_frame::<R>(answer.slice(4..), 5, version).unwrap()
 }
 

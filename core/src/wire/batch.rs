@@ -90,6 +90,27 @@ pub struct BatchHeader {
 
 /// Read and check the header of the batch at the start of `bytes`, including its CRC.
 pub fn read_header(bytes: &[u8]) -> Result<BatchHeader, BatchError> {
+    let header = parse_header(bytes)?;
+    if bytes.len() < header.total_len {
+        return Err(BatchError::Truncated(format!(
+            "batch says {} bytes, {} present",
+            header.total_len,
+            bytes.len()
+        )));
+    }
+    let stored = u32::from_be_bytes([bytes[17], bytes[18], bytes[19], bytes[20]]);
+    let computed = crc32c::crc32c(&bytes[21..header.total_len]);
+    if stored != computed {
+        return Err(BatchError::Crc { stored, computed });
+    }
+    Ok(header)
+}
+
+/// Read the header of the batch at the start of `bytes` (at least its 61 header bytes)
+/// without checking the CRC: for a stored batch, checked when it was appended and again at
+/// recovery, of which a fetch reads only the header. Kafka does not check CRCs on reads
+/// either; the consumer checks them.
+pub fn parse_header(bytes: &[u8]) -> Result<BatchHeader, BatchError> {
     if bytes.len() < BATCH_HEADER_BYTES {
         return Err(BatchError::Truncated(format!(
             "{} bytes, a batch header needs {BATCH_HEADER_BYTES}",
@@ -102,22 +123,12 @@ pub fn read_header(bytes: &[u8]) -> Result<BatchHeader, BatchError> {
         return Err(BatchError::Invalid(format!("batch length {batch_length}")));
     }
     let total_len = 12 + batch_length as usize;
-    if bytes.len() < total_len {
-        return Err(BatchError::Truncated(format!(
-            "batch says {total_len} bytes, {} present",
-            bytes.len()
-        )));
-    }
     let _leader_epoch = header.get_i32();
     let magic = header.get_i8();
     if magic != 2 {
         return Err(BatchError::Magic(magic));
     }
-    let stored = header.get_u32();
-    let computed = crc32c::crc32c(&bytes[21..total_len]);
-    if stored != computed {
-        return Err(BatchError::Crc { stored, computed });
-    }
+    let _crc = header.get_u32();
     let attributes = header.get_i16();
     let last_offset_delta = header.get_i32();
     let first_timestamp = header.get_i64();
@@ -242,30 +253,16 @@ pub fn split_record_set(mut bytes: Bytes) -> Result<Vec<(RecordBatch, BatchHeade
     Ok(batches)
 }
 
-/// The bytes a Fetch response carries for these batches: encoded batches as stored, decoded
-/// ones (written by the simulation, the CLI in-process, or the broker's own transaction
-/// markers) encoded as uncompressed v2 batches with their producer facts.
-pub fn record_set(batches: &[RecordBatch]) -> Bytes {
-    if let [only] = batches {
-        if let BatchRecords::Encoded(bytes) = &only.records {
-            return bytes.clone();
-        }
-    }
-    let mut out = BytesMut::new();
-    for batch in batches {
-        encode_batch(&mut out, batch);
-    }
-    out.freeze()
-}
-
 /// Append one batch's v2 bytes to `out`: encoded batches as they are, decoded ones encoded
 /// uncompressed with the batch's producer id, epoch and transaction bits. A commit or
 /// abort marker must leave the broker (and reach the disk) as a control batch: a client
 /// that saw it as a plain record would hand the marker to the application, and a restarted
-/// broker would not know that the transaction had ended.
-pub fn encode_batch(out: &mut BytesMut, batch: &RecordBatch) {
+/// broker would not know that the transaction had ended. A stored batch is read from its
+/// file (the one case that can fail).
+pub fn encode_batch(out: &mut BytesMut, batch: &RecordBatch) -> std::io::Result<()> {
     match &batch.records {
         BatchRecords::Encoded(bytes) => out.extend_from_slice(bytes),
+        BatchRecords::Stored(stored) => out.extend_from_slice(&stored.load()?),
         BatchRecords::Decoded(records) => encode_with_producer(
             out,
             batch.info.base_offset,
@@ -274,6 +271,7 @@ pub fn encode_batch(out: &mut BytesMut, batch: &RecordBatch) {
             &batch.info.producer,
         ),
     }
+    Ok(())
 }
 
 /// A record decoded by the crate, as the core's [`Record`] (clients and the offsets log
@@ -306,7 +304,7 @@ pub fn encode_records(
 
 /// [`encode_records`] for a batch written by `producer`: its id and epoch in the header,
 /// attribute bit 4 for a transactional batch and bit 5 for a control batch.
-fn encode_with_producer(
+pub(super) fn encode_with_producer(
     out: &mut BytesMut,
     base_offset: i64,
     records: &[Record],
@@ -455,7 +453,9 @@ mod tests {
 
         let marker =
             RecordBatch::control_marker(ControlType::Abort, 7, 3, 0, 1_000).with_base_offset(12);
-        let bytes = record_set(&[marker]);
+        let mut bytes = BytesMut::new();
+        encode_batch(&mut bytes, &marker).unwrap();
+        let bytes = bytes.freeze();
         let header = read_header(&bytes).unwrap();
         assert!(header.control && header.transactional);
         assert_eq!((header.producer_id, header.producer_epoch), (7, 3));
@@ -473,7 +473,8 @@ mod tests {
         let batch = RecordBatch::from_records(vec![Record::from_value("x", 5)])
             .unwrap()
             .with_base_offset(42);
-        let bytes = record_set(&[batch]);
+        let mut bytes = BytesMut::new();
+        encode_batch(&mut bytes, &batch).unwrap();
         let header = read_header(&bytes).unwrap();
         assert_eq!(header.record_count, 1);
         assert_eq!(&bytes[..8], &42i64.to_be_bytes());

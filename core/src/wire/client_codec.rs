@@ -258,6 +258,9 @@ fn encode_request(request: Request) -> io::Result<(ApiKey, i16, RequestKind, boo
                 let mut bytes = BytesMut::new();
                 match &batch.records {
                     crate::record::BatchRecords::Encoded(b) => bytes.extend_from_slice(b),
+                    crate::record::BatchRecords::Stored(stored) => {
+                        bytes.extend_from_slice(&stored.load()?)
+                    }
                     crate::record::BatchRecords::Decoded(records) => crate::wire::encode_records(
                         &mut bytes,
                         0,
@@ -777,8 +780,8 @@ mod tests {
         let marker =
             RecordBatch::control_marker(ControlType::Abort, 7, 3, 0, 2).with_base_offset(2);
         let mut bytes = bytes::BytesMut::new();
-        crate::wire::encode_batch(&mut bytes, &data);
-        crate::wire::encode_batch(&mut bytes, &marker);
+        crate::wire::encode_batch(&mut bytes, &data).unwrap();
+        crate::wire::encode_batch(&mut bytes, &marker).unwrap();
         let batches = decode_batches(bytes.freeze()).unwrap();
         assert_eq!(batches.len(), 2);
         assert_eq!(batches[0].info.producer, ProducerInfo::transactional(7, 3));

@@ -28,10 +28,10 @@
 use kafka_protocol::messages::fetch_response::{
     AbortedTransaction, FetchableTopicResponse, PartitionData,
 };
-use kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId, ResponseKind};
+use kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId};
 use kafka_protocol::protocol::VersionRange;
 
-use super::batch::record_set;
+use super::fetch_frame::RecordParts;
 use super::{Ctx, Reply};
 use crate::broker::Broker;
 use crate::log::{IsolationLevel, PartitionLog, StorageProvider};
@@ -48,7 +48,7 @@ pub(super) fn handle<P: StorageProvider>(
     version: i16,
 ) -> Reply {
     if request.max_wait_ms <= 0 || request.min_bytes <= 0 || ready(ctx.broker, &request) {
-        return Reply::Now(ResponseKind::Fetch(respond(ctx, &request, version)));
+        return Reply::Fetched(respond(ctx, &request, version));
     }
     let deadline = ctx.now + i64::from(request.max_wait_ms);
     Reply::Wait {
@@ -119,12 +119,37 @@ pub(super) fn ready<P: StorageProvider>(broker: &Broker<P>, request: &FetchReque
     available >= request.min_bytes.max(1) as u64
 }
 
+/// A Fetch answer: the response, with each partition's records apart as frame parts
+/// (see `fetch_frame`), one entry per partition in the response's order.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    pub response: FetchResponse,
+    pub records: Vec<Option<RecordParts>>,
+}
+
+impl Fetched {
+    /// The response with the records in it, stored batches read from their files: what
+    /// kafka-protocol can encode.
+    pub fn into_response(mut self) -> std::io::Result<FetchResponse> {
+        let mut records = self.records.into_iter();
+        for topic in &mut self.response.responses {
+            for p in &mut topic.partitions {
+                if let Some(Some(parts)) = records.next() {
+                    p.records = Some(parts.to_bytes()?);
+                }
+            }
+        }
+        Ok(self.response)
+    }
+}
+
 /// Build the answer from what the logs hold now.
 pub(super) fn respond<P: StorageProvider>(
     ctx: &mut Ctx<'_, P>,
     request: &FetchRequest,
     _version: i16,
-) -> FetchResponse {
+) -> Fetched {
+    let mut records = Vec::new();
     let isolation = IsolationLevel::from_kafka(request.isolation_level);
     let mut remaining = i64::from(if request.max_bytes > 0 {
         request.max_bytes
@@ -150,6 +175,7 @@ pub(super) fn respond<P: StorageProvider>(
                     visible_end: visible_end(log, isolation),
                     log_end: log.log_end_offset(),
                 });
+            let mut parts = None;
             let data = match offsets {
                 None => data
                     .with_error_code(KafkaError::UnknownTopicOrPartition.code())
@@ -183,9 +209,10 @@ pub(super) fn respond<P: StorageProvider>(
                         ctx.now,
                     ) {
                         Ok(read) => {
-                            let bytes = record_set(&read.batches);
-                            remaining -= bytes.len() as i64;
-                            any_data |= !bytes.is_empty();
+                            let set = RecordParts::of(&read.batches);
+                            remaining -= set.len() as i64;
+                            any_data |= !set.is_empty();
+                            parts = Some(set);
                             let aborted = read.aborted_transactions.map(|list| {
                                 list.iter()
                                     .map(|a| {
@@ -199,13 +226,14 @@ pub(super) fn respond<P: StorageProvider>(
                                 .with_last_stable_offset(read.last_stable_offset)
                                 .with_log_start_offset(read.log_start_offset)
                                 .with_aborted_transactions(aborted)
-                                .with_records(Some(bytes))
+                                .with_records(None)
                         }
                         Err(error) => o.fill(data).with_error_code(error.code()),
                     }
                 }
             };
             partitions.push(data);
+            records.push(parts);
         }
         responses.push(
             FetchableTopicResponse::default()
@@ -213,7 +241,10 @@ pub(super) fn respond<P: StorageProvider>(
                 .with_partitions(partitions),
         );
     }
-    FetchResponse::default().with_responses(responses)
+    Fetched {
+        response: FetchResponse::default().with_responses(responses),
+        records,
+    }
 }
 
 /// A partition's offsets, for answers without records.

@@ -14,6 +14,8 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader, ResponseKind};
 use kafka_protocol::protocol::{Decodable, Encodable};
 
+use crate::record::StoredBatch;
+
 /// Why a frame cannot be served. The net layer logs it and closes that one connection;
 /// every other connection goes on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,6 +106,67 @@ pub fn decode_body<T: Decodable>(
         version,
         reason: e.to_string(),
     })
+}
+
+/// A whole response frame, length prefix included, as the driver writes it: in order, its
+/// parts. Usually one part of bytes. A Fetch answer also has [`FramePart::Stored`] parts,
+/// the record batches that stayed in their segment files, so that the driver can send them
+/// from the file (`sendfile`) instead of through the broker's memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseFrame {
+    /// The frame's parts, in the order they go out.
+    pub parts: Vec<FramePart>,
+}
+
+/// One part of a [`ResponseFrame`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FramePart {
+    /// Bytes in memory.
+    Bytes(Bytes),
+    /// A byte range of a stored log (consecutive batches of one segment file).
+    Stored(StoredBatch),
+}
+
+impl ResponseFrame {
+    /// Bytes of the whole frame.
+    pub fn len(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                FramePart::Bytes(b) => b.len(),
+                FramePart::Stored(s) => s.len as usize,
+            })
+            .sum()
+    }
+
+    /// Whether the frame is empty (never, for a real response).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The frame as one buffer, stored parts read from their files: for tests, and for
+    /// drivers that cannot send from a file.
+    pub fn to_bytes(&self) -> std::io::Result<Bytes> {
+        if let [FramePart::Bytes(only)] = self.parts.as_slice() {
+            return Ok(only.clone());
+        }
+        let mut out = BytesMut::with_capacity(self.len());
+        for part in &self.parts {
+            match part {
+                FramePart::Bytes(b) => out.extend_from_slice(b),
+                FramePart::Stored(s) => out.extend_from_slice(&s.load()?),
+            }
+        }
+        Ok(out.freeze())
+    }
+}
+
+impl From<Bytes> for ResponseFrame {
+    fn from(bytes: Bytes) -> ResponseFrame {
+        ResponseFrame {
+            parts: vec![FramePart::Bytes(bytes)],
+        }
+    }
 }
 
 /// Encode a response, length prefix included: the bytes go to the socket as they are.

@@ -41,6 +41,7 @@ mod describe_configs;
 mod describe_groups;
 mod end_txn;
 mod fetch;
+mod fetch_frame;
 mod find_coordinator;
 mod heartbeat;
 mod incremental_alter_configs;
@@ -70,10 +71,10 @@ use kafka_protocol::messages::{ApiKey, FetchRequest, ResponseKind};
 use kafka_protocol::protocol::{StrBytes, VersionRange};
 
 pub use batch::{
-    encode_batch, encode_records, read_header, record_from_wire, split_record_set, BatchError,
-    BatchHeader,
+    encode_batch, encode_records, parse_header, read_header, record_from_wire, split_record_set,
+    BatchError, BatchHeader,
 };
-pub use frame::{api_name, FrameError};
+pub use frame::{api_name, FrameError, FramePart, ResponseFrame};
 
 use crate::broker::Broker;
 use crate::event::Event;
@@ -92,7 +93,7 @@ pub struct Transmit {
     pub connection: ConnectionId,
     /// A whole response frame, length prefix included. `None` when a request finished
     /// without an answer (Produce with acks=0): the net layer only counts it as done.
-    pub response: Option<Bytes>,
+    pub response: Option<ResponseFrame>,
 }
 
 /// Every API served, with its version range. ApiVersions answers with this list.
@@ -146,6 +147,8 @@ pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
 pub(crate) enum Reply {
     /// Answer now.
     Now(ResponseKind),
+    /// Answer a Fetch now, its records apart (see `fetch_frame`).
+    Fetched(fetch::Fetched),
     /// No answer at all (Produce with acks=0).
     Nothing,
     /// The coordinator parked the request under this id; the answer comes from
@@ -347,6 +350,7 @@ impl<P: StorageProvider> WireBroker<P> {
         let reply = dispatch(&mut ctx, api_key, &mut frame, version)?;
         match reply {
             Reply::Now(response) => self.answer(pending, &response),
+            Reply::Fetched(fetched) => self.answer_fetch(pending, fetched),
             Reply::Nothing => self.finish(pending, None),
             Reply::Parked(id) => {
                 self.parked_groups.insert(id, pending);
@@ -412,8 +416,8 @@ impl<P: StorageProvider> WireBroker<P> {
                     client_host: "",
                     request_id: 0,
                 };
-                let response = fetch::respond(&mut ctx, &f.request, f.pending.version);
-                self.answer(f.pending, &ResponseKind::Fetch(response));
+                let fetched = fetch::respond(&mut ctx, &f.request, f.pending.version);
+                self.answer_fetch(f.pending, fetched);
             } else {
                 self.parked_fetches.push(f);
             }
@@ -445,7 +449,7 @@ impl<P: StorageProvider> WireBroker<P> {
             pending.correlation_id,
             response,
         ) {
-            Ok(bytes) => self.finish(pending, Some(bytes)),
+            Ok(bytes) => self.finish(pending, Some(bytes.into())),
             Err(error) => {
                 // A bug on our side (a field the version cannot carry). The client will
                 // time out on this request; say loudly why.
@@ -455,7 +459,31 @@ impl<P: StorageProvider> WireBroker<P> {
         }
     }
 
-    fn finish(&mut self, pending: Pending, bytes: Option<Bytes>) {
+    /// A Fetch answer as frame parts, its stored batches left in their files. Should the
+    /// answer hold something the frame writer does not lay out, kafka-protocol encodes it
+    /// with the records read in.
+    fn answer_fetch(&mut self, pending: Pending, fetched: fetch::Fetched) {
+        match fetch_frame::encode(
+            pending.version,
+            pending.correlation_id,
+            &fetched.response,
+            &fetched.records,
+        ) {
+            Ok(frame) => self.finish(pending, Some(frame)),
+            Err(why) => {
+                tracing::debug!(%why, "Fetch answer encoded with its records read in");
+                match fetched.into_response() {
+                    Ok(response) => self.answer(pending, &ResponseKind::Fetch(response)),
+                    Err(error) => {
+                        tracing::error!(%error, "could not read stored batches for a Fetch");
+                        self.finish(pending, None);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, pending: Pending, bytes: Option<ResponseFrame>) {
         if let Some(conn) = self.connections.get_mut(&pending.connection) {
             conn.answers
                 .complete(pending.connection, pending.seq, bytes, &mut self.transmit);

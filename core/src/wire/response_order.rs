@@ -9,9 +9,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use bytes::Bytes;
-
-use super::{ConnectionId, Transmit};
+use super::{ConnectionId, ResponseFrame, Transmit};
 
 /// The answers of one connection, released in the order of their requests.
 #[derive(Debug, Default)]
@@ -22,7 +20,7 @@ pub(crate) struct ResponseOrder {
     next_out: u64,
     /// Answers that are ready but wait for an earlier one. `None`: the request needs no
     /// answer (Produce with acks=0), but still holds its place.
-    ready: BTreeMap<u64, Option<Bytes>>,
+    ready: BTreeMap<u64, Option<ResponseFrame>>,
 }
 
 impl ResponseOrder {
@@ -38,7 +36,7 @@ impl ResponseOrder {
         &mut self,
         id: ConnectionId,
         seq: u64,
-        response: Option<Bytes>,
+        response: Option<ResponseFrame>,
         out: &mut VecDeque<Transmit>,
     ) {
         self.ready.insert(seq, response);
@@ -60,6 +58,11 @@ impl ResponseOrder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+
+    fn frame(bytes: &'static [u8]) -> Option<ResponseFrame> {
+        Some(Bytes::from_static(bytes).into())
+    }
 
     #[test]
     fn answers_leave_in_request_order() {
@@ -68,20 +71,13 @@ mod tests {
         let join = c.begin();
         let heartbeat = c.begin();
         let produce_acks0 = c.begin();
-        c.complete(7, heartbeat, Some(Bytes::from_static(b"hb")), &mut out);
+        c.complete(7, heartbeat, frame(b"hb"), &mut out);
         c.complete(7, produce_acks0, None, &mut out);
         assert!(out.is_empty(), "held back behind the JoinGroup");
         assert_eq!(c.in_flight(), 3);
-        c.complete(7, join, Some(Bytes::from_static(b"join")), &mut out);
+        c.complete(7, join, frame(b"join"), &mut out);
         let order: Vec<_> = out.iter().map(|t| t.response.clone()).collect();
-        assert_eq!(
-            order,
-            vec![
-                Some(Bytes::from_static(b"join")),
-                Some(Bytes::from_static(b"hb")),
-                None
-            ]
-        );
+        assert_eq!(order, vec![frame(b"join"), frame(b"hb"), None]);
         assert_eq!(c.in_flight(), 0);
     }
 }

@@ -61,6 +61,7 @@ impl Wire {
         let mut out = Vec::new();
         while let Some(t) = self.broker.poll_transmit() {
             let Some(frame) = t.response else { continue };
+            let frame = frame.to_bytes().unwrap();
             let correlation = i32::from_be_bytes(frame[4..8].try_into().unwrap());
             let waiting = self.awaited.entry(t.connection).or_default();
             let at = waiting
@@ -364,7 +365,14 @@ fn raw<R: kafka_protocol::protocol::Request>(
     use super::client_codec::{decode_raw_frame, encode_raw_frame};
     let frame = encode_raw_frame("test", 77, request, version).unwrap();
     wire.broker.handle_frame(99, frame.slice(4..), 0).unwrap();
-    let answer = wire.broker.poll_transmit().unwrap().response.unwrap();
+    let answer = wire
+        .broker
+        .poll_transmit()
+        .unwrap()
+        .response
+        .unwrap()
+        .to_bytes()
+        .unwrap();
     decode_raw_frame::<R>(answer.slice(4..), 77, version).unwrap()
 }
 

@@ -65,6 +65,11 @@ pub struct ServeArgs {
     /// Close a connection that sent nothing for this many ms (`connections.max.idle.ms`).
     #[arg(long, default_value_t = 600_000)]
     idle_timeout_ms: u64,
+    /// Send fetched records from the segment files to the socket with `sendfile`, as Kafka
+    /// does: they never pass through the server's memory. `false`: read them into memory
+    /// and write them (one copy; `make bench` measures both)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    sendfile: bool,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -94,6 +99,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         max_request_bytes: args.max_request_bytes,
         max_connections: args.max_connections.max(1),
         idle_timeout: Duration::from_millis(args.idle_timeout_ms.max(1)),
+        sendfile: args.sendfile,
         ..ServerConfig::default()
     };
     let server = match Server::bind(args.listen, config).await {

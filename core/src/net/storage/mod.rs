@@ -283,3 +283,14 @@ pub(crate) fn io_error(path: &Path, error: io::Error) -> StorageError {
     tracing::error!(%error, "storage");
     error
 }
+
+/// A segment file is where a fetch's stored batches stay: the server sends them from it.
+impl crate::record::StoredSource for SyncFile {
+    fn read_at(&self, buf: &mut [u8], position: u64) -> io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, position)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}

@@ -11,8 +11,10 @@ use kafka_protocol::records::RecordBatchDecoder;
 
 use super::{io_error, write_atomically, Flusher, SyncFile};
 use crate::log::{check_roll, LogStorage, SegmentInfo, StorageError};
-use crate::record::{BatchInfo, BatchRecords, Offset, ProducerInfo, Record, RecordBatch};
-use crate::wire::{encode_batch, read_header, BatchHeader};
+use crate::record::{
+    BatchInfo, BatchRecords, Offset, ProducerInfo, Record, RecordBatch, StoredBatch,
+};
+use crate::wire::{encode_batch, parse_header, read_header, BatchHeader};
 
 /// One segment: its `.log` and `.index` files and the index in memory.
 #[derive(Debug)]
@@ -192,13 +194,18 @@ impl FileStorage {
 
     /// The batch bytes to write: as produced, or encoded (offsets and transaction logs,
     /// in-process writers, transaction markers, which keep their control bit on disk).
-    fn bytes_of(batch: &RecordBatch) -> Bytes {
+    fn bytes_of(batch: &RecordBatch) -> Result<Bytes, StorageError> {
         match &batch.records {
-            BatchRecords::Encoded(bytes) => bytes.clone(),
+            BatchRecords::Encoded(bytes) => Ok(bytes.clone()),
+            // A batch read from another log (nothing does this today).
+            BatchRecords::Stored(stored) => stored
+                .load()
+                .map_err(|e| StorageError::Io(format!("reading a stored batch: {e}"))),
             BatchRecords::Decoded(_) => {
                 let mut out = BytesMut::new();
-                encode_batch(&mut out, batch);
-                out.freeze()
+                encode_batch(&mut out, batch)
+                    .map_err(|e| StorageError::Io(format!("encoding a batch: {e}")))?;
+                Ok(out.freeze())
             }
         }
     }
@@ -299,7 +306,7 @@ impl LogStorage for FileStorage {
         };
         let base = batch.info.base_offset;
         info.check_append(base)?;
-        let bytes = FileStorage::bytes_of(&batch);
+        let bytes = FileStorage::bytes_of(&batch)?;
         let header = read_header(&bytes)
             .map_err(|e| StorageError::Corrupt(format!("refusing to store a bad batch: {e}")))?;
         let position = info.size_bytes;
@@ -344,51 +351,64 @@ impl LogStorage for FileStorage {
         let mut pos = if k == 0 { 0 } else { segment.entries[k - 1].1 };
         let mut out = Vec::new();
         let mut total = 0u64;
+        // One read of the 61-byte header per batch: its length, offsets and producer facts.
+        // The records stay in the file (a `Stored` batch) unless someone must look inside:
+        // the offsets and transaction logs (decoded on read) and transaction markers (whose
+        // control type is in their one record).
         let mut head = [0u8; 61];
         while pos < info.size_bytes {
-            segment
-                .log
-                .file
-                .read_exact_at(&mut head[..12], pos)
-                .map_err(|e| io_error(&path(), e))?;
-            let base = i64::from_be_bytes(head[..8].try_into().unwrap_or_default());
-            let len = 12
-                + u64::from(u32::from_be_bytes(
-                    head[8..12].try_into().unwrap_or_default(),
-                ));
-            if len < 61 || pos + len > info.size_bytes {
+            if pos + 61 > info.size_bytes {
                 return Err(StorageError::Corrupt(format!(
                     "{}: batch at position {pos} runs past the segment end",
                     path().display()
                 )));
             }
-            let first = out.is_empty() && min_one_batch;
-            let mut bytes = vec![0u8; len as usize];
             segment
                 .log
                 .file
-                .read_exact_at(&mut bytes[..61], pos)
+                .read_exact_at(&mut head, pos)
                 .map_err(|e| io_error(&path(), e))?;
-            // Peek at the record count without reading the whole batch, to skip batches
-            // that end before `offset`.
-            let last_delta = i32::from_be_bytes(bytes[23..27].try_into().unwrap_or_default());
-            if base + i64::from(last_delta) < offset {
+            let header = parse_header(&head).map_err(|e| {
+                StorageError::Corrupt(format!("{}: position {pos}: {e}", path().display()))
+            })?;
+            let base = i64::from_be_bytes(head[..8].try_into().unwrap_or_default());
+            let len = header.total_len as u64;
+            if pos + len > info.size_bytes {
+                return Err(StorageError::Corrupt(format!(
+                    "{}: batch at position {pos} runs past the segment end",
+                    path().display()
+                )));
+            }
+            // Skip batches that end before `offset`.
+            if base + i64::from(header.record_count) <= offset {
                 pos += len;
                 continue;
             }
+            let first = out.is_empty() && min_one_batch;
             if total + len > max_bytes && !first {
                 break;
             }
-            segment
-                .log
-                .file
-                .read_exact_at(&mut bytes[61..], pos + 61)
-                .map_err(|e| io_error(&path(), e))?;
-            let bytes = Bytes::from(bytes);
-            let header = read_header(&bytes).map_err(|e| {
-                StorageError::Corrupt(format!("{}: position {pos}: {e}", path().display()))
-            })?;
-            out.push(self.batch_from(base, &header, bytes)?);
+            if self.decode || header.control {
+                let mut bytes = vec![0u8; len as usize];
+                segment
+                    .log
+                    .file
+                    .read_exact_at(&mut bytes, pos)
+                    .map_err(|e| io_error(&path(), e))?;
+                out.push(self.batch_from(base, &header, Bytes::from(bytes))?);
+            } else {
+                let mut info = batch_info(base, &header);
+                info.producer = ProducerInfo::of_encoded(&head);
+                out.push(RecordBatch {
+                    info,
+                    records: BatchRecords::Stored(StoredBatch {
+                        source: segment.log.clone(),
+                        position: pos,
+                        len: header.total_len as u32,
+                        header: Bytes::copy_from_slice(&head),
+                    }),
+                });
+            }
             total += len;
             pos += len;
         }
