@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 DEMO_PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long fuzz conformance-tools conformance conformance-allow conformance-fast
+.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long fuzz-tools fuzz fuzz-long conformance-tools conformance conformance-allow conformance-fast
 
 help:
 	@echo "make demo   - build everything, serve Kafka on 127.0.0.1:$(KAFKA_PORT) and the visualiser (simulation + live) on http://127.0.0.1:$(DEMO_PORT)"
@@ -27,7 +27,8 @@ help:
 	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs (transactions too)"
 	@echo "make conformance - librdkafka's own integration tests against minikafka serve -> tests/conformance/RESULTS.md"
 	@echo "make conformance-allow - only the tests in tests/conformance/allow.txt; fails if one regresses"
-	@echo "make fuzz   - cargo-fuzz on the wire adapter, FUZZ_SECONDS per target, figures into bench/RESULTS.md"
+	@echo "make fuzz   - cargo-fuzz on the wire adapter, FUZZ_SECONDS (60) per target from fuzz/seeds, figures into bench/RESULTS.md"
+	@echo "make fuzz-long - the same, 10 minutes per target (4 targets: about 45 minutes)"
 	@echo "make crash  - SIGKILL the server under load, 10 times per fsync policy, and check nothing acknowledged was lost and a transactional app stays exactly once"
 	@echo "make crash-long - the same, 100 times per policy, figures into bench/RESULTS.md"
 	@echo "make bench  - machine limits, criterion benchmarks, visualiser and server load, in bench/RESULTS.md as ratios to the limits"
@@ -181,13 +182,18 @@ crash-long: clients-tools
 			--bin target/release/minikafka --results bench/RESULTS.md || exit 1; \
 	done
 
-# Coverage-guided fuzzing (cargo-fuzz, installed if missing) for FUZZ_SECONDS per target;
-# figures into bench/RESULTS.md. The stable smoke version runs in make test.
+# Coverage-guided fuzzing (cargo-fuzz, installed if missing) for FUZZ_SECONDS per target,
+# starting from the committed seeds (fuzz/seeds/, captured from real clients by
+# fuzz/capture.sh) and the working corpus (fuzz/corpus/); figures into bench/RESULTS.md.
+# fuzz-long: 10 minutes per target. The stable versions run in make test.
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz-tools:
 	@cargo fuzz --version 2>/dev/null | grep -q "$(CARGO_FUZZ_VERSION)" || $(CARGO) install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+fuzz: fuzz-tools
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bench/fuzz.sh
+fuzz-long: fuzz-tools
+	FUZZ_SECONDS=600 FUZZ_MODE=long bench/fuzz.sh
 
 test: fmt-check clippy unit wasm clients crash e2e conformance-fast
 	@echo "make test: all green"

@@ -2,6 +2,8 @@
 //! free port, and talk to it with a minimal Kafka client built on the `kafka-protocol`
 //! crate (the same crate the server uses, from the client side).
 
+pub mod sequence;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

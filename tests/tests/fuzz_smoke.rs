@@ -6,7 +6,12 @@
 //!   fed to `WireBroker::handle_frame` as one connection would.
 //! - Record batches: valid batches, mutated, through the header check and the splitter the
 //!   Produce path uses.
-//! - The offsets-log codec: mutated keys and values through its decoders.
+//! - The offsets-log codec: mutated keys and values through its decoders (commit records,
+//!   group metadata records, transaction-log records).
+//! - The committed seed corpus of the cargo-fuzz targets (`fuzz/seeds/`): every served API
+//!   has a request-frame seed there, and every seed goes through the adapter unharmed; the
+//!   captured frames are also mutated above. `MINIKAFKA_WRITE_SEEDS=1` rewrites the built
+//!   seeds (see `write_built_seeds`).
 //!
 //! The inputs come from a seeded generator, so a failure names the seed and iteration that
 //! reproduce it.
@@ -19,7 +24,14 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Encodable, StrBytes};
 use kafka_protocol::records::Compression;
 
-use minikafka::offsets::{OffsetAndMetadata, OffsetKey};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use minikafka::offsets::{
+    decode_group_key, encode_group_key, GroupMetadataRecord, OffsetAndMetadata, OffsetKey,
+    StoredMember,
+};
+use minikafka::txn::{txn_log, TransactionMetadata, TxnState};
 use minikafka::wire::{encode_records, read_header, split_record_set, WireBroker, SUPPORTED};
 use minikafka::{Broker, BrokerConfig, Record};
 
@@ -333,11 +345,13 @@ fn mutated_request_frames_never_panic_or_allocate_beyond_the_frame_limit() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(ITERATIONS_DEFAULT);
     let mut rng = Rng(seed);
-    let seeds: Vec<Vec<u8>> = SUPPORTED
+    let mut seeds: Vec<Vec<u8>> = SUPPORTED
         .iter()
         .flat_map(|(key, range)| (range.min..=range.max).filter_map(move |v| seed_request(*key, v)))
         .collect();
     assert!(seeds.len() > 100, "a seed for every served API and version");
+    // And the frames real clients sent (fuzz/seeds/request_frame, see fuzz/capture.sh).
+    seeds.extend(committed_seeds("request_frame").into_iter().map(|(_, f)| f));
     let mut wire = WireBroker::new(Broker::new(BrokerConfig::default(), 0));
     wire.connection_opened(1, "127.0.0.1");
     let (mut refused, mut answered) = (0, 0);
@@ -415,14 +429,12 @@ fn mutated_record_batches_never_panic() {
 fn mutated_offsets_log_records_never_panic() {
     let mut rng = Rng(0x0FF5E7);
     let key = OffsetKey::new("group", "topic", 3).encode().unwrap();
-    let value = OffsetAndMetadata::new(42, 1_000).encode().unwrap();
-    for _ in 0..20_000 {
-        let k = mutate(&mut rng, &key, 0);
-        let v = mutate(&mut rng, &value, 0);
-        let largest = largest_allocation(|| {
-            let _ = OffsetKey::decode(&k);
-            let _ = OffsetAndMetadata::decode(&v);
-        });
+    let records = log_records();
+    for i in 0..40_000 {
+        let (key, value) = &records[i % records.len()];
+        let k = mutate(&mut rng, key, 0);
+        let v = mutate(&mut rng, value, 0);
+        let largest = largest_allocation(|| decode_log_record(&k, &v));
         assert!(largest <= ALLOCATION_LIMIT);
     }
     let mut buf = BytesMut::new();
@@ -431,4 +443,225 @@ fn mutated_offsets_log_records_never_panic() {
         OffsetKey::decode(&buf).unwrap(),
         OffsetKey::new("group", "topic", 3)
     );
+}
+
+/// Every decoder of the offsets log and the transaction log, as the `offsets_log` fuzz
+/// target runs them.
+fn decode_log_record(key: &[u8], value: &[u8]) {
+    let _ = OffsetKey::decode(key);
+    let _ = OffsetAndMetadata::decode(value);
+    let group = decode_group_key(key).unwrap_or_default();
+    let _ = GroupMetadataRecord::decode(group, value);
+    let id = txn_log::decode_key(key).unwrap_or_default();
+    let _ = txn_log::decode_value(&id, value);
+}
+
+/// Valid (key, value) pairs of each kind: a commit, a group generation with two members
+/// (one static), an Empty group, and transactions with partitions, groups and staged offsets.
+fn log_records() -> Vec<(Vec<u8>, Vec<u8>)> {
+    let member = |id: &str, instance: Option<&str>| StoredMember {
+        member_id: id.to_string(),
+        group_instance_id: instance.map(str::to_string),
+        client_id: "rdkafka".to_string(),
+        client_host: "/127.0.0.1".to_string(),
+        rebalance_timeout_ms: 300_000,
+        session_timeout_ms: 45_000,
+        subscription: Bytes::from_static(b"\x00\x03\x00\x00\x00\x01\x00\x01t"),
+        assignment: Bytes::from_static(
+            b"\x00\x03\x00\x00\x00\x01\x00\x01t\x00\x00\x00\x01\x00\x00\x00\x00",
+        ),
+    };
+    let stable = GroupMetadataRecord {
+        group_id: "group".to_string(),
+        protocol_type: "consumer".to_string(),
+        generation: 3,
+        protocol: Some("range".to_string()),
+        leader: Some("m-1".to_string()),
+        state_timestamp: 1_000,
+        members: vec![member("m-1", None), member("m-2", Some("instance-2"))],
+    };
+    let empty = GroupMetadataRecord {
+        group_id: "empty".to_string(),
+        protocol_type: String::new(),
+        generation: 4,
+        protocol: None,
+        leader: None,
+        state_timestamp: 2_000,
+        members: Vec::new(),
+    };
+    let txn = |state: TxnState| TransactionMetadata {
+        transactional_id: "tx".to_string(),
+        producer_id: 7,
+        last_producer_id: -1,
+        producer_epoch: 2,
+        last_producer_epoch: 1,
+        timeout_ms: 60_000,
+        state,
+        partitions: BTreeSet::from([("topic".to_string(), 0), ("topic".to_string(), 2)]),
+        groups: BTreeSet::from(["group".to_string()]),
+        pending_offsets: BTreeMap::from([(
+            OffsetKey::new("group", "topic", 0),
+            OffsetAndMetadata::new(42, 1_000),
+        )]),
+        start_timestamp: 1_000,
+        last_update_timestamp: 1_500,
+    };
+    let mut records = vec![(
+        OffsetKey::new("group", "topic", 3)
+            .encode()
+            .unwrap()
+            .to_vec(),
+        OffsetAndMetadata::new(42, 1_000).encode().unwrap().to_vec(),
+    )];
+    for g in [stable, empty] {
+        records.push((
+            encode_group_key(&g.group_id).unwrap().to_vec(),
+            g.encode().unwrap().to_vec(),
+        ));
+    }
+    for state in [TxnState::Ongoing, TxnState::PrepareCommit, TxnState::Empty] {
+        records.push((
+            txn_log::encode_key("tx").unwrap().to_vec(),
+            txn_log::encode_value(&txn(state)).unwrap().to_vec(),
+        ));
+    }
+    records
+}
+
+fn seeds_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/seeds")
+        .join(target)
+}
+
+/// The committed seeds of a fuzz target: (file name, bytes), sorted by name.
+fn committed_seeds(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = seeds_dir(target);
+    let mut seeds: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            (name, std::fs::read(&path).unwrap())
+        })
+        .collect();
+    seeds.sort();
+    seeds
+}
+
+/// The seeds that are built rather than captured, in the layout of each fuzz target:
+/// request frames of the APIs no client test sends (every version), the record batches of
+/// every codec, offsets-log and transaction-log records (`offsets_log`: the first byte is
+/// the key's length), and random starts for `request_sequence`.
+fn built_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let captured: BTreeSet<i16> = committed_seeds("request_frame")
+        .iter()
+        .filter(|(name, _)| !name.starts_with("built-"))
+        .map(|(_, frame)| i16::from_be_bytes([frame[0], frame[1]]))
+        .collect();
+    for (key, range) in SUPPORTED {
+        if captured.contains(&(*key as i16)) {
+            continue;
+        }
+        for v in range.min..=range.max {
+            if let Some(frame) = seed_request(*key, v) {
+                let name = format!("built-{:02}-v{v:02}.bin", *key as i16);
+                out.push(("request_frame", name, frame));
+            }
+        }
+    }
+    for (i, compression) in [
+        Compression::None,
+        Compression::Gzip,
+        Compression::Snappy,
+        Compression::Lz4,
+        Compression::Zstd,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut batch = BytesMut::new();
+        let records: Vec<Record> = (0..3)
+            .map(|i| Record::keyed("k", format!("value {i}"), i))
+            .collect();
+        encode_records(&mut batch, 0, &records, compression);
+        out.push(("record_batch", format!("built-{i}.bin"), batch.to_vec()));
+    }
+    for (i, (key, value)) in log_records().into_iter().enumerate() {
+        let mut seed = vec![key.len() as u8];
+        seed.extend_from_slice(&key);
+        seed.extend_from_slice(&value);
+        out.push(("offsets_log", format!("built-{i}.bin"), seed));
+    }
+    let mut rng = Rng(0x5E0_5E0);
+    for i in 0..8 {
+        let bytes: Vec<u8> = (0..2048).map(|_| rng.next() as u8).collect();
+        out.push(("request_sequence", format!("built-{i}.bin"), bytes));
+    }
+    out
+}
+
+/// `MINIKAFKA_WRITE_SEEDS=1 cargo test -p minikafka-tests --test fuzz_smoke write_built_seeds`
+/// rewrites the built seeds in `fuzz/seeds/` (after `fuzz/capture.sh`, which rewrites the
+/// captured ones); without it, checks that the committed ones are up to date.
+#[test]
+fn write_built_seeds() {
+    let write = std::env::var_os("MINIKAFKA_WRITE_SEEDS").is_some();
+    for (target, name, bytes) in built_seeds() {
+        let path = seeds_dir(target).join(&name);
+        if write {
+            std::fs::create_dir_all(seeds_dir(target)).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        } else {
+            let committed = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                committed == bytes,
+                "{} is missing or stale: run MINIKAFKA_WRITE_SEEDS=1 cargo test -p minikafka-tests --test fuzz_smoke write_built_seeds",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_served_api_has_a_request_frame_seed() {
+    let seeds = committed_seeds("request_frame");
+    let keys: BTreeSet<i16> = seeds
+        .iter()
+        .map(|(_, frame)| i16::from_be_bytes([frame[0], frame[1]]))
+        .collect();
+    let missing: Vec<&str> = SUPPORTED
+        .iter()
+        .filter(|(key, _)| !keys.contains(&(*key as i16)))
+        .map(|(key, _)| minikafka::wire::api_name(*key))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "served APIs with no seed in fuzz/seeds/request_frame: {missing:?} (fuzz/capture.sh, then MINIKAFKA_WRITE_SEEDS=1 ... write_built_seeds)"
+    );
+    // Each seed is a frame the adapter takes whole: one connection, in order, and every one
+    // gets an answer or closes the connection (none panics).
+    let mut wire = WireBroker::new(Broker::new(BrokerConfig::default(), 0));
+    wire.connection_opened(1, "127.0.0.1");
+    let mut served = 0;
+    for (i, (name, frame)) in seeds.iter().enumerate() {
+        match wire.handle_frame(1, Bytes::from(frame.clone()), i as i64 * 100) {
+            Ok(()) => served += 1,
+            Err(error) => {
+                eprintln!("{name}: {error}");
+                wire.connection_closed(1);
+                wire.connection_opened(1, "127.0.0.1");
+            }
+        }
+        wire.handle_timeout(i as i64 * 100);
+        while wire.poll_transmit().is_some() {}
+        while wire.poll_event().is_some() {}
+    }
+    // Captured from real clients: the adapter serves every one of them.
+    assert_eq!(served, seeds.len(), "every seed is served");
+    for (_, seed) in committed_seeds("offsets_log") {
+        let (key, value) = seed[1..].split_at(usize::from(seed[0]).min(seed.len() - 1));
+        decode_log_record(key, value);
+    }
 }

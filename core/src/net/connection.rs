@@ -102,6 +102,7 @@ async fn read_frames(
             tracing::warn!(connection = id, %error, "connection ended in the middle of a request");
             return format!("truncated frame: {error}");
         }
+        capture(&frame);
         // Wait for a free in-flight slot: a client that does not read its answers stops
         // being read, and its memory stays bounded.
         let Ok(permit) = in_flight.acquire().await else {
@@ -197,4 +198,27 @@ async fn copy_out(
         offset += n as u64;
     }
     Ok(())
+}
+
+/// Opt-in request capture for the fuzz seed corpus (`fuzz/capture.sh`): with
+/// `MINIKAFKA_CAPTURE_REQUESTS=<dir>` set when the server starts, every request frame read
+/// (after its length prefix) is also written to `<dir>/<api key>-v<version>-<hash>.bin`.
+fn capture(frame: &[u8]) {
+    use std::hash::{Hash, Hasher};
+    static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| std::env::var_os("MINIKAFKA_CAPTURE_REQUESTS").map(Into::into));
+    let (Some(dir), [k0, k1, v0, v1, ..]) = (dir, frame) else {
+        return;
+    };
+    let mut hash = std::collections::hash_map::DefaultHasher::new();
+    frame.hash(&mut hash);
+    let (key, version) = (
+        i16::from_be_bytes([*k0, *k1]),
+        i16::from_be_bytes([*v0, *v1]),
+    );
+    let name = format!("{key:02}-v{version:02}-{:016x}.bin", hash.finish());
+    let _ = std::fs::create_dir_all(dir);
+    if let Err(error) = std::fs::write(dir.join(name), frame) {
+        tracing::warn!(%error, "MINIKAFKA_CAPTURE_REQUESTS: could not write a frame");
+    }
 }

@@ -59,7 +59,7 @@ pub mod end_txn;
 pub mod init_producer_id;
 mod state;
 mod timeouts;
-mod txn_log;
+pub mod txn_log;
 pub mod txn_offset_commit;
 
 #[cfg(test)]

@@ -16,6 +16,11 @@ use minikafka::wire::WireBroker;
 use minikafka::{Broker, BrokerConfig};
 
 #[derive(Parser, Debug)]
+#[command(
+    after_help = "Environment: MINIKAFKA_CAPTURE_REQUESTS=<dir> also writes every request \
+frame read to <dir>/<api key>-v<version>-<hash>.bin (fuzz/capture.sh builds the fuzz seed \
+corpus with it). RUST_LOG sets the log filter (default info)."
+)]
 pub struct ServeArgs {
     /// Directory for segment files, topic manifests and committed offsets. Created if
     /// missing; a restart on the same directory recovers every topic, record and commit.
