@@ -213,8 +213,8 @@ load: clients-tools
 # Only the server under librdkafka's C load tool (bench/rdkperf.py): rdkafka_performance built
 # from the librdkafka source that make conformance uses (into target/conformance/), then per
 # fsync policy throughput, CPU/GB, RSS and latency, then partitions, producer processes and the
-# start time on a full data directory; its section of bench/RESULTS.md. Long (about 15
-# minutes); BENCH_RDK_QUICK=1 for small counts. BENCH_STRICT=1: fail if a target is missed.
+# start time on a full data directory; its section of bench/RESULTS.md. Long: it writes about
+# 25 GB; BENCH_RDK_QUICK=1 for small counts. BENCH_STRICT=1: fail if a target is missed.
 rdkperf: librdkafka-tools
 	$(CARGO) build --release -p minikafka --bin minikafka
 	python3 bench/rdkperf.py
