@@ -924,8 +924,8 @@ def section(data):
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), shared by the broker and the clients; 1-minute "
         f"load average {m['load_average_start']:.1f} when it started"
         + (f", {m['load_average_end']:.1f} when it ended" if m.get("load_average_end") is not None else "")
-        + ". Limits" + (f" (from `cargo bench --bench limits`): loopback {fmt_bytes_rate(loopback)}"
-                        if loopback else "")
+        + ". Limits" + (f" (from `cargo bench --bench limits`, {limits.get('measured', '?')}): "
+                        f"loopback {fmt_bytes_rate(loopback)}" if loopback else "")
         + (f"{',' if loopback else ':'} fsync'd sequential write (1 MiB appends, fdatasync after each) "
            f"{fmt_bytes_rate(fsync_write)}"
            + (" (measured by bench/rdkperf.py: limits.json had none)"
@@ -1209,6 +1209,8 @@ def main():
         with open(args.limits) as f:
             limits = json.load(f)
         limits_from = args.limits
+        limits["measured"] = datetime.datetime.fromtimestamp(
+            os.path.getmtime(args.limits), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     work_parent = args.work or limits.get("fsync_dir") or os.path.join(tdir, "tmp")
     os.makedirs(work_parent, exist_ok=True)
     ctx.work = tempfile.mkdtemp(prefix="rdkperf-", dir=work_parent)
