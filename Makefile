@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 DEMO_PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long fuzz-tools fuzz fuzz-long conformance-tools conformance conformance-allow conformance-fast
+.PHONY: help demo test toolchain wasm fmt-check clippy unit bench campaign web-tools web browser e2e clients-tools clients serve load crash crash-long fuzz-tools fuzz fuzz-long librdkafka-tools conformance-tools conformance conformance-allow conformance-fast rdkperf
 
 help:
 	@echo "make demo   - build everything, serve Kafka on 127.0.0.1:$(KAFKA_PORT) and the visualiser (simulation + live) on http://127.0.0.1:$(DEMO_PORT)"
@@ -33,6 +33,7 @@ help:
 	@echo "make crash-long - the same, 100 times per policy, figures into bench/RESULTS.md"
 	@echo "make bench  - machine limits, criterion benchmarks, visualiser and server load, in bench/RESULTS.md as ratios to the limits"
 	@echo "make load   - the server under load from confluent-kafka processes (part of make bench)"
+	@echo "make rdkperf - the server under librdkafka's C load tool (rdkafka_performance): throughput, latency, partitions, start time (part of make bench; BENCH_RDK_QUICK=1 for a short try)"
 	@echo "make campaign - the randomized simulation campaign over 10,000 seeds from a random, printed first seed (release build)"
 	@echo "make wasm   - build the core for $(WASM_TARGET)"
 
@@ -148,10 +149,13 @@ clients: clients-tools
 # CONFORMANCE_BIN: the server to test (built here when it is the default).
 CONFORMANCE_BIN ?= target/debug/minikafka
 CONFORMANCE := python3 tests/conformance/run.py --bin $(CONFORMANCE_BIN)
-conformance-tools:
+# What building librdkafka from npm's source needs (make conformance, make rdkperf).
+librdkafka-tools:
 	@command -v g++ >/dev/null && command -v make >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q build-essential)
 	@command -v npm >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm)
 	@dpkg -s zlib1g-dev rapidjson-dev >/dev/null 2>&1 || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q zlib1g-dev rapidjson-dev)
+
+conformance-tools: librdkafka-tools
 	@test "$(CONFORMANCE_BIN)" != target/debug/minikafka || $(CARGO) build -p minikafka --bin minikafka
 
 conformance: conformance-tools
@@ -199,9 +203,10 @@ test: fmt-check clippy unit wasm clients crash e2e conformance-fast
 	@echo "make test: all green"
 
 # One run of everything, then bench/RESULTS.md rewritten with every figure beside the machine's
-# limits (bench/run.sh): limits (memcpy, loopback, fsync), criterion benches (core,
-# simulation), the visualiser's frame time and wasm size, the server under load.
-bench: web browser clients-tools
+# limits (bench/run.sh): limits (memcpy, loopback, fsync, fsync'd sequential write), criterion
+# benches (core, simulation), the visualiser's frame time and wasm size, the server under load
+# from confluent-kafka processes and from librdkafka's rdkafka_performance.
+bench: web browser clients-tools librdkafka-tools
 	@command -v jq >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q jq)
 	bench/run.sh
 
@@ -210,6 +215,15 @@ load: clients-tools
 	$(CARGO) build --release -p minikafka --bin minikafka
 	$(CLIENTS_VENV)/bin/python bench/load.py --bin target/release/minikafka
 	python3 bench/report.py
+
+# Only the server under librdkafka's C load tool (bench/rdkperf.py): rdkafka_performance built
+# from the librdkafka source that make conformance uses (into target/conformance/), then per
+# fsync policy throughput, CPU/GB, RSS and latency, then partitions, producer processes and the
+# start time on a full data directory; its section of bench/RESULTS.md. Long: it writes about
+# 25 GB; BENCH_RDK_QUICK=1 for small counts. BENCH_STRICT=1: fail if a target is missed.
+rdkperf: librdkafka-tools
+	$(CARGO) build --release -p minikafka --bin minikafka
+	python3 bench/rdkperf.py
 
 # The randomized simulation campaign (tests/tests/campaign.rs) over 10,000 seeds with the
 # full-size worlds; `cargo test` (so make test) runs 1,000 smaller ones from seed 0, always

@@ -3,7 +3,7 @@
 
 Reads target/bench/: limits.json (`cargo bench --bench limits`: memcpy, loopback, fsync),
 core.json (criterion, via bench/run.sh), web.json (bench/web.mjs), load.json
-(bench/load.py). Every figure is printed beside the machine's limits measured in the same
+(bench/load.py), rdkperf.json (bench/rdkperf.py, whose section() renders its part). Every figure is printed beside the machine's limits measured in the same
 run, as a ratio: a number alone says little on a noisy 2-core VM, a number next to what the
 hardware can do says how far from the ceiling the code is.
 
@@ -20,6 +20,10 @@ import os
 import re
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rdkperf  # noqa: E402  (bench/rdkperf.py: renders the "librdkafka load" section)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -97,6 +101,9 @@ def machine(limits):
             f"| loopback TCP | **{fmt_bytes_rate(limits['loopback_bytes_per_s'])}** | one connection, 64 KiB writes |",
             f"| fsync | **{limits['fsyncs_per_s']:,.0f}/s** | `fdatasync` after each 4 KiB append, in `{os.path.relpath(limits['fsync_dir'], ROOT) if limits['fsync_dir'].startswith(ROOT) else limits['fsync_dir']}` |",
         ]
+        if limits.get("fsync_write_bytes_per_s"):
+            lines.append(f"| fsync'd sequential write | **{fmt_bytes_rate(limits['fsync_write_bytes_per_s'])}** "
+                         "| 1 MiB appends, `fdatasync` after each, same directory |")
     else:
         lines.append("| (not measured in this run) | | |")
     lines += [
@@ -338,6 +345,11 @@ def transactions_table(load, loopback, memcpy):
     return lines, (not ok), failed
 
 
+def rdkperf_section(data):
+    """The librdkafka load (bench/rdkperf.py renders it from its own JSON)."""
+    return None if data is None else rdkperf.section(data)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dir", default=os.path.join(ROOT, "target", "bench"))
@@ -350,9 +362,10 @@ def main():
     parts = [
         "# Benchmark results\n\n"
         "Written by `bench/report.py` after `make bench` (`bench/run.sh`): the machine's limits, the\n"
-        "core and simulation benchmarks, the visualiser and the server under load, all from one\n"
-        "run, each figure beside the limits. The crash loop and fuzzing sections come from their\n"
-        "own longer runs (`make crash-long`, `make fuzz`).\n",
+        "core and simulation benchmarks, the visualiser, the server under load from Python clients\n"
+        "and from librdkafka's C load tool, all from one run, each figure beside the limits. The\n"
+        "crash loop and fuzzing sections come from their own longer runs (`make crash-long`,\n"
+        "`make fuzz`).\n",
         machine(limits),
     ]
     failed = 0
@@ -360,6 +373,7 @@ def main():
         ("Core and simulation", core_section(load(args.dir, "core.json"), limits)),
         ("Visualiser", web_section(load(args.dir, "web.json"), limits)),
         ("Server load", load_section(load(args.dir, "load.json"), limits)),
+        (rdkperf.TITLE, rdkperf_section(load(args.dir, "rdkperf.json"))),
     ]:
         if built is None:
             parts.append(previous(old, title))

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # make bench: one run of every benchmark, then bench/RESULTS.md rewritten from it.
 #
-#   1. the machine's limits (memcpy, loopback, fsync): cargo bench --bench limits
+#   1. the machine's limits (memcpy, loopback, fsync, fsync'd sequential write):
+#      cargo bench --bench limits
 #   2. the core and simulation benchmarks: cargo bench --bench core --bench sim (criterion)
 #   3. the visualiser's frame time and wasm size: node bench/web.mjs (needs dist/, Chromium)
 #   4. the server under load: bench/load.py (needs the release binary, confluent-kafka)
-#   5. bench/report.py: every figure beside the limits, as a ratio, into bench/RESULTS.md
+#   5. the server under librdkafka's C load tool: bench/rdkperf.py (builds rdkafka_performance
+#      into target/conformance/ the first time: needs a C compiler, npm, zlib)
+#   6. bench/report.py: every figure beside the limits, as a ratio, into bench/RESULTS.md
 #
 # Usage (from anywhere, usually the repo root; `make bench` installs what it needs first):
 #   bench/run.sh                 # everything
 #   bench/run.sh rebalance       # extra arguments go to criterion (here: a name filter)
 #   bench/run.sh --report-only   # no benchmarking: rewrite RESULTS.md from the last results
-#   BENCH_SKIP_WEB=1 / BENCH_SKIP_LOAD=1 bench/run.sh   # leave those sections as they were
+#   BENCH_SKIP_WEB=1 / BENCH_SKIP_LOAD=1 / BENCH_SKIP_RDKPERF=1 bench/run.sh
+#                                # leave those sections as they were
 #   BENCH_STRICT=1 bench/run.sh  # exit with status 1 if a target is missed
 #
 # Needs cargo, jq, awk and python3. Criterion numbers come from its estimates
@@ -52,9 +56,9 @@ if [[ "${1:-}" == --report-only ]]; then
     touch -d '@0' "$STAMP"
     say "report only: reading the last results in $CRITERION_DIR and $RESULTS_DIR"
 else
-    say "1/5 the machine's limits: cargo bench -p minikafka --bench limits"
+    say "1/6 the machine's limits: cargo bench -p minikafka --bench limits"
     MINIKAFKA_LIMITS_OUT="$RESULTS_DIR/limits.json" cargo bench -p minikafka --bench limits
-    say "2/5 running: cargo bench -p minikafka ${BENCH_TARGETS[*]} -- $* (log: $LOG)"
+    say "2/6 running: cargo bench -p minikafka ${BENCH_TARGETS[*]} -- $* (log: $LOG)"
     START=$(date +%s)
     cargo bench -p minikafka "${BENCH_TARGETS[@]}" -- "$@" 2>&1 | tee "$LOG"
     say "benchmarks finished in $(($(date +%s) - START)) s; reading $CRITERION_DIR"
@@ -99,21 +103,33 @@ say "wrote $RESULTS_DIR/core.json"
 
 if ((REPORT_ONLY == 0)); then
     if [[ "${BENCH_SKIP_WEB:-0}" == 1 ]]; then
-        say "3/5 skipped (BENCH_SKIP_WEB=1): the visualiser"
+        say "3/6 skipped (BENCH_SKIP_WEB=1): the visualiser"
     else
-        say "3/5 the visualiser: node bench/web.mjs"
+        say "3/6 the visualiser: node bench/web.mjs"
         BENCH_WEB_OUT="$RESULTS_DIR/web.json" node bench/web.mjs
     fi
     if [[ "${BENCH_SKIP_LOAD:-0}" == 1 ]]; then
-        say "4/5 skipped (BENCH_SKIP_LOAD=1): the server load test"
+        say "4/6 skipped (BENCH_SKIP_LOAD=1): the server load test"
     else
-        say "4/5 the server under load: bench/load.py"
+        say "4/6 the server under load: bench/load.py"
         PYTHON="${CLIENTS_PYTHON:-$ROOT/tests/clients/.venv/bin/python}"
         cargo build --release -p minikafka --bin minikafka
         "$PYTHON" bench/load.py --bin "$TARGET_DIR/release/minikafka" \
             --json "$RESULTS_DIR/load.json" --limits "$RESULTS_DIR/limits.json"
     fi
+    if [[ "${BENCH_SKIP_RDKPERF:-0}" == 1 ]]; then
+        say "5/6 skipped (BENCH_SKIP_RDKPERF=1): librdkafka's load tool"
+    else
+        say "5/6 the server under librdkafka's load tool: bench/rdkperf.py"
+        cargo build --release -p minikafka --bin minikafka
+        rm -f "$RESULTS_DIR/rdkperf.json"
+        # Its targets count in report.py's verdict (BENCH_STRICT); a failure here still
+        # leaves the other sections to be written.
+        BENCH_STRICT=0 python3 bench/rdkperf.py --bin "$TARGET_DIR/release/minikafka" \
+            --json "$RESULTS_DIR/rdkperf.json" --limits "$RESULTS_DIR/limits.json" --results '' \
+            || say "bench/rdkperf.py failed (status $?): its section keeps its previous figures"
+    fi
 fi
 
-say "5/5 bench/report.py -> $OUT"
+say "6/6 bench/report.py -> $OUT"
 python3 bench/report.py --dir "$RESULTS_DIR" --out "$OUT"

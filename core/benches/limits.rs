@@ -7,7 +7,10 @@
 //!   writes, the ceiling for the server's network path on one machine;
 //! - **fsync**: `fdatasync` calls per second after 4 KiB appends, in the file system of
 //!   `MINIKAFKA_LIMITS_DIR` (default: cargo's target tmp dir), the ceiling for
-//!   `--fsync always`.
+//!   `--fsync always`;
+//! - **fsync'd sequential write**: bytes per second written in 1 MiB appends with an
+//!   `fdatasync` after each, in the same directory: the ceiling for what `--fsync always`
+//!   can take in when every flush carries a large batch.
 //!
 //! `cargo bench -p minikafka --bench limits` prints them and writes JSON to
 //! `MINIKAFKA_LIMITS_OUT` (default `target/bench/limits.json`). Each is the best of three
@@ -98,6 +101,31 @@ fn fsync(dir: &std::path::Path) -> std::io::Result<f64> {
     Ok(rates.into_iter().fold(0.0, f64::max))
 }
 
+/// Bytes per second appended in 1 MiB writes with an fdatasync after each, in `dir`.
+fn fsync_write(dir: &std::path::Path) -> std::io::Result<f64> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("minikafka-fsync-write-probe");
+    let block: Vec<u8> = (0..1usize << 20).map(|i| (i * 31) as u8).collect();
+    let mut rates = Vec::new();
+    for _ in 0..3 {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&path)?;
+        let start = Instant::now();
+        let mut written = 0u64;
+        while start.elapsed() < Duration::from_millis(700) {
+            file.write_all(&block)?;
+            file.sync_data()?;
+            written += block.len() as u64;
+        }
+        rates.push(written as f64 / start.elapsed().as_secs_f64());
+    }
+    let _ = std::fs::remove_file(&path);
+    Ok(rates.into_iter().fold(0.0, f64::max))
+}
+
 fn main() -> std::io::Result<()> {
     // `cargo bench` passes `--bench` (and any filter); this program measures everything.
     let dir = std::env::var_os("MINIKAFKA_LIMITS_DIR")
@@ -125,12 +153,19 @@ fn main() -> std::io::Result<()> {
         dir.display(),
         fsyncs
     );
+    let fsync_write = fsync_write(&dir)?;
+    eprintln!(
+        "[limits] 1 MiB appends with fdatasync after each in {}: {:.0} MB/s",
+        dir.display(),
+        fsync_write / 1e6
+    );
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let json = format!(
         "{{\"memcpy_bytes_per_s\": {memcpy:.0}, \"loopback_bytes_per_s\": {loopback:.0}, \
-         \"fsyncs_per_s\": {fsyncs:.1}, \"fsync_dir\": {:?}, \"cpus\": {}}}\n",
+         \"fsyncs_per_s\": {fsyncs:.1}, \"fsync_write_bytes_per_s\": {fsync_write:.0}, \
+         \"fsync_dir\": {:?}, \"cpus\": {}}}\n",
         dir.display().to_string(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );

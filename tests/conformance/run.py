@@ -4,7 +4,8 @@
 1. Build the suite once, offline, into target/conformance/ (git-ignored): `npm pack
    node-rdkafka@3.6.1` ships the full librdkafka 2.12.0 source with its tests/. There:
    ./configure --disable-curl --disable-sasl --disable-ssl --disable-gssapi --disable-zstd,
-   make libs, make -C tests build. Reused while target/conformance/.built says so.
+   make libs, make -C tests build. Reused while target/conformance/.built says so
+   (bench/rdkperf.py builds the libraries only, stamped .libs-built, for its load tool).
 2. Start `minikafka serve --default-partitions 4` (Kafka's test clusters use
    num.partitions=4) on a free port with a temporary data directory, write tests/test.conf
    with bootstrap.servers, and run each test number that is not local-only as
@@ -41,6 +42,8 @@ SRC = os.path.join(WORK, "package", "deps", "librdkafka")
 TESTS_DIR = os.path.join(SRC, "tests")
 RUNNER = os.path.join(TESTS_DIR, "test-runner")
 STAMP = os.path.join(WORK, ".built")
+LIBRARY = os.path.join(SRC, "src", "librdkafka.a")
+LIBS_STAMP = os.path.join(WORK, ".libs-built")
 CONFIGURE = ["./configure", "--disable-curl", "--disable-sasl", "--disable-ssl",
              "--disable-gssapi", "--disable-zstd"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -71,31 +74,49 @@ def log(msg):
 # ---------------------------------------------------------------------------------------
 # Build
 
-def build(jobs):
+def build(jobs, tests=True):
+    """npm pack, configure and `make libs` in target/conformance/, then (with tests) the
+    test suite. bench/rdkperf.py calls it with tests=False, then builds
+    examples/rdkafka_performance against the same librdkafka."""
     # RapidJSON (Debian's rapidjson-dev) lets the tests that check statistics JSON build; a
     # machine that gains it rebuilds.
     rapidjson = os.path.exists("/usr/include/rapidjson/schema.h")
-    stamp = (f"{PACKAGE} librdkafka {LIBRDKAFKA_VERSION} {' '.join(CONFIGURE)}"
-             f" rapidjson={rapidjson}")
+    libs_stamp = f"{PACKAGE} librdkafka {LIBRDKAFKA_VERSION} {' '.join(CONFIGURE)}"
+    stamp = f"{libs_stamp} rapidjson={rapidjson}"
     if os.path.exists(RUNNER) and os.path.exists(STAMP) and open(STAMP).read().strip() == stamp:
         log(f"suite already built ({RUNNER})")
         return
+    libs_built = (os.path.exists(LIBRARY) and os.path.exists(LIBS_STAMP)
+                  and open(LIBS_STAMP).read().strip() == libs_stamp)
+    if libs_built and not tests:
+        log(f"librdkafka already built ({LIBRARY})")
+        return
     os.makedirs(WORK, exist_ok=True)
     t0 = time.time()
-    log(f"building librdkafka {LIBRDKAFKA_VERSION} and its tests from npm's {PACKAGE} "
-        f"(make -j{jobs}; about 2.5 minutes on 2 cores) ...")
-    shutil.rmtree(os.path.join(WORK, "package"), ignore_errors=True)
-    for f in os.listdir(WORK):
-        if f.endswith(".tgz"):
-            os.remove(os.path.join(WORK, f))
-    run_logged(["npm", "pack", "--silent", PACKAGE], WORK, "npm-pack.log")
-    tgz = [f for f in os.listdir(WORK) if f.endswith(".tgz")]
-    if len(tgz) != 1:
-        sys.exit(f"npm pack {PACKAGE} left {tgz} in {WORK}")
-    run_logged(["tar", "xzf", tgz[0]], WORK, "tar.log")
     env = dict(os.environ, MAKEFLAGS=f"-j{jobs}")
-    run_logged(CONFIGURE, SRC, "configure.log", env)
-    run_logged(["make", f"-j{jobs}", "libs"], SRC, "make-libs.log", env)
+    if not libs_built:
+        log(f"building librdkafka {LIBRDKAFKA_VERSION} from npm's {PACKAGE} (make -j{jobs}; "
+            f"about {'2.5 minutes with its tests' if tests else '2 minutes'} on 2 cores) ...")
+        for f in (STAMP, LIBS_STAMP):
+            if os.path.exists(f):
+                os.remove(f)
+        shutil.rmtree(os.path.join(WORK, "package"), ignore_errors=True)
+        for f in os.listdir(WORK):
+            if f.endswith(".tgz"):
+                os.remove(os.path.join(WORK, f))
+        run_logged(["npm", "pack", "--silent", PACKAGE], WORK, "npm-pack.log")
+        tgz = [f for f in os.listdir(WORK) if f.endswith(".tgz")]
+        if len(tgz) != 1:
+            sys.exit(f"npm pack {PACKAGE} left {tgz} in {WORK}")
+        run_logged(["tar", "xzf", tgz[0]], WORK, "tar.log")
+        run_logged(CONFIGURE, SRC, "configure.log", env)
+        run_logged(["make", f"-j{jobs}", "libs"], SRC, "make-libs.log", env)
+        with open(LIBS_STAMP, "w") as f:
+            f.write(libs_stamp + "\n")
+    if not tests:
+        log(f"built librdkafka in {time.time() - t0:.0f} s")
+        return
+    log(f"building librdkafka's tests (make -j{jobs} -C tests build) ...")
     run_logged(["make", f"-j{jobs}", "-C", "tests", "build"], SRC, "make-tests.log", env)
     if not os.access(RUNNER, os.X_OK):
         sys.exit(f"build finished without {RUNNER}")
