@@ -7,8 +7,8 @@ core.json (criterion, via bench/run.sh), web.json (bench/web.mjs), load.json
 run, as a ratio: a number alone says little on a noisy 2-core VM, a number next to what the
 hardware can do says how far from the ceiling the code is.
 
-The "Crash loop" and "Fuzzing" sections come from their own long runs (make crash-long,
-make fuzz) and are kept as they are. A section whose JSON is missing keeps its previous
+The "Crash loop", "Power cuts" and "Fuzzing" sections come from their own long runs (make
+crash-long, make fuzz) and are kept as they are. A section whose JSON is missing keeps its previous
 text, marked as not re-measured.
 
 Usage: bench/report.py [--dir target/bench] [--out bench/RESULTS.md]
@@ -351,8 +351,8 @@ def main():
         "# Benchmark results\n\n"
         "Written by `bench/report.py` after `make bench` (`bench/run.sh`): the machine's limits, the\n"
         "core and simulation benchmarks, the visualiser and the server under load, all from one\n"
-        "run, each figure beside the limits. The crash loop and fuzzing sections come from their\n"
-        "own longer runs (`make crash-long`, `make fuzz`).\n",
+        "run, each figure beside the limits. The crash loop, power cut and fuzzing sections come\n"
+        "from their own longer runs (`make crash-long`, `make fuzz`).\n",
         machine(limits),
     ]
     failed = 0
@@ -367,7 +367,7 @@ def main():
             text, f = built
             failed += f
             parts.append(text)
-    for title in ("Crash loop", "Fuzzing"):
+    for title in ("Crash loop", "Power cuts", "Fuzzing"):
         if title in old:
             parts.append(old[title])
     with open(args.out, "w") as f:
