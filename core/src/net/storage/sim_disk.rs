@@ -39,9 +39,11 @@ pub(crate) enum CutKind {
     RandomPages,
 }
 
+/// A name's target. Directories have an identity too: a directory removed and made again
+/// is a new one, and the old one's synced entries must not come back with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Node {
-    Dir,
+    Dir(u64),
     File(u64),
 }
 
@@ -107,7 +109,7 @@ fn apply(image: &mut Vec<u8>, op: &Op, keep: Option<usize>) {
 
 impl State {
     fn is_dir(&self, path: &Path) -> bool {
-        path == Path::new("/") || self.live.get(path) == Some(&Node::Dir)
+        path == Path::new("/") || matches!(self.live.get(path), Some(Node::Dir(_)))
     }
 
     fn inode(&mut self, path: &Path) -> io::Result<u64> {
@@ -176,7 +178,7 @@ impl SimDisk {
         let mut names: BTreeMap<PathBuf, Node> = BTreeMap::new();
         for (path, node) in &state.durable {
             let parent = parent_of(path);
-            if parent == Path::new("/") || names.get(&parent) == Some(&Node::Dir) {
+            if parent == Path::new("/") || matches!(names.get(&parent), Some(Node::Dir(_))) {
                 names.insert(path.clone(), *node);
             }
         }
@@ -193,7 +195,7 @@ impl SimDisk {
             .values()
             .filter_map(|n| match n {
                 Node::File(id) => Some(*id),
-                Node::Dir => None,
+                Node::Dir(_) => None,
             })
             .collect();
         ids.sort_unstable();
@@ -315,7 +317,9 @@ impl Disk for SimDisk {
         if !state.is_dir(&parent_of(path)) {
             return Err(not_found(path));
         }
-        state.live.insert(path.to_path_buf(), Node::Dir);
+        state.next_inode += 1;
+        let id = state.next_inode;
+        state.live.insert(path.to_path_buf(), Node::Dir(id));
         Ok(())
     }
 
@@ -323,6 +327,15 @@ impl Disk for SimDisk {
         let mut state = self.state();
         state.syncs += 1;
         let State { live, durable, .. } = &mut *state;
+        // Durable directories here that are gone or replaced take their entries along.
+        let replaced: Vec<PathBuf> = durable
+            .iter()
+            .filter(|(p, node)| {
+                matches!(node, Node::Dir(_)) && parent_of(p) == dir && live.get(*p) != Some(*node)
+            })
+            .map(|(p, _)| p.clone())
+            .collect();
+        durable.retain(|p, _| !replaced.iter().any(|r| p.starts_with(r) && p != r));
         durable.retain(|p, _| parent_of(p) != dir || live.contains_key(p));
         for (p, node) in live.iter() {
             if parent_of(p) == dir {
@@ -336,7 +349,7 @@ impl Disk for SimDisk {
         let mut state = self.state();
         let inode = match state.live.get(path) {
             Some(Node::File(id)) => *id,
-            Some(Node::Dir) => return Err(io::Error::other("is a directory")),
+            Some(Node::Dir(_)) => return Err(io::Error::other("is a directory")),
             None if create && state.is_dir(&parent_of(path)) => {
                 state.next_inode += 1;
                 let id = state.next_inode;
@@ -432,6 +445,24 @@ mod tests {
         disk.power_cut(CutKind::DropAll, &mut SplitMix64::new(1));
         assert_eq!(disk.read(Path::new("/d/a")).unwrap(), b"durable");
         assert!(disk.read(Path::new("/d/b")).is_err());
+    }
+
+    #[test]
+    fn a_directory_made_again_does_not_bring_back_the_old_ones_files() {
+        let disk = SimDisk::default();
+        disk.create_dir(Path::new("/d")).unwrap();
+        disk.sync_dir(Path::new("/")).unwrap();
+        write(&disk, "/d/old", b"x").sync_data().unwrap();
+        disk.sync_dir(Path::new("/d")).unwrap();
+        disk.remove_dir_all(Path::new("/d")).unwrap();
+        disk.create_dir(Path::new("/d")).unwrap();
+        disk.sync_dir(Path::new("/")).unwrap();
+        disk.power_cut(CutKind::DropAll, &mut SplitMix64::new(1));
+        assert!(disk.is_dir(Path::new("/d")));
+        assert_eq!(
+            disk.list_dir(Path::new("/d")).unwrap(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
