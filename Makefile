@@ -175,7 +175,7 @@ crash: clients-tools
 
 # 100 cycles per policy, release build; the figures go to bench/RESULTS.md. Then power cuts,
 # which a SIGKILL cannot produce: the real storage on a simulated disk that loses what was not
-# fsynced (core/src/net/storage/power_cut.rs; make test runs a short version), POWER_CUT_SEEDS
+# fsynced (core/src/net/storage/power_cut/; make test runs a short version), POWER_CUT_SEEDS
 # seeds of POWER_CUT_CUTS cuts per policy, figures into bench/RESULTS.md ("## Power cuts").
 POWER_CUT_SEEDS ?= 200
 POWER_CUT_CUTS ?= 20

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Power cuts, the long run: figures into bench/RESULTS.md ("## Power cuts").
 
-Runs the ignored Rust test `power_cuts_long` (core/src/net/storage/power_cut.rs) in a
+Runs the ignored Rust test `power_cuts_long` (core/src/net/storage/power_cut/) in a
 release build: the real segment, index and offsets-log code on a simulated disk that loses
 what was not fsynced, cut at random moments under a seeded load of acks=all produces,
 offset commits and transactions, then reopened. The test writes its figures as JSON; this

@@ -1,5 +1,5 @@
 //! The file calls of the storage, behind a trait, so that a test can run the real segment,
-//! index and offsets-log code over a simulated disk that loses power (`power_cut.rs`).
+//! index and offsets-log code over a simulated disk that loses power (`power_cut/`).
 //!
 //! [`FileStorage`](super::FileStorage), [`FileProvider`](super::FileProvider) and
 //! [`Flusher`](super::Flusher) take the disk as a generic parameter whose default is

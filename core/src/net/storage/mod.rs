@@ -34,7 +34,7 @@
 //! so that synced records are never left without a name after a power cut.
 //!
 //! Every file call goes through [`disk::Disk`] ([`RealDisk`] in the server), so that the
-//! power-cut test (`power_cut.rs`) runs this very code over a disk that forgets what was
+//! power-cut test (`power_cut/`) runs this very code over a disk that forgets what was
 //! not synced (`sim_disk.rs`), and measures what each policy loses.
 
 pub mod disk;
