@@ -30,7 +30,7 @@ help:
 	@echo "make fuzz   - cargo-fuzz on the wire adapter, FUZZ_SECONDS (60) per target from fuzz/seeds, figures into bench/RESULTS.md"
 	@echo "make fuzz-long - the same, 10 minutes per target (4 targets: about 45 minutes)"
 	@echo "make crash  - SIGKILL the server under load, 10 times per fsync policy, and check nothing acknowledged was lost and a transactional app stays exactly once"
-	@echo "make crash-long - the same, 100 times per policy, figures into bench/RESULTS.md"
+	@echo "make crash-long - the same, 100 times per policy, and simulated power cuts; figures into bench/RESULTS.md"
 	@echo "make bench  - machine limits, criterion benchmarks, visualiser and server load, in bench/RESULTS.md as ratios to the limits"
 	@echo "make load   - the server under load from confluent-kafka processes (part of make bench)"
 	@echo "make rdkperf - the server under librdkafka's C load tool (rdkafka_performance): throughput, latency, partitions, start time (part of make bench; BENCH_RDK_QUICK=1 for a short try)"
@@ -178,13 +178,20 @@ crash: clients-tools
 	$(CLIENTS_VENV)/bin/python tests/crash/crash_loop.py --cycles 10 --fsync always
 	$(CLIENTS_VENV)/bin/python tests/crash/crash_loop.py --cycles 10 --fsync interval=5
 
-# 100 cycles per policy, release build; the figures go to bench/RESULTS.md.
+# 100 cycles per policy, release build; the figures go to bench/RESULTS.md. Then power cuts,
+# which a SIGKILL cannot produce: the real storage on a simulated disk that loses what was not
+# fsynced (core/src/net/storage/power_cut/; make test runs a short version), POWER_CUT_SEEDS
+# seeds of POWER_CUT_CUTS cuts per policy, figures into bench/RESULTS.md ("## Power cuts").
+POWER_CUT_SEEDS ?= 200
+POWER_CUT_CUTS ?= 20
 crash-long: clients-tools
 	$(CARGO) build --release -p minikafka --bin minikafka
 	for policy in always interval=5 never; do \
 		$(CLIENTS_VENV)/bin/python tests/crash/crash_loop.py --cycles 100 --fsync $$policy \
 			--bin target/release/minikafka --results bench/RESULTS.md || exit 1; \
 	done
+	CARGO=$(CARGO) python3 tests/crash/power_cut.py --seeds $(POWER_CUT_SEEDS) --cuts $(POWER_CUT_CUTS) \
+		--results bench/RESULTS.md
 
 # Coverage-guided fuzzing (cargo-fuzz, installed if missing) for FUZZ_SECONDS per target,
 # starting from the committed seeds (fuzz/seeds/, captured from real clients by

@@ -7,8 +7,8 @@ core.json (criterion, via bench/run.sh), web.json (bench/web.mjs), load.json
 run, as a ratio: a number alone says little on a noisy 2-core VM, a number next to what the
 hardware can do says how far from the ceiling the code is.
 
-The "Crash loop" and "Fuzzing" sections come from their own long runs (make crash-long,
-make fuzz) and are kept as they are. A section whose JSON is missing keeps its previous
+The "Crash loop", "Power cuts" and "Fuzzing" sections come from their own long runs (make
+crash-long, make fuzz) and are kept as they are. A section whose JSON is missing keeps its previous
 text, marked as not re-measured.
 
 Usage: bench/report.py [--dir target/bench] [--out bench/RESULTS.md]
@@ -364,8 +364,8 @@ def main():
         "Written by `bench/report.py` after `make bench` (`bench/run.sh`): the machine's limits, the\n"
         "core and simulation benchmarks, the visualiser, the server under load from Python clients\n"
         "and from librdkafka's C load tool, all from one run, each figure beside the limits. The\n"
-        "crash loop and fuzzing sections come from their own longer runs (`make crash-long`,\n"
-        "`make fuzz`).\n",
+        "crash loop, power cut and fuzzing sections come from their own longer runs\n"
+        "(`make crash-long`, `make fuzz`).\n",
         machine(limits),
     ]
     failed = 0
@@ -381,7 +381,7 @@ def main():
             text, f = built
             failed += f
             parts.append(text)
-    for title in ("Crash loop", "Fuzzing"):
+    for title in ("Crash loop", "Power cuts", "Fuzzing"):
         if title in old:
             parts.append(old[title])
     with open(args.out, "w") as f:

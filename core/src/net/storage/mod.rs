@@ -26,17 +26,34 @@
 //!   a power cut can lose the last few milliseconds of acknowledged records.
 //! - `never`: the operating system flushes when it likes (Kafka's own default: it relies
 //!   on replication instead, which a single broker does not have).
+//!
+//!
+//! A new file's *name* is a change to its directory, which a file's `fsync` does not cover
+//! (fsync(2)): under every policy the directory is fsynced when a segment is created (a
+//! roll, once per `segment.bytes`), a manifest or checkpoint renamed, or a segment removed,
+//! so that synced records are never left without a name after a power cut.
+//!
+//! Every file call goes through [`disk::Disk`] ([`RealDisk`] in the server), so that the
+//! power-cut test (`power_cut/`) runs this very code over a disk that forgets what was
+//! not synced (`sim_disk.rs`), and measures what each policy loses.
 
+pub mod disk;
+#[cfg(test)]
+mod power_cut;
 mod segment;
+#[cfg(test)]
+mod sim_disk;
 
-use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use disk::RealDisk;
 pub use segment::FileStorage;
+
+use disk::{create_dir_durably, parent_of, Disk, DiskFile};
 
 use crate::log::{StorageError, StorageProvider, TopicManifest};
 
@@ -79,13 +96,13 @@ impl std::fmt::Display for FsyncPolicy {
 
 /// A file that remembers whether it has unflushed writes.
 #[derive(Debug)]
-pub(crate) struct SyncFile {
-    pub file: fs::File,
+pub(crate) struct SyncFile<F = std::fs::File> {
+    pub file: F,
     dirty: AtomicBool,
 }
 
-impl SyncFile {
-    pub fn new(file: fs::File) -> Arc<SyncFile> {
+impl<F> SyncFile<F> {
+    pub fn new(file: F) -> Arc<SyncFile<F>> {
         Arc::new(SyncFile {
             file,
             dirty: AtomicBool::new(false),
@@ -94,14 +111,22 @@ impl SyncFile {
 }
 
 /// The files written since the last flush, shared by every log and the flushing thread.
-#[derive(Debug, Default)]
-pub struct Flusher {
-    pending: Mutex<Vec<Arc<SyncFile>>>,
+#[derive(Debug)]
+pub struct Flusher<D: Disk = RealDisk> {
+    pending: Mutex<Vec<Arc<SyncFile<D::File>>>>,
 }
 
-impl Flusher {
+impl<D: Disk> Default for Flusher<D> {
+    fn default() -> Self {
+        Flusher {
+            pending: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl<D: Disk> Flusher<D> {
     /// Note that `file` was written to.
-    pub(crate) fn mark(&self, file: &Arc<SyncFile>) {
+    pub(crate) fn mark(&self, file: &Arc<SyncFile<D::File>>) {
         if !file.dirty.swap(true, Ordering::AcqRel) {
             if let Ok(mut pending) = self.pending.lock() {
                 pending.push(file.clone());
@@ -126,13 +151,14 @@ impl Flusher {
 
 /// Segment files under a data directory. See the module documentation.
 #[derive(Debug)]
-pub struct FileProvider {
+pub struct FileProvider<D: Disk = RealDisk> {
+    disk: D,
     root: PathBuf,
     /// An exclusive lock on `root/.lock`, held while the provider lives: two servers on one
     /// data directory would interleave their appends and corrupt each other's logs. The
     /// operating system drops the lock when the process dies, even by SIGKILL.
-    _lock: fs::File,
-    flusher: Arc<Flusher>,
+    _lock: D::Lock,
+    flusher: Arc<Flusher<D>>,
     /// Kafka's `index.interval.bytes`: one index entry per this many bytes of log.
     index_interval_bytes: u64,
 }
@@ -140,29 +166,31 @@ pub struct FileProvider {
 impl FileProvider {
     /// Use (and create if needed) `root`, locked against a second server.
     pub fn open(root: impl Into<PathBuf>) -> Result<FileProvider, StorageError> {
+        FileProvider::open_on(RealDisk, root)
+    }
+}
+
+impl<D: Disk> FileProvider<D> {
+    /// [`FileProvider::open`] on `disk`.
+    pub fn open_on(disk: D, root: impl Into<PathBuf>) -> Result<FileProvider<D>, StorageError> {
         let root = root.into();
         for dir in ["topics", "logs", "internal"] {
-            fs::create_dir_all(root.join(dir)).map_err(|e| io_error(&root.join(dir), e))?;
+            create_dir_durably(&disk, &root.join(dir)).map_err(|e| io_error(&root.join(dir), e))?;
         }
         let lock_path = root.join(".lock");
-        let lock = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| io_error(&lock_path, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
+        let lock = match disk.try_lock(&lock_path) {
+            Ok(Some(lock)) => lock,
+            Ok(None) => {
                 return Err(StorageError::Io(format!(
                     "{} is in use by another minikafka process (it holds {}): stop it, or give this one another --data-dir",
                     root.display(),
                     lock_path.display()
                 )))
             }
-            Err(fs::TryLockError::Error(e)) => return Err(io_error(&lock_path, e)),
-        }
+            Err(e) => return Err(io_error(&lock_path, e)),
+        };
         Ok(FileProvider {
+            disk,
             root,
             _lock: lock,
             flusher: Arc::new(Flusher::default()),
@@ -171,7 +199,7 @@ impl FileProvider {
     }
 
     /// The flusher, for the server's fsync policy.
-    pub fn flusher(&self) -> Arc<Flusher> {
+    pub fn flusher(&self) -> Arc<Flusher<D>> {
         self.flusher.clone()
     }
 
@@ -189,15 +217,16 @@ impl FileProvider {
     }
 }
 
-impl StorageProvider for FileProvider {
-    type Storage = FileStorage;
+impl<D: Disk> StorageProvider for FileProvider<D> {
+    type Storage = FileStorage<D>;
 
     fn open_partition(
         &mut self,
         topic: &TopicManifest,
         partition: i32,
-    ) -> Result<FileStorage, StorageError> {
-        FileStorage::open(
+    ) -> Result<FileStorage<D>, StorageError> {
+        FileStorage::open_on(
+            self.disk.clone(),
             self.partition_dir(&topic.name, partition),
             false,
             self.flusher.clone(),
@@ -205,8 +234,9 @@ impl StorageProvider for FileProvider {
         )
     }
 
-    fn open_offsets_log(&mut self) -> Result<FileStorage, StorageError> {
-        FileStorage::open(
+    fn open_offsets_log(&mut self) -> Result<FileStorage<D>, StorageError> {
+        FileStorage::open_on(
+            self.disk.clone(),
             self.root.join("internal").join("__consumer_offsets-0"),
             true,
             self.flusher.clone(),
@@ -214,8 +244,9 @@ impl StorageProvider for FileProvider {
         )
     }
 
-    fn open_transaction_log(&mut self) -> Result<FileStorage, StorageError> {
-        FileStorage::open(
+    fn open_transaction_log(&mut self) -> Result<FileStorage<D>, StorageError> {
+        FileStorage::open_on(
+            self.disk.clone(),
             self.root.join("internal").join("__transaction_state-0"),
             true,
             self.flusher.clone(),
@@ -226,22 +257,28 @@ impl StorageProvider for FileProvider {
     fn save_topic(&mut self, topic: &TopicManifest) -> Result<(), StorageError> {
         let json = serde_json::to_vec_pretty(topic)
             .map_err(|e| StorageError::Io(format!("topic manifest: {e}")))?;
-        write_atomically(&self.manifest_path(&topic.name), &json)
+        write_atomically(&self.disk, &self.manifest_path(&topic.name), &json)
     }
 
     fn delete_topic(&mut self, name: &str) -> Result<(), StorageError> {
         let manifest = self.manifest_path(name);
-        fs::remove_file(&manifest).map_err(|e| io_error(&manifest, e))?;
+        let topics = self.root.join("topics");
+        self.disk
+            .remove_file(&manifest)
+            .and_then(|()| self.disk.sync_dir(&topics))
+            .map_err(|e| io_error(&manifest, e))?;
         let logs = self.root.join("logs");
-        let entries = fs::read_dir(&logs).map_err(|e| io_error(&logs, e))?;
+        let entries = self.disk.list_dir(&logs).map_err(|e| io_error(&logs, e))?;
         let prefix = format!("{name}-");
-        for entry in entries.flatten() {
-            let file_name = entry.file_name().to_string_lossy().to_string();
+        for file_name in entries {
             let is_ours = file_name
                 .strip_prefix(&prefix)
                 .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
             if is_ours {
-                fs::remove_dir_all(entry.path()).map_err(|e| io_error(&entry.path(), e))?;
+                let path = logs.join(&file_name);
+                self.disk
+                    .remove_dir_all(&path)
+                    .map_err(|e| io_error(&path, e))?;
             }
         }
         Ok(())
@@ -250,13 +287,13 @@ impl StorageProvider for FileProvider {
     fn saved_topics(&mut self) -> Result<Vec<TopicManifest>, StorageError> {
         let dir = self.root.join("topics");
         let mut out = Vec::new();
-        let entries = fs::read_dir(&dir).map_err(|e| io_error(&dir, e))?;
-        for entry in entries.flatten() {
-            let path = entry.path();
+        let entries = self.disk.list_dir(&dir).map_err(|e| io_error(&dir, e))?;
+        for name in entries {
+            let path = dir.join(name);
             if path.extension().is_none_or(|e| e != "json") {
                 continue;
             }
-            let bytes = fs::read(&path).map_err(|e| io_error(&path, e))?;
+            let bytes = self.disk.read(&path).map_err(|e| io_error(&path, e))?;
             let manifest: TopicManifest = serde_json::from_slice(&bytes)
                 .map_err(|e| StorageError::Corrupt(format!("{}: {e}", path.display())))?;
             out.push(manifest);
@@ -266,14 +303,20 @@ impl StorageProvider for FileProvider {
     }
 }
 
-/// Write a small file so that a crash leaves either the old or the new content.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
+/// Write a small file so that a crash leaves either the old or the new content, and a
+/// power cut after the return leaves the new one (the rename is synced in its directory).
+pub(crate) fn write_atomically<D: Disk>(
+    disk: &D,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(), StorageError> {
     let tmp = path.with_extension("tmp");
     let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let f = disk.open(&tmp, true, true)?;
+        f.write_all_at(bytes, 0)?;
         f.sync_data()?;
-        fs::rename(&tmp, path)
+        disk.rename(&tmp, path)?;
+        disk.sync_dir(&parent_of(path))
     })();
     result.map_err(|e| io_error(path, e))
 }
@@ -285,9 +328,9 @@ pub(crate) fn io_error(path: &Path, error: io::Error) -> StorageError {
 }
 
 /// A segment file is where a fetch's stored batches stay: the server sends them from it.
-impl crate::record::StoredSource for SyncFile {
+impl<F: DiskFile> crate::record::StoredSource for SyncFile<F> {
     fn read_at(&self, buf: &mut [u8], position: u64) -> io::Result<()> {
-        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, position)
+        self.file.read_exact_at(buf, position)
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

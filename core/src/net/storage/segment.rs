@@ -1,14 +1,12 @@
 //! [`FileStorage`]: one partition log as segment files, with recovery.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::records::RecordBatchDecoder;
 
+use super::disk::{create_dir_durably, Disk, DiskFile, RealDisk};
 use super::{io_error, write_atomically, Flusher, SyncFile};
 use crate::log::{check_roll, LogStorage, SegmentInfo, StorageError};
 use crate::record::{
@@ -18,9 +16,9 @@ use crate::wire::{encode_batch, parse_header, read_header, BatchHeader};
 
 /// One segment: its `.log` and `.index` files and the index in memory.
 #[derive(Debug)]
-struct Segment {
-    log: Arc<SyncFile>,
-    index: Arc<SyncFile>,
+struct Segment<F> {
+    log: Arc<SyncFile<F>>,
+    index: Arc<SyncFile<F>>,
     /// `(offset, position)` of some batches, every `index_interval_bytes`.
     entries: Vec<(Offset, u64)>,
     /// Bytes since the last index entry.
@@ -30,14 +28,15 @@ struct Segment {
 /// A partition log in a directory of segment files. Records are read from disk on every
 /// fetch; only segment facts and sparse indexes stay in memory.
 #[derive(Debug)]
-pub struct FileStorage {
+pub struct FileStorage<D: Disk = RealDisk> {
+    disk: D,
     dir: PathBuf,
     /// The offsets log is decoded on read: the coordinator replays its records.
     decode: bool,
     infos: Vec<SegmentInfo>,
-    segments: Vec<Segment>,
+    segments: Vec<Segment<D::File>>,
     log_start: Option<Offset>,
-    flusher: Arc<Flusher>,
+    flusher: Arc<Flusher<D>>,
     index_interval_bytes: u64,
 }
 
@@ -53,12 +52,26 @@ impl FileStorage {
         flusher: Arc<Flusher>,
         index_interval_bytes: u64,
     ) -> Result<FileStorage, StorageError> {
-        fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+        FileStorage::open_on(RealDisk, dir, decode, flusher, index_interval_bytes)
+    }
+}
+
+impl<D: Disk> FileStorage<D> {
+    /// [`FileStorage::open`] on `disk`.
+    pub fn open_on(
+        disk: D,
+        dir: PathBuf,
+        decode: bool,
+        flusher: Arc<Flusher<D>>,
+        index_interval_bytes: u64,
+    ) -> Result<FileStorage<D>, StorageError> {
+        create_dir_durably(&disk, &dir).map_err(|e| io_error(&dir, e))?;
         let mut storage = FileStorage {
             decode,
             infos: Vec::new(),
             segments: Vec::new(),
-            log_start: read_checkpoint(&dir)?,
+            log_start: read_checkpoint(&disk, &dir)?,
+            disk,
             flusher,
             index_interval_bytes: index_interval_bytes.max(1),
             dir,
@@ -71,9 +84,11 @@ impl FileStorage {
     /// damaged batch. See the module documentation of `storage`.
     fn recover(&mut self) -> Result<(), StorageError> {
         let mut bases: Vec<Offset> = Vec::new();
-        let entries = fs::read_dir(&self.dir).map_err(|e| io_error(&self.dir, e))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
+        let entries = self
+            .disk
+            .list_dir(&self.dir)
+            .map_err(|e| io_error(&self.dir, e))?;
+        for name in entries {
             if let Some(base) = name.strip_suffix(".log").and_then(|b| b.parse().ok()) {
                 bases.push(base);
             }
@@ -88,8 +103,10 @@ impl FileStorage {
                     segment = %path.display(),
                     "dropping segment after a damaged or missing one (its offsets would leave a gap)"
                 );
-                let _ = fs::remove_file(&path);
-                let _ = fs::remove_file(self.dir.join(segment_name(base, "index")));
+                let _ = self.disk.remove_file(&path);
+                let _ = self
+                    .disk
+                    .remove_file(&self.dir.join(segment_name(base, "index")));
                 damaged = true;
                 continue;
             }
@@ -99,6 +116,13 @@ impl FileStorage {
             self.infos.push(info);
             self.segments.push(segment);
         }
+        if damaged {
+            // The dropped segments must stay dropped: one that came back after another
+            // power cut could fit the regrown log exactly and serve stale records.
+            self.disk
+                .sync_dir(&self.dir)
+                .map_err(|e| io_error(&self.dir, e))?;
+        }
         Ok(())
     }
 
@@ -107,11 +131,8 @@ impl FileStorage {
         &self,
         base: Offset,
         path: &Path,
-    ) -> Result<(SegmentInfo, Segment, bool), StorageError> {
-        let mut bytes = Vec::new();
-        File::open(path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(|e| io_error(path, e))?;
+    ) -> Result<(SegmentInfo, Segment<D::File>, bool), StorageError> {
+        let bytes = self.disk.read(path).map_err(|e| io_error(path, e))?;
         let mut info = SegmentInfo::empty(base);
         let mut entries = Vec::new();
         let mut since_entry = u64::MAX;
@@ -151,11 +172,9 @@ impl FileStorage {
                 "torn or corrupt tail: truncating to the last valid batch"
             );
         }
-        // Not O_APPEND: on Linux `pwrite` ignores its offset on such files.
-        let log = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
+        let log = self
+            .disk
+            .open(path, false, false)
             .map_err(|e| io_error(path, e))?;
         if problem.is_some() {
             log.set_len(pos as u64).map_err(|e| io_error(path, e))?;
@@ -168,14 +187,13 @@ impl FileStorage {
             index_bytes.extend_from_slice(&((offset - base) as u32).to_be_bytes());
             index_bytes.extend_from_slice(&(*position as u32).to_be_bytes());
         }
-        let mut index = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(&index_path)
+        // Not synced, nor its directory: a lost index is rebuilt at the next start.
+        let index = self
+            .disk
+            .open(&index_path, true, true)
             .map_err(|e| io_error(&index_path, e))?;
         index
-            .write_all(&index_bytes)
+            .write_all_at(&index_bytes, 0)
             .map_err(|e| io_error(&index_path, e))?;
         let segment = Segment {
             log: SyncFile::new(log),
@@ -258,10 +276,10 @@ fn batch_info(base: Offset, header: &BatchHeader) -> BatchInfo {
     }
 }
 
-fn read_checkpoint(dir: &Path) -> Result<Option<Offset>, StorageError> {
+fn read_checkpoint<D: Disk>(disk: &D, dir: &Path) -> Result<Option<Offset>, StorageError> {
     let path = dir.join("log-start-offset");
-    match fs::read_to_string(&path) {
-        Ok(text) => text
+    match disk.read(&path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes)
             .trim()
             .parse()
             .map(Some)
@@ -271,7 +289,7 @@ fn read_checkpoint(dir: &Path) -> Result<Option<Offset>, StorageError> {
     }
 }
 
-impl LogStorage for FileStorage {
+impl<D: Disk> LogStorage for FileStorage<D> {
     fn segments(&self) -> &[SegmentInfo] {
         &self.infos
     }
@@ -280,16 +298,16 @@ impl LogStorage for FileStorage {
         check_roll(&self.infos, base_offset)?;
         let open = |ext: &str| {
             let path = self.dir.join(segment_name(base_offset, ext));
-            OpenOptions::new()
-                .create(true)
-                .truncate(true)
-                .read(true)
-                .write(true)
-                .open(&path)
+            self.disk
+                .open(&path, true, true)
                 .map_err(|e| io_error(&path, e))
         };
         let log = open("log")?;
         let index = open("index")?;
+        // The new segment's name must survive a power cut like the records synced into it.
+        self.disk
+            .sync_dir(&self.dir)
+            .map_err(|e| io_error(&self.dir, e))?;
         self.infos.push(SegmentInfo::empty(base_offset));
         self.segments.push(Segment {
             log: SyncFile::new(log),
@@ -306,7 +324,7 @@ impl LogStorage for FileStorage {
         };
         let base = batch.info.base_offset;
         info.check_append(base)?;
-        let bytes = FileStorage::bytes_of(&batch)?;
+        let bytes = FileStorage::<D>::bytes_of(&batch)?;
         let header = read_header(&bytes)
             .map_err(|e| StorageError::Corrupt(format!("refusing to store a bad batch: {e}")))?;
         let position = info.size_bytes;
@@ -420,19 +438,24 @@ impl LogStorage for FileStorage {
         for info in self.infos.drain(..count) {
             for ext in ["log", "index"] {
                 let path = self.dir.join(segment_name(info.base_offset, ext));
-                if let Err(e) = fs::remove_file(&path) {
+                if let Err(e) = self.disk.remove_file(&path) {
                     if e.kind() != std::io::ErrorKind::NotFound {
                         return Err(io_error(&path, e));
                     }
                 }
             }
         }
+        // Removed for good: a deleted segment coming back would undo retention.
+        self.disk
+            .sync_dir(&self.dir)
+            .map_err(|e| io_error(&self.dir, e))?;
         self.segments.drain(..count);
         Ok(())
     }
 
     fn checkpoint_log_start(&mut self, offset: Offset) -> Result<(), StorageError> {
         write_atomically(
+            &self.disk,
             &self.dir.join("log-start-offset"),
             offset.to_string().as_bytes(),
         )?;
@@ -451,6 +474,7 @@ mod tests {
     use crate::log::{LogConfig, PartitionLog};
     use crate::wire::encode_records;
     use kafka_protocol::records::Compression;
+    use std::fs::{self, OpenOptions};
 
     struct Dir(PathBuf);
     impl Drop for Dir {
