@@ -12,12 +12,16 @@ use super::load::{open_broker, Acked, Commit, Run, EVENTS, ROOT, TXN_OUT};
 use crate::log::{IsolationLevel, LogStorage, PartitionLog, StorageProvider, TopicManifest};
 use crate::record::{BatchRecords, Millis, RecordBatch};
 
-/// The values of a batch's records, decoded from its bytes (CRC checked).
+/// The values of a batch's records, decoded from its bytes (CRC checked); a stored batch is
+/// read from its file, as a fetch's `sendfile` would send it.
 fn values(batch: &RecordBatch) -> Result<Vec<Option<Bytes>>, String> {
     match &batch.records {
         BatchRecords::Decoded(records) => Ok(records.iter().map(|r| r.value.clone()).collect()),
-        BatchRecords::Encoded(bytes) => {
-            let mut buf = bytes.clone();
+        BatchRecords::Encoded(_) | BatchRecords::Stored(_) => {
+            let mut buf = batch
+                .encoded_bytes()
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default();
             let set = RecordBatchDecoder::decode(&mut buf).map_err(|e| e.to_string())?;
             Ok(set.records.into_iter().map(|r| r.value).collect())
         }
