@@ -11,6 +11,9 @@
 //!   channel, calls the core, sleeps until the core's next timer (`poll_timeout`), and
 //!   routes the answers to the writers.
 //!
+//! Durability: under `--fsync always` a step's answers wait until a flush on another
+//! thread covers its writes (`group_commit.rs`); the core task goes on meanwhile.
+//!
 //! Backpressure: a connection may have at most `max_in_flight` requests unanswered (Kafka
 //! itself reads one request at a time per connection). A client that never reads its
 //! answers therefore stops being read, and costs bounded memory, while every other client
@@ -18,6 +21,7 @@
 
 pub mod client;
 mod connection;
+pub mod group_commit;
 pub mod http;
 pub mod storage;
 
@@ -35,8 +39,9 @@ use tokio::sync::{broadcast, mpsc, oneshot, Semaphore};
 use tokio::task::AbortHandle;
 
 use crate::log::StorageProvider;
-use crate::wire::{ConnectionId, ResponseFrame, WireBroker};
+use crate::wire::{ConnectionId, ResponseFrame, Transmit, WireBroker};
 use crate::{Broker, Millis};
+use group_commit::{Durability, Held};
 
 /// Limits and addresses of the server. Defaults are Kafka's where Kafka has one.
 #[derive(Debug, Clone)]
@@ -193,6 +198,8 @@ impl Server {
         let mut wire = WireBroker::new(broker);
         let mut links: HashMap<ConnectionId, Link> = HashMap::new();
         let mut admin_replies: AdminReplies = Vec::new();
+        let mut held: Held<(Vec<Transmit>, AdminReplies)> = Held::default();
+        let mut durable = hooks.durable_tickets();
         tokio::pin!(shutdown);
         loop {
             let now = now_ms();
@@ -214,16 +221,22 @@ impl Server {
                     }
                 }
                 _ = tokio::time::sleep(sleep) => wire.handle_timeout(now_ms()),
+                Some(ticket) = next_durable(&mut durable) => {
+                    for (transmits, replies) in held.durable(ticket) {
+                        answer(&links, transmits, replies);
+                    }
+                    continue;
+                }
                 _ = &mut shutdown => break,
             }
-            hooks.after_step(&mut wire);
-            for (reply, result) in admin_replies.drain(..) {
-                let _ = reply.send(result);
-            }
+            let durability = hooks.after_step(&mut wire);
+            let mut transmits = Vec::new();
             while let Some(t) = wire.poll_transmit() {
-                if let Some(link) = links.get(&t.connection) {
-                    let _ = link.writer.send(t.response);
-                }
+                transmits.push(t);
+            }
+            let replies = std::mem::take(&mut admin_replies);
+            if let Some((transmits, replies)) = held.after_step(durability, (transmits, replies)) {
+                answer(&links, transmits, replies);
             }
             while let Some(event) = wire.poll_event() {
                 hooks.event(&event);
@@ -236,6 +249,14 @@ impl Server {
                 }
             }
         }
+        // Answers still waiting for a flush are dropped with their connections: the
+        // caller flushes everything once more before it exits, and the clients retry.
+        if held.waiting() > 0 {
+            tracing::info!(
+                steps = held.waiting(),
+                "stopping with answers waiting for a flush; clients will retry them"
+            );
+        }
         accept.abort();
         for (_, link) in links.drain() {
             link.reader.abort();
@@ -246,8 +267,16 @@ impl Server {
 
 /// What a driver adds to the core loop: storage flushes, event logging, live streaming.
 pub trait CoreHooks<P: StorageProvider> {
-    /// After every step, before answers are sent: flush what must be durable first.
-    fn after_step(&mut self, _wire: &mut WireBroker<P>) {}
+    /// After every step, before answers are sent: say whether they must wait for a flush
+    /// (group commit, `--fsync always`).
+    fn after_step(&mut self, _wire: &mut WireBroker<P>) -> Durability {
+        Durability::Now
+    }
+    /// Where finished flushes are reported, for hooks that answer [`Durability::After`];
+    /// taken once when the server starts.
+    fn durable_tickets(&mut self) -> Option<mpsc::UnboundedReceiver<u64>> {
+        None
+    }
     /// Every broker event, in order.
     fn event(&mut self, event: &crate::Event) {
         tracing::debug!(target: "minikafka::events", "{event}");
@@ -257,6 +286,26 @@ pub trait CoreHooks<P: StorageProvider> {
 /// Log events at debug level and do nothing else.
 pub struct LogEvents;
 impl<P: StorageProvider> CoreHooks<P> for LogEvents {}
+
+/// The next finished flush, or never when there is no flushing thread.
+async fn next_durable(durable: &mut Option<mpsc::UnboundedReceiver<u64>>) -> Option<u64> {
+    match durable {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Send a step's answers: admin replies, then each connection's responses, in order.
+fn answer(links: &HashMap<ConnectionId, Link>, transmits: Vec<Transmit>, replies: AdminReplies) {
+    for (reply, result) in replies {
+        let _ = reply.send(result);
+    }
+    for t in transmits {
+        if let Some(link) = links.get(&t.connection) {
+            let _ = link.writer.send(t.response);
+        }
+    }
+}
 
 fn handle_msg<P: StorageProvider>(
     wire: &mut WireBroker<P>,

@@ -19,9 +19,11 @@
 //! **Flushing** (`--fsync`). A `write` puts data in the operating system's page cache: it
 //! survives the *process* being killed, but not a power cut or kernel crash until it is
 //! flushed (`fsync`) to the disk.
-//! - `always`: every step of the server flushes the files it wrote *before* any answer
-//!   leaves, so an acknowledged record is on disk. One flush covers every request handled
-//!   in that step (group commit), which is what keeps it from being one fsync per record.
+//! - `always`: no answer leaves before the files its step wrote are flushed, so an
+//!   acknowledged record is on disk. The flushes run on their own thread while the server
+//!   goes on appending, and one flush covers every append that arrived while the previous
+//!   one ran, across connections and partitions (group commit, `net/group_commit.rs`):
+//!   that is what keeps it from being one fsync per record.
 //! - `interval=<ms>` (default 5): a background thread flushes written files every `<ms>`;
 //!   a power cut can lose the last few milliseconds of acknowledged records.
 //! - `never`: the operating system flushes when it likes (Kafka's own default: it relies
@@ -46,11 +48,13 @@ mod sim_disk;
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use disk::RealDisk;
+#[cfg(test)]
+pub(crate) use segment::tests as segment_tests;
 pub use segment::FileStorage;
 
 use disk::{create_dir_durably, parent_of, Disk, DiskFile};
@@ -114,14 +118,27 @@ impl<F> SyncFile<F> {
 #[derive(Debug)]
 pub struct Flusher<D: Disk = RealDisk> {
     pending: Mutex<Vec<Arc<SyncFile<D::File>>>>,
+    /// Record batches appended since the last flush began: what one fsync covers, which
+    /// is the figure group commit is judged by.
+    appends: AtomicU64,
 }
 
 impl<D: Disk> Default for Flusher<D> {
     fn default() -> Self {
         Flusher {
             pending: Mutex::new(Vec::new()),
+            appends: AtomicU64::new(0),
         }
     }
+}
+
+/// What one [`Flusher::sync`] flushed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Synced {
+    /// Files flushed (segment logs and indexes, internal logs).
+    pub files: usize,
+    /// Record batches appended to them since the previous flush began.
+    pub appends: u64,
 }
 
 impl<D: Disk> Flusher<D> {
@@ -134,18 +151,34 @@ impl<D: Disk> Flusher<D> {
         }
     }
 
-    /// Flush every written file to the disk; returns how many were flushed.
-    pub fn sync(&self) -> io::Result<usize> {
+    /// Note that one record batch was appended (its file is [`mark`](Self::mark)ed too).
+    pub(crate) fn count_append(&self) {
+        self.appends.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether some file was written and not yet taken by a flush. A step of the server
+    /// that leaves this true has answers that must wait for the next flush.
+    pub fn has_pending(&self) -> bool {
+        self.pending.lock().map(|p| !p.is_empty()).unwrap_or(false)
+    }
+
+    /// Flush every written file to the disk. Every write that returned before this call
+    /// began is on the disk when it returns.
+    pub fn sync(&self) -> io::Result<Synced> {
         let files = match self.pending.lock() {
             Ok(mut pending) => std::mem::take(&mut *pending),
-            Err(_) => return Ok(0),
+            Err(_) => return Ok(Synced::default()),
         };
+        let appends = self.appends.swap(0, Ordering::Relaxed);
         for f in &files {
             // Cleared before the flush: a write that races with it marks the file again.
             f.dirty.store(false, Ordering::Release);
             f.file.sync_data()?;
         }
-        Ok(files.len())
+        Ok(Synced {
+            files: files.len(),
+            appends,
+        })
     }
 }
 

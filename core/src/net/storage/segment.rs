@@ -335,6 +335,7 @@ impl<D: Disk> LogStorage for FileStorage<D> {
             .write_all_at(&bytes, position)
             .map_err(|e| io_error(&path(), e))?;
         self.flusher.mark(&segment.log);
+        self.flusher.count_append();
         if segment.since_entry >= self.index_interval_bytes {
             let mut entry = [0u8; 8];
             entry[..4].copy_from_slice(&((base - info.base_offset) as u32).to_be_bytes());
@@ -469,20 +470,21 @@ impl<D: Disk> LogStorage for FileStorage<D> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::log::{LogConfig, PartitionLog};
     use crate::wire::encode_records;
     use kafka_protocol::records::Compression;
     use std::fs::{self, OpenOptions};
 
-    struct Dir(PathBuf);
+    /// A temporary directory, removed when dropped.
+    pub(crate) struct Dir(pub(crate) PathBuf);
     impl Drop for Dir {
         fn drop(&mut self) {
             let _ = fs::remove_dir_all(&self.0);
         }
     }
-    fn dir(label: &str) -> Dir {
+    pub(crate) fn dir(label: &str) -> Dir {
         let d = std::env::temp_dir().join(format!("mk-seg-{label}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
         Dir(d)
@@ -499,7 +501,8 @@ mod tests {
         FileProvider::open(&d.0).expect("the lock goes with the first server");
     }
 
-    fn encoded(values: &[&str]) -> RecordBatch {
+    /// A plain batch of `values`, encoded as a client sends it.
+    pub(crate) fn encoded(values: &[&str]) -> RecordBatch {
         let records: Vec<Record> = values
             .iter()
             .map(|v| Record::from_value(v.to_string(), 7))
