@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::io;
 use std::os::unix::fs::FileExt;
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
@@ -66,6 +66,11 @@ pub(super) fn spawn(
 }
 
 /// Read frames until the connection ends; returns why it ended.
+///
+/// Frames are cut out of one growing buffer that `read_buf` fills without zeroing it:
+/// a fresh zeroed allocation per request costs a page fault for every 4 KiB of a 1 MiB
+/// produce request, which was a third of the broker's CPU under load. Once the core has
+/// dropped the frames cut from it, `reserve` takes the same memory back.
 async fn read_frames(
     id: ConnectionId,
     read: &mut tokio::net::tcp::OwnedReadHalf,
@@ -73,9 +78,11 @@ async fn read_frames(
     core: &mpsc::UnboundedSender<CoreMsg>,
     in_flight: &Arc<Semaphore>,
 ) -> String {
+    let mut buffer = BytesMut::with_capacity(64 * 1024);
     loop {
-        let mut len = [0u8; 4];
-        match tokio::time::timeout(config.idle_timeout, read.read_exact(&mut len)).await {
+        // The length prefix; waiting for it is what the idle timeout bounds.
+        let filled = tokio::time::timeout(config.idle_timeout, fill(read, &mut buffer, 4)).await;
+        match filled {
             Err(_) => {
                 tracing::info!(
                     connection = id,
@@ -84,10 +91,14 @@ async fn read_frames(
                 );
                 return "idle timeout".into();
             }
-            Ok(Err(error)) => return format!("read: {error}"),
-            Ok(Ok(_)) => {}
+            Ok(Err(error)) if buffer.is_empty() => return format!("read: {error}"),
+            Ok(Err(error)) => {
+                tracing::warn!(connection = id, %error, "connection ended in the middle of a request");
+                return format!("truncated frame: {error}");
+            }
+            Ok(Ok(())) => {}
         }
-        let len = i32::from_be_bytes(len);
+        let len = i32::from_be_bytes([buffer[0], buffer[1], buffer[2], buffer[3]]);
         if len < 0 || len as usize > config.max_request_bytes {
             tracing::warn!(
                 connection = id,
@@ -97,11 +108,13 @@ async fn read_frames(
             );
             return format!("bad frame length {len}");
         }
-        let mut frame = BytesMut::zeroed(len as usize);
-        if let Err(error) = read.read_exact(&mut frame).await {
+        let len = len as usize;
+        if let Err(error) = fill(read, &mut buffer, 4 + len).await {
             tracing::warn!(connection = id, %error, "connection ended in the middle of a request");
             return format!("truncated frame: {error}");
         }
+        buffer.advance(4);
+        let frame = buffer.split_to(len);
         capture(&frame);
         // Wait for a free in-flight slot: a client that does not read its answers stops
         // being read, and its memory stays bounded.
@@ -119,6 +132,27 @@ async fn read_frames(
             return "server stopping".into();
         }
     }
+}
+
+/// Read until `buffer` holds at least `want` bytes. The end of the stream is an
+/// `UnexpectedEof` error.
+async fn fill(
+    read: &mut tokio::net::tcp::OwnedReadHalf,
+    buffer: &mut BytesMut,
+    want: usize,
+) -> io::Result<()> {
+    if buffer.len() < want {
+        buffer.reserve(want - buffer.len());
+    }
+    while buffer.len() < want {
+        if read.read_buf(buffer).await? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the client closed the connection",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Write one response frame: its bytes, and its stored batches straight from their segment
