@@ -587,6 +587,15 @@ impl RecordBatch {
         }
     }
 
+    /// Give the batch its place in the log, in its [`BatchInfo`] only: the bytes of an
+    /// encoded batch still say what the producer wrote. The storage writes the offset
+    /// into its copy (`LogStorage::append`): a produced batch is a slice of the request
+    /// frame, which is shared, so patching it here would copy the whole batch.
+    pub(crate) fn at_offset(mut self, base_offset: Offset) -> RecordBatch {
+        self.info.base_offset = base_offset;
+        self
+    }
+
     /// Give the batch its place in the log. For encoded batches the base offset inside the
     /// bytes is rewritten too (bytes 0..8, big-endian, outside the CRC).
     pub(crate) fn with_base_offset(mut self, base_offset: Offset) -> RecordBatch {

@@ -148,6 +148,8 @@ class Server:
     def __init__(self, binary, data, port, fsync, log):
         self.argv = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data,
                      "--fsync", fsync, "--default-partitions", str(PARTITIONS),
+                     # Small segments, so that kills land during rolls too.
+                     "--segment-bytes", str(1 << 20),
                      # Groups live in memory and form again after each restart: do not add
                      # Kafka's 3 s initial delay to every one of them.
                      "--group-initial-rebalance-delay-ms", "0"]

@@ -49,7 +49,9 @@ impl LogStorage for MemoryStorage {
         };
         info.check_append(batch.info.base_offset)?;
         info.add_batch(&batch.info);
-        batches.push(batch);
+        // The offset the log gave it, into the bytes that fetches will send.
+        let base = batch.info.base_offset;
+        batches.push(batch.with_base_offset(base));
         Ok(())
     }
 

@@ -311,7 +311,7 @@ impl<S: LogStorage> PartitionLog<S> {
         if must_roll {
             self.storage.roll(base)?;
         }
-        let batch = batch.with_base_offset(base);
+        let batch = batch.at_offset(base);
         let info = batch.info;
         self.storage.append(batch)?;
         self.txns.on_append(&info);

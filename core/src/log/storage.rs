@@ -127,8 +127,10 @@ pub trait LogStorage {
     /// offset). `base_offset` must not be below the end of the current active segment.
     fn roll(&mut self, base_offset: Offset) -> Result<(), StorageError>;
 
-    /// Append a batch to the active segment. Its base offset must be the active segment's
-    /// `next_offset`.
+    /// Append a batch to the active segment. Its base offset (`batch.info`) must be the
+    /// active segment's `next_offset`. The bytes of an encoded batch may still carry the
+    /// producer's base offset: the storage writes `batch.info.base_offset` into what it
+    /// keeps (see [`RecordBatch::at_offset`](crate::record::RecordBatch::at_offset)).
     fn append(&mut self, batch: RecordBatch) -> Result<(), StorageError>;
 
     /// Read batches of the segment starting at `segment_base`, beginning with the batch that

@@ -340,11 +340,20 @@ impl<D: Disk> LogStorage for FileStorage<D> {
             .map_err(|e| StorageError::Corrupt(format!("refusing to store a bad batch: {e}")))?;
         let position = info.size_bytes;
         let path = || self.dir.join(segment_name(info.base_offset, "log"));
-        segment
-            .log
-            .file
-            .write_all_at(&bytes, position)
-            .map_err(|e| io_error(&path(), e))?;
+        // The log's offset goes into the first 8 bytes (outside the CRC). The batch's
+        // bytes are shared with the request they came in, so they are not patched in
+        // memory: the offset is written on its own, then the rest.
+        let offset = base.to_be_bytes();
+        let written = if bytes.get(..8) == Some(&offset[..]) {
+            segment.log.file.write_all_at(&bytes, position)
+        } else {
+            segment
+                .log
+                .file
+                .write_all_at(&offset, position)
+                .and_then(|()| segment.log.file.write_all_at(&bytes[8..], position + 8))
+        };
+        written.map_err(|e| io_error(&path(), e))?;
         self.flusher.mark(&segment.log);
         self.flusher.count_append();
         if segment.since_entry >= self.index_interval_bytes {
