@@ -15,6 +15,26 @@ use crate::group::GroupState;
 use crate::log::StorageProvider;
 use crate::record::Millis;
 
+/// The consumer-protocol coordinator, with a regex engine for regex subscriptions in the
+/// native build (the browser build has none: its page has a size budget).
+pub(crate) fn consumer_group_coordinator(
+    config: crate::group::modern::ConsumerGroupConfig,
+) -> ConsumerGroupCoordinator {
+    #[allow(unused_mut)]
+    let mut c = ConsumerGroupCoordinator::new(config);
+    #[cfg(not(target_arch = "wasm32"))]
+    c.set_regex_matcher(full_match);
+    c
+}
+
+/// Does `pattern` match all of `topic`? Kafka matches subscription regexes with RE2J, whole
+/// names only; the `regex` crate has the same (RE2) syntax. `None`: not a valid regex.
+#[cfg(not(target_arch = "wasm32"))]
+fn full_match(pattern: &str, topic: &str) -> Option<bool> {
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).ok()?;
+    Some(re.is_match(topic))
+}
+
 impl<P: StorageProvider> Broker<P> {
     /// The consumer-protocol coordinator, read-only.
     pub fn consumer_groups(&self) -> &ConsumerGroupCoordinator {

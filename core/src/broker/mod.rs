@@ -42,6 +42,7 @@ pub use groups::{OffsetCommit, OffsetCommitRequest};
 pub use producers::{ProducerBatch, ProducerStates, SequenceCheck};
 pub use topics::{BrokerMetadata, MetadataResponse, TopicMetadata};
 
+use crate::broker::consumer_groups::consumer_group_coordinator;
 use crate::event::Event;
 use crate::group::modern::{ConsumerGroupConfig, ConsumerGroupCoordinator};
 use crate::group::{CoordinatorConfig, GroupCoordinator, GroupOutput};
@@ -180,7 +181,7 @@ impl Broker {
     pub fn new(config: BrokerConfig, now: Millis) -> Broker {
         Broker {
             coordinator: GroupCoordinator::new(config.coordinator.clone()),
-            consumer_groups: ConsumerGroupCoordinator::new(config.consumer_groups.clone()),
+            consumer_groups: consumer_group_coordinator(config.consumer_groups.clone()),
             transactions: TransactionCoordinator::new(config.transactions.clone()),
             offsets: OffsetStore::new(),
             provider: MemoryProvider,
@@ -257,7 +258,7 @@ impl<P: StorageProvider> Broker<P> {
         let mut consumer_config = config.consumer_groups.clone();
         consumer_config.member_id_seed ^= (now as u64).rotate_left(29);
         #[allow(unused_mut)]
-        let mut consumer_groups = ConsumerGroupCoordinator::new(consumer_config);
+        let mut consumer_groups = consumer_group_coordinator(consumer_config);
         #[cfg(not(target_arch = "wasm32"))]
         for (_, value) in offsets.saved_consumer_groups() {
             // A record this build cannot read is skipped: its members rejoin from scratch.

@@ -72,6 +72,9 @@ pub(super) fn handle<P: StorageProvider>(
                                         .map(|t| TopicName(text(t)))
                                         .collect(),
                                 )
+                                .with_subscribed_topic_regex(
+                                    m.subscribed_regex.as_deref().map(text),
+                                )
                                 .with_assignment(wire(&m.assignment))
                                 .with_target_assignment(wire(&m.target_assignment))
                                 .with_member_type(1)

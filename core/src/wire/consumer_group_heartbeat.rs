@@ -64,6 +64,7 @@ pub(super) fn handle<P: StorageProvider>(
         subscribed_topic_names: request
             .subscribed_topic_names
             .map(|names| names.iter().map(|n| n.to_string()).collect()),
+        subscribed_topic_regex: request.subscribed_topic_regex.map(|s| s.to_string()),
         server_assignor: request.server_assignor.map(|s| s.to_string()),
         owned,
         client_id: ctx.client_id.to_string(),

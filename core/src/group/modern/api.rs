@@ -28,6 +28,9 @@ pub struct HeartbeatRequest {
     pub rebalance_timeout_ms: i32,
     /// The subscription; `None` if unchanged.
     pub subscribed_topic_names: Option<Vec<String>>,
+    /// A regex subscription (v1); `None` if unchanged, empty to drop it.
+    #[serde(default)]
+    pub subscribed_topic_regex: Option<String>,
     /// `group.remote.assignor`; `None` if unchanged (or the broker's default).
     pub server_assignor: Option<String>,
     /// What the member owns now; `None` if unchanged.
@@ -86,8 +89,10 @@ pub struct DescribedConsumerMember {
     pub client_id: String,
     /// The client's host.
     pub client_host: String,
-    /// Its subscription.
+    /// Its subscription by name.
     pub subscribed_topics: Vec<String>,
+    /// Its regex subscription.
+    pub subscribed_regex: Option<String>,
     /// What it holds now.
     pub assignment: Assignment,
     /// What the target gives it.

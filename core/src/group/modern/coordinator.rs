@@ -49,7 +49,14 @@ pub struct ConsumerGroupCoordinator {
     pub(crate) groups: BTreeMap<String, ConsumerGroup>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) rng: SplitMix64,
+    /// How a subscription regex is matched against a topic name (a full match, as Kafka's
+    /// RE2J). Supplied by the native broker; without one, regexes match nothing (the
+    /// browser build carries no regex engine).
+    pub(crate) regex_matcher: Option<RegexMatcher>,
 }
+
+/// `(pattern, topic) -> matches?`; `None` for a pattern that does not compile.
+pub type RegexMatcher = fn(&str, &str) -> Option<bool>;
 
 impl ConsumerGroupCoordinator {
     /// No groups yet.
@@ -60,7 +67,13 @@ impl ConsumerGroupCoordinator {
             groups: BTreeMap::new(),
             events: VecDeque::new(),
             rng,
+            regex_matcher: None,
         }
+    }
+
+    /// Resolve regex subscriptions with `matcher` from now on.
+    pub fn set_regex_matcher(&mut self, matcher: RegexMatcher) {
+        self.regex_matcher = Some(matcher);
     }
 
     /// The settings.

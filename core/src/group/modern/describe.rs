@@ -39,6 +39,7 @@ impl ConsumerGroupCoordinator {
                     client_id: m.client_id.clone(),
                     client_host: m.client_host.clone(),
                     subscribed_topics: m.subscribed_topics.clone(),
+                    subscribed_regex: m.subscribed_regex.clone(),
                     assignment: m.assigned.clone(),
                     target_assignment: group.target.get(&m.member_id).cloned().unwrap_or_default(),
                 })

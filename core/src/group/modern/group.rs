@@ -68,8 +68,15 @@ pub struct ConsumerMember {
     pub client_host: String,
     /// `max.poll.interval.ms`: how long it may take to revoke partitions.
     pub rebalance_timeout_ms: i32,
-    /// The topics it subscribes to, sorted.
+    /// The topics it subscribes to by name, sorted.
     pub subscribed_topics: Vec<String>,
+    /// The regular expression it subscribes with (`subscribed_topic_regex`, v1), if any.
+    #[serde(default)]
+    pub subscribed_regex: Option<String>,
+    /// The existing topics that regex matches, sorted: resolved by the coordinator at each
+    /// heartbeat, since topics come and go.
+    #[serde(default)]
+    pub regex_topics: Vec<String>,
     /// The server-side assignor it asked for, if any.
     pub server_assignor: Option<String>,
     /// Its member epoch (see the module docs); -2 while a static member is away.
@@ -90,6 +97,19 @@ pub struct ConsumerMember {
 }
 
 impl ConsumerMember {
+    /// Every topic it subscribes to: by name, and through its regex.
+    pub fn all_topics(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .subscribed_topics
+            .iter()
+            .chain(&self.regex_topics)
+            .cloned()
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
     /// Every partition this member may still be reading: assigned ones and those it was
     /// asked to revoke but has not confirmed yet. Nobody else may get these.
     pub fn held(&self) -> Assignment {
@@ -187,11 +207,7 @@ impl ConsumerGroup {
 
     /// Every topic some member subscribes to.
     pub fn subscribed_topics(&self) -> Vec<String> {
-        let mut topics: Vec<String> = self
-            .members
-            .values()
-            .flat_map(|m| m.subscribed_topics.iter().cloned())
-            .collect();
+        let mut topics: Vec<String> = self.members.values().flat_map(|m| m.all_topics()).collect();
         topics.sort();
         topics.dedup();
         topics

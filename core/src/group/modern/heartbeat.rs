@@ -74,7 +74,7 @@ impl ConsumerGroupCoordinator {
                     "RebalanceTimeoutMs must be provided in first request.",
                 ));
             }
-            if req.subscribed_topic_names.is_none() {
+            if req.subscribed_topic_names.is_none() && req.subscribed_topic_regex.is_none() {
                 return Err(invalid(
                     "SubscribedTopicNames must be set in first request.",
                 ));
@@ -156,6 +156,7 @@ impl ConsumerGroupCoordinator {
             member_id = self.new_member_id();
         }
         let max_size = self.config.max_size;
+        let regex_matcher = self.regex_matcher;
         let group = self
             .groups
             .entry(req.group_id.clone())
@@ -235,6 +236,8 @@ impl ConsumerGroupCoordinator {
             client_host: req.client_host.clone(),
             rebalance_timeout_ms: req.rebalance_timeout_ms,
             subscribed_topics: Vec::new(),
+            subscribed_regex: None,
+            regex_topics: Vec::new(),
             server_assignor: None,
             member_epoch: JOIN_EPOCH,
             previous_member_epoch: JOIN_EPOCH,
@@ -250,6 +253,16 @@ impl ConsumerGroupCoordinator {
             topics.dedup();
             if topics != member.subscribed_topics {
                 member.subscribed_topics = topics;
+                bump = true;
+            }
+        }
+        let mut regex_changed = false;
+        if let Some(regex) = &req.subscribed_topic_regex {
+            let regex = (!regex.is_empty()).then(|| regex.clone());
+            if regex != member.subscribed_regex {
+                member.subscribed_regex = regex;
+                member.regex_topics = Vec::new();
+                regex_changed = true;
                 bump = true;
             }
         }
@@ -270,6 +283,30 @@ impl ConsumerGroupCoordinator {
                 .insert(instance.clone(), member_id.clone());
         }
         group.members.insert(member_id.clone(), member.clone());
+
+        // Regex subscriptions are resolved against the topics that exist now, at every
+        // heartbeat of the group: a topic created later joins the subscription then. Like
+        // Kafka 4, which resolves a new regex asynchronously, a regex is first resolved at
+        // the heartbeat *after* the one that brought it: the member gets its literal
+        // topics first, its regex matches one heartbeat later (librdkafka's tests expect
+        // exactly that).
+        for m in group.members.values_mut() {
+            if regex_changed && m.member_id == member_id {
+                continue;
+            }
+            let resolved: Vec<String> = match (&m.subscribed_regex, regex_matcher) {
+                (Some(pattern), Some(matches)) => topics
+                    .keys()
+                    .filter(|t| matches(pattern, t) == Some(true))
+                    .cloned()
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if resolved != m.regex_topics {
+                m.regex_topics = resolved;
+                bump = true;
+            }
+        }
 
         // Metadata: did a subscribed topic appear, vanish or grow?
         let subscribed: BTreeMap<String, i32> = group
@@ -298,7 +335,7 @@ impl ConsumerGroupCoordinator {
                 .values()
                 .map(|m| AssignorMember {
                     member_id: m.member_id.clone(),
-                    subscribed: m.subscribed_topics.clone(),
+                    subscribed: m.all_topics(),
                 })
                 .collect();
             group.target = assignor::assign(

@@ -44,7 +44,7 @@ pub use api::{
     ConsumerGroupDescription, DescribedConsumerMember, HeartbeatRequest, HeartbeatResponse,
 };
 pub use assignment::Assignment;
-pub use coordinator::{ConsumerGroupConfig, ConsumerGroupCoordinator};
+pub use coordinator::{ConsumerGroupConfig, ConsumerGroupCoordinator, RegexMatcher};
 pub use group::{
     ConsumerGroup, ConsumerGroupState, ConsumerMember, MemberState, JOIN_EPOCH, LEAVE_EPOCH,
     STATIC_LEAVE_EPOCH,

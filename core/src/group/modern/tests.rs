@@ -24,6 +24,7 @@ pub(super) fn request(member: &str, epoch: i32) -> HeartbeatRequest {
         rack_id: None,
         rebalance_timeout_ms: -1,
         subscribed_topic_names: None,
+        subscribed_topic_regex: None,
         server_assignor: None,
         owned: None,
         client_id: "c".into(),
@@ -382,4 +383,28 @@ fn a_group_survives_a_reload_with_its_epochs_and_assignments() {
     // Sessions restarted at the load: nobody expires just after it.
     b.advance(44_000);
     assert_eq!(b.c.group("g").unwrap().members.len(), 2);
+}
+
+#[test]
+fn a_regex_subscription_follows_the_topics_that_exist() {
+    let mut b = Bench::new(&[("x1", 1), ("x2", 1), ("y", 1)]);
+    // A stand-in for the native broker's regex engine: "prefix.*" only.
+    b.c.set_regex_matcher(|pattern, topic| Some(topic.starts_with(pattern.strip_suffix(".*")?)));
+    let mut r = request("a", 0);
+    r.rebalance_timeout_ms = 30_000;
+    r.subscribed_topic_regex = Some("x.*".into());
+    let first = b.send(r);
+    assert_eq!(first.error, None);
+    // Resolved at the next heartbeat, as Kafka resolves a new regex asynchronously.
+    assert_eq!(first.assignment, Some(Assignment::new()));
+    let second = b.beat("a");
+    assert_eq!(
+        parts(&second.assignment.unwrap()),
+        vec![("x1".to_string(), 0), ("x2".to_string(), 0)]
+    );
+    // A matching topic created later joins at the next heartbeat.
+    b.topics.insert("x3".into(), 2);
+    let r = b.beat("a");
+    assert_eq!(r.member_epoch, 3);
+    assert_eq!(r.assignment.unwrap().len(), 4);
 }
