@@ -139,6 +139,7 @@ clients: clients-tools
 	$(CLIENTS_VENV)/bin/python tests/clients/txn.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/admin.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/group_restart.py --bin target/debug/minikafka
+	$(CLIENTS_VENV)/bin/python tests/clients/kip848.py --bin target/debug/minikafka
 
 # librdkafka 2.12.0's own integration tests against `minikafka serve` (issue 15), built once
 # into target/conformance/ from npm's node-rdkafka package (it ships the full source) with

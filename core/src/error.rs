@@ -154,11 +154,27 @@ pub enum KafkaError {
     /// transaction timed out and the coordinator bumped the epoch): this one is a zombie.
     #[error("PRODUCER_FENCED: there is a newer producer with the same transactionalId which fences the current one")]
     ProducerFenced,
+    /// Consumer protocol (KIP-848): the member's epoch is not one the coordinator gave it
+    /// (it was removed, or it is a zombie). It must drop its partitions and join again
+    /// with epoch 0.
+    #[error("FENCED_MEMBER_EPOCH: the member epoch is fenced by the group coordinator; the member must abandon all its partitions and rejoin")]
+    FencedMemberEpoch,
+    /// Consumer protocol: a static member with this `group.instance.id` is still in the
+    /// group and has not left (epoch -2): a second instance cannot take its place yet.
+    #[error("UNRELEASED_INSTANCE_ID: the instance ID is still used by another member in the consumer group; that member must leave first")]
+    UnreleasedInstanceId,
+    /// Consumer protocol: the `group.remote.assignor` is not one the broker has.
+    #[error("UNSUPPORTED_ASSIGNOR: the assignor or its version range is not supported by the consumer group")]
+    UnsupportedAssignor,
+    /// Consumer protocol: an OffsetCommit with a member epoch older than the member's
+    /// current one; the client retries after its next heartbeat.
+    #[error("STALE_MEMBER_EPOCH: the member epoch is stale; the member must retry after receiving its updated member epoch via the ConsumerGroupHeartbeat API")]
+    StaleMemberEpoch,
 }
 
 impl KafkaError {
     /// Every error (in code order, then the ones added for the wire adapter); handy for tests and for documentation tables.
-    pub const ALL: [KafkaError; 41] = [
+    pub const ALL: [KafkaError; 45] = [
         KafkaError::UnknownServerError,
         KafkaError::OffsetOutOfRange,
         KafkaError::CorruptMessage,
@@ -200,6 +216,10 @@ impl KafkaError {
         KafkaError::OperationNotAttempted,
         KafkaError::UnstableOffsetCommit,
         KafkaError::ProducerFenced,
+        KafkaError::FencedMemberEpoch,
+        KafkaError::UnreleasedInstanceId,
+        KafkaError::UnsupportedAssignor,
+        KafkaError::StaleMemberEpoch,
     ];
 
     /// The numeric code sent on the wire (`error_code` fields).
@@ -246,6 +266,10 @@ impl KafkaError {
             KafkaError::OperationNotAttempted => 55,
             KafkaError::UnstableOffsetCommit => 88,
             KafkaError::ProducerFenced => 90,
+            KafkaError::FencedMemberEpoch => 110,
+            KafkaError::UnreleasedInstanceId => 111,
+            KafkaError::UnsupportedAssignor => 112,
+            KafkaError::StaleMemberEpoch => 113,
         }
     }
 
@@ -293,6 +317,10 @@ impl KafkaError {
             KafkaError::OperationNotAttempted => "OPERATION_NOT_ATTEMPTED",
             KafkaError::UnstableOffsetCommit => "UNSTABLE_OFFSET_COMMIT",
             KafkaError::ProducerFenced => "PRODUCER_FENCED",
+            KafkaError::FencedMemberEpoch => "FENCED_MEMBER_EPOCH",
+            KafkaError::UnreleasedInstanceId => "UNRELEASED_INSTANCE_ID",
+            KafkaError::UnsupportedAssignor => "UNSUPPORTED_ASSIGNOR",
+            KafkaError::StaleMemberEpoch => "STALE_MEMBER_EPOCH",
         }
     }
 
@@ -354,6 +382,10 @@ mod tests {
             ("OPERATION_NOT_ATTEMPTED", 55),
             ("UNSTABLE_OFFSET_COMMIT", 88),
             ("PRODUCER_FENCED", 90),
+            ("FENCED_MEMBER_EPOCH", 110),
+            ("UNRELEASED_INSTANCE_ID", 111),
+            ("UNSUPPORTED_ASSIGNOR", 112),
+            ("STALE_MEMBER_EPOCH", 113),
         ];
         assert_eq!(expected.len(), KafkaError::ALL.len());
         for (e, (name, code)) in KafkaError::ALL.iter().zip(expected) {

@@ -35,7 +35,8 @@ use crate::log::{LogConfig, LogError, LogStorage, MemoryStorage, PartitionLog};
 use crate::record::{BatchRecords, Millis, Offset, Record, RecordBatch};
 
 pub use group_metadata::{
-    decode_group_key, encode_group_key, GroupMetadataRecord, StoredMember, GROUP_KEY_VERSION,
+    decode_consumer_group_key, decode_group_key, encode_consumer_group_key, encode_group_key,
+    GroupMetadataRecord, StoredMember, CONSUMER_GROUP_KEY_VERSION, GROUP_KEY_VERSION,
     GROUP_VALUE_VERSION,
 };
 
@@ -262,6 +263,10 @@ pub struct OffsetStore<S: LogStorage = MemoryStorage> {
     /// size budget), so it writes no group records.
     #[cfg(not(target_arch = "wasm32"))]
     groups: BTreeMap<String, GroupMetadataRecord>,
+    /// The last record of each consumer-protocol (KIP-848) group, key version 3, its value
+    /// as written (see `group/modern/persist.rs`). Not in the browser build either.
+    #[cfg(not(target_arch = "wasm32"))]
+    consumer_groups: BTreeMap<String, Bytes>,
     /// Every change ever made, in order: the source of truth.
     log: PartitionLog<S>,
 }
@@ -281,6 +286,8 @@ impl OffsetStore {
             offsets: BTreeMap::new(),
             #[cfg(not(target_arch = "wasm32"))]
             groups: BTreeMap::new(),
+            #[cfg(not(target_arch = "wasm32"))]
+            consumer_groups: BTreeMap::new(),
             log: PartitionLog::new(OffsetStore::log_config()),
         }
     }
@@ -435,6 +442,36 @@ impl<S: LogStorage> OffsetStore<S> {
         true
     }
 
+    /// Write a consumer-protocol group's record (key version 3; the value is opaque here,
+    /// see `group/modern/persist.rs`), or a tombstone for `None`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn store_consumer_group(
+        &mut self,
+        group_id: &str,
+        value: Option<Bytes>,
+        now: Millis,
+    ) -> Result<(), KafkaError> {
+        if value.is_none() && !self.consumer_groups.contains_key(group_id) {
+            return Ok(());
+        }
+        if value.is_some() && self.consumer_groups.get(group_id) == value.as_ref() {
+            return Ok(()); // nothing changed
+        }
+        let key = encode_consumer_group_key(group_id).map_err(|_| KafkaError::InvalidGroupId)?;
+        self.append(vec![(key, value.clone())], now)?;
+        match value {
+            Some(v) => self.consumer_groups.insert(group_id.to_string(), v),
+            None => self.consumer_groups.remove(group_id),
+        };
+        Ok(())
+    }
+
+    /// Every consumer-protocol group's last record value, by group id.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn saved_consumer_groups(&self) -> impl Iterator<Item = (&String, &Bytes)> {
+        self.consumer_groups.iter()
+    }
+
     /// A group's last stored generation.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn group_metadata(&self, group_id: &str) -> Option<&GroupMetadataRecord> {
@@ -458,6 +495,7 @@ impl<S: LogStorage> OffsetStore<S> {
     pub fn rebuild(log: PartitionLog<S>) -> Result<OffsetStore<S>, RebuildError> {
         let mut offsets = BTreeMap::new();
         let mut groups = BTreeMap::new();
+        let mut consumer_groups = BTreeMap::new();
         let mut position = log.log_start_offset();
         while position < log.log_end_offset() {
             let read = log.read(position, 1 << 20, u32::MAX)?;
@@ -471,17 +509,25 @@ impl<S: LogStorage> OffsetStore<S> {
                     if offset < position {
                         continue;
                     }
-                    replay(&mut offsets, &mut groups, offset, record)?;
+                    replay(
+                        &mut offsets,
+                        &mut groups,
+                        &mut consumer_groups,
+                        offset,
+                        record,
+                    )?;
                     position = offset + 1;
                 }
             }
         }
         #[cfg(target_arch = "wasm32")]
-        drop(groups);
+        drop((groups, consumer_groups));
         Ok(OffsetStore {
             offsets,
             #[cfg(not(target_arch = "wasm32"))]
             groups,
+            #[cfg(not(target_arch = "wasm32"))]
+            consumer_groups,
             log,
         })
     }
@@ -573,6 +619,7 @@ fn validate(key: &OffsetKey, value: &OffsetAndMetadata) -> Result<(), KafkaError
 fn replay(
     offsets: &mut BTreeMap<OffsetKey, OffsetAndMetadata>,
     groups: &mut BTreeMap<String, GroupMetadataRecord>,
+    consumer_groups: &mut BTreeMap<String, Bytes>,
     offset: Offset,
     record: &Record,
 ) -> Result<(), RebuildError> {
@@ -582,6 +629,14 @@ fn replay(
         .as_ref()
         .ok_or(RebuildError::MissingKey { offset })?;
     // The key's version says which kind of record this is, as in Kafka.
+    if group_metadata::key_version(key).map_err(codec)? == CONSUMER_GROUP_KEY_VERSION {
+        let group = decode_consumer_group_key(key).map_err(codec)?;
+        match &record.value {
+            Some(value) => consumer_groups.insert(group, value.clone()),
+            None => consumer_groups.remove(&group),
+        };
+        return Ok(());
+    }
     if group_metadata::key_version(key).map_err(codec)? == GROUP_KEY_VERSION {
         let group = decode_group_key(key).map_err(codec)?;
         match &record.value {

@@ -18,6 +18,7 @@ With --allow FILE only the tests listed there run, and the exit status is 1 if a
 does not pass (make conformance-allow; make test runs the fast part of the list, --fast 5).
 
 Usage: run.py [--bin target/debug/minikafka] [--allow tests/conformance/allow.txt [--fast S]]
+              [--group-protocol consumer] [--full]
               [--tests 0012,0013] [--timeout 240] [--jobs 1] [--build-only]
               [--write-allow tests/conformance/allow.txt]
 """
@@ -47,6 +48,12 @@ LIBS_STAMP = os.path.join(WORK, ".libs-built")
 CONFIGURE = ["./configure", "--disable-curl", "--disable-sasl", "--disable-ssl",
              "--disable-gssapi", "--disable-zstd"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# --group-protocol: the consumers' group.protocol in every test (None: the suite's default,
+# classic).
+GROUP_PROTOCOL = None
+# --full: run without the suite's quick mode (-Q), in which many group tests skip their
+# longer parts or everything.
+FULL = False
 
 # Tests that the runner would start here but that need what this machine (or any single
 # minikafka server) does not have. Each with the reason shown in RESULTS.md.
@@ -241,7 +248,14 @@ def run_number(num, server, scenario, timeout, conf_dir):
     libs = os.pathsep.join([os.path.join(SRC, "src"), os.path.join(SRC, "src-cpp")])
     env = dict(os.environ, TESTS=num, RDKAFKA_TEST_CONF=conf, TEST_SCENARIO=scenario,
                LD_LIBRARY_PATH=libs + os.pathsep + os.environ.get("LD_LIBRARY_PATH", ""))
-    argv = ["./test-runner", "-p1", "-Q", "-E", "-L"]
+    if GROUP_PROTOCOL:
+        # The suite's switch between the classic protocol and KIP-848's (test.c reads it).
+        env["TEST_CONSUMER_GROUP_PROTOCOL"] = GROUP_PROTOCOL
+        if GROUP_PROTOCOL == "consumer":
+            # The suite assumes a 2.4 broker unless told; the consumer protocol is Kafka
+            # 4.0's, and tests gate their KIP-848 parts on the broker version.
+            env.setdefault("TEST_KAFKA_VERSION", "4.0.0")
+    argv = ["./test-runner", "-p1", "-E", "-L"] + ([] if FULL else ["-Q"])
     if scenario != "default":
         argv += ["-s", scenario]
     log_path = os.path.join(WORK, "logs", f"{num}.log" if scenario == "default"
@@ -320,8 +334,15 @@ def main():
     ap.add_argument("--jobs", type=int, default=1, help="test numbers run at once")
     ap.add_argument("--build-jobs", type=int, default=int(os.environ.get("CONFORMANCE_BUILD_JOBS", os.cpu_count() or 1)))
     ap.add_argument("--build-only", action="store_true")
+    ap.add_argument("--group-protocol", choices=["classic", "consumer"],
+                    help="run the tests with TEST_CONSUMER_GROUP_PROTOCOL set (KIP-848: consumer)")
+    ap.add_argument("--full", action="store_true",
+                    help="not in the suite's quick mode (-Q): longer, and group tests run all their parts")
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     args = ap.parse_args()
+    global GROUP_PROTOCOL, FULL
+    GROUP_PROTOCOL = args.group_protocol
+    FULL = args.full
 
     build(args.build_jobs)
     if args.build_only:

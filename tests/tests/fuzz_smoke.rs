@@ -317,6 +317,21 @@ fn seed_request(api_key: ApiKey, version: i16) -> Option<Vec<u8>> {
         ApiKey::DescribeCluster => RequestKind::DescribeCluster(
             DescribeClusterRequest::default().with_include_cluster_authorized_operations(true),
         ),
+        ApiKey::ConsumerGroupHeartbeat => RequestKind::ConsumerGroupHeartbeat(
+            ConsumerGroupHeartbeatRequest::default()
+                .with_group_id(GroupId(s("fuzz-group")))
+                .with_member_id(s("fuzz-member"))
+                .with_rebalance_timeout_ms(30_000)
+                .with_subscribed_topic_names(Some(vec![topic.clone()]))
+                .with_subscribed_topic_regex((version >= 1).then(|| s("fuzz.*")))
+                .with_topic_partitions(Some(vec![
+                    consumer_group_heartbeat_request::TopicPartitions::default()
+                        .with_partitions(vec![0]),
+                ])),
+        ),
+        ApiKey::ConsumerGroupDescribe => RequestKind::ConsumerGroupDescribe(
+            ConsumerGroupDescribeRequest::default().with_group_ids(vec![GroupId(s("fuzz-group"))]),
+        ),
         _ => return None,
     };
     let header = RequestHeader::default()

@@ -57,6 +57,18 @@ impl<P: StorageProvider> Broker<P> {
         req: JoinGroupRequest,
         now: Millis,
     ) -> Option<JoinGroupResponse> {
+        // One group id, one protocol: a consumer-protocol group with members refuses a
+        // classic member (Kafka 4 without online migration); an empty one is replaced.
+        if let Some(group) = self.consumer_groups.group(&req.group_id) {
+            if !group.members.is_empty() {
+                return Some(JoinGroupResponse::error(
+                    KafkaError::InconsistentGroupProtocol,
+                    req.member_id,
+                ));
+            }
+            let _ = self.consumer_groups.delete_group(&req.group_id);
+            self.store_consumer_group(&req.group_id, now);
+        }
         let answer = self.coordinator.join_group(request, req, now);
         self.absorb_coordinator_events();
         answer
@@ -92,8 +104,16 @@ impl<P: StorageProvider> Broker<P> {
     /// committed offsets (commits from outside group management, or an offsets log written
     /// before group metadata records) is Empty, with no members, as Kafka loads it from
     /// `__consumer_offsets`.
+    ///
+    /// A consumer-protocol group is not described here: it is answered as unknown (`Dead`,
+    /// `GROUP_ID_NOT_FOUND`), as Kafka 4 answers DescribeGroups for a group that is not a
+    /// classic group. ConsumerGroupDescribe describes it.
     pub fn describe_group(&self, group_id: &str) -> GroupDescription {
         let mut description = self.coordinator.describe_group(group_id);
+        if self.consumer_groups.has_group(group_id) {
+            description.error = Some(KafkaError::GroupIdNotFound);
+            return description;
+        }
         if description.state == GroupState::Dead
             && description.error.is_none()
             && self.has_offsets(group_id)
@@ -111,7 +131,8 @@ impl<P: StorageProvider> Broker<P> {
         if states.is_empty() || states.contains(&GroupState::Empty) {
             let known = self.coordinator.group_ids();
             for group_id in self.offsets.groups() {
-                if !known.contains(&group_id.as_str()) {
+                if !known.contains(&group_id.as_str()) && !self.consumer_groups.has_group(&group_id)
+                {
                     listed.push(GroupListing {
                         group_id,
                         protocol_type: String::new(),
@@ -130,7 +151,17 @@ impl<P: StorageProvider> Broker<P> {
     /// `__consumer_offsets`, and can be deleted. The group's metadata record gets a
     /// tombstone, so a restart does not bring it back.
     pub fn delete_group(&mut self, group_id: &str, now: Millis) -> Result<(), KafkaError> {
+        let consumer = self.consumer_groups.has_group(group_id);
+        if consumer {
+            self.consumer_groups.delete_group(group_id)?;
+            self.store_consumer_group(group_id, now);
+            self.events.push_back(Event::GroupDeleted {
+                at: now,
+                group: group_id.to_string(),
+            });
+        }
         match self.coordinator.delete_group(group_id, now) {
+            Err(KafkaError::GroupIdNotFound) if consumer => {}
             Err(KafkaError::GroupIdNotFound) if self.has_offsets(group_id) => {}
             other => other?,
         }
@@ -221,13 +252,24 @@ impl<P: StorageProvider> Broker<P> {
         req: OffsetCommitRequest,
         now: Millis,
     ) -> Vec<(String, i32, Result<(), KafkaError>)> {
-        let verdict = self.coordinator.validate_offset_commit(
-            &req.group_id,
-            &req.member_id,
-            req.group_instance_id.as_deref(),
-            req.generation_id,
-            now,
-        );
+        // A consumer-protocol group checks the member epoch (OffsetCommit v9+ carries it in
+        // `generation_id`); a classic group the generation.
+        let verdict = if self.consumer_groups.has_group(&req.group_id) {
+            self.consumer_groups.validate_offset_commit(
+                &req.group_id,
+                &req.member_id,
+                req.generation_id,
+                now,
+            )
+        } else {
+            self.coordinator.validate_offset_commit(
+                &req.group_id,
+                &req.member_id,
+                req.group_instance_id.as_deref(),
+                req.generation_id,
+                now,
+            )
+        };
         self.absorb_coordinator_events();
         if let Err(error) = verdict {
             self.events.push_back(Event::OffsetCommitRejected {

@@ -19,6 +19,7 @@
 //! - `producers.rs`: idempotent producers (InitProducerId, sequence numbers).
 //! - `transactions.rs`: the transaction APIs, markers, and `read_committed` reads.
 
+mod consumer_groups;
 mod data;
 mod groups;
 mod producers;
@@ -41,7 +42,9 @@ pub use groups::{OffsetCommit, OffsetCommitRequest};
 pub use producers::{ProducerBatch, ProducerStates, SequenceCheck};
 pub use topics::{BrokerMetadata, MetadataResponse, TopicMetadata};
 
+use crate::broker::consumer_groups::consumer_group_coordinator;
 use crate::event::Event;
+use crate::group::modern::{ConsumerGroupConfig, ConsumerGroupCoordinator};
 use crate::group::{CoordinatorConfig, GroupCoordinator, GroupOutput};
 use crate::log::{LogConfig, MemoryProvider, PartitionLog, StorageError, StorageProvider};
 use crate::offsets::{OffsetStore, RebuildError};
@@ -74,6 +77,8 @@ pub struct BrokerConfig {
     pub retention_check_interval_ms: Millis,
     /// Group coordinator settings.
     pub coordinator: CoordinatorConfig,
+    /// Consumer-protocol (KIP-848) group settings.
+    pub consumer_groups: ConsumerGroupConfig,
     /// Transaction coordinator settings.
     pub transactions: TxnConfig,
     /// Seed for topic ids (Kafka draws random UUIDs; we want reproducible runs).
@@ -93,6 +98,7 @@ impl Default for BrokerConfig {
             message_max_bytes: 1_048_588,
             retention_check_interval_ms: 300_000,
             coordinator: CoordinatorConfig::default(),
+            consumer_groups: ConsumerGroupConfig::default(),
             transactions: TxnConfig::default(),
             topic_id_seed: 0,
         }
@@ -110,6 +116,7 @@ pub struct Broker<P: StorageProvider = MemoryProvider> {
     pub(crate) provider: P,
     pub(crate) producers: ProducerStates,
     pub(crate) coordinator: GroupCoordinator,
+    pub(crate) consumer_groups: ConsumerGroupCoordinator,
     pub(crate) transactions: TransactionCoordinator<P::Storage>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) next_retention_check: Millis,
@@ -144,6 +151,7 @@ where
             provider: self.provider.clone(),
             producers: self.producers.clone(),
             coordinator: self.coordinator.clone(),
+            consumer_groups: self.consumer_groups.clone(),
             transactions: self.transactions.clone(),
             events: self.events.clone(),
             next_retention_check: self.next_retention_check,
@@ -173,6 +181,7 @@ impl Broker {
     pub fn new(config: BrokerConfig, now: Millis) -> Broker {
         Broker {
             coordinator: GroupCoordinator::new(config.coordinator.clone()),
+            consumer_groups: consumer_group_coordinator(config.consumer_groups.clone()),
             transactions: TransactionCoordinator::new(config.transactions.clone()),
             offsets: OffsetStore::new(),
             provider: MemoryProvider,
@@ -246,8 +255,20 @@ impl<P: StorageProvider> Broker<P> {
             }
             coordinator
         };
+        let mut consumer_config = config.consumer_groups.clone();
+        consumer_config.member_id_seed ^= (now as u64).rotate_left(29);
+        #[allow(unused_mut)]
+        let mut consumer_groups = consumer_group_coordinator(consumer_config);
+        #[cfg(not(target_arch = "wasm32"))]
+        for (_, value) in offsets.saved_consumer_groups() {
+            // A record this build cannot read is skipped: its members rejoin from scratch.
+            if let Ok(stored) = crate::group::modern::StoredConsumerGroup::decode(value) {
+                consumer_groups.load_group(stored, now);
+            }
+        }
         let mut broker = Broker {
             coordinator,
+            consumer_groups,
             transactions,
             offsets,
             provider,
@@ -317,6 +338,7 @@ impl<P: StorageProvider> Broker<P> {
         self.coordinator
             .poll_timeout()
             .into_iter()
+            .chain(self.consumer_groups.poll_timeout())
             .chain(self.transactions.poll_timeout())
             .chain(retention)
             .min()
@@ -327,6 +349,8 @@ impl<P: StorageProvider> Broker<P> {
     pub fn handle_timeout(&mut self, now: Millis) {
         self.coordinator.handle_timeout(now);
         self.absorb_coordinator_events();
+        self.consumer_groups.handle_timeout(now);
+        self.absorb_consumer_group_events(now);
         self.transactions.handle_timeout(now);
         self.write_pending_markers(now);
         if now >= self.next_retention_check {

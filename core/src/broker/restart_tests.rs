@@ -325,3 +325,66 @@ fn empty_and_deleted_groups_are_stored_too() {
     assert_eq!(b.describe_group("g").state, GroupState::Dead);
     assert!(b.coordinator().group_ids().is_empty());
 }
+
+/// A KIP-848 consumer group comes back from the offsets log with its epochs, members and
+/// assignments (written whole, key version 3, after each change).
+#[test]
+fn a_consumer_protocol_group_survives_a_restart() {
+    use crate::group::modern::{HeartbeatRequest as Cgh, MemberState};
+    let mut b = Broker::new(BrokerConfig::default(), 0);
+    b.create_topic("t", 4, None, 0).unwrap();
+    let beat = |member: &str, epoch: i32| Cgh {
+        group_id: "g".into(),
+        member_id: member.into(),
+        member_epoch: epoch,
+        instance_id: None,
+        rack_id: None,
+        rebalance_timeout_ms: if epoch == 0 { 30_000 } else { -1 },
+        subscribed_topic_names: (epoch == 0).then(|| vec!["t".to_string()]),
+        subscribed_topic_regex: None,
+        server_assignor: None,
+        owned: None,
+        client_id: "c".into(),
+        client_host: "h".into(),
+    };
+    b.consumer_group_heartbeat(beat("a", 0), 1, 0);
+    b.consumer_group_heartbeat(beat("b", 0), 1, 0);
+    for _ in 0..3 {
+        for m in ["a", "b"] {
+            let g = b.consumer_groups().group("g").unwrap();
+            let member = &g.members[m];
+            let mut r = beat(m, member.member_epoch);
+            r.owned = Some(member.assigned.clone());
+            b.consumer_group_heartbeat(r, 1, 10);
+        }
+    }
+    let before = b.consumer_groups().group("g").unwrap().clone();
+    assert!(before
+        .members
+        .values()
+        .all(|m| m.state == MemberState::Stable));
+    assert_eq!(before.members["a"].assigned.len(), 2);
+
+    let after = restart(&b, 50_000);
+    let g = after
+        .consumer_groups()
+        .group("g")
+        .expect("the group is back");
+    assert_eq!(g.group_epoch, before.group_epoch);
+    assert_eq!(g.assignment_epoch, before.assignment_epoch);
+    assert_eq!(g.target, before.target);
+    for (id, m) in &before.members {
+        assert_eq!(g.members[id].member_epoch, m.member_epoch);
+        assert_eq!(g.members[id].assigned, m.assigned);
+        // Sessions restart at the load.
+        assert_eq!(g.members[id].session_deadline, 50_000 + 45_000);
+    }
+    // Its commits check member epochs again.
+    let mut after = after;
+    assert_eq!(
+        after
+            .consumer_groups
+            .validate_offset_commit("g", "a", 1, 50_000),
+        Err(KafkaError::StaleMemberEpoch)
+    );
+}

@@ -62,6 +62,7 @@ pub mod heartbeat;
 pub mod join;
 pub mod leave;
 mod member;
+pub mod modern;
 mod persist;
 mod request;
 pub mod sync;

@@ -90,6 +90,29 @@ pub fn decode_group_key(mut bytes: &[u8]) -> Result<String, CodecError> {
     finish(bytes, group)
 }
 
+/// Key version of a consumer-protocol (KIP-848) group record (Kafka's
+/// `ConsumerGroupMetadataKey` is version 3 too; its value layout is not Kafka's, see
+/// `group/modern/persist.rs`).
+pub const CONSUMER_GROUP_KEY_VERSION: i16 = 3;
+
+/// The key of a consumer-protocol group record: version 3, then the group id.
+pub fn encode_consumer_group_key(group_id: &str) -> Result<Bytes, CodecError> {
+    let mut buf = BytesMut::new();
+    buf.put_i16(CONSUMER_GROUP_KEY_VERSION);
+    put_string(&mut buf, group_id)?;
+    Ok(buf.freeze())
+}
+
+/// Read a key written by [`encode_consumer_group_key`].
+pub fn decode_consumer_group_key(mut bytes: &[u8]) -> Result<String, CodecError> {
+    let version = get_i16(&mut bytes)?;
+    if version != CONSUMER_GROUP_KEY_VERSION {
+        return Err(CodecError::UnknownVersion(version));
+    }
+    let group = get_string(&mut bytes)?;
+    finish(bytes, group)
+}
+
 /// The version a key starts with, to tell commit keys from group keys.
 pub(crate) fn key_version(mut bytes: &[u8]) -> Result<i16, CodecError> {
     get_i16(&mut bytes)

@@ -275,6 +275,20 @@ const DESCRIBE_CLUSTER: &[Field] = &[
     f(I8, 1, ANY), // endpoint_type
     f(I8, 2, ANY), // include_fenced_brokers
 ];
+const CGH_TOPIC_PARTITIONS: &[Field] = &[f(Uuid, 0, ANY), f(ArrayI32, 0, ANY)];
+const CONSUMER_GROUP_HEARTBEAT: &[Field] = &[
+    f(Str, 0, ANY),      // group_id
+    f(Str, 0, ANY),      // member_id
+    f(I32, 0, ANY),      // member_epoch
+    f(Str, 0, ANY),      // instance_id
+    f(Str, 0, ANY),      // rack_id
+    f(I32, 0, ANY),      // rebalance_timeout_ms
+    f(ArrayStr, 0, ANY), // subscribed_topic_names
+    f(Str, 1, ANY),      // subscribed_topic_regex
+    f(Str, 0, ANY),      // server_assignor
+    f(Array(CGH_TOPIC_PARTITIONS), 0, ANY),
+];
+const CONSUMER_GROUP_DESCRIBE: &[Field] = &[f(ArrayStr, 0, ANY), f(I8, 0, ANY)];
 
 /// The layout of a served request and its first flexible version.
 fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
@@ -308,6 +322,8 @@ fn layout(api_key: ApiKey) -> Option<(&'static [Field], i16)> {
         ApiKey::DeleteGroups => (DELETE_GROUPS, 2),
         ApiKey::OffsetDelete => (OFFSET_DELETE, ANY),
         ApiKey::DescribeCluster => (DESCRIBE_CLUSTER, 0),
+        ApiKey::ConsumerGroupHeartbeat => (CONSUMER_GROUP_HEARTBEAT, 0),
+        ApiKey::ConsumerGroupDescribe => (CONSUMER_GROUP_DESCRIBE, 0),
         _ => return None,
     })
 }
@@ -782,6 +798,26 @@ mod tests {
                         .with_topics(vec![topic.clone(), topic]),
                 )
             }
+            ApiKey::ConsumerGroupHeartbeat => {
+                let tp = consumer_group_heartbeat_request::TopicPartitions::default()
+                    .with_partitions(vec![0, 1]);
+                RequestKind::ConsumerGroupHeartbeat(
+                    ConsumerGroupHeartbeatRequest::default()
+                        .with_group_id(GroupId(s("g")))
+                        .with_member_id(s("m"))
+                        .with_instance_id(Some(s("i")))
+                        .with_rack_id(Some(s("r")))
+                        .with_subscribed_topic_names(Some(vec![t("x"), t("y")]))
+                        .with_subscribed_topic_regex((v >= 1).then(|| s("x.*")))
+                        .with_server_assignor(Some(s("uniform")))
+                        .with_topic_partitions(Some(vec![tp.clone(), tp])),
+                )
+            }
+            ApiKey::ConsumerGroupDescribe => RequestKind::ConsumerGroupDescribe(
+                ConsumerGroupDescribeRequest::default()
+                    .with_group_ids(vec![GroupId(s("a")), GroupId(s("b"))])
+                    .with_include_authorized_operations(true),
+            ),
             ApiKey::DescribeCluster => RequestKind::DescribeCluster(
                 DescribeClusterRequest::default().with_include_cluster_authorized_operations(true),
             ),

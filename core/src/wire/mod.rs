@@ -31,6 +31,8 @@ mod add_offsets_to_txn;
 mod add_partitions_to_txn;
 mod alter_configs;
 mod api_versions;
+mod consumer_group_describe;
+mod consumer_group_heartbeat;
 mod create_partitions;
 mod create_topics;
 mod delete_groups;
@@ -61,6 +63,8 @@ mod txn_offset_commit;
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod consumer_group_tests;
 #[cfg(test)]
 mod tests;
 
@@ -130,6 +134,14 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::DeleteGroups, delete_groups::VERSIONS),
     (ApiKey::OffsetDelete, offset_delete::VERSIONS),
     (ApiKey::DescribeCluster, describe_cluster::VERSIONS),
+    (
+        ApiKey::ConsumerGroupHeartbeat,
+        consumer_group_heartbeat::VERSIONS,
+    ),
+    (
+        ApiKey::ConsumerGroupDescribe,
+        consumer_group_describe::VERSIONS,
+    ),
 ];
 
 /// The version range served for `api_key`, `None` if the API is not served.
@@ -516,6 +528,12 @@ fn dispatch<P: StorageProvider>(
         ApiKey::OffsetFetch => offset_fetch::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::DescribeGroups => describe_groups::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::ListGroups => list_groups::handle(ctx, d(body, api_key, version)?, version),
+        ApiKey::ConsumerGroupHeartbeat => {
+            consumer_group_heartbeat::handle(ctx, d(body, api_key, version)?, version)
+        }
+        ApiKey::ConsumerGroupDescribe => {
+            consumer_group_describe::handle(ctx, d(body, api_key, version)?, version)
+        }
         ApiKey::CreateTopics => create_topics::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::DeleteTopics => delete_topics::handle(ctx, d(body, api_key, version)?, version),
         ApiKey::DeleteRecords => delete_records::handle(ctx, d(body, api_key, version)?, version),

@@ -20,9 +20,11 @@ use super::{code, text, Ctx, Reply};
 use crate::broker::{OffsetCommit, OffsetCommitRequest as CoreCommit};
 use crate::log::StorageProvider;
 
-/// v2..v8: v2 is the oldest the crate decodes, v7 adds `group.instance.id`, v8 is the first
-/// flexible version.
-pub const VERSIONS: VersionRange = VersionRange { min: 2, max: 8 };
+/// v2..v9: v2 is the oldest the crate decodes, v7 adds `group.instance.id`, v8 is the first
+/// flexible version. v9 (KIP-848) has the same fields; for a consumer-protocol group its
+/// `generation_id_or_member_epoch` is the member epoch, checked against the member's
+/// (`STALE_MEMBER_EPOCH`, `FENCED_MEMBER_EPOCH`).
+pub const VERSIONS: VersionRange = VersionRange { min: 2, max: 9 };
 
 pub(super) fn handle<P: StorageProvider>(
     ctx: &mut Ctx<'_, P>,

@@ -68,6 +68,14 @@ pub struct ServeArgs {
     /// completes (`group.initial.rebalance.delay.ms`).
     #[arg(long, default_value_t = 3000)]
     group_initial_rebalance_delay_ms: i64,
+    /// Session timeout of consumer-protocol (KIP-848) members
+    /// (`group.consumer.session.timeout.ms`; the broker sets it, not the client).
+    #[arg(long, default_value_t = 45_000)]
+    group_consumer_session_timeout_ms: i32,
+    /// How often consumer-protocol members heartbeat
+    /// (`group.consumer.heartbeat.interval.ms`); each step of a reconciliation waits for one.
+    #[arg(long, default_value_t = 5_000)]
+    group_consumer_heartbeat_interval_ms: i32,
     /// Close a connection that sent nothing for this many ms (`connections.max.idle.ms`).
     #[arg(long, default_value_t = 600_000)]
     idle_timeout_ms: u64,
@@ -175,6 +183,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
     broker_config.log.segment_bytes = args.segment_bytes;
     broker_config.coordinator.group_initial_rebalance_delay_ms =
         args.group_initial_rebalance_delay_ms.max(0);
+    broker_config.consumer_groups.session_timeout_ms = args.group_consumer_session_timeout_ms;
+    broker_config.consumer_groups.heartbeat_interval_ms = args.group_consumer_heartbeat_interval_ms;
     let provider = match FileProvider::open(&args.data_dir) {
         Ok(p) => p,
         Err(error) => {
