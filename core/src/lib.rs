@@ -53,6 +53,9 @@ pub mod net;
 pub mod offsets;
 pub mod record;
 mod rng;
+/// SASL authentication (PLAIN, SCRAM), sans-IO; native builds only.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sasl;
 pub mod sim;
 pub mod sort;
 pub mod topic;

@@ -1,4 +1,6 @@
 //! One client connection: a reader task cutting frames, a writer task sending answers.
+//! Over TLS the two share the TLS stream (split), and stored batches are copied through
+//! this process instead of `sendfile`: the kernel cannot encrypt them.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,7 +9,7 @@ use std::io;
 use std::os::unix::fs::FileExt;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
@@ -17,8 +19,12 @@ use super::{CoreMsg, ServerConfig};
 use crate::record::StoredBatch;
 use crate::wire::{ConnectionId, FramePart, ResponseFrame};
 
-/// Start the reader and writer tasks of a new connection. `slot` is its place under
-/// `max_connections`, given back when the reader ends.
+/// How long a client has to finish its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Start the reader and writer tasks of a new connection, after its TLS handshake when the
+/// listener has TLS. `slot` is its place under `max_connections`, given back when the
+/// reader ends (or the handshake fails).
 pub(super) fn spawn(
     id: ConnectionId,
     socket: TcpStream,
@@ -27,7 +33,57 @@ pub(super) fn spawn(
     core: mpsc::UnboundedSender<CoreMsg>,
     slot: OwnedSemaphorePermit,
 ) {
-    let (mut read, mut write) = socket.into_split();
+    let Some(tls) = config.tls.clone() else {
+        let (read, write) = socket.into_split();
+        start(id, read, write, peer, config, core, slot);
+        return;
+    };
+    tokio::spawn(async move {
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await {
+            Ok(Ok(stream)) => {
+                let (read, write) = tokio::io::split(stream);
+                start(id, read, write, peer, config, core, slot);
+            }
+            Ok(Err(error)) => tracing::info!(
+                %peer,
+                %error,
+                "TLS handshake failed (a client without TLS, or one that does not trust the certificate?)"
+            ),
+            Err(_) => tracing::info!(%peer, "TLS handshake timed out: closing"),
+        }
+    });
+}
+
+/// Where a connection's answers are written: a TCP socket (which can take `sendfile`) or a
+/// TLS stream (which cannot: the records must be encrypted in this process).
+pub(super) trait FrameSink: AsyncWrite + Unpin + Send + 'static {
+    /// The socket, when bytes may go to it straight from a file.
+    fn tcp(&self) -> Option<&TcpStream> {
+        None
+    }
+}
+
+impl FrameSink for OwnedWriteHalf {
+    fn tcp(&self) -> Option<&TcpStream> {
+        Some(self.as_ref())
+    }
+}
+
+impl FrameSink for tokio::io::WriteHalf<tokio_rustls::server::TlsStream<TcpStream>> {}
+
+fn start<R, W>(
+    id: ConnectionId,
+    mut read: R,
+    mut write: W,
+    peer: SocketAddr,
+    config: ServerConfig,
+    core: mpsc::UnboundedSender<CoreMsg>,
+    slot: OwnedSemaphorePermit,
+) where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: FrameSink,
+{
     let (writer_tx, mut writer_rx) = mpsc::unbounded_channel::<Option<ResponseFrame>>();
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
 
@@ -68,7 +124,7 @@ pub(super) fn spawn(
 /// Read frames until the connection ends; returns why it ended.
 async fn read_frames(
     id: ConnectionId,
-    read: &mut tokio::net::tcp::OwnedReadHalf,
+    read: &mut (impl AsyncRead + Unpin),
     config: &ServerConfig,
     core: &mpsc::UnboundedSender<CoreMsg>,
     in_flight: &Arc<Semaphore>,
@@ -126,7 +182,7 @@ async fn read_frames(
 /// enter this process), or with `sendfile` off, read into `copy_buffer` and written (one
 /// copy out of the page cache; `make bench` compares the two).
 async fn write_frame(
-    write: &mut OwnedWriteHalf,
+    write: &mut impl FrameSink,
     frame: &ResponseFrame,
     sendfile: bool,
     copy_buffer: &mut Vec<u8>,
@@ -136,9 +192,9 @@ async fn write_frame(
             FramePart::Bytes(bytes) => write.write_all(bytes).await?,
             FramePart::Stored(stored) => {
                 let file = stored.source.as_any().downcast_ref::<SyncFile>();
-                match file {
+                match (file, write.tcp()) {
                     #[cfg(target_os = "linux")]
-                    Some(file) if sendfile => send_file(write.as_ref(), file, stored).await?,
+                    (Some(file), Some(tcp)) if sendfile => send_file(tcp, file, stored).await?,
                     _ => copy_out(write, stored, copy_buffer).await?,
                 }
             }
@@ -178,7 +234,7 @@ async fn send_file(stream: &TcpStream, file: &SyncFile, stored: &StoredBatch) ->
 /// Read the range into `buffer` (reused, so it costs no fresh pages) a piece at a time and
 /// write it: one copy from the page cache into this process.
 async fn copy_out(
-    write: &mut OwnedWriteHalf,
+    write: &mut (impl AsyncWrite + Unpin),
     stored: &StoredBatch,
     buffer: &mut Vec<u8>,
 ) -> io::Result<()> {

@@ -19,7 +19,9 @@
 pub mod client;
 mod connection;
 pub mod http;
+pub mod security;
 pub mod storage;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -51,8 +53,11 @@ pub struct ServerConfig {
     /// Requests a connection may have unanswered before the server stops reading from it.
     pub max_in_flight: usize,
     /// Send fetched batches from their segment files with `sendfile` (zero-copy, as Kafka
-    /// does); off: read them into memory and write them (one copy).
+    /// does); off: read them into memory and write them (one copy). TLS connections
+    /// always copy.
     pub sendfile: bool,
+    /// TLS on every connection (`serve --tls-cert --tls-key`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +68,7 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(600),
             max_in_flight: 8,
             sendfile: true,
+            tls: None,
         }
     }
 }
@@ -118,6 +124,7 @@ pub struct Server {
     config: ServerConfig,
     http: Option<(TcpListener, PathBuf)>,
     http_admin: bool,
+    sasl: Option<crate::wire::SaslConfig>,
 }
 
 impl Server {
@@ -129,6 +136,7 @@ impl Server {
             config,
             http: None,
             http_admin: false,
+            sasl: None,
         })
     }
 
@@ -137,6 +145,23 @@ impl Server {
     pub fn with_http_admin(mut self, allowed: bool) -> Server {
         self.http_admin = allowed;
         self
+    }
+
+    /// Require SASL authentication on every Kafka connection (`serve --sasl-users`).
+    pub fn with_sasl(mut self, sasl: crate::wire::SaslConfig) -> Server {
+        self.sasl = Some(sasl);
+        self
+    }
+
+    /// Kafka's name for this listener's security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT
+    /// or SASL_SSL.
+    pub fn security_protocol(&self) -> &'static str {
+        match (self.config.tls.is_some(), self.sasl.is_some()) {
+            (false, false) => "PLAINTEXT",
+            (true, false) => "SSL",
+            (false, true) => "SASL_PLAINTEXT",
+            (true, true) => "SASL_SSL",
+        }
     }
 
     /// Also serve live mode over HTTP on `addr`: the visualiser from `dist` and the
@@ -191,6 +216,9 @@ impl Server {
         };
         let accept = tokio::spawn(accept_loop(self.listener, self.config.clone(), core_tx));
         let mut wire = WireBroker::new(broker);
+        if let Some(sasl) = self.sasl {
+            wire = wire.with_sasl(sasl);
+        }
         let mut links: HashMap<ConnectionId, Link> = HashMap::new();
         let mut admin_replies: AdminReplies = Vec::new();
         tokio::pin!(shutdown);
@@ -224,6 +252,14 @@ impl Server {
                 if let Some(link) = links.get(&t.connection) {
                     let _ = link.writer.send(t.response);
                 }
+            }
+            // A refused login: its answer is queued; dropping the writer's sender lets the
+            // writer send it and then close the socket.
+            while let Some(id) = wire.poll_close() {
+                if let Some(link) = links.remove(&id) {
+                    link.reader.abort();
+                }
+                wire.connection_closed(id);
             }
             while let Some(event) = wire.poll_event() {
                 hooks.event(&event);
