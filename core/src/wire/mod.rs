@@ -64,6 +64,8 @@ mod txn_offset_commit;
 #[cfg(test)]
 mod admin_tests;
 #[cfg(test)]
+mod sasl_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{HashMap, VecDeque};
