@@ -188,7 +188,7 @@ async fn authenticate(
                 login.mechanism,
                 &login.username,
                 &login.password,
-                sasl::random_nonce(),
+                sasl::nonce(&*super::os_random()),
             );
             let challenge = token_round(scram.client_first()).await?;
             let proof = scram.client_final(&challenge).map_err(refused)?;

@@ -73,6 +73,16 @@ impl Default for ServerConfig {
     }
 }
 
+/// The operating system's CSPRNG, for SCRAM nonces and salts (the sans-IO core takes its
+/// randomness from the driver).
+pub fn os_random() -> crate::sasl::Random {
+    Arc::new(|bytes: &mut [u8]| {
+        // Once the system has booted this does not fail; if it ever does, stop rather than
+        // go on with predictable nonces.
+        getrandom::fill(bytes).expect("the operating system's random number generator failed")
+    })
+}
+
 /// Wall-clock milliseconds: Kafka timestamps are wall-clock time.
 pub fn now_ms() -> Millis {
     SystemTime::now()

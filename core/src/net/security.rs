@@ -22,6 +22,15 @@ use std::sync::Arc;
 
 use crate::sasl::Mechanism;
 
+/// Read and parse the server's users file (`serve --sasl-users`; format in
+/// [`crate::sasl::users`]), salting the passwords with the OS CSPRNG.
+pub fn load_users(path: &Path) -> Result<crate::sasl::Credentials, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the SASL users file {}: {e}", path.display()))?;
+    crate::sasl::Credentials::parse(&text, &*super::os_random())
+        .map_err(|e| format!("SASL users file {}: {e}", path.display()))
+}
+
 /// Kafka's security protocols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecurityProtocol {

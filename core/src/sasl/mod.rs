@@ -10,14 +10,17 @@
 //! - [`users`]: the users file of `serve --sasl-users` and the credentials derived from it.
 //!
 //! The cryptography is RustCrypto's (`hmac`, `sha2`, `pbkdf2`); secrets are compared in
-//! constant time (`subtle`); SCRAM nonces come from the operating system's CSPRNG
-//! (`getrandom`).
+//! constant time (`subtle`). Like the rest of the core this module draws no randomness of
+//! its own: SCRAM nonces and salts come from a [`Random`] source the driver hands in (the
+//! server and the CLI pass the operating system's CSPRNG, `net::os_random`; tests pass
+//! fixed bytes).
 
 pub mod plain;
 pub mod scram;
 pub mod users;
 
 use std::fmt;
+use std::sync::Arc;
 
 pub use users::Credentials;
 
@@ -130,12 +133,12 @@ pub enum ServerSession {
 }
 
 impl ServerSession {
-    /// A session for `mechanism`; SCRAM's server nonce comes from the CSPRNG.
-    pub fn new(mechanism: Mechanism) -> ServerSession {
+    /// A session for `mechanism`; SCRAM's server nonce is drawn from `random`.
+    pub fn new(mechanism: Mechanism, random: &dyn Fn(&mut [u8])) -> ServerSession {
         match mechanism {
             Mechanism::Plain => ServerSession::Plain,
             Mechanism::ScramSha256 | Mechanism::ScramSha512 => {
-                ServerSession::Scram(Box::new(scram::ScramServer::new(mechanism, random_nonce())))
+                ServerSession::Scram(Box::new(scram::ScramServer::new(mechanism, nonce(random))))
             }
         }
     }
@@ -157,20 +160,14 @@ impl ServerSession {
     }
 }
 
-/// 24 random bytes from the operating system, base64 (printable, no comma: a valid SCRAM
-/// nonce).
-pub fn random_nonce() -> String {
+/// Where randomness comes from: fills the buffer with unpredictable bytes. The server and
+/// the CLI use the operating system's CSPRNG (`net::os_random`).
+pub type Random = Arc<dyn Fn(&mut [u8]) + Send + Sync>;
+
+/// A SCRAM nonce: 24 bytes of `random`, base64 (printable, no comma).
+pub fn nonce(random: &dyn Fn(&mut [u8])) -> String {
     use base64::Engine;
     let mut bytes = [0u8; 24];
-    // The OS CSPRNG does not fail on Linux once booted; if it ever does, refuse to go on
-    // with a predictable nonce.
-    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    random(&mut bytes);
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// 16 random bytes: a SCRAM salt.
-pub(crate) fn random_salt() -> Vec<u8> {
-    let mut bytes = vec![0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-    bytes
 }

@@ -153,7 +153,7 @@ impl std::fmt::Debug for ServerState {
 
 impl ScramServer {
     /// A new exchange; `server_nonce` must be fresh and unpredictable
-    /// ([`random_nonce`](super::random_nonce)).
+    /// ([`nonce`](super::nonce)).
     pub fn new(mechanism: Mechanism, server_nonce: String) -> ScramServer {
         debug_assert!(valid_nonce(&server_nonce));
         ScramServer {
@@ -298,7 +298,7 @@ impl ScramServer {
             .cloned();
         let (salt, iterations) = match &credential {
             Some(c) => (c.salt.clone(), c.iterations),
-            None => (super::random_salt(), MIN_ITERATIONS),
+            None => (credentials.decoy_salt(&user), MIN_ITERATIONS),
         };
         let nonce = format!("{client_nonce}{}", self.server_nonce);
         let server_first = format!("r={nonce},s={},i={iterations}", B64.encode(salt));
@@ -339,7 +339,7 @@ impl std::fmt::Debug for ScramClient {
 
 impl ScramClient {
     /// A new exchange as `username`; `client_nonce` must be fresh and unpredictable
-    /// ([`random_nonce`](super::random_nonce)).
+    /// ([`nonce`](super::nonce)).
     pub fn new(mechanism: Mechanism, username: &str, password: &str, client_nonce: String) -> Self {
         let client_first_bare = format!("n={},r={client_nonce}", encode_name(username));
         ScramClient {
@@ -559,6 +559,30 @@ mod tests {
             server.step(&users, last.as_bytes()),
             Step::Failed(_)
         ));
+    }
+
+    /// A user that does not exist gets a challenge like a real one's, with a salt that is the
+    /// same at every attempt (a fresh one each time would give it away).
+    #[test]
+    fn an_unknown_user_gets_a_stable_decoy_salt() {
+        let users = rfc_users();
+        let salt_of = |user: &str| {
+            let mut server = ScramServer::new(Mechanism::ScramSha256, SERVER_NONCE.into());
+            let first = format!("n,,n={user},r=abc");
+            let challenge = String::from_utf8(cont(server.step(&users, first.as_bytes()))).unwrap();
+            let salt = challenge
+                .split(",s=")
+                .nth(1)
+                .unwrap()
+                .split(',')
+                .next()
+                .unwrap();
+            assert!(challenge.ends_with(",i=4096"));
+            salt.to_string()
+        };
+        assert_eq!(salt_of("mallory"), salt_of("mallory"));
+        assert_ne!(salt_of("mallory"), salt_of("eve"));
+        assert_eq!(salt_of("user"), "W22ZaJ0SNY7soEsUEjb6gQ==");
     }
 
     /// librdkafka's client-final repeats the client nonce in front of the whole nonce;

@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::scram::ScramCredential;
@@ -42,17 +43,40 @@ impl std::fmt::Debug for UserCredentials {
 }
 
 /// Every user the server accepts.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Credentials {
     users: HashMap<String, UserCredentials>,
+    /// Keys the salt shown for a user that does not exist, so that it is as stable across
+    /// attempts as a real user's.
+    decoy_key: [u8; 32],
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credentials {{ {} users }}", self.users.len())
+    }
 }
 
 impl Credentials {
-    /// Parse a users file (see the module documentation). Errors name the line.
-    pub fn parse(text: &str) -> Result<Credentials, String> {
-        Self::parse_with(text, |m, password| {
-            ScramCredential::derive(m, password, &super::random_salt(), 4096)
-        })
+    /// Parse a users file (see the module documentation), salting each password with 16
+    /// bytes of `random`. Errors name the line.
+    pub fn parse(text: &str, random: &dyn Fn(&mut [u8])) -> Result<Credentials, String> {
+        let mut credentials = Self::parse_with(text, |m, password| {
+            let mut salt = [0u8; 16];
+            random(&mut salt);
+            ScramCredential::derive(m, password, &salt, 4096)
+        })?;
+        random(&mut credentials.decoy_key);
+        Ok(credentials)
+    }
+
+    /// The salt SCRAM shows for `user` when there is no such user: an HMAC of the name,
+    /// the same at every attempt, as a real user's is.
+    pub(crate) fn decoy_salt(&self, user: &str) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.decoy_key)
+            .expect("HMAC takes keys of any length");
+        mac.update(user.as_bytes());
+        mac.finalize().into_bytes()[..16].to_vec()
     }
 
     /// Parse, deriving SCRAM credentials with `derive` (tests fix the salt).
@@ -94,13 +118,6 @@ impl Credentials {
             return Err("no users in the file (one username:password per line)".into());
         }
         Ok(credentials)
-    }
-
-    /// Read and parse a users file.
-    pub fn load(path: &std::path::Path) -> Result<Credentials, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the SASL users file {}: {e}", path.display()))?;
-        Credentials::parse(&text).map_err(|e| format!("SASL users file {}: {e}", path.display()))
     }
 
     /// The user named `name`.

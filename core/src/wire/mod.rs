@@ -90,12 +90,23 @@ use crate::sasl::{Credentials, Mechanism, ServerSession};
 use response_order::ResponseOrder;
 
 /// SASL on a listener (`serve --sasl-users`): who may log in, and with which mechanisms.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SaslConfig {
     /// The users and their derived credentials.
     pub credentials: Credentials,
     /// The mechanisms a client may choose in its SaslHandshake, in the order announced.
     pub mechanisms: Vec<Mechanism>,
+    /// Where SCRAM's server nonces come from (the driver's CSPRNG).
+    pub random: crate::sasl::Random,
+}
+
+impl std::fmt::Debug for SaslConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaslConfig")
+            .field("credentials", &self.credentials)
+            .field("mechanisms", &self.mechanisms)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a connection stands with SASL (Kafka's `SaslServerAuthenticator` states, minus

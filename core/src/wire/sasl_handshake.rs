@@ -53,7 +53,7 @@ pub(super) fn handle<P: StorageProvider>(
         Some(mechanism) => {
             peer.auth = Auth::Authenticate {
                 mechanism,
-                session: ServerSession::new(mechanism),
+                session: ServerSession::new(mechanism, &*config.random),
                 raw: version == 0,
             };
         }

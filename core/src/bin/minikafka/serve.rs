@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use minikafka::net::storage::{FileProvider, Flusher, FsyncPolicy};
 use minikafka::net::{now_ms, CoreHooks, Server, ServerConfig};
-use minikafka::sasl::{Credentials, Mechanism};
+use minikafka::sasl::Mechanism;
 use minikafka::wire::{SaslConfig, WireBroker};
 use minikafka::{Broker, BrokerConfig};
 
@@ -143,12 +143,13 @@ async fn serve(args: ServeArgs) -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match Credentials::load(path) {
+            match minikafka::net::security::load_users(path) {
                 Ok(credentials) => {
                     warn_if_readable_by_all(path);
                     Some(SaslConfig {
                         credentials,
                         mechanisms,
+                        random: minikafka::net::os_random(),
                     })
                 }
                 Err(message) => {
