@@ -283,3 +283,87 @@ fn serve_refuses_bad_users_files_and_keys_with_a_message() {
     assert!(error.contains("unknown SASL mechanism"), "{error}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SASL without TLS (SASL_PLAINTEXT), and Kafka's `sasl.server.max.receive.size`: before a
+/// login a frame over 512 KiB closes the connection (a stranger cannot make the server
+/// allocate 100 MiB); after it, the usual limit holds, so a 600 KB record goes through.
+#[test]
+fn sasl_plaintext_and_the_frame_limit_before_login() {
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("minikafka-sasl-plain-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("users.txt"), "carol:carol-pw\n").unwrap();
+    let users = dir.join("users.txt").to_string_lossy().into_owned();
+    let server = Server::start(
+        &dir.join("data"),
+        &["--sasl-users", &users, "--sasl-mechanisms", "SCRAM-SHA-512"],
+    );
+    let b = server.addr.clone();
+    let b = b.as_str();
+
+    // A 1 MiB frame before any login: closed without an answer.
+    let mut socket = std::net::TcpStream::connect(b).unwrap();
+    socket.write_all(&(1024 * 1024i32).to_be_bytes()).unwrap();
+    let _ = socket.write_all(&vec![0u8; 64 * 1024]);
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer);
+    assert!(answer.is_empty(), "answered: {answer:?}");
+
+    let config = properties(
+        &dir,
+        "client.properties",
+        &[
+            "security.protocol=SASL_PLAINTEXT",
+            "sasl.mechanism=SCRAM-SHA-512",
+            "sasl.username=carol",
+            "sasl.password=carol-pw",
+        ],
+    );
+    let big = format!("{}\n", "x".repeat(600_000));
+    ok(
+        &["produce", "big", "-b", b, "--command-config", &config],
+        Some(&big),
+    );
+    let read = ok(
+        &[
+            "consume",
+            "big",
+            "-b",
+            b,
+            "--from-beginning",
+            "-e",
+            "--command-config",
+            &config,
+        ],
+        None,
+    );
+    assert_eq!(read.trim_end().len(), 600_000);
+    // PLAIN is not offered here: the CLI says what is.
+    let plain = properties(
+        &dir,
+        "plain.properties",
+        &[
+            "security.protocol=SASL_PLAINTEXT",
+            "sasl.mechanism=PLAIN",
+            "sasl.username=carol",
+            "sasl.password=carol-pw",
+        ],
+    );
+    let error = refused(&["topics", "list", "-b", b, "--command-config", &plain]);
+    assert!(
+        error.contains("the broker does not enable it") && error.contains("SCRAM-SHA-512"),
+        "{error}"
+    );
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(log.contains("(SASL_PLAINTEXT)"));
+    assert!(
+        log.contains("request frame length out of range") && log.contains("limit=524288"),
+        "{log}"
+    );
+    server.kill();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,6 +3,7 @@
 //! this process instead of `sendfile`: the kernel cannot encrypt them.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use std::io;
@@ -85,6 +86,12 @@ fn start<R, W>(
     W: FrameSink,
 {
     let (writer_tx, mut writer_rx) = mpsc::unbounded_channel::<Option<ResponseFrame>>();
+    let frame_limit = Arc::new(AtomicUsize::new(
+        config
+            .pre_auth_max_request_bytes
+            .unwrap_or(config.max_request_bytes),
+    ));
+    let reader_limit = frame_limit.clone();
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
 
     // The writer: answers in order. `None` is a request that needed no answer; it still
@@ -110,7 +117,15 @@ fn start<R, W>(
     let core_for_reader = core.clone();
     let reader = tokio::spawn(async move {
         let _slot = slot;
-        let reason = read_frames(id, &mut read, &config, &core_for_reader, &in_flight).await;
+        let reason = read_frames(
+            id,
+            &mut read,
+            &config,
+            &reader_limit,
+            &core_for_reader,
+            &in_flight,
+        )
+        .await;
         let _ = core_for_reader.send(CoreMsg::Closed { id, reason });
     });
     let _ = core.send(CoreMsg::Opened {
@@ -118,6 +133,7 @@ fn start<R, W>(
         host: peer.ip().to_string(),
         writer: writer_tx,
         reader: reader.abort_handle(),
+        frame_limit,
     });
 }
 
@@ -126,6 +142,7 @@ async fn read_frames(
     id: ConnectionId,
     read: &mut (impl AsyncRead + Unpin),
     config: &ServerConfig,
+    frame_limit: &AtomicUsize,
     core: &mpsc::UnboundedSender<CoreMsg>,
     in_flight: &Arc<Semaphore>,
 ) -> String {
@@ -144,11 +161,12 @@ async fn read_frames(
             Ok(Ok(_)) => {}
         }
         let len = i32::from_be_bytes(len);
-        if len < 0 || len as usize > config.max_request_bytes {
+        let limit = frame_limit.load(Ordering::Relaxed);
+        if len < 0 || len as usize > limit {
             tracing::warn!(
                 connection = id,
                 length = len,
-                limit = config.max_request_bytes,
+                limit,
                 "request frame length out of range: closing connection"
             );
             return format!("bad frame length {len}");

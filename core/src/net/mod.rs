@@ -28,6 +28,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -58,6 +59,10 @@ pub struct ServerConfig {
     pub sendfile: bool,
     /// TLS on every connection (`serve --tls-cert --tls-key`).
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// With SASL on: the largest frame accepted before a connection has logged in (Kafka's
+    /// `sasl.server.max.receive.size`, 512 KiB), so that a client nobody knows cannot make
+    /// the server allocate `max_request_bytes`.
+    pub pre_auth_max_request_bytes: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +74,7 @@ impl Default for ServerConfig {
             max_in_flight: 8,
             sendfile: true,
             tls: None,
+            pre_auth_max_request_bytes: None,
         }
     }
 }
@@ -82,6 +88,9 @@ pub fn os_random() -> crate::sasl::Random {
         getrandom::fill(bytes).expect("the operating system's random number generator failed")
     })
 }
+
+/// Kafka's `sasl.server.max.receive.size` default.
+const PRE_AUTH_MAX_REQUEST_BYTES: usize = 512 * 1024;
 
 /// Wall-clock milliseconds: Kafka timestamps are wall-clock time.
 pub fn now_ms() -> Millis {
@@ -97,6 +106,7 @@ enum CoreMsg {
         host: String,
         writer: mpsc::UnboundedSender<Option<ResponseFrame>>,
         reader: AbortHandle,
+        frame_limit: Arc<AtomicUsize>,
     },
     Frame {
         id: ConnectionId,
@@ -125,6 +135,8 @@ type AdminReplies = Vec<(
 struct Link {
     writer: mpsc::UnboundedSender<Option<ResponseFrame>>,
     reader: AbortHandle,
+    /// The largest frame its reader accepts: raised to `max_request_bytes` at its login.
+    frame_limit: Arc<AtomicUsize>,
 }
 
 /// A bound listener, ready to serve. Bind first, so that a test (or `--listen :0`) learns
@@ -160,6 +172,7 @@ impl Server {
     /// Require SASL authentication on every Kafka connection (`serve --sasl-users`).
     pub fn with_sasl(mut self, sasl: crate::wire::SaslConfig) -> Server {
         self.sasl = Some(sasl);
+        self.config.pre_auth_max_request_bytes = Some(PRE_AUTH_MAX_REQUEST_BYTES);
         self
     }
 
@@ -265,6 +278,12 @@ impl Server {
             }
             // A refused login: its answer is queued; dropping the writer's sender lets the
             // writer send it and then close the socket.
+            while let Some(id) = wire.poll_authenticated() {
+                if let Some(link) = links.get(&id) {
+                    link.frame_limit
+                        .store(self.config.max_request_bytes, Ordering::Relaxed);
+                }
+            }
             while let Some(id) = wire.poll_close() {
                 if let Some(link) = links.remove(&id) {
                     link.reader.abort();
@@ -316,9 +335,17 @@ fn handle_msg<P: StorageProvider>(
             host,
             writer,
             reader,
+            frame_limit,
         } => {
             wire.connection_opened(id, &host);
-            links.insert(id, Link { writer, reader });
+            links.insert(
+                id,
+                Link {
+                    writer,
+                    reader,
+                    frame_limit,
+                },
+            );
         }
         CoreMsg::Frame { id, frame } => {
             if !links.contains_key(&id) {

@@ -257,6 +257,8 @@ pub struct WireBroker<P: StorageProvider = MemoryProvider> {
     sasl: Option<Arc<SaslConfig>>,
     /// Connections to close once their queued answers are written (a refused login).
     closing: VecDeque<ConnectionId>,
+    /// Connections that have just logged in.
+    authenticated: VecDeque<ConnectionId>,
 }
 
 impl<P: StorageProvider> WireBroker<P> {
@@ -271,6 +273,7 @@ impl<P: StorageProvider> WireBroker<P> {
             transmit: VecDeque::new(),
             sasl: None,
             closing: VecDeque::new(),
+            authenticated: VecDeque::new(),
         }
     }
 
@@ -284,6 +287,12 @@ impl<P: StorageProvider> WireBroker<P> {
     /// answered with its error first, as Kafka does).
     pub fn poll_close(&mut self) -> Option<ConnectionId> {
         self.closing.pop_front()
+    }
+
+    /// The next connection that has logged in since the last call (the net layer then
+    /// accepts frames up to its usual limit from it).
+    pub fn poll_authenticated(&mut self) -> Option<ConnectionId> {
+        self.authenticated.pop_front()
     }
 
     /// The broker, read-only.

@@ -63,6 +63,7 @@ fn step<P: StorageProvider>(
                 "SASL authentication succeeded"
             );
             peer.auth = Auth::Open;
+            wire.authenticated.push_back(connection);
             Outcome::Answer(response)
         }
         Step::Failed(failure) => {

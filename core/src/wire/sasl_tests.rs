@@ -123,6 +123,7 @@ fn a_scram_login_then_the_connection_is_served() {
     let (code, _, signature) = authenticate(&mut wire, client.client_final(&challenge).unwrap());
     assert_eq!(code, 0);
     client.verify_server_final(&signature).unwrap();
+    assert_eq!(wire.poll_authenticated(), Some(C), "the net layer is told");
     let metadata = call(&mut wire, MetadataRequest::default(), 12).unwrap();
     assert_eq!(metadata.brokers.len(), 1);
     assert!(
