@@ -46,7 +46,8 @@ fn refused(args: &[&str]) -> String {
     String::from_utf8(out.stderr).unwrap()
 }
 
-/// `ca.pem`, and `server.pem` / `server.key` for 127.0.0.1 and localhost signed by it.
+/// `ca.pem`, and `server.pem` / `server.key` for 127.0.0.1 and localhost signed by it
+/// (`other.pem` / `other.key`: for kafka.example only).
 fn make_certs(dir: &Path) {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -63,6 +64,12 @@ fn make_certs(dir: &Path) {
     std::fs::write(dir.join("ca.key"), ca_key.serialize_pem()).unwrap();
     std::fs::write(dir.join("server.pem"), cert.pem()).unwrap();
     std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
+    // A certificate from the same CA for another name only.
+    let other = CertificateParams::new(vec!["kafka.example".to_string()]).unwrap();
+    let other_key = KeyPair::generate().unwrap();
+    let other = other.signed_by(&other_key, &ca, &ca_key).unwrap();
+    std::fs::write(dir.join("other.pem"), other.pem()).unwrap();
+    std::fs::write(dir.join("other.key"), other_key.serialize_pem()).unwrap();
 }
 
 fn properties(dir: &Path, name: &str, lines: &[&str]) -> String {
@@ -365,5 +372,79 @@ fn sasl_plaintext_and_the_frame_limit_before_login() {
         "{log}"
     );
     server.kill();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// TLS without SASL (listener SSL): `security.protocol=SSL`; a certificate from the
+/// trusted CA for another name is refused by default and accepted with
+/// `ssl.endpoint.identification.algorithm=none` (the chain is still checked).
+#[test]
+fn ssl_without_sasl_and_hostname_checks() {
+    let dir = std::env::temp_dir().join(format!("minikafka-ssl-only-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    make_certs(&dir);
+    let p = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let tls = |cert: &str, key: &str| {
+        [
+            "--tls-cert".to_string(),
+            p(cert),
+            "--tls-key".into(),
+            p(key),
+        ]
+    };
+    let args = tls("server.pem", "server.key");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = Server::start(&dir.join("data"), &args);
+    // The same CA, a certificate for kafka.example only.
+    let args = tls("other.pem", "other.key");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let other = Server::start(&dir.join("other-data"), &args);
+    let ca = format!("ssl.ca.location={}", p("ca.pem"));
+    let ssl = properties(&dir, "ssl.properties", &["security.protocol=SSL", &ca]);
+    let lax = properties(
+        &dir,
+        "lax.properties",
+        &[
+            "security.protocol=SSL",
+            &ca,
+            "ssl.endpoint.identification.algorithm=none",
+        ],
+    );
+    let (b, o) = (server.addr.as_str(), other.addr.as_str());
+    let input = "a\nb\nc\n";
+    ok(
+        &["produce", "t", "-b", b, "--command-config", &ssl],
+        Some(input),
+    );
+    let read = ok(
+        &[
+            "consume",
+            "t",
+            "-b",
+            b,
+            "--from-beginning",
+            "-e",
+            "--command-config",
+            &ssl,
+        ],
+        None,
+    );
+    assert_eq!(read, input);
+    let error = refused(&["topics", "list", "-b", o, "--command-config", &ssl]);
+    assert!(
+        error.contains("TLS handshake") && error.contains("not valid for name"),
+        "{error}"
+    );
+    ok(
+        &["topics", "create", "lax", "-b", o, "--command-config", &lax],
+        None,
+    );
+    let listed = ok(&["topics", "list", "-b", o, "--command-config", &lax], None);
+    assert!(listed.contains("lax"), "{listed}");
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(log.contains("(SSL)"), "the listener's protocol");
+    server.kill();
+    other.kill();
     let _ = std::fs::remove_dir_all(&dir);
 }
