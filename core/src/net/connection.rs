@@ -176,7 +176,13 @@ async fn read_frames(
             tracing::warn!(connection = id, %error, "connection ended in the middle of a request");
             return format!("truncated frame: {error}");
         }
-        capture(&frame);
+        // Frames before a SASL login hold credentials (PLAIN's password itself): never
+        // written to the capture directory.
+        let before_login =
+            config.pre_auth_max_request_bytes == Some(limit) && limit != config.max_request_bytes;
+        if !before_login {
+            capture(&frame);
+        }
         // Wait for a free in-flight slot: a client that does not read its answers stops
         // being read, and its memory stays bounded.
         let Ok(permit) = in_flight.acquire().await else {
@@ -276,7 +282,8 @@ async fn copy_out(
 
 /// Opt-in request capture for the fuzz seed corpus (`fuzz/capture.sh`): with
 /// `MINIKAFKA_CAPTURE_REQUESTS=<dir>` set when the server starts, every request frame read
-/// (after its length prefix) is also written to `<dir>/<api key>-v<version>-<hash>.bin`.
+/// (after its length prefix) is also written to `<dir>/<api key>-v<version>-<hash>.bin`,
+/// except the frames of a SASL login.
 fn capture(frame: &[u8]) {
     use std::hash::{Hash, Hasher};
     static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
