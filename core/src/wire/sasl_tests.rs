@@ -29,10 +29,16 @@ fn broker(sasl: bool) -> WireBroker {
     if !sasl {
         return wire;
     }
-    let credentials = Credentials::parse_with("alice:alice-secret\n", |m, p| {
-        ScramCredential::derive(m, p, b"test salt", 4096)
-    })
-    .unwrap();
+    // Salted once: 4096 PBKDF2 rounds per mechanism are slow in a debug build.
+    static CREDENTIALS: std::sync::OnceLock<Credentials> = std::sync::OnceLock::new();
+    let credentials = CREDENTIALS
+        .get_or_init(|| {
+            Credentials::parse_with("alice:alice-secret\n", |m, p| {
+                ScramCredential::derive(m, p, b"test salt", 4096)
+            })
+            .unwrap()
+        })
+        .clone();
     let mut wire = wire.with_sasl(SaslConfig {
         credentials,
         mechanisms: vec![Mechanism::Plain, Mechanism::ScramSha256],
@@ -202,4 +208,64 @@ fn v0_handshake_then_bare_tokens() {
     let mut token = BytesMut::new();
     token.put_slice(&plain::client_message("alice", "nope"));
     assert!(matches!(raw(&mut wire, &token), Err(FrameError::Sasl(_))));
+}
+
+mod hostile {
+    //! Whatever a stranger sends before logging in: no panic, and nothing but ApiVersions,
+    //! SaslHandshake and SaslAuthenticate is ever served (a Metadata among the frames,
+    //! which would auto-create nothing but would be answered, closes the connection instead).
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A frame: random bytes, or a real request of one of the kinds a client sends first,
+    /// or a SASL token of random bytes.
+    fn frame() -> impl Strategy<Value = Bytes> {
+        let bytes = proptest::collection::vec(any::<u8>(), 0..200);
+        prop_oneof![
+            bytes.clone().prop_map(Bytes::from),
+            Just(encode_raw_frame("p", 1, &ApiVersionsRequest::default(), 3).unwrap()),
+            Just(encode_raw_frame("p", 2, &MetadataRequest::default(), 12).unwrap()),
+            (0..3usize, 0..2i16).prop_map(|(m, v)| {
+                let name = ["PLAIN", "SCRAM-SHA-256", "GSSAPI"][m];
+                let request =
+                    SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(name));
+                encode_raw_frame("p", 3, &request, v).unwrap()
+            }),
+            (bytes, 0..3i16).prop_map(|(token, v)| {
+                let request =
+                    SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(token));
+                encode_raw_frame("p", 4, &request, v).unwrap()
+            }),
+        ]
+        .prop_map(|frame| {
+            // Random bytes are sent as they are; encoded requests without their length.
+            if frame.len() >= 4 && frame[..4] == ((frame.len() - 4) as i32).to_be_bytes() {
+                frame.slice(4..)
+            } else {
+                frame
+            }
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn strangers_get_nothing_but_the_handshake(frames in proptest::collection::vec(frame(), 1..12)) {
+            let mut wire = broker(true);
+            for frame in frames {
+                let is_metadata = frame.len() >= 2 && frame[..2] == (ApiKey::Metadata as i16).to_be_bytes();
+                let before = wire.transmit.len();
+                match wire.handle_frame(C, frame, 0) {
+                    // A Metadata request is never answered before a login.
+                    Ok(()) => prop_assert!(!is_metadata || wire.transmit.len() == before),
+                    // The net layer closes the connection: stop here, as it would.
+                    Err(_) => break,
+                }
+                if wire.poll_close().is_some() {
+                    break;
+                }
+            }
+            prop_assert!(wire.poll_authenticated().is_none(), "nobody knows alice's password");
+        }
+    }
 }
