@@ -155,14 +155,21 @@ fn error_text(code: i16) -> String {
     KafkaError::from_code(code).map_or_else(|| format!("error code {code}"), |e| e.to_string())
 }
 
+/// Where an admin command connects: the broker, and the file of its TLS and SASL settings.
+struct Target {
+    bootstrap: String,
+    command_config: Option<std::path::PathBuf>,
+}
+
 /// Run an admin command; its errors are one line on stderr.
-fn run<F>(bootstrap: &str, command_config: Option<&std::path::Path>, f: F) -> ExitCode
+fn run<F>(target: &Target, f: F) -> ExitCode
 where
     F: AsyncFnOnce(&mut Sender, &mut Receiver) -> Result<(), String>,
 {
     runtime().block_on(async {
+        let (bootstrap, config) = (&target.bootstrap, target.command_config.as_deref());
         let (mut sender, mut receiver) =
-            match super::connect_cli(bootstrap, "minikafka-admin", command_config).await {
+            match super::connect_cli(bootstrap, "minikafka-admin", config).await {
                 Ok(c) => c,
                 Err(message) => {
                     eprintln!("error: {message}");
@@ -188,496 +195,489 @@ macro_rules! call {
 }
 
 pub fn topics(args: TopicsArgs) -> ExitCode {
-    let command_config = args.command_config.clone();
-    run(
-        &args.bootstrap.clone(),
-        command_config.as_deref(),
-        async move |tx, rx| {
-            match args.command {
-                TopicsCommand::Create {
-                    name,
-                    partitions,
-                    configs,
-                } => {
-                    let mut topic = CreatableTopic::default()
-                        .with_name(TopicName(s(&name)))
-                        .with_num_partitions(partitions)
-                        .with_replication_factor(1);
-                    for c in &configs {
-                        let (k, v) = c
-                            .split_once('=')
-                            .ok_or_else(|| format!("--config {c}: expected key=value"))?;
-                        topic.configs.push(
-                            CreatableTopicConfig::default()
-                                .with_name(s(k))
-                                .with_value(Some(s(v))),
-                        );
-                    }
-                    let r = call!(
-                        tx,
-                        rx,
-                        CreateTopicsRequest::default()
-                            .with_topics(vec![topic])
-                            .with_timeout_ms(10_000),
-                        4
+    let target = Target {
+        bootstrap: args.bootstrap.clone(),
+        command_config: args.command_config.clone(),
+    };
+    run(&target, async move |tx, rx| {
+        match args.command {
+            TopicsCommand::Create {
+                name,
+                partitions,
+                configs,
+            } => {
+                let mut topic = CreatableTopic::default()
+                    .with_name(TopicName(s(&name)))
+                    .with_num_partitions(partitions)
+                    .with_replication_factor(1);
+                for c in &configs {
+                    let (k, v) = c
+                        .split_once('=')
+                        .ok_or_else(|| format!("--config {c}: expected key=value"))?;
+                    topic.configs.push(
+                        CreatableTopicConfig::default()
+                            .with_name(s(k))
+                            .with_value(Some(s(v))),
                     );
-                    let t = &r.topics[0];
-                    if t.error_code != 0 {
-                        return Err(t
-                            .error_message
-                            .as_ref()
-                            .map_or_else(|| error_text(t.error_code), |m| m.to_string()));
-                    }
-                    out!("created topic '{name}' with {partitions} partition(s)");
-                    Ok(())
                 }
-                TopicsCommand::List => {
-                    let meta = metadata(tx, rx, None).await?;
-                    if meta.topics.is_empty() {
-                        out!("(no topics)");
-                    }
-                    for t in meta.topics {
-                        let name = t.name.map(|n| n.to_string()).unwrap_or_default();
-                        out!("{name}\t{} partition(s)", t.partitions.len());
-                    }
-                    Ok(())
+                let r = call!(
+                    tx,
+                    rx,
+                    CreateTopicsRequest::default()
+                        .with_topics(vec![topic])
+                        .with_timeout_ms(10_000),
+                    4
+                );
+                let t = &r.topics[0];
+                if t.error_code != 0 {
+                    return Err(t
+                        .error_message
+                        .as_ref()
+                        .map_or_else(|| error_text(t.error_code), |m| m.to_string()));
                 }
-                TopicsCommand::Describe { name } => {
-                    let meta = metadata(tx, rx, Some(&name)).await?;
-                    let t = meta.topics.first().ok_or("no answer")?;
-                    if t.error_code != 0 {
-                        return Err(format!("topic '{name}': {}", error_text(t.error_code)));
-                    }
-                    if t.topic_id.is_nil() {
-                        out!("topic {name}");
-                    } else {
-                        out!("topic {name}  id {}", t.topic_id);
-                    }
-                    out!("partition\tlog-start\tlog-end\trecords");
-                    for p in 0..t.partitions.len() as i32 {
-                        let start = list_offset(tx, rx, &name, p, -2).await?;
-                        let end = list_offset(tx, rx, &name, p, -1).await?;
-                        out!("{p}\t\t{start}\t\t{end}\t{}", end - start);
-                    }
-                    // A broker closes the connection on an API it does not serve (Kafka before
-                    // 1.1 has no DescribeConfigs v1): what was shown stands, and is a success.
-                    if !serves(tx.api_versions(), ApiKey::DescribeConfigs, 1) {
-                        out!("");
-                        out!("configs: not available from this broker (it does not serve DescribeConfigs v1)");
-                        return Ok(());
-                    }
-                    let r = call!(
-                        tx,
-                        rx,
-                        DescribeConfigsRequest::default().with_resources(vec![
-                            describe_configs_request::DescribeConfigsResource::default()
-                                .with_resource_type(2)
-                                .with_resource_name(s(&name))
-                                .with_configuration_keys(None)
-                        ]),
-                        1
-                    );
-                    let result = r.results.first().ok_or("empty DescribeConfigs answer")?;
-                    if result.error_code != 0 {
-                        return Err(format!(
-                            "topic '{name}' configs: {}",
-                            error_text(result.error_code)
-                        ));
-                    }
-                    let width = result
-                        .configs
-                        .iter()
-                        .map(|c| c.name.len())
-                        .max()
-                        .unwrap_or(6);
-                    let values: Vec<String> = result
-                        .configs
-                        .iter()
-                        .map(|c| {
-                            c.value
-                                .as_ref()
-                                .map_or("(secret)".into(), |v| v.to_string())
-                        })
-                        .collect();
-                    let value_width = values.iter().map(String::len).max().unwrap_or(5).max(5);
-                    out!("");
-                    out!("{:width$}  {:value_width$}  source", "config", "value");
-                    for (c, value) in result.configs.iter().zip(values) {
-                        let source = match c.config_source {
-                            1 => "topic override",
-                            5 => "default",
-                            2..=4 => "broker setting",
-                            _ => "other",
-                        };
-                        out!("{:width$}  {value:value_width$}  {source}", c.name.as_str());
-                    }
-                    Ok(())
-                }
-                TopicsCommand::AddPartitions { name, total } => {
-                    let meta = metadata(tx, rx, Some(&name)).await?;
-                    let before = meta
-                        .topics
-                        .first()
-                        .filter(|t| t.error_code == 0)
-                        .map(|t| t.partitions.len());
-                    let r = call!(
-                        tx,
-                        rx,
-                        CreatePartitionsRequest::default()
-                            .with_topics(vec![
-                                create_partitions_request::CreatePartitionsTopic::default()
-                                    .with_name(TopicName(s(&name)))
-                                    .with_count(total)
-                                    .with_assignments(None)
-                            ])
-                            .with_timeout_ms(10_000),
-                        1
-                    );
-                    let t = r.results.first().ok_or("empty CreatePartitions answer")?;
-                    if t.error_code != 0 {
-                        let why = t
-                            .error_message
-                            .as_ref()
-                            .map_or_else(|| error_text(t.error_code), |m| m.to_string());
-                        let code = KafkaError::from_code(t.error_code)
-                            .map_or_else(|| t.error_code.to_string(), |e| e.name().to_string());
-                        return Err(format!("{why} ({code})"));
-                    }
-                    match before {
-                        Some(n) => out!("topic '{name}' now has {total} partitions (was {n})"),
-                        None => out!("topic '{name}' now has {total} partitions"),
-                    }
-                    Ok(())
-                }
-                TopicsCommand::Delete { name } => {
-                    let r = call!(
-                        tx,
-                        rx,
-                        DeleteTopicsRequest::default()
-                            .with_topic_names(vec![TopicName(s(&name))])
-                            .with_timeout_ms(10_000),
-                        3
-                    );
-                    let code = r.responses.first().map_or(0, |t| t.error_code);
-                    if code != 0 {
-                        return Err(format!("topic '{name}': {}", error_text(code)));
-                    }
-                    out!("deleted topic '{name}'");
-                    Ok(())
-                }
+                out!("created topic '{name}' with {partitions} partition(s)");
+                Ok(())
             }
-        },
-    )
+            TopicsCommand::List => {
+                let meta = metadata(tx, rx, None).await?;
+                if meta.topics.is_empty() {
+                    out!("(no topics)");
+                }
+                for t in meta.topics {
+                    let name = t.name.map(|n| n.to_string()).unwrap_or_default();
+                    out!("{name}\t{} partition(s)", t.partitions.len());
+                }
+                Ok(())
+            }
+            TopicsCommand::Describe { name } => {
+                let meta = metadata(tx, rx, Some(&name)).await?;
+                let t = meta.topics.first().ok_or("no answer")?;
+                if t.error_code != 0 {
+                    return Err(format!("topic '{name}': {}", error_text(t.error_code)));
+                }
+                if t.topic_id.is_nil() {
+                    out!("topic {name}");
+                } else {
+                    out!("topic {name}  id {}", t.topic_id);
+                }
+                out!("partition\tlog-start\tlog-end\trecords");
+                for p in 0..t.partitions.len() as i32 {
+                    let start = list_offset(tx, rx, &name, p, -2).await?;
+                    let end = list_offset(tx, rx, &name, p, -1).await?;
+                    out!("{p}\t\t{start}\t\t{end}\t{}", end - start);
+                }
+                // A broker closes the connection on an API it does not serve (Kafka before
+                // 1.1 has no DescribeConfigs v1): what was shown stands, and is a success.
+                if !serves(tx.api_versions(), ApiKey::DescribeConfigs, 1) {
+                    out!("");
+                    out!("configs: not available from this broker (it does not serve DescribeConfigs v1)");
+                    return Ok(());
+                }
+                let r = call!(
+                    tx,
+                    rx,
+                    DescribeConfigsRequest::default().with_resources(vec![
+                        describe_configs_request::DescribeConfigsResource::default()
+                            .with_resource_type(2)
+                            .with_resource_name(s(&name))
+                            .with_configuration_keys(None)
+                    ]),
+                    1
+                );
+                let result = r.results.first().ok_or("empty DescribeConfigs answer")?;
+                if result.error_code != 0 {
+                    return Err(format!(
+                        "topic '{name}' configs: {}",
+                        error_text(result.error_code)
+                    ));
+                }
+                let width = result
+                    .configs
+                    .iter()
+                    .map(|c| c.name.len())
+                    .max()
+                    .unwrap_or(6);
+                let values: Vec<String> = result
+                    .configs
+                    .iter()
+                    .map(|c| {
+                        c.value
+                            .as_ref()
+                            .map_or("(secret)".into(), |v| v.to_string())
+                    })
+                    .collect();
+                let value_width = values.iter().map(String::len).max().unwrap_or(5).max(5);
+                out!("");
+                out!("{:width$}  {:value_width$}  source", "config", "value");
+                for (c, value) in result.configs.iter().zip(values) {
+                    let source = match c.config_source {
+                        1 => "topic override",
+                        5 => "default",
+                        2..=4 => "broker setting",
+                        _ => "other",
+                    };
+                    out!("{:width$}  {value:value_width$}  {source}", c.name.as_str());
+                }
+                Ok(())
+            }
+            TopicsCommand::AddPartitions { name, total } => {
+                let meta = metadata(tx, rx, Some(&name)).await?;
+                let before = meta
+                    .topics
+                    .first()
+                    .filter(|t| t.error_code == 0)
+                    .map(|t| t.partitions.len());
+                let r = call!(
+                    tx,
+                    rx,
+                    CreatePartitionsRequest::default()
+                        .with_topics(vec![
+                            create_partitions_request::CreatePartitionsTopic::default()
+                                .with_name(TopicName(s(&name)))
+                                .with_count(total)
+                                .with_assignments(None)
+                        ])
+                        .with_timeout_ms(10_000),
+                    1
+                );
+                let t = r.results.first().ok_or("empty CreatePartitions answer")?;
+                if t.error_code != 0 {
+                    let why = t
+                        .error_message
+                        .as_ref()
+                        .map_or_else(|| error_text(t.error_code), |m| m.to_string());
+                    let code = KafkaError::from_code(t.error_code)
+                        .map_or_else(|| t.error_code.to_string(), |e| e.name().to_string());
+                    return Err(format!("{why} ({code})"));
+                }
+                match before {
+                    Some(n) => out!("topic '{name}' now has {total} partitions (was {n})"),
+                    None => out!("topic '{name}' now has {total} partitions"),
+                }
+                Ok(())
+            }
+            TopicsCommand::Delete { name } => {
+                let r = call!(
+                    tx,
+                    rx,
+                    DeleteTopicsRequest::default()
+                        .with_topic_names(vec![TopicName(s(&name))])
+                        .with_timeout_ms(10_000),
+                    3
+                );
+                let code = r.responses.first().map_or(0, |t| t.error_code);
+                if code != 0 {
+                    return Err(format!("topic '{name}': {}", error_text(code)));
+                }
+                out!("deleted topic '{name}'");
+                Ok(())
+            }
+        }
+    })
 }
 
 pub fn groups(args: GroupsArgs) -> ExitCode {
-    let command_config = args.command_config.clone();
-    run(
-        &args.bootstrap.clone(),
-        command_config.as_deref(),
-        async move |tx, rx| {
-            match args.command {
-                GroupsCommand::List => {
-                    let r = call!(tx, rx, ListGroupsRequest::default(), 2);
-                    if r.error_code != 0 {
-                        return Err(error_text(r.error_code));
-                    }
-                    if r.groups.is_empty() {
-                        out!("(no groups)");
-                    }
-                    for g in r.groups {
-                        // ListGroups before v4 has no state: ask DescribeGroups.
-                        let d = call!(
-                            tx,
-                            rx,
-                            DescribeGroupsRequest::default().with_groups(vec![g.group_id.clone()]),
-                            4
-                        );
-                        let state = d.groups.first().map(|x| x.group_state.to_string());
-                        out!("{}\t{}", g.group_id.as_str(), state.unwrap_or_default());
-                    }
-                    Ok(())
+    let target = Target {
+        bootstrap: args.bootstrap.clone(),
+        command_config: args.command_config.clone(),
+    };
+    run(&target, async move |tx, rx| {
+        match args.command {
+            GroupsCommand::List => {
+                let r = call!(tx, rx, ListGroupsRequest::default(), 2);
+                if r.error_code != 0 {
+                    return Err(error_text(r.error_code));
                 }
-                GroupsCommand::Describe { group } => {
+                if r.groups.is_empty() {
+                    out!("(no groups)");
+                }
+                for g in r.groups {
+                    // ListGroups before v4 has no state: ask DescribeGroups.
                     let d = call!(
                         tx,
                         rx,
-                        DescribeGroupsRequest::default().with_groups(vec![GroupId(s(&group))]),
+                        DescribeGroupsRequest::default().with_groups(vec![g.group_id.clone()]),
                         4
                     );
-                    let g = d.groups.first().ok_or("no answer")?;
-                    if g.error_code != 0 {
-                        return Err(error_text(g.error_code));
-                    }
-                    let committed = call!(
-                        tx,
-                        rx,
-                        OffsetFetchRequest::default()
-                            .with_group_id(GroupId(s(&group)))
-                            .with_topics(None),
-                        5
-                    );
-                    if committed.error_code != 0 {
-                        return Err(error_text(committed.error_code));
-                    }
-                    // DescribeGroups answers any id, known or not, with state Dead and no
-                    // members. With no committed offset either, the group does not exist
-                    // (kafka-consumer-groups says the same and fails).
-                    if g.group_state.as_str() == "Dead"
-                        && g.members.is_empty()
-                        && committed.topics.iter().all(|t| t.partitions.is_empty())
-                    {
-                        return Err(format!("group '{group}' does not exist"));
-                    }
-                    out!(
-                        "group {group}  state {}  protocol {} {}",
-                        g.group_state.as_str(),
-                        g.protocol_type.as_str(),
-                        g.protocol_data.as_str()
-                    );
-                    if g.members.is_empty() {
-                        out!("(no active members)");
+                    let state = d.groups.first().map(|x| x.group_state.to_string());
+                    out!("{}\t{}", g.group_id.as_str(), state.unwrap_or_default());
+                }
+                Ok(())
+            }
+            GroupsCommand::Describe { group } => {
+                let d = call!(
+                    tx,
+                    rx,
+                    DescribeGroupsRequest::default().with_groups(vec![GroupId(s(&group))]),
+                    4
+                );
+                let g = d.groups.first().ok_or("no answer")?;
+                if g.error_code != 0 {
+                    return Err(error_text(g.error_code));
+                }
+                let committed = call!(
+                    tx,
+                    rx,
+                    OffsetFetchRequest::default()
+                        .with_group_id(GroupId(s(&group)))
+                        .with_topics(None),
+                    5
+                );
+                if committed.error_code != 0 {
+                    return Err(error_text(committed.error_code));
+                }
+                // DescribeGroups answers any id, known or not, with state Dead and no
+                // members. With no committed offset either, the group does not exist
+                // (kafka-consumer-groups says the same and fails).
+                if g.group_state.as_str() == "Dead"
+                    && g.members.is_empty()
+                    && committed.topics.iter().all(|t| t.partitions.is_empty())
+                {
+                    return Err(format!("group '{group}' does not exist"));
+                }
+                out!(
+                    "group {group}  state {}  protocol {} {}",
+                    g.group_state.as_str(),
+                    g.protocol_type.as_str(),
+                    g.protocol_data.as_str()
+                );
+                if g.members.is_empty() {
+                    out!("(no active members)");
+                } else {
+                    out!("member\tclient-id\thost\tpartitions");
+                }
+                // Two kcats are both `rdkafka`: where members share a client id, the owner
+                // column names them by member id, as their own lines above do.
+                let shared = |client_id: &str| {
+                    g.members
+                        .iter()
+                        .filter(|o| o.client_id.as_str() == client_id)
+                        .count()
+                        > 1
+                };
+                let mut owner = std::collections::BTreeMap::new();
+                for m in &g.members {
+                    let owner_name = if shared(m.client_id.as_str()) {
+                        m.member_id.to_string()
                     } else {
-                        out!("member\tclient-id\thost\tpartitions");
-                    }
-                    // Two kcats are both `rdkafka`: where members share a client id, the owner
-                    // column names them by member id, as their own lines above do.
-                    let shared = |client_id: &str| {
-                        g.members
-                            .iter()
-                            .filter(|o| o.client_id.as_str() == client_id)
-                            .count()
-                            > 1
+                        m.client_id.to_string()
                     };
-                    let mut owner = std::collections::BTreeMap::new();
-                    for m in &g.members {
-                        let owner_name = if shared(m.client_id.as_str()) {
-                            m.member_id.to_string()
-                        } else {
-                            m.client_id.to_string()
-                        };
-                        let parts = match decode_assignment(&m.member_assignment) {
-                            Ok(a) => a
-                                .partitions
-                                .iter()
-                                .flat_map(|t| {
-                                    t.partitions.iter().map(move |p| (t.topic.clone(), *p))
-                                })
-                                .map(|(topic, p)| {
-                                    let name = format!("{topic}-{p}");
-                                    owner.insert((topic, p), owner_name.clone());
-                                    name
-                                })
-                                .collect::<Vec<_>>()
-                                .join(","),
-                            Err(_) if m.member_assignment.is_empty() => "(none: standby)".into(),
-                            Err(_) => "(not the consumer protocol)".into(),
-                        };
-                        let parts = if parts.is_empty() {
-                            "(none: standby)".to_string()
-                        } else {
-                            parts
-                        };
-                        let instance = m
-                            .group_instance_id
-                            .as_ref()
-                            .map(|i| format!(" (static: {})", i.as_str()))
-                            .unwrap_or_default();
+                    let parts = match decode_assignment(&m.member_assignment) {
+                        Ok(a) => a
+                            .partitions
+                            .iter()
+                            .flat_map(|t| t.partitions.iter().map(move |p| (t.topic.clone(), *p)))
+                            .map(|(topic, p)| {
+                                let name = format!("{topic}-{p}");
+                                owner.insert((topic, p), owner_name.clone());
+                                name
+                            })
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        Err(_) if m.member_assignment.is_empty() => "(none: standby)".into(),
+                        Err(_) => "(not the consumer protocol)".into(),
+                    };
+                    let parts = if parts.is_empty() {
+                        "(none: standby)".to_string()
+                    } else {
+                        parts
+                    };
+                    let instance = m
+                        .group_instance_id
+                        .as_ref()
+                        .map(|i| format!(" (static: {})", i.as_str()))
+                        .unwrap_or_default();
+                    out!(
+                        "{}{instance}\t{}\t{}\t{parts}",
+                        m.member_id.as_str(),
+                        m.client_id.as_str(),
+                        m.client_host.as_str()
+                    );
+                }
+                out!("topic\tpartition\tcommitted\tlog-end\tlag\towner");
+                for t in &committed.topics {
+                    for p in &t.partitions {
+                        let end = list_offset(tx, rx, t.name.as_str(), p.partition_index, -1)
+                            .await
+                            .ok();
+                        let lag = end.map_or("?".into(), |e| (e - p.committed_offset).to_string());
+                        let tp = (t.name.to_string(), p.partition_index);
                         out!(
-                            "{}{instance}\t{}\t{}\t{parts}",
-                            m.member_id.as_str(),
-                            m.client_id.as_str(),
-                            m.client_host.as_str()
+                            "{}\t{}\t\t{}\t\t{}\t{lag}\t{}",
+                            t.name.as_str(),
+                            p.partition_index,
+                            p.committed_offset,
+                            end.map_or("?".into(), |e| e.to_string()),
+                            owner.get(&tp).map_or("-", String::as_str)
                         );
                     }
-                    out!("topic\tpartition\tcommitted\tlog-end\tlag\towner");
-                    for t in &committed.topics {
-                        for p in &t.partitions {
-                            let end = list_offset(tx, rx, t.name.as_str(), p.partition_index, -1)
-                                .await
-                                .ok();
-                            let lag =
-                                end.map_or("?".into(), |e| (e - p.committed_offset).to_string());
-                            let tp = (t.name.to_string(), p.partition_index);
-                            out!(
-                                "{}\t{}\t\t{}\t\t{}\t{lag}\t{}",
-                                t.name.as_str(),
-                                p.partition_index,
-                                p.committed_offset,
-                                end.map_or("?".into(), |e| e.to_string()),
-                                owner.get(&tp).map_or("-", String::as_str)
-                            );
-                        }
-                    }
-                    Ok(())
                 }
+                Ok(())
             }
-        },
-    )
+        }
+    })
 }
 
 pub fn offsets(args: OffsetsArgs) -> ExitCode {
-    let command_config = args.command_config.clone();
-    run(
-        &args.bootstrap.clone(),
-        command_config.as_deref(),
-        async move |tx, rx| {
-            match args.command {
-                OffsetsCommand::Reset {
-                    group,
-                    topic,
-                    partitions: only,
-                    to,
-                    shift_by,
-                    to_datetime,
-                    dry_run,
-                } => {
-                    let at_time = match to_datetime.as_deref().map(super::time::parse_time) {
-                        None => None,
-                        Some(Ok(ms)) => Some(ms),
-                        Some(Err(message)) => return Err(format!("--to-datetime {message}")),
-                    };
-                    let asked_offset =
-                        match to.as_deref() {
-                            None | Some("earliest" | "latest") => None,
-                            Some(n) => Some(n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(
-                                || format!("--to {n}: expected earliest, latest or an offset"),
-                            )?),
-                        };
-                    let d = call!(
-                        tx,
-                        rx,
-                        DescribeGroupsRequest::default().with_groups(vec![GroupId(s(&group))]),
-                        4
-                    );
-                    if let Some(g) = d.groups.first() {
-                        if !g.members.is_empty() && !dry_run {
-                            return Err(format!(
+    let target = Target {
+        bootstrap: args.bootstrap.clone(),
+        command_config: args.command_config.clone(),
+    };
+    run(&target, async move |tx, rx| {
+        match args.command {
+            OffsetsCommand::Reset {
+                group,
+                topic,
+                partitions: only,
+                to,
+                shift_by,
+                to_datetime,
+                dry_run,
+            } => {
+                let at_time = match to_datetime.as_deref().map(super::time::parse_time) {
+                    None => None,
+                    Some(Ok(ms)) => Some(ms),
+                    Some(Err(message)) => return Err(format!("--to-datetime {message}")),
+                };
+                let asked_offset = match to.as_deref() {
+                    None | Some("earliest" | "latest") => None,
+                    Some(n) => {
+                        Some(n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                            format!("--to {n}: expected earliest, latest or an offset")
+                        })?)
+                    }
+                };
+                let d = call!(
+                    tx,
+                    rx,
+                    DescribeGroupsRequest::default().with_groups(vec![GroupId(s(&group))]),
+                    4
+                );
+                if let Some(g) = d.groups.first() {
+                    if !g.members.is_empty() && !dry_run {
+                        return Err(format!(
                         "group '{group}' has {} active member(s) (state {}): stop its consumers first",
                         g.members.len(),
                         g.group_state.as_str()
                     ));
-                        }
                     }
-                    let meta = metadata(tx, rx, Some(&topic)).await?;
-                    let t = meta.topics.first().ok_or("no answer")?;
-                    if t.error_code != 0 {
-                        return Err(format!("topic '{topic}': {}", error_text(t.error_code)));
-                    }
-                    let count = t.partitions.len() as i32;
-                    if let Some(p) = only.iter().find(|p| !(0..count).contains(*p)) {
-                        return Err(format!(
+                }
+                let meta = metadata(tx, rx, Some(&topic)).await?;
+                let t = meta.topics.first().ok_or("no answer")?;
+                if t.error_code != 0 {
+                    return Err(format!("topic '{topic}': {}", error_text(t.error_code)));
+                }
+                let count = t.partitions.len() as i32;
+                if let Some(p) = only.iter().find(|p| !(0..count).contains(*p)) {
+                    return Err(format!(
                         "topic '{topic}' has {count} partition(s) (0..{}): there is no partition {p}",
                         count - 1
                     ));
-                    }
-                    let chosen: Vec<i32> = if only.is_empty() {
-                        (0..count).collect()
-                    } else {
-                        let mut only = only.clone();
-                        only.sort_unstable();
-                        only.dedup();
-                        only
-                    };
-                    // The committed offsets now (the plan shows them; --shift-by moves them).
-                    let fetched = call!(
-                        tx,
-                        rx,
-                        OffsetFetchRequest::default()
-                            .with_group_id(GroupId(s(&group)))
-                            .with_topics(None),
-                        5
-                    );
-                    let current = |p: i32| {
-                        fetched
-                            .topics
-                            .iter()
-                            .filter(|t| t.name.as_str() == topic)
-                            .flat_map(|t| &t.partitions)
-                            .find(|x| x.partition_index == p && x.committed_offset >= 0)
-                            .map(|x| x.committed_offset)
-                    };
-                    let mut partitions = Vec::new();
-                    let mut plan = Vec::new();
-                    for p in chosen {
-                        let start = list_offset(tx, rx, &topic, p, -2).await?;
-                        let end = list_offset(tx, rx, &topic, p, -1).await?;
-                        let asked = match (to.as_deref(), shift_by, at_time) {
-                            (Some("earliest"), _, _) => start,
-                            (Some("latest"), _, _) => end,
-                            (Some(_), _, _) => asked_offset.unwrap_or(end),
-                            (None, Some(by), _) => current(p)
-                                .ok_or_else(|| {
-                                    format!(
+                }
+                let chosen: Vec<i32> = if only.is_empty() {
+                    (0..count).collect()
+                } else {
+                    let mut only = only.clone();
+                    only.sort_unstable();
+                    only.dedup();
+                    only
+                };
+                // The committed offsets now (the plan shows them; --shift-by moves them).
+                let fetched = call!(
+                    tx,
+                    rx,
+                    OffsetFetchRequest::default()
+                        .with_group_id(GroupId(s(&group)))
+                        .with_topics(None),
+                    5
+                );
+                let current = |p: i32| {
+                    fetched
+                        .topics
+                        .iter()
+                        .filter(|t| t.name.as_str() == topic)
+                        .flat_map(|t| &t.partitions)
+                        .find(|x| x.partition_index == p && x.committed_offset >= 0)
+                        .map(|x| x.committed_offset)
+                };
+                let mut partitions = Vec::new();
+                let mut plan = Vec::new();
+                for p in chosen {
+                    let start = list_offset(tx, rx, &topic, p, -2).await?;
+                    let end = list_offset(tx, rx, &topic, p, -1).await?;
+                    let asked = match (to.as_deref(), shift_by, at_time) {
+                        (Some("earliest"), _, _) => start,
+                        (Some("latest"), _, _) => end,
+                        (Some(_), _, _) => asked_offset.unwrap_or(end),
+                        (None, Some(by), _) => current(p)
+                            .ok_or_else(|| {
+                                format!(
                                     "{topic}-{p}: group '{group}' has no committed offset to shift"
                                 )
-                                })?
-                                .saturating_add(by),
-                            (None, None, Some(ms)) => {
-                                match list_offset(tx, rx, &topic, p, ms).await? {
-                                    -1 => end, // every record is older
-                                    offset => offset,
-                                }
-                            }
-                            (None, None, None) => unreachable!("clap requires a target"),
-                        };
-                        // Like kafka-consumer-groups: an offset outside the log is clamped to
-                        // it. Committed past the end, the next consumer would get
-                        // OFFSET_OUT_OF_RANGE and silently start over by its
-                        // auto.offset.reset, and the lag would read negative.
-                        let target = asked.clamp(start, end);
-                        let note = (target != asked).then(|| {
-                            let edge = if asked > end { "log end" } else { "log start" };
-                            format!(
+                            })?
+                            .saturating_add(by),
+                        (None, None, Some(ms)) => match list_offset(tx, rx, &topic, p, ms).await? {
+                            -1 => end, // every record is older
+                            offset => offset,
+                        },
+                        (None, None, None) => unreachable!("clap requires a target"),
+                    };
+                    // Like kafka-consumer-groups: an offset outside the log is clamped to
+                    // it. Committed past the end, the next consumer would get
+                    // OFFSET_OUT_OF_RANGE and silently start over by its
+                    // auto.offset.reset, and the lag would read negative.
+                    let target = asked.clamp(start, end);
+                    let note = (target != asked).then(|| {
+                        let edge = if asked > end { "log end" } else { "log start" };
+                        format!(
                             "{asked} is outside {start}..{end}: clamped to the {edge}, {target}"
                         )
-                        });
-                        plan.push((p, current(p), target, note));
-                        partitions.push(
-                            OffsetCommitRequestPartition::default()
-                                .with_partition_index(p)
-                                .with_committed_offset(target),
-                        );
-                    }
-                    if dry_run {
-                        out!("plan for group {group} (--dry-run: nothing changed)");
-                        out!("topic\tpartition\tcurrent\tnew");
-                        for (p, now, target, note) in &plan {
-                            let now = now.map_or("-".to_string(), |o| o.to_string());
-                            out!("{topic}\t{p}\t\t{now}\t{target}");
-                            if let Some(note) = note {
-                                out!("  ({note})");
-                            }
-                        }
-                        return Ok(());
-                    }
-                    let r = call!(
-                        tx,
-                        rx,
-                        OffsetCommitRequest::default()
-                            .with_group_id(GroupId(s(&group)))
-                            .with_generation_id_or_member_epoch(-1)
-                            .with_topics(vec![OffsetCommitRequestTopic::default()
-                                .with_name(TopicName(s(&topic)))
-                                .with_partitions(partitions.clone())]),
-                        7
+                    });
+                    plan.push((p, current(p), target, note));
+                    partitions.push(
+                        OffsetCommitRequestPartition::default()
+                            .with_partition_index(p)
+                            .with_committed_offset(target),
                     );
-                    for ((p, _, target, note), answer) in
-                        plan.iter().zip(r.topics.iter().flat_map(|t| &t.partitions))
-                    {
-                        if answer.error_code != 0 {
-                            return Err(format!("{topic}-{p}: {}", error_text(answer.error_code)));
-                        }
-                        out!("{group}: {topic}-{p} committed offset set to {target}");
+                }
+                if dry_run {
+                    out!("plan for group {group} (--dry-run: nothing changed)");
+                    out!("topic\tpartition\tcurrent\tnew");
+                    for (p, now, target, note) in &plan {
+                        let now = now.map_or("-".to_string(), |o| o.to_string());
+                        out!("{topic}\t{p}\t\t{now}\t{target}");
                         if let Some(note) = note {
                             out!("  ({note})");
                         }
                     }
-                    Ok(())
+                    return Ok(());
                 }
+                let r = call!(
+                    tx,
+                    rx,
+                    OffsetCommitRequest::default()
+                        .with_group_id(GroupId(s(&group)))
+                        .with_generation_id_or_member_epoch(-1)
+                        .with_topics(vec![OffsetCommitRequestTopic::default()
+                            .with_name(TopicName(s(&topic)))
+                            .with_partitions(partitions.clone())]),
+                    7
+                );
+                for ((p, _, target, note), answer) in
+                    plan.iter().zip(r.topics.iter().flat_map(|t| &t.partitions))
+                {
+                    if answer.error_code != 0 {
+                        return Err(format!("{topic}-{p}: {}", error_text(answer.error_code)));
+                    }
+                    out!("{group}: {topic}-{p} committed offset set to {target}");
+                    if let Some(note) = note {
+                        out!("  ({note})");
+                    }
+                }
+                Ok(())
             }
-        },
-    )
+        }
+    })
 }
 
 async fn metadata(
