@@ -24,7 +24,7 @@ help:
 	@echo "make e2e    - browser tests of the visualiser (Chromium, playwright-core)"
 	@echo "make test   - fmt check, clippy -D warnings, every test, and the wasm32 build"
 	@echo "make serve  - run the Kafka-protocol server on 127.0.0.1:9092 (data in ./data)"
-	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs (transactions too)"
+	@echo "make clients - real-client tests: kcat, confluent-kafka, kafka-python, kafkajs (transactions, TLS and SASL too)"
 	@echo "make conformance - librdkafka's own integration tests against minikafka serve -> tests/conformance/RESULTS.md"
 	@echo "make conformance-allow - only the tests in tests/conformance/allow.txt; fails if one regresses"
 	@echo "make fuzz   - cargo-fuzz on the wire adapter, FUZZ_SECONDS (60) per target from fuzz/seeds, figures into bench/RESULTS.md"
@@ -112,6 +112,7 @@ serve:
 CLIENTS_VENV := tests/clients/.venv
 clients-tools:
 	@command -v kcat >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q kcat)
+	@command -v openssl >/dev/null || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q openssl)
 	@test -x $(CLIENTS_VENV)/bin/python || python3 -m venv $(CLIENTS_VENV)
 	@$(CLIENTS_VENV)/bin/pip freeze 2>/dev/null | sort | diff -q - <(sort tests/clients/requirements.txt) >/dev/null 2>&1 \
 		|| $(CLIENTS_VENV)/bin/pip install -q --disable-pip-version-check -r tests/clients/requirements.txt
@@ -127,7 +128,9 @@ clients-tools:
 # kafka-python commit and abort. Then the admin APIs with confluent-kafka's AdminClient
 # (tests/clients/admin.py): topic configs, CreatePartitions, DeleteGroups, OffsetDelete,
 # DescribeCluster; the same APIs with kafka-python's KafkaAdminClient, and with kafkajs's
-# admin (tests/clients/kafkajs_admin.mjs, run by admin.py against its server).
+# admin (tests/clients/kafkajs_admin.mjs, run by admin.py against its server). Last, TLS and
+# SASL (tests/clients/sasl.py): certificates made with openssl, a SASL_SSL server, each client
+# producing and consuming with SCRAM (and PLAIN), a wrong password refused with a clear error.
 clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
 	# The quick start's commands (kcat, confluent-kafka, the live demo), as the README writes them.
@@ -140,6 +143,7 @@ clients: clients-tools
 	$(CLIENTS_VENV)/bin/python tests/clients/admin.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/group_restart.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/kip848.py --bin target/debug/minikafka
+	$(CLIENTS_VENV)/bin/python tests/clients/sasl.py --bin target/debug/minikafka
 
 # librdkafka 2.12.0's own integration tests against `minikafka serve` (issue 15), built once
 # into target/conformance/ from npm's node-rdkafka package (it ships the full source) with

@@ -29,6 +29,8 @@
 //!   the teaching scenarios.
 //! - [`live`]: what live mode sends a viewer (snapshots and events of a running broker)
 //!   and the viewer's fold of them.
+//! - `sasl`: SASL authentication (PLAIN, SCRAM-SHA-256/512) as state machines, bytes in
+//!   and bytes out, randomness handed in (native builds).
 //! - `wire`: the Kafka wire protocol over the broker, one file per API (native builds).
 //! - `net`: the tokio TCP server and durable storage (native builds).
 //!
@@ -53,6 +55,9 @@ pub mod net;
 pub mod offsets;
 pub mod record;
 mod rng;
+/// SASL authentication (PLAIN, SCRAM), sans-IO; native builds only.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sasl;
 pub mod sim;
 pub mod sort;
 pub mod topic;

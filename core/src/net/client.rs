@@ -16,11 +16,15 @@
 use std::io;
 
 use bytes::{Buf, Bytes};
-use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse};
-use kafka_protocol::protocol::Request as WireRequest;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, SaslAuthenticateRequest, SaslHandshakeRequest,
+};
+use kafka_protocol::protocol::{Request as WireRequest, StrBytes};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use super::security::{ClientSecurity, SaslLogin};
+use crate::sasl::{self, Mechanism};
 
 use crate::client::protocol::{Request, Response};
 use crate::wire::client_codec::{self, v, AwaitedAnswer};
@@ -38,7 +42,7 @@ fn http_answer(error: &io::Error) -> bool {
 
 /// The sending half: encodes and writes requests.
 pub struct Sender {
-    write: OwnedWriteHalf,
+    write: Box<dyn AsyncWrite + Send + Unpin>,
     client_id: String,
     next_correlation: i32,
     waiting: tokio::sync::mpsc::UnboundedSender<AwaitedAnswer>,
@@ -48,25 +52,160 @@ pub struct Sender {
 
 /// The receiving half: reads answers in order and translates them.
 pub struct Receiver {
-    read: OwnedReadHalf,
+    read: Box<dyn AsyncRead + Send + Unpin>,
     waiting: tokio::sync::mpsc::UnboundedReceiver<AwaitedAnswer>,
 }
 
 /// Connect to `addr` as `client_id`, and check (ApiVersions) that the broker serves every
 /// version this client speaks. One connection, as a sending and a receiving half.
 pub async fn connect(addr: &str, client_id: &str) -> io::Result<(Sender, Receiver)> {
-    let stream = TcpStream::connect(addr).await?;
-    connect_stream(stream, addr, client_id).await
+    connect_secure(addr, client_id, &ClientSecurity::default()).await
 }
 
-/// The handshake on a connected stream; `addr` only names the peer in errors.
-async fn connect_stream(
-    stream: TcpStream,
+/// [`connect`] with TLS and SASL as `security` says (`--command-config`): TLS handshake
+/// first, then ApiVersions, then SaslHandshake and the mechanism's SaslAuthenticate round
+/// trips. Errors say which step failed and, for a refused login, the broker's message.
+pub async fn connect_secure(
+    addr: &str,
+    client_id: &str,
+    security: &ClientSecurity,
+) -> io::Result<(Sender, Receiver)> {
+    let tls = security.tls_config().map_err(io::Error::other)?;
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (read, write): (
+        Box<dyn AsyncRead + Send + Unpin>,
+        Box<dyn AsyncWrite + Send + Unpin>,
+    ) = match tls {
+        None => {
+            let (read, write) = stream.into_split();
+            (Box::new(read), Box::new(write))
+        }
+        Some(config) => {
+            let name = server_name(addr)?;
+            let stream = tokio_rustls::TlsConnector::from(config)
+                .connect(name, stream)
+                .await
+                .map_err(|e| {
+                    io::Error::new(e.kind(), format!("TLS handshake with {addr} failed: {e}"))
+                })?;
+            let (read, write) = tokio::io::split(stream);
+            (Box::new(read), Box::new(write))
+        }
+    };
+    let (mut sender, mut receiver) = handshake(read, write, addr, client_id).await?;
+    if let Some(login) = &security.sasl {
+        authenticate(&mut sender, &mut receiver, addr, login).await?;
+    }
+    Ok((sender, receiver))
+}
+
+/// The name a TLS certificate must carry: the host of `host:port` (a name or an address).
+fn server_name(addr: &str) -> io::Result<rustls_pki_types::ServerName<'static>> {
+    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    rustls_pki_types::ServerName::try_from(host.to_string()).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{host:?} is not a host name TLS can check: {e}"),
+        )
+    })
+}
+
+/// Log in with `login` (after ApiVersions): SaslHandshake v1, then the mechanism's tokens
+/// in SaslAuthenticate requests.
+async fn authenticate(
+    sender: &mut Sender,
+    receiver: &mut Receiver,
+    addr: &str,
+    login: &SaslLogin,
+) -> io::Result<()> {
+    let refused = |why: String| {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "SASL authentication as {:?} with {} failed: {why}",
+                login.username, login.mechanism
+            ),
+        )
+    };
+    if !serves(sender.api_versions(), ApiKey::SaslHandshake, 1)
+        || !serves(sender.api_versions(), ApiKey::SaslAuthenticate, 0)
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{addr} does not offer SASL (no SaslHandshake v1 in its ApiVersions): is security.protocol right?"),
+        ));
+    }
+    let handshake = sender
+        .roundtrip(
+            receiver,
+            SaslHandshakeRequest::default()
+                .with_mechanism(StrBytes::from_static_str(login.mechanism.name())),
+            1,
+        )
+        .await?;
+    if handshake.error_code != 0 {
+        let offered: Vec<String> = handshake.mechanisms.iter().map(|m| m.to_string()).collect();
+        return Err(refused(format!(
+            "the broker does not enable it (error {}); it offers {}",
+            handshake.error_code,
+            offered.join(", ")
+        )));
+    }
+    let version = (0..=2)
+        .rev()
+        .find(|v| serves(sender.api_versions(), ApiKey::SaslAuthenticate, *v))
+        .unwrap_or(0);
+    let mut token_round = async |token: Vec<u8>| -> io::Result<Bytes> {
+        let answer = sender
+            .roundtrip(
+                receiver,
+                SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(token)),
+                version,
+            )
+            .await?;
+        if answer.error_code != 0 {
+            let message = answer.error_message.map(|m| m.to_string());
+            return Err(refused(format!(
+                "{} (error {})",
+                message.as_deref().unwrap_or("no message"),
+                answer.error_code
+            )));
+        }
+        Ok(answer.auth_bytes)
+    };
+    match login.mechanism {
+        Mechanism::Plain => {
+            token_round(sasl::plain::client_message(
+                &login.username,
+                &login.password,
+            ))
+            .await?;
+        }
+        Mechanism::ScramSha256 | Mechanism::ScramSha512 => {
+            let mut scram = sasl::scram::ScramClient::new(
+                login.mechanism,
+                &login.username,
+                &login.password,
+                sasl::nonce(&*super::os_random()),
+            );
+            let challenge = token_round(scram.client_first()).await?;
+            let proof = scram.client_final(&challenge).map_err(refused)?;
+            let signature = token_round(proof).await?;
+            scram.verify_server_final(&signature).map_err(refused)?;
+        }
+    }
+    Ok(())
+}
+
+/// ApiVersions on a connected stream; `addr` only names the peer in errors.
+async fn handshake(
+    read: Box<dyn AsyncRead + Send + Unpin>,
+    write: Box<dyn AsyncWrite + Send + Unpin>,
     addr: &str,
     client_id: &str,
 ) -> io::Result<(Sender, Receiver)> {
-    stream.set_nodelay(true)?;
-    let (read, write) = stream.into_split();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut sender = Sender {
         write,
@@ -96,6 +235,12 @@ async fn connect_stream(
                         "the Kafka port is probably 9092"
                     }
                 ),
+            ),
+            // A TLS listener answers a plaintext ApiVersions with a TLS alert (0x15 0x03
+            // ...) or closes the connection.
+            false if error.kind() == io::ErrorKind::UnexpectedEof => io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{addr} closed the connection at the first request (a TLS or SASL listener? set security.protocol with --command-config)"),
             ),
             false => error,
         })?;
@@ -179,6 +324,13 @@ impl Receiver {
         self.read.read_exact(&mut len).await?;
         if &len == HTTP {
             return Err(io::Error::new(io::ErrorKind::InvalidData, HTTP_ANSWER));
+        }
+        if len[0] == 0x15 && len[1] == 0x03 {
+            // A TLS alert record (content type 21, version 3.x): a TLS listener.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the peer answered with a TLS alert: it is a TLS listener (set security.protocol=SSL or SASL_SSL with --command-config)",
+            ));
         }
         let len = (&len[..]).get_i32();
         if !(0..=256 * 1024 * 1024).contains(&len) {

@@ -1,13 +1,16 @@
 //! One client connection: a reader task cutting frames, a writer task sending answers.
+//! Over TLS the two share the TLS stream (split), and stored batches are copied through
+//! this process instead of `sendfile`: the kernel cannot encrypt them.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use std::io;
 use std::os::unix::fs::FileExt;
 
 use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
@@ -17,8 +20,12 @@ use super::{CoreMsg, ServerConfig};
 use crate::record::StoredBatch;
 use crate::wire::{ConnectionId, FramePart, ResponseFrame};
 
-/// Start the reader and writer tasks of a new connection. `slot` is its place under
-/// `max_connections`, given back when the reader ends.
+/// How long a client has to finish its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Start the reader and writer tasks of a new connection, after its TLS handshake when the
+/// listener has TLS. `slot` is its place under `max_connections`, given back when the
+/// reader ends (or the handshake fails).
 pub(super) fn spawn(
     id: ConnectionId,
     socket: TcpStream,
@@ -27,8 +34,64 @@ pub(super) fn spawn(
     core: mpsc::UnboundedSender<CoreMsg>,
     slot: OwnedSemaphorePermit,
 ) {
-    let (mut read, mut write) = socket.into_split();
+    let Some(tls) = config.tls.clone() else {
+        let (read, write) = socket.into_split();
+        start(id, read, write, peer, config, core, slot);
+        return;
+    };
+    tokio::spawn(async move {
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await {
+            Ok(Ok(stream)) => {
+                let (read, write) = tokio::io::split(stream);
+                start(id, read, write, peer, config, core, slot);
+            }
+            Ok(Err(error)) => tracing::info!(
+                %peer,
+                %error,
+                "TLS handshake failed (a client without TLS, or one that does not trust the certificate?)"
+            ),
+            Err(_) => tracing::info!(%peer, "TLS handshake timed out: closing"),
+        }
+    });
+}
+
+/// Where a connection's answers are written: a TCP socket (which can take `sendfile`) or a
+/// TLS stream (which cannot: the records must be encrypted in this process).
+pub(super) trait FrameSink: AsyncWrite + Unpin + Send + 'static {
+    /// The socket, when bytes may go to it straight from a file.
+    fn tcp(&self) -> Option<&TcpStream> {
+        None
+    }
+}
+
+impl FrameSink for OwnedWriteHalf {
+    fn tcp(&self) -> Option<&TcpStream> {
+        Some(self.as_ref())
+    }
+}
+
+impl FrameSink for tokio::io::WriteHalf<tokio_rustls::server::TlsStream<TcpStream>> {}
+
+fn start<R, W>(
+    id: ConnectionId,
+    mut read: R,
+    mut write: W,
+    peer: SocketAddr,
+    config: ServerConfig,
+    core: mpsc::UnboundedSender<CoreMsg>,
+    slot: OwnedSemaphorePermit,
+) where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: FrameSink,
+{
     let (writer_tx, mut writer_rx) = mpsc::unbounded_channel::<Option<ResponseFrame>>();
+    let frame_limit = Arc::new(AtomicUsize::new(
+        config
+            .pre_auth_max_request_bytes
+            .unwrap_or(config.max_request_bytes),
+    ));
+    let reader_limit = frame_limit.clone();
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
 
     // The writer: answers in order. `None` is a request that needed no answer; it still
@@ -54,7 +117,15 @@ pub(super) fn spawn(
     let core_for_reader = core.clone();
     let reader = tokio::spawn(async move {
         let _slot = slot;
-        let reason = read_frames(id, &mut read, &config, &core_for_reader, &in_flight).await;
+        let reason = read_frames(
+            id,
+            &mut read,
+            &config,
+            &reader_limit,
+            &core_for_reader,
+            &in_flight,
+        )
+        .await;
         let _ = core_for_reader.send(CoreMsg::Closed { id, reason });
     });
     let _ = core.send(CoreMsg::Opened {
@@ -62,6 +133,7 @@ pub(super) fn spawn(
         host: peer.ip().to_string(),
         writer: writer_tx,
         reader: reader.abort_handle(),
+        frame_limit,
     });
 }
 
@@ -73,8 +145,9 @@ pub(super) fn spawn(
 /// dropped the frames cut from it, `reserve` takes the same memory back.
 async fn read_frames(
     id: ConnectionId,
-    read: &mut tokio::net::tcp::OwnedReadHalf,
+    read: &mut (impl AsyncRead + Unpin),
     config: &ServerConfig,
+    frame_limit: &AtomicUsize,
     core: &mpsc::UnboundedSender<CoreMsg>,
     in_flight: &Arc<Semaphore>,
 ) -> String {
@@ -99,11 +172,12 @@ async fn read_frames(
             Ok(Ok(())) => {}
         }
         let len = i32::from_be_bytes([buffer[0], buffer[1], buffer[2], buffer[3]]);
-        if len < 0 || len as usize > config.max_request_bytes {
+        let limit = frame_limit.load(Ordering::Relaxed);
+        if len < 0 || len as usize > limit {
             tracing::warn!(
                 connection = id,
                 length = len,
-                limit = config.max_request_bytes,
+                limit,
                 "request frame length out of range: closing connection"
             );
             return format!("bad frame length {len}");
@@ -115,7 +189,13 @@ async fn read_frames(
         }
         buffer.advance(4);
         let frame = buffer.split_to(len);
-        capture(&frame);
+        // Frames before a SASL login hold credentials (PLAIN's password itself): never
+        // written to the capture directory.
+        let before_login =
+            config.pre_auth_max_request_bytes == Some(limit) && limit != config.max_request_bytes;
+        if !before_login {
+            capture(&frame);
+        }
         // Wait for a free in-flight slot: a client that does not read its answers stops
         // being read, and its memory stays bounded.
         let Ok(permit) = in_flight.acquire().await else {
@@ -137,7 +217,7 @@ async fn read_frames(
 /// Read until `buffer` holds at least `want` bytes. The end of the stream is an
 /// `UnexpectedEof` error.
 async fn fill(
-    read: &mut tokio::net::tcp::OwnedReadHalf,
+    read: &mut (impl AsyncRead + Unpin),
     buffer: &mut BytesMut,
     want: usize,
 ) -> io::Result<()> {
@@ -160,7 +240,7 @@ async fn fill(
 /// enter this process), or with `sendfile` off, read into `copy_buffer` and written (one
 /// copy out of the page cache; `make bench` compares the two).
 async fn write_frame(
-    write: &mut OwnedWriteHalf,
+    write: &mut impl FrameSink,
     frame: &ResponseFrame,
     sendfile: bool,
     copy_buffer: &mut Vec<u8>,
@@ -170,9 +250,9 @@ async fn write_frame(
             FramePart::Bytes(bytes) => write.write_all(bytes).await?,
             FramePart::Stored(stored) => {
                 let file = stored.source.as_any().downcast_ref::<SyncFile>();
-                match file {
+                match (file, write.tcp()) {
                     #[cfg(target_os = "linux")]
-                    Some(file) if sendfile => send_file(write.as_ref(), file, stored).await?,
+                    (Some(file), Some(tcp)) if sendfile => send_file(tcp, file, stored).await?,
                     _ => copy_out(write, stored, copy_buffer).await?,
                 }
             }
@@ -212,7 +292,7 @@ async fn send_file(stream: &TcpStream, file: &SyncFile, stored: &StoredBatch) ->
 /// Read the range into `buffer` (reused, so it costs no fresh pages) a piece at a time and
 /// write it: one copy from the page cache into this process.
 async fn copy_out(
-    write: &mut OwnedWriteHalf,
+    write: &mut (impl AsyncWrite + Unpin),
     stored: &StoredBatch,
     buffer: &mut Vec<u8>,
 ) -> io::Result<()> {
@@ -236,7 +316,8 @@ async fn copy_out(
 
 /// Opt-in request capture for the fuzz seed corpus (`fuzz/capture.sh`): with
 /// `MINIKAFKA_CAPTURE_REQUESTS=<dir>` set when the server starts, every request frame read
-/// (after its length prefix) is also written to `<dir>/<api key>-v<version>-<hash>.bin`.
+/// (after its length prefix) is also written to `<dir>/<api key>-v<version>-<hash>.bin`,
+/// except the frames of a SASL login.
 fn capture(frame: &[u8]) {
     use std::hash::{Hash, Hasher};
     static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();

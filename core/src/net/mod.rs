@@ -23,13 +23,16 @@ pub mod client;
 mod connection;
 pub mod group_commit;
 pub mod http;
+pub mod security;
 pub mod storage;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -56,8 +59,15 @@ pub struct ServerConfig {
     /// Requests a connection may have unanswered before the server stops reading from it.
     pub max_in_flight: usize,
     /// Send fetched batches from their segment files with `sendfile` (zero-copy, as Kafka
-    /// does); off: read them into memory and write them (one copy).
+    /// does); off: read them into memory and write them (one copy). TLS connections
+    /// always copy.
     pub sendfile: bool,
+    /// TLS on every connection (`serve --tls-cert --tls-key`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// With SASL on: the largest frame accepted before a connection has logged in (Kafka's
+    /// `sasl.server.max.receive.size`, 512 KiB), so that a client nobody knows cannot make
+    /// the server allocate `max_request_bytes`.
+    pub pre_auth_max_request_bytes: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -68,9 +78,24 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(600),
             max_in_flight: 8,
             sendfile: true,
+            tls: None,
+            pre_auth_max_request_bytes: None,
         }
     }
 }
+
+/// The operating system's CSPRNG, for SCRAM nonces and salts (the sans-IO core takes its
+/// randomness from the driver).
+pub fn os_random() -> crate::sasl::Random {
+    Arc::new(|bytes: &mut [u8]| {
+        // Once the system has booted this does not fail; if it ever does, stop rather than
+        // go on with predictable nonces.
+        getrandom::fill(bytes).expect("the operating system's random number generator failed")
+    })
+}
+
+/// Kafka's `sasl.server.max.receive.size` default.
+const PRE_AUTH_MAX_REQUEST_BYTES: usize = 512 * 1024;
 
 /// Wall-clock milliseconds: Kafka timestamps are wall-clock time.
 pub fn now_ms() -> Millis {
@@ -86,6 +111,7 @@ enum CoreMsg {
         host: String,
         writer: mpsc::UnboundedSender<Option<ResponseFrame>>,
         reader: AbortHandle,
+        frame_limit: Arc<AtomicUsize>,
     },
     Frame {
         id: ConnectionId,
@@ -114,6 +140,8 @@ type AdminReplies = Vec<(
 struct Link {
     writer: mpsc::UnboundedSender<Option<ResponseFrame>>,
     reader: AbortHandle,
+    /// The largest frame its reader accepts: raised to `max_request_bytes` at its login.
+    frame_limit: Arc<AtomicUsize>,
 }
 
 /// A bound listener, ready to serve. Bind first, so that a test (or `--listen :0`) learns
@@ -123,6 +151,7 @@ pub struct Server {
     config: ServerConfig,
     http: Option<(TcpListener, PathBuf)>,
     http_admin: bool,
+    sasl: Option<crate::wire::SaslConfig>,
 }
 
 impl Server {
@@ -134,6 +163,7 @@ impl Server {
             config,
             http: None,
             http_admin: false,
+            sasl: None,
         })
     }
 
@@ -142,6 +172,24 @@ impl Server {
     pub fn with_http_admin(mut self, allowed: bool) -> Server {
         self.http_admin = allowed;
         self
+    }
+
+    /// Require SASL authentication on every Kafka connection (`serve --sasl-users`).
+    pub fn with_sasl(mut self, sasl: crate::wire::SaslConfig) -> Server {
+        self.sasl = Some(sasl);
+        self.config.pre_auth_max_request_bytes = Some(PRE_AUTH_MAX_REQUEST_BYTES);
+        self
+    }
+
+    /// Kafka's name for this listener's security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT
+    /// or SASL_SSL.
+    pub fn security_protocol(&self) -> &'static str {
+        match (self.config.tls.is_some(), self.sasl.is_some()) {
+            (false, false) => "PLAINTEXT",
+            (true, false) => "SSL",
+            (false, true) => "SASL_PLAINTEXT",
+            (true, true) => "SASL_SSL",
+        }
     }
 
     /// Also serve live mode over HTTP on `addr`: the visualiser from `dist` and the
@@ -196,6 +244,9 @@ impl Server {
         };
         let accept = tokio::spawn(accept_loop(self.listener, self.config.clone(), core_tx));
         let mut wire = WireBroker::new(broker);
+        if let Some(sasl) = self.sasl {
+            wire = wire.with_sasl(sasl);
+        }
         let mut links: HashMap<ConnectionId, Link> = HashMap::new();
         let mut admin_replies: AdminReplies = Vec::new();
         let mut held: Held<(Vec<Transmit>, AdminReplies)> = Held::default();
@@ -237,6 +288,20 @@ impl Server {
             let replies = std::mem::take(&mut admin_replies);
             if let Some((transmits, replies)) = held.after_step(durability, (transmits, replies)) {
                 answer(&links, transmits, replies);
+            }
+            // A refused login: its answer is queued; dropping the writer's sender lets the
+            // writer send it and then close the socket.
+            while let Some(id) = wire.poll_authenticated() {
+                if let Some(link) = links.get(&id) {
+                    link.frame_limit
+                        .store(self.config.max_request_bytes, Ordering::Relaxed);
+                }
+            }
+            while let Some(id) = wire.poll_close() {
+                if let Some(link) = links.remove(&id) {
+                    link.reader.abort();
+                }
+                wire.connection_closed(id);
             }
             while let Some(event) = wire.poll_event() {
                 hooks.event(&event);
@@ -319,9 +384,17 @@ fn handle_msg<P: StorageProvider>(
             host,
             writer,
             reader,
+            frame_limit,
         } => {
             wire.connection_opened(id, &host);
-            links.insert(id, Link { writer, reader });
+            links.insert(
+                id,
+                Link {
+                    writer,
+                    reader,
+                    frame_limit,
+                },
+            );
         }
         CoreMsg::Frame { id, frame } => {
             if !links.contains_key(&id) {

@@ -45,6 +45,11 @@ pub enum FrameError {
         /// Highest supported version.
         max: i16,
     },
+    /// SASL is on and the connection broke its rules: a request other than ApiVersions,
+    /// SaslHandshake or SaslAuthenticate before authentication, a refused login without
+    /// SaslAuthenticate framing (nothing to answer with), a handshake after it.
+    #[error("SASL: {0}")]
+    Sasl(String),
     /// The header or body does not decode.
     #[error("malformed {api} v{version} request: {reason}")]
     Malformed {
@@ -220,6 +225,8 @@ pub fn api_name(api_key: ApiKey) -> &'static str {
         ApiKey::DescribeCluster => "DescribeCluster",
         ApiKey::ConsumerGroupHeartbeat => "ConsumerGroupHeartbeat",
         ApiKey::ConsumerGroupDescribe => "ConsumerGroupDescribe",
+        ApiKey::SaslHandshake => "SaslHandshake",
+        ApiKey::SaslAuthenticate => "SaslAuthenticate",
         _ => "(unsupported API)",
     }
 }

@@ -57,6 +57,8 @@ mod offset_commit;
 mod offset_delete;
 mod offset_fetch;
 mod produce;
+mod sasl_authenticate;
+mod sasl_handshake;
 mod sync_group;
 mod topic_config;
 mod txn_offset_commit;
@@ -66,9 +68,12 @@ mod admin_tests;
 #[cfg(test)]
 mod consumer_group_tests;
 #[cfg(test)]
+mod sasl_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use kafka_protocol::messages::{ApiKey, FetchRequest, ResponseKind};
@@ -85,7 +90,45 @@ use crate::event::Event;
 use crate::group::{GroupOutput, RequestId};
 use crate::log::{MemoryProvider, StorageProvider};
 use crate::record::Millis;
+use crate::sasl::{Credentials, Mechanism, ServerSession};
 use response_order::ResponseOrder;
+
+/// SASL on a listener (`serve --sasl-users`): who may log in, and with which mechanisms.
+#[derive(Clone)]
+pub struct SaslConfig {
+    /// The users and their derived credentials.
+    pub credentials: Credentials,
+    /// The mechanisms a client may choose in its SaslHandshake, in the order announced.
+    pub mechanisms: Vec<Mechanism>,
+    /// Where SCRAM's server nonces come from (the driver's CSPRNG).
+    pub random: crate::sasl::Random,
+}
+
+impl std::fmt::Debug for SaslConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaslConfig")
+            .field("credentials", &self.credentials)
+            .field("mechanisms", &self.mechanisms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a connection stands with SASL (Kafka's `SaslServerAuthenticator` states, minus
+/// re-authentication).
+#[derive(Debug)]
+enum Auth {
+    /// Served as usual: SASL is off, or the client has authenticated.
+    Open,
+    /// Before the SaslHandshake: only ApiVersions and SaslHandshake are served.
+    Handshake,
+    /// After the handshake: only the chosen mechanism's tokens. `raw` after a v0 handshake:
+    /// the tokens come as bare length-prefixed frames, without SaslAuthenticate headers.
+    Authenticate {
+        mechanism: Mechanism,
+        session: ServerSession,
+        raw: bool,
+    },
+}
 
 /// The net layer's name for a connection. Any unique number will do.
 pub type ConnectionId = u64;
@@ -183,6 +226,8 @@ pub(crate) struct Ctx<'a, P: StorageProvider> {
     pub client_host: &'a str,
     /// A fresh id, for requests the coordinator may park.
     pub request_id: RequestId,
+    /// Whether SASL is on (ApiVersions then lists SaslHandshake and SaslAuthenticate).
+    pub sasl: bool,
 }
 
 /// Where a parked answer must go.
@@ -209,6 +254,8 @@ struct Peer {
     host: String,
     /// Its answers, released in request order.
     answers: ResponseOrder,
+    /// Its SASL state.
+    auth: Auth,
 }
 
 /// The broker behind the Kafka protocol, for any number of connections.
@@ -219,6 +266,11 @@ pub struct WireBroker<P: StorageProvider = MemoryProvider> {
     parked_fetches: Vec<ParkedFetch>,
     next_request_id: RequestId,
     transmit: VecDeque<Transmit>,
+    sasl: Option<Arc<SaslConfig>>,
+    /// Connections to close once their queued answers are written (a refused login).
+    closing: VecDeque<ConnectionId>,
+    /// Connections that have just logged in.
+    authenticated: VecDeque<ConnectionId>,
 }
 
 impl<P: StorageProvider> WireBroker<P> {
@@ -231,7 +283,28 @@ impl<P: StorageProvider> WireBroker<P> {
             parked_fetches: Vec::new(),
             next_request_id: 1,
             transmit: VecDeque::new(),
+            sasl: None,
+            closing: VecDeque::new(),
+            authenticated: VecDeque::new(),
         }
+    }
+
+    /// Require SASL authentication on every connection opened from now on.
+    pub fn with_sasl(mut self, config: SaslConfig) -> Self {
+        self.sasl = Some(Arc::new(config));
+        self
+    }
+
+    /// The next connection to close after writing what was sent to it (a refused login,
+    /// answered with its error first, as Kafka does).
+    pub fn poll_close(&mut self) -> Option<ConnectionId> {
+        self.closing.pop_front()
+    }
+
+    /// The next connection that has logged in since the last call (the net layer then
+    /// accepts frames up to its usual limit from it).
+    pub fn poll_authenticated(&mut self) -> Option<ConnectionId> {
+        self.authenticated.pop_front()
     }
 
     /// The broker, read-only.
@@ -256,6 +329,10 @@ impl<P: StorageProvider> WireBroker<P> {
             Peer {
                 host: client_host.to_string(),
                 answers: ResponseOrder::default(),
+                auth: match self.sasl {
+                    Some(_) => Auth::Handshake,
+                    None => Auth::Open,
+                },
             },
         );
     }
@@ -283,6 +360,63 @@ impl<P: StorageProvider> WireBroker<P> {
     pub fn handle_frame(
         &mut self,
         connection: ConnectionId,
+        frame: Bytes,
+        now: Millis,
+    ) -> Result<(), FrameError> {
+        let Some(peer) = self.connections.get(&connection) else {
+            // A frame for a connection we were not told about: treat it as new.
+            self.connection_opened(connection, "unknown");
+            return self.handle_frame(connection, frame, now);
+        };
+        match (&peer.auth, &self.sasl) {
+            (Auth::Open, None) => self.serve_frame(connection, frame, now),
+            (Auth::Open, Some(_)) => {
+                let prefix = frame::peek_prefix(&frame)?;
+                if prefix.api_key == ApiKey::SaslHandshake as i16
+                    || prefix.api_key == ApiKey::SaslAuthenticate as i16
+                {
+                    // Kafka would re-authenticate (KIP-368) when it set a session
+                    // lifetime; minikafka sets none.
+                    return Err(FrameError::Sasl(
+                        "a SASL request after authentication (re-authentication is not supported)"
+                            .into(),
+                    ));
+                }
+                self.serve_frame(connection, frame, now)
+            }
+            (Auth::Authenticate { raw: true, .. }, _) => {
+                sasl_authenticate::raw_token(self, connection, frame)
+            }
+            (Auth::Handshake, _) | (Auth::Authenticate { .. }, _) => {
+                let prefix = frame::peek_prefix(&frame)?;
+                let api_key = ApiKey::try_from(prefix.api_key).ok();
+                let handshake = matches!(peer.auth, Auth::Handshake);
+                match api_key {
+                    Some(ApiKey::ApiVersions) if handshake => {
+                        self.serve_frame(connection, frame, now)
+                    }
+                    Some(ApiKey::SaslHandshake) if handshake => {
+                        sasl_handshake::handle(self, connection, prefix, frame)
+                    }
+                    Some(ApiKey::SaslAuthenticate) if !handshake => {
+                        sasl_authenticate::handle(self, connection, prefix, frame)
+                    }
+                    _ => Err(FrameError::Sasl(format!(
+                        "{} request (API key {}) before authentication; only ApiVersions, \
+                         SaslHandshake and SaslAuthenticate are served first",
+                        api_key.map_or("unknown", api_name),
+                        prefix.api_key
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// A frame of an authenticated (or SASL-free) connection, or an ApiVersions before the
+    /// SASL handshake.
+    fn serve_frame(
+        &mut self,
+        connection: ConnectionId,
         mut frame: Bytes,
         now: Millis,
     ) -> Result<(), FrameError> {
@@ -301,7 +435,9 @@ impl<P: StorageProvider> WireBroker<P> {
             return self.handle_frame(connection, frame, now);
         };
         if version < range.min || version > range.max {
-            let Some((response, answer_version)) = unsupported_version(api_key, version) else {
+            let sasl = self.sasl.is_some();
+            let Some((response, answer_version)) = unsupported_version(api_key, version, sasl)
+            else {
                 return Err(FrameError::UnsupportedVersion {
                     api: api_name(api_key),
                     version,
@@ -358,6 +494,7 @@ impl<P: StorageProvider> WireBroker<P> {
             client_id: &client_id,
             client_host: &client_host,
             request_id,
+            sasl: self.sasl.is_some(),
         };
         let reply = dispatch(&mut ctx, api_key, &mut frame, version)?;
         match reply {
@@ -427,6 +564,7 @@ impl<P: StorageProvider> WireBroker<P> {
                     client_id: &f.client_id,
                     client_host: "",
                     request_id: 0,
+                    sasl: false,
                 };
                 let fetched = fetch::respond(&mut ctx, &f.request, f.pending.version);
                 self.answer_fetch(f.pending, fetched);
@@ -584,7 +722,7 @@ fn dispatch<P: StorageProvider>(
 /// retries with a version we serve. For the other APIs a top-level error code is enough,
 /// where the response has one in that version; any other case closes the connection (with
 /// a log line), since Kafka clients never send versions that ApiVersions did not offer.
-fn unsupported_version(api_key: ApiKey, version: i16) -> Option<(ResponseKind, i16)> {
+fn unsupported_version(api_key: ApiKey, version: i16, sasl: bool) -> Option<(ResponseKind, i16)> {
     use kafka_protocol::messages::{
         HeartbeatResponse, JoinGroupResponse, LeaveGroupResponse, SyncGroupResponse,
     };
@@ -592,7 +730,7 @@ fn unsupported_version(api_key: ApiKey, version: i16) -> Option<(ResponseKind, i
     let crate_range = api_key.valid_versions();
     let encodable = version >= crate_range.min && version <= crate_range.max;
     match api_key {
-        ApiKey::ApiVersions => Some((api_versions::unsupported(), 0)),
+        ApiKey::ApiVersions => Some((api_versions::unsupported(sasl), 0)),
         _ if !encodable => None,
         ApiKey::JoinGroup => Some((
             ResponseKind::JoinGroup(JoinGroupResponse::default().with_error_code(code)),

@@ -42,7 +42,7 @@ impl Server {
             .stderr(log_file)
             .spawn()
             .expect("server starts");
-        // "minikafka is serving Kafka clients on 127.0.0.1:PORT, data in ..."
+        // "minikafka is serving Kafka clients on 127.0.0.1:PORT (PLAINTEXT), data in ..."
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)

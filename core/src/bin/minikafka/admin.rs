@@ -14,7 +14,7 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 
 use minikafka::group::consumer_protocol::decode_assignment;
-use minikafka::net::client::{connect, serves, Receiver, Sender};
+use minikafka::net::client::{serves, Receiver, Sender};
 use minikafka::KafkaError;
 
 use super::runtime;
@@ -26,6 +26,11 @@ pub struct TopicsArgs {
     /// Broker address.
     #[arg(long, short, global = true, default_value = "127.0.0.1:9092")]
     bootstrap: String,
+    /// Kafka client properties for TLS and SASL (`security.protocol`, `sasl.mechanism`,
+    /// `sasl.username`, `sasl.password`, `ssl.ca.location`,
+    /// `ssl.endpoint.identification.algorithm`), as Kafka's tools take them.
+    #[arg(long, global = true, value_name = "FILE")]
+    command_config: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,6 +81,11 @@ pub struct GroupsArgs {
     /// Broker address.
     #[arg(long, short, global = true, default_value = "127.0.0.1:9092")]
     bootstrap: String,
+    /// Kafka client properties for TLS and SASL (`security.protocol`, `sasl.mechanism`,
+    /// `sasl.username`, `sasl.password`, `ssl.ca.location`,
+    /// `ssl.endpoint.identification.algorithm`), as Kafka's tools take them.
+    #[arg(long, global = true, value_name = "FILE")]
+    command_config: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -96,6 +106,11 @@ pub struct OffsetsArgs {
     /// Broker address.
     #[arg(long, short, global = true, default_value = "127.0.0.1:9092")]
     bootstrap: String,
+    /// Kafka client properties for TLS and SASL (`security.protocol`, `sasl.mechanism`,
+    /// `sasl.username`, `sasl.password`, `ssl.ca.location`,
+    /// `ssl.endpoint.identification.algorithm`), as Kafka's tools take them.
+    #[arg(long, global = true, value_name = "FILE")]
+    command_config: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -140,19 +155,27 @@ fn error_text(code: i16) -> String {
     KafkaError::from_code(code).map_or_else(|| format!("error code {code}"), |e| e.to_string())
 }
 
+/// Where an admin command connects: the broker, and the file of its TLS and SASL settings.
+struct Target {
+    bootstrap: String,
+    command_config: Option<std::path::PathBuf>,
+}
+
 /// Run an admin command; its errors are one line on stderr.
-fn run<F>(bootstrap: &str, f: F) -> ExitCode
+fn run<F>(target: &Target, f: F) -> ExitCode
 where
     F: AsyncFnOnce(&mut Sender, &mut Receiver) -> Result<(), String>,
 {
     runtime().block_on(async {
-        let (mut sender, mut receiver) = match connect(bootstrap, "minikafka-admin").await {
-            Ok(c) => c,
-            Err(error) => {
-                eprintln!("error: {}", super::cannot_connect(bootstrap, &error));
-                return ExitCode::FAILURE;
-            }
-        };
+        let (bootstrap, config) = (&target.bootstrap, target.command_config.as_deref());
+        let (mut sender, mut receiver) =
+            match super::connect_cli(bootstrap, "minikafka-admin", config).await {
+                Ok(c) => c,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::FAILURE;
+                }
+            };
         match f(&mut sender, &mut receiver).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
@@ -172,7 +195,11 @@ macro_rules! call {
 }
 
 pub fn topics(args: TopicsArgs) -> ExitCode {
-    run(&args.bootstrap.clone(), async move |tx, rx| {
+    let target = Target {
+        bootstrap: args.bootstrap.clone(),
+        command_config: args.command_config.clone(),
+    };
+    run(&target, async move |tx, rx| {
         match args.command {
             TopicsCommand::Create {
                 name,
@@ -350,7 +377,11 @@ pub fn topics(args: TopicsArgs) -> ExitCode {
 }
 
 pub fn groups(args: GroupsArgs) -> ExitCode {
-    run(&args.bootstrap.clone(), async move |tx, rx| {
+    let target = Target {
+        bootstrap: args.bootstrap.clone(),
+        command_config: args.command_config.clone(),
+    };
+    run(&target, async move |tx, rx| {
         match args.command {
             GroupsCommand::List => {
                 let r = call!(tx, rx, ListGroupsRequest::default(), 2);
@@ -488,7 +519,11 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
 }
 
 pub fn offsets(args: OffsetsArgs) -> ExitCode {
-    run(&args.bootstrap.clone(), async move |tx, rx| {
+    let target = Target {
+        bootstrap: args.bootstrap.clone(),
+        command_config: args.command_config.clone(),
+    };
+    run(&target, async move |tx, rx| {
         match args.command {
             OffsetsCommand::Reset {
                 group,

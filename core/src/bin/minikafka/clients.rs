@@ -17,7 +17,7 @@ use minikafka::client::producer::{Producer, ProducerConfig, ProducerEvent};
 use minikafka::client::protocol::{Acks, Request, Response};
 use minikafka::client::TopicPartition;
 use minikafka::log::IsolationLevel;
-use minikafka::net::client::{connect, Receiver, Sender};
+use minikafka::net::client::{Receiver, Sender};
 use minikafka::net::now_ms;
 use minikafka::record::Header;
 
@@ -63,6 +63,11 @@ pub struct ProduceArgs {
     /// Broker address.
     #[arg(long, short, default_value = "127.0.0.1:9092")]
     bootstrap: String,
+    /// Kafka client properties for TLS and SASL (`security.protocol`, `sasl.mechanism`,
+    /// `sasl.username`, `sasl.password`, `ssl.ca.location`,
+    /// `ssl.endpoint.identification.algorithm`), as Kafka's tools take them.
+    #[arg(long, value_name = "FILE")]
+    command_config: Option<std::path::PathBuf>,
     /// Split each line into key and value at the first occurrence of this string (lines
     /// without it get no key). Without it, lines are values with no key.
     #[arg(long)]
@@ -103,6 +108,11 @@ pub struct ConsumeArgs {
     /// Broker address.
     #[arg(long, short, default_value = "127.0.0.1:9092")]
     bootstrap: String,
+    /// Kafka client properties for TLS and SASL (`security.protocol`, `sasl.mechanism`,
+    /// `sasl.username`, `sasl.password`, `ssl.ca.location`,
+    /// `ssl.endpoint.identification.algorithm`), as Kafka's tools take them.
+    #[arg(long, value_name = "FILE")]
+    command_config: Option<std::path::PathBuf>,
     /// Join this consumer group (subscribe; partitions are assigned by the group). What was
     /// printed is committed every 5 s and on exit, so a restart resumes after it. Without
     /// it, every partition is read by manual assignment.
@@ -296,10 +306,16 @@ async fn produce_async(args: ProduceArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (mut sender, mut receiver) = match connect(&args.bootstrap, &args.client_id).await {
+    let (mut sender, mut receiver) = match super::connect_cli(
+        &args.bootstrap,
+        &args.client_id,
+        args.command_config.as_deref(),
+    )
+    .await
+    {
         Ok(c) => c,
-        Err(error) => {
-            eprintln!("error: {}", super::cannot_connect(&args.bootstrap, &error));
+        Err(message) => {
+            eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
     };
@@ -507,10 +523,16 @@ pub fn consume(args: ConsumeArgs) -> ExitCode {
 }
 
 async fn consume_async(args: ConsumeArgs) -> ExitCode {
-    let (mut sender, mut receiver) = match connect(&args.bootstrap, &args.client_id).await {
+    let (mut sender, mut receiver) = match super::connect_cli(
+        &args.bootstrap,
+        &args.client_id,
+        args.command_config.as_deref(),
+    )
+    .await
+    {
         Ok(c) => c,
-        Err(error) => {
-            eprintln!("error: {}", super::cannot_connect(&args.bootstrap, &error));
+        Err(message) => {
+            eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
     };

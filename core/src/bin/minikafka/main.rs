@@ -99,6 +99,37 @@ fn runtime() -> tokio::runtime::Runtime {
 /// Why a connection to `addr` failed, as one line after `error: `. An answer that was not
 /// Kafka's (an HTTP server, say) names itself; anything else is "cannot connect".
 #[cfg(not(target_arch = "wasm32"))]
+/// Connect as the CLI does, with `--command-config`'s TLS and SASL (warning about the
+/// properties it does not use); the error is one line for stderr.
+#[cfg(not(target_arch = "wasm32"))]
+async fn connect_cli(
+    bootstrap: &str,
+    client_id: &str,
+    command_config: Option<&std::path::Path>,
+) -> Result<
+    (
+        minikafka::net::client::Sender,
+        minikafka::net::client::Receiver,
+    ),
+    String,
+> {
+    use minikafka::net::security::ClientSecurity;
+    let security = match command_config {
+        None => ClientSecurity::default(),
+        Some(path) => {
+            let security =
+                ClientSecurity::load(path).map_err(|e| format!("--command-config {e}"))?;
+            for key in &security.ignored {
+                eprintln!("warning: --command-config: {key} is not used by minikafka's clients");
+            }
+            security
+        }
+    };
+    minikafka::net::client::connect_secure(bootstrap, client_id, &security)
+        .await
+        .map_err(|error| cannot_connect(bootstrap, &error))
+}
+
 fn cannot_connect(addr: &str, error: &std::io::Error) -> String {
     if error.kind() == std::io::ErrorKind::InvalidData {
         error.to_string()

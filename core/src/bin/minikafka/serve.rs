@@ -13,7 +13,8 @@ use std::sync::Arc;
 use minikafka::net::group_commit::{Durability, SyncThread};
 use minikafka::net::storage::{FileProvider, Flusher, FsyncPolicy};
 use minikafka::net::{now_ms, CoreHooks, Server, ServerConfig};
-use minikafka::wire::WireBroker;
+use minikafka::sasl::Mechanism;
+use minikafka::wire::{SaslConfig, WireBroker};
 use minikafka::{Broker, BrokerConfig};
 
 #[derive(Parser, Debug)]
@@ -90,6 +91,28 @@ pub struct ServeArgs {
     /// the simulation's) shows segments rolling in the live view under a light load.
     #[arg(long, default_value_t = 1 << 30, value_parser = clap::value_parser!(u64).range(1024..=i32::MAX as u64))]
     segment_bytes: u64,
+    /// TLS: the server's certificate chain, PEM (its own certificate first). With
+    /// --tls-key, every Kafka connection is TLS (listener SSL, or SASL_SSL with
+    /// --sasl-users). Fetched records are then copied through the server (no sendfile).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS: the private key of --tls-cert, PEM (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// SASL: require a login on every Kafka connection (listener SASL_PLAINTEXT, or
+    /// SASL_SSL with TLS). FILE has one `username:password` per line (the password is
+    /// everything after the first ':'); blank lines and lines starting with '#' are
+    /// ignored. Passwords are salted for SCRAM when the file is read.
+    #[arg(long, value_name = "FILE")]
+    sasl_users: Option<PathBuf>,
+    /// SASL mechanisms offered, comma-separated.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+        requires = "sasl_users"
+    )]
+    sasl_mechanisms: String,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -135,7 +158,44 @@ async fn serve(args: ServeArgs) -> ExitCode {
         eprintln!("error: --default-partitions must be at least 1");
         return ExitCode::from(2);
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match minikafka::net::tls::server_config(cert, key) {
+            Ok(tls) => Some(tls),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+    let sasl = match &args.sasl_users {
+        None => None,
+        Some(path) => {
+            let mechanisms = match Mechanism::parse_list(&args.sasl_mechanisms) {
+                Ok(m) => m,
+                Err(message) => {
+                    eprintln!("error: --sasl-mechanisms: {message}");
+                    return ExitCode::from(2);
+                }
+            };
+            match minikafka::net::security::load_users(path) {
+                Ok(credentials) => {
+                    warn_if_readable_by_all(path);
+                    Some(SaslConfig {
+                        credentials,
+                        mechanisms,
+                        random: minikafka::net::os_random(),
+                    })
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
     let config = ServerConfig {
+        tls,
         max_request_bytes: args.max_request_bytes,
         max_connections: args.max_connections.max(1),
         idle_timeout: Duration::from_millis(args.idle_timeout_ms.max(1)),
@@ -149,6 +209,22 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let sasl_summary = sasl.as_ref().map(|s| {
+        (
+            s.credentials.len(),
+            s.mechanisms
+                .iter()
+                .map(|m| m.name())
+                .collect::<Vec<_>>()
+                .join(","),
+            s.mechanisms.contains(&Mechanism::Plain),
+        )
+    });
+    let server = match sasl {
+        Some(sasl) => server.with_sasl(sasl),
+        None => server,
+    };
+    let protocol = server.security_protocol();
     let server = match args.http {
         None => server,
         Some(http) => match server.with_http(http, args.dist.clone()).await {
@@ -214,11 +290,22 @@ async fn serve(args: ServeArgs) -> ExitCode {
         FsyncPolicy::Interval(every) => Some(spawn_flusher(flusher.clone(), every, stop.clone())),
         _ => None,
     };
-    tracing::info!("minikafka listening on {bound}, advertised as {host}:{port}");
+    tracing::info!("minikafka listening on {bound} ({protocol}), advertised as {host}:{port}");
     out!(
-        "minikafka is serving Kafka clients on {host}:{port}, data in {} (Ctrl-C to stop)",
+        "minikafka is serving Kafka clients on {host}:{port} ({protocol}), data in {} (Ctrl-C to stop)",
         args.data_dir.display()
     );
+    if let Some((users, mechanisms, plain)) = &sasl_summary {
+        out!("SASL: {users} user(s), mechanisms {mechanisms}");
+        if *plain && protocol == "SASL_PLAINTEXT" {
+            tracing::warn!("PLAIN without TLS: passwords cross the network in clear (add --tls-cert/--tls-key, or --sasl-mechanisms SCRAM-SHA-256,SCRAM-SHA-512)");
+        }
+    }
+    if protocol.ends_with("SSL") && args.sendfile {
+        tracing::info!(
+            "TLS: fetched records are encrypted in the server, so sent without sendfile"
+        );
+    }
     if let Some(http) = server.http_addr() {
         out!(
             "live visualiser: http://{http}/?source=live ({})",
@@ -266,6 +353,19 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// A users file others can read holds passwords: say so (it still works).
+fn warn_if_readable_by_all(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().mode() & 0o004 != 0 {
+            tracing::warn!(
+                file = %path.display(),
+                "the SASL users file is readable by every user of this machine (chmod 600 it)"
+            );
         }
     }
 }
