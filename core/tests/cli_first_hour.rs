@@ -671,7 +671,7 @@ fn topics_describe_shows_configs_and_add_partitions_grows_a_topic() {
             vec!["message.format.version", "3.0-IV1", "default"],
             vec!["retention.bytes", "-1", "default"],
             vec!["retention.ms", "60000", "topic", "override"],
-            vec!["segment.bytes", "1048576", "default"],
+            vec!["segment.bytes", "1073741824", "default"],
             vec!["segment.ms", "-1", "default"],
         ],
         "{described}"
