@@ -58,7 +58,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 TITLE = "librdkafka load"
 POLICIES = ["always", "interval=5", "never"]
 PRODUCER_OPTS = ["-a", "-1", "-X", "linger.ms=5", "-X", "batch.size=1000000"]
-GROUPS = ["throughput", "latency", "partitions", "producers", "start"]
+GROUPS = ["throughput", "profile", "latency", "partitions", "producers", "start"]
 
 # The issue's targets (issue 16).
 CONSUME_OVER_PRODUCE = 1.2
@@ -277,6 +277,20 @@ def group_commit(log_text):
     return None
 
 
+FSYNC_COST = re.compile(r"fsync: flushes=(\d+) cpu=([\d.]+)s")
+
+
+def fsync_cost(log_text):
+    """The server's `fsync: flushes=.. cpu=..s` shutdown line: how much CPU its flushing
+    threads spent in fsync while serving, the kernel's write-back that `--fsync never`
+    leaves to the kernel's own threads."""
+    for line in reversed(log_text.splitlines()):
+        m = FSYNC_COST.search(line)
+        if m:
+            return {"flushes": int(m.group(1)), "cpu_s": float(m.group(2))}
+    return None
+
+
 class Broker:
     """`minikafka serve` on a free port with its own data directory, stopped by its PID."""
 
@@ -288,6 +302,7 @@ class Broker:
         self.log_path = os.path.join(ctx.logs, f"server-{name}.log")
         self.peak_mb = 0.0
         self.group_commit = None
+        self.fsync_cost = None
         self.start(fsync, partitions)
 
     def start(self, fsync, partitions):
@@ -372,6 +387,7 @@ class Broker:
         gc = group_commit(text)
         if gc is not None:
             self.group_commit = gc
+        self.fsync_cost = fsync_cost(text)
         return took
 
     def close(self):
@@ -521,6 +537,7 @@ def finish(broker, out):
         broker.close()
     out["rss_peak_mb"] = broker.peak_mb or None
     out["group_commit"] = broker.group_commit
+    out["fsync_cost"] = broker.fsync_cost
     return out
 
 
@@ -545,7 +562,98 @@ def throughput_case(ctx, policy, size, records):
     finish(broker, out)
     out["ok"] = bool(out.get("produce", {}).get("ok") and out.get("consume", {}).get("ok"))
     say(f"  broker RSS peak {out['rss_peak_mb'] or 0:.0f} MB; group commit: "
-        + (fmt_gc(out["group_commit"]) if out["group_commit"] else "not reported"))
+        + (fmt_gc(out["group_commit"]) if out["group_commit"] else "not reported")
+        + "; " + fmt_fsync_cost(out))
+    return out
+
+
+PHASE_FIGURES = ("seconds", "msgs_s", "mb_s", "cpu_s", "cpu_s_per_gb")
+
+
+def median_run(runs):
+    """One result from several runs of a case: each figure of each phase is the median of
+    the runs that succeeded (so a figure and its neighbour may come from different runs);
+    the RSS peak is the highest; every run is kept under "runs"."""
+    good = [r for r in runs if r.get("ok")]
+    if not good:
+        return dict(runs[-1], runs=runs)
+
+    def median(values):
+        values = sorted(values)
+        n = len(values)
+        return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+    out = dict(good[0], runs=runs)
+    for phase in ("produce", "consume"):
+        if all(r.get(phase) for r in good):
+            merged = dict(good[0][phase])
+            for key in PHASE_FIGURES:
+                vals = [r[phase][key] for r in good if r[phase].get(key) is not None]
+                if vals:
+                    merged[key] = median(vals)
+            out[phase] = merged
+    costs = [r["fsync_cost"] for r in good if r.get("fsync_cost")]
+    if costs:
+        out["fsync_cost"] = {"flushes": int(median([c["flushes"] for c in costs])),
+                             "cpu_s": median([c["cpu_s"] for c in costs])}
+    peaks = [r["rss_peak_mb"] for r in good if r.get("rss_peak_mb")]
+    out["rss_peak_mb"] = max(peaks) if peaks else None
+    return out
+
+
+@case
+def profile_case(ctx, records):
+    """`perf record` on the broker through one 1 KB produce phase under `--fsync always`:
+    the share of its CPU in the kernel against its own code, by thread and by function.
+    Skipped (not failed) when `perf` is missing or not allowed."""
+    perf = shutil.which("perf")
+    if not perf:
+        return {"ok": True, "skipped": "perf is not installed (Debian: apt-get install linux-perf)"}
+    topic = "profile"
+    broker = Broker(ctx, "profile", "always")
+    out = {"policy": "always", "size": 1024, "records": records}
+    data = os.path.join(ctx.work, "profile.perf")
+    try:
+        broker.ready()
+        broker.create_topic(topic, 1)
+        rec = subprocess.Popen([perf, "record", "-F", "999", "-o", data, "-p", str(broker.pid)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        p = produce(ctx, broker, topic, 1024, records)
+        rec.send_signal(signal.SIGINT)
+        try:
+            _, err = rec.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            rec.kill()
+            _, err = rec.communicate()
+        out["produce"] = p
+        if not os.path.exists(data) or os.path.getsize(data) == 0:
+            finish(broker, out)
+            return dict(out, ok=True, skipped=f"perf record gave nothing: {err.strip()[-300:]}")
+
+        def report(sort, limit):
+            r = subprocess.run([perf, "report", "-i", data, "--no-children", "--sort", sort,
+                                "--stdio", "--percent-limit", "0.5"],
+                               capture_output=True, text=True, timeout=300)
+            rows = []
+            for line in r.stdout.splitlines():
+                m = re.match(r"\s+([\d.]+)%\s+(.+?)\s*$", line)
+                if m:
+                    rows.append((float(m.group(1)), m.group(2)))
+            return rows[:limit]
+
+        out["by_dso"] = report("dso", 6)
+        out["by_thread"] = report("comm", 6)
+        out["by_symbol"] = report("dso,sym", 14)
+        kernel = sum(v for v, name in out["by_dso"] if "kernel" in name)
+        out["kernel_share"] = kernel
+        say(f"  {kernel:.0f}% of the broker's samples in the kernel; top: "
+            + "; ".join(f"{v:.1f}% {n}" for v, n in out["by_symbol"][:6]))
+    except Exception:
+        broker.close()
+        raise
+    finish(broker, out)
+    out["ok"] = bool(out.get("produce", {}).get("ok"))
     return out
 
 
@@ -663,8 +771,12 @@ def start_case(ctx, gb, partitions):
         finally:
             broker.close()
         peak = broker.peak_mb
+        out["fill_rss_peak_mb"] = broker.peak_mb or None
         out["data_bytes"] = du(data_dir)
-        say(f"  {out['data_bytes'] / 1e9:.2f} GB on disk; starting again after SIGTERM")
+        out["cold_cache"] = drop_page_cache()
+        say(f"  {out['data_bytes'] / 1e9:.2f} GB on disk; starting again after SIGTERM "
+            + ("with the page cache dropped (a start after a reboot)" if out["cold_cache"]
+               else "(page cache not dropped: not root)"))
 
         broker = Broker(ctx, "start-clean", "interval=5", partitions=partitions,
                         data_dir=data_dir)
@@ -674,6 +786,7 @@ def start_case(ctx, gb, partitions):
             out["clean_start_cpu_s"] = broker.cpu()
             out["rss_after_start_mb"] = status_mb(broker.pid, "VmRSS")
             broker.sample_rss()
+            out["clean_start_rss_peak_mb"] = broker.peak_mb or None
             say(f"  answered Metadata {out['clean_start_seconds']:.2f} s after start "
                 f"(storage loaded at {fmt_s(out['clean_loaded_seconds'])}); "
                 "writing a little more, then SIGKILL")
@@ -704,6 +817,18 @@ def start_case(ctx, gb, partitions):
         shutil.rmtree(data_dir, ignore_errors=True)
     out["ok"] = True
     return out
+
+
+def drop_page_cache():
+    """Empty the kernel's page cache, so that a start reads its data from the disk as after
+    a reboot. Only root may; returns whether it was done."""
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("1\n")
+        return True
+    except OSError:
+        return False
 
 
 def du(path):
@@ -741,6 +866,22 @@ def fsync_write_rate(directory, seconds=0.7):
     return best
 
 
+def first_touch_rate():
+    """Bytes/s written in 1 MiB pieces into 1 GiB of fresh anonymous memory, the first time
+    (as core/benches/limits.rs measures it): what filling new pages costs on this machine,
+    page cache included. Used when limits.json has no such figure."""
+    import mmap
+    size, piece = 1 << 30, b"\x07" * (1 << 20)
+    m = mmap.mmap(-1, size)
+    try:
+        start = time.perf_counter()
+        for off in range(0, size, len(piece)):
+            m[off:off + len(piece)] = piece
+        return size / (time.perf_counter() - start)
+    finally:
+        m.close()
+
+
 def machine():
     cpu = "unknown"
     try:
@@ -772,6 +913,33 @@ def fmt_phase(p):
 
 def fmt_s(v):
     return "?" if v is None else f"{v:.2f} s"
+
+
+def outside_fsync(r):
+    """Broker CPU s/GB to produce without its flushing threads' time in fsync, or None.
+    The throughput case's only writes are its produce phase (the consume phase reads), and
+    the count stops before the final flush at shutdown."""
+    p, cost = r.get("produce"), r.get("fsync_cost")
+    if not p or not cost or not p.get("bytes"):
+        return None
+    return max(0.0, p["cpu_s"] - cost["cpu_s"]) / (p["bytes"] / 1e9)
+
+
+def fmt_fsync_cost(r):
+    cost = r.get("fsync_cost")
+    if not cost:
+        return "fsync cost not reported"
+    rest = outside_fsync(r)
+    return (f"fsync: {cost['flushes']:,} flushes, {cost['cpu_s']:.2f} s CPU"
+            + (f"; produce CPU outside fsync {rest:.2f} s/GB" if rest is not None else ""))
+
+
+def fsync_cell(r):
+    cost, p = r.get("fsync_cost"), r.get("produce")
+    if not cost or not p or not p.get("bytes"):
+        return "—"
+    return (f"{cost['cpu_s'] / (p['bytes'] / 1e9):.2f} s/GB in {cost['flushes']:,} flushes "
+            f"(outside: {outside_fsync(r):.2f})")
 
 
 def fmt_lat(lat):
@@ -853,8 +1021,14 @@ def targets(data):
                 if r.get("size") == 1024 and ok(r.get(key)) and r[key].get("cpu_s_per_gb") is not None]
         if vals:
             worst, policy = max(vals)
-            row(name, f"{worst:.2f} s/GB (`{policy}`)", f"{worst / limit:.2f}x the budget",
-                worst <= limit)
+            measured = f"{worst:.2f} s/GB (`{policy}`)"
+            if key == "produce":
+                worst_run = next(r for r in data.get("throughput", [])
+                                 if r.get("size") == 1024 and r.get("policy") == policy)
+                rest = outside_fsync(worst_run)
+                if rest is not None:
+                    measured += f", {rest:.2f} s/GB outside the fsync write-back"
+            row(name, measured, f"{worst / limit:.2f}x the budget", worst <= limit)
         else:
             absent(name)
     always, interval = tp.get(("always", 1024), {}).get("produce"), tp.get(("interval=5", 1024), {}).get("produce")
@@ -930,6 +1104,10 @@ def section(data):
            f"{fmt_bytes_rate(fsync_write)}"
            + (" (measured by bench/rdkperf.py: limits.json had none)"
               if limits.get("fsync_write_from") else "") if fsync_write else "")
+        + (f", first touch of fresh memory (1 GiB written in 1 MiB pieces, the first time) "
+           f"{fmt_bytes_rate(limits['first_touch_bytes_per_s'])}"
+           + (" (measured by bench/rdkperf.py)" if limits.get("first_touch_from") else "")
+           if limits.get("first_touch_bytes_per_s") else "")
         + ".",
         "",
     ]
@@ -945,16 +1123,21 @@ def section(data):
         "",
         f"`{cfg['producer_command']}` then `{cfg['consumer_command']}`. Rates from the tool's "
         "summary (first send to last delivery report; first to last message read); broker "
-        "CPU is its utime+stime over each phase per GB moved; RSS is its VmHWM over the case.",
+        "CPU is its utime+stime over each phase per GB moved; RSS is its VmHWM over the case. "
+        "*Of which fsync* is the CPU time the server's flushing threads spent inside fsync "
+        "(`CLOCK_THREAD_CPUTIME_ID`, logged by the server at shutdown): the kernel's write-back "
+        "of the dirty pages, which runs in the thread that calls fsync. Under `never` the "
+        "kernel's own flusher threads do that work later, outside the broker's account, so "
+        "comparing produce CPU across policies compares where the write-back is counted.",
         "",
-        "| `--fsync` | Records | Produce | Consume | Consume / produce | Broker CPU s/GB (produce, consume) | Broker RSS peak | Against the limits |",
-        "|---|---|---|---|---|---|---|---|",
+        "| `--fsync` | Records | Produce | Consume | Consume / produce | Broker CPU s/GB (produce, consume) | Of which fsync (produce) | Broker RSS peak | Against the limits |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in data.get("throughput", []):
         p, c = r.get("produce"), r.get("consume")
         if not p:
             failed += 1
-            lines.append(f"| `{r.get('policy')}` | {r.get('size')} B | {cell_failed(r)} | | | | | |")
+            lines.append(f"| `{r.get('policy')}` | {r.get('size')} B | {cell_failed(r)} | | | | | | |")
             continue
         failed += not r.get("ok")
         ratio = f"{c['mb_s'] / p['mb_s']:.2f}x" if c and p["mb_s"] and c.get("ok") else "—"
@@ -965,7 +1148,8 @@ def section(data):
             versus.append(f"{p['mb_s'] * 1e6 / fsync_write:.2f}x the fsync'd write rate")
         lines.append(
             f"| `{r['policy']}` | {p['records']:,} x {r['size']} B | {rate_cell(p)} | {rate_cell(c)} "
-            f"| {ratio} | {cpu_cell(p, c)} | {mb_cell(r.get('rss_peak_mb'))} | {'; '.join(versus) or '—'} |")
+            f"| {ratio} | {cpu_cell(p, c)} | {fsync_cell(r)} | {mb_cell(r.get('rss_peak_mb'))} "
+            f"| {'; '.join(versus) or '—'} |")
 
     # Latency.
     if data.get("latency"):
@@ -1065,20 +1249,60 @@ def section(data):
                 "started again; then a few more records, a SIGKILL and a start again. Each time is from starting "
                 "the process to its first answer to a Metadata request listing every partition "
                 "(recovery scans and checks every batch), with the broker's CPU seconds until then. "
-                "The page cache was not dropped (the data was just written): much of it may be read "
-                "from memory, not from the disk."
+                + ("Before the start after the clean stop the page cache was dropped, so that start "
+                   "read its data from the disk, as after a reboot; the start after SIGKILL finds "
+                   "much of it in memory again."
+                   if s.get("cold_cache") else
+                   "The page cache was not dropped (not root): much of the data may be read from "
+                   "memory, not from the disk.")
                 + (f" {s['note']}." if s.get("note") else ""),
                 "",
-                "| Data on disk | Partitions | Clean stop (SIGTERM) | Start after the clean stop | Start after SIGKILL | Broker RSS after start | Broker RSS peak |",
-                "|---|---|---|---|---|---|---|",
+                "| Data on disk | Partitions | Clean stop (SIGTERM) | Start after the clean stop | Start after SIGKILL | Broker RSS peak: filling / first start / all |",
+                "|---|---|---|---|---|---|",
                 f"| {s['data_bytes'] / 1e9:.2f} GB | {s.get('partitions_answered', 0):,} "
                 f"| {s['clean_stop_seconds']:.2f} s | **{s['clean_start_seconds']:.2f} s** "
-                f"(storage loaded at {fmt_s(s.get('clean_loaded_seconds'))}, CPU {fmt_s(s.get('clean_start_cpu_s'))}) "
+                f"({'cold' if s.get('cold_cache') else 'warm'} page cache; storage loaded at "
+                f"{fmt_s(s.get('clean_loaded_seconds'))}, CPU {fmt_s(s.get('clean_start_cpu_s'))}) "
                 f"| **{s['killed_start_seconds']:.2f} s** (storage loaded at {fmt_s(s.get('killed_loaded_seconds'))}, "
                 f"CPU {fmt_s(s.get('killed_start_cpu_s'))}) "
-                f"| {mb_cell(s.get('rss_after_start_mb'))} "
-                f"| {mb_cell(s.get('rss_peak_mb'))} |",
+                f"| {mb_cell(s.get('fill_rss_peak_mb'))} / {mb_cell(s.get('clean_start_rss_peak_mb'))} "
+                f"/ {mb_cell(s.get('rss_peak_mb'))} |",
             ]
+
+    # Profile.
+    pr = data.get("profile")
+    if pr:
+        lines += ["", "### Where the produce CPU goes", ""]
+        if pr.get("skipped"):
+            lines.append(f"Not profiled: {pr['skipped']}.")
+        elif not pr.get("ok"):
+            failed += 1
+            lines.append(f"Profile {cell_failed(pr)}")
+        else:
+            p = pr["produce"]
+            touch = limits.get("first_touch_bytes_per_s")
+            lines += [
+                f"`perf record -F 999 -p <broker>` through one produce phase ({p['records']:,} x 1 KB, "
+                f"`--fsync always`, one partition): {rate_cell(p)}, broker CPU {p['cpu_s_per_gb']:.2f} s/GB. "
+                f"**{pr['kernel_share']:.0f}% of the broker's samples are in the kernel.** "
+                "`copy_folio_from_iter_atomic` is the copy of each record into the page cache "
+                "(`pwrite`), `_copy_to_iter` the copy out of the socket, the ext4 functions the "
+                "page cache's block bookkeeping; every broker that writes through the page cache "
+                "pays them (Kafka's `FileChannel.write` does the same `pwrite`). The rest is "
+                "minikafka's own code, mostly the CRC32C check of each batch."
+                + (f" New page-cache pages cost what filling fresh memory costs: this machine "
+                   f"fills fresh memory at {fmt_bytes_rate(touch)} the first time, "
+                   f"{1e9 / touch:.2f} s of CPU per GB before any copy is counted, and in a "
+                   "virtual machine whose host backs memory lazily that cost varies from run to "
+                   "run, so does the produce CPU." if touch else ""),
+                "",
+                "| Share of samples | Where |",
+                "|---|---|",
+            ]
+            for v, name in pr.get("by_symbol", []):
+                lines.append(f"| {v:.1f}% | `{' '.join(name.split())}` |")
+            lines += ["", "By thread: " + ", ".join(f"{n} {v:.1f}%" for v, n in pr.get("by_thread", []))
+                      + " (`minikafka-fsync` is the group commit's flushing thread)."]
 
     # Group commit.
     gcs = [(label, r) for label, r in all_cases(data) if r.get("policy") == "always"]
@@ -1160,6 +1384,9 @@ def main():
     ap.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_RDK_QUICK") == "1")
     ap.add_argument("--only", default=",".join(GROUPS), help="comma-separated: " + ",".join(GROUPS))
     ap.add_argument("--policies", default=",".join(POLICIES))
+    ap.add_argument("--repeat", type=int, default=env_int("BENCH_RDK_REPEAT", 3),
+                    help="runs of each throughput case; the table shows the median of each "
+                         "figure (one run of a noisy machine decides nothing)")
     ap.add_argument("--records", type=int, default=env_int("BENCH_RDK_RECORDS", 1_500_000))
     ap.add_argument("--small-records", type=int, default=env_int("BENCH_RDK_SMALL_RECORDS", 15_000_000))
     ap.add_argument("--scale-records", type=int, default=env_int("BENCH_RDK_SCALE_RECORDS", 1_000_000))
@@ -1220,9 +1447,14 @@ def main():
         say(f"measuring the fsync'd sequential write rate in {ctx.work} (limits.json has none)")
         limits = dict(limits, fsync_write_bytes_per_s=fsync_write_rate(ctx.work),
                       fsync_write_from="bench/rdkperf.py")
+    if "first_touch_bytes_per_s" not in limits:
+        say("measuring the first-touch write rate of fresh memory (limits.json has none)")
+        limits = dict(limits, first_touch_bytes_per_s=first_touch_rate(),
+                      first_touch_from="bench/rdkperf.py")
     say(f"rdkafka_performance: {ctx.tool} (librdkafka {librdkafka}); server: {ctx.bin}; "
         f"data and logs in {ctx.work}"
-        + (f"; fsync'd write rate {fmt_bytes_rate(limits['fsync_write_bytes_per_s'])}"))
+        + (f"; fsync'd write rate {fmt_bytes_rate(limits['fsync_write_bytes_per_s'])}")
+        + f"; first touch of fresh memory {fmt_bytes_rate(limits['first_touch_bytes_per_s'])}")
 
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -1238,15 +1470,26 @@ def main():
             "consumer_command": "rdkafka_performance -C -t T -p 0 -o beginning -e -c N",
         },
         "throughput": [], "latency": [], "partitions": [], "producers": [], "start": None,
+        "profile": None, "repeat": max(1, args.repeat),
     }
     t_start = time.monotonic()
     try:
         if "throughput" in only:
             for policy in policies:
                 for size, records in [(1024, args.records), (100, args.small_records)]:
-                    say(f"throughput --fsync {policy}: {records:,} x {size} B, one producer then one consumer")
-                    data["throughput"].append(dict(throughput_case(ctx, policy, size, records),
-                                                   policy=policy, size=size))
+                    runs = []
+                    for i in range(max(1, args.repeat)):
+                        say(f"throughput --fsync {policy}: {records:,} x {size} B, one producer "
+                            f"then one consumer (run {i + 1} of {max(1, args.repeat)})")
+                        runs.append(throughput_case(ctx, policy, size, records))
+                    data["throughput"].append(dict(median_run(runs), policy=policy, size=size))
+                    if len(runs) > 1 and data["throughput"][-1].get("produce"):
+                        say(f"  median of {len(runs)}: produce {fmt_phase(data['throughput'][-1]['produce'])}; "
+                            f"consume {fmt_phase(data['throughput'][-1].get('consume') or {})}")
+        if "profile" in only:
+            say("profile: where the broker's CPU goes while it takes a produce load "
+                "(perf record, --fsync always, 1 KB)")
+            data["profile"] = profile_case(ctx, args.records)
         if "latency" in only:
             for policy in policies:
                 say(f"latency --fsync {policy}: {args.rate:,} msg/s x 1 KB for {args.latency_seconds:g} s, "

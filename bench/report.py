@@ -104,6 +104,12 @@ def machine(limits):
         if limits.get("fsync_write_bytes_per_s"):
             lines.append(f"| fsync'd sequential write | **{fmt_bytes_rate(limits['fsync_write_bytes_per_s'])}** "
                          "| 1 MiB appends, `fdatasync` after each, same directory |")
+        if limits.get("first_touch_bytes_per_s"):
+            best = limits.get("first_touch_best_bytes_per_s")
+            lines.append(f"| first touch of fresh memory | **{fmt_bytes_rate(limits['first_touch_bytes_per_s'])}** "
+                         "| 1 GiB never used before, written in 1 MiB pieces, the first time"
+                         + (f" ({fmt_bytes_rate(best)} at best of three)" if best else "")
+                         + ": what each new page-cache page costs before any copy |")
     else:
         lines.append("| (not measured in this run) | | |")
     lines += [

@@ -3,6 +3,11 @@
 //!
 //! - **memcpy**: bytes per second one core copies between two 64 MiB buffers (larger than
 //!   any cache), the ceiling for anything that touches every byte once;
+//! - **first touch**: bytes per second written into memory the process never used before
+//!   (1 GiB, fresh from the kernel; the first of three runs, and the best), the ceiling for anything that fills *new* pages,
+//!   such as the page cache under a log that grows: each page costs a fault and zeroing,
+//!   and in a virtual machine whose host backs guest memory lazily (a balloon with free
+//!   page reporting) a trip to the host as well;
 //! - **loopback**: bytes per second one TCP connection moves over 127.0.0.1 with 64 KiB
 //!   writes, the ceiling for the server's network path on one machine;
 //! - **fsync**: `fdatasync` calls per second after 4 KiB appends, in the file system of
@@ -13,8 +18,8 @@
 //!   can take in when every flush carries a large batch.
 //!
 //! `cargo bench -p minikafka --bench limits` prints them and writes JSON to
-//! `MINIKAFKA_LIMITS_OUT` (default `target/bench/limits.json`). Each is the best of three
-//! runs: a limit is what the machine *can* do, and noise only ever makes it look smaller.
+//! `MINIKAFKA_LIMITS_OUT` (default `target/bench/limits.json`). Each (but first touch's
+//! first figure) is the best of three runs: a limit is what the machine *can* do, and noise only ever makes it look smaller.
 
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
@@ -42,6 +47,29 @@ fn memcpy() -> f64 {
         std::hint::black_box(&dst);
         copied as f64 / start.elapsed().as_secs_f64()
     })
+}
+
+/// Bytes per second written, 1 MiB at a time, into 1 GiB of memory never touched before:
+/// the first of three runs and the best. They differ where the host backs a virtual
+/// machine's memory lazily: the first run's pages come back from the host, the later ones
+/// may reuse pages the first run just gave back to the kernel.
+fn first_touch() -> (f64, f64) {
+    const SIZE: usize = 1 << 30;
+    const CHUNK: usize = 1 << 20;
+    let chunk = vec![7u8; CHUNK];
+    let rates: Vec<f64> = (0..3)
+        .map(|_| {
+            // A fresh allocation this large is its own mapping: its pages are not yet there.
+            let mut fresh: Vec<u8> = Vec::with_capacity(SIZE);
+            let start = Instant::now();
+            for _ in 0..SIZE / CHUNK {
+                fresh.extend_from_slice(std::hint::black_box(&chunk));
+            }
+            std::hint::black_box(&fresh);
+            SIZE as f64 / start.elapsed().as_secs_f64()
+        })
+        .collect();
+    (rates[0], rates.iter().copied().fold(0.0, f64::max))
 }
 
 /// Bytes per second over one loopback TCP connection, 64 KiB writes.
@@ -142,6 +170,12 @@ fn main() -> std::io::Result<()> {
     eprintln!("[limits] memcpy (64 MiB buffers, best of 3)...");
     let memcpy = memcpy();
     eprintln!("[limits] memcpy: {:.2} GB/s", memcpy / 1e9);
+    let (first_touch, first_touch_best) = first_touch();
+    eprintln!(
+        "[limits] first touch (writing 1 GiB of fresh memory): {:.2} GB/s the first time, {:.2} GB/s at best of 3",
+        first_touch / 1e9,
+        first_touch_best / 1e9
+    );
     let loopback = loopback()?;
     eprintln!(
         "[limits] loopback TCP, one connection, 64 KiB writes: {:.0} MB/s",
@@ -163,7 +197,9 @@ fn main() -> std::io::Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     let json = format!(
-        "{{\"memcpy_bytes_per_s\": {memcpy:.0}, \"loopback_bytes_per_s\": {loopback:.0}, \
+        "{{\"memcpy_bytes_per_s\": {memcpy:.0}, \"first_touch_bytes_per_s\": {first_touch:.0}, \
+         \"first_touch_best_bytes_per_s\": {first_touch_best:.0}, \
+         \"loopback_bytes_per_s\": {loopback:.0}, \
          \"fsyncs_per_s\": {fsyncs:.1}, \"fsync_write_bytes_per_s\": {fsync_write:.0}, \
          \"fsync_dir\": {:?}, \"cpus\": {}}}\n",
         dir.display().to_string(),

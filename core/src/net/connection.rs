@@ -2,9 +2,10 @@
 //! Over TLS the two share the TLS stream (split), and stored batches are copied through
 //! this process instead of `sendfile`: the kernel cannot encrypt them.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -20,12 +21,27 @@ use super::{CoreMsg, ServerConfig};
 use crate::record::StoredBatch;
 use crate::wire::{ConnectionId, FramePart, ResponseFrame};
 
+/// The unit of the server-wide budget of queued request bytes: a semaphore permit each.
+const BUDGET_UNIT: usize = 1024;
+
+/// The permits of a budget of `bytes` (at least one).
+pub(super) fn budget_units(bytes: usize) -> usize {
+    bytes.div_ceil(BUDGET_UNIT).max(1)
+}
+
+/// The permits a request frame of `len` bytes takes from a budget of `total` permits: all
+/// of them at most, so that a request larger than the budget is read once it is alone.
+fn frame_units(len: usize, total: usize) -> u32 {
+    budget_units(len).min(total).min(u32::MAX as usize) as u32
+}
+
 /// How long a client has to finish its TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Start the reader and writer tasks of a new connection, after its TLS handshake when the
 /// listener has TLS. `slot` is its place under `max_connections`, given back when the
-/// reader ends (or the handshake fails).
+/// reader ends (or the handshake fails). `queued` is the server-wide budget of bytes of
+/// unanswered requests (`queued_max_request_bytes`, in [`BUDGET_UNIT`]s).
 pub(super) fn spawn(
     id: ConnectionId,
     socket: TcpStream,
@@ -33,10 +49,11 @@ pub(super) fn spawn(
     config: ServerConfig,
     core: mpsc::UnboundedSender<CoreMsg>,
     slot: OwnedSemaphorePermit,
+    queued: Arc<Semaphore>,
 ) {
     let Some(tls) = config.tls.clone() else {
         let (read, write) = socket.into_split();
-        start(id, read, write, peer, config, core, slot);
+        start(id, read, write, peer, config, core, slot, queued);
         return;
     };
     tokio::spawn(async move {
@@ -44,7 +61,7 @@ pub(super) fn spawn(
         match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await {
             Ok(Ok(stream)) => {
                 let (read, write) = tokio::io::split(stream);
-                start(id, read, write, peer, config, core, slot);
+                start(id, read, write, peer, config, core, slot, queued);
             }
             Ok(Err(error)) => tracing::info!(
                 %peer,
@@ -73,6 +90,7 @@ impl FrameSink for OwnedWriteHalf {
 
 impl FrameSink for tokio::io::WriteHalf<tokio_rustls::server::TlsStream<TcpStream>> {}
 
+#[allow(clippy::too_many_arguments)]
 fn start<R, W>(
     id: ConnectionId,
     mut read: R,
@@ -81,6 +99,7 @@ fn start<R, W>(
     config: ServerConfig,
     core: mpsc::UnboundedSender<CoreMsg>,
     slot: OwnedSemaphorePermit,
+    queued: Arc<Semaphore>,
 ) where
     R: AsyncRead + Unpin + Send + 'static,
     W: FrameSink,
@@ -93,9 +112,13 @@ fn start<R, W>(
     ));
     let reader_limit = frame_limit.clone();
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
+    // The share of the byte budget each unanswered request holds, oldest first: answers
+    // leave in request order, so the writer gives back the front one per answer.
+    let held: Arc<Mutex<VecDeque<OwnedSemaphorePermit>>> = Arc::default();
+    let writer_held = held.clone();
 
     // The writer: answers in order. `None` is a request that needed no answer; it still
-    // frees its in-flight slot.
+    // frees its in-flight slot and its bytes.
     let writer_slots = in_flight.clone();
     let sendfile = config.sendfile;
     tokio::spawn(async move {
@@ -110,6 +133,9 @@ fn start<R, W>(
                 }
             }
             writer_slots.add_permits(1);
+            if let Ok(mut held) = writer_held.lock() {
+                held.pop_front();
+            }
         }
         let _ = write.shutdown().await;
     });
@@ -117,13 +143,18 @@ fn start<R, W>(
     let core_for_reader = core.clone();
     let reader = tokio::spawn(async move {
         let _slot = slot;
+        let budget = Budget {
+            queued,
+            held,
+            in_flight,
+        };
         let reason = read_frames(
             id,
             &mut read,
             &config,
             &reader_limit,
             &core_for_reader,
-            &in_flight,
+            &budget,
         )
         .await;
         let _ = core_for_reader.send(CoreMsg::Closed { id, reason });
@@ -135,6 +166,16 @@ fn start<R, W>(
         reader: reader.abort_handle(),
         frame_limit,
     });
+}
+
+/// What a connection's reader must hold before it passes a request on.
+struct Budget {
+    /// The server-wide bytes of unanswered requests.
+    queued: Arc<Semaphore>,
+    /// This connection's shares of it, one per unanswered request.
+    held: Arc<Mutex<VecDeque<OwnedSemaphorePermit>>>,
+    /// This connection's unanswered requests (`max_in_flight`).
+    in_flight: Arc<Semaphore>,
 }
 
 /// Read frames until the connection ends; returns why it ended.
@@ -149,7 +190,7 @@ async fn read_frames(
     config: &ServerConfig,
     frame_limit: &AtomicUsize,
     core: &mpsc::UnboundedSender<CoreMsg>,
-    in_flight: &Arc<Semaphore>,
+    budget: &Budget,
 ) -> String {
     let mut buffer = BytesMut::with_capacity(64 * 1024);
     loop {
@@ -183,6 +224,17 @@ async fn read_frames(
             return format!("bad frame length {len}");
         }
         let len = len as usize;
+        // Room in the server-wide budget before the body is read: with many producers,
+        // memory waits here instead of growing.
+        let total = budget_units(config.queued_max_request_bytes);
+        let Ok(share) = budget
+            .queued
+            .clone()
+            .acquire_many_owned(frame_units(len, total))
+            .await
+        else {
+            return "closed".into();
+        };
         if let Err(error) = fill(read, &mut buffer, 4 + len).await {
             tracing::warn!(connection = id, %error, "connection ended in the middle of a request");
             return format!("truncated frame: {error}");
@@ -198,10 +250,13 @@ async fn read_frames(
         }
         // Wait for a free in-flight slot: a client that does not read its answers stops
         // being read, and its memory stays bounded.
-        let Ok(permit) = in_flight.acquire().await else {
+        let Ok(permit) = budget.in_flight.acquire().await else {
             return "closed".into();
         };
         permit.forget();
+        if let Ok(mut held) = budget.held.lock() {
+            held.push_back(share);
+        }
         if core
             .send(CoreMsg::Frame {
                 id,
@@ -335,5 +390,76 @@ fn capture(frame: &[u8]) {
     let _ = std::fs::create_dir_all(dir);
     if let Err(error) = std::fs::write(dir.join(name), frame) {
         tracing::warn!(%error, "MINIKAFKA_CAPTURE_REQUESTS: could not write a frame");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(len: usize) -> Vec<u8> {
+        let mut bytes = (len as i32).to_be_bytes().to_vec();
+        bytes.resize(4 + len, 7);
+        bytes
+    }
+
+    /// Two 3 KiB requests under a 4 KiB server-wide budget: the second is not read until
+    /// the first is answered, and a request larger than the whole budget is still read once
+    /// it is alone.
+    #[tokio::test]
+    async fn requests_wait_for_room_in_the_server_wide_budget() {
+        let config = ServerConfig {
+            queued_max_request_bytes: 4096,
+            ..ServerConfig::default()
+        };
+        let budget = Arc::new(Budget {
+            queued: Arc::new(Semaphore::new(budget_units(4096))),
+            held: Arc::default(),
+            in_flight: Arc::new(Semaphore::new(8)),
+        });
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let (core_tx, mut core_rx) = mpsc::unbounded_channel();
+        let limit = Arc::new(AtomicUsize::new(config.max_request_bytes));
+        let reader = {
+            let budget = budget.clone();
+            tokio::spawn(async move {
+                let mut server = server;
+                read_frames(1, &mut server, &config, &limit, &core_tx, &budget).await
+            })
+        };
+        for len in [3072, 3072, 10_000] {
+            client.write_all(&frame(len)).await.unwrap();
+        }
+        let next = |rx: &mut mpsc::UnboundedReceiver<CoreMsg>| match rx.try_recv() {
+            Ok(CoreMsg::Frame { frame, .. }) => Some(frame.len()),
+            _ => None,
+        };
+        let settle = || tokio::time::sleep(std::time::Duration::from_millis(50));
+        settle().await;
+        assert_eq!(next(&mut core_rx), Some(3072));
+        assert_eq!(next(&mut core_rx), None, "no room for the second yet");
+        // The first is answered: the writer gives its share back.
+        budget.held.lock().unwrap().pop_front();
+        settle().await;
+        assert_eq!(next(&mut core_rx), Some(3072));
+        assert_eq!(next(&mut core_rx), None);
+        budget.held.lock().unwrap().pop_front();
+        settle().await;
+        assert_eq!(
+            next(&mut core_rx),
+            Some(10_000),
+            "alone, it may take it all"
+        );
+        drop(client);
+        assert!(reader.await.unwrap().contains("read"));
+    }
+
+    #[test]
+    fn a_frame_takes_its_kibibytes_and_at_most_the_whole_budget() {
+        assert_eq!(budget_units(64 << 20), 65_536);
+        assert_eq!(budget_units(0), 1);
+        assert_eq!(frame_units(1, 100), 1);
+        assert_eq!(frame_units(1025, 100), 2);
+        assert_eq!(frame_units(1 << 30, 100), 100);
     }
 }

@@ -288,5 +288,14 @@ mod tests {
             stats.to_string(),
             "group commit: syncs=1 appends=3 mean=3.0 max=3 failures=0"
         );
+        // The flush that synced the files is counted with its thread's CPU time; a flush
+        // with nothing to sync is not.
+        assert_eq!(flusher.cost().flushes, 1);
+        flusher.sync().unwrap();
+        assert_eq!(flusher.cost().flushes, 1);
+        assert!(flusher
+            .cost()
+            .to_string()
+            .starts_with("fsync: flushes=1 cpu="));
     }
 }

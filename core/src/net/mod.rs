@@ -17,7 +17,10 @@
 //! Backpressure: a connection may have at most `max_in_flight` requests unanswered (Kafka
 //! itself reads one request at a time per connection). A client that never reads its
 //! answers therefore stops being read, and costs bounded memory, while every other client
-//! is served as usual.
+//! is served as usual. Across connections, the bytes of unanswered requests are bounded by
+//! `queued_max_request_bytes` (Kafka's `queued.max.request.bytes`): a connection waits for
+//! room before it reads a request's body, so the server's memory does not grow with the
+//! number of producers.
 
 pub mod client;
 mod connection;
@@ -58,6 +61,9 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// Requests a connection may have unanswered before the server stops reading from it.
     pub max_in_flight: usize,
+    /// `queued.max.request.bytes`: the bytes of requests read and not yet answered, over
+    /// all connections. A request larger than this is still read when it is alone.
+    pub queued_max_request_bytes: usize,
     /// Send fetched batches from their segment files with `sendfile` (zero-copy, as Kafka
     /// does); off: read them into memory and write them (one copy). TLS connections
     /// always copy.
@@ -77,6 +83,7 @@ impl Default for ServerConfig {
             max_connections: 4096,
             idle_timeout: Duration::from_secs(600),
             max_in_flight: 8,
+            queued_max_request_bytes: 64 * 1024 * 1024,
             sendfile: true,
             tls: None,
             pre_auth_max_request_bytes: None,
@@ -435,6 +442,9 @@ async fn accept_loop(
     core: mpsc::UnboundedSender<CoreMsg>,
 ) {
     let open = Arc::new(Semaphore::new(config.max_connections));
+    let queued = Arc::new(Semaphore::new(connection::budget_units(
+        config.queued_max_request_bytes,
+    )));
     let mut next_id: ConnectionId = 1;
     loop {
         let (socket, peer) = match listener.accept().await {
@@ -454,6 +464,14 @@ async fn accept_loop(
         let id = next_id;
         next_id += 1;
         let _ = socket.set_nodelay(true);
-        connection::spawn(id, socket, peer, config.clone(), core.clone(), slot);
+        connection::spawn(
+            id,
+            socket,
+            peer,
+            config.clone(),
+            core.clone(),
+            slot,
+            queued.clone(),
+        );
     }
 }

@@ -81,7 +81,7 @@ use kafka_protocol::protocol::{StrBytes, VersionRange};
 
 pub use batch::{
     encode_batch, encode_records, parse_header, read_header, record_from_wire, split_record_set,
-    BatchError, BatchHeader,
+    BatchError, BatchHeader, BATCH_HEADER_BYTES,
 };
 pub use frame::{api_name, FrameError, FramePart, ResponseFrame};
 

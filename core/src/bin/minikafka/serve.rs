@@ -65,6 +65,12 @@ pub struct ServeArgs {
     /// Connections served at once; more are refused with a log line.
     #[arg(long, default_value_t = 4096)]
     max_connections: usize,
+    /// Bytes of requests read and not yet answered, over all connections
+    /// (`queued.max.request.bytes`). When they are reached, connections wait before reading
+    /// the next request, so many producers cost this much memory, not more. A request
+    /// larger than this is still read when it is alone.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    queued_max_request_bytes: usize,
     /// How long an empty group waits for more members before its first rebalance
     /// completes (`group.initial.rebalance.delay.ms`).
     #[arg(long, default_value_t = 3000)]
@@ -129,14 +135,15 @@ pub fn run(args: ServeArgs) -> ExitCode {
 /// shrinks), so every request paid a page fault per 4 KiB it was read into: a seventh of
 /// the server's CPU under a produce load (`make rdkperf`, measured with `perf`). Raising
 /// both thresholds keeps freed buffers in the heap; memory stays bounded by the requests
-/// in flight (`max_in_flight` per connection), which `make rdkperf` checks as peak RSS.
+/// in flight (`--queued-max-request-bytes` over all connections), and the heap keeps at
+/// most 32 MiB free at its top: `make rdkperf` checks the peak RSS.
 fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes the allocator's tuning; it is called before any thread
     // of the server starts.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 << 20);
     }
 }
 
@@ -198,6 +205,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         tls,
         max_request_bytes: args.max_request_bytes,
         max_connections: args.max_connections.max(1),
+        queued_max_request_bytes: args.queued_max_request_bytes.max(1),
         idle_timeout: Duration::from_millis(args.idle_timeout_ms.max(1)),
         sendfile: args.sendfile,
         ..ServerConfig::default()
@@ -340,6 +348,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
             tracing::info!("{}", sync.stop());
         }
     });
+    // What the flushes while serving cost (the final one below is not counted).
+    tracing::info!("{}", flusher.cost());
     // A graceful stop flushes under every policy.
     if let Err(error) = flusher.sync() {
         tracing::error!(%error, "final flush failed");

@@ -31,6 +31,8 @@ pub trait DiskFile: Debug + Send + Sync + 'static {
     fn set_len(&self, len: u64) -> io::Result<()>;
     /// `fdatasync`: the written bytes (and the size) survive a power cut from now on.
     fn sync_data(&self) -> io::Result<()>;
+    /// The file's size in bytes.
+    fn size(&self) -> io::Result<u64>;
 }
 
 /// The file system calls the storage makes. Paths are as the storage builds them.
@@ -79,6 +81,9 @@ impl DiskFile for fs::File {
     }
     fn sync_data(&self) -> io::Result<()> {
         fs::File::sync_data(self)
+    }
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
     }
 }
 

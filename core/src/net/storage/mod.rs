@@ -121,6 +121,10 @@ pub struct Flusher<D: Disk = RealDisk> {
     /// Record batches appended since the last flush began: what one fsync covers, which
     /// is the figure group commit is judged by.
     appends: AtomicU64,
+    /// Flushes that synced at least one file, and the CPU time the flushing threads spent
+    /// in them (see [`FlushCost`]).
+    flushes: AtomicU64,
+    flush_cpu_nanos: AtomicU64,
 }
 
 impl<D: Disk> Default for Flusher<D> {
@@ -128,8 +132,46 @@ impl<D: Disk> Default for Flusher<D> {
         Flusher {
             pending: Mutex::new(Vec::new()),
             appends: AtomicU64::new(0),
+            flushes: AtomicU64::new(0),
+            flush_cpu_nanos: AtomicU64::new(0),
         }
     }
+}
+
+/// What the flushes so far cost the server.
+///
+/// An `fsync` is not a wait alone: the calling thread runs the kernel's write-back of the
+/// file's dirty pages (ext4 block allocation, building and submitting the disk requests).
+/// Under `--fsync never` the kernel's own flusher threads do that work later, outside the
+/// server's CPU account; under `always` and `interval` the server's flushing thread does
+/// it. This is that thread time, so a benchmark can tell the write-back apart from the
+/// produce path's own work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlushCost {
+    /// Flushes that synced at least one file.
+    pub flushes: u64,
+    /// CPU time of the flushing threads inside those flushes.
+    pub cpu: Duration,
+}
+
+impl std::fmt::Display for FlushCost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "fsync: flushes={} cpu={:.3}s (the kernel's write-back, run by the flushing threads)",
+            self.flushes,
+            self.cpu.as_secs_f64()
+        )
+    }
+}
+
+/// The CPU time the calling thread has used so far (`CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu() -> Duration {
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
 }
 
 /// What one [`Flusher::sync`] flushed.
@@ -162,6 +204,14 @@ impl<D: Disk> Flusher<D> {
         self.pending.lock().map(|p| !p.is_empty()).unwrap_or(false)
     }
 
+    /// What the flushes so far cost.
+    pub fn cost(&self) -> FlushCost {
+        FlushCost {
+            flushes: self.flushes.load(Ordering::Relaxed),
+            cpu: Duration::from_nanos(self.flush_cpu_nanos.load(Ordering::Relaxed)),
+        }
+    }
+
     /// Flush every written file to the disk. Every write that returned before this call
     /// began is on the disk when it returns.
     pub fn sync(&self) -> io::Result<Synced> {
@@ -170,11 +220,20 @@ impl<D: Disk> Flusher<D> {
             Err(_) => return Ok(Synced::default()),
         };
         let appends = self.appends.swap(0, Ordering::Relaxed);
-        for f in &files {
+        if files.is_empty() {
+            return Ok(Synced { files: 0, appends });
+        }
+        let began = thread_cpu();
+        let result = files.iter().try_for_each(|f| {
             // Cleared before the flush: a write that races with it marks the file again.
             f.dirty.store(false, Ordering::Release);
-            f.file.sync_data()?;
-        }
+            f.file.sync_data()
+        });
+        let spent = thread_cpu().saturating_sub(began);
+        self.flushes.fetch_add(1, Ordering::Relaxed);
+        self.flush_cpu_nanos
+            .fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
+        result?;
         Ok(Synced {
             files: files.len(),
             appends,

@@ -12,7 +12,7 @@ use crate::log::{check_roll, LogStorage, SegmentInfo, StorageError};
 use crate::record::{
     BatchInfo, BatchRecords, Offset, ProducerInfo, Record, RecordBatch, StoredBatch,
 };
-use crate::wire::{encode_batch, parse_header, read_header, BatchHeader};
+use crate::wire::{encode_batch, parse_header, read_header, BatchHeader, BATCH_HEADER_BYTES};
 
 /// One segment: its `.log` and `.index` files and the index in memory.
 #[derive(Debug)]
@@ -38,6 +38,39 @@ pub struct FileStorage<D: Disk = RealDisk> {
     log_start: Option<Offset>,
     flusher: Arc<Flusher<D>>,
     index_interval_bytes: u64,
+}
+
+/// How much of a segment [`FileStorage`] reads at a time when it scans it at start.
+const SCAN_WINDOW: u64 = 1 << 20;
+
+/// A window onto a file being scanned front to back: the bytes at `[start, start + len)`,
+/// refilled with one `pread` when a batch is not wholly inside it.
+#[derive(Default)]
+struct Window {
+    start: u64,
+    buf: Vec<u8>,
+}
+
+impl Window {
+    /// The `want` bytes at `pos` (`left` bytes remain in the file from `pos`), reading a
+    /// new window from `pos` if they are not all in the current one.
+    fn bytes<F: DiskFile>(
+        &mut self,
+        file: &F,
+        pos: u64,
+        want: u64,
+        left: u64,
+    ) -> std::io::Result<&[u8]> {
+        let inside = pos >= self.start && pos + want <= self.start + self.buf.len() as u64;
+        if !inside {
+            let read = want.max(SCAN_WINDOW).min(left) as usize;
+            self.buf.resize(read, 0);
+            file.read_exact_at(&mut self.buf, pos)?;
+            self.start = pos;
+        }
+        let from = (pos - self.start) as usize;
+        Ok(&self.buf[from..from + want as usize])
+    }
 }
 
 fn segment_name(base: Offset, ext: &str) -> String {
@@ -127,27 +160,51 @@ impl<D: Disk> FileStorage<D> {
     }
 
     /// Read one segment file batch by batch; truncate it at the first bad batch.
+    ///
+    /// The file is read through a window of [`SCAN_WINDOW`] bytes (or one batch, if a batch
+    /// is larger), not whole: a segment grows to `segment.bytes`, 1 GiB by default, and
+    /// starting must not cost that much memory per partition.
     fn scan_segment(
         &self,
         base: Offset,
         path: &Path,
     ) -> Result<(SegmentInfo, Segment<D::File>, bool), StorageError> {
-        let bytes = self.disk.read(path).map_err(|e| io_error(path, e))?;
+        let log = self
+            .disk
+            .open(path, false, false)
+            .map_err(|e| io_error(path, e))?;
+        let len = log.size().map_err(|e| io_error(path, e))?;
+        let mut window = Window::default();
         let mut info = SegmentInfo::empty(base);
         let mut entries = Vec::new();
         let mut since_entry = u64::MAX;
-        let mut pos = 0usize;
+        let mut pos = 0u64;
         let mut problem = None;
-        while pos < bytes.len() {
-            let rest = &bytes[pos..];
-            let header = match read_header(rest) {
+        while pos < len {
+            let left = len - pos;
+            let head = window
+                .bytes(&log, pos, (BATCH_HEADER_BYTES as u64).min(left), left)
+                .map_err(|e| io_error(path, e))?;
+            let total_len = match parse_header(head) {
+                Ok(h) => h.total_len as u64,
+                Err(e) => {
+                    problem = Some(e.to_string());
+                    break;
+                }
+            };
+            // A length past the end is a torn tail: `read_header` says so from the bytes
+            // that are there, without reading (or allocating) what the header claims.
+            let batch = window
+                .bytes(&log, pos, total_len.min(left), left)
+                .map_err(|e| io_error(path, e))?;
+            let header = match read_header(batch) {
                 Ok(h) => h,
                 Err(e) => {
                     problem = Some(e.to_string());
                     break;
                 }
             };
-            let batch_base = i64::from_be_bytes(rest[..8].try_into().unwrap_or_default());
+            let batch_base = i64::from_be_bytes(batch[..8].try_into().unwrap_or_default());
             if batch_base != info.next_offset {
                 problem = Some(format!(
                     "batch at offset {batch_base} where {} was expected",
@@ -156,28 +213,24 @@ impl<D: Disk> FileStorage<D> {
                 break;
             }
             if since_entry >= self.index_interval_bytes {
-                entries.push((batch_base, pos as u64));
+                entries.push((batch_base, pos));
                 since_entry = 0;
             }
             since_entry += header.total_len as u64;
             info.add_batch(&batch_info(batch_base, &header));
-            pos += header.total_len;
+            pos += header.total_len as u64;
         }
         if let Some(reason) = &problem {
             tracing::warn!(
                 segment = %path.display(),
                 position = pos,
-                dropped_bytes = bytes.len() - pos,
+                dropped_bytes = len - pos,
                 %reason,
                 "torn or corrupt tail: truncating to the last valid batch"
             );
         }
-        let log = self
-            .disk
-            .open(path, false, false)
-            .map_err(|e| io_error(path, e))?;
         if problem.is_some() {
-            log.set_len(pos as u64).map_err(|e| io_error(path, e))?;
+            log.set_len(pos).map_err(|e| io_error(path, e))?;
             log.sync_data().map_err(|e| io_error(path, e))?;
         }
         // The index is rebuilt from the scan and written anew.
@@ -623,6 +676,47 @@ pub(crate) mod tests {
         );
         let total: u32 = read.batches.iter().map(|b| b.info.record_count).sum();
         assert_eq!(total, 8);
+    }
+
+    #[test]
+    fn batches_larger_than_the_scan_window_survive_a_reopen_and_a_torn_one_is_cut() {
+        let d = dir("window");
+        let config = LogConfig {
+            max_message_bytes: None,
+            segment_bytes: 1 << 30,
+            ..LogConfig::default()
+        };
+        let medium = "m".repeat(600 * 1024);
+        let large = "l".repeat(1536 * 1024);
+        let mut log = open_log(&d.0, config.clone());
+        for v in [&medium, &medium] {
+            log.append(encoded(&[v.as_str()]), 0).unwrap();
+        }
+        drop(log);
+        let file = d.0.join(segment_name(0, "log"));
+        let before_large = fs::metadata(&file).unwrap().len();
+        // Batches that straddle the scan window's edges, one larger than the window.
+        let mut log = open_log(&d.0, config.clone());
+        for v in [&large, &medium, &"s".to_string()] {
+            log.append(encoded(&[v.as_str()]), 0).unwrap();
+        }
+        drop(log);
+        let log = open_log(&d.0, config.clone());
+        assert_eq!(log.log_end_offset(), 5);
+        let read = log.read(2, u32::MAX, 1).unwrap();
+        assert_eq!(read.batches[0].info.base_offset, 2);
+        assert!(u64::from(read.batches[0].info.size_bytes) > SCAN_WINDOW);
+        drop(log);
+        // A crash in the middle of writing the large batch.
+        OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_len(before_large + 700 * 1024)
+            .unwrap();
+        let log = open_log(&d.0, config);
+        assert_eq!(log.log_end_offset(), 2, "cut before the torn large batch");
+        assert_eq!(fs::metadata(&file).unwrap().len(), before_large);
     }
 
     #[test]

@@ -291,6 +291,14 @@ impl DiskFile for SimFile {
         Ok(())
     }
 
+    fn size(&self) -> io::Result<u64> {
+        let state = self.disk.state();
+        Ok(state
+            .inodes
+            .get(&self.inode)
+            .map_or(0, |i| i.written.len() as u64))
+    }
+
     fn sync_data(&self) -> io::Result<()> {
         let mut state = self.disk.state();
         state.syncs += 1;
