@@ -15,10 +15,15 @@ For each fsync policy (always, interval=5, never), with a fresh data directory a
   - latency at a fixed rate (`-r 20000 -l -A <file>`, 1 KB): per-message produce latency
     (send to delivery report) and end to end (a consumer with -l reading the same
     partition), p50/p99/p99.9 from the per-message files.
+Each throughput case runs --repeat times (BENCH_RDK_REPEAT, 3) and reports the median of
+each figure, with the CPU the server's flushing threads spent in fsync (its `fsync:
+flushes=.. cpu=..` shutdown line). Then, when `perf` is installed, a `perf record` of the
+broker through one produce phase under `--fsync always`, by thread and function.
 Then, with `--fsync interval=5`: throughput and broker CPU/GB with 1, 8, 64 and 1,000
 partitions (one producer spreading over them, one consumer of every partition) and with 1,
 4 and 16 producer processes; the time to start on a data directory of 10 GB in 1,000
-partitions (BENCH_START_GB) after a clean stop (SIGTERM) and after a SIGKILL, until a
+partitions (BENCH_START_GB) after a clean stop (SIGTERM; the page cache dropped first
+when run as root, as after a reboot) and after a SIGKILL, until a
 Metadata request is answered; and the group commit batch sizes the server logs at
 shutdown under `--fsync always` (a `group commit: syncs=.. appends=.. mean=.. max=..` line,
 "not reported" if it has none).
