@@ -60,6 +60,9 @@ pub struct ServerConfig {
     /// (Kafka: 10 minutes).
     pub idle_timeout: Duration,
     /// Requests a connection may have unanswered before the server stops reading from it.
+    /// Under `--fsync always` one flush covers at most this many appends of one producer,
+    /// so it is larger than Kafka's one-at-a-time: `queued_max_request_bytes` bounds the
+    /// memory it could take.
     pub max_in_flight: usize,
     /// `queued.max.request.bytes`: the bytes of requests read and not yet answered, over
     /// all connections. A request larger than this is still read when it is alone.
@@ -82,7 +85,7 @@ impl Default for ServerConfig {
             max_request_bytes: 100 * 1024 * 1024,
             max_connections: 4096,
             idle_timeout: Duration::from_secs(600),
-            max_in_flight: 8,
+            max_in_flight: 32,
             queued_max_request_bytes: 64 * 1024 * 1024,
             sendfile: true,
             tls: None,
