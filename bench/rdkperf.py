@@ -19,6 +19,7 @@ Each throughput case runs --repeat times (BENCH_RDK_REPEAT, 3) and reports the m
 each figure, with the CPU the server's flushing threads spent in fsync (its `fsync:
 flushes=.. cpu=..` shutdown line). Then, when `perf` is installed, a `perf record` of the
 broker through one produce phase under `--fsync always`, by thread and function.
+Then the fetch path with `sendfile` against `--sendfile false` (one copy), 1 KB, one partition.
 Then, with `--fsync interval=5`: throughput and broker CPU/GB with 1, 8, 64 and 1,000
 partitions (one producer spreading over them, one consumer of every partition) and with 1,
 4 and 16 producer processes; the time to start on a data directory of 10 GB in 1,000
@@ -63,7 +64,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 TITLE = "librdkafka load"
 POLICIES = ["always", "interval=5", "never"]
 PRODUCER_OPTS = ["-a", "-1", "-X", "linger.ms=5", "-X", "batch.size=1000000"]
-GROUPS = ["throughput", "profile", "latency", "partitions", "producers", "start"]
+GROUPS = ["throughput", "reads", "profile", "latency", "partitions", "producers", "start"]
 
 # The issue's targets (issue 16).
 CONSUME_OVER_PRODUCE = 1.2
@@ -299,8 +300,9 @@ def fsync_cost(log_text):
 class Broker:
     """`minikafka serve` on a free port with its own data directory, stopped by its PID."""
 
-    def __init__(self, ctx, name, fsync, partitions=1, data_dir=None):
+    def __init__(self, ctx, name, fsync, partitions=1, data_dir=None, extra=()):
         self.ctx, self.name = ctx, name
+        self.extra = list(extra)
         self.port = free_port()
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix=f"{name}-", dir=ctx.work)
@@ -314,7 +316,7 @@ class Broker:
         self.log = open(self.log_path, "a")
         argv = [self.ctx.bin, "serve", "--data-dir", self.data_dir, "--listen",
                 f"127.0.0.1:{self.port}", "--fsync", fsync,
-                "--default-partitions", str(partitions)]
+                "--default-partitions", str(partitions)] + self.extra
         self.started = time.monotonic()
         self.started_wall = time.time()
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
@@ -603,6 +605,34 @@ def median_run(runs):
                              "cpu_s": median([c["cpu_s"] for c in costs])}
     peaks = [r["rss_peak_mb"] for r in good if r.get("rss_peak_mb")]
     out["rss_peak_mb"] = max(peaks) if peaks else None
+    return out
+
+
+@case
+def reads_case(ctx, records, sendfile):
+    """One partition of 1 KB records (`--fsync interval=5`), then one consumer reading it all
+    twice: the fetch path with `sendfile` (zero copy) or with `--sendfile false` (one copy
+    out of the page cache through the server). The second read is the one reported: the
+    first warms what both need (the page cache, the consumer)."""
+    topic = "reads"
+    broker = Broker(ctx, f"reads-{'sendfile' if sendfile else 'copy'}", "interval=5",
+                    extra=["--sendfile", "true" if sendfile else "false"])
+    out = {"sendfile": sendfile, "size": 1024}
+    try:
+        broker.ready()
+        broker.create_topic(topic, 1)
+        p = produce(ctx, broker, topic, 1024, records)
+        if not p["ok"]:
+            raise RuntimeError(f"produce failed: {p['error']}")
+        consume(ctx, broker, topic, 1024, p["records"], [0])
+        c = consume(ctx, broker, topic, 1024, p["records"], [0])
+        out["consume"] = c
+        say(f"  {'sendfile' if sendfile else 'one copy'}: {fmt_phase(c)}")
+    except Exception:
+        broker.close()
+        raise
+    finish(broker, out)
+    out["ok"] = bool(out.get("consume", {}).get("ok"))
     return out
 
 
@@ -1074,6 +1104,8 @@ def targets(data):
 def all_cases(data):
     for r in data.get("throughput", []):
         yield f"throughput `{r.get('policy')}` {r.get('size')} B", r
+    for r in data.get("reads", []):
+        yield f"reads {'sendfile' if r.get('sendfile') else 'one copy'}", r
     for r in data.get("latency", []):
         yield f"latency `{r.get('policy')}`", r
     for r in data.get("partitions", []):
@@ -1155,6 +1187,30 @@ def section(data):
             f"| `{r['policy']}` | {p['records']:,} x {r['size']} B | {rate_cell(p)} | {rate_cell(c)} "
             f"| {ratio} | {cpu_cell(p, c)} | {fsync_cell(r)} | {mb_cell(r.get('rss_peak_mb'))} "
             f"| {'; '.join(versus) or '—'} |")
+
+    # Reads: sendfile against one copy.
+    if data.get("reads"):
+        lines += [
+            "",
+            "### Fetch: sendfile against one copy",
+            "",
+            "One partition of 1 KB records (`--fsync interval=5`), read twice by one consumer; "
+            "the second read is shown. `sendfile`: the kernel moves page-cache pages to the "
+            "socket, the records never enter the server. `--sendfile false`: each stored batch "
+            "is read into a buffer of the server and written (one copy).",
+            "",
+            "| Fetch path | Consume | Broker CPU s/GB |",
+            "|---|---|---|",
+        ]
+        for r in data["reads"]:
+            c = r.get("consume")
+            name = "`sendfile` (default)" if r.get("sendfile") else "one copy (`--sendfile false`)"
+            if not c:
+                failed += 1
+                lines.append(f"| {name} | {cell_failed(r)} | |")
+                continue
+            failed += not r.get("ok")
+            lines.append(f"| {name} | {rate_cell(c)} | {c['cpu_s_per_gb']:.2f} |")
 
     # Latency.
     if data.get("latency"):
@@ -1475,7 +1531,7 @@ def main():
             "consumer_command": "rdkafka_performance -C -t T -p 0 -o beginning -e -c N",
         },
         "throughput": [], "latency": [], "partitions": [], "producers": [], "start": None,
-        "profile": None, "repeat": max(1, args.repeat),
+        "profile": None, "reads": [], "repeat": max(1, args.repeat),
     }
     t_start = time.monotonic()
     try:
@@ -1491,6 +1547,11 @@ def main():
                     if len(runs) > 1 and data["throughput"][-1].get("produce"):
                         say(f"  median of {len(runs)}: produce {fmt_phase(data['throughput'][-1]['produce'])}; "
                             f"consume {fmt_phase(data['throughput'][-1].get('consume') or {})}")
+        if "reads" in only:
+            data["reads"] = []
+            for sendfile in (True, False):
+                say(f"reads: {args.records:,} x 1 KB, --sendfile {'true' if sendfile else 'false'}")
+                data["reads"].append(reads_case(ctx, args.records, sendfile))
         if "profile" in only:
             say("profile: where the broker's CPU goes while it takes a produce load "
                 "(perf record, --fsync always, 1 KB)")
