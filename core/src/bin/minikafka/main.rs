@@ -2,6 +2,7 @@
 //!
 //! - `minikafka serve`: the broker as a TCP server speaking the Kafka protocol, so kcat,
 //!   confluent-kafka, kafka-python and kafkajs work against it.
+//! - `minikafka watch`: any Kafka cluster, sampled read-only, in the live visualiser.
 //! - `minikafka scenario S1`: a teaching scenario in the simulated world, narrated.
 //! - `minikafka replay <run>`: replay a run string from a scenario or the visualiser.
 
@@ -25,6 +26,8 @@ mod scenario;
 mod serve;
 #[cfg(not(target_arch = "wasm32"))]
 mod time;
+#[cfg(not(target_arch = "wasm32"))]
+mod watch;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
@@ -45,6 +48,9 @@ mod cli {
         /// Run the broker as a TCP server that speaks the Kafka wire protocol. Real
         /// clients (kcat, confluent-kafka, kafka-python, kafkajs) connect to --listen.
         Serve(super::serve::ServeArgs),
+        /// Follow any Kafka cluster (Apache Kafka, Redpanda, minikafka) read-only and show
+        /// it in the live visualiser: groups, lag over time, rebalances, partition leaders.
+        Watch(super::watch::WatchArgs),
         /// Produce the lines of standard input as records (the core's producer state
         /// machine over TCP). `--key-separator :` makes `k:v` lines keyed records.
         Produce(super::clients::ProduceArgs),
@@ -69,6 +75,7 @@ mod cli {
     pub fn main() -> ExitCode {
         match Cli::parse().command {
             Command::Serve(args) => super::serve::run(args),
+            Command::Watch(args) => super::watch::run(args),
             Command::Produce(args) => super::clients::produce(args),
             Command::Consume(args) => super::clients::consume(args),
             Command::Topics(args) => super::admin::topics(args),
