@@ -249,11 +249,21 @@ pub enum Key {
     DeleteTopic,
     #[allow(missing_docs)]
     AdminHint,
+    #[allow(missing_docs)]
+    Sampled,
+    #[allow(missing_docs)]
+    NotSampledYet,
+    #[allow(missing_docs)]
+    SampleFailed,
+    #[allow(missing_docs)]
+    Rebalances,
+    #[allow(missing_docs)]
+    NoRebalance,
 }
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 102] = [
+    pub const ALL: [Key; 107] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -356,6 +366,11 @@ impl Key {
         Key::ResetLatest,
         Key::DeleteTopic,
         Key::AdminHint,
+        Key::Sampled,
+        Key::NotSampledYet,
+        Key::SampleFailed,
+        Key::Rebalances,
+        Key::NoRebalance,
     ];
 }
 
@@ -494,6 +509,17 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
             "A reset moves the shown group's committed offsets on every partition of the topic; the group must have no members (stop its consumers first).",
             "重置会移动所显示的消费者组在该主题每个分区上的已提交 offset；该组必须没有成员（先停止它的消费者）。",
         ),
+        Key::Sampled => (
+            "minikafka watch, read-only: picture sampled",
+            "minikafka watch（只读）：画面采样于",
+        ),
+        Key::NotSampledYet => ("no sample of the cluster yet", "尚未采样到集群"),
+        Key::SampleFailed => ("latest sample failed", "最近一次采样失败"),
+        Key::Rebalances => (
+            "Rebalances, last hour (reasons inferred)",
+            "最近一小时的再均衡（原因为推断）",
+        ),
+        Key::NoRebalance => ("none seen", "没有看到"),
     };
     match lang {
         Lang::En => en,

@@ -259,6 +259,9 @@ pub fn live_app(props: &LiveProps) -> Html {
             if let Some(notice) = &page.notice {
                 <div class="notice">{ notice }</div>
             }
+            if let Some(watch) = &page.watch {
+                { watch_bar(&page, watch, lang) }
+            }
             <h2 class="scenario-title">{ t(lang, Key::LiveTitle) }</h2>
             <crate::stage::view::StageView stage={crate::stage::from_live::stage_of_live(&page, &vm)} {lang} />
             { live_hint(page.bootstrap.as_deref(), lang) }
@@ -295,6 +298,41 @@ pub fn live_app(props: &LiveProps) -> Html {
                 }
                 <p class="muted">{ t(lang, Key::LiveOnlySim) }</p>
             </main>
+        </div>
+    }
+}
+
+/// `minikafka watch`: how fresh the picture is, why it may be stale, and the rebalances
+/// of the last hour.
+fn watch_bar(page: &LivePage, watch: &minikafka::live::WatchStatus, lang: Lang) -> Html {
+    let freshness = match page.sample_age() {
+        Some(age) => format!(
+            "{} {}.{} s ago · every {} ms · took {} ms",
+            t(lang, Key::Sampled),
+            age / 1000,
+            age % 1000 / 100,
+            watch.interval_ms,
+            watch.took_ms
+        ),
+        None => t(lang, Key::NotSampledYet).to_string(),
+    };
+    html! {
+        <div class="watch" data-testid="watch-status">
+            <p data-testid="watch-freshness">{ freshness }</p>
+            if let Some(error) = &watch.error {
+                <p class="notice" data-testid="watch-error">{ format!("{}: {error}", t(lang, Key::SampleFailed)) }</p>
+            }
+            <details open={true}>
+                <summary>{ format!("{} ({})", t(lang, Key::Rebalances), watch.rebalances.len()) }</summary>
+                if watch.rebalances.is_empty() {
+                    <p class="muted">{ t(lang, Key::NoRebalance) }</p>
+                }
+                <ul data-testid="watch-rebalances">
+                    { for watch.rebalances.iter().rev().map(|r| html! {
+                        <li><span class="at">{ clock(r.at) }</span>{" "}{ crate::live::page::rebalance_line(r, lang) }</li>
+                    }) }
+                </ul>
+            </details>
         </div>
     }
 }
