@@ -36,14 +36,16 @@ fn s(x: &str) -> StrBytes {
     StrBytes::from_string(x.to_string())
 }
 
+/// A member: (member id, client id, partitions by topic).
+type FixtureMember = (String, String, Vec<(String, Vec<i32>)>);
+
 #[derive(Clone)]
 struct FixtureGroup {
     coordinator: i32,
     consumer: bool,
     state: &'static str,
     epoch: i32,
-    /// (member id, client id, assignment)
-    members: Vec<(String, String, Vec<(String, Vec<i32>)>)>,
+    members: Vec<FixtureMember>,
     committed: BTreeMap<(String, i32), i64>,
 }
 
