@@ -50,6 +50,16 @@ mod cli {
         Serve(super::serve::ServeArgs),
         /// Follow any Kafka cluster (Apache Kafka, Redpanda, minikafka) read-only and show
         /// it in the live visualiser: groups, lag over time, rebalances, partition leaders.
+        ///
+        /// Every --interval the watch samples the cluster with read requests only
+        /// (Metadata, ListGroups, FindCoordinator, DescribeGroups, ConsumerGroupDescribe,
+        /// OffsetFetch, ListOffsets), over one connection per broker, and turns the
+        /// differences between two samples into the events `serve --http` streams: members
+        /// joining and leaving, new assignments, commits, high watermarks. It never writes
+        /// to the cluster and never joins a group. When the cluster answers slowly the
+        /// interval grows; the page says how old its picture is. Rebalance reasons are
+        /// inferred (no read API reports them) and marked so. Open
+        /// http://<--http>/?source=live.
         Watch(super::watch::WatchArgs),
         /// Produce the lines of standard input as records (the core's producer state
         /// machine over TCP). `--key-separator :` makes `k:v` lines keyed records.

@@ -9,18 +9,8 @@ use minikafka::net::security::ClientSecurity;
 use minikafka::net::watch::{Watch, WatchOptions};
 use minikafka::watch::{NameFilter, WatchConfig};
 
-/// Follow a Kafka cluster (Apache Kafka, Redpanda, minikafka...) as a client and show it
-/// in the live visualiser: brokers, partition leaders, high watermarks, groups (classic
-/// and KIP-848), members, assignments, committed offsets, lag over time and rebalances.
-///
-/// Every --interval the watch samples the cluster with read requests only (Metadata,
-/// ListGroups, FindCoordinator, DescribeGroups, ConsumerGroupDescribe, OffsetFetch,
-/// ListOffsets), one connection per broker, and turns the differences between samples
-/// into the same events `serve --http` streams. It never writes to the cluster and never
-/// joins a group. When the cluster answers slowly the interval grows; the page says how
-/// old its picture is.
+/// `minikafka watch`'s options (the command's help is on `Command::Watch` in `main.rs`).
 #[derive(Parser, Debug)]
-#[command(verbatim_doc_comment)]
 pub struct WatchArgs {
     /// Brokers to start from: HOST:PORT, several separated by commas. The others are
     /// learnt from Metadata.
