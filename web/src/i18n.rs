@@ -259,11 +259,13 @@ pub enum Key {
     Rebalances,
     #[allow(missing_docs)]
     NoRebalance,
+    #[allow(missing_docs)]
+    WatchTitle,
 }
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 107] = [
+    pub const ALL: [Key; 108] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -371,6 +373,7 @@ impl Key {
         Key::SampleFailed,
         Key::Rebalances,
         Key::NoRebalance,
+        Key::WatchTitle,
     ];
 }
 
@@ -520,6 +523,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
             "最近一小时的再均衡（原因为推断）",
         ),
         Key::NoRebalance => ("none seen", "没有看到"),
+        Key::WatchTitle => (
+            "Watch: a Kafka cluster, sampled read-only",
+            "Watch：只读采样的 Kafka 集群",
+        ),
     };
     match lang {
         Lang::En => en,

@@ -262,9 +262,12 @@ pub fn live_app(props: &LiveProps) -> Html {
             if let Some(watch) = &page.watch {
                 { watch_bar(&page, watch, lang) }
             }
-            <h2 class="scenario-title">{ t(lang, Key::LiveTitle) }</h2>
+            <h2 class="scenario-title">{ t(lang, if page.watch.is_some() { Key::WatchTitle } else { Key::LiveTitle }) }</h2>
             <crate::stage::view::StageView stage={crate::stage::from_live::stage_of_live(&page, &vm)} {lang} />
-            { live_hint(page.bootstrap.as_deref(), lang) }
+            // A watched cluster is somebody's production: no "try producing to it" hint.
+            if page.watch.is_none() {
+                { live_hint(page.bootstrap.as_deref(), lang) }
+            }
             <crate::stage::view::Legend {lang} open={false} />
             <div class="counters">
                 <div class="counter"><span>{ t(lang, Key::State) }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>
