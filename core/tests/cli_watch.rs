@@ -391,6 +391,16 @@ async fn the_watch_follows_a_group_scaling_out_and_in_within_two_samples() {
     assert_eq!(reason_for("added", &crashed), "member_added");
     assert_eq!(reason_for("removed", &crashed), "session_timeout");
     assert_eq!(reason_for("removed", left), "member_left");
+    // Lag over time, for the page's hour chart: billing's, ending at the latest sample.
+    let lag = status["lag"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "billing")
+        .expect("billing's lag");
+    let points = lag["points"].as_array().unwrap();
+    assert!(!points.is_empty());
+    assert_eq!(points.last().unwrap()[0], status["sampled_at"]);
 
     // Read-only: every request the watch sent, as the server logged it.
     drop(server);

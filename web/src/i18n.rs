@@ -261,11 +261,13 @@ pub enum Key {
     NoRebalance,
     #[allow(missing_docs)]
     WatchTitle,
+    #[allow(missing_docs)]
+    HourOfLag,
 }
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 108] = [
+    pub const ALL: [Key; 109] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -374,6 +376,7 @@ impl Key {
         Key::Rebalances,
         Key::NoRebalance,
         Key::WatchTitle,
+        Key::HourOfLag,
     ];
 }
 
@@ -523,6 +526,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
             "最近一小时的再均衡（原因为推断）",
         ),
         Key::NoRebalance => ("none seen", "没有看到"),
+        Key::HourOfLag => (
+            "The group's total lag over the last hour, as the watch sampled it (a point a minute)",
+            "该组最近一小时的总 lag（watch 采样，每分钟一个点）",
+        ),
         Key::WatchTitle => (
             "Watch: a Kafka cluster, sampled read-only",
             "Watch：只读采样的 Kafka 集群",

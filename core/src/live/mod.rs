@@ -33,7 +33,7 @@ pub use state::{
     DepartedMember, LiveGroup, LiveMember, LiveProducer, LiveState, DEPARTED_SHOWN_MS,
     RATE_WINDOW_MS, RECENT_EVENTS,
 };
-pub use watch::{InferredReason, Rebalance, WatchStatus};
+pub use watch::{GroupLag, InferredReason, Rebalance, WatchStatus};
 
 #[cfg(test)]
 mod tests;

@@ -27,6 +27,19 @@ pub struct WatchStatus {
     /// Rebalances seen in the last hour, oldest first.
     #[serde(default)]
     pub rebalances: Vec<Rebalance>,
+    /// Each group's total lag over the last hour, one point a minute (and the latest).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lag: Vec<GroupLag>,
+}
+
+/// A group's total lag over time: high watermark minus committed offset, summed over the
+/// partitions it committed, as the watch sampled it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupLag {
+    /// `group.id`.
+    pub group: String,
+    /// `[time, lag]` pairs, oldest first.
+    pub points: Vec<(Millis, i64)>,
 }
 
 /// Why a rebalance happened, as far as a watch can tell from outside. Always inferred: the

@@ -277,6 +277,7 @@ async fn sample_loop(
                 interval_ms: freshness.interval_ms,
                 error: sampler.last_error().map(str::to_string),
                 rebalances: history.rebalances(),
+                lag: history.lag_summary(),
             };
             let _ = events.send(shared.status_text().into());
         }

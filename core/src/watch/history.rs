@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use crate::group::GroupState;
-use crate::live::{InferredReason, Rebalance};
+use crate::live::{GroupLag, InferredReason, Rebalance};
 use crate::record::Millis;
 
 use super::sample::{ClusterSample, GroupSample};
@@ -90,6 +90,32 @@ impl History {
         self.samples
             .iter()
             .filter_map(|s| Some((s.started_at, group_lag(s, s.groups.get(group)?))))
+            .collect()
+    }
+
+    /// Every group's lag over the hour, for the page: one point a minute at most, and
+    /// always the latest sample's, so a page that connects sees the hour at once.
+    pub fn lag_summary(&self) -> Vec<GroupLag> {
+        let Some(latest) = self.samples.back() else {
+            return Vec::new();
+        };
+        latest
+            .groups
+            .keys()
+            .map(|group| {
+                let all = self.lag(group);
+                let mut points: Vec<(Millis, i64)> = Vec::new();
+                for (i, (at, lag)) in all.iter().enumerate() {
+                    let minute_on = points.last().is_none_or(|(last, _)| at - last >= 60_000);
+                    if minute_on || i + 1 == all.len() {
+                        points.push((*at, *lag));
+                    }
+                }
+                GroupLag {
+                    group: group.clone(),
+                    points,
+                }
+            })
             .collect()
     }
 

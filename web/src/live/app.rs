@@ -293,6 +293,12 @@ pub fn live_app(props: &LiveProps) -> Html {
                 <PanelBox panel={Panel::Lag} {lang} open={is_open(Panel::Lag)} on_toggle={on_fold.clone()}>
                     if is_open(Panel::Lag) { { cards::lag_chart(&page.lag, vm.now - 120_000, 120_000) } }
                 </PanelBox>
+                if page.watch.is_some() && is_open(Panel::Lag) {
+                    <div class="hour-lag" data-testid="watch-hour-lag">
+                        <p class="muted">{ t(lang, Key::HourOfLag) }</p>
+                        { cards::lag_chart(&page.hour_of_lag(), vm.now - 3_600_000, 3_600_000) }
+                    </div>
+                }
                 <PanelBox panel={Panel::Events} {lang} open={is_open(Panel::Events)} on_toggle={on_fold}>
                     if is_open(Panel::Events) { <ul data-testid="live-events">{ for recent_events(&page) }</ul> }
                 </PanelBox>

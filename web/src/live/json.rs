@@ -15,8 +15,8 @@ use minikafka::event::{
 };
 use minikafka::group::GroupState;
 use minikafka::live::{
-    BrokerSnapshot, CommittedSnapshot, GroupSnapshot, InferredReason, LiveMessage, MemberSnapshot,
-    PartitionSnapshot, Rebalance, Snapshot, TopicSnapshot, TxnBatch, WatchStatus,
+    BrokerSnapshot, CommittedSnapshot, GroupLag, GroupSnapshot, InferredReason, LiveMessage,
+    MemberSnapshot, PartitionSnapshot, Rebalance, Snapshot, TopicSnapshot, TxnBatch, WatchStatus,
 };
 use minikafka::record::ControlType;
 use serde_json::Value;
@@ -396,6 +396,27 @@ fn watch_status(v: &Value) -> R<WatchStatus> {
                 })
                 .collect::<R<_>>()?,
         },
+        lag: match v.get("lag") {
+            None => Vec::new(),
+            Some(_) => list(v, "lag")?
+                .iter()
+                .map(|g| {
+                    Ok(GroupLag {
+                        group: string(g, "group")?,
+                        points: list(g, "points")?
+                            .iter()
+                            .map(|p| match p.as_array().map(Vec::as_slice) {
+                                Some([at, lag]) => Ok((
+                                    at.as_i64().ok_or("lag point: not an integer")?,
+                                    lag.as_i64().ok_or("lag point: not an integer")?,
+                                )),
+                                _ => Err("lag point: not a pair".to_string()),
+                            })
+                            .collect::<R<_>>()?,
+                    })
+                })
+                .collect::<R<_>>()?,
+        },
     })
 }
 
@@ -655,6 +676,10 @@ mod tests {
                     ongoing: true,
                 })
                 .collect(),
+                lag: vec![GroupLag {
+                    group: "g".into(),
+                    points: vec![(1_000, 5), (61_000, 0)],
+                }],
             }),
             LiveMessage::Snapshot(Snapshot {
                 at: 3,

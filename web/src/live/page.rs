@@ -142,6 +142,20 @@ impl LivePage {
         Some((self.live.now - at).max(0))
     }
 
+    /// `minikafka watch`: the shown group's total lag over the last hour, as the lag chart
+    /// takes it (empty when not watching).
+    pub fn hour_of_lag(&self) -> Vec<LagSample> {
+        let Some(group) = self.shown_group() else {
+            return Vec::new();
+        };
+        self.watch
+            .iter()
+            .flat_map(|w| w.lag.iter())
+            .filter(|g| g.group == group)
+            .flat_map(|g| g.points.iter().map(|(at, lag)| (*at, *lag, Vec::new())))
+            .collect()
+    }
+
     /// The group being shown.
     pub fn shown_group(&self) -> Option<String> {
         self.group
@@ -850,11 +864,20 @@ mod tests {
         page.apply(LiveAction::Messages {
             texts: vec![
                 r#"{"type":"snapshot","at":10000,"topics":[],"groups":[]}"#.into(),
-                r#"{"type":"watch","sampled_at":9000,"took_ms":30,"interval_ms":1000,"rebalances":[{"group":"g","at":8000,"reason":"session_timeout","removed":["m2"],"not_stable_ms":2500,"ongoing":false}]}"#.into(),
+                r#"{"type":"watch","sampled_at":9000,"took_ms":30,"interval_ms":1000,"rebalances":[{"group":"g","at":8000,"reason":"session_timeout","removed":["m2"],"not_stable_ms":2500,"ongoing":false}],"lag":[{"group":"g","points":[[1000,5],[9000,0]]}]}"#.into(),
             ],
             local_ms: 0,
         });
         assert_eq!(page.sample_age(), Some(1_000));
+        assert!(page.hour_of_lag().is_empty(), "no group shown, no lag");
+        page.apply(LiveAction::Messages {
+            texts: vec![r#"{"type":"snapshot","at":10000,"topics":[],"groups":[{"group_id":"g","state":"Stable","protocol_type":"consumer","protocol":"range","generation":1,"leader":null,"members":[],"committed":[]}]}"#.into()],
+            local_ms: 0,
+        });
+        assert_eq!(
+            page.hour_of_lag(),
+            [(1_000, 5, Vec::new()), (9_000, 0, Vec::new())]
+        );
         page.apply(LiveAction::Tick(3_000));
         assert_eq!(page.sample_age(), Some(4_000), "ages between messages");
         let w = page.watch.as_ref().unwrap();
