@@ -695,6 +695,24 @@ fn the_history_lists_rebalances_with_inferred_reasons() {
         lag.last().unwrap().1 > lag.first().unwrap().1,
         "lag over time: {lag:?}"
     );
+    let summary = history.lag_summary();
+    assert_eq!(summary[0].group, "billing");
+    assert_eq!(
+        summary[0].points,
+        [lag[0], *lag.last().unwrap()],
+        "a point a minute, and the latest"
+    );
+    // Over 3 minutes at a sample a second: one point a minute, and the latest.
+    let mut long = History::new();
+    for i in 0..180 {
+        long.record(Arc::new(ClusterSample {
+            started_at: i * 1_000,
+            groups: sampler.latest().unwrap().groups.clone(),
+            ..ClusterSample::default()
+        }));
+    }
+    let times: Vec<Millis> = long.lag_summary()[0].points.iter().map(|p| p.0).collect();
+    assert_eq!(times, [0, 60_000, 120_000, 179_000]);
 }
 
 #[test]
