@@ -171,26 +171,32 @@ impl Links {
             Target::Any => self.any_address(),
             Target::Broker { address, .. } => address.clone(),
         };
-        let link = match self.links.get(&address) {
-            Some(link) if !link.is_closed() => link.clone(),
-            _ => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                tokio::spawn(connection(
-                    address.clone(),
-                    self.options.clone(),
-                    rx,
-                    self.answers.clone(),
-                    self.timeout,
-                ));
-                self.links.insert(address.clone(), tx.clone());
-                tx
-            }
+        let request = (out.id, out.request);
+        let request = match self.links.get(&address) {
+            Some(link) if !link.is_closed() => match link.send(request) {
+                Ok(()) => return,
+                // It closed in between: a fresh connection takes it.
+                Err(mpsc::error::SendError(request)) => request,
+            },
+            _ => request,
         };
-        if let Err(mpsc::error::SendError((id, _))) = link.send((out.id, out.request)) {
-            let _ = self
-                .answers
-                .send((id, Err(format!("{address}: connection closed"))));
-        }
+        self.open(address, request);
+    }
+
+    /// A new connection to `address`, with its first request queued before its task
+    /// starts: a connection that fails at once still answers it with the reason.
+    fn open(&mut self, address: String, first: (u64, ReadRequest)) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        // The receiver is alive: this cannot fail.
+        let _ = tx.send(first);
+        tokio::spawn(connection(
+            address.clone(),
+            self.options.clone(),
+            rx,
+            self.answers.clone(),
+            self.timeout,
+        ));
+        self.links.insert(address, tx);
     }
 
     /// A round failed: the next "any broker" request tries the next bootstrap server.
