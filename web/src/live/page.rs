@@ -466,7 +466,10 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
         .producers
         .iter()
         .map(|(client_id, p)| ProducerView {
-            name: if client_id.is_empty() {
+            // A watch sees records arrive, never who sent them.
+            name: if client_id.is_empty() && page.watch.is_some() {
+                "(producers, unseen by a watch)".to_string()
+            } else if client_id.is_empty() {
                 "(no client.id)".to_string()
             } else {
                 client_id.clone()
@@ -886,6 +889,14 @@ mod tests {
             "g: session timeout (inferred) -m2 · not Stable for 2.5 s"
         );
         assert!(rebalance_line(&w.rebalances[0], Lang::Zh).contains("推断"));
+        page.apply(LiveAction::Messages {
+            texts: vec![r#"{"type":"event","event":{"type":"RecordsAppended","at":10500,"topic":"t","partition":0,"base_offset":0,"count":3,"log_end_offset":3,"client_id":null}}"#.into()],
+            local_ms: 0,
+        });
+        assert_eq!(
+            live_view_model(&page).producers[0].name,
+            "(producers, unseen by a watch)"
+        );
     }
 
     #[test]
