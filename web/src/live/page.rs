@@ -604,6 +604,11 @@ pub fn event_lines(live: &LiveState, max: usize, lang: Lang) -> Vec<(Millis, Str
     lines.into_iter().map(|(at, text, _)| (at, text)).collect()
 }
 
+/// `2500` ms as `2.5`.
+fn tenths(ms: Millis) -> String {
+    format!("{}.{}", ms / 1000, ms % 1000 / 100)
+}
+
 /// One line of the watch's rebalance list: when, which group, why (inferred), who, and how
 /// long the group was not Stable.
 pub fn rebalance_line(r: &Rebalance, lang: Lang) -> String {
@@ -629,8 +634,9 @@ pub fn rebalance_line(r: &Rebalance, lang: Lang) -> String {
         }
     } else {
         match lang {
-            Lang::En => format!("not Stable for {:.1} s", r.not_stable_ms as f64 / 1000.0),
-            Lang::Zh => format!("非 Stable {:.1} 秒", r.not_stable_ms as f64 / 1000.0),
+            // Tenths by integer arithmetic: float formatting would add kilobytes of wasm.
+            Lang::En => format!("not Stable for {} s", tenths(r.not_stable_ms)),
+            Lang::Zh => format!("非 Stable {} 秒", tenths(r.not_stable_ms)),
         }
     };
     format!("{}: {why} {} · {stopped}", r.group, who.join(" "))
