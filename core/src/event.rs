@@ -106,6 +106,9 @@ pub enum RemovalReason {
     Fenced,
     /// It was removed by an admin action.
     Admin,
+    /// It is gone, seen from outside (`minikafka watch` compares two samples): the
+    /// coordinator knows why, but no read API says.
+    Unobserved,
 }
 
 /// Something that happened in the broker, at time `at`.
@@ -545,6 +548,7 @@ impl std::fmt::Display for RemovalReason {
             RemovalReason::SyncTimeout => "did not send SyncGroup in time",
             RemovalReason::Fenced => "fenced by a newer instance",
             RemovalReason::Admin => "removed by an admin",
+            RemovalReason::Unobserved => "gone since the previous sample (reason not reported)",
         })
     }
 }

@@ -32,6 +32,8 @@
 //! - `sasl`: SASL authentication (PLAIN, SCRAM-SHA-256/512) as state machines, bytes in
 //!   and bytes out, randomness handed in (native builds).
 //! - `wire`: the Kafka wire protocol over the broker, one file per API (native builds).
+//! - `watch`: `minikafka watch` as a state machine: the read requests that sample any
+//!   Kafka cluster, the samples, and the events their differences mean (native builds).
 //! - `net`: the tokio TCP server and durable storage (native builds).
 //!
 //! Read the modules in that order: each one only uses the ones before it
@@ -63,6 +65,8 @@ pub mod sort;
 pub mod topic;
 pub mod txn;
 /// The Kafka wire protocol adapter (native builds only: the browser needs no wire format).
+#[cfg(not(target_arch = "wasm32"))]
+pub mod watch;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod wire;
 

@@ -46,6 +46,7 @@ fn removal(reason: RemovalReason) -> &'static str {
         RemovalReason::SyncTimeout => "没有及时发送 SyncGroup",
         RemovalReason::Fenced => "被同一静态成员的新实例隔离（fenced）",
         RemovalReason::Admin => "被管理员移除",
+        RemovalReason::Unobserved => "自上次采样后消失（原因未报告）",
     }
 }
 

@@ -249,11 +249,25 @@ pub enum Key {
     DeleteTopic,
     #[allow(missing_docs)]
     AdminHint,
+    #[allow(missing_docs)]
+    Sampled,
+    #[allow(missing_docs)]
+    NotSampledYet,
+    #[allow(missing_docs)]
+    SampleFailed,
+    #[allow(missing_docs)]
+    Rebalances,
+    #[allow(missing_docs)]
+    NoRebalance,
+    #[allow(missing_docs)]
+    WatchTitle,
+    #[allow(missing_docs)]
+    HourOfLag,
 }
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 102] = [
+    pub const ALL: [Key; 109] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -356,6 +370,13 @@ impl Key {
         Key::ResetLatest,
         Key::DeleteTopic,
         Key::AdminHint,
+        Key::Sampled,
+        Key::NotSampledYet,
+        Key::SampleFailed,
+        Key::Rebalances,
+        Key::NoRebalance,
+        Key::WatchTitle,
+        Key::HourOfLag,
     ];
 }
 
@@ -493,6 +514,25 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::AdminHint => (
             "A reset moves the shown group's committed offsets on every partition of the topic; the group must have no members (stop its consumers first).",
             "重置会移动所显示的消费者组在该主题每个分区上的已提交 offset；该组必须没有成员（先停止它的消费者）。",
+        ),
+        Key::Sampled => (
+            "minikafka watch, read-only: picture sampled",
+            "minikafka watch（只读）：画面采样于",
+        ),
+        Key::NotSampledYet => ("no sample of the cluster yet", "尚未采样到集群"),
+        Key::SampleFailed => ("latest sample failed", "最近一次采样失败"),
+        Key::Rebalances => (
+            "Rebalances, last hour (reasons inferred)",
+            "最近一小时的再均衡（原因为推断）",
+        ),
+        Key::NoRebalance => ("none seen", "没有看到"),
+        Key::HourOfLag => (
+            "The group's total lag over the last hour, as the watch sampled it (a point a minute)",
+            "该组最近一小时的总 lag（watch 采样，每分钟一个点）",
+        ),
+        Key::WatchTitle => (
+            "Watch: a Kafka cluster, sampled read-only",
+            "Watch：只读采样的 Kafka 集群",
         ),
     };
     match lang {

@@ -39,6 +39,9 @@ pub enum LiveMessage {
         #[serde(default)]
         bootstrap: Option<String>,
     },
+    /// `minikafka watch` only, after each sampling round: how fresh the picture is, and
+    /// the rebalances of the last hour.
+    Watch(super::WatchStatus),
     /// The answer to an [`AdminRequest`] the viewer sent.
     AdminResult {
         /// Did it work?
@@ -53,10 +56,26 @@ pub enum LiveMessage {
 pub struct Snapshot {
     /// Server time of the snapshot (milliseconds since the Unix epoch on a native server).
     pub at: Millis,
+    /// The cluster's brokers; empty for minikafka's own single broker (`serve`), listed by
+    /// `minikafka watch`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub brokers: Vec<BrokerSnapshot>,
     /// Every topic, by name.
     pub topics: Vec<TopicSnapshot>,
     /// Every group the coordinator knows, and groups that only have committed offsets.
     pub groups: Vec<GroupSnapshot>,
+}
+
+/// One broker of a watched cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerSnapshot {
+    /// `node.id`.
+    pub node_id: i32,
+    /// Its advertised `host:port`.
+    pub address: String,
+    /// `broker.rack`, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rack: Option<String>,
 }
 
 /// One topic in a snapshot.
@@ -108,6 +127,10 @@ pub struct PartitionSnapshot {
     /// Transactional batches within [`TXN_LOOKBACK`] of the high watermark, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub txn_batches: Vec<TxnBatch>,
+    /// The leader's node id, from a watched cluster's Metadata (`None`: minikafka's own
+    /// single broker, or a partition without a leader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader: Option<i32>,
 }
 
 /// One group in a snapshot.
@@ -188,6 +211,7 @@ impl Snapshot {
                                 .map(|l| l.last_stable_offset())
                                 .filter(|o| *o < p.log_end_offset),
                             txn_batches: log.map(txn_batches).unwrap_or_default(),
+                            leader: None,
                         }
                     })
                     .collect(),
@@ -248,6 +272,7 @@ impl Snapshot {
             .collect();
         Snapshot {
             at: now,
+            brokers: Vec::new(),
             topics,
             groups,
         }

@@ -16,21 +16,24 @@
 //! - `message.rs`: the messages ([`LiveMessage`]) and [`Snapshot::of`], which a server
 //!   builds from its broker;
 //! - `state.rs`: [`LiveState`], the viewer's fold of the messages;
-//! - `admin.rs`: what a viewer may ask of a server started with `--http-admin`.
+//! - `admin.rs`: what a viewer may ask of a server started with `--http-admin`;
+//! - `watch.rs`: what `minikafka watch` adds: how fresh its picture is, its rebalance list.
 
 mod admin;
 mod message;
 mod state;
+mod watch;
 
 pub use admin::{apply_admin, AdminRequest, ResetTo};
 pub use message::{
-    CommittedSnapshot, GroupSnapshot, LiveMessage, MemberSnapshot, PartitionSnapshot, Snapshot,
-    TopicSnapshot, TxnBatch, TXN_LOOKBACK,
+    BrokerSnapshot, CommittedSnapshot, GroupSnapshot, LiveMessage, MemberSnapshot,
+    PartitionSnapshot, Snapshot, TopicSnapshot, TxnBatch, TXN_LOOKBACK,
 };
 pub use state::{
     DepartedMember, LiveGroup, LiveMember, LiveProducer, LiveState, DEPARTED_SHOWN_MS,
     RATE_WINDOW_MS, RECENT_EVENTS,
 };
+pub use watch::{GroupLag, InferredReason, Rebalance, WatchStatus};
 
 #[cfg(test)]
 mod tests;

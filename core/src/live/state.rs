@@ -9,7 +9,9 @@ use crate::group::GroupState;
 use crate::record::{Millis, Offset};
 use crate::sort::{map_of, sort};
 
-use super::message::{LiveMessage, PartitionSnapshot, Snapshot, TxnBatch, TXN_LOOKBACK};
+use super::message::{
+    BrokerSnapshot, LiveMessage, PartitionSnapshot, Snapshot, TxnBatch, TXN_LOOKBACK,
+};
 
 /// Events kept for the event list and the recent-activity views.
 pub const RECENT_EVENTS: usize = 2_000;
@@ -124,6 +126,8 @@ pub struct LiveState {
     pub now: Millis,
     /// Partitions of every topic, by topic name.
     pub topics: BTreeMap<String, Vec<PartitionSnapshot>>,
+    /// The cluster's brokers, when a watch reports them (empty for `serve`).
+    pub brokers: Vec<BrokerSnapshot>,
     /// Groups by id.
     pub groups: BTreeMap<String, LiveGroup>,
     /// Producers by client id.
@@ -146,7 +150,8 @@ impl LiveState {
             LiveMessage::Event { event } => self.event(event),
             LiveMessage::Missed { count } => self.missed += count,
             // For the page, not the broker's picture.
-            LiveMessage::Hello { .. } | LiveMessage::AdminResult { .. } => {}
+            LiveMessage::Hello { .. } | LiveMessage::AdminResult { .. } | LiveMessage::Watch(_) => {
+            }
         }
     }
 
@@ -164,6 +169,7 @@ impl LiveState {
     fn load(&mut self, s: Snapshot) {
         self.now = self.now.max(s.at);
         self.snapshots += 1;
+        self.brokers = s.brokers;
         self.topics = map_of(s.topics.into_iter().map(|t| (t.name, t.partitions)));
         self.groups = map_of(s.groups.into_iter().map(|g| {
             let group = LiveGroup {
@@ -422,7 +428,10 @@ impl LiveState {
                 for a in assignment {
                     if let Some(m) = g.members.get_mut(&a.member_id) {
                         m.assignment.clone_from(&a.partitions);
-                        m.session_expires_at = Some(at + i64::from(m.session_timeout_ms));
+                        // 0: the session timeout is not known (a watched cluster does not
+                        // report it), so there is no expiry to count down to.
+                        m.session_expires_at = (m.session_timeout_ms > 0)
+                            .then(|| at + i64::from(m.session_timeout_ms));
                     }
                 }
             }
@@ -507,6 +516,7 @@ fn empty_partition(partition: i32) -> PartitionSnapshot {
         size_bytes: 0,
         last_stable_offset: None,
         txn_batches: Vec::new(),
+        leader: None,
     }
 }
 

@@ -11,6 +11,11 @@
 //!    `Event` values the simulation produces, so the same views can draw them). An event
 //!    may repeat what the snapshot already shows: it is applied on top.
 //!
+//! `minikafka watch` serves the same page and protocol for a cluster it samples (see
+//! [`super::watch`]): `admin` is always false, the snapshot is its latest sample, and a
+//! `{"type":"watch",...}` message after the snapshot and after every sampling round says
+//! how fresh the picture is and lists the rebalances it saw.
+//!
 //! A slow or paused browser never slows the broker: events go through a bounded broadcast
 //! buffer that the core task writes to without waiting. A viewer that falls behind by more
 //! than the buffer gets `{"type":"missed","count":N}` and a fresh snapshot, then the stream
@@ -36,10 +41,20 @@ use crate::Broker;
 /// Events kept for viewers that are behind; beyond this a viewer gets a new snapshot.
 pub const EVENT_BUFFER: usize = 4096;
 
+/// Where a viewer's snapshots come from: minikafka's own broker (`serve`), or the latest
+/// sample of a watched cluster (`watch`).
+#[derive(Clone)]
+pub(super) enum Source {
+    /// The core task of `serve`, asked for a snapshot of its broker.
+    Broker(mpsc::UnboundedSender<CoreMsg>),
+    /// `minikafka watch`: the latest sample, and how fresh it is.
+    Watch(Arc<super::watch::Shared>),
+}
+
 /// What the HTTP side shares.
 #[derive(Clone)]
 pub(super) struct HttpShared {
-    pub core: mpsc::UnboundedSender<CoreMsg>,
+    pub source: Source,
     pub events: broadcast::Sender<Arc<str>>,
     pub dist: PathBuf,
     /// Viewers may send [`AdminRequest`]s (`serve --http-admin`).
@@ -104,9 +119,14 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
 }
 
 async fn request_snapshot(live: &HttpShared) -> Option<String> {
-    let (tx, rx) = oneshot::channel();
-    live.core.send(CoreMsg::Snapshot(tx)).ok()?;
-    rx.await.ok()
+    match &live.source {
+        Source::Broker(core) => {
+            let (tx, rx) = oneshot::channel();
+            core.send(CoreMsg::Snapshot(tx)).ok()?;
+            rx.await.ok()
+        }
+        Source::Watch(watch) => Some(watch.snapshot_text()),
+    }
 }
 
 /// One browser: a snapshot, then the events, with a new snapshot after falling behind.
@@ -124,6 +144,16 @@ async fn viewer(mut socket: WebSocket, live: HttpShared) {
         || socket.send(Message::Text(first.into())).await.is_err()
     {
         return;
+    }
+    // A watch says at once how fresh the snapshot is, and the rebalances it saw.
+    if let Source::Watch(watch) = &live.source {
+        if socket
+            .send(Message::Text(watch.status_text().into()))
+            .await
+            .is_err()
+        {
+            return;
+        }
     }
     loop {
         tokio::select! {
@@ -172,6 +202,12 @@ async fn admin(live: &HttpShared, text: &str) -> LiveMessage {
             "admin actions are only accepted from the page this server serves (this page comes from another origin)".into(),
         );
     }
+    let Source::Broker(core) = &live.source else {
+        return refuse(
+            "minikafka watch is read-only by design: it never writes to the cluster it watches"
+                .into(),
+        );
+    };
     if !live.admin {
         return refuse(
             "admin actions are off: this server is read-only for viewers (start it with --http-admin to allow them)".into(),
@@ -182,7 +218,7 @@ async fn admin(live: &HttpShared, text: &str) -> LiveMessage {
         Err(e) => return refuse(format!("not an admin request: {e}")),
     };
     let (tx, rx) = oneshot::channel();
-    if live.core.send(CoreMsg::Admin(request, tx)).is_err() {
+    if core.send(CoreMsg::Admin(request, tx)).is_err() {
         return refuse("the server is shutting down".into());
     }
     match rx.await {

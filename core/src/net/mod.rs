@@ -29,6 +29,7 @@ pub mod http;
 pub mod security;
 pub mod storage;
 pub mod tls;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -232,7 +233,7 @@ impl Server {
             Some((listener, dist)) => {
                 let (events, _) = broadcast::channel(http::EVENT_BUFFER);
                 let app = http::router(http::HttpShared {
-                    core: core_tx.clone(),
+                    source: http::Source::Broker(core_tx.clone()),
                     events: events.clone(),
                     dist,
                     admin: self.http_admin,

@@ -477,6 +477,9 @@ impl<P: StorageProvider> WireBroker<P> {
             .as_ref()
             .map(|s| s.to_string())
             .unwrap_or_default();
+        // `RUST_LOG=minikafka::requests=trace`: who asked for what (the test that
+        // `minikafka watch` only reads checks it).
+        tracing::trace!(target: "minikafka::requests", api = api_name(api_key), version, client_id = %client_id, "request");
         let client_host = conn.host.clone();
         let seq = conn.answers.begin();
         let pending = Pending {

@@ -18,6 +18,12 @@ impl Server {
     /// Start on 127.0.0.1 and a free port with `data` as its data directory, `--fsync
     /// always`, and `extra` arguments; wait for its address.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::start_logging(data, extra, "info")
+    }
+
+    /// [`Server::start`] with `RUST_LOG` set to `filter` (`info,minikafka::requests=trace`
+    /// logs every request).
+    pub fn start_logging(data: &Path, extra: &[&str], filter: &str) -> Server {
         let log = data.with_extension("log");
         let log_file = std::fs::OpenOptions::new()
             .create(true)
@@ -35,7 +41,7 @@ impl Server {
             ])
             .arg(data)
             .args(extra)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", filter)
             // Not NO_COLOR: the server must itself keep colour codes out of a log file.
             .env_remove("NO_COLOR")
             .stdout(Stdio::piped())
@@ -70,6 +76,7 @@ impl Server {
     }
 
     /// SIGKILL it and wait.
+    #[allow(dead_code)] // not every test file kills it
     pub fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -259,9 +259,15 @@ pub fn live_app(props: &LiveProps) -> Html {
             if let Some(notice) = &page.notice {
                 <div class="notice">{ notice }</div>
             }
-            <h2 class="scenario-title">{ t(lang, Key::LiveTitle) }</h2>
+            if let Some(watch) = &page.watch {
+                { watch_bar(&page, watch, lang) }
+            }
+            <h2 class="scenario-title">{ t(lang, if page.watch.is_some() { Key::WatchTitle } else { Key::LiveTitle }) }</h2>
             <crate::stage::view::StageView stage={crate::stage::from_live::stage_of_live(&page, &vm)} {lang} />
-            { live_hint(page.bootstrap.as_deref(), lang) }
+            // A watched cluster is somebody's production: no "try producing to it" hint.
+            if page.watch.is_none() {
+                { live_hint(page.bootstrap.as_deref(), lang) }
+            }
             <crate::stage::view::Legend {lang} open={false} />
             <div class="counters">
                 <div class="counter"><span>{ t(lang, Key::State) }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>
@@ -287,6 +293,12 @@ pub fn live_app(props: &LiveProps) -> Html {
                 <PanelBox panel={Panel::Lag} {lang} open={is_open(Panel::Lag)} on_toggle={on_fold.clone()}>
                     if is_open(Panel::Lag) { { cards::lag_chart(&page.lag, vm.now - 120_000, 120_000) } }
                 </PanelBox>
+                if page.watch.is_some() && is_open(Panel::Lag) {
+                    <div class="hour-lag" data-testid="watch-hour-lag">
+                        <p class="muted">{ t(lang, Key::HourOfLag) }</p>
+                        { cards::lag_chart(&page.hour_of_lag(), vm.now - 3_600_000, 3_600_000) }
+                    </div>
+                }
                 <PanelBox panel={Panel::Events} {lang} open={is_open(Panel::Events)} on_toggle={on_fold}>
                     if is_open(Panel::Events) { <ul data-testid="live-events">{ for recent_events(&page) }</ul> }
                 </PanelBox>
@@ -295,6 +307,41 @@ pub fn live_app(props: &LiveProps) -> Html {
                 }
                 <p class="muted">{ t(lang, Key::LiveOnlySim) }</p>
             </main>
+        </div>
+    }
+}
+
+/// `minikafka watch`: how fresh the picture is, why it may be stale, and the rebalances
+/// of the last hour.
+fn watch_bar(page: &LivePage, watch: &minikafka::live::WatchStatus, lang: Lang) -> Html {
+    let freshness = match page.sample_age() {
+        Some(age) => format!(
+            "{} {}.{} s ago · every {} ms · took {} ms",
+            t(lang, Key::Sampled),
+            age / 1000,
+            age % 1000 / 100,
+            watch.interval_ms,
+            watch.took_ms
+        ),
+        None => t(lang, Key::NotSampledYet).to_string(),
+    };
+    html! {
+        <div class="watch" data-testid="watch-status">
+            <p data-testid="watch-freshness">{ freshness }</p>
+            if let Some(error) = &watch.error {
+                <p class="notice" data-testid="watch-error">{ format!("{}: {error}", t(lang, Key::SampleFailed)) }</p>
+            }
+            <details open={true}>
+                <summary>{ format!("{} ({})", t(lang, Key::Rebalances), watch.rebalances.len()) }</summary>
+                if watch.rebalances.is_empty() {
+                    <p class="muted">{ t(lang, Key::NoRebalance) }</p>
+                }
+                <ul data-testid="watch-rebalances">
+                    { for watch.rebalances.iter().rev().map(|r| html! {
+                        <li><span class="at">{ clock(r.at) }</span>{" "}{ crate::live::page::rebalance_line(r, lang) }</li>
+                    }) }
+                </ul>
+            </details>
         </div>
     }
 }

@@ -15,8 +15,8 @@ use minikafka::event::{
 };
 use minikafka::group::GroupState;
 use minikafka::live::{
-    CommittedSnapshot, GroupSnapshot, LiveMessage, MemberSnapshot, PartitionSnapshot, Snapshot,
-    TopicSnapshot, TxnBatch,
+    BrokerSnapshot, CommittedSnapshot, GroupLag, GroupSnapshot, InferredReason, LiveMessage,
+    MemberSnapshot, PartitionSnapshot, Rebalance, Snapshot, TopicSnapshot, TxnBatch, WatchStatus,
 };
 use minikafka::record::ControlType;
 use serde_json::Value;
@@ -40,6 +40,7 @@ pub fn parse_message(text: &str) -> R<LiveMessage> {
                 .ok_or("admin: not a boolean")?,
             bootstrap: opt_string(&v, "bootstrap")?,
         }),
+        "watch" => Ok(LiveMessage::Watch(watch_status(&v)?)),
         "admin_result" => Ok(LiveMessage::AdminResult {
             ok: field(&v, "ok")?.as_bool().ok_or("ok: not a boolean")?,
             message: string(&v, "message")?,
@@ -189,6 +190,7 @@ fn removal_reason(v: &Value) -> R<RemovalReason> {
         "sync_timeout" => RemovalReason::SyncTimeout,
         "fenced" => RemovalReason::Fenced,
         "admin" => RemovalReason::Admin,
+        "unobserved" => RemovalReason::Unobserved,
         other => return Err(format!("unknown removal reason {other:?}")),
     })
 }
@@ -364,9 +366,83 @@ pub fn event(v: &Value) -> R<Event> {
     })
 }
 
+/// `minikafka watch`'s freshness and rebalance list.
+fn watch_status(v: &Value) -> R<WatchStatus> {
+    Ok(WatchStatus {
+        sampled_at: opt_int(v, "sampled_at")?,
+        took_ms: opt_int(v, "took_ms")?.unwrap_or(0),
+        interval_ms: opt_int(v, "interval_ms")?.unwrap_or(0),
+        error: opt_string(v, "error")?,
+        rebalances: match v.get("rebalances") {
+            None => Vec::new(),
+            Some(_) => list(v, "rebalances")?
+                .iter()
+                .map(|r| {
+                    Ok(Rebalance {
+                        group: string(r, "group")?,
+                        at: int(r, "at")?,
+                        reason: match string(r, "reason")?.as_str() {
+                            "member_added" => InferredReason::MemberAdded,
+                            "member_left" => InferredReason::MemberLeft,
+                            "session_timeout" => InferredReason::SessionTimeout,
+                            "other" => InferredReason::Other,
+                            other => return Err(format!("unknown rebalance reason {other:?}")),
+                        },
+                        added: optional_strings(r, "added")?,
+                        removed: optional_strings(r, "removed")?,
+                        not_stable_ms: int(r, "not_stable_ms")?,
+                        ongoing: r.get("ongoing").and_then(Value::as_bool).unwrap_or(false),
+                    })
+                })
+                .collect::<R<_>>()?,
+        },
+        lag: match v.get("lag") {
+            None => Vec::new(),
+            Some(_) => list(v, "lag")?
+                .iter()
+                .map(|g| {
+                    Ok(GroupLag {
+                        group: string(g, "group")?,
+                        points: list(g, "points")?
+                            .iter()
+                            .map(|p| match p.as_array().map(Vec::as_slice) {
+                                Some([at, lag]) => Ok((
+                                    at.as_i64().ok_or("lag point: not an integer")?,
+                                    lag.as_i64().ok_or("lag point: not an integer")?,
+                                )),
+                                _ => Err("lag point: not a pair".to_string()),
+                            })
+                            .collect::<R<_>>()?,
+                    })
+                })
+                .collect::<R<_>>()?,
+        },
+    })
+}
+
+fn optional_strings(v: &Value, key: &str) -> R<Vec<String>> {
+    match v.get(key) {
+        None => Ok(Vec::new()),
+        Some(_) => strings(v, key),
+    }
+}
+
 fn snapshot(v: &Value) -> R<Snapshot> {
     Ok(Snapshot {
         at: int(v, "at")?,
+        brokers: match v.get("brokers") {
+            None => Vec::new(),
+            Some(_) => list(v, "brokers")?
+                .iter()
+                .map(|b| {
+                    Ok(BrokerSnapshot {
+                        node_id: int32(b, "node_id")?,
+                        address: string(b, "address")?,
+                        rack: opt_string(b, "rack")?,
+                    })
+                })
+                .collect::<R<_>>()?,
+        },
         topics: list(v, "topics")?
             .iter()
             .map(|t| {
@@ -396,6 +472,7 @@ fn snapshot(v: &Value) -> R<Snapshot> {
                                         })
                                         .collect::<R<_>>()?,
                                 },
+                                leader: opt_int(p, "leader")?.map(|l| l as i32),
                             })
                         })
                         .collect::<R<_>>()?,
@@ -529,6 +606,7 @@ mod tests {
             RemovalReason::SyncTimeout,
             RemovalReason::Fenced,
             RemovalReason::Admin,
+            RemovalReason::Unobserved,
         ] {
             same_as_serde(&LiveMessage::Event {
                 event: Event::MemberRemoved {
@@ -575,6 +653,56 @@ mod tests {
             });
         }
         for m in [
+            LiveMessage::Watch(WatchStatus::default()),
+            LiveMessage::Watch(WatchStatus {
+                sampled_at: Some(1_000),
+                took_ms: 40,
+                interval_ms: 2_000,
+                error: Some("no answer".into()),
+                rebalances: [
+                    InferredReason::MemberAdded,
+                    InferredReason::MemberLeft,
+                    InferredReason::SessionTimeout,
+                    InferredReason::Other,
+                ]
+                .into_iter()
+                .map(|reason| Rebalance {
+                    group: "g".into(),
+                    at: 5,
+                    reason,
+                    added: vec!["m1".into()],
+                    removed: Vec::new(),
+                    not_stable_ms: 3_000,
+                    ongoing: true,
+                })
+                .collect(),
+                lag: vec![GroupLag {
+                    group: "g".into(),
+                    points: vec![(1_000, 5), (61_000, 0)],
+                }],
+            }),
+            LiveMessage::Snapshot(Snapshot {
+                at: 3,
+                brokers: vec![BrokerSnapshot {
+                    node_id: 2,
+                    address: "b2:9092".into(),
+                    rack: Some("eu-1a".into()),
+                }],
+                topics: vec![TopicSnapshot {
+                    name: "t".into(),
+                    partitions: vec![PartitionSnapshot {
+                        partition: 0,
+                        log_start_offset: 1,
+                        high_watermark: 9,
+                        log_end_offset: 9,
+                        size_bytes: 0,
+                        last_stable_offset: None,
+                        txn_batches: Vec::new(),
+                        leader: Some(2),
+                    }],
+                }],
+                groups: Vec::new(),
+            }),
             LiveMessage::Missed { count: 7 },
             LiveMessage::Hello {
                 admin: true,

@@ -6,7 +6,7 @@
 //! is computed here, natively tested, by [`live_view_model`].
 
 use minikafka::client::TopicPartition;
-use minikafka::live::{LiveMessage, LiveState};
+use minikafka::live::{InferredReason, LiveMessage, LiveState, Rebalance, WatchStatus};
 use minikafka::record::Millis;
 use minikafka::Event;
 
@@ -111,6 +111,8 @@ pub struct LivePage {
     pub bootstrap: Option<String>,
     /// Panels below the stage the viewer folded away.
     pub folded: Folded,
+    /// `minikafka watch` only: how fresh the picture is, and the rebalances it saw.
+    pub watch: Option<WatchStatus>,
 }
 
 impl LivePage {
@@ -129,7 +131,29 @@ impl LivePage {
             admin_result: None,
             bootstrap: None,
             folded: Folded::default(),
+            watch: None,
         }
+    }
+
+    /// `minikafka watch`: how old the picture is (server time now minus the latest
+    /// sample's), `None` before the first sample or when not watching.
+    pub fn sample_age(&self) -> Option<Millis> {
+        let at = self.watch.as_ref()?.sampled_at?;
+        Some((self.live.now - at).max(0))
+    }
+
+    /// `minikafka watch`: the shown group's total lag over the last hour, as the lag chart
+    /// takes it (empty when not watching).
+    pub fn hour_of_lag(&self) -> Vec<LagSample> {
+        let Some(group) = self.shown_group() else {
+            return Vec::new();
+        };
+        self.watch
+            .iter()
+            .flat_map(|w| w.lag.iter())
+            .filter(|g| g.group == group)
+            .flat_map(|g| g.points.iter().map(|(at, lag)| (*at, *lag, Vec::new())))
+            .collect()
     }
 
     /// The group being shown.
@@ -165,6 +189,7 @@ impl LivePage {
                                 LiveMessage::AdminResult { ok, message } => {
                                     self.admin_result = Some((*ok, message.clone()))
                                 }
+                                LiveMessage::Watch(status) => self.watch = Some(status.clone()),
                                 _ => {}
                             }
                             self.live.apply(message);
@@ -441,7 +466,10 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
         .producers
         .iter()
         .map(|(client_id, p)| ProducerView {
-            name: if client_id.is_empty() {
+            // A watch sees records arrive, never who sent them.
+            name: if client_id.is_empty() && page.watch.is_some() {
+                "(producers, unseen by a watch)".to_string()
+            } else if client_id.is_empty() {
                 "(no client.id)".to_string()
             } else {
                 client_id.clone()
@@ -574,6 +602,44 @@ pub fn event_lines(live: &LiveState, max: usize, lang: Lang) -> Vec<(Millis, Str
         lines.push((e.at(), event_line(e, lang), None));
     }
     lines.into_iter().map(|(at, text, _)| (at, text)).collect()
+}
+
+/// `2500` ms as `2.5`.
+fn tenths(ms: Millis) -> String {
+    format!("{}.{}", ms / 1000, ms % 1000 / 100)
+}
+
+/// One line of the watch's rebalance list: when, which group, why (inferred), who, and how
+/// long the group was not Stable.
+pub fn rebalance_line(r: &Rebalance, lang: Lang) -> String {
+    let why = match (lang, &r.reason) {
+        (Lang::En, reason) => reason.text(),
+        (Lang::Zh, InferredReason::MemberAdded) => "成员加入（推断）",
+        (Lang::Zh, InferredReason::MemberLeft) => "成员离开（推断）",
+        (Lang::Zh, InferredReason::SessionTimeout) => "会话超时（推断）",
+        (Lang::Zh, InferredReason::Other) => "成员未变（推断）",
+    };
+    let mut who = Vec::new();
+    who.extend(r.added.iter().map(|m| format!("+{m}")));
+    who.extend(r.removed.iter().map(|m| format!("-{m}")));
+    let stopped = if r.ongoing {
+        match lang {
+            Lang::En => format!("not Stable for {} s so far", r.not_stable_ms / 1000),
+            Lang::Zh => format!("已非 Stable {} 秒", r.not_stable_ms / 1000),
+        }
+    } else if r.not_stable_ms == 0 {
+        match lang {
+            Lang::En => "done between two samples".to_string(),
+            Lang::Zh => "在两次采样之间完成".to_string(),
+        }
+    } else {
+        match lang {
+            // Tenths by integer arithmetic: float formatting would add kilobytes of wasm.
+            Lang::En => format!("not Stable for {} s", tenths(r.not_stable_ms)),
+            Lang::Zh => format!("非 Stable {} 秒", tenths(r.not_stable_ms)),
+        }
+    };
+    format!("{}: {why} {} · {stopped}", r.group, who.join(" "))
 }
 
 #[cfg(test)]
@@ -797,6 +863,45 @@ mod tests {
                 .1
                 .starts_with("t-1：在 offset 0 追加 1 条记录，来自 q"),
             "{zh:?}"
+        );
+    }
+
+    #[test]
+    fn a_watch_says_how_old_its_picture_is_and_lists_rebalances() {
+        let mut page = LivePage::new("ws://x/live".into(), Lang::En);
+        assert_eq!(page.sample_age(), None, "not a watch");
+        page.apply(LiveAction::Messages {
+            texts: vec![
+                r#"{"type":"snapshot","at":10000,"topics":[],"groups":[]}"#.into(),
+                r#"{"type":"watch","sampled_at":9000,"took_ms":30,"interval_ms":1000,"rebalances":[{"group":"g","at":8000,"reason":"session_timeout","removed":["m2"],"not_stable_ms":2500,"ongoing":false}],"lag":[{"group":"g","points":[[1000,5],[9000,0]]}]}"#.into(),
+            ],
+            local_ms: 0,
+        });
+        assert_eq!(page.sample_age(), Some(1_000));
+        assert!(page.hour_of_lag().is_empty(), "no group shown, no lag");
+        page.apply(LiveAction::Messages {
+            texts: vec![r#"{"type":"snapshot","at":10000,"topics":[],"groups":[{"group_id":"g","state":"Stable","protocol_type":"consumer","protocol":"range","generation":1,"leader":null,"members":[],"committed":[]}]}"#.into()],
+            local_ms: 0,
+        });
+        assert_eq!(
+            page.hour_of_lag(),
+            [(1_000, 5, Vec::new()), (9_000, 0, Vec::new())]
+        );
+        page.apply(LiveAction::Tick(3_000));
+        assert_eq!(page.sample_age(), Some(4_000), "ages between messages");
+        let w = page.watch.as_ref().unwrap();
+        assert_eq!(
+            rebalance_line(&w.rebalances[0], Lang::En),
+            "g: session timeout (inferred) -m2 · not Stable for 2.5 s"
+        );
+        assert!(rebalance_line(&w.rebalances[0], Lang::Zh).contains("推断"));
+        page.apply(LiveAction::Messages {
+            texts: vec![r#"{"type":"event","event":{"type":"RecordsAppended","at":10500,"topic":"t","partition":0,"base_offset":0,"count":3,"log_end_offset":3,"client_id":null}}"#.into()],
+            local_ms: 0,
+        });
+        assert_eq!(
+            live_view_model(&page).producers[0].name,
+            "(producers, unseen by a watch)"
         );
     }
 

@@ -93,6 +93,10 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
                     .and_then(|s| s.last_stable_offset)
                     .unwrap_or(p.high_watermark),
                 txns: snapshot.map(txns_of).unwrap_or_default(),
+                // One broker leads everything: only a cluster's leaders are worth drawing.
+                leader: snapshot
+                    .and_then(|s| s.leader)
+                    .filter(|_| page.live.brokers.len() > 1),
             }
         })
         .collect();

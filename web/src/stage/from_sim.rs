@@ -187,6 +187,7 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                     fetching: false,
                     last_stable: plog.last_stable_offset(),
                     txns: txns_of(plog),
+                    leader: None,
                 });
                 continue;
             };
@@ -287,6 +288,7 @@ fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String])
                 edge,
                 last_stable: plog.last_stable_offset(),
                 txns: txns_of(plog),
+                leader: None,
             });
         }
     }

@@ -84,6 +84,9 @@ pub struct Log {
     pub last_stable: Offset,
     /// Transactions in the recent part of the log (none for a log that never had one).
     pub txns: Vec<crate::stage::txn::TxnSpan>,
+    /// The node id of the broker that leads this partition, drawn when the cluster has
+    /// more than one broker (`minikafka watch`); `None` for one broker.
+    pub leader: Option<i32>,
 }
 
 /// A consumer's position on a log.

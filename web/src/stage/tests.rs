@@ -233,6 +233,7 @@ fn a_transactional_log_shows_its_lso_its_markers_and_the_lag_a_marker_leaves() {
         fetching: false,
         last_stable: 7,
         txns,
+        leader: None,
     };
     let mut stage = Stage {
         now: 0,
@@ -528,5 +529,36 @@ fn the_legend_explains_every_mark_the_stage_draws_in_both_languages() {
     assert_eq!(
         legend_en.matches("<li>").count(),
         legend_zh.matches("<li>").count()
+    );
+}
+
+#[test]
+fn a_watched_cluster_of_several_brokers_shows_each_partitions_leader() {
+    use crate::live::page::{live_view_model, LiveAction, LivePage};
+    let snapshot = |brokers: &str| {
+        format!(
+            r#"{{"type":"snapshot","at":1000,{brokers}"topics":[{{"name":"orders","partitions":[{{"partition":0,"log_start_offset":0,"high_watermark":5,"log_end_offset":5,"leader":2}},{{"partition":1,"log_start_offset":0,"high_watermark":3,"log_end_offset":3,"leader":3}}]}}],"groups":[]}}"#
+        )
+    };
+    let stage_of = |text: String| {
+        let mut page = LivePage::new("ws://x/live".into(), Lang::En);
+        page.apply(LiveAction::Messages {
+            texts: vec![text],
+            local_ms: 0,
+        });
+        let vm = live_view_model(&page);
+        crate::stage::from_live::stage_of_live(&page, &vm)
+    };
+    let cluster = stage_of(snapshot(
+        r#""brokers":[{"node_id":2,"address":"b2:9092"},{"node_id":3,"address":"b3:9092"}],"#,
+    ));
+    let leaders: Vec<Option<i32>> = cluster.bands[0].logs.iter().map(|l| l.leader).collect();
+    assert_eq!(leaders, [Some(2), Some(3)]);
+    let one = stage_of(snapshot(
+        r#""brokers":[{"node_id":2,"address":"b2:9092"}],"#,
+    ));
+    assert!(
+        one.bands[0].logs.iter().all(|l| l.leader.is_none()),
+        "one broker leads everything: nothing to draw"
     );
 }

@@ -199,6 +199,22 @@ fn card(out: &mut String, r: &Rect, stroke: &str, name: &str, line: &str) {
         Px(r.y + 37.0)
     );
 }
+/// ` b2` after a partition's label when the stage knows its leader (a watched cluster of
+/// several brokers), with the words in a tooltip.
+fn leader_label(log: &Log, lang: Lang) -> String {
+    match log.leader {
+        Some(node) => format!(
+            r##" <tspan data-testid="stage-leader-{}-{}">b{node}<title>{} {node}</title></tspan>"##,
+            esc(&log.topic),
+            log.partition,
+            match lang {
+                Lang::En => "leader: broker",
+                Lang::Zh => "leader：broker",
+            }
+        ),
+        None => String::new(),
+    }
+}
 
 /// The x of an offset's cell on a drawn log (the next drawn cell for a hidden one).
 fn x_at(ll: &LogLayout, o: i64) -> f64 {
@@ -242,10 +258,11 @@ fn log_svg(
     }
     let _ = write!(
         out,
-        r##"<g class="log" data-testid="stage-log-{id}" data-group="{group}"><text class="plabel" x="{}" y="{}" text-anchor="end">p{}</text>"##,
+        r##"<g class="log" data-testid="stage-log-{id}" data-group="{group}"><text class="plabel" x="{}" y="{}" text-anchor="end">p{}{}</text>"##,
         Px(ll.label.0),
         Px(ll.label.1),
-        log.partition
+        log.partition,
+        leader_label(log, lang)
     );
     let fresh_of = |o: i64| {
         log.fresh
@@ -578,10 +595,11 @@ fn crowded_logs(band: &Band, bl: &BandLayout, lang: Lang) -> Html {
         }
         let _ = write!(
             labels,
-            r##"<text class="plabel" x="{}" y="{}" text-anchor="end">p{}</text>"##,
+            r##"<text class="plabel" x="{}" y="{}" text-anchor="end">p{}{}</text>"##,
             Px(ll.label.0),
             Px(ll.label.1),
-            log.partition
+            log.partition,
+            leader_label(log, lang)
         );
         let (Some(first), Some(last)) = (ll.slots.first(), ll.slots.last()) else {
             continue;

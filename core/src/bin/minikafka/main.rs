@@ -2,6 +2,7 @@
 //!
 //! - `minikafka serve`: the broker as a TCP server speaking the Kafka protocol, so kcat,
 //!   confluent-kafka, kafka-python and kafkajs work against it.
+//! - `minikafka watch`: any Kafka cluster, sampled read-only, in the live visualiser.
 //! - `minikafka scenario S1`: a teaching scenario in the simulated world, narrated.
 //! - `minikafka replay <run>`: replay a run string from a scenario or the visualiser.
 
@@ -25,6 +26,8 @@ mod scenario;
 mod serve;
 #[cfg(not(target_arch = "wasm32"))]
 mod time;
+#[cfg(not(target_arch = "wasm32"))]
+mod watch;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
@@ -45,6 +48,19 @@ mod cli {
         /// Run the broker as a TCP server that speaks the Kafka wire protocol. Real
         /// clients (kcat, confluent-kafka, kafka-python, kafkajs) connect to --listen.
         Serve(super::serve::ServeArgs),
+        /// Follow any Kafka cluster (Apache Kafka, Redpanda, minikafka) read-only and show
+        /// it in the live visualiser: groups, lag over time, rebalances, partition leaders.
+        ///
+        /// Every --interval the watch samples the cluster with read requests only
+        /// (Metadata, ListGroups, FindCoordinator, DescribeGroups, ConsumerGroupDescribe,
+        /// OffsetFetch, ListOffsets), over one connection per broker, and turns the
+        /// differences between two samples into the events `serve --http` streams: members
+        /// joining and leaving, new assignments, commits, high watermarks. It never writes
+        /// to the cluster and never joins a group. When the cluster answers slowly the
+        /// interval grows; the page says how old its picture is. Rebalance reasons are
+        /// inferred (no read API reports them) and marked so. Open
+        /// http://<--http>/?source=live.
+        Watch(super::watch::WatchArgs),
         /// Produce the lines of standard input as records (the core's producer state
         /// machine over TCP). `--key-separator :` makes `k:v` lines keyed records.
         Produce(super::clients::ProduceArgs),
@@ -69,6 +85,7 @@ mod cli {
     pub fn main() -> ExitCode {
         match Cli::parse().command {
             Command::Serve(args) => super::serve::run(args),
+            Command::Watch(args) => super::watch::run(args),
             Command::Produce(args) => super::clients::produce(args),
             Command::Consume(args) => super::clients::consume(args),
             Command::Topics(args) => super::admin::topics(args),

@@ -147,7 +147,7 @@ fn keep_freed_memory() {
     }
 }
 
-fn init_logging() {
+pub(super) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colours only on a terminal: a log written to a file or a pipe stays plain text.
@@ -445,7 +445,7 @@ fn advertised(advertise: &Option<String>, bound: SocketAddr) -> Result<(String, 
 }
 
 /// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
