@@ -132,7 +132,13 @@ fn band_of(state: &AppState, group: &str) -> Band {
     Band {
         group: Some(GroupBox {
             id: group.to_string(),
-            state: coordinator.group_state(group).map(|s| s.name()),
+            state: coordinator
+                .group_state(group)
+                .map(|s| s.name())
+                .or_else(|| {
+                    let g = world.broker.consumer_groups().group(group)?;
+                    Some(g.state().name())
+                }),
             generation: coordinator.generation(group).unwrap_or(0),
             step: rebalance_step(state, group),
             members,
@@ -140,6 +146,11 @@ fn band_of(state: &AppState, group: &str) -> Band {
             reads: logs.len(),
             delivery,
             txn: txn_of(world, &consumers),
+            kip848: crate::stage::kip848::view_of(
+                state,
+                group,
+                &consumers.iter().map(|f| f.actor).collect::<Vec<_>>(),
+            ),
         }),
         logs,
     }

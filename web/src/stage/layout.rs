@@ -752,6 +752,12 @@ fn group_layout(group: &GroupBox, area: Rect) -> GroupLayout {
         h: COORD_H,
     };
     let mut y = coordinator.y + coordinator.h + 12.0;
+    // A consumer-protocol member has a row of partition chips under its name.
+    let member_h = if group.kip848.is_some() {
+        MEMBER_H + 16.0
+    } else {
+        MEMBER_H
+    };
     let mut members = Vec::new();
     let mut bench_y = None;
     let mut benched = false;
@@ -765,9 +771,9 @@ fn group_layout(group: &GroupBox, area: Rect) -> GroupLayout {
             x: area.x + pad + if m.state.on_bench() { 12.0 } else { 0.0 },
             y,
             w: area.w - 2.0 * pad - if m.state.on_bench() { 12.0 } else { 0.0 },
-            h: MEMBER_H,
+            h: member_h,
         });
-        y += MEMBER_H + 8.0;
+        y += member_h + 8.0;
     }
     GroupLayout {
         area: Rect {
