@@ -91,8 +91,8 @@ pub(crate) fn s14() -> Scenario {
         ),
         say(
             S14_JOIN_AT + 2_500,
-            "Classic: A gave up all its partitions and waits in JoinGroup for the slow B; nobody reads the topic. Consumer: A released only the partition C gets, and keeps reading the other two. No barrier, no waiting for B.",
-            "classic：A 交出了全部分区，在 JoinGroup 里等待慢吞吞的 B；整个主题无人读取。consumer：A 只释放了 C 要拿的那个分区，另外两个继续读。没有屏障，不必等 B。",
+            "Classic: A gave up all 3 of its partitions and waits in JoinGroup for the slow B: nobody reads them. Consumer: A committed and released only the partition C gets (struck, then gone), and reads the other two on. C's outlined chips are its target: it gets each partition at a heartbeat after its owner let it go, B's once the slow B has.",
+            "classic：A 交出了自己全部 3 个分区，在 JoinGroup 里等待慢吞吞的 B：这些分区无人读取。consumer：A 只提交并释放了 C 要拿的那个分区（先划掉，再消失），另外两个继续读。C 的空心框是它的目标：旧主放手之后，C 在下一次心跳时拿到分区；B 的那个要等慢吞吞的 B 放手。",
         ),
         say(
             S14_SLOW.1 + 3_000,
@@ -106,8 +106,8 @@ pub(crate) fn s14() -> Scenario {
         ),
         say(
             detected + 1_000,
-            "A's session ran out. Classic: everyone stops again, rejoins, and the range assignor reshuffles all 6 partitions. Consumer: only A's 2 partitions move; B and C never stop reading theirs.",
-            "A 的会话过期了。classic：所有人再次停下、重新加入，range 分配器把 6 个分区全部重新洗牌。consumer：只有 A 的 2 个分区移动；B 和 C 一直在读自己的分区。",
+            "A's session ran out. Classic: B and C stop again, give up all their partitions, rejoin, and range deals all 6 out anew. Consumer: only A's 2 partitions move, one to B and one to C at their next heartbeats; B and C never stop reading theirs.",
+            "A 的会话过期了。classic：B 和 C 再次停下，交出全部分区，重新加入，range 把 6 个分区重新分一遍。consumer：只有 A 的 2 个分区移动，在 B 和 C 的下一次心跳时各拿一个；B 和 C 一直在读自己的分区。",
         ),
     ];
     Scenario {
