@@ -27,8 +27,7 @@ pub enum Word {
     GroupEpoch,
     /// Before a consumer-protocol member's epoch.
     MemberEpoch,
-    /// On a heartbeat answer that carried a new assignment, before its epoch.
-    AssignmentAt,
+
     /// The flag of a partition nobody reads now.
     NextOwnerStartsHere,
     /// The stage's description for screen readers.
@@ -48,7 +47,6 @@ pub fn word(w: Word, lang: Lang) -> &'static str {
         Word::Generation => ("gen", "代"),
         Word::GroupEpoch => ("group epoch", "组 epoch"),
         Word::MemberEpoch => ("epoch", "epoch"),
-        Word::AssignmentAt => ("target, epoch", "目标，epoch"),
         Word::NextOwnerStartsHere => ("the next owner starts here", "新的所有者从这里开始"),
         Word::Description => (
             "Producers on the left write to partition logs in the middle; consumer groups on the right read them. Flags mark committed offsets, triangles mark consumer positions.",

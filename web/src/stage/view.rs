@@ -1041,9 +1041,10 @@ fn kip848_member(out: &mut String, k: &Kip848Member, colour: usize, r: &Rect, la
     out.push_str("</g>");
     if let Some(epoch) = k.carried {
         // The heartbeat answer that carried the assignment, arriving at the member.
-        let text = format!("← {} {epoch}", word(Word::AssignmentAt, lang));
+        // On the name's line, at the right: the answer arriving, with the epoch it gave.
+        let text = format!("← {} {epoch}", word(Word::MemberEpoch, lang));
         let tw = text_width_of(&text) + 12.0;
-        let (x, y) = (r.x + r.w - tw - 4.0, r.y - 10.0);
+        let (x, y) = (r.x + r.w - tw - 8.0, r.y + 5.0);
         let _ = write!(
             out,
             r##"<g class="carry" data-testid="carry-{name}"><rect x="{}" y="{}" width="{}" height="20" rx="10" fill="{colour}"/><text x="{}" y="{}">{}</text></g>"##,

@@ -105,7 +105,7 @@ pub(crate) fn s14() -> Scenario {
             "两个组的成员 A 都被杀掉了：没有告别。两个协调者都要等 A 的会话在 45 秒后过期才知道。consumer 协议并不会更早发现崩溃。",
         ),
         say(
-            detected + 1_000,
+            detected + 3_000,
             "A's session ran out. Classic: B and C stop again, give up all their partitions, rejoin, and range deals all 6 out anew. Consumer: only A's 2 partitions move, one to B and one to C at their next heartbeats; B and C never stop reading theirs.",
             "A 的会话过期了。classic：B 和 C 再次停下，交出全部分区，重新加入，range 把 6 个分区重新分一遍。consumer：只有 A 的 2 个分区移动，在 B 和 C 的下一次心跳时各拿一个；B 和 C 一直在读自己的分区。",
         ),
