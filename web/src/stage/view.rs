@@ -1004,12 +1004,12 @@ fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
 /// new assignment, a tag on the card saying so with its epoch.
 fn kip848_member(out: &mut String, k: &Kip848Member, colour: usize, r: &Rect, lang: Lang) {
     let colour = member_colour(colour);
-    let (w, h, gap) = (22.0, 16.0, 4.0);
+    let (w, h, gap) = (22.0, 15.0, 4.0);
     let fit = ((r.w - 16.0) / (w + gap)).max(1.0) as usize;
     let name = esc(&k.name);
     let _ = write!(out, r##"<g data-testid="chips-{name}">"##);
     for (i, c) in k.chips.iter().take(fit).enumerate() {
-        let (x, y) = (r.x + 10.0 + i as f64 * (w + gap), r.y + 42.0);
+        let (x, y) = (r.x + 10.0 + i as f64 * (w + gap), r.y + 41.0);
         let class = c.kind.class();
         let fill = if c.kind == ChipKind::Target {
             "#fff"
@@ -1023,7 +1023,7 @@ fn kip848_member(out: &mut String, k: &Kip848Member, colour: usize, r: &Rect, la
             Px(x),
             Px(y),
             Px(x + w / 2.0),
-            Px(y + 13.0),
+            Px(y + 12.5),
             c.partition
         );
         if c.kind == ChipKind::Revoke {
