@@ -107,7 +107,7 @@ test('the lesson asks before it shows: S1 pauses at its question and plays on on
 
 test('every lesson question: the stage, the question and its options fit 1280x720', async () => {
   // The moments of core/src/sim/scenarios/lesson.rs.
-  const asks = { S1: 38000, S2: 11900, S3: 21500, S4: 14500, S5: 6550, S6: 59000, S7: 21000, S8: 24900, S9: 20000, S10: 15500, S11: 29900, S12: 7000, S13: 37900 };
+  const asks = { S1: 38000, S2: 11900, S3: 21500, S4: 14500, S5: 6550, S6: 59000, S7: 21000, S8: 24900, S9: 20000, S10: 15500, S11: 29900, S12: 7000, S13: 37900, S14: 19500 };
   for (const [id, at] of Object.entries(asks)) {
     for (const lang of ['en', 'zh']) {
       const { page, errors } = await open(`?scenario=${id}&lang=${lang}&t=${at - 1000}`);
@@ -141,7 +141,7 @@ test('presenter mode: key P and ?present=1 show only the stage and the narration
 });
 
 test('every scenario: the stage, the controls and the narration fit 1280x720, text 14 px+', async () => {
-  for (const id of ['S1', 'S1b', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11', 'S12', 'S13']) {
+  for (const id of ['S1', 'S1b', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11', 'S12', 'S13', 'S14']) {
     const { page, errors } = await open(`?scenario=${id}&lang=en&lesson=0`);
     await page.getByTestId('to-end').click();
     await page.waitForFunction(() => document.querySelector('[data-testid=play]')?.disabled === true);
@@ -158,7 +158,7 @@ test('every scenario: the stage, the controls and the narration fit 1280x720, te
       assert.ok(Number(await page.getByTestId('delivery-audit-alo').getAttribute('data-twice')) > 0, 'at-least-once read some twice');
       assert.ok(Number(await page.getByTestId('delivery-audit-ru').getAttribute('data-aborted')) > 0, 'read_uncommitted read aborted records');
     }
-    if (['S6', 'S7', 'S11', 'S12'].includes(id)) {
+    if (['S6', 'S7', 'S11', 'S12', 'S14'].includes(id)) {
       await page.screenshot({ path: join(docs, `stage-${id}.png`), animations: 'disabled' });
     }
     assert.deepEqual(errors, [], `${id}: console errors`);
@@ -180,6 +180,21 @@ test('S7: while the group waits for its slow member, eager has stopped every par
   await page.waitForFunction(() => document.querySelector('[data-testid=play]')?.disabled === true);
   assert.equal(await page.getByTestId('tally-eager').getAttribute('data-stopped'), '6');
   assert.equal(await page.getByTestId('tally-cooperative').getAttribute('data-stopped'), '2');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('S14: the classic group has stopped every partition while the consumer group reads on, with epochs and targets drawn', async () => {
+  const { page, errors } = await open('?scenario=S14&lang=en&lesson=0&t=22500');
+  const classic = page.locator('[data-group=classic]');
+  const consumer = page.locator('[data-group=consumer]');
+  assert.ok(await classic.locator('[data-testid^=stopped-]').count() >= 3, 'classic: A gave up everything');
+  assert.ok(await consumer.locator('path[data-testid^=edge-]').count() >= 4, 'consumer: A and B read on');
+  assert.match(await consumer.getByTestId('coordinator-consumer').textContent(), /group epoch \d+/);
+  assert.equal(await classic.locator('[data-testid^=chips-]').count(), 0);
+  assert.equal(await consumer.locator('[data-testid^=chips-]').count(), 3);
+  assert.match(await consumer.getByTestId('stage-member-consumer-A').textContent(), /epoch \d+/);
+  await page.screenshot({ path: join(docs, 'stage-S14-join.png'), animations: 'disabled' });
   assert.deepEqual(errors, []);
   await page.close();
 });

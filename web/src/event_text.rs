@@ -337,6 +337,13 @@ pub fn world_line(event: &WorldEvent, lang: Lang) -> String {
                         ""
                     }
                 ),
+                ConsumerEvent::AssignmentReceived {
+                    member_epoch,
+                    partitions,
+                } => format!(
+                    "心跳应答：成员 epoch {member_epoch}，目标 {}",
+                    tps(partitions)
+                ),
                 ConsumerEvent::PartitionsAssigned(p) => format!("分配到 {}", tps(p)),
                 ConsumerEvent::PartitionsRevoked(p) => format!("撤销 {}", tps(p)),
                 ConsumerEvent::PartitionsLost(p) => format!("失去 {}（无法再提交）", tps(p)),

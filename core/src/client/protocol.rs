@@ -114,6 +114,9 @@ pub enum Request {
     Heartbeat(HeartbeatRequest),
     /// LeaveGroup: leave at once, without waiting for the session timeout.
     LeaveGroup(LeaveGroupRequest),
+    /// ConsumerGroupHeartbeat (KIP-848, `group.protocol=consumer`): the one request of the
+    /// consumer protocol. It joins, heartbeats, acknowledges what the member owns, leaves.
+    ConsumerGroupHeartbeat(crate::group::modern::HeartbeatRequest),
     /// OffsetCommit: store the group's committed offsets.
     OffsetCommit(OffsetCommitRequest),
     /// OffsetFetch: read the group's committed offsets.
@@ -157,6 +160,8 @@ pub enum Response {
     Heartbeat(Result<(), KafkaError>),
     /// To LeaveGroup.
     LeaveGroup(LeaveGroupResponse),
+    /// To ConsumerGroupHeartbeat.
+    ConsumerGroupHeartbeat(crate::group::modern::HeartbeatResponse),
     /// To OffsetCommit: per partition.
     OffsetCommit(Vec<(TopicPartition, Result<(), KafkaError>)>),
     /// To OffsetFetch: per partition, `None` when nothing was committed; an error such as
@@ -250,6 +255,11 @@ pub fn dispatch(
             .map(Response::SyncGroup),
         Request::Heartbeat(req) => Some(Response::Heartbeat(broker.heartbeat(req, now))),
         Request::LeaveGroup(req) => Some(Response::LeaveGroup(broker.leave_group(req, now))),
+        // Version 0: the coordinator issues the member id (v1 clients bring their own; the
+        // simulated ones need not, and the coordinator's ids are seeded, so runs replay).
+        Request::ConsumerGroupHeartbeat(req) => Some(Response::ConsumerGroupHeartbeat(
+            broker.consumer_group_heartbeat(req, 0, now),
+        )),
         Request::OffsetCommit(req) => Some(Response::OffsetCommit(
             broker
                 .commit_offsets(req, now)

@@ -223,7 +223,13 @@ impl Snapshot {
             .into_iter()
             .map(str::to_string)
             .collect();
-        for g in broker.offsets().groups() {
+        for g in broker.offsets().groups().into_iter().chain(
+            broker
+                .consumer_groups()
+                .group_ids()
+                .into_iter()
+                .map(str::to_string),
+        ) {
             if !ids.contains(&g) {
                 ids.push(g);
             }
@@ -232,6 +238,9 @@ impl Snapshot {
         let groups = ids
             .iter()
             .map(|id| {
+                if let Some(g) = broker.consumer_groups().group(id) {
+                    return consumer_group_snapshot(broker, g);
+                }
                 let d = broker.describe_group(id);
                 let sessions = broker.coordinator().members(id);
                 GroupSnapshot {
@@ -276,6 +285,52 @@ impl Snapshot {
             topics,
             groups,
         }
+    }
+}
+
+/// A consumer-protocol (KIP-848) group as the events describe it to a viewer: the target
+/// assignment's epoch as its generation, each member with its target (what
+/// `AssignmentCompleted` carries), Stable once it has members. Without this a viewer that
+/// connected after such a group formed saw it as Dead until its next change.
+fn consumer_group_snapshot<P: crate::log::StorageProvider>(
+    broker: &crate::broker::Broker<P>,
+    g: &crate::group::modern::ConsumerGroup,
+) -> GroupSnapshot {
+    let session = broker.consumer_groups().config().session_timeout_ms;
+    GroupSnapshot {
+        group_id: g.group_id.clone(),
+        state: if g.members.is_empty() {
+            GroupState::Empty
+        } else {
+            GroupState::Stable
+        },
+        protocol_type: "consumer".into(),
+        protocol: g.assignor.clone(),
+        generation: g.assignment_epoch,
+        leader: None,
+        members: g
+            .members
+            .values()
+            .map(|m| MemberSnapshot {
+                member_id: m.member_id.clone(),
+                group_instance_id: m.instance_id.clone(),
+                client_id: m.client_id.clone(),
+                client_host: m.client_host.clone(),
+                assignment: g.target.get(&m.member_id).map(|a| a.to_topic_partitions()),
+                session_timeout_ms: session,
+                session_expires_at: Some(m.session_deadline),
+            })
+            .collect(),
+        committed: broker
+            .offsets()
+            .fetch_group(&g.group_id)
+            .into_iter()
+            .map(|(topic, partition, o)| CommittedSnapshot {
+                topic: topic.to_string(),
+                partition,
+                offset: o.offset,
+            })
+            .collect(),
     }
 }
 

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::assignor::AssignorKind;
-use crate::client::consumer::{AutoOffsetReset, ConsumerConfig};
+use crate::client::consumer::{AutoOffsetReset, ConsumerConfig, GroupProtocol};
 use crate::client::Acks;
 use crate::log::IsolationLevel;
 use crate::record::{Millis, Offset};
@@ -80,6 +80,14 @@ pub struct ConsumerSpec {
     /// Read-process-write: every processed record is written to this output, and the
     /// application commits the way [`OutputSpec`] says (not `commit_mode`).
     pub output: Option<OutputSpec>,
+    /// `group.protocol`: `classic` or `consumer` (KIP-848, S14). Left out of run strings
+    /// when classic, so links made before it existed stay the same.
+    #[serde(skip_serializing_if = "is_classic")]
+    pub group_protocol: GroupProtocol,
+}
+
+fn is_classic(p: &GroupProtocol) -> bool {
+    *p == GroupProtocol::Classic
 }
 
 /// Where a read-process-write application writes, and how it makes its output and its
@@ -132,6 +140,7 @@ impl Default for ConsumerSpec {
             semantics: Semantics::AtLeastOnce,
             isolation_level: kafka.isolation_level,
             output: None,
+            group_protocol: kafka.group_protocol,
         }
     }
 }
@@ -159,6 +168,7 @@ impl ConsumerSpec {
             auto_commit_interval_ms: self.auto_commit_interval_ms,
             assignors: self.assignors.clone(),
             metadata_max_age_ms: self.metadata_max_age_ms,
+            group_protocol: self.group_protocol,
             ..ConsumerConfig::default()
         }
     }

@@ -34,6 +34,14 @@ impl fmt::Display for WorldEventKind {
                         "joined generation {generation} ({protocol}){}",
                         if *leader { " as leader: it computes the assignment" } else { "" }
                     ),
+                    ConsumerEvent::AssignmentReceived {
+                        member_epoch,
+                        partitions,
+                    } => write!(
+                        f,
+                        "heartbeat answer: member epoch {member_epoch}, target {}",
+                        tps(partitions)
+                    ),
                     ConsumerEvent::PartitionsAssigned(p) => write!(f, "assigned {}", tps(p)),
                     ConsumerEvent::PartitionsRevoked(p) => write!(f, "revoked {}", tps(p)),
                     ConsumerEvent::PartitionsLost(p) => write!(f, "lost {} (no commit possible)", tps(p)),

@@ -7,11 +7,13 @@
 //! - `command.rs`: what can be done to a world, and the short string a run replays from.
 //! - `actors.rs`: the applications around the clients (rates, processing time, commits).
 //! - `tracker.rs`: every record followed end to end (duplicates, losses).
+//! - `pauses.rs`: partitions nobody reads, integrated over time (the cost of rebalances).
 //! - `world.rs`: the clock, the network and the event loop.
 
 pub mod actors;
 pub mod command;
 mod display;
+pub mod pauses;
 pub mod pipeline;
 pub mod scenarios;
 pub mod summary;

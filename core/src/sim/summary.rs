@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::consumer::GroupProtocol;
 use crate::log::IsolationLevel;
 use crate::record::Offset;
 use crate::sim::actors::ActorStatus;
@@ -26,8 +27,58 @@ pub struct MemberSummary {
     pub processed: u64,
 }
 
+/// The cost of rebalances under one group protocol, summed over its groups.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProtocolPauses {
+    /// Partition-seconds during which a partition had records to read and no member of
+    /// its group read it (see `sim/pauses.rs`).
+    pub paused_partition_seconds: f64,
+    /// Assignments completed: generations (classic), target assignments (consumer).
+    pub rebalances: u32,
+}
+
+/// The classic and consumer protocols side by side (S14).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProtocolsSummary {
+    /// `group.protocol=classic` groups.
+    pub classic: ProtocolPauses,
+    /// `group.protocol=consumer` groups.
+    pub consumer: ProtocolPauses,
+}
+
+impl ProtocolsSummary {
+    /// `None` unless pauses were metered and some group speaks the consumer protocol.
+    pub fn of(world: &World) -> Option<ProtocolsSummary> {
+        let meter = world.pauses()?;
+        let mut protocol_of = BTreeMap::new();
+        for c in &world.consumers {
+            protocol_of.insert(c.spec.group.as_str(), c.spec.group_protocol);
+        }
+        if !protocol_of.values().any(|p| *p == GroupProtocol::Consumer) {
+            return None;
+        }
+        let sum = |wanted: GroupProtocol| {
+            let (mut ms, mut rebalances) = (0, 0);
+            for (group, p) in &meter.groups {
+                if protocol_of.get(group.as_str()) == Some(&wanted) {
+                    ms += p.paused_partition_ms;
+                    rebalances += p.rebalances;
+                }
+            }
+            ProtocolPauses {
+                paused_partition_seconds: ms as f64 / 1000.0,
+                rebalances,
+            }
+        };
+        Some(ProtocolsSummary {
+            classic: sum(GroupProtocol::Classic),
+            consumer: sum(GroupProtocol::Consumer),
+        })
+    }
+}
+
 /// The outcome of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Scenario id, if the run is a scenario.
     pub scenario: Option<String>,
@@ -56,6 +107,10 @@ pub struct RunSummary {
     /// readers of its output saw.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eos: Option<EosSummary>,
+    /// Runs with a consumer-protocol group and metered pauses (S14): what rebalances cost
+    /// under each protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocols: Option<ProtocolsSummary>,
 }
 
 /// Duplicates in an output topic, as one kind of reader sees them.
@@ -212,6 +267,7 @@ impl RunSummary {
             members,
             script: world.script().encode(),
             eos: EosSummary::of(world),
+            protocols: ProtocolsSummary::of(world),
         }
     }
 }

@@ -17,12 +17,14 @@ use crate::client::producer::ProducerEvent;
 use crate::client::protocol::{dispatch, output_response, Request, Response};
 use crate::client::TopicPartition;
 use crate::event::Event;
+use crate::group::modern::ConsumerGroupConfig;
 use crate::group::{CoordinatorConfig, RequestId};
 use crate::log::IsolationLevel;
 use crate::log::LogConfig;
 use crate::record::{Millis, Offset};
 use crate::sim::actors::{ActorStatus, AppStep, ConsumerActor, ProducerActor};
 use crate::sim::command::{Command, Script};
+use crate::sim::pauses::PauseMeter;
 use crate::sim::tracker::{PartitionTrack, RecordTracker};
 
 /// Something that happened in the world.
@@ -129,16 +131,26 @@ pub struct World {
     parked: BTreeMap<RequestId, (ClientRef, u32, u64)>,
     events: Vec<WorldEvent>,
     log: Vec<(Millis, Command)>,
+    /// Paused partition-time per group, when metered ([`World::meter_pauses`]).
+    pauses: Option<PauseMeter>,
 }
 
 /// The broker settings of a simulated world: Kafka's, except that retention is checked
-/// every second so that a learner can watch it act.
+/// every second so that a learner can watch it act, and that consumer-protocol members
+/// heartbeat every 3 s (`group.consumer.heartbeat.interval.ms`; Kafka's broker says 5 s):
+/// the classic client's `heartbeat.interval.ms`, so that S14 compares the two protocols
+/// and not two heartbeat settings. Every move of a partition waits for heartbeats.
 pub fn sim_broker_config(seed: u64) -> BrokerConfig {
     BrokerConfig {
         retention_check_interval_ms: 1_000,
         coordinator: CoordinatorConfig {
             member_id_seed: seed,
             ..CoordinatorConfig::default()
+        },
+        consumer_groups: ConsumerGroupConfig {
+            heartbeat_interval_ms: 3_000,
+            member_id_seed: seed,
+            ..ConsumerGroupConfig::default()
         },
         topic_id_seed: seed,
         auto_create_topics: false,
@@ -162,6 +174,7 @@ impl World {
             parked: BTreeMap::new(),
             events: Vec::new(),
             log: Vec::new(),
+            pauses: None,
         }
     }
 
@@ -179,6 +192,25 @@ impl World {
             world.run_until(u);
         }
         world
+    }
+
+    /// From now on, integrate every group's paused partitions over time (see
+    /// `sim/pauses.rs`). Off by default: it looks at every partition at every tick.
+    pub fn meter_pauses(&mut self) {
+        self.pauses.get_or_insert_with(PauseMeter::default);
+    }
+
+    /// The pauses measured since [`World::meter_pauses`], if it was called.
+    pub fn pauses(&self) -> Option<&PauseMeter> {
+        self.pauses.as_ref()
+    }
+
+    /// The clock is about to move to `to`: charge the paused partitions for the gap.
+    fn charge_pauses(&mut self, to: Millis) {
+        if let Some(mut meter) = self.pauses.take() {
+            meter.advance(self, to);
+            self.pauses = Some(meter);
+        }
     }
 
     /// Simulated time now.
@@ -407,10 +439,12 @@ impl World {
             if next > target {
                 break;
             }
+            self.charge_pauses(next);
             self.now = next;
             self.settle();
             settled_at = Some(self.now);
         }
+        self.charge_pauses(target);
         self.now = self.now.max(target);
     }
 
@@ -707,6 +741,9 @@ impl World {
 
     fn drain_broker_events(&mut self) {
         while let Some(event) = self.broker.poll_event() {
+            if let Some(meter) = self.pauses.as_mut() {
+                meter.observe(&event);
+            }
             self.push(WorldEventKind::Broker { event });
         }
     }

@@ -420,6 +420,14 @@ fn encode_request(request: Request) -> io::Result<(ApiKey, i16, RequestKind, boo
             ),
             true,
         ),
+        // The native client speaks only the classic protocol: the consumer protocol names
+        // topics by id, which this codec does not map yet.
+        Request::ConsumerGroupHeartbeat(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "group.protocol=consumer is not supported by the native client yet",
+            ))
+        }
         Request::LeaveGroup(r) => (
             ApiKey::LeaveGroup,
             v::LEAVE_GROUP,

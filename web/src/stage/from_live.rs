@@ -133,6 +133,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             delivery: None,
             txn: None,
             reads: 0,
+            kip848: None,
         }
     });
     Stage {

@@ -125,6 +125,26 @@ fn band_of(state: &AppState, group: &str) -> Band {
             pulse: heartbeat_pulse(state, f.actor),
         })
         .collect();
+    let kip848 = crate::stage::kip848::view_of(
+        state,
+        group,
+        &consumers.iter().map(|f| f.actor).collect::<Vec<_>>(),
+    );
+    if let Some(k) = &kip848 {
+        // A consumer-protocol member that owns nothing yet but has a target is waiting for
+        // its partitions to be released, not sitting on the bench.
+        for m in members
+            .iter_mut()
+            .filter(|m| m.state == MemberKind::Standby)
+        {
+            if k.members
+                .iter()
+                .any(|x| x.name == m.name && !x.chips.is_empty())
+            {
+                m.state = MemberKind::Rebalancing;
+            }
+        }
+    }
     minikafka::sort::sort_by_key(&mut members, StageMember::order);
     let coordinator = world.broker.coordinator();
     let logs = logs_of(state, Some((group, &consumers)), &topics);
@@ -132,7 +152,13 @@ fn band_of(state: &AppState, group: &str) -> Band {
     Band {
         group: Some(GroupBox {
             id: group.to_string(),
-            state: coordinator.group_state(group).map(|s| s.name()),
+            state: coordinator
+                .group_state(group)
+                .map(|s| s.name())
+                .or_else(|| {
+                    let g = world.broker.consumer_groups().group(group)?;
+                    Some(g.state().name())
+                }),
             generation: coordinator.generation(group).unwrap_or(0),
             step: rebalance_step(state, group),
             members,
@@ -140,6 +166,7 @@ fn band_of(state: &AppState, group: &str) -> Band {
             reads: logs.len(),
             delivery,
             txn: txn_of(world, &consumers),
+            kip848,
         }),
         logs,
     }

@@ -752,10 +752,19 @@ fn group_layout(group: &GroupBox, area: Rect) -> GroupLayout {
         h: COORD_H,
     };
     let mut y = coordinator.y + coordinator.h + 12.0;
+    // A live consumer-protocol member has a row of partition chips under its name; such a
+    // group's cards stand a little closer to stay within the projector's height.
+    let kip848 = group.kip848.is_some();
+    let gap = if kip848 { 6.0 } else { 8.0 };
     let mut members = Vec::new();
     let mut bench_y = None;
     let mut benched = false;
     for m in &group.members {
+        let member_h = if kip848 && !m.state.gone() {
+            MEMBER_H + 14.0
+        } else {
+            MEMBER_H
+        };
         if m.state.on_bench() && !benched {
             benched = true;
             bench_y = Some(y + 4.0);
@@ -765,9 +774,9 @@ fn group_layout(group: &GroupBox, area: Rect) -> GroupLayout {
             x: area.x + pad + if m.state.on_bench() { 12.0 } else { 0.0 },
             y,
             w: area.w - 2.0 * pad - if m.state.on_bench() { 12.0 } else { 0.0 },
-            h: MEMBER_H,
+            h: member_h,
         });
-        y += MEMBER_H + 8.0;
+        y += member_h + gap;
     }
     GroupLayout {
         area: Rect {

@@ -11,12 +11,14 @@
 //! - `window.rs`: which offset cells fit on a projector (about two dozen, with a break);
 //! - `steps.rs`: the five steps of a rebalance and where the latest one stands;
 //! - `txn.rs`: transactions on a log (brackets, markers, aborted records, the LSO);
+//! - `kip848.rs`: a consumer-protocol group's epochs, targets and assignment heartbeats;
 //! - `from_sim.rs`, `from_live.rs`: the two modes' state turned into that model;
 //! - `layout.rs`: where everything goes, in SVG units (pure, so geometry is tested natively);
 //! - `view.rs`: the SVG, drawn from the layout.
 
 pub mod from_live;
 pub mod from_sim;
+pub mod kip848;
 pub mod layout;
 pub mod model;
 pub mod steps;

@@ -150,6 +150,8 @@ pub struct GroupBox {
     /// The transaction coordinator's view of the group's application, when it writes
     /// with a `transactional.id` (S12, S13).
     pub txn: Option<TxnView>,
+    /// A consumer-protocol (KIP-848) group: its epochs and each member's target (S14).
+    pub kip848: Option<crate::stage::kip848::Kip848View>,
 }
 
 /// One `transactional.id` at the transaction coordinator: the state machine that decides

@@ -562,3 +562,104 @@ fn a_watched_cluster_of_several_brokers_shows_each_partitions_leader() {
         "one broker leads everything: nothing to draw"
     );
 }
+
+// --- S14: a consumer-protocol group ------------------------------------------------------
+
+fn s14_at(s: &mut AppState, t: i64) -> Stage {
+    s.apply(Action::JumpTo(t));
+    stage_of(s)
+}
+
+fn kip848_of<'a>(stage: &'a Stage, group: &str) -> Option<&'a crate::stage::kip848::Kip848View> {
+    stage.band(group)?.group.as_ref()?.kip848.as_ref()
+}
+
+fn chips_of(stage: &Stage, name: &str) -> Vec<crate::stage::kip848::Chip> {
+    kip848_of(stage, "consumer")
+        .and_then(|k| k.members.iter().find(|m| m.name == name))
+        .map(|m| m.chips.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn s14_the_consumer_group_shows_its_epochs_and_each_member_s_target_the_classic_one_does_not() {
+    use crate::stage::kip848::ChipKind;
+    let mut s = AppState::new("S14", 1, Lang::En);
+    let stage = s14_at(&mut s, 19_000);
+    assert!(kip848_of(&stage, "classic").is_none());
+    let k = kip848_of(&stage, "consumer").unwrap();
+    assert!(k.group_epoch >= 2, "A and B joined: {}", k.group_epoch);
+    for name in ["consumer-A", "consumer-B"] {
+        let chips = chips_of(&stage, name);
+        assert_eq!(chips.len(), 3, "{name}: {chips:?}");
+        assert!(chips.iter().all(|c| c.kind == ChipKind::Owned), "{name}");
+        let m = k.members.iter().find(|m| m.name == name).unwrap();
+        assert!(m.epoch >= 1);
+    }
+    let epoch_before = k.group_epoch;
+    // While C comes in: somewhere a member must revoke (struck) before C gets it, C waits
+    // for a partition (outlined), and A never owns fewer than the 2 it keeps.
+    let (mut struck, mut outlined, mut carried) = (false, false, false);
+    for t in (20_000..32_000).step_by(100) {
+        let stage = s14_at(&mut s, t);
+        let a = chips_of(&stage, "consumer-A");
+        let owned = a.iter().filter(|c| c.kind != ChipKind::Target).count();
+        assert!(owned >= 2, "at {t}: A stopped reading what it keeps: {a:?}");
+        for name in ["consumer-A", "consumer-B"] {
+            struck |= chips_of(&stage, name)
+                .iter()
+                .any(|c| c.kind == ChipKind::Revoke);
+        }
+        outlined |= chips_of(&stage, "consumer-C")
+            .iter()
+            .any(|c| c.kind == ChipKind::Target);
+        carried |= kip848_of(&stage, "consumer")
+            .unwrap()
+            .members
+            .iter()
+            .any(|m| m.carried.is_some());
+    }
+    assert!(
+        struck && outlined && carried,
+        "{struck} {outlined} {carried}"
+    );
+    let stage = s14_at(&mut s, 32_000);
+    let k = kip848_of(&stage, "consumer").unwrap();
+    assert!(k.group_epoch > epoch_before);
+    for name in ["consumer-A", "consumer-B", "consumer-C"] {
+        let chips = chips_of(&stage, name);
+        assert_eq!(chips.len(), 2, "{name}: {chips:?}");
+        assert!(chips.iter().all(|c| c.kind == ChipKind::Owned), "{name}");
+    }
+    // The cards are taller in the consumer group only: the chips sit inside them.
+    let laid = layout(&stage, Lang::En);
+    let h = |group: &str| {
+        let i = stage
+            .bands
+            .iter()
+            .position(|b| b.group.as_ref().is_some_and(|g| g.id == group))
+            .unwrap();
+        laid.bands[i].group.as_ref().unwrap().members[0].h
+    };
+    assert!(h("consumer") >= h("classic") + 14.0);
+}
+
+#[test]
+fn chips_are_owned_target_or_revoke() {
+    use crate::stage::kip848::{chips, ChipKind};
+    let owned = [0, 1, 2].into_iter().collect();
+    let target = [0, 2, 4].into_iter().collect();
+    let kinds: Vec<(i32, ChipKind)> = chips(&owned, &target)
+        .into_iter()
+        .map(|c| (c.partition, c.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (0, ChipKind::Owned),
+            (1, ChipKind::Revoke),
+            (2, ChipKind::Owned),
+            (4, ChipKind::Target)
+        ]
+    );
+}

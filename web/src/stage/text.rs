@@ -23,6 +23,11 @@ pub enum Word {
     Leader,
     /// After a generation number.
     Generation,
+    /// Before a consumer-protocol group's epoch.
+    GroupEpoch,
+    /// Before a consumer-protocol member's epoch.
+    MemberEpoch,
+
     /// The flag of a partition nobody reads now.
     NextOwnerStartsHere,
     /// The stage's description for screen readers.
@@ -40,6 +45,8 @@ pub fn word(w: Word, lang: Lang) -> &'static str {
         Word::Bench => ("bench (standby)", "替补（备用）"),
         Word::Leader => ("leader", "leader"),
         Word::Generation => ("gen", "代"),
+        Word::GroupEpoch => ("group epoch", "组 epoch"),
+        Word::MemberEpoch => ("epoch", "epoch"),
         Word::NextOwnerStartsHere => ("the next owner starts here", "新的所有者从这里开始"),
         Word::Description => (
             "Producers on the left write to partition logs in the middle; consumer groups on the right read them. Flags mark committed offsets, triangles mark consumer positions.",

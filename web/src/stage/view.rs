@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use crate::i18n::{t, Lang};
 use crate::px::Px;
+use crate::stage::kip848::{ChipKind, Kip848Member};
 use crate::stage::layout::{layout_for, BandLayout, GroupLayout, Layer, LogLayout, NoteKind, Rect};
 use crate::stage::model::*;
 use crate::stage::text::{self, word, Word};
@@ -103,7 +104,14 @@ pub fn stage_view(props: &StageProps) -> Html {
             group_box(&mut group_svg, g, gl, lang);
             for (m, r) in g.members.iter().zip(&gl.members) {
                 let mut svg = String::new();
-                member_svg(&mut svg, m, r, lang);
+                let k = g
+                    .kip848
+                    .as_ref()
+                    .and_then(|k| k.members.iter().find(|x| x.name == m.name));
+                member_svg(&mut svg, m, r, k.map(|k| k.epoch), lang);
+                if let Some(k) = k {
+                    kip848_member(&mut svg, k, m.colour, r, lang);
+                }
                 members.push(html! { <g key={m.name.clone()}>{ raw(svg) }</g> });
             }
         }
@@ -949,8 +957,14 @@ fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
     let (a, c) = (gl.area, gl.coordinator);
     let busy = matches!(g.state, Some("PreparingRebalance" | "CompletingRebalance"));
     let state = g.state.unwrap_or("Empty");
-    let status = match g.step {
-        Some(s) if busy => t(lang, s.key()).to_string(),
+    let status = match (g.step, &g.kip848) {
+        // A consumer-protocol group has no generation: its group epoch counts changes.
+        (_, Some(k)) => format!(
+            "{state} · {} {}",
+            word(Word::GroupEpoch, lang),
+            k.group_epoch
+        ),
+        (Some(s), _) if busy => t(lang, s.key()).to_string(),
         _ => format!(
             "{state} · {} {}",
             word(Word::Generation, lang),
@@ -1003,7 +1017,66 @@ fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
     out.push_str("</g>");
 }
 
-fn member_svg(out: &mut String, m: &StageMember, r: &Rect, lang: Lang) {
+/// Under a consumer-protocol member: one chip per partition (filled: owned, outlined:
+/// target not yet owned, struck: to revoke), and, just after a heartbeat answer carried a
+/// new assignment, a tag on the card saying so with its epoch.
+fn kip848_member(out: &mut String, k: &Kip848Member, colour: usize, r: &Rect, lang: Lang) {
+    let colour = member_colour(colour);
+    let (w, h, gap) = (22.0, 15.0, 4.0);
+    let fit = ((r.w - 16.0) / (w + gap)).max(1.0) as usize;
+    let name = esc(&k.name);
+    let _ = write!(out, r##"<g data-testid="chips-{name}">"##);
+    for (i, c) in k.chips.iter().take(fit).enumerate() {
+        let (x, y) = (r.x + 10.0 + i as f64 * (w + gap), r.y + 41.0);
+        let class = c.kind.class();
+        let fill = if c.kind == ChipKind::Target {
+            "#fff"
+        } else {
+            colour
+        };
+        let _ = write!(
+            out,
+            r##"<g class="chip {class}" data-p="{}"><rect x="{}" y="{}" width="{w}" height="{h}" rx="3" fill="{fill}" stroke="{colour}"/><text x="{}" y="{}">{}</text>"##,
+            c.partition,
+            Px(x),
+            Px(y),
+            Px(x + w / 2.0),
+            Px(y + 12.5),
+            c.partition
+        );
+        if c.kind == ChipKind::Revoke {
+            let _ = write!(
+                out,
+                r##"<line class="strike" x1="{}" y1="{}" x2="{}" y2="{}"/>"##,
+                Px(x + 2.0),
+                Px(y + h - 2.0),
+                Px(x + w - 2.0),
+                Px(y + 2.0)
+            );
+        }
+        out.push_str("</g>");
+    }
+    out.push_str("</g>");
+    if let Some(epoch) = k.carried {
+        // The heartbeat answer that carried the assignment, arriving at the member.
+        // On the name's line, at the right: the answer arriving, with the epoch it gave.
+        let text = format!("← {} {epoch}", word(Word::MemberEpoch, lang));
+        let tw = text_width_of(&text) + 12.0;
+        let (x, y) = (r.x + r.w - tw - 8.0, r.y + 5.0);
+        let _ = write!(
+            out,
+            r##"<g class="carry" data-testid="carry-{name}"><rect x="{}" y="{}" width="{}" height="20" rx="10" fill="{colour}"/><text x="{}" y="{}">{}</text></g>"##,
+            Px(x),
+            Px(y),
+            Px(tw),
+            Px(x + 6.0),
+            Px(y + 15.0),
+            esc(&text)
+        );
+    }
+}
+
+fn member_svg(out: &mut String, m: &StageMember, r: &Rect, epoch: Option<i32>, lang: Lang) {
     let colour = if m.state.gone() {
         "#888"
     } else {
@@ -1020,6 +1093,11 @@ fn member_svg(out: &mut String, m: &StageMember, r: &Rect, lang: Lang) {
             word(Word::Leader, lang)
         ),
         None => text::member_word(m.state, lang).to_string(),
+    };
+    // A consumer-protocol member: its own epoch, which moves as it reconciles.
+    let line = match epoch.filter(|e| *e >= 0) {
+        Some(e) => format!("{line} · {} {e}", word(Word::MemberEpoch, lang)),
+        None => line,
     };
     let _ = write!(
         out,

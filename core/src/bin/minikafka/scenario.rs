@@ -202,6 +202,9 @@ fn play(
 ) -> minikafka::sim::World {
     const SLICE: i64 = 100;
     let mut world = minikafka::sim::World::new(seed);
+    // The runs here are small; `--json` reports the pauses when a consumer-protocol group
+    // is in the run (S14).
+    world.meter_pauses();
     let mut script = commands.iter().peekable();
     let mut narration = narration.iter().peekable();
     let text = |n: &Narration| {
@@ -401,6 +404,21 @@ impl Printer {
             if zh { "代" } else { "generation" },
             s.generation
         );
+        if let Some(p) = &s.protocols {
+            for (name, x) in [("classic", p.classic), ("consumer", p.consumer)] {
+                println!(
+                    "  group.protocol={name:<8} {}: {:.1}   {}: {}",
+                    if zh {
+                        "暂停的分区·秒"
+                    } else {
+                        "paused partition-seconds"
+                    },
+                    x.paused_partition_seconds,
+                    if zh { "再均衡" } else { "rebalances" },
+                    x.rebalances
+                );
+            }
+        }
         for (group, topics) in &s.committed_by_group {
             for (topic, partitions) in topics {
                 for (partition, offset) in partitions {

@@ -323,7 +323,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
                 "read-only"
             }
         );
-        out!("simulation:      http://{http}/?scenario=S1 (the teaching scenarios S1..S13, in the browser)");
+        out!("simulation:      http://{http}/?scenario=S1 (the teaching scenarios S1..S14, in the browser)");
     }
     let (sync, durable) = match args.fsync {
         FsyncPolicy::Always => {

@@ -160,6 +160,7 @@ impl Consumer {
         }
         self.events
             .push_back(ConsumerEvent::CommitCompleted { id, offsets, error });
+        self.on_revocation_commit(id);
         if self.join_after_commit == Some(id) {
             self.join_after_commit = None;
             self.send_join();

@@ -18,6 +18,20 @@ pub enum AutoOffsetReset {
     None,
 }
 
+/// `group.protocol`: how the consumer takes part in its group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupProtocol {
+    /// JoinGroup / SyncGroup / Heartbeat: every change makes every member rejoin, and one
+    /// member (the leader) computes the assignment. Kafka's default.
+    #[default]
+    Classic,
+    /// KIP-848: one ConsumerGroupHeartbeat; the coordinator computes the assignment and
+    /// each member reconciles towards its own target, so members that keep their
+    /// partitions never stop reading them.
+    Consumer,
+}
+
 /// The consumer's settings. Defaults are the Java client's (Kafka 3.x/4.x).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -65,6 +79,12 @@ pub struct ConsumerConfig {
     /// high watermark, open and aborted transactions included; `read_committed` stops at
     /// the last stable offset and drops the records of aborted transactions.
     pub isolation_level: IsolationLevel,
+    /// `group.protocol`: `classic` (the default) or `consumer` (KIP-848).
+    pub group_protocol: GroupProtocol,
+    /// `group.remote.assignor`: the server-side assignor a `consumer`-protocol member asks
+    /// for (`uniform`, `range`); `None` lets the broker pick its default (`uniform`).
+    /// `partition.assignment.strategy` is not used by that protocol.
+    pub group_remote_assignor: Option<String>,
 }
 
 impl Default for ConsumerConfig {
@@ -87,6 +107,8 @@ impl Default for ConsumerConfig {
             metadata_max_age_ms: 300_000,
             retry_backoff_ms: 100,
             isolation_level: IsolationLevel::ReadUncommitted,
+            group_protocol: GroupProtocol::Classic,
+            group_remote_assignor: None,
         }
     }
 }

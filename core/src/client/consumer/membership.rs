@@ -391,6 +391,10 @@ impl Consumer {
         {
             return;
         }
+        if self.speaks_kip848() {
+            self.heartbeat_kip848();
+            return;
+        }
         self.heartbeat_in_flight = true;
         let request = HeartbeatRequest {
             group_id: self.group_id().unwrap_or_default().to_string(),
@@ -441,7 +445,9 @@ impl Consumer {
 
     /// Leave the group (LeaveGroup for dynamic members only) and forget the membership.
     pub(crate) fn leave_group(&mut self, reason: &str) {
-        if self.config.group_instance_id.is_none() && !self.member_id.is_empty() {
+        if self.speaks_kip848() {
+            self.leave_kip848();
+        } else if self.config.group_instance_id.is_none() && !self.member_id.is_empty() {
             let request = LeaveGroupRequest {
                 group_id: self.group_id().unwrap_or_default().to_string(),
                 members: vec![MemberIdentity {
@@ -465,6 +471,7 @@ impl Consumer {
         self.generation = -1;
         self.leader = false;
         self.heartbeat_in_flight = false;
+        self.kip848 = Default::default();
         if self.state != MemberState::Closed {
             self.state = MemberState::Unjoined;
         }
@@ -477,6 +484,7 @@ impl Consumer {
         }
         let lost = self.assignment();
         self.partitions.clear();
+        self.kip848 = Default::default();
         if !lost.is_empty() {
             self.events.push_back(ConsumerEvent::PartitionsLost(lost));
         }

@@ -18,12 +18,16 @@
 //! - `membership.rs`: joining the group, leading it, heartbeats, leaving.
 //! - `fetcher.rs`: positions, fetching, `auto.offset.reset`.
 //! - `commits.rs`: commits (sync, async, auto) and reading committed offsets.
+//! - `kip848.rs`: the same membership with `group.protocol=consumer` (KIP-848).
 
 mod commits;
 mod config;
 mod fetcher;
+mod kip848;
 mod membership;
 
+#[cfg(test)]
+mod kip848_tests;
 #[cfg(test)]
 mod tests;
 
@@ -31,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-pub use config::{AutoOffsetReset, ConsumerConfig};
+pub use config::{AutoOffsetReset, ConsumerConfig, GroupProtocol};
 
 use crate::client::assignor::RebalanceProtocol;
 use crate::client::protocol::{Request, Response, TopicPartition};
@@ -112,6 +116,15 @@ pub enum ConsumerEvent {
         leader: bool,
         /// The assignor the group uses.
         protocol: String,
+    },
+    /// `group.protocol=consumer`: a ConsumerGroupHeartbeat answer carried a new assignment
+    /// (the partitions this member may own at `member_epoch`). The member reconciles
+    /// towards it at its next `poll`: revoke first, then take what is new.
+    AssignmentReceived {
+        /// The member epoch the answer gave.
+        member_epoch: i32,
+        /// The partitions it may own.
+        partitions: Vec<TopicPartition>,
     },
     /// `onPartitionsAssigned`: these partitions are now ours.
     PartitionsAssigned(Vec<TopicPartition>),
@@ -225,6 +238,8 @@ pub(crate) enum InFlight {
     Join,
     Sync,
     Heartbeat,
+    /// A ConsumerGroupHeartbeat (join or heartbeat; leaving is `Leave`).
+    GroupHeartbeat,
     Leave,
     Commit(CommitId, Vec<(TopicPartition, Offset)>),
     OffsetFetch,
@@ -264,6 +279,8 @@ pub struct Consumer {
     /// before rejoining, so `sticky` sends this as subscription user data (as Java's
     /// `StickyAssignor` does) to stay sticky.
     pub(crate) previous_assignment: Vec<TopicPartition>,
+    /// `group.protocol=consumer` only: reconciliation in progress.
+    pub(crate) kip848: kip848::Kip848State,
 
     // Application timing.
     pub(crate) last_poll: Millis,
@@ -303,6 +320,7 @@ impl Consumer {
             retry_join_at: None,
             assigned_snapshot: BTreeMap::new(),
             previous_assignment: Vec::new(),
+            kip848: kip848::Kip848State::default(),
             last_poll: now,
             next_fetch: now,
             fetch_in_flight: false,
@@ -489,7 +507,12 @@ impl Consumer {
         self.last_poll = now;
         self.maybe_auto_commit(now);
         self.maybe_retry_join(now);
-        self.maybe_join(now);
+        if self.speaks_kip848() {
+            self.maybe_join_kip848();
+            self.maybe_reconcile(now);
+        } else {
+            self.maybe_join(now);
+        }
         let mut out = Vec::new();
         for p in self.partitions.values_mut() {
             while out.len() < self.config.max_poll_records {
@@ -561,6 +584,9 @@ impl Consumer {
             (InFlight::Join, Response::JoinGroup(r)) => self.on_join(r, now),
             (InFlight::Sync, Response::SyncGroup(r)) => self.on_sync(r, now),
             (InFlight::Heartbeat, Response::Heartbeat(r)) => self.on_heartbeat(r, now),
+            (InFlight::GroupHeartbeat, Response::ConsumerGroupHeartbeat(r)) => {
+                self.on_group_heartbeat(r, now)
+            }
             (InFlight::Leave, Response::LeaveGroup(_)) => {}
             (InFlight::Commit(id, offsets), Response::OffsetCommit(r)) => {
                 self.on_commit(id, offsets, r, now)

@@ -9,25 +9,25 @@ use crate::client::protocol::{dispatch, output_response};
 use crate::group::RequestId;
 use crate::record::{Record, RecordBatch};
 
-const TOPIC: &str = "t";
+pub(super) const TOPIC: &str = "t";
 
 /// A tiny world: a broker, consumers, a clock, an in-process network.
-struct World {
-    broker: Broker,
-    consumers: Vec<Consumer>,
+pub(super) struct World {
+    pub(super) broker: Broker,
+    pub(super) consumers: Vec<Consumer>,
     /// Consumers the test has "crashed": nobody drives them any more.
-    dead: Vec<bool>,
-    now: Millis,
+    pub(super) dead: Vec<bool>,
+    pub(super) now: Millis,
     next_request: RequestId,
     parked: BTreeMap<RequestId, (usize, u64)>,
-    events: Vec<Vec<ConsumerEvent>>,
+    pub(super) events: Vec<Vec<ConsumerEvent>>,
 }
 
-fn tp(p: i32) -> TopicPartition {
+pub(super) fn tp(p: i32) -> TopicPartition {
     TopicPartition::new(TOPIC, p)
 }
 
-fn config(name: &str) -> ConsumerConfig {
+pub(super) fn config(name: &str) -> ConsumerConfig {
     ConsumerConfig {
         client_id: name.into(),
         group_id: Some("g".into()),
@@ -38,7 +38,7 @@ fn config(name: &str) -> ConsumerConfig {
 }
 
 impl World {
-    fn new(partitions: i32) -> World {
+    pub(super) fn new(partitions: i32) -> World {
         let mut broker = Broker::new(BrokerConfig::default(), 0);
         broker.create_topic(TOPIC, partitions, None, 0).unwrap();
         World {
@@ -52,14 +52,14 @@ impl World {
         }
     }
 
-    fn add(&mut self, config: ConsumerConfig) -> usize {
+    pub(super) fn add(&mut self, config: ConsumerConfig) -> usize {
         self.consumers.push(Consumer::new(config, self.now));
         self.dead.push(false);
         self.events.push(Vec::new());
         self.consumers.len() - 1
     }
 
-    fn produce(&mut self, partition: i32, n: usize) {
+    pub(super) fn produce(&mut self, partition: i32, n: usize) {
         let records = (0..n)
             .map(|i| Record::from_value(format!("r{i}"), self.now))
             .collect();
@@ -70,7 +70,7 @@ impl World {
     }
 
     /// Move every message until nothing moves.
-    fn pump(&mut self) {
+    pub(super) fn pump(&mut self) {
         for _ in 0..1_000 {
             let mut moved = false;
             for i in 0..self.consumers.len() {
@@ -113,7 +113,7 @@ impl World {
 
     /// Advance time in 100 ms ticks; every live consumer in `polling` calls poll each tick.
     #[allow(clippy::needless_range_loop)] // consumers and their records side by side
-    fn run(&mut self, ms: Millis, polling: &[usize]) -> Vec<Vec<PolledRecord>> {
+    pub(super) fn run(&mut self, ms: Millis, polling: &[usize]) -> Vec<Vec<PolledRecord>> {
         let mut got = vec![Vec::new(); self.consumers.len()];
         let end = self.now + ms;
         while self.now < end {
@@ -134,7 +134,7 @@ impl World {
         got
     }
 
-    fn offsets_at_broker(&self, partition: i32) -> Option<Offset> {
+    pub(super) fn offsets_at_broker(&self, partition: i32) -> Option<Offset> {
         self.broker
             .offsets()
             .fetch("g", TOPIC, partition)

@@ -232,6 +232,23 @@ pub fn questions(scenario: &str) -> Vec<Question> {
                 "每次 init_transactions 都会提升 epoch；broker 拒绝更旧的 epoch。僵尸实例未完成的事务已被中止，read_committed 永远看不到它写的内容。",
             ),
         }],
+        "S14" => vec![Question {
+            at: super::s14_consumer_protocol::S14_JOIN_AT - 500,
+            ask: (
+                "Member C is about to join both groups. Which members stop consuming when C joins?",
+                "成员 C 即将加入两个组。C 加入时，哪些成员会停止消费？",
+            ),
+            options: vec![
+                ("Every member of both groups", "两个组的所有成员"),
+                ("classic: A and B stop everything; consumer: nobody stops, A and B each hand over one partition", "classic：A 和 B 全部停下；consumer：没人停下，A 和 B 各交出一个分区"),
+                ("Nobody in either group", "两个组都没人停下"),
+            ],
+            answer: 1,
+            why: (
+                "The classic protocol is a barrier: every member gives up everything and rejoins, and the group waits for the slowest. In the consumer protocol the coordinator tells each member its own target; a member only revokes what moves and keeps reading the rest.",
+                "经典协议是一道屏障：每个成员交出全部分区并重新加入，组要等最慢的成员。consumer 协议中协调者分别告诉每个成员自己的目标；成员只撤销要迁移的分区，其余照常读取。",
+            ),
+        }],
         _ => Vec::new(),
     }
 }

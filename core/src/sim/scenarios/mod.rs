@@ -17,6 +17,7 @@ mod s10_retention;
 mod s11_assignors;
 mod s12_exactly_once;
 mod s13_zombie_fencing;
+mod s14_consumer_protocol;
 
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +56,10 @@ pub struct Scenario {
 impl Scenario {
     /// A world at time 0, ready to run this scenario with `seed`.
     pub fn world(&self, seed: u64) -> World {
-        World::new(seed)
+        let mut world = World::new(seed);
+        // Scenarios are small: measuring paused partitions costs little (S14 reports it).
+        world.meter_pauses();
+        world
     }
 
     /// Run the whole scenario and return the world at its end.
@@ -129,6 +133,7 @@ pub fn all() -> Vec<Scenario> {
         s11_assignors::s11(),
         s12_exactly_once::s12(),
         s13_zombie_fencing::s13(),
+        s14_consumer_protocol::s14(),
     ]
 }
 

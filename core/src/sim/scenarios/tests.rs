@@ -950,3 +950,103 @@ fn s13_a_zombie_is_fenced_and_its_writes_aborted() {
         assert_eq!(rc.aborted, 0, "seed {seed}");
     }
 }
+
+// --- S14 ---------------------------------------------------------------------------------
+
+#[test]
+fn s14_classic_stops_the_world_the_consumer_protocol_moves_only_what_changes() {
+    use super::s14_consumer_protocol::*;
+    let s = by_id("S14").unwrap();
+    for seed in SEEDS {
+        let mut before = BTreeMap::new();
+        let mut twice_before_the_crash = None;
+        let probes = [S14_JOIN_AT - 1, S14_CRASH_AT - 1];
+        let (world, events) = run_probing(&s, seed, &probes, |t, w| {
+            if t == S14_JOIN_AT - 1 {
+                for c in &w.consumers {
+                    before.insert(c.spec.name.clone(), c.consumer.assignment());
+                }
+            } else {
+                twice_before_the_crash = Some(w.duplicates_in(CONSUMER));
+            }
+        });
+        let join_window = |at: Millis| (S14_JOIN_AT..S14_CRASH_AT).contains(&at);
+        for letter in ['A', 'B'] {
+            // Classic (eager): a member revokes everything it owned when C joins.
+            let name = member(CLASSIC, letter);
+            let revoked: Vec<&Vec<TopicPartition>> = consumer_events(&events, &name)
+                .filter_map(|(at, e)| match e {
+                    ConsumerEvent::PartitionsRevoked(p) if join_window(at) => Some(p),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(revoked, vec![&before[&name]], "seed {seed} {name}");
+            // Consumer protocol: only the partition that moves, and what it keeps it
+            // never stops owning.
+            let name = member(CONSUMER, letter);
+            let owned = &before[&name];
+            assert_eq!(owned.len(), 3, "seed {seed} {name}");
+            let revoked: Vec<&Vec<TopicPartition>> = consumer_events(&events, &name)
+                .filter_map(|(at, e)| match e {
+                    ConsumerEvent::PartitionsRevoked(p) if join_window(at) => Some(p),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(revoked.len(), 1, "seed {seed} {name}: {revoked:?}");
+            assert_eq!(revoked[0].len(), 1, "seed {seed} {name}");
+            assert!(owned.contains(&revoked[0][0]), "seed {seed} {name}");
+            assert!(
+                !consumer_events(&events, &name)
+                    .any(|(_, e)| matches!(e, ConsumerEvent::PartitionsLost(_))),
+                "seed {seed} {name}"
+            );
+        }
+        // The classic group needed a new generation for each change; every member
+        // joined it. The consumer group never had one.
+        let generations = generations_after(&events, CLASSIC, S14_JOIN_AT);
+        assert_eq!(generations, 2, "seed {seed}");
+        assert_eq!(generations_after(&events, CONSUMER, 0), 0, "seed {seed}");
+        // After the crash: B and C own everything, 3 each, in both groups.
+        for group in [CLASSIC, CONSUMER] {
+            let b = assignment(&world, &member(group, 'B'));
+            let c = assignment(&world, &member(group, 'C'));
+            assert_eq!((b.len(), c.len()), (3, 3), "seed {seed} {group}");
+        }
+        // Consumer protocol: B's member epoch moved on with each target it reconciled to.
+        let b = world.consumer(&member(CONSUMER, 'B')).unwrap();
+        assert!(b.consumer.member_epoch() >= 4, "seed {seed}");
+        // Nothing processed twice in the consumer group before the crash: every revocation
+        // committed before it released the partition. (The crash re-delivers in both.)
+        assert_eq!(twice_before_the_crash, Some(0), "seed {seed}");
+        assert_eq!(world.lost(), 0, "seed {seed}");
+        // The numbers of `minikafka scenario S14 --json`: strictly fewer paused
+        // partition-seconds under the consumer protocol.
+        let summary = crate::sim::summary::RunSummary::of(&world, Some("S14"));
+        let p = summary.protocols.expect("S14 reports the protocols");
+        eprintln!("seed {seed}: {p:?}");
+        assert!(
+            p.consumer.paused_partition_seconds < p.classic.paused_partition_seconds,
+            "seed {seed}: {p:?}"
+        );
+        assert!(
+            p.classic.rebalances >= 3 && p.consumer.rebalances >= 3,
+            "{p:?}"
+        );
+        let json = serde_json::to_value(&summary).unwrap();
+        for protocol in ["classic", "consumer"] {
+            let block = &json["protocols"][protocol];
+            assert!(block["paused_partition_seconds"].is_f64(), "{json}");
+            assert!(block["rebalances"].is_u64(), "{json}");
+        }
+    }
+}
+
+#[test]
+fn s14_summary_has_no_protocols_block_without_a_consumer_protocol_group() {
+    let s = by_id("S7").unwrap();
+    let world = s.run(1);
+    let summary = crate::sim::summary::RunSummary::of(&world, Some("S7"));
+    assert!(summary.protocols.is_none());
+    let json = serde_json::to_value(&summary).unwrap();
+    assert!(json.get("protocols").is_none());
+}
