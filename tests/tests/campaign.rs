@@ -41,7 +41,11 @@
 //! more, also pinned there: a removed cooperative member committing stale positions
 //! (seed 8818), a simulated application that never retried a commit refused during a
 //! rebalance (seed 7341036), and a removed member that rejoined in the background and
-//! then committed records polled before its removal (seed 30002144). One known limitation
+//! then committed records polled before its removal (seed 30002144). Seed 528026041 found a
+//! static member, frozen with its JoinGroup in flight, that left on its poll timer, joined
+//! again and took the answer to the old JoinGroup for the new one: it synced under the
+//! expired member id and was fenced by its own new one (pinned in the consumer's unit
+//! tests, `client/consumer/tests.rs`). One known limitation
 //! remains, shared with Java's consumer, and is excluded exactly (and counted) unless
 //! `MINIKAFKA_CAMPAIGN_STRICT=1`: partitions added *while* a static leader was away stay
 //! unassigned until the next metadata change or rebalance.

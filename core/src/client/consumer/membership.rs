@@ -465,7 +465,17 @@ impl Consumer {
 
     /// Forget the member id and generation: the next join starts from scratch (a static
     /// member keeps its `group.instance.id`, which is what brings its place back).
+    ///
+    /// The JoinGroup, SyncGroup and Heartbeat still in flight belong to the membership
+    /// given up: their answers are forgotten too. Otherwise the answer to a JoinGroup sent
+    /// before leaving is taken for the answer to the next one, and the member syncs under
+    /// a member id the coordinator may have expired; a static member is then fenced by its
+    /// own new member id (campaign seed 528026041). Java never has two rounds in flight
+    /// (one `joinFuture`) and drops an answer that arrives once the state moved on.
     pub(crate) fn reset_membership(&mut self) {
+        self.in_flight.retain(|_, what| {
+            !matches!(what, InFlight::Join | InFlight::Sync | InFlight::Heartbeat)
+        });
         self.member_id.clear();
         self.previous_assignment.clear();
         self.generation = -1;

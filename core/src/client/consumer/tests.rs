@@ -545,3 +545,68 @@ fn eager_sticky_remembers_the_previous_assignment_like_java_user_data() {
     }
     assert_eq!(w.consumers[c].assignment().len(), 2);
 }
+
+#[test]
+fn the_answer_to_a_join_sent_before_leaving_is_ignored_after_rejoining() {
+    // Campaign seed 528026041: a static member is frozen (a paused process) with its
+    // JoinGroup in flight, for longer than `max.poll.interval.ms` and its session. It
+    // wakes up, leaves on the poll timer, and its next poll sends a new JoinGroup (no
+    // member id, its `group.instance.id`), which the coordinator maps to a new member id.
+    // Then it reads the answer to the old JoinGroup. Taken as the answer to the new one,
+    // it synced as the old member id, was fenced by its own new one (FENCED_INSTANCE_ID,
+    // fatal) and the group stayed Empty.
+    let mut w = World::new(2);
+    let a = w.add(ConsumerConfig {
+        group_instance_id: Some("a-static".into()),
+        max_poll_interval_ms: 10_000,
+        ..config("a")
+    });
+    w.consumers[a].subscribe(&[TOPIC]);
+    w.run(200, &[a]);
+    assert_eq!(w.consumers[a].member_state(), MemberState::Joining);
+    let old_join: Vec<(RequestId, (usize, u64))> =
+        w.parked.iter().map(|(id, to)| (*id, *to)).collect();
+    assert_eq!(old_join.len(), 1, "the JoinGroup waits at the coordinator");
+    // Frozen: the coordinator answers (the initial rebalance delay), then expires the
+    // member (session timeout); the answer waits in the socket.
+    let mut held = Vec::new();
+    while w.now < 15_000 {
+        w.now += 100;
+        w.broker.handle_timeout(w.now);
+        while let Some(output) = w.broker.poll_output() {
+            let (id, response) = output_response(output);
+            if let Some((_, correlation)) = w.parked.remove(&id) {
+                held.push((correlation, response));
+            }
+        }
+    }
+    assert_eq!(held.len(), 1);
+    // Awake: the poll timer fires first, then the application's poll rejoins.
+    w.consumers[a].handle_timeout(w.now);
+    assert_eq!(w.consumers[a].member_state(), MemberState::Unjoined);
+    w.consumers[a].poll(w.now);
+    w.pump();
+    assert_eq!(w.consumers[a].member_state(), MemberState::Joining);
+    // The old answer: not ours any more.
+    for (correlation, response) in held {
+        w.consumers[a].handle_response(correlation, response, w.now);
+    }
+    w.pump();
+    assert!(
+        !w.events[a].iter().any(|e| matches!(
+            e,
+            ConsumerEvent::JoinedGroup { .. } | ConsumerEvent::Fatal(_)
+        )),
+        "{:?}",
+        w.events[a]
+    );
+    assert_eq!(w.consumers[a].member_state(), MemberState::Joining);
+    // The answer to the new JoinGroup makes it a member again.
+    w.run(5_000, &[a]);
+    assert_eq!(w.consumers[a].member_state(), MemberState::Stable);
+    assert_eq!(w.consumers[a].assignment(), vec![tp(0), tp(1)]);
+    let group = w.broker.describe_group("g");
+    assert_eq!(group.state, crate::group::GroupState::Stable);
+    assert_eq!(group.members.len(), 1);
+    assert_eq!(group.members[0].member_id, w.consumers[a].member_id());
+}
