@@ -50,7 +50,7 @@ pub fn assign(
     previous: &BTreeMap<String, Assignment>,
 ) -> BTreeMap<String, Assignment> {
     let mut members: Vec<&AssignorMember> = members.iter().collect();
-    members.sort_by(|a, b| a.member_id.cmp(&b.member_id));
+    crate::sort::sort_by(&mut members, |a, b| a.member_id.cmp(&b.member_id));
     if name == RANGE {
         range(&members, topics, previous)
     } else {
@@ -69,10 +69,11 @@ fn uniform(
     topics: &BTreeMap<String, i32>,
     previous: &BTreeMap<String, Assignment>,
 ) -> BTreeMap<String, Assignment> {
-    let mut out: BTreeMap<String, Assignment> = members
-        .iter()
-        .map(|m| (m.member_id.clone(), Assignment::new()))
-        .collect();
+    let mut out: BTreeMap<String, Assignment> = crate::sort::map_of(
+        members
+            .iter()
+            .map(|m| (m.member_id.clone(), Assignment::new())),
+    );
     let partitions: Vec<(String, i32)> = topics
         .iter()
         .filter(|(t, _)| members.iter().any(|m| subscribes(m, t)))
@@ -161,10 +162,11 @@ fn range(
     topics: &BTreeMap<String, i32>,
     previous: &BTreeMap<String, Assignment>,
 ) -> BTreeMap<String, Assignment> {
-    let mut out: BTreeMap<String, Assignment> = members
-        .iter()
-        .map(|m| (m.member_id.clone(), Assignment::new()))
-        .collect();
+    let mut out: BTreeMap<String, Assignment> = crate::sort::map_of(
+        members
+            .iter()
+            .map(|m| (m.member_id.clone(), Assignment::new())),
+    );
     for (topic, count) in topics {
         let eligible: Vec<&&AssignorMember> =
             members.iter().filter(|m| subscribes(m, topic)).collect();

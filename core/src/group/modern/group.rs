@@ -105,7 +105,7 @@ impl ConsumerMember {
             .chain(&self.regex_topics)
             .cloned()
             .collect();
-        all.sort();
+        crate::sort::sort(&mut all);
         all.dedup();
         all
     }
@@ -208,7 +208,7 @@ impl ConsumerGroup {
     /// Every topic some member subscribes to.
     pub fn subscribed_topics(&self) -> Vec<String> {
         let mut topics: Vec<String> = self.members.values().flat_map(|m| m.all_topics()).collect();
-        topics.sort();
+        crate::sort::sort(&mut topics);
         topics.dedup();
         topics
     }

@@ -249,7 +249,7 @@ impl ConsumerGroupCoordinator {
         });
         let mut bump = is_new || rejoined_fresh;
         if let Some(mut topics) = req.subscribed_topic_names.clone() {
-            topics.sort();
+            crate::sort::sort(&mut topics);
             topics.dedup();
             if topics != member.subscribed_topics {
                 member.subscribed_topics = topics;
@@ -309,11 +309,12 @@ impl ConsumerGroupCoordinator {
         }
 
         // Metadata: did a subscribed topic appear, vanish or grow?
-        let subscribed: BTreeMap<String, i32> = group
-            .subscribed_topics()
-            .into_iter()
-            .filter_map(|t| topics.get(&t).map(|n| (t, *n)))
-            .collect();
+        let subscribed: BTreeMap<String, i32> = crate::sort::map_of(
+            group
+                .subscribed_topics()
+                .into_iter()
+                .filter_map(|t| topics.get(&t).map(|n| (t, *n))),
+        );
         if subscribed != group.topic_partitions {
             group.topic_partitions = subscribed;
             bump = true;
