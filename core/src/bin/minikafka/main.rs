@@ -113,9 +113,6 @@ fn runtime() -> tokio::runtime::Runtime {
     }
 }
 
-/// Why a connection to `addr` failed, as one line after `error: `. An answer that was not
-/// Kafka's (an HTTP server, say) names itself; anything else is "cannot connect".
-#[cfg(not(target_arch = "wasm32"))]
 /// Connect as the CLI does, with `--command-config`'s TLS and SASL (warning about the
 /// properties it does not use); the error is one line for stderr.
 #[cfg(not(target_arch = "wasm32"))]
@@ -147,6 +144,9 @@ async fn connect_cli(
         .map_err(|error| cannot_connect(bootstrap, &error))
 }
 
+/// Why a connection to `addr` failed, as one line after `error: `. An answer that was not
+/// Kafka's (an HTTP server, say) names itself; anything else is "cannot connect".
+#[cfg(not(target_arch = "wasm32"))]
 fn cannot_connect(addr: &str, error: &std::io::Error) -> String {
     if error.kind() == std::io::ErrorKind::InvalidData {
         error.to_string()
