@@ -1,8 +1,9 @@
 //! A `minikafka serve` process for the tests in this folder, on a free port.
 
+use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 /// A server process; killed when dropped.
 pub struct Server {
@@ -88,4 +89,34 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Run the `minikafka` CLI with `args`, `stdin` written to it (then closed).
+#[allow(dead_code)] // not every test file runs the CLI
+pub fn cli(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minikafka"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cli runs");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// [`cli`], which must succeed; its stdout.
+#[allow(dead_code)] // not every test file runs the CLI
+pub fn ok(args: &[&str], stdin: Option<&str>) -> String {
+    let out = cli(args, stdin);
+    assert!(
+        out.status.success(),
+        "minikafka {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
