@@ -266,16 +266,7 @@ impl Snapshot {
                             }
                         })
                         .collect(),
-                    committed: broker
-                        .offsets()
-                        .fetch_group(id)
-                        .into_iter()
-                        .map(|(topic, partition, o)| CommittedSnapshot {
-                            topic: topic.to_string(),
-                            partition,
-                            offset: o.offset,
-                        })
-                        .collect(),
+                    committed: committed_of(broker, id),
                 }
             })
             .collect();
@@ -321,20 +312,28 @@ fn consumer_group_snapshot<P: crate::log::StorageProvider>(
                 session_expires_at: Some(m.session_deadline),
             })
             .collect(),
-        committed: broker
-            .offsets()
-            .fetch_group(&g.group_id)
-            .into_iter()
-            .map(|(topic, partition, o)| CommittedSnapshot {
-                topic: topic.to_string(),
-                partition,
-                offset: o.offset,
-            })
-            .collect(),
+        committed: committed_of(broker, &g.group_id),
     }
 }
 
 /// A partition's transactional batches within [`TXN_LOOKBACK`] of its high watermark.
+/// A group's committed offsets, as a snapshot lists them (either protocol).
+fn committed_of<P: crate::log::StorageProvider>(
+    broker: &crate::broker::Broker<P>,
+    group_id: &str,
+) -> Vec<CommittedSnapshot> {
+    broker
+        .offsets()
+        .fetch_group(group_id)
+        .into_iter()
+        .map(|(topic, partition, o)| CommittedSnapshot {
+            topic: topic.to_string(),
+            partition,
+            offset: o.offset,
+        })
+        .collect()
+}
+
 fn txn_batches<S: crate::log::LogStorage>(log: &crate::log::PartitionLog<S>) -> Vec<TxnBatch> {
     if !log.transactions().seen_any() {
         return Vec::new();

@@ -458,44 +458,39 @@ impl Round {
             }
         }
         for (node, groups) in classic {
-            let Some(target) = self.broker_target(node) else {
-                continue;
-            };
-            let request = DescribeGroupsRequest::default().with_groups(
-                groups
-                    .iter()
-                    .map(|g| GroupId(StrBytes::from_string(g.clone())))
-                    .collect(),
-            );
-            self.send(
-                next_id,
-                target.clone(),
-                ReadRequest::DescribeGroups(request),
-                Purpose::DescribeGroups,
-            );
-            for group in groups {
-                self.offset_fetch_request(next_id, target.clone(), group);
-            }
+            self.describe_at(next_id, node, GroupKind::Classic, groups);
         }
         for (node, groups) in consumer {
-            let Some(target) = self.broker_target(node) else {
-                continue;
-            };
-            let request = ConsumerGroupDescribeRequest::default().with_group_ids(
-                groups
-                    .iter()
-                    .map(|g| GroupId(StrBytes::from_string(g.clone())))
-                    .collect(),
-            );
-            self.send(
-                next_id,
-                target.clone(),
-                ReadRequest::ConsumerGroupDescribe(request),
+            self.describe_at(next_id, node, GroupKind::Consumer, groups);
+        }
+    }
+
+    /// Describe `groups` of one kind at their coordinator `node` (DescribeGroups for classic
+    /// groups, ConsumerGroupDescribe for KIP-848 ones, one request for all of them), then
+    /// fetch each one's committed offsets there.
+    fn describe_at(&mut self, next_id: &mut u64, node: i32, kind: GroupKind, groups: Vec<String>) {
+        let Some(target) = self.broker_target(node) else {
+            return;
+        };
+        let ids = groups
+            .iter()
+            .map(|g| GroupId(StrBytes::from_string(g.clone())))
+            .collect();
+        let (request, purpose) = match kind {
+            GroupKind::Classic => (
+                ReadRequest::DescribeGroups(DescribeGroupsRequest::default().with_groups(ids)),
+                Purpose::DescribeGroups,
+            ),
+            GroupKind::Consumer => (
+                ReadRequest::ConsumerGroupDescribe(
+                    ConsumerGroupDescribeRequest::default().with_group_ids(ids),
+                ),
                 Purpose::ConsumerGroupDescribe,
-            );
-            for group in groups {
-                self.offset_fetch_request(next_id, target.clone(), group);
-            }
+            ),
+        };
+        self.send(next_id, target.clone(), request, purpose);
+        for group in groups {
+            self.offset_fetch_request(next_id, target.clone(), group);
         }
     }
 
