@@ -151,6 +151,12 @@ fn the_owner_revokes_before_the_new_member_gets_a_partition() {
     );
     let r = raw(&mut wire, &commit(2), 9, 0);
     assert_eq!(r.topics[0].partitions[0].error_code, 0);
+    // Before v9 the field is a generation: Kafka 4 refuses it from such a member.
+    let r = raw(&mut wire, &commit(2), 8, 0);
+    assert_eq!(
+        r.topics[0].partitions[0].error_code,
+        KafkaError::UnsupportedVersion.code()
+    );
 }
 
 #[test]
