@@ -81,7 +81,7 @@ pub fn use_consumer_protocol(
                 format!(
                     "the broker does not serve {api:?} v{version}, which group.protocol=consumer \
                      (KIP-848) needs: it is older than Kafka 4.0 or has the consumer protocol \
-                     turned off; use --group-protocol classic"
+                     turned off; use the classic protocol (group.protocol=classic)"
                 ),
             ));
         }

@@ -723,3 +723,35 @@ fn only_the_first_partition_with_data_may_go_past_max_bytes() {
     // Their offsets still come back, so the consumer knows its lag.
     assert_eq!(r.responses[0].partitions[2].high_watermark, 1);
 }
+
+/// The consumer protocol names topics by id: a heartbeat that reports partitions of a
+/// topic whose id the application never looked up is refused by the codec, with the
+/// topic's name, instead of being sent without them.
+#[test]
+fn a_heartbeat_naming_a_topic_without_a_known_id_is_not_sent() {
+    use crate::group::modern::{Assignment, HeartbeatRequest};
+    let mut owned = Assignment::new();
+    owned.insert("unknown", 0);
+    let request = Request::ConsumerGroupHeartbeat(HeartbeatRequest {
+        group_id: "g".into(),
+        member_id: "m".into(),
+        member_epoch: 3,
+        instance_id: None,
+        rack_id: None,
+        rebalance_timeout_ms: -1,
+        subscribed_topic_names: None,
+        subscribed_topic_regex: None,
+        server_assignor: None,
+        owned: Some(owned),
+        client_id: "c".into(),
+        client_host: "h".into(),
+    });
+    let error = encode_request_frame("test", 1, 1, request, &WireContext::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        error,
+        "no topic id known for unknown: the consumer protocol names topics by id"
+    );
+}

@@ -434,10 +434,6 @@ fn group_assignor(group: &ConsumerGroup, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
-/// Kafka's `throwIfMemberEpochIsInvalid`. A member ahead of us is fenced. A member one step
-/// behind is accepted if the response that moved it on was lost and it owns nothing it
-/// should not (it will get the response again). Anything else is fenced too: it must give
-/// up everything and join again with epoch 0.
 impl ConsumerGroupCoordinator {
     /// A new `subscribed_topic_regex` must compile, or the heartbeat fails with
     /// `INVALID_REGULAR_EXPRESSION` and Kafka's message, before anything is written: a
@@ -471,6 +467,10 @@ impl ConsumerGroupCoordinator {
     }
 }
 
+/// Kafka's `throwIfMemberEpochIsInvalid`. A member ahead of us is fenced. A member one step
+/// behind is accepted if the response that moved it on was lost and it owns nothing it
+/// should not (it will get the response again). Anything else is fenced too: it must give
+/// up everything and join again with epoch 0.
 fn check_epoch(
     member: &ConsumerMember,
     received: i32,
