@@ -170,11 +170,15 @@ pub enum KafkaError {
     /// current one; the client retries after its next heartbeat.
     #[error("STALE_MEMBER_EPOCH: the member epoch is stale; the member must retry after receiving its updated member epoch via the ConsumerGroupHeartbeat API")]
     StaleMemberEpoch,
+    /// Consumer protocol: a heartbeat's `subscribed_topic_regex` does not compile. The
+    /// member is not admitted (or keeps its old subscription); the client reports it.
+    #[error("INVALID_REGULAR_EXPRESSION: the regular expression is not valid")]
+    InvalidRegularExpression,
 }
 
 impl KafkaError {
     /// Every error (in code order, then the ones added for the wire adapter); handy for tests and for documentation tables.
-    pub const ALL: [KafkaError; 45] = [
+    pub const ALL: [KafkaError; 46] = [
         KafkaError::UnknownServerError,
         KafkaError::OffsetOutOfRange,
         KafkaError::CorruptMessage,
@@ -220,6 +224,7 @@ impl KafkaError {
         KafkaError::UnreleasedInstanceId,
         KafkaError::UnsupportedAssignor,
         KafkaError::StaleMemberEpoch,
+        KafkaError::InvalidRegularExpression,
     ];
 
     /// The numeric code sent on the wire (`error_code` fields).
@@ -270,6 +275,7 @@ impl KafkaError {
             KafkaError::UnreleasedInstanceId => 111,
             KafkaError::UnsupportedAssignor => 112,
             KafkaError::StaleMemberEpoch => 113,
+            KafkaError::InvalidRegularExpression => 128,
         }
     }
 
@@ -321,6 +327,7 @@ impl KafkaError {
             KafkaError::UnreleasedInstanceId => "UNRELEASED_INSTANCE_ID",
             KafkaError::UnsupportedAssignor => "UNSUPPORTED_ASSIGNOR",
             KafkaError::StaleMemberEpoch => "STALE_MEMBER_EPOCH",
+            KafkaError::InvalidRegularExpression => "INVALID_REGULAR_EXPRESSION",
         }
     }
 
@@ -386,6 +393,7 @@ mod tests {
             ("UNRELEASED_INSTANCE_ID", 111),
             ("UNSUPPORTED_ASSIGNOR", 112),
             ("STALE_MEMBER_EPOCH", 113),
+            ("INVALID_REGULAR_EXPRESSION", 128),
         ];
         assert_eq!(expected.len(), KafkaError::ALL.len());
         for (e, (name, code)) in KafkaError::ALL.iter().zip(expected) {

@@ -1,7 +1,8 @@
 //! The CLI against a broker that serves less than minikafka does. A proxy in front of a
-//! real `minikafka serve` plays a broker without DescribeConfigs (Kafka before 0.11, or a
-//! trimmed-down implementation): it removes the API from the ApiVersions answer and, as
-//! Kafka does with a request it does not serve, closes the connection on one.
+//! real `minikafka serve` plays a broker without one API: DescribeConfigs (Kafka before
+//! 0.11, or a trimmed-down implementation), or ConsumerGroupHeartbeat (Kafka before 4.0).
+//! It removes the API from the ApiVersions answer and, as Kafka does with a request it
+//! does not serve, closes the connection on one.
 
 mod common;
 
@@ -31,37 +32,34 @@ fn write_frame(stream: &mut TcpStream, frame: &[u8]) -> bool {
     stream.write_all(&len).is_ok() && stream.write_all(frame).is_ok()
 }
 
-/// A broker without DescribeConfigs, in front of `upstream`.
+/// A broker without one API, in front of `upstream`.
 struct OldBroker {
     addr: String,
-    /// Whether a client sent it a DescribeConfigs request anyway.
-    asked_for_configs: Arc<AtomicBool>,
+    /// Whether a client sent it a request of that API anyway.
+    asked_anyway: Arc<AtomicBool>,
 }
 
 impl OldBroker {
-    fn start(upstream: &str) -> OldBroker {
+    fn start(upstream: &str, without: ApiKey) -> OldBroker {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap().to_string();
-        let asked_for_configs = Arc::new(AtomicBool::new(false));
-        let asked = asked_for_configs.clone();
+        let asked_anyway = Arc::new(AtomicBool::new(false));
+        let asked = asked_anyway.clone();
         let upstream = upstream.to_string();
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 let server = TcpStream::connect(&upstream).unwrap();
-                proxy(client, server, asked.clone());
+                proxy(client, server, asked.clone(), without);
             }
         });
-        OldBroker {
-            addr,
-            asked_for_configs,
-        }
+        OldBroker { addr, asked_anyway }
     }
 }
 
-/// Pass frames both ways, except DescribeConfigs (the connection is closed) and the
-/// ApiVersions answer (DescribeConfigs is taken out of it).
-fn proxy(client: TcpStream, server: TcpStream, asked: Arc<AtomicBool>) {
+/// Pass frames both ways, except a request of `without` (the connection is closed) and the
+/// ApiVersions answer (`without` is taken out of it).
+fn proxy(client: TcpStream, server: TcpStream, asked: Arc<AtomicBool>, without: ApiKey) {
     // The ApiVersions requests' correlation ids and versions, for the answers.
     let api_versions: Arc<Mutex<HashMap<i32, i16>>> = Arc::default();
     let (mut from_client, mut to_server) =
@@ -73,7 +71,7 @@ fn proxy(client: TcpStream, server: TcpStream, asked: Arc<AtomicBool>) {
             let key = i16::from_be_bytes([frame[0], frame[1]]);
             let version = i16::from_be_bytes([frame[2], frame[3]]);
             let correlation = i32::from_be_bytes(frame[4..8].try_into().unwrap());
-            if key == ApiKey::DescribeConfigs as i16 {
+            if key == without as i16 {
                 asked.store(true, Ordering::SeqCst);
                 break;
             }
@@ -95,9 +93,7 @@ fn proxy(client: TcpStream, server: TcpStream, asked: Arc<AtomicBool>) {
             if let Some(version) = api_versions.lock().unwrap().remove(&correlation) {
                 let mut body = Bytes::copy_from_slice(&frame[4..]);
                 let mut answer = ApiVersionsResponse::decode(&mut body, version).unwrap();
-                answer
-                    .api_keys
-                    .retain(|k| k.api_key != ApiKey::DescribeConfigs as i16);
+                answer.api_keys.retain(|k| k.api_key != without as i16);
                 let mut out = BytesMut::from(&frame[..4]);
                 answer.encode(&mut out, version).unwrap();
                 frame = out.to_vec();
@@ -127,7 +123,7 @@ fn topics_describe_without_describe_configs_shows_the_partitions_and_exits_0() {
         &["produce", "orders", "-p", "1", "-b", b],
         Some("a\nb\nc\n"),
     );
-    let old = OldBroker::start(b);
+    let old = OldBroker::start(b, ApiKey::DescribeConfigs);
 
     let out = cli(&["topics", "describe", "orders", "-b", &old.addr], None);
     let (stdout, stderr) = (
@@ -150,7 +146,7 @@ fn topics_describe_without_describe_configs_shows_the_partitions_and_exits_0() {
     );
     assert!(!stdout.contains("retention.ms"), "{stdout}");
     assert!(
-        !old.asked_for_configs.load(Ordering::SeqCst),
+        !old.asked_anyway.load(Ordering::SeqCst),
         "no DescribeConfigs sent to a broker that does not list it"
     );
 
@@ -160,4 +156,45 @@ fn topics_describe_without_describe_configs_shows_the_partitions_and_exits_0() {
     server.kill();
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_file(data.with_extension("log"));
+}
+
+/// `consume --group-protocol consumer` against a broker without ConsumerGroupHeartbeat
+/// (Kafka before 4.0) says so and what to do, and exits 1 without sending the request the
+/// broker would close the connection on.
+#[test]
+fn the_consumer_protocol_against_a_broker_without_it_is_a_clear_error() {
+    let data = std::env::temp_dir().join(format!(
+        "minikafka-old-broker-kip848-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&data);
+    let server = Server::start(&data, &[]);
+    let b = server.addr.as_str();
+    ok(&["topics", "create", "orders", "-b", b], None);
+    let old = OldBroker::start(b, ApiKey::ConsumerGroupHeartbeat);
+    let out = cli(
+        &[
+            "consume",
+            "orders",
+            "-g",
+            "g",
+            "--group-protocol",
+            "consumer",
+            "-b",
+            &old.addr,
+        ],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the broker does not serve ConsumerGroupHeartbeat v1, which group.protocol=consumer (KIP-848) needs: it is older than Kafka 4.0"),
+        "{stderr}"
+    );
+    assert!(
+        !old.asked_anyway.load(Ordering::SeqCst),
+        "no ConsumerGroupHeartbeat sent to a broker that does not list it"
+    );
+    server.kill();
+    let _ = std::fs::remove_dir_all(&data);
 }

@@ -479,6 +479,15 @@ def main():
     return 0
 
 
+def env_prefix():
+    """The environment the suite ran with, as it would be typed before the runner."""
+    if GROUP_PROTOCOL == "consumer":
+        return "TEST_CONSUMER_GROUP_PROTOCOL=consumer TEST_KAFKA_VERSION=4.0.0 "
+    if GROUP_PROTOCOL:
+        return f"TEST_CONSUMER_GROUP_PROTOCOL={GROUP_PROTOCOL} "
+    return ""
+
+
 def write_results(path, tests, rows, binary):
     n_local = sum(1 for t in tests if t.has("TEST_F_LOCAL") and t.name != "<MAIN>")
     counts = {s: sum(1 for v in rows.values() if v[0] == s) for s in ("pass", "fail", "cannot")}
@@ -488,8 +497,11 @@ def write_results(path, tests, rows, binary):
         "",
         f"librdkafka {LIBRDKAFKA_VERSION} integration tests (from npm's `{PACKAGE}`) against one "
         "`minikafka serve --default-partitions 4` (Kafka's defaults otherwise), each test "
-        "number run as `TESTS=NNNN ./test-runner -p1 -Q -E -L`. Written by `make conformance` "
-        "(tests/conformance/run.py); the tests that pass are in allow.txt.",
+        f"number run as `{env_prefix()}TESTS=NNNN ./test-runner -p1{'' if FULL else ' -Q'} -E -L`. "
+        "Written by `make conformance` (tests/conformance/run.py)"
+        + ("; the tests that pass are in allow.txt." if not (FULL or GROUP_PROTOCOL) else
+           f", here with{' --full' if FULL else ''}"
+           f"{' --group-protocol ' + GROUP_PROTOCOL if GROUP_PROTOCOL else ''}."),
         "",
         f"**{counts['pass']} of {runnable} runnable tests pass**, {counts['fail']} fail; "
         f"{counts['cannot']} cannot run here (reasons below). {n_local} local-only tests "

@@ -28,11 +28,21 @@ pub(crate) fn consumer_group_coordinator(
 }
 
 /// Does `pattern` match all of `topic`? Kafka matches subscription regexes with RE2J, whole
-/// names only; the `regex` crate has the same (RE2) syntax. `None`: not a valid regex.
+/// names only; the `regex` crate has the same (RE2) syntax, but for a few corners (RE2J
+/// knows `\Q...\E` quoting, which the crate refuses). `Err`: not a valid regex, with
+/// the crate's description. The pattern is checked alone first: wrapped in `^(?:...)$`,
+/// an unbalanced one such as `a)|(b` would compile.
 #[cfg(not(target_arch = "wasm32"))]
-fn full_match(pattern: &str, topic: &str) -> Option<bool> {
-    let re = regex::Regex::new(&format!("^(?:{pattern})$")).ok()?;
-    Some(re.is_match(topic))
+fn full_match(pattern: &str, topic: &str) -> Result<bool, String> {
+    // The crate's message ends with its one-line description ("error: unclosed group").
+    let description = |e: regex::Error| {
+        let text = e.to_string();
+        let last = text.lines().last().unwrap_or("").trim();
+        last.strip_prefix("error: ").unwrap_or(last).to_string()
+    };
+    regex::Regex::new(pattern).map_err(description)?;
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(description)?;
+    Ok(re.is_match(topic))
 }
 
 impl<P: StorageProvider> Broker<P> {
@@ -82,6 +92,19 @@ impl<P: StorageProvider> Broker<P> {
         self.absorb_consumer_group_events(now);
         self.store_consumer_group(&group_id, now);
         response
+    }
+
+    /// OffsetFetch v9's member check (KIP-848); see
+    /// [`ConsumerGroupCoordinator::validate_offset_fetch`]. A classic group has none: Kafka
+    /// lets anyone read its offsets, whatever member id and epoch come with the request.
+    pub fn validate_offset_fetch(
+        &self,
+        group_id: &str,
+        member_id: Option<&str>,
+        member_epoch: i32,
+    ) -> Result<(), KafkaError> {
+        self.consumer_groups
+            .validate_offset_fetch(group_id, member_id, member_epoch)
     }
 
     /// ConsumerGroupDescribe for one group.

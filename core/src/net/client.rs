@@ -27,9 +27,9 @@ use super::security::{ClientSecurity, SaslLogin};
 use crate::sasl::{self, Mechanism};
 
 use crate::client::protocol::{Request, Response};
-use crate::wire::client_codec::{self, v, AwaitedAnswer};
+use crate::wire::client_codec::{self, v, AwaitedAnswer, WireContext};
 
-pub use crate::wire::client_codec::decode_batches;
+pub use crate::wire::client_codec::{decode_batches, TopicIds};
 
 /// The first bytes of an HTTP answer (`HTTP/1.1 400 Bad Request`), where a Kafka answer
 /// has its length.
@@ -48,12 +48,54 @@ pub struct Sender {
     waiting: tokio::sync::mpsc::UnboundedSender<AwaitedAnswer>,
     /// The broker's ApiVersions answer from the handshake.
     versions: ApiVersionsResponse,
+    /// The group protocol and the topic ids (see [`use_consumer_protocol`]).
+    cx: WireContext,
+    /// KIP-1082: a consumer-protocol member chooses its member id, once for its lifetime,
+    /// and joins again under it after being fenced.
+    member_id: String,
 }
 
 /// The receiving half: reads answers in order and translates them.
 pub struct Receiver {
     read: Box<dyn AsyncRead + Send + Unpin>,
     waiting: tokio::sync::mpsc::UnboundedReceiver<AwaitedAnswer>,
+    cx: WireContext,
+}
+
+/// Speak `group.protocol=consumer` (KIP-848) on this connection from now on: heartbeats
+/// with ConsumerGroupHeartbeat, partitions named by the ids in `topic_ids`, commits at
+/// OffsetCommit v9. Refused with a message that says what to do when the broker does not
+/// serve those versions (a broker before Kafka 4.0, or one without the consumer protocol).
+pub fn use_consumer_protocol(
+    sender: &mut Sender,
+    receiver: &mut Receiver,
+    topic_ids: TopicIds,
+) -> io::Result<()> {
+    for (api, version) in [
+        (ApiKey::ConsumerGroupHeartbeat, v::CONSUMER_GROUP_HEARTBEAT),
+        (ApiKey::OffsetCommit, v::OFFSET_COMMIT_KIP848),
+    ] {
+        if !serves(&sender.versions, api, version) {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "the broker does not serve {api:?} v{version}, which group.protocol=consumer \
+                     (KIP-848) needs: it is older than Kafka 4.0 or has the consumer protocol \
+                     turned off; use the classic protocol (group.protocol=classic)"
+                ),
+            ));
+        }
+    }
+    let mut id = [0u8; 16];
+    (super::os_random())(&mut id);
+    sender.member_id = crate::rng::uuid_string(&id);
+    let cx = WireContext {
+        consumer_protocol: true,
+        topic_ids,
+    };
+    sender.cx = cx.clone();
+    receiver.cx = cx;
+    Ok(())
 }
 
 /// Connect to `addr` as `client_id`, and check (ApiVersions) that the broker serves every
@@ -213,8 +255,14 @@ async fn handshake(
         next_correlation: 1,
         waiting: tx,
         versions: ApiVersionsResponse::default(),
+        cx: WireContext::default(),
+        member_id: String::new(),
     };
-    let mut receiver = Receiver { read, waiting: rx };
+    let mut receiver = Receiver {
+        read,
+        waiting: rx,
+        cx: WireContext::default(),
+    };
     let versions = sender
         .roundtrip(
             &mut receiver,
@@ -273,10 +321,20 @@ impl Sender {
 
     /// Send one core request, tagged with the state machine's id. Requests that get no
     /// answer (Produce with acks=0) return `false`.
-    pub async fn send(&mut self, id: u64, request: Request) -> io::Result<bool> {
+    pub async fn send(&mut self, id: u64, mut request: Request) -> io::Result<bool> {
         let correlation = self.next_correlation();
-        let (frame, awaited) =
-            client_codec::encode_request_frame(&self.client_id, correlation, id, request)?;
+        if let Request::ConsumerGroupHeartbeat(r) = &mut request {
+            if r.member_id.is_empty() && !self.member_id.is_empty() {
+                r.member_id = self.member_id.clone();
+            }
+        }
+        let (frame, awaited) = client_codec::encode_request_frame(
+            &self.client_id,
+            correlation,
+            id,
+            request,
+            &self.cx,
+        )?;
         let answered = awaited.is_some();
         if let Some(awaited) = awaited {
             // Queued before the request is written, so it is there when the answer arrives.
@@ -315,7 +373,7 @@ impl Receiver {
             .ok_or_else(|| io::Error::other("connection closed"))?;
         Ok((
             awaited.id,
-            client_codec::decode_response_frame(&awaited, frame)?,
+            client_codec::decode_response_frame(&awaited, frame, &self.cx)?,
         ))
     }
 

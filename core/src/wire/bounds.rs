@@ -160,10 +160,17 @@ const OFFSET_COMMIT: &[Field] = &[
     f(Array(COMMIT_TOPIC), 0, ANY),
 ];
 const OFFSET_FETCH_TOPIC: &[Field] = &[f(Str, 0, ANY), f(ArrayI32, 0, ANY)];
+const OFFSET_FETCH_GROUP: &[Field] = &[
+    f(Str, 8, ANY), // group_id
+    f(Str, 9, ANY), // member_id
+    f(I32, 9, ANY), // member_epoch
+    f(Array(OFFSET_FETCH_TOPIC), 8, ANY),
+];
 const OFFSET_FETCH: &[Field] = &[
     f(Str, 0, 7),
     f(Array(OFFSET_FETCH_TOPIC), 0, 7),
-    f(I8, 7, ANY), // require_stable
+    f(Array(OFFSET_FETCH_GROUP), 8, ANY), // v8: several groups
+    f(I8, 7, ANY),                        // require_stable
 ];
 const DESCRIBE_GROUPS: &[Field] = &[f(ArrayStr, 0, ANY), f(I8, 3, ANY)];
 const LIST_GROUPS: &[Field] = &[f(ArrayStr, 4, ANY), f(ArrayStr, 5, ANY)];
@@ -641,6 +648,21 @@ mod tests {
                         .with_member_id(s("m"))
                         .with_group_instance_id((v >= 7).then(|| s("i")))
                         .with_topics(vec![topic.clone(), topic]),
+                )
+            }
+            ApiKey::OffsetFetch if v >= 8 => {
+                let topic = offset_fetch_request::OffsetFetchRequestTopics::default()
+                    .with_name(t("x"))
+                    .with_partition_indexes(vec![0, 1]);
+                let group = offset_fetch_request::OffsetFetchRequestGroup::default()
+                    .with_group_id(GroupId(s("g")))
+                    .with_member_id((v >= 9).then(|| s("m")))
+                    .with_member_epoch(3)
+                    .with_topics(Some(vec![topic.clone(), topic]));
+                RequestKind::OffsetFetch(
+                    OffsetFetchRequest::default()
+                        .with_groups(vec![group.clone(), group.with_topics(None)])
+                        .with_require_stable(true),
                 )
             }
             ApiKey::OffsetFetch => {

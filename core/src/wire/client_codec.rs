@@ -10,6 +10,7 @@
 //! `net/client.rs` writes the frames and reads the answers, and the tests below feed the
 //! frames straight to a [`WireBroker`](super::WireBroker).
 
+use std::collections::BTreeMap;
 use std::io;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
@@ -24,6 +25,7 @@ use crate::broker::{
 };
 use crate::client::protocol::{Acks, Request, Response, TopicPartition};
 use crate::error::KafkaError;
+use crate::group::modern::{Assignment, HeartbeatResponse};
 use crate::group::{self, JoinGroupResponseMember, MemberIdentity};
 use crate::offsets::OffsetAndMetadata;
 use crate::record::{Record, RecordBatch};
@@ -41,6 +43,50 @@ pub(crate) mod v {
     pub const LEAVE_GROUP: i16 = 3;
     pub const OFFSET_COMMIT: i16 = 7;
     pub const OFFSET_FETCH: i16 = 5;
+    /// With `group.protocol=consumer` (KIP-848, Kafka 4.0) only: v1 has the client choose
+    /// its member id (KIP-1082); v0 is sent while it has none, and the coordinator issues one.
+    pub const CONSUMER_GROUP_HEARTBEAT: i16 = 1;
+    /// OffsetCommit for a member of a consumer-protocol group: Kafka 4 refuses an older
+    /// version from one (UNSUPPORTED_VERSION), as the field then holds a member epoch.
+    pub const OFFSET_COMMIT_KIP848: i16 = 9;
+}
+
+/// Topic names and their ids. The consumer protocol names topics by id only (in the
+/// partitions a member owns and in its assignment); the core's requests and answers name
+/// them. The application looks the ids up (Metadata v10+) and hands them to the codec.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopicIds {
+    by_name: BTreeMap<String, uuid::Uuid>,
+}
+
+impl TopicIds {
+    /// Remember `name`'s id (a re-created topic gets a new one: the last one counts).
+    pub fn insert(&mut self, name: &str, id: uuid::Uuid) {
+        self.by_name.insert(name.to_string(), id);
+    }
+
+    /// The id of `name`, if known.
+    pub fn id(&self, name: &str) -> Option<uuid::Uuid> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The name of the topic with `id`, if known.
+    pub fn name(&self, id: uuid::Uuid) -> Option<&str> {
+        self.by_name
+            .iter()
+            .find(|(_, i)| **i == id)
+            .map(|(n, _)| n.as_str())
+    }
+}
+
+/// What the codec needs to know beyond one request, set by the application once: whether
+/// it is in a consumer-protocol group, and the topics' ids for that protocol.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WireContext {
+    /// `group.protocol=consumer`: commits go at [`v::OFFSET_COMMIT_KIP848`].
+    pub consumer_protocol: bool,
+    /// Names and ids of the topics the consumer protocol may mention.
+    pub topic_ids: TopicIds,
 }
 
 /// How long a Fetch may wait at the broker for records (`fetch.max.wait.ms`).
@@ -108,8 +154,9 @@ pub fn encode_request_frame(
     correlation: i32,
     id: u64,
     request: Request,
+    cx: &WireContext,
 ) -> io::Result<(Bytes, Option<AwaitedAnswer>)> {
-    let (api_key, version, body, answered) = encode_request(request)?;
+    let (api_key, version, body, answered) = encode_request(request, cx)?;
     let bytes = frame(
         api_key as i16,
         version,
@@ -130,7 +177,11 @@ pub fn encode_request_frame(
 /// The answer frame (after its length prefix) to the request `awaited` describes, as a
 /// core response. An answer with another correlation id is an error: Kafka answers in
 /// request order.
-pub fn decode_response_frame(awaited: &AwaitedAnswer, mut frame: Bytes) -> io::Result<Response> {
+pub fn decode_response_frame(
+    awaited: &AwaitedAnswer,
+    mut frame: Bytes,
+    cx: &WireContext,
+) -> io::Result<Response> {
     let header = ResponseHeader::decode(
         &mut frame,
         awaited.api_key.response_header_version(awaited.version),
@@ -144,7 +195,7 @@ pub fn decode_response_frame(awaited: &AwaitedAnswer, mut frame: Bytes) -> io::R
     }
     let body = ResponseKind::decode(awaited.api_key, &mut frame, awaited.version)
         .map_err(io::Error::other)?;
-    decode_response(body)
+    decode_response(body, cx)
 }
 
 /// A raw wire request (admin commands, the ApiVersions handshake) as a request frame.
@@ -226,7 +277,10 @@ fn isolation_code(level: crate::log::IsolationLevel) -> i8 {
 
 /// A core request as a wire request: API, version, body, and whether it gets an answer.
 /// The transaction APIs are not spoken over TCP by the core's clients yet.
-fn encode_request(request: Request) -> io::Result<(ApiKey, i16, RequestKind, bool)> {
+fn encode_request(
+    request: Request,
+    cx: &WireContext,
+) -> io::Result<(ApiKey, i16, RequestKind, bool)> {
     Ok(match request {
         Request::Metadata {
             topics,
@@ -420,13 +474,55 @@ fn encode_request(request: Request) -> io::Result<(ApiKey, i16, RequestKind, boo
             ),
             true,
         ),
-        // The native client speaks only the classic protocol: the consumer protocol names
-        // topics by id, which this codec does not map yet.
-        Request::ConsumerGroupHeartbeat(_) => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "group.protocol=consumer is not supported by the native client yet",
-            ))
+        // The consumer protocol: owned partitions by topic id.
+        Request::ConsumerGroupHeartbeat(r) => {
+            let owned = match &r.owned {
+                None => None,
+                Some(owned) => {
+                    let mut topics = Vec::new();
+                    for tp in owned.to_topic_partitions() {
+                        let id = cx.topic_ids.id(&tp.topic).ok_or_else(|| {
+                            io::Error::other(format!(
+                                "no topic id known for {}: the consumer protocol names topics by id",
+                                tp.topic
+                            ))
+                        })?;
+                        topics.push(
+                            consumer_group_heartbeat_request::TopicPartitions::default()
+                                .with_topic_id(id)
+                                .with_partitions(tp.partitions),
+                        );
+                    }
+                    Some(topics)
+                }
+            };
+            let version = if r.member_id.is_empty() {
+                0
+            } else {
+                v::CONSUMER_GROUP_HEARTBEAT
+            };
+            (
+                ApiKey::ConsumerGroupHeartbeat,
+                version,
+                RequestKind::ConsumerGroupHeartbeat(
+                    ConsumerGroupHeartbeatRequest::default()
+                        .with_group_id(GroupId(s(&r.group_id)))
+                        .with_member_id(s(&r.member_id))
+                        .with_member_epoch(r.member_epoch)
+                        .with_instance_id(r.instance_id.as_deref().map(s))
+                        .with_rack_id(r.rack_id.as_deref().map(s))
+                        .with_rebalance_timeout_ms(r.rebalance_timeout_ms)
+                        .with_subscribed_topic_names(
+                            r.subscribed_topic_names
+                                .as_ref()
+                                .map(|names| names.iter().map(|n| TopicName(s(n))).collect()),
+                        )
+                        .with_subscribed_topic_regex(r.subscribed_topic_regex.as_deref().map(s))
+                        .with_server_assignor(r.server_assignor.as_deref().map(s))
+                        .with_topic_partitions(owned),
+                ),
+                true,
+            )
         }
         Request::LeaveGroup(r) => (
             ApiKey::LeaveGroup,
@@ -466,7 +562,11 @@ fn encode_request(request: Request) -> io::Result<(ApiKey, i16, RequestKind, boo
             }
             (
                 ApiKey::OffsetCommit,
-                v::OFFSET_COMMIT,
+                if cx.consumer_protocol {
+                    v::OFFSET_COMMIT_KIP848
+                } else {
+                    v::OFFSET_COMMIT
+                },
                 RequestKind::OffsetCommit(
                     OffsetCommitRequest::default()
                         .with_group_id(GroupId(s(&r.group_id)))
@@ -519,7 +619,7 @@ fn encode_request(request: Request) -> io::Result<(ApiKey, i16, RequestKind, boo
 }
 
 /// A wire response as a core response.
-fn decode_response(body: ResponseKind) -> io::Result<Response> {
+fn decode_response(body: ResponseKind, cx: &WireContext) -> io::Result<Response> {
     Ok(match body {
         ResponseKind::Metadata(r) => Response::Metadata(MetadataResponse {
             brokers: r
@@ -631,6 +731,36 @@ fn decode_response(body: ResponseKind) -> io::Result<Response> {
             assignment: r.assignment,
         }),
         ResponseKind::Heartbeat(r) => Response::Heartbeat(result(r.error_code)),
+        ResponseKind::ConsumerGroupHeartbeat(r) => {
+            let assignment = match r.assignment {
+                None => None,
+                Some(a) => {
+                    let mut out = Assignment::new();
+                    for t in &a.topic_partitions {
+                        // A topic this client never looked up (created, or re-created,
+                        // after it started): it cannot name it, so it cannot read it.
+                        let name = cx.topic_ids.name(t.topic_id).ok_or_else(|| {
+                            io::Error::other(format!(
+                                "the assignment names topic id {}, which this client did not look up",
+                                t.topic_id
+                            ))
+                        })?;
+                        for p in &t.partitions {
+                            out.insert(name, *p);
+                        }
+                    }
+                    Some(out)
+                }
+            };
+            Response::ConsumerGroupHeartbeat(HeartbeatResponse {
+                error: err(r.error_code),
+                error_message: r.error_message.map(|m| m.to_string()),
+                member_id: r.member_id.map(|m| m.to_string()).unwrap_or_default(),
+                member_epoch: r.member_epoch,
+                heartbeat_interval_ms: r.heartbeat_interval_ms,
+                assignment,
+            })
+        }
         ResponseKind::LeaveGroup(r) => Response::LeaveGroup(group::LeaveGroupResponse {
             error: err(r.error_code),
             members: r

@@ -1,14 +1,19 @@
 //! KIP-848 over the wire: ConsumerGroupHeartbeat v1 with topic ids, ConsumerGroupDescribe,
-//! ListGroups v5 types, the one-protocol-per-group rule, OffsetCommit v9 member epochs.
+//! ListGroups v5 types, the one-protocol-per-group rule, OffsetCommit v9 member epochs,
+//! OffsetFetch v8 (several groups) and v9 (member epochs), the regex check.
 
 use kafka_protocol::messages::consumer_group_heartbeat_request::TopicPartitions;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
+use kafka_protocol::messages::offset_fetch_request::{
+    OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
+};
 use kafka_protocol::messages::{
-    ConsumerGroupDescribeRequest, ConsumerGroupHeartbeatRequest, DescribeGroupsRequest, GroupId,
-    JoinGroupRequest, ListGroupsRequest, OffsetCommitRequest, TopicName,
+    ApiKey, ApiVersionsRequest, ConsumerGroupDescribeRequest, ConsumerGroupHeartbeatRequest,
+    DescribeGroupsRequest, GroupId, JoinGroupRequest, ListGroupsRequest, OffsetCommitRequest,
+    OffsetFetchRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
@@ -146,6 +151,12 @@ fn the_owner_revokes_before_the_new_member_gets_a_partition() {
     );
     let r = raw(&mut wire, &commit(2), 9, 0);
     assert_eq!(r.topics[0].partitions[0].error_code, 0);
+    // Before v9 the field is a generation: Kafka 4 refuses it from such a member.
+    let r = raw(&mut wire, &commit(2), 8, 0);
+    assert_eq!(
+        r.topics[0].partitions[0].error_code,
+        KafkaError::UnsupportedVersion.code()
+    );
 }
 
 #[test]
@@ -193,4 +204,165 @@ fn one_group_id_speaks_one_protocol() {
     assert_eq!(first.error_code, 0, "{first:?}");
     let r = raw(&mut wire, &other, 1, 0);
     assert_eq!(r.error_code, KafkaError::GroupIdNotFound.code());
+}
+
+/// An OffsetFetch v8+ question for one group: partitions 0 and 1 of `t`.
+fn fetch_group(group: &str, member: Option<&str>, epoch: i32) -> OffsetFetchRequestGroup {
+    OffsetFetchRequestGroup::default()
+        .with_group_id(GroupId(s(group)))
+        .with_member_id(member.map(s))
+        .with_member_epoch(epoch)
+        .with_topics(Some(vec![OffsetFetchRequestTopics::default()
+            .with_name(TopicName(s("t")))
+            .with_partition_indexes(vec![0, 1])]))
+}
+
+#[test]
+fn offset_fetch_v8_batches_groups_and_v9_checks_the_member_epoch() {
+    let (mut wire, id) = setup();
+    let versions = raw(&mut wire, &ApiVersionsRequest::default(), 3, 0);
+    let served = versions
+        .api_keys
+        .iter()
+        .find(|k| k.api_key == ApiKey::OffsetFetch as i16)
+        .unwrap();
+    assert_eq!((served.min_version, served.max_version), (1, 9));
+
+    // a joins the consumer-protocol group "g" and commits offset 7 on both partitions.
+    raw(&mut wire, &join("a"), 1, 0);
+    let commit = OffsetCommitRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_member_id(s("a"))
+        .with_generation_id_or_member_epoch(1)
+        .with_topics(vec![OffsetCommitRequestTopic::default()
+            .with_name(TopicName(s("t")))
+            .with_partitions(
+                [0, 1]
+                    .map(|p| {
+                        OffsetCommitRequestPartition::default()
+                            .with_partition_index(p)
+                            .with_committed_offset(7)
+                    })
+                    .to_vec(),
+            )]);
+    assert_eq!(
+        raw(&mut wire, &commit, 9, 0).topics[0].partitions[0].error_code,
+        0
+    );
+
+    // v8: two groups in one request, "g" and "nobody" (nothing committed: offset -1).
+    let both = OffsetFetchRequest::default().with_groups(vec![
+        fetch_group("g", None, -1),
+        fetch_group("nobody", None, -1),
+    ]);
+    let r = raw(&mut wire, &both, 8, 0);
+    assert_eq!(r.groups.len(), 2);
+    assert_eq!(r.groups[0].group_id.as_str(), "g");
+    assert_eq!(r.groups[0].error_code, 0);
+    let offsets: Vec<i64> = r.groups[0].topics[0]
+        .partitions
+        .iter()
+        .map(|p| p.committed_offset)
+        .collect();
+    assert_eq!(offsets, vec![7, 7]);
+    assert_eq!(r.groups[1].group_id.as_str(), "nobody");
+    assert_eq!(r.groups[1].topics[0].partitions[0].committed_offset, -1);
+
+    // v9: the member at its epoch reads; a wrong epoch is stale, a stranger unknown, and
+    // each error is its own group's.
+    let ask = |member: Option<&str>, epoch: i32| {
+        OffsetFetchRequest::default().with_groups(vec![
+            fetch_group("g", member, epoch),
+            fetch_group("nobody", None, -1),
+        ])
+    };
+    let r = raw(&mut wire, &ask(Some("a"), 1), 9, 0);
+    assert_eq!(r.groups[0].error_code, 0);
+    assert_eq!(r.groups[0].topics[0].partitions[1].committed_offset, 7);
+    let r = raw(&mut wire, &ask(Some("a"), 0), 9, 0);
+    assert_eq!(r.groups[0].error_code, KafkaError::StaleMemberEpoch.code());
+    assert!(r.groups[0].topics.is_empty());
+    assert_eq!(r.groups[1].error_code, 0);
+    let r = raw(&mut wire, &ask(Some("stranger"), 1), 9, 0);
+    assert_eq!(r.groups[0].error_code, KafkaError::UnknownMemberId.code());
+    // No member id and epoch -1: an admin's fetch, never checked.
+    let r = raw(&mut wire, &ask(None, -1), 9, 0);
+    assert_eq!(r.groups[0].error_code, 0);
+
+    // After b joins, a's epoch moves on once it gives a partition up: 1 is stale then.
+    raw(&mut wire, &join("b"), 1, 0);
+    let beat = |owned: Vec<i32>| {
+        ConsumerGroupHeartbeatRequest::default()
+            .with_group_id(GroupId(s("g")))
+            .with_member_id(s("a"))
+            .with_member_epoch(1)
+            .with_rebalance_timeout_ms(-1)
+            .with_topic_partitions(Some(vec![TopicPartitions::default()
+                .with_topic_id(id)
+                .with_partitions(owned)]))
+    };
+    let kept = raw(&mut wire, &beat(vec![0, 1]), 1, 0)
+        .assignment
+        .unwrap()
+        .topic_partitions[0]
+        .partitions
+        .clone();
+    let r = raw(&mut wire, &beat(kept), 1, 0);
+    assert_eq!(r.member_epoch, 2);
+    let r = raw(&mut wire, &ask(Some("a"), 1), 9, 0);
+    assert_eq!(r.groups[0].error_code, KafkaError::StaleMemberEpoch.code());
+    assert_eq!(
+        raw(&mut wire, &ask(Some("a"), 2), 9, 0).groups[0].error_code,
+        0
+    );
+
+    // v7 and older: one group, no member check, offsets as before.
+    let old = OffsetFetchRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_topics(Some(vec![OffsetFetchRequestTopic::default()
+            .with_name(TopicName(s("t")))
+            .with_partition_indexes(vec![0])]));
+    let r = raw(&mut wire, &old, 7, 0);
+    assert_eq!(r.error_code, 0);
+    assert_eq!(r.topics[0].partitions[0].committed_offset, 7);
+}
+
+#[test]
+fn a_regex_that_does_not_compile_is_invalid_regular_expression() {
+    let (mut wire, _) = setup();
+    let with_regex = |member: &str, regex: &str| {
+        let mut r = join(member);
+        r.subscribed_topic_names = None;
+        r.subscribed_topic_regex = Some(s(regex));
+        r
+    };
+    let r = raw(&mut wire, &with_regex("a", "t("), 1, 0);
+    assert_eq!(r.error_code, 128);
+    assert_eq!(r.error_code, KafkaError::InvalidRegularExpression.code());
+    let message = r.error_message.unwrap();
+    assert!(
+        message.starts_with("SubscribedTopicRegex `t(` is not a valid regular expression: "),
+        "{message}"
+    );
+    // Unbalanced the other way: it would compile inside ^(?:...)$, but not alone.
+    let r = raw(&mut wire, &with_regex("a", "t)|(u"), 1, 0);
+    assert_eq!(r.error_code, 128);
+    // Nobody was admitted; a good regex joins and matches "t" at the next heartbeat.
+    let d = raw(
+        &mut wire,
+        &ConsumerGroupDescribeRequest::default().with_group_ids(vec![GroupId(s("g"))]),
+        1,
+        0,
+    );
+    assert_eq!(d.groups[0].error_code, KafkaError::GroupIdNotFound.code());
+    let r = raw(&mut wire, &with_regex("a", "t|u"), 1, 0);
+    assert_eq!(r.error_code, 0);
+    let next = ConsumerGroupHeartbeatRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_member_id(s("a"))
+        .with_member_epoch(r.member_epoch)
+        .with_rebalance_timeout_ms(-1);
+    let r = raw(&mut wire, &next, 1, 0);
+    let a = r.assignment.unwrap();
+    assert_eq!(a.topic_partitions[0].partitions, vec![0, 1]);
 }

@@ -12,7 +12,11 @@
 //!
 //! Limits: `max_bytes` for the whole response and `partition_max_bytes` per partition, except
 //! that the first batch found is always returned whole even if it is bigger (KIP-74), so a
-//! consumer can never get stuck behind one large batch.
+//! consumer can never get stuck behind one large batch. Only the *first* partition with
+//! data has that right: a later partition whose first batch does not fit in what is left is
+//! answered without records (Kafka's `minOneMessage` is false after the first), so the
+//! response stays within `max_bytes` but for that one batch. librdkafka sizes its receive
+//! buffer from `fetch.max.bytes` and drops the connection on a bigger answer.
 //!
 //! **Isolation.** A `read_uncommitted` consumer (isolation level 0) reads up to the high
 //! watermark: open and aborted transactions included. A `read_committed` one (level 1)
@@ -158,6 +162,21 @@ pub(super) fn respond<P: StorageProvider>(
     });
     let mut any_data = false;
     let client = (!ctx.client_id.is_empty()).then_some(ctx.client_id);
+    // After the first partition with data, one whose first batch exceeds its budget gets
+    // nothing (see the module doc).
+    let first_batch_too_big =
+        |broker: &Broker<P>, name: &str, p: i32, offset: Offset, budget: i64| {
+            broker
+                .topic(name)
+                .and_then(|t| t.partition(p).ok())
+                .and_then(|log| log.read_isolated(offset, 0, 1, isolation).ok())
+                .and_then(|read| {
+                    read.batches
+                        .first()
+                        .map(|b| i64::from(b.info.size_bytes) > budget)
+                })
+                .unwrap_or(false)
+        };
     let mut responses = Vec::with_capacity(request.topics.len());
     for topic in &request.topics {
         let name = topic.topic.as_str();
@@ -186,7 +205,15 @@ pub(super) fn respond<P: StorageProvider>(
                 // transactions to list.
                 Some(o)
                     if (p.fetch_offset >= o.visible_end && p.fetch_offset <= o.log_end)
-                        || (any_data && remaining <= 0) =>
+                        || (any_data
+                            && (remaining <= 0
+                                || first_batch_too_big(
+                                    ctx.broker,
+                                    name,
+                                    p.partition,
+                                    p.fetch_offset,
+                                    i64::from(p.partition_max_bytes.max(0)).min(remaining),
+                                ))) =>
                 {
                     let data = o.fill(data);
                     match isolation {

@@ -18,20 +18,26 @@ use kafka_protocol::protocol::VersionRange;
 
 use super::{code, text, Ctx, Reply};
 use crate::broker::{OffsetCommit, OffsetCommitRequest as CoreCommit};
+use crate::error::KafkaError;
 use crate::log::StorageProvider;
 
 /// v2..v9: v2 is the oldest the crate decodes, v7 adds `group.instance.id`, v8 is the first
 /// flexible version. v9 (KIP-848) has the same fields; for a consumer-protocol group its
 /// `generation_id_or_member_epoch` is the member epoch, checked against the member's
-/// (`STALE_MEMBER_EPOCH`, `FENCED_MEMBER_EPOCH`).
+/// (`STALE_MEMBER_EPOCH`). A member of a consumer-protocol group must commit at v9 or
+/// later: an older version is `UNSUPPORTED_VERSION`, as in Kafka 4 (an older client
+/// would mean a generation by that field).
 pub const VERSIONS: VersionRange = VersionRange { min: 2, max: 9 };
+
+/// The first OffsetCommit version a consumer-protocol member may commit with.
+const KIP848_MIN_VERSION: i16 = 9;
 
 pub(super) fn handle<P: StorageProvider>(
     ctx: &mut Ctx<'_, P>,
     request: OffsetCommitRequest,
-    _version: i16,
+    version: i16,
 ) -> Reply {
-    let offsets = request
+    let offsets: Vec<OffsetCommit> = request
         .topics
         .iter()
         .flat_map(|t| {
@@ -48,16 +54,29 @@ pub(super) fn handle<P: StorageProvider>(
             })
         })
         .collect();
-    let results = ctx.broker.commit_offsets(
-        CoreCommit {
-            group_id: request.group_id.to_string(),
-            generation_id: request.generation_id_or_member_epoch,
-            member_id: request.member_id.to_string(),
-            group_instance_id: request.group_instance_id.map(|s| s.to_string()),
-            offsets,
-        },
-        ctx.now,
-    );
+    let member_of_consumer_group = ctx
+        .broker
+        .consumer_groups()
+        .group(request.group_id.as_str())
+        .is_some_and(|g| g.members.contains_key(request.member_id.as_str()));
+    let results: Vec<(String, i32, Result<(), KafkaError>)> =
+        if version < KIP848_MIN_VERSION && member_of_consumer_group {
+            offsets
+                .into_iter()
+                .map(|o| (o.topic, o.partition, Err(KafkaError::UnsupportedVersion)))
+                .collect()
+        } else {
+            ctx.broker.commit_offsets(
+                CoreCommit {
+                    group_id: request.group_id.to_string(),
+                    generation_id: request.generation_id_or_member_epoch,
+                    member_id: request.member_id.to_string(),
+                    group_instance_id: request.group_instance_id.map(|s| s.to_string()),
+                    offsets,
+                },
+                ctx.now,
+            )
+        };
     // Results come back in request order; regroup them by topic.
     let mut topics: Vec<OffsetCommitResponseTopic> = Vec::new();
     for (topic, partition, result) in results {

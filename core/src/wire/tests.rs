@@ -8,7 +8,9 @@ use std::collections::{HashMap, VecDeque};
 
 use bytes::Bytes;
 
-use super::client_codec::{decode_response_frame, encode_request_frame, AwaitedAnswer};
+use super::client_codec::{
+    decode_response_frame, encode_request_frame, AwaitedAnswer, WireContext,
+};
 use super::{ConnectionId, WireBroker};
 use crate::broker::{Broker, BrokerConfig};
 use crate::client::protocol::{Acks, FetchTarget, Request, Response, TopicPartition};
@@ -23,6 +25,8 @@ struct Wire {
     broker: WireBroker,
     awaited: HashMap<ConnectionId, VecDeque<AwaitedAnswer>>,
     next_correlation: i32,
+    /// The codec's context: the group protocol and topic ids.
+    cx: WireContext,
 }
 
 impl Wire {
@@ -34,6 +38,7 @@ impl Wire {
             broker: WireBroker::new(broker),
             awaited: HashMap::new(),
             next_correlation: 1,
+            cx: WireContext::default(),
         }
     }
 
@@ -41,7 +46,8 @@ impl Wire {
     fn send(&mut self, connection: ConnectionId, id: u64, request: Request, now: Millis) {
         let correlation = self.next_correlation;
         self.next_correlation += 1;
-        let (frame, awaited) = encode_request_frame("test", correlation, id, request).unwrap();
+        let (frame, awaited) =
+            encode_request_frame("test", correlation, id, request, &self.cx).unwrap();
         if let Some(awaited) = awaited {
             self.awaited
                 .entry(connection)
@@ -69,7 +75,7 @@ impl Wire {
                 .position(|a| a.correlation == correlation)
                 .expect("an answer to a request that was sent");
             let awaited = waiting.remove(at).unwrap();
-            let response = decode_response_frame(&awaited, frame.slice(4..)).unwrap();
+            let response = decode_response_frame(&awaited, frame.slice(4..), &self.cx).unwrap();
             out.push((t.connection, awaited.id, response));
         }
         out
@@ -581,4 +587,171 @@ fn offset_for_timestamp_finds_the_record_inside_an_encoded_batch() {
             Some((5, t0 + 3_000))
         );
     }
+}
+
+/// `group.protocol=consumer` through the client codec: two core consumers, each on its own
+/// connection, join one consumer-protocol group over ConsumerGroupHeartbeat (v0 while the
+/// coordinator has to issue the member id, v1 after), are told their partitions by topic
+/// id, and commit at OffsetCommit v9 with their member epochs.
+#[test]
+fn two_consumer_protocol_members_share_a_topic_through_the_codec() {
+    use crate::client::consumer::{Consumer, ConsumerConfig, GroupProtocol};
+    let mut wire = Wire::new();
+    wire.broker
+        .broker_mut()
+        .create_topic("six", 6, None, 0)
+        .unwrap();
+    let id = uuid::Uuid::from_bytes(wire.broker.broker().topic("six").unwrap().topic_id);
+    wire.cx.consumer_protocol = true;
+    wire.cx.topic_ids.insert("six", id);
+    let mut consumers: Vec<Consumer> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let mut c = Consumer::new(
+                ConsumerConfig {
+                    client_id: name.to_string(),
+                    group_id: Some("g".into()),
+                    group_protocol: GroupProtocol::Consumer,
+                    ..ConsumerConfig::default()
+                },
+                0,
+            );
+            c.subscribe(&["six"]);
+            c
+        })
+        .collect();
+    /// Run until `until` in 100 ms ticks: each consumer polls and sends, the broker answers.
+    fn step(consumers: &mut [Consumer], wire: &mut Wire, now: &mut Millis, until: Millis) {
+        while *now < until {
+            *now += 100;
+            for (i, c) in consumers.iter_mut().enumerate() {
+                c.handle_timeout(*now);
+                c.poll(*now);
+                while let Some((request_id, request)) = c.poll_transmit(*now) {
+                    wire.send(i as ConnectionId + 1, request_id, request, *now);
+                }
+            }
+            wire.broker.handle_timeout(*now);
+            for (connection, request_id, response) in wire.answers() {
+                consumers[connection as usize - 1].handle_response(request_id, response, *now);
+            }
+        }
+    }
+    let mut now: Millis = 0;
+    step(&mut consumers, &mut wire, &mut now, 20_000);
+    let owned = |c: &Consumer| -> Vec<i32> {
+        let mut ps: Vec<i32> = c.assignment().iter().map(|tp| tp.partition).collect();
+        ps.sort_unstable();
+        ps
+    };
+    let (a, b) = (owned(&consumers[0]), owned(&consumers[1]));
+    assert_eq!((a.len(), b.len()), (3, 3), "{a:?} {b:?}");
+    assert!(a.iter().all(|p| !b.contains(p)));
+    // The coordinator knows both, at the epochs the members think they are at.
+    let group = wire.broker.broker().consumer_groups().group("g").unwrap();
+    for c in &consumers {
+        assert_eq!(
+            group.members[c.member_id()].member_epoch,
+            c.member_epoch(),
+            "{}",
+            c.member_id()
+        );
+    }
+    // Each commits offset 1 on its first partition (OffsetCommit v9, the member epoch).
+    for (c, p) in consumers.iter_mut().zip([a[0], b[0]]) {
+        c.commit_async(Some(vec![(TopicPartition::new("six", p), 1)]), now)
+            .unwrap();
+    }
+    let until = now + 1_000;
+    step(&mut consumers, &mut wire, &mut now, until);
+    for p in [a[0], b[0]] {
+        let committed = wire
+            .broker
+            .broker()
+            .fetch_offsets("g", Some(&[("six".to_string(), p)]));
+        assert_eq!(committed[0].2.as_ref().map(|o| o.offset), Some(1), "{p}");
+    }
+}
+
+/// KIP-74 over the wire: the first partition with data may exceed `max_bytes` with its
+/// first batch; a later partition whose first batch does not fit in what is left gets no
+/// records. librdkafka's 0082_fetch_max_bytes (900 KB batches, fetch.max.bytes 1 MB)
+/// dropped its connection on a 1.8 MB answer before.
+#[test]
+fn only_the_first_partition_with_data_may_go_past_max_bytes() {
+    use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+    use kafka_protocol::messages::{FetchRequest, TopicName};
+    use kafka_protocol::protocol::StrBytes;
+    let mut wire = Wire::new();
+    let broker = wire.broker.broker_mut();
+    broker.create_topic("big", 3, None, 0).unwrap();
+    for p in 0..3 {
+        let value = "x".repeat(600);
+        let batch = RecordBatch::from_records(vec![Record::from_value(value, 0)]).unwrap();
+        broker.produce("big", p, batch, None, 0).unwrap();
+    }
+    let size = |r: &kafka_protocol::messages::FetchResponse, p: usize| {
+        r.responses[0].partitions[p]
+            .records
+            .as_ref()
+            .map_or(0, |b| b.len())
+    };
+    let fetch = |max_bytes: i32| {
+        let partitions = (0..3)
+            .map(|p| {
+                FetchPartition::default()
+                    .with_partition(p)
+                    .with_partition_max_bytes(1_000_000)
+            })
+            .collect();
+        FetchRequest::default()
+            .with_max_wait_ms(0)
+            .with_min_bytes(1)
+            .with_max_bytes(max_bytes)
+            .with_topics(vec![FetchTopic::default()
+                .with_topic(TopicName(StrBytes::from_static_str("big")))
+                .with_partitions(partitions)])
+    };
+    // Room for two batches: partitions 0 and 1, not 2.
+    let r = raw(&mut wire, &fetch(1_500), 11);
+    let one = size(&r, 0);
+    assert!(one > 600 && one < 750, "{one}");
+    assert_eq!((size(&r, 1), size(&r, 2)), (one, 0));
+    // Room for less than one: partition 0 still gets its batch whole, the others nothing.
+    let r = raw(&mut wire, &fetch(100), 11);
+    assert_eq!((size(&r, 0), size(&r, 1), size(&r, 2)), (one, 0, 0));
+    // Their offsets still come back, so the consumer knows its lag.
+    assert_eq!(r.responses[0].partitions[2].high_watermark, 1);
+}
+
+/// The consumer protocol names topics by id: a heartbeat that reports partitions of a
+/// topic whose id the application never looked up is refused by the codec, with the
+/// topic's name, instead of being sent without them.
+#[test]
+fn a_heartbeat_naming_a_topic_without_a_known_id_is_not_sent() {
+    use crate::group::modern::{Assignment, HeartbeatRequest};
+    let mut owned = Assignment::new();
+    owned.insert("unknown", 0);
+    let request = Request::ConsumerGroupHeartbeat(HeartbeatRequest {
+        group_id: "g".into(),
+        member_id: "m".into(),
+        member_epoch: 3,
+        instance_id: None,
+        rack_id: None,
+        rebalance_timeout_ms: -1,
+        subscribed_topic_names: None,
+        subscribed_topic_regex: None,
+        server_assignor: None,
+        owned: Some(owned),
+        client_id: "c".into(),
+        client_host: "h".into(),
+    });
+    let error = encode_request_frame("test", 1, 1, request, &WireContext::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        error,
+        "no topic id known for unknown: the consumer protocol names topics by id"
+    );
 }

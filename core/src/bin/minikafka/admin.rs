@@ -383,6 +383,26 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
     };
     run(&target, async move |tx, rx| {
         match args.command {
+            // ListGroups v5 says each group's state and type (classic or consumer, KIP-848):
+            // DescribeGroups knows only classic groups.
+            GroupsCommand::List if serves(tx.api_versions(), ApiKey::ListGroups, 5) => {
+                let r = call!(tx, rx, ListGroupsRequest::default(), 5);
+                if r.error_code != 0 {
+                    return Err(error_text(r.error_code));
+                }
+                if r.groups.is_empty() {
+                    out!("(no groups)");
+                }
+                for g in r.groups {
+                    let kind = if g.group_type.as_str() == "consumer" {
+                        "\tconsumer protocol"
+                    } else {
+                        ""
+                    };
+                    out!("{}\t{}{kind}", g.group_id.as_str(), g.group_state.as_str());
+                }
+                Ok(())
+            }
             GroupsCommand::List => {
                 let r = call!(tx, rx, ListGroupsRequest::default(), 2);
                 if r.error_code != 0 {
@@ -412,7 +432,24 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                     4
                 );
                 let g = d.groups.first().ok_or("no answer")?;
-                if g.error_code != 0 {
+                // A consumer-protocol group (KIP-848) is not a classic group: DescribeGroups
+                // says GROUP_ID_NOT_FOUND, ConsumerGroupDescribe tells it.
+                const GROUP_ID_NOT_FOUND: i16 = 69;
+                let modern = if g.error_code == GROUP_ID_NOT_FOUND
+                    && serves(tx.api_versions(), ApiKey::ConsumerGroupDescribe, 0)
+                {
+                    let c = call!(
+                        tx,
+                        rx,
+                        ConsumerGroupDescribeRequest::default()
+                            .with_group_ids(vec![GroupId(s(&group))]),
+                        0
+                    );
+                    c.groups.into_iter().next().filter(|c| c.error_code == 0)
+                } else {
+                    None
+                };
+                if g.error_code != 0 && modern.is_none() {
                     return Err(error_text(g.error_code));
                 }
                 let committed = call!(
@@ -429,70 +466,77 @@ pub fn groups(args: GroupsArgs) -> ExitCode {
                 // DescribeGroups answers any id, known or not, with state Dead and no
                 // members. With no committed offset either, the group does not exist
                 // (kafka-consumer-groups says the same and fails).
-                if g.group_state.as_str() == "Dead"
+                if modern.is_none()
+                    && g.group_state.as_str() == "Dead"
                     && g.members.is_empty()
                     && committed.topics.iter().all(|t| t.partitions.is_empty())
                 {
                     return Err(format!("group '{group}' does not exist"));
                 }
-                out!(
-                    "group {group}  state {}  protocol {} {}",
-                    g.group_state.as_str(),
-                    g.protocol_type.as_str(),
-                    g.protocol_data.as_str()
-                );
-                if g.members.is_empty() {
-                    out!("(no active members)");
-                } else {
-                    out!("member\tclient-id\thost\tpartitions");
-                }
-                // Two kcats are both `rdkafka`: where members share a client id, the owner
-                // column names them by member id, as their own lines above do.
-                let shared = |client_id: &str| {
-                    g.members
-                        .iter()
-                        .filter(|o| o.client_id.as_str() == client_id)
-                        .count()
-                        > 1
-                };
                 let mut owner = std::collections::BTreeMap::new();
-                for m in &g.members {
-                    let owner_name = if shared(m.client_id.as_str()) {
-                        m.member_id.to_string()
-                    } else {
-                        m.client_id.to_string()
-                    };
-                    let parts = match decode_assignment(&m.member_assignment) {
-                        Ok(a) => a
-                            .partitions
-                            .iter()
-                            .flat_map(|t| t.partitions.iter().map(move |p| (t.topic.clone(), *p)))
-                            .map(|(topic, p)| {
-                                let name = format!("{topic}-{p}");
-                                owner.insert((topic, p), owner_name.clone());
-                                name
-                            })
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        Err(_) if m.member_assignment.is_empty() => "(none: standby)".into(),
-                        Err(_) => "(not the consumer protocol)".into(),
-                    };
-                    let parts = if parts.is_empty() {
-                        "(none: standby)".to_string()
-                    } else {
-                        parts
-                    };
-                    let instance = m
-                        .group_instance_id
-                        .as_ref()
-                        .map(|i| format!(" (static: {})", i.as_str()))
-                        .unwrap_or_default();
+                if let Some(c) = &modern {
+                    describe_consumer_group(&group, c, &mut owner);
+                } else {
                     out!(
-                        "{}{instance}\t{}\t{}\t{parts}",
-                        m.member_id.as_str(),
-                        m.client_id.as_str(),
-                        m.client_host.as_str()
+                        "group {group}  state {}  protocol {} {}",
+                        g.group_state.as_str(),
+                        g.protocol_type.as_str(),
+                        g.protocol_data.as_str()
                     );
+                    if g.members.is_empty() {
+                        out!("(no active members)");
+                    } else {
+                        out!("member\tclient-id\thost\tpartitions");
+                    }
+                    // Two kcats are both `rdkafka`: where members share a client id, the owner
+                    // column names them by member id, as their own lines above do.
+                    let shared = |client_id: &str| {
+                        g.members
+                            .iter()
+                            .filter(|o| o.client_id.as_str() == client_id)
+                            .count()
+                            > 1
+                    };
+                    for m in &g.members {
+                        let owner_name = if shared(m.client_id.as_str()) {
+                            m.member_id.to_string()
+                        } else {
+                            m.client_id.to_string()
+                        };
+                        let parts = match decode_assignment(&m.member_assignment) {
+                            Ok(a) => a
+                                .partitions
+                                .iter()
+                                .flat_map(|t| {
+                                    t.partitions.iter().map(move |p| (t.topic.clone(), *p))
+                                })
+                                .map(|(topic, p)| {
+                                    let name = format!("{topic}-{p}");
+                                    owner.insert((topic, p), owner_name.clone());
+                                    name
+                                })
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            Err(_) if m.member_assignment.is_empty() => "(none: standby)".into(),
+                            Err(_) => "(not the consumer protocol)".into(),
+                        };
+                        let parts = if parts.is_empty() {
+                            "(none: standby)".to_string()
+                        } else {
+                            parts
+                        };
+                        let instance = m
+                            .group_instance_id
+                            .as_ref()
+                            .map(|i| format!(" (static: {})", i.as_str()))
+                            .unwrap_or_default();
+                        out!(
+                            "{}{instance}\t{}\t{}\t{parts}",
+                            m.member_id.as_str(),
+                            m.client_id.as_str(),
+                            m.client_host.as_str()
+                        );
+                    }
                 }
                 out!("topic\tpartition\tcommitted\tlog-end\tlag\towner");
                 for t in &committed.topics {
@@ -678,6 +722,83 @@ pub fn offsets(args: OffsetsArgs) -> ExitCode {
             }
         }
     })
+}
+
+/// `groups describe` of a consumer-protocol group (KIP-848): its epochs and the broker's
+/// assignor, then each member with its epoch, the partitions it owns and, while it
+/// reconciles, its target. Fills `owner` (partition to owner) for the offsets table.
+fn describe_consumer_group(
+    group: &str,
+    c: &consumer_group_describe_response::DescribedGroup,
+    owner: &mut std::collections::BTreeMap<(String, i32), String>,
+) {
+    out!(
+        "group {group}  state {}  protocol consumer (KIP-848)  assignor {}  group epoch {}  assignment epoch {}",
+        c.group_state.as_str(),
+        c.assignor_name.as_str(),
+        c.group_epoch,
+        c.assignment_epoch
+    );
+    if c.members.is_empty() {
+        out!("(no active members)");
+        return;
+    }
+    out!("member\tclient-id\thost\tepoch\tpartitions");
+    let names = |a: &consumer_group_describe_response::Assignment| -> Vec<(String, i32)> {
+        let mut parts: Vec<(String, i32)> = a
+            .topic_partitions
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(|p| (t.topic_name.to_string(), *p)))
+            .collect();
+        parts.sort();
+        parts
+    };
+    let shared = |client_id: &str| {
+        c.members
+            .iter()
+            .filter(|o| o.client_id.as_str() == client_id)
+            .count()
+            > 1
+    };
+    for m in &c.members {
+        let owner_name = if shared(m.client_id.as_str()) {
+            m.member_id.to_string()
+        } else {
+            m.client_id.to_string()
+        };
+        let owned = names(&m.assignment);
+        let target = names(&m.target_assignment);
+        for tp in &owned {
+            owner.insert(tp.clone(), owner_name.clone());
+        }
+        let list = |parts: &[(String, i32)]| {
+            parts
+                .iter()
+                .map(|(t, p)| format!("{t}-{p}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mut parts = if owned.is_empty() {
+            "(none)".to_string()
+        } else {
+            list(&owned)
+        };
+        if target != owned {
+            parts.push_str(&format!("  (reconciling towards: {})", list(&target)));
+        }
+        let instance = m
+            .instance_id
+            .as_ref()
+            .map(|i| format!(" (static: {})", i.as_str()))
+            .unwrap_or_default();
+        out!(
+            "{}{instance}\t{}\t{}\t{}\t{parts}",
+            m.member_id.as_str(),
+            m.client_id.as_str(),
+            m.client_host.as_str(),
+            m.member_epoch
+        );
+    }
 }
 
 async fn metadata(

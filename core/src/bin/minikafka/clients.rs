@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use minikafka::client::assignor::AssignorKind;
 use minikafka::client::consumer::{
-    AutoOffsetReset, Consumer, ConsumerConfig, ConsumerEvent, PolledRecord,
+    AutoOffsetReset, Consumer, ConsumerConfig, ConsumerEvent, GroupProtocol, PolledRecord,
 };
 use minikafka::client::producer::{Producer, ProducerConfig, ProducerEvent};
 use minikafka::client::protocol::{Acks, Request, Response};
@@ -152,15 +152,29 @@ pub struct ConsumeArgs {
     /// backslash. No newline is added: end it with \n, e.g. -f '%p %o %k %v\n'.
     #[arg(long, short, value_name = "FORMAT", conflicts_with = "verbose")]
     format: Option<String>,
-    /// `session.timeout.ms` (with --group): how long the coordinator waits for a heartbeat
-    /// before it removes this member (and a static member's partitions move).
-    /// Heartbeats go every third of it, at most every 3 s.
+    /// `group.protocol` (with --group): how this member takes part in its group.
+    /// `classic`: JoinGroup/SyncGroup rebalances; every member stops at a barrier, and a
+    /// member (the leader) computes the assignment with --assignor. `consumer` (KIP-848,
+    /// Kafka 4.0): one ConsumerGroupHeartbeat; the broker computes each member's target
+    /// with --remote-assignor, and a member gives up only the partitions that move while it
+    /// keeps reading the others: no stop-the-world. The broker then sets the session
+    /// timeout and heartbeat interval (--session-timeout is not sent). One group id speaks
+    /// one protocol.
+    #[arg(long, value_enum, default_value_t = GroupProtocolArg::Classic, requires = "group")]
+    group_protocol: GroupProtocolArg,
+    /// `group.remote.assignor` (with --group-protocol consumer): the broker's assignor,
+    /// `uniform` or `range`. Default: the broker's (uniform).
+    #[arg(long, value_name = "NAME")]
+    remote_assignor: Option<String>,
+    /// `session.timeout.ms` (with --group, classic protocol): how long the coordinator
+    /// waits for a heartbeat before it removes this member (and a static member's
+    /// partitions move). Heartbeats go every third of it, at most every 3 s.
     #[arg(long, value_name = "MS", default_value_t = 45_000)]
     session_timeout: i32,
-    /// `partition.assignment.strategy` (with --group), repeatable in order of preference:
-    /// range, roundrobin, sticky (eager: every member gives up everything in a rebalance)
-    /// or cooperative-sticky (only the partitions that move are revoked). Default: range
-    /// then cooperative-sticky, as Java's.
+    /// `partition.assignment.strategy` (with --group, classic protocol), repeatable in order
+    /// of preference: range, roundrobin, sticky (eager: every member gives up everything in
+    /// a rebalance) or cooperative-sticky (only the partitions that move are revoked).
+    /// Default: range then cooperative-sticky, as Java's.
     #[arg(long = "assignor", value_enum, value_name = "ASSIGNOR")]
     assignors: Vec<AssignorArg>,
     /// `group.instance.id` (with --group): a static member. Restarted within the session
@@ -190,6 +204,15 @@ pub enum CommitArg {
     Batch,
     /// Never: the group's committed offsets stay where they were.
     None,
+}
+
+/// `group.protocol`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GroupProtocolArg {
+    /// JoinGroup and SyncGroup: the group rebalances as a whole.
+    Classic,
+    /// KIP-848's ConsumerGroupHeartbeat: the broker assigns, members reconcile on their own.
+    Consumer,
 }
 
 /// `partition.assignment.strategy`.
@@ -537,6 +560,20 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
         }
     };
     let in_group = args.group.is_some() && args.partition.is_none();
+    let consumer_protocol = args.group_protocol == GroupProtocolArg::Consumer;
+    // Java refuses a client-side assignor with the consumer protocol: the broker assigns.
+    if consumer_protocol && !args.assignors.is_empty() {
+        eprintln!("error: --assignor is the classic protocol's (partition.assignment.strategy); with --group-protocol consumer the broker assigns: use --remote-assignor uniform|range");
+        return ExitCode::from(2);
+    }
+    if !consumer_protocol && args.remote_assignor.is_some() {
+        eprintln!("error: --remote-assignor needs --group-protocol consumer (with the classic protocol, use --assignor)");
+        return ExitCode::from(2);
+    }
+    if consumer_protocol && args.partition.is_some() {
+        eprintln!("error: --partition reads by manual assignment, outside any group protocol: drop --group-protocol consumer or --partition");
+        return ExitCode::from(2);
+    }
     // Which partitions exist? Asked once, before anything else: a topic that does not
     // exist would otherwise be waited for in silence.
     let partition_count = match topic_partitions(&mut sender, &mut receiver, &args.topic).await {
@@ -546,11 +583,33 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if consumer_protocol {
+        // The consumer protocol names topics by id: learn this one's (Metadata v10+).
+        let enabled = match topic_id(&mut sender, &mut receiver, &args.topic).await {
+            Ok(id) => {
+                let mut ids = minikafka::net::client::TopicIds::default();
+                ids.insert(&args.topic, id);
+                minikafka::net::client::use_consumer_protocol(&mut sender, &mut receiver, ids)
+                    .map_err(|e| e.to_string())
+            }
+            Err(message) => Err(message),
+        };
+        if let Err(message) = enabled {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    }
     let mut consumer = Consumer::new(
         ConsumerConfig {
             client_id: args.client_id.clone(),
             group_id: args.group.clone(),
             group_instance_id: args.instance_id.clone(),
+            group_protocol: if consumer_protocol {
+                GroupProtocol::Consumer
+            } else {
+                GroupProtocol::Classic
+            },
+            group_remote_assignor: args.remote_assignor.clone(),
             session_timeout_ms: args.session_timeout,
             heartbeat_interval_ms: i64::from(args.session_timeout / 3).clamp(1, 3_000),
             assignors: if args.assignors.is_empty() {
@@ -712,6 +771,9 @@ async fn consume_async(args: ConsumeArgs) -> ExitCode {
                 }
                 ConsumerEvent::Fatal(e) => {
                     eprintln!("error: {e}");
+                    if let Some(hint) = fatal_hint(e, consumer_protocol, args.group.as_deref()) {
+                        eprintln!("{hint}");
+                    }
                     return ExitCode::FAILURE;
                 }
                 _ => {}
@@ -888,6 +950,68 @@ async fn topic_partitions(
         }
     }
     Err(format!("topic '{topic}' is still being created after 5 s"))
+}
+
+/// The id of `topic` (Metadata v12): the consumer protocol names topics by id.
+async fn topic_id(
+    sender: &mut Sender,
+    receiver: &mut Receiver,
+    topic: &str,
+) -> Result<uuid::Uuid, String> {
+    use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+    use kafka_protocol::messages::{ApiKey, MetadataRequest, TopicName};
+    use kafka_protocol::protocol::StrBytes;
+    const VERSION: i16 = 12;
+    if !minikafka::net::client::serves(sender.api_versions(), ApiKey::Metadata, VERSION) {
+        return Err(format!(
+            "the broker does not serve Metadata v{VERSION} (topic ids), which group.protocol=consumer needs: it is older than Kafka 4.0; use --group-protocol classic"
+        ));
+    }
+    let answer = sender
+        .roundtrip(
+            receiver,
+            MetadataRequest::default().with_topics(Some(vec![MetadataRequestTopic::default()
+                .with_name(Some(TopicName(StrBytes::from_string(topic.to_string()))))])),
+            VERSION,
+        )
+        .await
+        .map_err(|e| format!("metadata: {e}"))?;
+    let t = answer
+        .topics
+        .first()
+        .ok_or_else(|| format!("topic '{topic}': no answer to Metadata"))?;
+    if t.error_code != 0 {
+        return Err(format!("topic '{topic}': {}", kafka_error(t.error_code)));
+    }
+    if t.topic_id.is_nil() {
+        return Err(format!("topic '{topic}': the broker gave no topic id"));
+    }
+    Ok(t.topic_id)
+}
+
+/// What to do about a fatal group error, when there is something to say.
+fn fatal_hint(
+    error: minikafka::KafkaError,
+    consumer_protocol: bool,
+    group: Option<&str>,
+) -> Option<String> {
+    use minikafka::KafkaError;
+    let group = group.unwrap_or_default();
+    match (error, consumer_protocol) {
+        (KafkaError::GroupIdNotFound, true) => Some(format!(
+            "group '{group}' is a classic group with members: one group id speaks one protocol; use --group-protocol classic, or another group id"
+        )),
+        (KafkaError::InconsistentGroupProtocol, false) => Some(format!(
+            "group '{group}' may be a consumer-protocol group: one group id speaks one protocol; use --group-protocol consumer, or another group id"
+        )),
+        (KafkaError::UnsupportedVersion, true) => Some(
+            "the broker refused the consumer protocol (a broker before Kafka 4.0, or group.coordinator.rebalance.protocols without consumer); use --group-protocol classic".to_string(),
+        ),
+        (KafkaError::UnsupportedAssignor, true) => Some(
+            "the broker does not have that --remote-assignor (Kafka's are uniform and range)".to_string(),
+        ),
+        _ => None,
+    }
 }
 
 fn kafka_error(code: i16) -> String {

@@ -55,8 +55,9 @@ pub struct ConsumerGroupCoordinator {
     pub(crate) regex_matcher: Option<RegexMatcher>,
 }
 
-/// `(pattern, topic) -> matches?`; `None` for a pattern that does not compile.
-pub type RegexMatcher = fn(&str, &str) -> Option<bool>;
+/// `(pattern, topic) -> matches?`; `Err` with the engine's description for a pattern
+/// that does not compile (the heartbeat then answers `INVALID_REGULAR_EXPRESSION`).
+pub type RegexMatcher = fn(&str, &str) -> Result<bool, String>;
 
 impl ConsumerGroupCoordinator {
     /// No groups yet.

@@ -155,6 +155,9 @@ impl ConsumerGroupCoordinator {
         if member_id.is_empty() {
             member_id = self.new_member_id();
         }
+        if let Some(response) = self.invalid_regex(&req, &member_id) {
+            return response;
+        }
         let max_size = self.config.max_size;
         let regex_matcher = self.regex_matcher;
         let group = self
@@ -297,7 +300,7 @@ impl ConsumerGroupCoordinator {
             let resolved: Vec<String> = match (&m.subscribed_regex, regex_matcher) {
                 (Some(pattern), Some(matches)) => topics
                     .keys()
-                    .filter(|t| matches(pattern, t) == Some(true))
+                    .filter(|t| matches(pattern, t) == Ok(true))
                     .cloned()
                     .collect(),
                 _ => Vec::new(),
@@ -429,6 +432,39 @@ fn group_assignor(group: &ConsumerGroup, default: &str) -> String {
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
         .map(|(name, _)| name.to_string())
         .unwrap_or_else(|| default.to_string())
+}
+
+impl ConsumerGroupCoordinator {
+    /// A new `subscribed_topic_regex` must compile, or the heartbeat fails with
+    /// `INVALID_REGULAR_EXPRESSION` and Kafka's message, before anything is written: a
+    /// joining member is not admitted, a member keeps its old subscription. Kafka compiles
+    /// the regex only when it differs from the member's current one
+    /// (`throwIfRegularExpressionIsInvalid`), after the checks of the member and its epoch,
+    /// whose errors therefore come first. Without a regex engine (the browser build) there
+    /// is nothing to compile with, and a regex matches nothing.
+    fn invalid_regex(&self, req: &HeartbeatRequest, member_id: &str) -> Option<HeartbeatResponse> {
+        let pattern = req
+            .subscribed_topic_regex
+            .as_deref()
+            .filter(|p| !p.is_empty())?;
+        let matcher = self.regex_matcher?;
+        let known = self
+            .groups
+            .get(&req.group_id)
+            .and_then(|g| g.members.get(member_id));
+        if req.member_epoch != JOIN_EPOCH {
+            let member = known?;
+            check_epoch(member, req.member_epoch, req.owned.as_ref()).ok()?;
+        }
+        if known.and_then(|m| m.subscribed_regex.as_deref()) == Some(pattern) {
+            return None;
+        }
+        let description = matcher(pattern, "").err()?;
+        Some(HeartbeatResponse::error(
+            KafkaError::InvalidRegularExpression,
+            format!("SubscribedTopicRegex `{pattern}` is not a valid regular expression: {description}."),
+        ))
+    }
 }
 
 /// Kafka's `throwIfMemberEpochIsInvalid`. A member ahead of us is fenced. A member one step

@@ -343,9 +343,10 @@ fn commits_check_the_member_epoch() {
         b.c.validate_offset_commit("g", "a", 1, 0),
         Err(KafkaError::StaleMemberEpoch)
     );
+    // Ahead of the coordinator is stale too, as in Kafka: FENCED is the heartbeat's.
     assert_eq!(
         b.c.validate_offset_commit("g", "a", 3, 0),
-        Err(KafkaError::FencedMemberEpoch)
+        Err(KafkaError::StaleMemberEpoch)
     );
     assert_eq!(
         b.c.validate_offset_commit("g", "zz", 2, 0),
@@ -353,6 +354,48 @@ fn commits_check_the_member_epoch() {
     );
     assert_eq!(
         b.c.validate_offset_commit("g", "", -1, 0),
+        Err(KafkaError::UnknownMemberId)
+    );
+}
+
+#[test]
+fn offset_fetches_check_the_member_epoch_unless_they_come_from_outside() {
+    let mut b = Bench::new(&[("t", 2)]);
+    b.join("a", &["t"]);
+    assert_eq!(b.c.validate_offset_fetch("g", Some("a"), 1), Ok(()));
+    b.now = 1_000;
+    b.join("b", &["t"]);
+    b.beat("a");
+    b.beat("a"); // a at epoch 2, after giving one partition up
+    assert_eq!(b.member("a").member_epoch, 2);
+    assert_eq!(b.c.validate_offset_fetch("g", Some("a"), 2), Ok(()));
+    assert_eq!(
+        b.c.validate_offset_fetch("g", Some("a"), 1),
+        Err(KafkaError::StaleMemberEpoch)
+    );
+    assert_eq!(
+        b.c.validate_offset_fetch("g", Some("a"), 3),
+        Err(KafkaError::StaleMemberEpoch)
+    );
+    assert_eq!(
+        b.c.validate_offset_fetch("g", Some("ghost"), 2),
+        Err(KafkaError::UnknownMemberId)
+    );
+    // A member id with epoch -1 is still a member's request: checked.
+    assert_eq!(
+        b.c.validate_offset_fetch("g", Some("a"), -1),
+        Err(KafkaError::StaleMemberEpoch)
+    );
+    // No member id and epoch -1: an admin tool, or OffsetFetch before v9.
+    assert_eq!(b.c.validate_offset_fetch("g", None, -1), Ok(()));
+    // A group the consumer-protocol coordinator does not have: nothing to check here.
+    assert_eq!(b.c.validate_offset_fetch("other", Some("a"), 5), Ok(()));
+    // A member that left is unknown.
+    let mut leave = request("b", -1);
+    leave.owned = None;
+    b.send(leave);
+    assert_eq!(
+        b.c.validate_offset_fetch("g", Some("b"), 2),
         Err(KafkaError::UnknownMemberId)
     );
 }
@@ -389,7 +432,10 @@ fn a_group_survives_a_reload_with_its_epochs_and_assignments() {
 fn a_regex_subscription_follows_the_topics_that_exist() {
     let mut b = Bench::new(&[("x1", 1), ("x2", 1), ("y", 1)]);
     // A stand-in for the native broker's regex engine: "prefix.*" only.
-    b.c.set_regex_matcher(|pattern, topic| Some(topic.starts_with(pattern.strip_suffix(".*")?)));
+    b.c.set_regex_matcher(|pattern, topic| match pattern.strip_suffix(".*") {
+        Some(prefix) => Ok(topic.starts_with(prefix)),
+        None => Err("only prefix.* here".into()),
+    });
     let mut r = request("a", 0);
     r.rebalance_timeout_ms = 30_000;
     r.subscribed_topic_regex = Some("x.*".into());
@@ -407,4 +453,41 @@ fn a_regex_subscription_follows_the_topics_that_exist() {
     let r = b.beat("a");
     assert_eq!(r.member_epoch, 3);
     assert_eq!(r.assignment.unwrap().len(), 4);
+}
+
+#[test]
+fn a_regex_that_does_not_compile_is_refused_before_anything_changes() {
+    let mut b = Bench::new(&[("x1", 1), ("y", 1)]);
+    // A stand-in engine that knows "prefix.*" only; anything else does not compile.
+    b.c.set_regex_matcher(|pattern, topic| match pattern.strip_suffix(".*") {
+        Some(prefix) => Ok(topic.starts_with(prefix)),
+        None => Err("missing closing )".into()),
+    });
+    let mut r = request("a", 0);
+    r.rebalance_timeout_ms = 30_000;
+    r.subscribed_topic_regex = Some("x(".into());
+    let refused = b.send(r.clone());
+    assert_eq!(refused.error, Some(KafkaError::InvalidRegularExpression));
+    assert_eq!(
+        refused.error_message.as_deref(),
+        Some("SubscribedTopicRegex `x(` is not a valid regular expression: missing closing ).")
+    );
+    // Not admitted: no group, no member.
+    assert!(b.c.group("g").is_none());
+
+    // A member with a good regex that switches to a bad one keeps its subscription.
+    r.subscribed_topic_regex = Some("x.*".into());
+    assert_eq!(b.send(r).error, None);
+    b.beat("a");
+    let before = b.member("a");
+    let epoch = b.c.group("g").unwrap().group_epoch;
+    let mut change = request("a", before.member_epoch);
+    change.subscribed_topic_regex = Some("y(".into());
+    let refused = b.send(change.clone());
+    assert_eq!(refused.error, Some(KafkaError::InvalidRegularExpression));
+    assert_eq!(b.member("a").subscribed_regex.as_deref(), Some("x.*"));
+    assert_eq!(b.c.group("g").unwrap().group_epoch, epoch);
+    // The epoch check comes first, as in Kafka: a fenced member hears that.
+    change.member_epoch = before.member_epoch + 5;
+    assert_eq!(b.send(change).error, Some(KafkaError::FencedMemberEpoch));
 }
