@@ -887,6 +887,18 @@ pub(super) async fn topic_metadata(
     topic: &str,
     allow_auto_create: bool,
 ) -> Result<(i16, i32), String> {
+    let t = metadata_of(sender, receiver, topic, allow_auto_create, 4).await?;
+    Ok((t.error_code, t.partitions.len() as i32))
+}
+
+/// Metadata at `version` for the one topic `topic`: its part of the answer.
+async fn metadata_of(
+    sender: &mut Sender,
+    receiver: &mut Receiver,
+    topic: &str,
+    allow_auto_create: bool,
+    version: i16,
+) -> Result<kafka_protocol::messages::metadata_response::MetadataResponseTopic, String> {
     use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
     use kafka_protocol::messages::{MetadataRequest, TopicName};
     use kafka_protocol::protocol::StrBytes;
@@ -898,15 +910,15 @@ pub(super) async fn topic_metadata(
                     TopicName(StrBytes::from_string(topic.to_string())),
                 ))]))
                 .with_allow_auto_topic_creation(allow_auto_create),
-            4,
+            version,
         )
         .await
         .map_err(|e| format!("metadata: {e}"))?;
-    let t = answer
+    answer
         .topics
-        .first()
-        .ok_or_else(|| format!("topic '{topic}': no answer to Metadata"))?;
-    Ok((t.error_code, t.partitions.len() as i32))
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("topic '{topic}': no answer to Metadata"))
 }
 
 /// How many partitions `topic` has. A topic that does not exist is created when the broker
@@ -958,28 +970,14 @@ async fn topic_id(
     receiver: &mut Receiver,
     topic: &str,
 ) -> Result<uuid::Uuid, String> {
-    use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
-    use kafka_protocol::messages::{ApiKey, MetadataRequest, TopicName};
-    use kafka_protocol::protocol::StrBytes;
+    use kafka_protocol::messages::ApiKey;
     const VERSION: i16 = 12;
     if !minikafka::net::client::serves(sender.api_versions(), ApiKey::Metadata, VERSION) {
         return Err(format!(
             "the broker does not serve Metadata v{VERSION} (topic ids), which group.protocol=consumer needs: it is older than Kafka 4.0; use --group-protocol classic"
         ));
     }
-    let answer = sender
-        .roundtrip(
-            receiver,
-            MetadataRequest::default().with_topics(Some(vec![MetadataRequestTopic::default()
-                .with_name(Some(TopicName(StrBytes::from_string(topic.to_string()))))])),
-            VERSION,
-        )
-        .await
-        .map_err(|e| format!("metadata: {e}"))?;
-    let t = answer
-        .topics
-        .first()
-        .ok_or_else(|| format!("topic '{topic}': no answer to Metadata"))?;
+    let t = metadata_of(sender, receiver, topic, true, VERSION).await?;
     if t.error_code != 0 {
         return Err(format!("topic '{topic}': {}", kafka_error(t.error_code)));
     }
