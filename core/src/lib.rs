@@ -7,6 +7,8 @@
 //! and in tests that replay thousands of fault schedules in seconds, all deterministically.
 //!
 //! ## The map
+//! - [`collections`]: the ordered map and set (`BTreeMap`, `BTreeSet`): the standard
+//!   library's natively, a sorted `Vec` with the same API in the browser (smaller wasm).
 //! - [`record`]: records and record batches, what a partition log stores.
 //! - [`error`]: Kafka's error codes, as values.
 //! - `rng`: the seeded random numbers (no unseeded randomness anywhere).
@@ -45,6 +47,7 @@
 
 pub mod broker;
 pub mod client;
+pub mod collections;
 pub mod error;
 pub mod event;
 pub mod group;

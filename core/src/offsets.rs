@@ -25,7 +25,7 @@
 
 mod group_metadata;
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Serialize};

@@ -11,8 +11,8 @@
 //! input with the standard sort before building the tree. [`map_of`] and [`set_of`] build
 //! the tree by inserting instead. With equal keys the last value wins, as with `collect()`.
 
+use crate::collections::{BTreeMap, BTreeSet};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Sort `v` ascending; stable (equal elements keep their order), like `slice::sort`.
 pub fn sort<T: Ord>(v: &mut [T]) {

@@ -3,7 +3,7 @@
 //! one group id belongs to one protocol, commits with member epochs, and writing the
 //! groups to the offsets log.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use crate::broker::Broker;
 use crate::error::KafkaError;

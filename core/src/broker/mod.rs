@@ -33,7 +33,8 @@ mod tests;
 #[cfg(test)]
 mod transaction_tests;
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 

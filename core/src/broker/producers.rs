@@ -22,7 +22,8 @@
 //! Transactional batches are checked here too (sequence and epoch), and, on top, by the
 //! transaction coordinator (see `transactions.rs`).
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use crate::error::KafkaError;
 use crate::log::{LogError, LogStorage, PartitionLog, StorageError};

@@ -14,7 +14,7 @@
 //!   spread stays uniform. [`StickyPartitioner`] does that, with a seeded generator
 //!   instead of `ThreadLocalRandom` so runs are reproducible.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use crate::rng::SplitMix64;
 

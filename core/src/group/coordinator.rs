@@ -4,7 +4,8 @@
 //! The four group APIs live in their own files ([`super::join`], [`super::sync`],
 //! [`super::heartbeat`], [`super::leave`]); timers are in `timeouts.rs`.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use crate::error::KafkaError;
 use crate::event::{Event, MemberAssignment, RebalanceReason, RemovalReason};

@@ -1,6 +1,6 @@
 //! One group's state (Kafka's `GroupMetadata`): its members, generation and protocol.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use crate::group::member::MemberMetadata;
 use crate::group_state::GroupState;

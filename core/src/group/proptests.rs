@@ -21,7 +21,7 @@
 //!    exactly once.
 //! 3. Determinism: the same operations produce the same events.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use proptest::prelude::*;

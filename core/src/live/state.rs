@@ -2,7 +2,8 @@
 //! [`LiveMessage`]s a server sends. Nothing here is guessed: what the messages do not say,
 //! the state does not know.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use crate::event::{Event, RemovalReason, TopicPartitions};
 use crate::group::GroupState;

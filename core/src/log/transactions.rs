@@ -28,7 +28,7 @@
 //! Kafka keeps the same facts in its producer state (open transactions) and in one
 //! `.txnindex` file per segment (aborted transactions).
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 

@@ -10,7 +10,7 @@
 //! Metering is opt-in ([`crate::sim::World::meter_pauses`]): it looks at every partition of
 //! every group each time the clock moves, which the randomized campaigns do not need.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 

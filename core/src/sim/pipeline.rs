@@ -18,7 +18,7 @@
 //! transaction (a refused write, a rebalance that took a partition away) rewinds the
 //! consumer to where the transaction began, as Kafka's examples do.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use bytes::Bytes;
 

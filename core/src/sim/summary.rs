@@ -1,7 +1,7 @@
 //! What a run adds up to: the numbers a learner checks against the lesson (and that
 //! `minikafka scenario --json` prints).
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 

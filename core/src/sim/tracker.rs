@@ -7,7 +7,7 @@
 //!   offset, or below the log start after retention) that the group never processed:
 //!   at-most-once after a crash, a reset past unread records, or an explicit seek forward.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 

@@ -7,7 +7,7 @@
 //! depends on wall-clock time or on hash order, so the same seed and commands replay
 //! the same run, event for event.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,8 @@
 //!
 //! The five APIs live in their own files; timers are in `timeouts.rs`.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use crate::error::KafkaError;
 use crate::log::{LogStorage, MemoryStorage, PartitionLog};

@@ -1,7 +1,7 @@
 //! A transaction's state (Kafka's `TransactionState`) and what the coordinator keeps per
 //! transactional id (Kafka's `TransactionMetadata`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

@@ -19,7 +19,7 @@
 //!        start_timestamp (i64), last_update_timestamp (i64)
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 

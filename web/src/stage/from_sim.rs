@@ -1,7 +1,7 @@
 //! The simulation's world, as the stage draws it.
 
 use minikafka::client::consumer::MemberState;
-use std::collections::BTreeSet;
+use minikafka::collections::BTreeSet;
 
 use minikafka::client::TopicPartition;
 use minikafka::group::GroupState;

@@ -12,7 +12,7 @@
 //!   brought a new assignment, an arrow from the coordinator to the member, labelled with
 //!   the epoch it gave.
 
-use std::collections::BTreeSet;
+use minikafka::collections::BTreeSet;
 
 use minikafka::client::consumer::ConsumerEvent;
 use minikafka::sim::actors::ConsumerActor;

@@ -21,7 +21,7 @@
 //! safe reading, since a stale claimant that still reads the partition would otherwise
 //! share it. It revokes the partition after this round, so the next round completes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use super::{sticky, Flat, MemberSubscription};
 

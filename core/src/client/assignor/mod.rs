@@ -25,8 +25,8 @@
 //! Everything here is a pure function of its input: members are put in a canonical order
 //! first, so the same group gives the same assignment however the members are listed.
 
+use crate::collections::{BTreeMap, BTreeSet};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

@@ -13,7 +13,7 @@
 //! what a consumer joining two co-partitioned topics wants. The price: the extras always go
 //! to the first members, so with many topics C0 ends up with far more than C1.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use super::{java_member_order, partitions_of, Flat, MemberSubscription};
 use crate::sort::sort_by;

@@ -14,7 +14,7 @@
 //! what: when a member leaves, nearly every partition changes hands (see the sticky
 //! assignors for the fix).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use super::{java_member_order, partitions_of, subscribed_topics, Flat, MemberSubscription};
 use crate::sort::{set_of, sort_by};

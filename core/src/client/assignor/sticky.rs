@@ -27,7 +27,8 @@
 //!   it. Chains matter: A may be unable to take anything from the busy C directly, yet
 //!   take one from B, which takes one from C.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::collections::{BTreeMap, BTreeSet};
+use std::collections::VecDeque;
 
 use super::{partitions_of, subscribed_topics, Flat, MemberSubscription, Tp};
 use crate::sort::{map_of, set_of, sort, sort_by, sort_by_key};

@@ -1,7 +1,7 @@
 //! Known outputs of the Java client for the classic examples, the scale-out and scale-in
 //! scenarios, the two cooperative rounds, and properties over random groups.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 

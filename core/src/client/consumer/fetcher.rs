@@ -5,7 +5,7 @@
 //! those records are skipped) or `OFFSET_OUT_OF_RANGE`, and then `auto.offset.reset`
 //! decides: `earliest`, `latest`, or `none` (stop and tell the application).
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use crate::broker::{FetchPartition, OffsetSpec};
 use crate::client::consumer::{AutoOffsetReset, Consumer, ConsumerEvent, InFlight, PolledRecord};

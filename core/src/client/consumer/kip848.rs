@@ -24,7 +24,7 @@
 //! field (`generationIdOrMemberEpoch`), and the coordinator refuses a commit from an epoch
 //! it moved past.
 
-use std::collections::BTreeSet;
+use crate::collections::BTreeSet;
 
 use crate::client::consumer::{
     CommitId, Consumer, ConsumerEvent, GroupProtocol, InFlight, MemberState,

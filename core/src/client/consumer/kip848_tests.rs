@@ -1,6 +1,6 @@
 //! `group.protocol=consumer` (KIP-848) against the real broker, time passed in by the test.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use super::tests::{config, World};
 use super::*;

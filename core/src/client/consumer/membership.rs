@@ -5,7 +5,7 @@
 //! slow-consumer scenario: heartbeats prove the *process* is alive, `poll` proves the
 //! *application* is making progress, and a rebalance needs the latter.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use crate::broker::MetadataResponse;
 use crate::client::assignor::{assign, AssignorKind, MemberSubscription, RebalanceProtocol};

@@ -31,7 +31,8 @@ mod kip848_tests;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::collections::{BTreeMap, BTreeSet};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 

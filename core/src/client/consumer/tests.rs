@@ -1,6 +1,6 @@
 //! Consumer tests against a real broker, connected with zero network delay.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use super::*;
 use crate::broker::{Broker, BrokerConfig};

@@ -7,7 +7,8 @@
 //! `retry.backoff.ms` has passed. Waiting a little (linger) is what turns a stream of small
 //! sends into few, large requests.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::collections::{BTreeMap, BTreeSet};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 

@@ -9,7 +9,7 @@
 //! `retry.backoff.ms`, while records wait for an unknown topic or after the broker answered
 //! `UNKNOWN_TOPIC_OR_PARTITION`.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use crate::broker::MetadataResponse;
 use crate::client::producer::{Producer, ProducerEvent};

@@ -40,7 +40,8 @@ mod tests;
 #[cfg(test)]
 mod txn_tests;
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};

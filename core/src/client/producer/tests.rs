@@ -1,6 +1,6 @@
 //! Producer tests, driving a real [`Broker`] through [`dispatch`].
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use proptest::prelude::*;
 
@@ -181,7 +181,7 @@ fn keyed_records_land_in_the_murmur2_partition() {
         let log = net.log("orders", tp.partition);
         assert!(log.contains(&(*offset, format!("order of {key}"))));
     }
-    let partitions: std::collections::BTreeSet<i32> =
+    let partitions: crate::collections::BTreeSet<i32> =
         acked.values().map(|(tp, _)| tp.partition).collect();
     assert!(partitions.len() > 3, "30 keys spread over the partitions");
 }

@@ -29,7 +29,7 @@
 //!
 //! The outcome of every call comes back as a [`TransactionEvent`].
 
-use std::collections::BTreeSet;
+use crate::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 

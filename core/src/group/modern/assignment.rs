@@ -2,7 +2,7 @@
 //! revoke. The consumer protocol names topics by id on the wire; the core works with names
 //! (the broker maps ids to names and back at the edge, `wire/consumer_group_heartbeat.rs`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 

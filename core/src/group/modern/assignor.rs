@@ -16,7 +16,7 @@
 //! Both are deterministic (members and partitions are visited in sorted order), so a replay
 //! gives the same answer.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use crate::group::modern::assignment::Assignment;
 

@@ -2,7 +2,8 @@
 //! settings, and its event queue. The heartbeat is in `heartbeat.rs`, timers in
 //! `timeouts.rs`, reading in `describe.rs`, commit checks in `commit.rs`.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 

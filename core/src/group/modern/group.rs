@@ -14,7 +14,7 @@
 //! Special member epochs: 0 in a request means "I am joining", -1 "I am leaving",
 //! -2 "I am a static member leaving for a moment, keep my place".
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 

@@ -15,7 +15,7 @@
 //! Nothing waits: unlike JoinGroup, no request is parked until the others arrive. Each
 //! member moves at its own heartbeats.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use crate::error::KafkaError;
 use crate::event::{Event, RemovalReason};

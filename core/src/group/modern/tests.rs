@@ -1,6 +1,6 @@
 //! The consumer protocol step by step, time driven by hand.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use crate::error::KafkaError;
 use crate::group::modern::{

@@ -1,6 +1,6 @@
 //! Every scenario's stated outcome, for several seeds.
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use super::*;
 use crate::client::assignor::{assign, moved_partitions, AssignorKind, MemberSubscription};
