@@ -127,6 +127,7 @@ impl Stops {
                 .map(|s| s.until.unwrap_or(now) - s.since)
                 .max()
                 .unwrap_or(0),
+            phases: Vec::new(),
         })
     }
 }
@@ -209,7 +210,8 @@ mod tests {
             s.tally("eager", 70_000),
             Some(Tally {
                 stopped: 1,
-                longest_ms: 3_000
+                longest_ms: 3_000,
+                phases: Vec::new(),
             })
         );
     }

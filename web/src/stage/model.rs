@@ -325,10 +325,27 @@ impl Band {
 }
 
 /// What the latest rebalance of a group stopped, for the group's box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tally {
     /// Partitions stopped.
     pub stopped: usize,
     /// The longest stop so far (ms); a stop still open counts up to now.
     pub longest_ms: i64,
+    /// A scenario that compares groups phase by phase (S14): what each phase begun so far
+    /// cost, as the core's pause meter counts it, the same way for every group whatever
+    /// its protocol. When there are some, they are drawn instead of the latest rebalance.
+    pub phases: Vec<PhaseTally>,
+}
+
+/// What one phase of a scenario (S14: C joins, A crashes) has cost a group so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseTally {
+    /// The phase (`join`, `crash`).
+    pub phase: String,
+    /// Members that stopped reading (gave up everything they had), in order.
+    pub stopped_members: Vec<String>,
+    /// Partitions that stopped: given up by their owner, or read by no live member.
+    pub stopped_partitions: usize,
+    /// Partition-milliseconds paused: records waiting and nobody reading.
+    pub paused_ms: i64,
 }
