@@ -346,6 +346,16 @@ impl AppState {
 
     fn record(&mut self, events: Vec<WorldEvent>) {
         for e in events {
+            if let minikafka::sim::WorldEventKind::Command {
+                command: Command::CrashConsumer { name },
+            } = &e.kind
+            {
+                // A dead owner's partitions: nobody reads them until they are handed out.
+                if let Some(c) = self.timeline.world().consumer(name) {
+                    let (group, owned) = (c.spec.group.clone(), c.consumer.assignment());
+                    self.stops.crashed(e.at, &group, name, &owned);
+                }
+            }
             if is_beat(&e) {
                 self.beats += 1;
                 let world = self.timeline.world();

@@ -445,9 +445,10 @@ fn s14_the_tally_counts_each_phase_the_same_way_for_both_groups() {
     assert_eq!(classic[0].stopped_members, ["A"]);
     // In words: the classic line names who stopped, the consumer line says nobody did.
     let line = |p: &PhaseTally, lang| crate::stage::text::phase_tally(p, 6, false, lang);
-    let (_, consumer) = phases_at(&mut s, end);
-    assert!(line(&consumer[0], Lang::En).starts_with("C joins: no member stopped · 2 of 6"));
-    assert!(line(&consumer[0], Lang::Zh).starts_with("C 加入：没有成员停下"));
+    let (classic, consumer) = phases_at(&mut s, end);
+    assert!(line(&consumer[0], Lang::En).starts_with("C joins · stopped: nobody · 2 of 6"));
+    assert!(line(&classic[0], Lang::En).starts_with("C joins · stopped: A, B · 6 of 6"));
+    assert!(line(&consumer[1], Lang::Zh).starts_with("A 崩溃 · 停下：没有人"));
 }
 
 #[test]

@@ -31,6 +31,8 @@ pub(crate) fn kind_of(world: &World, c: &ConsumerActor) -> MemberKind {
         MemberState::Joining | MemberState::Syncing | MemberState::Unjoined => {
             MemberKind::Rebalancing
         }
+        // Between two polls it cannot rejoin: what a rebalance waits for.
+        MemberState::Stable if c.in_batch_work(world.now()) => MemberKind::Busy,
         MemberState::Stable if rebalancing => MemberKind::Rebalancing,
         MemberState::Stable if c.consumer.assignment().is_empty() => MemberKind::Standby,
         MemberState::Stable => MemberKind::Active,

@@ -437,10 +437,15 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
     let room = area.x + area.w - gw - 24.0 - logs_x;
     let tally = band.group.as_ref().and_then(|g| g.tally.as_ref()).map(|t| {
         y += LINE + 4.0;
+        if t.phases.is_empty() {
+            return (logs_x, y, room);
+        }
+        // A phase-by-phase tally (S14) has one line per phase begun, each three figures
+        // long: it starts under the partition names to have the room.
         let first = y;
-        // A phase-by-phase tally (S14) has one line per phase begun.
-        y += TALLY_LINE * (t.phases.len().max(1) - 1) as f64;
-        (logs_x, first, room)
+        y += TALLY_LINE * (t.phases.len() - 1) as f64;
+        let x = area.x + 16.0;
+        (x, first, room + logs_x - x)
     });
     // One line under the logs: the rebalance's stops while they are the news, else what
     // the group was handed (read twice, lost, aborted).

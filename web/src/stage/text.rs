@@ -241,9 +241,10 @@ pub fn tally(t: &crate::stage::model::Tally, of: usize, short: bool, lang: Lang)
     }
 }
 
-/// What one phase of a scenario cost a group so far (S14), counted the same way for every
-/// group: who stopped reading, how many of its `of` partitions stopped, and the
-/// partition-seconds paused; `short` for a narrow band.
+/// What one phase of a scenario cost a group so far (S14), counted and worded the same way
+/// for every group: who stopped reading, how many of its `of` partitions stopped, and the
+/// partition-seconds paused (a partition with records waiting and nobody reading, for one
+/// second, is one); `short` for a narrow band.
 pub fn phase_tally(
     p: &crate::stage::model::PhaseTally,
     of: usize,
@@ -251,46 +252,28 @@ pub fn phase_tally(
     lang: Lang,
 ) -> String {
     let (n, s) = (p.stopped_partitions, secs(p.paused_ms));
+    // S14's phases: C's join, then A's crash.
     let label = match (lang, p.phase.as_str()) {
-        (Lang::En, "join") => "C joins".to_string(),
-        (Lang::En, "crash") => "A crashes".to_string(),
-        (Lang::Zh, "join") => "C 加入".to_string(),
-        (Lang::Zh, "crash") => "A 崩溃".to_string(),
-        (_, other) => other.to_string(),
+        (Lang::En, "join") => "C joins",
+        (Lang::En, "crash") => "A crashes",
+        (Lang::Zh, "join") => "C 加入",
+        (Lang::Zh, "crash") => "A 崩溃",
+        (_, other) => other,
     };
-    let names = |sep: &str| p.stopped_members.join(sep);
-    match (lang, short, p.stopped_members.len()) {
-        (Lang::En, false, 0) => {
-            format!("{label}: no member stopped · {n} of {of} partitions stopped · {s} partition-s paused")
-        }
-        (Lang::En, false, 1) => format!(
-            "{label}: member {} stopped · {n} of {of} partitions stopped · {s} partition-s paused",
-            names("")
+    let who = match (lang, p.stopped_members.is_empty()) {
+        (Lang::En, true) => "nobody".to_string(),
+        (Lang::En, false) => p.stopped_members.join(", "),
+        (Lang::Zh, true) => "没有人".to_string(),
+        (Lang::Zh, false) => p.stopped_members.join("、"),
+    };
+    match (lang, short) {
+        (Lang::En, false) => format!(
+            "{label} · stopped: {who} · {n} of {of} partitions · {s} partition-seconds paused"
         ),
-        (Lang::En, false, _) => format!(
-            "{label}: members {} stopped · {n} of {of} partitions stopped · {s} partition-s paused",
-            names(", ")
-        ),
-        (Lang::En, true, 0) => format!("{label}: nobody stopped · {n}/{of} stopped · {s} p·s"),
-        (Lang::En, true, _) => {
-            format!(
-                "{label}: {} stopped · {n}/{of} stopped · {s} p·s",
-                names(",")
-            )
+        (Lang::En, true) => format!("{label} · stopped: {who} · {n}/{of} · {s} paused"),
+        (Lang::Zh, false) => {
+            format!("{label} · 停下：{who} · {of} 个分区中停过 {n} 个 · 暂停 {s} 分区·秒")
         }
-        (Lang::Zh, false, 0) => {
-            format!("{label}：没有成员停下 · {of} 个分区中停过 {n} 个 · 暂停 {s} 分区·秒")
-        }
-        (Lang::Zh, false, _) => format!(
-            "{label}：成员 {} 停下 · {of} 个分区中停过 {n} 个 · 暂停 {s} 分区·秒",
-            names("、")
-        ),
-        (Lang::Zh, true, 0) => format!("{label}：无人停下 · 停过 {n}/{of} · {s} 分区·秒"),
-        (Lang::Zh, true, _) => {
-            format!(
-                "{label}：{} 停下 · 停过 {n}/{of} · {s} 分区·秒",
-                names("、")
-            )
-        }
+        (Lang::Zh, true) => format!("{label} · 停下：{who} · {n}/{of} · 暂停 {s}"),
     }
 }

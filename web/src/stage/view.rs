@@ -1002,6 +1002,16 @@ fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
             g.generation
         ),
     };
+    // A step's words too long for the box (S14's narrower band): Kafka's state name.
+    let status = if crate::stage::layout::text_width(&status) * 0.8 + 16.0 > c.w {
+        format!(
+            "{state} · {} {}",
+            word(Word::Generation, lang),
+            g.generation
+        )
+    } else {
+        status
+    };
     let id = esc(&g.id);
     // The word "GROUP" gives way to a long group id in a narrow box (S11's four).
     let heading = format!("{} {}", word(Word::Group, lang), g.id);

@@ -132,8 +132,8 @@ pub(crate) fn s14() -> Scenario {
         ),
         say(
             expired + 6_000,
-            "Classic: B finished its batch, gave up everything, and generation 3 dealt all 6 anew. Compare the lines under each topic. Both groups paused A's 2 partitions for about 45 s (no protocol notices a crash sooner); beyond that, the classic group stopped every member and all 6 partitions at each change, the consumer group none of its members and only the partitions that moved.",
-            "classic：B 写完这一批，交出全部分区，第 3 代把 6 个分区重新分了一遍。对比每个主题下面的几行：两个组都让 A 的 2 个分区停了大约 45 秒（哪种协议都不会更早发现崩溃）；除此之外，classic 组每次变化都让所有成员、全部 6 个分区停下，consumer 组没有让任何成员停下，只停了需要移动的分区。",
+            "Classic: B finished its batch, gave up everything, and generation 3 dealt all 6 anew. Compare the lines under each topic: both groups paused A's 2 partitions for about 45 s (no protocol notices a crash sooner); beyond that, classic stopped every member and all 6 partitions at each change, consumer no member and only what moved.",
+            "classic：B 写完这一批，交出全部分区，第 3 代把 6 个分区重新分了一遍。对比每个主题下面的几行：两个组都让 A 的 2 个分区停了大约 45 秒（哪种协议都不会更早发现崩溃）；除此之外，classic 每次变化都让所有成员和全部 6 个分区停下，consumer 没让任何成员停下，只停了移动的分区。",
         ),
     ];
     Scenario {
