@@ -251,7 +251,8 @@ pub fn phase_tally(
     short: bool,
     lang: Lang,
 ) -> String {
-    let (n, s) = (p.stopped_partitions, secs(p.paused_ms));
+    // Rounded to the tenth, as `minikafka scenario S14` prints it.
+    let (n, s) = (p.stopped_partitions, secs(p.paused_ms + 50));
     // S14's phases: C's join, then A's crash.
     let label = match (lang, p.phase.as_str()) {
         (Lang::En, "join") => "C joins",

@@ -131,9 +131,14 @@ pub(crate) fn s14() -> Scenario {
             "consumer：这边 A 的会话也过期了。只有 A 的 2 个分区移动：一个在 C 的下一次心跳时给 C，一个在 B 写完这一批后给 B。B 和 C 一直在读自己的分区。",
         ),
         say(
-            expired + 6_000,
-            "Classic: B finished its batch, gave up everything, and generation 3 dealt all 6 anew. Compare the lines under each topic: both groups paused A's 2 partitions for about 45 s (no protocol notices a crash sooner); beyond that, classic stopped every member and all 6 partitions at each change, consumer no member and only what moved.",
-            "classic：B 写完这一批，交出全部分区，第 3 代把 6 个分区重新分了一遍。对比每个主题下面的几行：两个组都让 A 的 2 个分区停了大约 45 秒（哪种协议都不会更早发现崩溃）；除此之外，classic 每次变化都让所有成员和全部 6 个分区停下，consumer 没让任何成员停下，只停了移动的分区。",
+            expired + 5_000,
+            "Classic: B finished its batch, gave up all its partitions too, and only then could generation 3 form: range dealt all 6 anew.",
+            "classic：B 写完这一批，也交出了全部分区，第 3 代这才形成：range 把 6 个分区重新分了一遍。",
+        ),
+        say(
+            expired + 7_500,
+            "Compare the lines under each topic. Both groups waited 45 s for A's session (no protocol sees a crash sooner). Beyond that, classic stopped every member and all 6 partitions at each change; consumer stopped no member, only the partitions that moved.",
+            "对比每个主题下面的几行。两个组都为 A 的会话等了 45 秒（哪种协议都不会更早发现崩溃）。除此之外，classic 每次变化都让所有成员和全部 6 个分区停下；consumer 没让任何成员停下，只停了移动的分区。",
         ),
     ];
     Scenario {
