@@ -38,6 +38,63 @@ fn scenario_s1_json_reports_the_outcome() {
     assert!(json["script"].as_str().unwrap().starts_with("mk1."));
 }
 
+/// S14's `protocols` block: the consumer protocol pauses strictly less than the classic one
+/// in all and in each phase, stops no member where classic stops every one, and the text
+/// mode prints the same figures.
+#[test]
+fn scenario_s14_compares_the_protocols_phase_by_phase_in_json_and_in_text() {
+    let out = minikafka(&["scenario", "S14", "--json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &json["protocols"];
+    let paused = |x: &serde_json::Value| x["paused_partition_seconds"].as_f64().unwrap();
+    let (classic, consumer) = (&p["classic"], &p["consumer"]);
+    assert!(paused(consumer) < paused(classic), "{p}");
+    assert_eq!(p["phases"][0]["name"], "join");
+    assert_eq!(p["phases"][1]["name"], "crash");
+    for phase in ["join", "crash"] {
+        let (c, k) = (&classic["phases"][phase], &consumer["phases"][phase]);
+        assert!(paused(k) < paused(c), "{phase}: {p}");
+        assert_eq!(c["members_stopped"], 2, "{phase}");
+        assert_eq!(k["members_stopped"], 0, "{phase}");
+        assert_eq!(c["partitions_stopped"], 6, "{phase}");
+        assert_eq!(k["partitions_stopped"], 2, "{phase}");
+    }
+    let text = minikafka(&["scenario", "S14", "--speed", "0"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    for (name, x) in [("classic", classic), ("consumer", consumer)] {
+        let total = format!(
+            "group.protocol={name:<8} paused partition-seconds: {:.1}   partitions stopped: {}   members stopped: {}   rebalances: {}",
+            paused(x),
+            x["partitions_stopped"],
+            x["members_stopped"],
+            x["rebalances"]
+        );
+        let at = lines
+            .iter()
+            .position(|l| *l == total)
+            .unwrap_or_else(|| panic!("{total:?} not in {text}"));
+        // Its phases under it, in time order.
+        for (i, phase) in ["join", "crash"].iter().enumerate() {
+            let y = &x["phases"][phase];
+            assert!(
+                lines[at + 1 + i].starts_with(phase)
+                    && lines[at + 1 + i].ends_with(&format!(
+                        "paused partition-seconds: {:.1}   partitions stopped: {}   members stopped: {}   rebalances: {}",
+                        paused(y),
+                        y["partitions_stopped"],
+                        y["members_stopped"],
+                        y["rebalances"]
+                    )),
+                "{}",
+                lines[at + 1 + i]
+            );
+        }
+    }
+    assert!(text.contains("counted from 20.0 s on, by phase (join 20.0 s, crash 40.0 s):"));
+}
+
 #[test]
 fn scenario_narrates_in_english_and_chinese() {
     let en = minikafka(&["scenario", "s1", "--speed", "0"]);

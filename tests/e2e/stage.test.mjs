@@ -184,19 +184,49 @@ test('S7: while the group waits for its slow member, eager has stopped every par
   await page.close();
 });
 
-test('S14: the classic group has stopped every partition while the consumer group reads on, with epochs and targets drawn', async () => {
-  const { page, errors } = await open('?scenario=S14&lang=en&lesson=0&t=22500');
+test('S14: at the join and at the crash every classic member stops while the consumer group reads what it keeps; the tallies count both groups alike', async () => {
+  const { page, errors } = await open('?scenario=S14&lang=en&lesson=0&t=23000');
   const classic = page.locator('[data-group=classic]');
   const consumer = page.locator('[data-group=consumer]');
-  assert.ok(await classic.locator('[data-testid^=stopped-]').count() >= 3, 'classic: A gave up everything');
+  // C joins: classic A gave up everything and waits, with C, for B busy with its batch.
+  assert.equal(await classic.locator('[data-testid^=stopped-]').count(), 3, 'classic: A gave up everything');
+  assert.equal(await classic.getByTestId('stage-member-classic-A').getAttribute('data-state'), 'rebalancing');
+  assert.equal(await classic.getByTestId('stage-member-classic-B').getAttribute('data-state'), 'busy');
   assert.ok(await consumer.locator('path[data-testid^=edge-]').count() >= 4, 'consumer: A and B read on');
   assert.match(await consumer.getByTestId('coordinator-consumer').textContent(), /group epoch \d+/);
   assert.equal(await classic.locator('[data-testid^=chips-]').count(), 0);
   assert.equal(await consumer.locator('[data-testid^=chips-]').count(), 3);
   assert.match(await consumer.getByTestId('stage-member-consumer-A').textContent(), /epoch \d+/);
+  assert.equal(await page.getByTestId('tally-classic-join').getAttribute('data-members-stopped'), '1');
+  assert.equal(await page.getByTestId('tally-consumer-join').getAttribute('data-members-stopped'), '0');
   await page.screenshot({ path: join(docs, 'stage-S14-join.png'), animations: 'disabled' });
-  assert.deepEqual(errors, []);
   await page.close();
+  // A's session ran out: classic C gave up its partitions and waits for B again; in the
+  // consumer group only A's partitions move, and B and C read theirs on.
+  const crash = await open('?scenario=S14&lang=en&lesson=0&t=86300');
+  const classic2 = crash.page.locator('[data-group=classic]');
+  const consumer2 = crash.page.locator('[data-group=consumer]');
+  assert.equal(await classic2.locator('path[data-testid^=edge-]').count(), 2, 'classic: only busy B still holds its 2');
+  assert.equal(await classic2.getByTestId('stage-member-classic-C').getAttribute('data-state'), 'rebalancing');
+  assert.ok(await consumer2.locator('path[data-testid^=edge-]').count() >= 5, 'consumer: B and C read theirs and C took one of A\'s');
+  assert.equal(await crash.page.getByTestId('tally-consumer-crash').getAttribute('data-members-stopped'), '0');
+  await crash.page.screenshot({ path: join(docs, 'stage-S14-crash.png'), animations: 'disabled' });
+  // The end: both phases, counted the same way: classic stopped every member and all 6
+  // partitions each time, the consumer protocol no member and only the 2 that moved.
+  await crash.page.getByTestId('to-end').click();
+  await crash.page.waitForFunction(() => document.querySelector('[data-testid=play]')?.disabled === true);
+  for (const phase of ['join', 'crash']) {
+    const c = crash.page.getByTestId(`tally-classic-${phase}`);
+    const k = crash.page.getByTestId(`tally-consumer-${phase}`);
+    assert.equal(await c.getAttribute('data-stopped'), '6', phase);
+    assert.equal(await k.getAttribute('data-stopped'), '2', phase);
+    assert.equal(await c.getAttribute('data-members-stopped'), '2', phase);
+    assert.equal(await k.getAttribute('data-members-stopped'), '0', phase);
+    assert.ok(Number(await k.getAttribute('data-paused-ms')) < Number(await c.getAttribute('data-paused-ms')), phase);
+    assert.match(await k.textContent(), /stopped: nobody · 2 of 6 partitions/);
+  }
+  assert.deepEqual(errors.concat(crash.errors), []);
+  await crash.page.close();
 });
 
 test('the panels below the stage fold away and come back', async () => {

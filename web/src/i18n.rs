@@ -118,6 +118,8 @@ pub enum Key {
     #[allow(missing_docs)]
     Frozen,
     #[allow(missing_docs)]
+    Busy,
+    #[allow(missing_docs)]
     NoActiveMember,
     #[allow(missing_docs)]
     Joining,
@@ -267,7 +269,7 @@ pub enum Key {
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 109] = [
+    pub const ALL: [Key; 110] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -304,6 +306,7 @@ impl Key {
         Key::Dead,
         Key::Stopped,
         Key::Frozen,
+        Key::Busy,
         Key::NoActiveMember,
         Key::Joining,
         Key::Crash,
@@ -428,6 +431,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::Dead => ("crashed", "已崩溃"),
         Key::Stopped => ("left", "已离开"),
         Key::Frozen => ("frozen (paused)", "冻结（暂停）"),
+        Key::Busy => ("busy writing its batch", "正在写这一批"),
         Key::Joining => ("joining", "加入中"),
         Key::NoActiveMember => ("no member is active in this group now", "这个组现在没有活跃成员"),
         Key::Crash => ("Crash", "崩溃"),
@@ -448,12 +452,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::Rebalance => ("Rebalance", "再均衡"),
         Key::StepDetect => ("1 detect a membership change", "1 发现成员变化"),
         Key::StepStop => (
-            "2 stop fetching, give partitions up",
+            "2 stop, give partitions up",
             "2 停止拉取，交出分区",
         ),
         Key::StepReassign => ("3 reassign partitions", "3 重新分配分区"),
         Key::StepCommit => (
-            "4 commit / read committed offsets",
+            "4 commit / read offsets",
             "4 提交 / 读取已提交 offset",
         ),
         Key::StepResume => (

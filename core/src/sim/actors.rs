@@ -136,6 +136,24 @@ pub struct ConsumerActor {
     pub pipeline: Option<Pipeline>,
     /// Frozen until then ([`crate::sim::Command::PauseConsumer`]).
     pub paused_until: Option<Millis>,
+    /// The polled batch still owes its per-batch work (`spec.batch_ms`) once its records
+    /// are processed; then, until when that work runs.
+    pub batch_work: BatchWork,
+}
+
+/// The per-batch work of an application with [`ConsumerSpec::batch_ms`]: a batch's
+/// records, then one slow call for the whole batch, then `poll` again. Until that call
+/// returns the application does not call `poll`, so it takes no part in a rebalance
+/// (S14's slow member).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BatchWork {
+    /// Nothing owed.
+    #[default]
+    None,
+    /// Owed once the batch's records are processed.
+    Owed,
+    /// Running until then.
+    Until(Millis),
 }
 
 /// Idle applications call `poll` this often.
@@ -170,6 +188,7 @@ impl ConsumerActor {
             processed: 0,
             pipeline: Pipeline::new(&spec, now),
             paused_until: None,
+            batch_work: BatchWork::None,
             spec,
         }
     }
@@ -191,6 +210,7 @@ impl ConsumerActor {
         self.batch_needs_commit = false;
         self.commit_failed = false;
         self.paused_until = None;
+        self.batch_work = BatchWork::None;
     }
 
     /// A new process with the same settings.
@@ -288,6 +308,11 @@ impl ConsumerActor {
         matches!(self.status, ActorStatus::Running | ActorStatus::Stopping)
     }
 
+    /// Is the application busy with a batch's per-batch work at `now` (its slow call)?
+    pub fn in_batch_work(&self, now: Millis) -> bool {
+        matches!(self.batch_work, BatchWork::Until(done) if now < done)
+    }
+
     /// Is the process frozen at `now`?
     pub fn is_paused(&self, now: Millis) -> bool {
         self.paused_until.is_some_and(|until| now < until)
@@ -327,6 +352,20 @@ impl ConsumerActor {
             self.next_wake = done;
             return AppStep::Idle;
         }
+        // The batch's records are done: its per-batch work, if any.
+        match self.batch_work {
+            BatchWork::Owed => {
+                self.batch_work = BatchWork::Until(now + self.spec.batch_ms);
+                self.next_wake = now + self.spec.batch_ms;
+                return AppStep::Idle;
+            }
+            BatchWork::Until(done) if now < done => {
+                self.next_wake = done;
+                return AppStep::Idle;
+            }
+            BatchWork::Until(_) => self.batch_work = BatchWork::None,
+            BatchWork::None => {}
+        }
         // The batch is done.
         if self.batch_needs_commit {
             self.batch_needs_commit = false;
@@ -353,6 +392,9 @@ impl ConsumerActor {
             return AppStep::Polled(0);
         }
         self.batch.extend(records);
+        if self.spec.batch_ms > 0 {
+            self.batch_work = BatchWork::Owed;
+        }
         match (self.spec.semantics, self.spec.commit_mode) {
             // Commit the batch's end before processing anything: a crash now loses it.
             (Semantics::AtMostOnce, _) => {

@@ -9,6 +9,7 @@ use crate::client::consumer::GroupProtocol;
 use crate::log::IsolationLevel;
 use crate::record::Offset;
 use crate::sim::actors::ActorStatus;
+use crate::sim::pauses::{GroupPauses, Phase};
 use crate::sim::world::World;
 
 /// A member as the summary shows it.
@@ -27,23 +28,56 @@ pub struct MemberSummary {
     pub processed: u64,
 }
 
-/// The cost of rebalances under one group protocol, summed over its groups.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// The cost of rebalances under one group protocol, summed over its groups, in the whole
+/// measured run or in one phase of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProtocolPauses {
     /// Partition-seconds during which a partition had records to read and no member of
     /// its group read it (see `sim/pauses.rs`).
     pub paused_partition_seconds: f64,
     /// Assignments completed: generations (classic), target assignments (consumer).
     pub rebalances: u32,
+    /// How many times a live member stopped reading: it gave up every partition it had.
+    pub members_stopped: u32,
+    /// Partitions that no live member of their group read for a while (a group's
+    /// partition counts once per phase).
+    pub partitions_stopped: u32,
+    /// The same, phase by phase (S14: `join`, `crash`), when the run is split in phases.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub phases: BTreeMap<String, ProtocolPauses>,
 }
 
 /// The classic and consumer protocols side by side (S14).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProtocolsSummary {
     /// `group.protocol=classic` groups.
     pub classic: ProtocolPauses,
     /// `group.protocol=consumer` groups.
     pub consumer: ProtocolPauses,
+    /// The phases, in time order, with when each begins: nothing before the first is
+    /// counted. Empty: the whole run is counted as one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<Phase>,
+}
+
+impl ProtocolPauses {
+    fn of(pauses: &[GroupPauses]) -> ProtocolPauses {
+        let mut ms = 0;
+        let (mut rebalances, mut members, mut partitions) = (0, 0, 0);
+        for p in pauses {
+            ms += p.paused_partition_ms;
+            rebalances += p.rebalances;
+            members += p.stopped_members.len() as u32;
+            partitions += p.stopped_partitions.len() as u32;
+        }
+        ProtocolPauses {
+            paused_partition_seconds: ms as f64 / 1000.0,
+            rebalances,
+            members_stopped: members,
+            partitions_stopped: partitions,
+            phases: BTreeMap::new(),
+        }
+    }
 }
 
 impl ProtocolsSummary {
@@ -57,22 +91,37 @@ impl ProtocolsSummary {
         if !protocol_of.values().any(|p| *p == GroupProtocol::Consumer) {
             return None;
         }
+        let protocol_of = &protocol_of;
+        let groups = |wanted: GroupProtocol| {
+            meter
+                .group_ids()
+                .filter(move |g| protocol_of.get(g) == Some(&wanted))
+        };
         let sum = |wanted: GroupProtocol| {
-            let (mut ms, mut rebalances) = (0, 0);
-            for (group, p) in &meter.groups {
-                if protocol_of.get(group.as_str()) == Some(&wanted) {
-                    ms += p.paused_partition_ms;
-                    rebalances += p.rebalances;
-                }
+            // A partition stopped in two phases counts in each: phase by phase, then added.
+            let per_phase: Vec<(String, ProtocolPauses)> = meter
+                .phases()
+                .iter()
+                .enumerate()
+                .map(|(i, phase)| {
+                    let pauses: Vec<GroupPauses> =
+                        groups(wanted).map(|g| meter.in_phase(g, i)).collect();
+                    (phase.name.clone(), ProtocolPauses::of(&pauses))
+                })
+                .collect();
+            let totals: Vec<GroupPauses> = groups(wanted).map(|g| meter.total(g)).collect();
+            let mut total = ProtocolPauses::of(&totals);
+            if !per_phase.is_empty() {
+                total.partitions_stopped =
+                    per_phase.iter().map(|(_, p)| p.partitions_stopped).sum();
             }
-            ProtocolPauses {
-                paused_partition_seconds: ms as f64 / 1000.0,
-                rebalances,
-            }
+            total.phases = per_phase.into_iter().collect();
+            total
         };
         Some(ProtocolsSummary {
             classic: sum(GroupProtocol::Classic),
             consumer: sum(GroupProtocol::Consumer),
+            phases: meter.phases().to_vec(),
         })
     }
 }

@@ -200,6 +200,12 @@ impl World {
         self.pauses.get_or_insert_with(PauseMeter::default);
     }
 
+    /// The same, counting each of `phases` apart and nothing before the first (S14: C
+    /// joins, then A crashes; see [`crate::sim::scenarios::pause_phases`]).
+    pub fn meter_pauses_in(&mut self, phases: Vec<crate::sim::pauses::Phase>) {
+        self.pauses = Some(PauseMeter::new(phases));
+    }
+
     /// The pauses measured since [`World::meter_pauses`], if it was called.
     pub fn pauses(&self) -> Option<&PauseMeter> {
         self.pauses.as_ref()
@@ -363,6 +369,9 @@ impl World {
                     return Err(format!("{name} is running"));
                 }
                 self.consumers[i].restart(now);
+                if let Some(meter) = self.pauses.as_mut() {
+                    meter.forget_member(&name);
+                }
                 Ok(())
             }
             Command::Seek {
@@ -742,7 +751,7 @@ impl World {
     fn drain_broker_events(&mut self) {
         while let Some(event) = self.broker.poll_event() {
             if let Some(meter) = self.pauses.as_mut() {
-                meter.observe(&event);
+                meter.observe(&event, self.now);
             }
             self.push(WorldEventKind::Broker { event });
         }
@@ -768,6 +777,13 @@ impl World {
                     self.consumers[i].commit_done(*id, error.is_some());
                 }
                 let name = self.consumers[i].spec.name.clone();
+                if let Some(meter) = self.pauses.as_mut() {
+                    let c = &self.consumers[i];
+                    // Only a running application is stopped by a rebalance: one shutting
+                    // down gives its partitions up because it leaves.
+                    let running = c.status == ActorStatus::Running;
+                    meter.observe_consumer(&name, &c.spec.group, &event, running, self.now);
+                }
                 self.push(WorldEventKind::Consumer { name, event });
             }
         }

@@ -35,6 +35,9 @@ pub enum Origin {
 }
 
 /// What the page can ask for.
+// `Do` carries a whole command (a consumer's settings among them): an action is built,
+// applied once and dropped, never stored in bulk, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Start a scenario from the beginning, paused.
@@ -186,6 +189,19 @@ fn is_beat(e: &WorldEvent) -> bool {
     )
 }
 
+/// An empty world for `scenario`: one that compares its groups phase by phase (S14) has
+/// the core's pause meter on, so its tally shows the figures `minikafka scenario --json`
+/// prints. The meter travels with the world into every checkpoint, so jumping back in time
+/// gives the figures of that moment.
+fn fresh_world(scenario: &Scenario, seed: u64) -> World {
+    let mut world = World::new(seed);
+    let phases = scenarios::pause_phases(&scenario.id);
+    if !phases.is_empty() {
+        world.meter_pauses_in(phases);
+    }
+    world
+}
+
 impl AppState {
     /// A scenario at its start, paused.
     pub fn new(scenario_id: &str, seed: u64, lang: Lang) -> AppState {
@@ -199,7 +215,7 @@ impl AppState {
             .collect();
         let mut state = AppState {
             lang,
-            timeline: Timeline::new(World::new(seed), CHECKPOINT_EVERY),
+            timeline: Timeline::new(fresh_world(&scenario, seed), CHECKPOINT_EVERY),
             scenario,
             seed,
             pending,
@@ -254,7 +270,7 @@ impl AppState {
                 .map(|(at, c)| (at, c, Origin::Scenario)),
         );
         // Start over from an empty world with exactly that history.
-        state.timeline = Timeline::new(World::new(script.seed), CHECKPOINT_EVERY);
+        state.timeline = Timeline::new(fresh_world(&state.scenario, script.seed), CHECKPOINT_EVERY);
         state.pending = pending;
         state.log.clear();
         state.lag.clear();
@@ -330,6 +346,16 @@ impl AppState {
 
     fn record(&mut self, events: Vec<WorldEvent>) {
         for e in events {
+            if let minikafka::sim::WorldEventKind::Command {
+                command: Command::CrashConsumer { name },
+            } = &e.kind
+            {
+                // A dead owner's partitions: nobody reads them until they are handed out.
+                if let Some(c) = self.timeline.world().consumer(name) {
+                    let (group, owned) = (c.spec.group.clone(), c.consumer.assignment());
+                    self.stops.crashed(e.at, &group, name, &owned);
+                }
+            }
             if is_beat(&e) {
                 self.beats += 1;
                 let world = self.timeline.world();

@@ -27,6 +27,9 @@ pub struct Stop {
     pub until: Option<i64>,
     /// The member that gave it up: its line is drawn retracting.
     pub from: String,
+    /// Its owner died holding it (no rebalance gave it up): nobody has read it since the
+    /// crash, but the stop is the crash's, not a rebalance's, so the tally leaves it out.
+    pub by_crash: bool,
 }
 
 /// Stops closer together than this belong to one rebalance: cooperative rebalancing
@@ -59,6 +62,7 @@ impl Stops {
                             since: e.at,
                             until: None,
                             from: name.clone(),
+                            by_crash: false,
                         });
                     }
                 }
@@ -79,6 +83,31 @@ impl Stops {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Member `name` of `group` was killed at `at` holding `partitions`: nobody reads them
+    /// from then on (the coordinator hands them out only when its session runs out), the
+    /// same in a classic and a consumer-protocol group (S14).
+    pub fn crashed(
+        &mut self,
+        at: i64,
+        group: &str,
+        name: &str,
+        partitions: &[minikafka::client::TopicPartition],
+    ) {
+        for tp in partitions {
+            if self.open(group, &tp.topic, tp.partition).is_none() {
+                self.list.push(Stop {
+                    group: group.to_string(),
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    since: at,
+                    until: None,
+                    from: name.to_string(),
+                    by_crash: true,
+                });
+            }
         }
     }
 
@@ -108,7 +137,11 @@ impl Stops {
 
     /// The latest rebalance's stops of `group`, at `now`.
     pub fn tally(&self, group: &str, now: i64) -> Option<Tally> {
-        let mine: Vec<&Stop> = self.list.iter().filter(|s| s.group == group).collect();
+        let mine: Vec<&Stop> = self
+            .list
+            .iter()
+            .filter(|s| s.group == group && !s.by_crash)
+            .collect();
         let last = mine.last()?.since;
         let this: Vec<&&Stop> = mine
             .iter()
@@ -127,6 +160,7 @@ impl Stops {
                 .map(|s| s.until.unwrap_or(now) - s.since)
                 .max()
                 .unwrap_or(0),
+            phases: Vec::new(),
         })
     }
 }
@@ -209,9 +243,25 @@ mod tests {
             s.tally("eager", 70_000),
             Some(Tally {
                 stopped: 1,
-                longest_ms: 3_000
+                longest_ms: 3_000,
+                phases: Vec::new(),
             })
         );
+    }
+
+    #[test]
+    fn a_crash_stops_its_partitions_until_they_are_handed_out_but_is_no_rebalance() {
+        let mut s = Stops::default();
+        s.crashed(40_000, "coop", "c1", &tps(&[0, 1]));
+        assert_eq!(s.open("coop", "t", 1), Some(40_000));
+        assert_eq!(s.open_stop("coop", "t", 0).unwrap().from, "c1");
+        s.record(
+            &ev(85_000, "c2", ConsumerEvent::PartitionsAssigned(tps(&[0]))),
+            group,
+        );
+        assert_eq!(s.open("coop", "t", 0), None);
+        assert_eq!(s.open("coop", "t", 1), Some(40_000));
+        assert_eq!(s.tally("coop", 90_000), None, "no rebalance gave them up");
     }
 
     #[test]

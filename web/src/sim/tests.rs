@@ -375,6 +375,7 @@ fn s7_the_stage_shows_eager_stopping_every_partition_while_cooperative_reads_on(
             .as_ref()
             .unwrap()
             .tally
+            .clone()
             .unwrap()
     };
     assert_eq!(tally("eager").stopped, 6);
@@ -384,6 +385,70 @@ fn s7_the_stage_shows_eager_stopping_every_partition_while_cooperative_reads_on(
         .bands
         .iter()
         .all(|b| b.logs.iter().all(|l| l.stopped.is_none())));
+}
+
+/// S14's tally counts the same thing for both groups, phase by phase, from the core's pause
+/// meter: the figures `minikafka scenario S14 --json` prints.
+#[test]
+fn s14_the_tally_counts_each_phase_the_same_way_for_both_groups() {
+    use crate::stage::model::PhaseTally;
+    let mut s = AppState::new("S14", 1, Lang::En);
+    let phases_at = |s: &mut AppState, t: i64| -> (Vec<PhaseTally>, Vec<PhaseTally>) {
+        s.apply(Action::JumpTo(t));
+        let stage = crate::stage::from_sim::stage_of(s);
+        let of = |g: &str| {
+            let b = stage.band(g).unwrap().group.as_ref().unwrap();
+            b.tally
+                .as_ref()
+                .map(|t| t.phases.clone())
+                .unwrap_or_default()
+        };
+        (of("classic"), of("consumer"))
+    };
+    // Before C joins nothing is counted: each group formed its own way.
+    let (classic, consumer) = phases_at(&mut s, 15_000);
+    assert!(classic.is_empty() && consumer.is_empty());
+    // While the classic group waits for the slow B: A has stopped there, nobody here.
+    let (classic, consumer) = phases_at(&mut s, 23_000);
+    assert_eq!(classic.len(), 1);
+    assert_eq!(classic[0].phase, "join");
+    assert_eq!(classic[0].stopped_members, ["A"]);
+    assert!(consumer[0].stopped_members.is_empty());
+    assert!(consumer[0].paused_ms < classic[0].paused_ms);
+    // At the end: both phases, classic worse in each, by the same measure.
+    let end = s.scenario.duration;
+    let (classic, consumer) = phases_at(&mut s, end);
+    let names = |p: &[PhaseTally]| p.iter().map(|x| x.phase.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&classic), ["join", "crash"]);
+    assert_eq!(names(&consumer), ["join", "crash"]);
+    assert_eq!(classic[0].stopped_members, ["A", "B"]);
+    assert_eq!(classic[1].stopped_members, ["C", "B"]);
+    for (c, k) in classic.iter().zip(&consumer) {
+        assert!(k.stopped_members.is_empty(), "{k:?}");
+        assert_eq!((c.stopped_partitions, k.stopped_partitions), (6, 2));
+        assert!(k.paused_ms < c.paused_ms, "{c:?} {k:?}");
+    }
+    // The same figures as the CLI's (the core's summary of the same run).
+    let p = minikafka::sim::summary::ProtocolsSummary::of(s.world()).unwrap();
+    let ms = |x: f64| (x * 1000.0).round() as i64;
+    assert_eq!(
+        classic[0].paused_ms,
+        ms(p.classic.phases["join"].paused_partition_seconds)
+    );
+    assert_eq!(
+        consumer[1].paused_ms,
+        ms(p.consumer.phases["crash"].paused_partition_seconds)
+    );
+    // Jumping back gives the figures of that moment (the meter travels in checkpoints).
+    let (classic, _) = phases_at(&mut s, 23_000);
+    assert_eq!(classic.len(), 1);
+    assert_eq!(classic[0].stopped_members, ["A"]);
+    // In words: the classic line names who stopped, the consumer line says nobody did.
+    let line = |p: &PhaseTally, lang| crate::stage::text::phase_tally(p, 6, false, lang);
+    let (classic, consumer) = phases_at(&mut s, end);
+    assert!(line(&consumer[0], Lang::En).starts_with("C joins · stopped: nobody · 2 of 6"));
+    assert!(line(&classic[0], Lang::En).starts_with("C joins · stopped: A, B · 6 of 6"));
+    assert!(line(&consumer[1], Lang::Zh).starts_with("A 崩溃 · 停下：没有人"));
 }
 
 #[test]

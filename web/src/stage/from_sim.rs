@@ -31,6 +31,8 @@ pub(crate) fn kind_of(world: &World, c: &ConsumerActor) -> MemberKind {
         MemberState::Joining | MemberState::Syncing | MemberState::Unjoined => {
             MemberKind::Rebalancing
         }
+        // Between two polls it cannot rejoin: what a rebalance waits for.
+        MemberState::Stable if c.in_batch_work(world.now()) => MemberKind::Busy,
         MemberState::Stable if rebalancing => MemberKind::Rebalancing,
         MemberState::Stable if c.consumer.assignment().is_empty() => MemberKind::Standby,
         MemberState::Stable => MemberKind::Active,
@@ -162,7 +164,11 @@ fn band_of(state: &AppState, group: &str) -> Band {
             generation: coordinator.generation(group).unwrap_or(0),
             step: rebalance_step(state, group),
             members,
-            tally: state.stops.tally(group, world.now()),
+            tally: if world.pauses().is_some_and(|m| !m.phases().is_empty()) {
+                phase_tally(world, group)
+            } else {
+                state.stops.tally(group, world.now())
+            },
             reads: logs.len(),
             delivery,
             txn: txn_of(world, &consumers),
@@ -170,6 +176,39 @@ fn band_of(state: &AppState, group: &str) -> Band {
         }),
         logs,
     }
+}
+
+/// A scenario with phases (S14): what each phase begun so far cost the group, from the
+/// core's pause meter, so the same figures as `minikafka scenario S14 --json`, counted the
+/// same way for a classic and a consumer-protocol group. Nothing before the first phase
+/// (the groups form differently, and that is not the lesson).
+fn phase_tally(world: &World, group: &str) -> Option<Tally> {
+    let meter = world.pauses()?;
+    let current = meter.phase_at(world.now())?;
+    let prefix = format!("{group}-");
+    let phases: Vec<PhaseTally> = meter.phases()[..=current]
+        .iter()
+        .enumerate()
+        .map(|(i, phase)| {
+            let p = meter.in_phase(group, i);
+            PhaseTally {
+                phase: phase.name.clone(),
+                // `classic-A` is A on its own group's box.
+                stopped_members: p
+                    .stopped_members
+                    .iter()
+                    .map(|m| m.strip_prefix(&prefix).unwrap_or(m).to_string())
+                    .collect(),
+                stopped_partitions: p.stopped_partitions.len(),
+                paused_ms: p.paused_partition_ms,
+            }
+        })
+        .collect();
+    Some(Tally {
+        stopped: phases.last().map_or(0, |p| p.stopped_partitions),
+        longest_ms: 0,
+        phases,
+    })
 }
 
 fn logs_of(state: &AppState, group: Option<(&str, &[Facts])>, topics: &[String]) -> Vec<Log> {

@@ -21,6 +21,8 @@ pub const HEIGHT_BUDGET: f64 = 500.0;
 pub const TEXT: f64 = 15.0;
 /// One line of labels.
 const LINE: f64 = 19.0;
+/// From one line of a phase-by-phase tally to the next.
+pub(crate) const TALLY_LINE: f64 = 18.0;
 /// Width of a text label, estimated (tabular digits and system sans at `TEXT`).
 pub(crate) fn text_width(s: &str) -> f64 {
     s.chars()
@@ -433,9 +435,17 @@ fn band_layout(band: &Band, area: Rect, compact: bool, lang: Lang) -> BandLayout
         logs.push(laid.0);
     }
     let room = area.x + area.w - gw - 24.0 - logs_x;
-    let tally = band.group.as_ref().and_then(|g| g.tally).map(|_| {
+    let tally = band.group.as_ref().and_then(|g| g.tally.as_ref()).map(|t| {
         y += LINE + 4.0;
-        (logs_x, y, room)
+        if t.phases.is_empty() {
+            return (logs_x, y, room);
+        }
+        // A phase-by-phase tally (S14) has one line per phase begun, each three figures
+        // long: it starts under the partition names to have the room.
+        let first = y;
+        y += TALLY_LINE * (t.phases.len() - 1) as f64;
+        let x = area.x + 16.0;
+        (x, first, room + logs_x - x)
     });
     // One line under the logs: the rebalance's stops while they are the news, else what
     // the group was handed (read twice, lost, aborted).

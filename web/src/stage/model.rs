@@ -221,6 +221,10 @@ pub enum MemberKind {
     /// The coordinator still counts it until its session runs out; when it wakes up it may
     /// be a zombie (S13).
     Frozen,
+    /// Busy with the slow work of the batch it polled (S14's B writing to its database):
+    /// it owns its partitions and heartbeats, but calls no `poll` until done, so it takes
+    /// no part in a rebalance meanwhile: a classic group waits for it.
+    Busy,
 }
 
 /// `state == "standby"`: a member's state compares with its `data-state` word.
@@ -240,6 +244,7 @@ impl MemberKind {
             MemberKind::Crashed => "dead",
             MemberKind::Stopped => "stopped",
             MemberKind::Frozen => "frozen",
+            MemberKind::Busy => "busy",
         }
     }
 
@@ -253,6 +258,7 @@ impl MemberKind {
             MemberKind::Crashed => Key::Dead,
             MemberKind::Stopped => Key::Stopped,
             MemberKind::Frozen => Key::Frozen,
+            MemberKind::Busy => Key::Busy,
         }
     }
 
@@ -291,7 +297,10 @@ impl StageMember {
     /// (a dead one too, while its session runs), then the bench, then the gone.
     pub fn order(&self) -> u8 {
         match self.state {
-            MemberKind::Active | MemberKind::Rebalancing | MemberKind::Frozen => 0,
+            MemberKind::Active
+            | MemberKind::Rebalancing
+            | MemberKind::Frozen
+            | MemberKind::Busy => 0,
             MemberKind::Crashed if self.session.is_some() => 0,
             MemberKind::Standby => 1,
             MemberKind::Crashed | MemberKind::Stopped => 2,
@@ -325,10 +334,27 @@ impl Band {
 }
 
 /// What the latest rebalance of a group stopped, for the group's box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tally {
     /// Partitions stopped.
     pub stopped: usize,
     /// The longest stop so far (ms); a stop still open counts up to now.
     pub longest_ms: i64,
+    /// A scenario that compares groups phase by phase (S14): what each phase begun so far
+    /// cost, as the core's pause meter counts it, the same way for every group whatever
+    /// its protocol. When there are some, they are drawn instead of the latest rebalance.
+    pub phases: Vec<PhaseTally>,
+}
+
+/// What one phase of a scenario (S14: C joins, A crashes) has cost a group so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseTally {
+    /// The phase (`join`, `crash`).
+    pub phase: String,
+    /// Members that stopped reading (gave up everything they had), in order.
+    pub stopped_members: Vec<String>,
+    /// Partitions that stopped: given up by their owner, or read by no live member.
+    pub stopped_partitions: usize,
+    /// Partition-milliseconds paused: records waiting and nobody reading.
+    pub paused_ms: i64,
 }

@@ -644,6 +644,47 @@ fn s14_the_consumer_group_shows_its_epochs_and_each_member_s_target_the_classic_
     assert!(h("consumer") >= h("classic") + 14.0);
 }
 
+/// S14's end: each group's tally has a line per phase, in full words in both languages (the
+/// two groups' lines are read side by side, so neither may fall back to the short form).
+#[test]
+fn s14_the_phase_tallies_fit_in_full_in_both_groups() {
+    let mut s = AppState::new("S14", 1, Lang::En);
+    let end = s.scenario.duration;
+    let stage = s14_at(&mut s, end);
+    for lang in [Lang::En, Lang::Zh] {
+        let laid = layout(&stage, lang);
+        for (band, l) in stage.bands.iter().zip(&laid.bands) {
+            let g = band.group.as_ref().unwrap();
+            let t = g.tally.as_ref().unwrap();
+            assert_eq!(t.phases.len(), 2, "{}", g.id);
+            let (_, y, room) = l.tally.unwrap();
+            for p in &t.phases {
+                let line = crate::stage::text::phase_tally(p, g.reads, false, lang);
+                let w = crate::stage::layout::text_width(&line) + 18.0;
+                assert!(
+                    w <= room,
+                    "{} {lang:?}: {line:?} is {w} wide, room {room}",
+                    g.id
+                );
+            }
+            // Both lines are inside the band, above the next one.
+            let last = y + crate::stage::layout::TALLY_LINE;
+            assert!(last <= l.area.y + l.area.h, "{}: {last} {:?}", g.id, l.area);
+        }
+    }
+    // The slow B: busy with its batch most of the time, in both groups.
+    let busy = (0..40)
+        .filter(|k| {
+            let stage = s14_at(&mut s, 60_000 + k * 500);
+            stage
+                .band("classic")
+                .and_then(|b| b.member("classic-B"))
+                .is_some_and(|m| m.state == MemberKind::Busy)
+        })
+        .count();
+    assert!(busy > 30, "{busy} of 40");
+}
+
 #[test]
 fn chips_are_owned_target_or_revoke() {
     use crate::stage::kip848::{chips, ChipKind};

@@ -240,3 +240,41 @@ pub fn tally(t: &crate::stage::model::Tally, of: usize, short: bool, lang: Lang)
         (Lang::Zh, true, true) => format!("再均衡：停过 {n}/{of}"),
     }
 }
+
+/// What one phase of a scenario cost a group so far (S14), counted and worded the same way
+/// for every group: who stopped reading, how many of its `of` partitions stopped, and the
+/// partition-seconds paused (a partition with records waiting and nobody reading, for one
+/// second, is one); `short` for a narrow band.
+pub fn phase_tally(
+    p: &crate::stage::model::PhaseTally,
+    of: usize,
+    short: bool,
+    lang: Lang,
+) -> String {
+    // Rounded to the tenth, as `minikafka scenario S14` prints it.
+    let (n, s) = (p.stopped_partitions, secs(p.paused_ms + 50));
+    // S14's phases: C's join, then A's crash.
+    let label = match (lang, p.phase.as_str()) {
+        (Lang::En, "join") => "C joins",
+        (Lang::En, "crash") => "A crashes",
+        (Lang::Zh, "join") => "C 加入",
+        (Lang::Zh, "crash") => "A 崩溃",
+        (_, other) => other,
+    };
+    let who = match (lang, p.stopped_members.is_empty()) {
+        (Lang::En, true) => "nobody".to_string(),
+        (Lang::En, false) => p.stopped_members.join(", "),
+        (Lang::Zh, true) => "没有人".to_string(),
+        (Lang::Zh, false) => p.stopped_members.join("、"),
+    };
+    match (lang, short) {
+        (Lang::En, false) => format!(
+            "{label} · stopped: {who} · {n} of {of} partitions · {s} partition-seconds paused"
+        ),
+        (Lang::En, true) => format!("{label} · stopped: {who} · {n}/{of} · {s} paused"),
+        (Lang::Zh, false) => {
+            format!("{label} · 停下：{who} · {of} 个分区中停过 {n} 个 · 暂停 {s} 分区·秒")
+        }
+        (Lang::Zh, true) => format!("{label} · 停下：{who} · {n}/{of} · 暂停 {s}"),
+    }
+}

@@ -747,24 +747,55 @@ fn edges_svg(out: &mut String, b: &Band, l: &BandLayout, now: i64, lang: Lang) {
         return;
     };
     if let (Some(t), Some((x, y, room))) = (&g.tally, l.tally) {
-        // What the latest rebalance stopped: the count S7 and S11 compare.
-        let mut line = text::tally(t, g.reads, false, lang);
-        if crate::stage::layout::text_width(&line) + 18.0 > room {
-            line = text::tally(t, g.reads, true, lang);
+        // What the latest rebalance stopped: the count S7 and S11 compare; or, phase by
+        // phase, what S14's join and crash cost each group.
+        let lines: Vec<(String, String)> = if t.phases.is_empty() {
+            let mut line = text::tally(t, g.reads, false, lang);
+            if crate::stage::layout::text_width(&line) + 18.0 > room {
+                line = text::tally(t, g.reads, true, lang);
+            }
+            vec![(String::new(), line)]
+        } else {
+            t.phases
+                .iter()
+                .map(|p| {
+                    let mut line = text::phase_tally(p, g.reads, false, lang);
+                    if crate::stage::layout::text_width(&line) + 18.0 > room {
+                        line = text::phase_tally(p, g.reads, true, lang);
+                    }
+                    let data = format!(
+                        r#" data-phase="{}" data-members-stopped="{}" data-paused-ms="{}""#,
+                        esc(&p.phase),
+                        p.stopped_members.len(),
+                        p.paused_ms
+                    );
+                    (data, line)
+                })
+                .collect()
+        };
+        for (k, (data, line)) in lines.iter().enumerate() {
+            let y = y + k as f64 * crate::stage::layout::TALLY_LINE;
+            let stopped = t.phases.get(k).map_or(t.stopped, |p| p.stopped_partitions);
+            let testid = if t.phases.is_empty() {
+                format!("tally-{}", g.id)
+            } else {
+                format!("tally-{}-{}", g.id, t.phases[k].phase)
+            };
+            let _ = write!(
+                out,
+                r##"<g class="stopped"><path class="pause" d="M {} {} v 12 M {} {} v 12"/></g><text class="tally" data-testid="{}" data-stopped="{}"{} x="{}" y="{}">{}</text>"##,
+                Px(x + 2.0),
+                Px(y - 12.0),
+                Px(x + 8.0),
+                Px(y - 12.0),
+                esc(&testid),
+                stopped,
+                data,
+                Px(x + 18.0),
+                Px(y),
+                esc(line)
+            );
         }
-        let _ = write!(
-            out,
-            r##"<g class="stopped"><path class="pause" d="M {} {} v 12 M {} {} v 12"/></g><text class="tally" data-testid="tally-{}" data-stopped="{}" x="{}" y="{}">{}</text>"##,
-            Px(x + 2.0),
-            Px(y - 12.0),
-            Px(x + 8.0),
-            Px(y - 12.0),
-            esc(&g.id),
-            t.stopped,
-            Px(x + 18.0),
-            Px(y),
-            esc(&line)
-        );
     }
     if let (Some(d), Some((x, y, room))) = (&g.delivery, l.delivery) {
         // Read twice, lost, aborted: S4/S5's two semantics and S12's exactly-once, counted.
@@ -970,6 +1001,16 @@ fn group_box(out: &mut String, g: &GroupBox, gl: &GroupLayout, lang: Lang) {
             word(Word::Generation, lang),
             g.generation
         ),
+    };
+    // A step's words too long for the box (S14's narrower band): Kafka's state name.
+    let status = if crate::stage::layout::text_width(&status) * 0.8 + 16.0 > c.w {
+        format!(
+            "{state} · {} {}",
+            word(Word::Generation, lang),
+            g.generation
+        )
+    } else {
+        status
     };
     let id = esc(&g.id);
     // The word "GROUP" gives way to a long group id in a narrow box (S11's four).

@@ -118,10 +118,14 @@ pub fn run_replay(args: ReplayArgs) -> ExitCode {
             (&[][..], args.until.unwrap_or(last + 60_000))
         }
     };
+    let phases = scenario
+        .as_ref()
+        .map_or_else(Vec::new, |s| scenarios::pause_phases(&s.id));
     let world = play(
         script.seed,
         &script.commands,
         narration,
+        phases,
         until,
         args.lang,
         0.0,
@@ -177,6 +181,7 @@ pub fn run_scenario(args: ScenarioArgs) -> ExitCode {
         args.seed,
         &scenario.script,
         &scenario.narration,
+        scenarios::pause_phases(&scenario.id),
         scenario.duration,
         args.lang,
         args.speed,
@@ -194,6 +199,7 @@ fn play(
     seed: u64,
     commands: &[(i64, minikafka::sim::Command)],
     narration: &[Narration],
+    phases: Vec<minikafka::sim::pauses::Phase>,
     until: i64,
     lang: Lang,
     speed: f64,
@@ -203,8 +209,8 @@ fn play(
     const SLICE: i64 = 100;
     let mut world = minikafka::sim::World::new(seed);
     // The runs here are small; `--json` reports the pauses when a consumer-protocol group
-    // is in the run (S14).
-    world.meter_pauses();
+    // is in the run (S14), phase by phase if the scenario has phases.
+    world.meter_pauses_in(phases);
     let mut script = commands.iter().peekable();
     let mut narration = narration.iter().peekable();
     let text = |n: &Narration| {
@@ -405,18 +411,55 @@ impl Printer {
             s.generation
         );
         if let Some(p) = &s.protocols {
-            for (name, x) in [("classic", p.classic), ("consumer", p.consumer)] {
+            let line = |x: &minikafka::sim::summary::ProtocolPauses| {
+                if zh {
+                    format!(
+                        "暂停的分区·秒: {:.1}   停下的分区: {}   停下的成员: {}   再均衡: {}",
+                        x.paused_partition_seconds,
+                        x.partitions_stopped,
+                        x.members_stopped,
+                        x.rebalances
+                    )
+                } else {
+                    format!(
+                        "paused partition-seconds: {:.1}   partitions stopped: {}   members stopped: {}   rebalances: {}",
+                        x.paused_partition_seconds,
+                        x.partitions_stopped,
+                        x.members_stopped,
+                        x.rebalances
+                    )
+                }
+            };
+            if let Some(first) = p.phases.first() {
+                let starts: Vec<String> = p
+                    .phases
+                    .iter()
+                    .map(|ph| format!("{} {:.1} s", ph.name, ph.from as f64 / 1000.0))
+                    .collect();
                 println!(
-                    "  group.protocol={name:<8} {}: {:.1}   {}: {}",
+                    "  {}",
                     if zh {
-                        "暂停的分区·秒"
+                        format!(
+                            "从 {:.1} 秒起按阶段计（{}）：",
+                            first.from as f64 / 1000.0,
+                            starts.join("，")
+                        )
                     } else {
-                        "paused partition-seconds"
-                    },
-                    x.paused_partition_seconds,
-                    if zh { "再均衡" } else { "rebalances" },
-                    x.rebalances
+                        format!(
+                            "counted from {:.1} s on, by phase ({}):",
+                            first.from as f64 / 1000.0,
+                            starts.join(", ")
+                        )
+                    }
                 );
+            }
+            for (name, x) in [("classic", &p.classic), ("consumer", &p.consumer)] {
+                println!("  group.protocol={name:<8} {}", line(x));
+                for phase in &p.phases {
+                    if let Some(y) = x.phases.get(&phase.name) {
+                        println!("    {:<20} {}", phase.name, line(y));
+                    }
+                }
             }
         }
         for (group, topics) in &s.committed_by_group {

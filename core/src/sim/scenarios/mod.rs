@@ -58,7 +58,7 @@ impl Scenario {
     pub fn world(&self, seed: u64) -> World {
         let mut world = World::new(seed);
         // Scenarios are small: measuring paused partitions costs little (S14 reports it).
-        world.meter_pauses();
+        world.meter_pauses_in(pause_phases(&self.id));
         world
     }
 
@@ -135,6 +135,18 @@ pub fn all() -> Vec<Scenario> {
         s13_zombie_fencing::s13(),
         s14_consumer_protocol::s14(),
     ]
+}
+
+/// The phases a scenario's pauses are counted in (see `sim/pauses.rs`): S14 counts what
+/// C's join costs apart from what A's crash costs, and nothing before C joins (each group
+/// forms its own way: the classic one waits `group.initial.rebalance.delay.ms` first).
+/// Empty for the others: their whole run is one.
+pub fn pause_phases(id: &str) -> Vec<crate::sim::pauses::Phase> {
+    if id.eq_ignore_ascii_case("S14") {
+        s14_consumer_protocol::phases()
+    } else {
+        Vec::new()
+    }
 }
 
 /// The scenario with this id (case-insensitive), if any.

@@ -1019,25 +1019,70 @@ fn s14_classic_stops_the_world_the_consumer_protocol_moves_only_what_changes() {
         // committed before it released the partition. (The crash re-delivers in both.)
         assert_eq!(twice_before_the_crash, Some(0), "seed {seed}");
         assert_eq!(world.lost(), 0, "seed {seed}");
-        // The numbers of `minikafka scenario S14 --json`: strictly fewer paused
-        // partition-seconds under the consumer protocol.
+        // The numbers of `minikafka scenario S14 --json`, counted from C's join on: strictly
+        // fewer paused partition-seconds under the consumer protocol, in all and in each
+        // phase; every classic member that was reading stopped at each change, no
+        // consumer-protocol member ever did; eager stopped all 6 partitions each time, the
+        // consumer protocol only the 2 that moved.
         let summary = crate::sim::summary::RunSummary::of(&world, Some("S14"));
-        let p = summary.protocols.expect("S14 reports the protocols");
+        let p = summary
+            .protocols
+            .clone()
+            .expect("S14 reports the protocols");
         eprintln!("seed {seed}: {p:?}");
+        let names: Vec<&str> = p.phases.iter().map(|ph| ph.name.as_str()).collect();
+        assert_eq!(names, ["join", "crash"]);
+        assert_eq!(p.phases[0].from, S14_JOIN_AT);
         assert!(
             p.consumer.paused_partition_seconds < p.classic.paused_partition_seconds,
             "seed {seed}: {p:?}"
         );
+        for phase in ["join", "crash"] {
+            let (classic, consumer) = (&p.classic.phases[phase], &p.consumer.phases[phase]);
+            assert!(
+                consumer.paused_partition_seconds < classic.paused_partition_seconds,
+                "seed {seed} {phase}: {p:?}"
+            );
+            assert_eq!(
+                (classic.members_stopped, consumer.members_stopped),
+                (2, 0),
+                "seed {seed} {phase}"
+            );
+            assert_eq!(
+                (classic.partitions_stopped, consumer.partitions_stopped),
+                (6, 2),
+                "seed {seed} {phase}"
+            );
+            assert_eq!((classic.rebalances, consumer.rebalances), (1, 1));
+        }
+        // The join is where the protocols differ most: classic waits for the slow B with
+        // A's partitions stopped; the consumer protocol moves 2 partitions, a heartbeat each.
+        let join = (&p.classic.phases["join"], &p.consumer.phases["join"]);
         assert!(
-            p.classic.rebalances >= 3 && p.consumer.rebalances >= 3,
-            "{p:?}"
+            join.0.paused_partition_seconds > 3.0 * join.1.paused_partition_seconds,
+            "seed {seed}: {join:?}"
         );
+        let sum: f64 = p
+            .classic
+            .phases
+            .values()
+            .map(|x| x.paused_partition_seconds)
+            .sum();
+        assert!((sum - p.classic.paused_partition_seconds).abs() < 1e-6);
         let json = serde_json::to_value(&summary).unwrap();
         for protocol in ["classic", "consumer"] {
             let block = &json["protocols"][protocol];
             assert!(block["paused_partition_seconds"].is_f64(), "{json}");
             assert!(block["rebalances"].is_u64(), "{json}");
+            assert!(block["members_stopped"].is_u64(), "{json}");
+            for phase in ["join", "crash"] {
+                assert!(
+                    block["phases"][phase]["paused_partition_seconds"].is_f64(),
+                    "{json}"
+                );
+            }
         }
+        assert_eq!(json["protocols"]["phases"][1]["name"], "crash");
     }
 }
 
