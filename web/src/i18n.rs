@@ -263,11 +263,19 @@ pub enum Key {
     WatchTitle,
     #[allow(missing_docs)]
     HourOfLag,
+    #[allow(missing_docs)]
+    Viewing,
+    #[allow(missing_docs)]
+    BackToLive,
+    #[allow(missing_docs)]
+    Ago,
+    #[allow(missing_docs)]
+    Scrub,
 }
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 109] = [
+    pub const ALL: [Key; 113] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -377,6 +385,10 @@ impl Key {
         Key::NoRebalance,
         Key::WatchTitle,
         Key::HourOfLag,
+        Key::Viewing,
+        Key::BackToLive,
+        Key::Ago,
+        Key::Scrub,
     ];
 }
 
@@ -529,6 +541,13 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::HourOfLag => (
             "The group's total lag over the last hour, as the watch sampled it (a point a minute)",
             "该组最近一小时的总 lag（watch 采样，每分钟一个点）",
+        ),
+        Key::Viewing => ("Viewing the past: sampled at", "正在回看：采样于"),
+        Key::BackToLive => ("Back to live", "回到实时"),
+        Key::Ago => ("ago", "之前"),
+        Key::Scrub => (
+            "The last hour: drag to see the cluster as it was (ticks: rebalances)",
+            "最近一小时：拖动查看集群当时的样子（刻度：再均衡）",
         ),
         Key::WatchTitle => (
             "Watch: a Kafka cluster, sampled read-only",

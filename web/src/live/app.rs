@@ -260,7 +260,7 @@ pub fn live_app(props: &LiveProps) -> Html {
                 <div class="notice">{ notice }</div>
             }
             if let Some(watch) = &page.watch {
-                { watch_bar(&page, watch, lang) }
+                { watch_bar(&page, watch, lang, &store) }
             }
             <h2 class="scenario-title">{ t(lang, if page.watch.is_some() { Key::WatchTitle } else { Key::LiveTitle }) }</h2>
             <crate::stage::view::StageView stage={crate::stage::from_live::stage_of_live(&page, &vm)} {lang} />
@@ -311,9 +311,14 @@ pub fn live_app(props: &LiveProps) -> Html {
     }
 }
 
-/// `minikafka watch`: how fresh the picture is, why it may be stale, and the rebalances
-/// of the last hour.
-fn watch_bar(page: &LivePage, watch: &minikafka::live::WatchStatus, lang: Lang) -> Html {
+/// `minikafka watch`: how fresh the picture is, why it may be stale, the hour's timeline
+/// (scrubbing it shows the cluster as it was), and the rebalances of the last hour.
+fn watch_bar(
+    page: &LivePage,
+    watch: &minikafka::live::WatchStatus,
+    lang: Lang,
+    store: &UseReducerHandle<Store<LivePage>>,
+) -> Html {
     let freshness = match page.sample_age() {
         Some(age) => format!(
             "{} {}.{} s ago · every {} ms · took {} ms",
@@ -325,11 +330,65 @@ fn watch_bar(page: &LivePage, watch: &minikafka::live::WatchStatus, lang: Lang) 
         ),
         None => t(lang, Key::NotSampledYet).to_string(),
     };
+    let frames: Vec<i64> = page.frames.iter().map(|f| f.at).collect();
+    let (first, last) = (
+        frames.first().copied().unwrap_or(0),
+        frames.last().copied().unwrap_or(0),
+    );
+    let on_slider = {
+        let (store, frames) = (store.clone(), frames.clone());
+        Callback::from(move |e: InputEvent| {
+            let value = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .map(|i| i.value());
+            if let Some(at) = value
+                .and_then(|v| v.parse::<usize>().ok())
+                .and_then(|i| frames.get(i))
+            {
+                store.dispatch(LiveAction::ScrubTo(*at));
+            }
+        })
+    };
+    let jump = |at: i64| {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(LiveAction::ScrubTo(at)))
+    };
+    // Per mille of the hour shown, by integer arithmetic (no float formatting in the wasm).
+    let place = |at: i64| ((at - first).max(0) * 1000 / (last - first).max(1)).min(1000);
+    let under = page.rebalances_at_cursor();
+    let shown = page.viewing().map_or(last, |(at, _)| at);
     html! {
-        <div class="watch" data-testid="watch-status">
+        <div class={classes!("watch", page.viewing().map(|_| "past"))} data-testid="watch-status">
             <p data-testid="watch-freshness">{ freshness }</p>
             if let Some(error) = &watch.error {
                 <p class="notice" data-testid="watch-error">{ format!("{}: {error}", t(lang, Key::SampleFailed)) }</p>
+            }
+            if frames.len() > 1 {
+                <div class="clock-row scrub" title={t(lang, Key::Scrub)}>
+                    <span class="muted">{ clock(first) }</span>
+                    <div class="track">
+                        <input type="range" class="timeline" data-testid="watch-timeline" min="0"
+                            max={(frames.len() - 1).to_string()} step="1" value={page.frame_index().to_string()}
+                            oninput={on_slider} aria-label={t(lang, Key::Scrub)} />
+                        <div class="ticks">
+                            { for watch.rebalances.iter().filter(|r| r.at >= first).map(|r| {
+                                let p = place(r.at);
+                                html! { <span class="tick" style={format!("left:{}.{}%", p / 10, p % 10)}></span> }
+                            }) }
+                        </div>
+                    </div>
+                    <b class="clock" data-testid="watch-clock">{ clock(shown) }</b>
+                </div>
+            }
+            if let Some((at, ago)) = page.viewing() {
+                <p class="viewing" data-testid="watch-viewing">
+                    { format!("{} {} · {} {}", t(lang, Key::Viewing), clock(at), ago_text(ago), t(lang, Key::Ago)) }{" "}
+                    <button data-testid="back-to-live" onclick={
+                        let store = store.clone();
+                        Callback::from(move |_: MouseEvent| store.dispatch(LiveAction::BackToLive))
+                    }>{ t(lang, Key::BackToLive) }</button>
+                </p>
             }
             <details open={true}>
                 <summary>{ format!("{} ({})", t(lang, Key::Rebalances), watch.rebalances.len()) }</summary>
@@ -337,12 +396,25 @@ fn watch_bar(page: &LivePage, watch: &minikafka::live::WatchStatus, lang: Lang) 
                     <p class="muted">{ t(lang, Key::NoRebalance) }</p>
                 }
                 <ul data-testid="watch-rebalances">
-                    { for watch.rebalances.iter().rev().map(|r| html! {
-                        <li><span class="at">{ clock(r.at) }</span>{" "}{ crate::live::page::rebalance_line(r, lang) }</li>
+                    { for watch.rebalances.iter().enumerate().rev().map(|(i, r)| html! {
+                        <li class={classes!(under.contains(&i).then_some("current"))} onclick={jump(r.at)}
+                            data-at={r.at.to_string()}>
+                            <span class="at">{ clock(r.at) }</span>{" "}{ crate::live::page::rebalance_line(r, lang) }
+                        </li>
                     }) }
                 </ul>
             </details>
         </div>
+    }
+}
+
+/// `754_000` ms as `12 min 34 s`.
+fn ago_text(ms: i64) -> String {
+    let s = ms / 1000;
+    if s >= 60 {
+        format!("{} min {} s", s / 60, s % 60)
+    } else {
+        format!("{s} s")
     }
 }
 
@@ -365,7 +437,7 @@ fn clock(ms: i64) -> String {
 }
 
 fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> {
-    crate::live::page::event_lines(&page.live, 40, page.lang)
+    crate::live::page::event_lines(page.picture(), 40, page.lang)
         .into_iter()
         .map(|(at, text)| html! { <li><span class="at">{ clock(at) }</span>{" "}{ text }</li> })
 }
