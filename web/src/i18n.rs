@@ -271,11 +271,15 @@ pub enum Key {
     Ago,
     #[allow(missing_docs)]
     Scrub,
+    #[allow(missing_docs)]
+    Cluster,
+    #[allow(missing_docs)]
+    LastHour,
 }
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 113] = [
+    pub const ALL: [Key; 115] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -389,6 +393,8 @@ impl Key {
         Key::BackToLive,
         Key::Ago,
         Key::Scrub,
+        Key::Cluster,
+        Key::LastHour,
     ];
 }
 
@@ -544,6 +550,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         ),
         Key::Viewing => ("Viewing the past: sampled at", "正在回看：采样于"),
         Key::BackToLive => ("Back to live", "回到实时"),
+        Key::Cluster => ("Cluster", "集群"),
+        Key::LastHour => ("Last hour", "最近一小时"),
         Key::Ago => ("ago", "之前"),
         Key::Scrub => (
             "The last hour: drag to see the cluster as it was (ticks: rebalances)",

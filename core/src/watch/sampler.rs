@@ -205,10 +205,13 @@ impl Sampler {
             let mut sample = round.finish(self.latest.as_ref());
             sample.finished_at = now;
             let outcome = match &self.latest {
-                None => Outcome::Sampled {
-                    events: Vec::new(),
-                    resnapshot: true,
-                },
+                None => {
+                    first_generations(&mut sample);
+                    Outcome::Sampled {
+                        events: Vec::new(),
+                        resnapshot: true,
+                    }
+                }
                 Some(before) => {
                     count_generations(before, &mut sample);
                     let Diff { events, resnapshot } = diff(before, &sample, started);
@@ -234,6 +237,7 @@ fn count_generations(before: &ClusterSample, after: &mut ClusterSample) {
             continue;
         }
         let Some(old) = before.groups.get(id) else {
+            first_generation(g);
             continue;
         };
         if g.stale {
@@ -241,6 +245,23 @@ fn count_generations(before: &ClusterSample, after: &mut ClusterSample) {
             continue;
         }
         g.generation = old.generation + i32::from(rebalanced(old, g));
+    }
+}
+
+/// The first sample of each group.
+fn first_generations(sample: &mut ClusterSample) {
+    for g in sample.groups.values_mut() {
+        if g.kind == GroupKind::Classic {
+            first_generation(g);
+        }
+    }
+}
+
+/// A classic group seen for the first time with members has a generation, whichever it
+/// is: counting starts at 1 (0 would read as "still joining" on the page).
+fn first_generation(g: &mut GroupSample) {
+    if !g.members.is_empty() {
+        g.generation = 1;
     }
 }
 

@@ -273,6 +273,9 @@ pub fn live_app(props: &LiveProps) -> Html {
                 <div class="counter"><span>{ t(lang, Key::State) }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>
                 <div class="counter"><span>{ t(lang, Key::Generation) }</span><b data-testid="generation">{ cards::generation(vm.generation, lang) }</b></div>
                 <div class="counter"><span>{ t(lang, Key::Time) }</span><b data-testid="time">{ clock(vm.now) }</b></div>
+                if page.watch.is_some() {
+                    <div class="counter"><span>{ t(lang, Key::Lag) }</span><b data-testid="group-lag">{ vm.partitions.iter().map(|p| (p.high_watermark - p.committed.unwrap_or(p.log_start)).max(0)).sum::<i64>() }</b></div>
+                }
                 if page.live.missed > 0 {
                     <div class="counter"><span>{ t(lang, Key::Missed) }</span><b data-testid="missed">{ page.live.missed }</b></div>
                 }
@@ -358,15 +361,28 @@ fn watch_bar(
     let place = |at: i64| ((at - first).max(0) * 1000 / (last - first).max(1)).min(1000);
     let under = page.rebalances_at_cursor();
     let shown = page.viewing().map_or(last, |(at, _)| at);
+    let brokers = page.live.brokers.len();
+    let cluster = format!(
+        "{} {} · {brokers} broker{}",
+        t(lang, Key::Cluster),
+        page.bootstrap.as_deref().unwrap_or("?"),
+        if brokers == 1 { "" } else { "s" }
+    );
+    // A member by its client.id (the member id is a long uuid); the id's start if unknown.
+    let name = |m: &str| {
+        page.client_of(m)
+            .map_or_else(|| m.chars().take(12).collect(), str::to_string)
+    };
     html! {
         <div class={classes!("watch", page.viewing().map(|_| "past"))} data-testid="watch-status">
+            <p><b data-testid="watch-cluster">{ cluster }</b></p>
             <p data-testid="watch-freshness">{ freshness }</p>
             if let Some(error) = &watch.error {
                 <p class="notice" data-testid="watch-error">{ format!("{}: {error}", t(lang, Key::SampleFailed)) }</p>
             }
             if frames.len() > 1 {
                 <div class="clock-row scrub" title={t(lang, Key::Scrub)}>
-                    <span class="muted">{ clock(first) }</span>
+                    <span class="muted">{ format!("{}: {}", t(lang, Key::LastHour), clock(first)) }</span>
                     <div class="track">
                         <input type="range" class="timeline" data-testid="watch-timeline" min="0"
                             max={(frames.len() - 1).to_string()} step="1" value={page.frame_index().to_string()}
@@ -378,7 +394,7 @@ fn watch_bar(
                             }) }
                         </div>
                     </div>
-                    <b class="clock" data-testid="watch-clock">{ clock(shown) }</b>
+                    <b class="clock" data-testid="watch-clock" data-at={shown.to_string()}>{ clock(shown) }</b>
                 </div>
             }
             if let Some((at, ago)) = page.viewing() {
@@ -399,7 +415,7 @@ fn watch_bar(
                     { for watch.rebalances.iter().enumerate().rev().map(|(i, r)| html! {
                         <li class={classes!(under.contains(&i).then_some("current"))} onclick={jump(r.at)}
                             data-at={r.at.to_string()}>
-                            <span class="at">{ clock(r.at) }</span>{" "}{ crate::live::page::rebalance_line(r, lang) }
+                            <span class="at">{ clock(r.at) }</span>{" "}{ crate::live::page::rebalance_line(r, lang, name) }
                         </li>
                     }) }
                 </ul>
@@ -437,8 +453,11 @@ fn clock(ms: i64) -> String {
 }
 
 fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> {
-    crate::live::page::event_lines(page.picture(), 40, page.lang)
+    // Scrubbed back: the events up to the moment shown.
+    let until = page.viewing().map_or(i64::MAX, |(at, _)| at);
+    crate::live::page::event_lines(&page.live, 40, page.lang)
         .into_iter()
+        .filter(move |(at, _)| *at <= until)
         .map(|(at, text)| html! { <li><span class="at">{ clock(at) }</span>{" "}{ text }</li> })
 }
 

@@ -95,7 +95,7 @@ pub struct Scrubbed {
     pub at: Millis,
     /// The sample time of the frame before it (rebalances in between are "under" it).
     pub after: Millis,
-    /// The cluster as that frame showed it, with the events received up to then.
+    /// The cluster as that frame showed it (no events: the event list is cut at `at`).
     pub picture: Box<LiveState>,
 }
 
@@ -194,6 +194,31 @@ impl LivePage {
             .collect()
     }
 
+    /// A member's `client.id`, from the live picture or, for members long gone, the frames
+    /// of the hour (newest first); `None` if no picture has it.
+    pub fn client_of(&self, member_id: &str) -> Option<&str> {
+        let live = self.live.groups.values().find_map(|g| {
+            g.members
+                .get(member_id)
+                .or_else(|| {
+                    g.departed
+                        .iter()
+                        .map(|d| &d.member)
+                        .find(|m| m.member_id == member_id)
+                })
+                .map(|m| m.client_id.as_str())
+        });
+        live.or_else(|| {
+            self.frames.iter().rev().find_map(|f| {
+                f.groups
+                    .iter()
+                    .flat_map(|g| &g.members)
+                    .find(|m| m.member_id == member_id)
+                    .map(|m| m.client_id.as_str())
+            })
+        })
+    }
+
     /// Show the frame at or before `at` (the first frame if `at` is before it).
     fn scrub_to(&mut self, at: Millis) {
         let Some(i) = self
@@ -211,14 +236,6 @@ impl LivePage {
         let frame = &self.frames[i];
         let mut picture = LiveState::default();
         picture.apply(LiveMessage::Snapshot(frame.clone()));
-        // The events the page received up to then, for the event list and the appends.
-        picture.recent = self
-            .live
-            .recent
-            .iter()
-            .filter(|e| e.at() <= frame.at)
-            .cloned()
-            .collect();
         self.scrubbed = Some(Scrubbed {
             at: frame.at,
             after: i.checked_sub(1).map_or(Millis::MIN, |p| self.frames[p].at),
@@ -577,7 +594,7 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
         .map(|(client_id, p)| ProducerView {
             // A watch sees records arrive, never who sent them.
             name: if client_id.is_empty() && page.watch.is_some() {
-                "(producers, unseen by a watch)".to_string()
+                "(any producer)".to_string()
             } else if client_id.is_empty() {
                 "(no client.id)".to_string()
             } else {
@@ -720,7 +737,7 @@ fn tenths(ms: Millis) -> String {
 
 /// One line of the watch's rebalance list: when, which group, why (inferred), who, and how
 /// long the group was not Stable.
-pub fn rebalance_line(r: &Rebalance, lang: Lang) -> String {
+pub fn rebalance_line(r: &Rebalance, lang: Lang, name: impl Fn(&str) -> String) -> String {
     let why = match (lang, &r.reason) {
         (Lang::En, reason) => reason.text(),
         (Lang::Zh, InferredReason::MemberAdded) => "成员加入（推断）",
@@ -729,8 +746,8 @@ pub fn rebalance_line(r: &Rebalance, lang: Lang) -> String {
         (Lang::Zh, InferredReason::Other) => "成员未变（推断）",
     };
     let mut who = Vec::new();
-    who.extend(r.added.iter().map(|m| format!("+{m}")));
-    who.extend(r.removed.iter().map(|m| format!("-{m}")));
+    who.extend(r.added.iter().map(|m| format!("+{}", name(m))));
+    who.extend(r.removed.iter().map(|m| format!("-{}", name(m))));
     let stopped = if r.ongoing {
         match lang {
             Lang::En => format!("not Stable for {} s so far", r.not_stable_ms / 1000),
@@ -1009,18 +1026,15 @@ mod tests {
         assert_eq!(page.sample_age(), Some(4_000), "ages between messages");
         let w = page.watch.as_ref().unwrap();
         assert_eq!(
-            rebalance_line(&w.rebalances[0], Lang::En),
+            rebalance_line(&w.rebalances[0], Lang::En, |m| m.to_string()),
             "g: session timeout (inferred) -m2 · not Stable for 2.5 s"
         );
-        assert!(rebalance_line(&w.rebalances[0], Lang::Zh).contains("推断"));
+        assert!(rebalance_line(&w.rebalances[0], Lang::Zh, |m| m.to_string()).contains("推断"));
         page.apply(LiveAction::Messages {
             texts: vec![r#"{"type":"event","event":{"type":"RecordsAppended","at":10500,"topic":"t","partition":0,"base_offset":0,"count":3,"log_end_offset":3,"client_id":null}}"#.into()],
             local_ms: 0,
         });
-        assert_eq!(
-            live_view_model(&page).producers[0].name,
-            "(producers, unseen by a watch)"
-        );
+        assert_eq!(live_view_model(&page).producers[0].name, "(any producer)");
     }
 
     #[test]
@@ -1094,7 +1108,7 @@ mod tests {
             .map(|(at, members)| {
                 let members: Vec<String> = members
                     .iter()
-                    .map(|m| format!(r#"{{"member_id":"{m}","group_instance_id":null,"client_id":"{m}","client_host":"/10.0.0.1","assignment":[{{"topic":"t","partitions":[0]}}]}}"#))
+                    .map(|m| format!(r#"{{"member_id":"{m}","group_instance_id":null,"client_id":"{m}-app","client_host":"/10.0.0.1","assignment":[{{"topic":"t","partitions":[0]}}]}}"#))
                     .collect();
                 format!(
                     r#"{{"at":{at},"topics":[{{"name":"t","partitions":[{{"partition":0,"log_start_offset":0,"high_watermark":{at},"log_end_offset":{at}}}]}}],"groups":[{{"group_id":"g","state":"Stable","protocol_type":"consumer","protocol":"range","generation":1,"leader":null,"members":[{}],"committed":[]}}]}}"#,
