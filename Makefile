@@ -90,7 +90,8 @@ browser:
 # Browser tests of the built page (they start and stop their own static server; live and
 # watch tests start minikafka serve/watch and confluent-kafka clients: target/debug/minikafka
 # and tests/clients/.venv).
-e2e: web browser
+e2e: web browser clients-tools
+	$(CARGO) build -p minikafka --bin minikafka
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test
 
 fmt-check: toolchain

@@ -121,7 +121,7 @@ test('the watch page: the group, how fresh, the rebalance after a member joins, 
   const max = Number(await slider.getAttribute('max'));
   assert.ok(max >= 8, `the hour so far has a frame per sample: ${max + 1}`);
   // Back, frame by frame, to a sample taken a second before consumer-b was started.
-  const scrub = (v) => slider.evaluate((el, value) => { el.value = String(value); el.dispatchEvent(new Event('input', { bubbles: true })); }, v);
+  const scrub = (v) => slider.evaluate((el, value) => { el.value = String(value); el.dispatchEvent(new Event('change', { bubbles: true })); }, v);
   const shownAt = () => page.evaluate(() => Number(document.querySelector('[data-testid=watch-clock]').dataset.at));
   let back = max;
   do { await scrub(--back); } while (back > 0 && await shownAt() > before - 1_000);

@@ -299,7 +299,7 @@ pub fn live_app(props: &LiveProps) -> Html {
                 if page.watch.is_some() && is_open(Panel::Lag) {
                     <div class="hour-lag" data-testid="watch-hour-lag">
                         <p class="muted">{ t(lang, Key::HourOfLag) }</p>
-                        { cards::lag_chart(&page.hour_of_lag(), vm.now - 3_600_000, 3_600_000) }
+                        { cards::lag_chart(&page.hour_of_lag(), page.live.now - 3_600_000, 3_600_000) }
                     </div>
                 }
                 <PanelBox panel={Panel::Events} {lang} open={is_open(Panel::Events)} on_toggle={on_fold}>
@@ -340,7 +340,7 @@ fn watch_bar(
     );
     let on_slider = {
         let (store, frames) = (store.clone(), frames.clone());
-        Callback::from(move |e: InputEvent| {
+        Callback::from(move |e: Event| {
             let value = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
@@ -386,7 +386,7 @@ fn watch_bar(
                     <div class="track">
                         <input type="range" class="timeline" data-testid="watch-timeline" min="0"
                             max={(frames.len() - 1).to_string()} step="1" value={page.frame_index().to_string()}
-                            oninput={on_slider} aria-label={t(lang, Key::Scrub)} />
+                            onchange={on_slider} aria-label={t(lang, Key::Scrub)} />
                         <div class="ticks">
                             { for watch.rebalances.iter().filter(|r| r.at >= first).map(|r| {
                                 let p = place(r.at);
