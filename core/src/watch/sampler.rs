@@ -228,9 +228,10 @@ impl Sampler {
 }
 
 /// DescribeGroups does not report a classic group's generation, so the watch counts the
-/// rebalances it sees: one more when the members or their assignments changed, or when the
-/// group came back to Stable from a rebalance. A rebalance that starts and ends between two
-/// samples without changing anything is not seen.
+/// rebalances it sees: one more when the group came back to Stable from a rebalance, or,
+/// Stable in both samples, when its members or their assignments changed (the rebalance
+/// fit between them). A rebalance that starts and ends between two samples without
+/// changing anything is not seen.
 fn count_generations(before: &ClusterSample, after: &mut ClusterSample) {
     for (id, g) in after.groups.iter_mut() {
         if g.kind != GroupKind::Classic {
@@ -273,5 +274,8 @@ fn rebalanced(old: &GroupSample, new: &GroupSample) -> bool {
                 .is_none_or(|o| o.assignment != m.assignment)
         });
     let settled = old.state() != GroupState::Stable && new.state() == GroupState::Stable;
-    (members_changed && !new.members.is_empty()) || settled
+    // A rebalance seen in progress counts once, when it settles; one that began and ended
+    // between two samples counts when its members or assignments differ.
+    let between = old.state() == GroupState::Stable && new.state() == GroupState::Stable;
+    (members_changed && between && !new.members.is_empty()) || settled
 }
