@@ -87,8 +87,11 @@ browser:
 	@fc-list :lang=zh 2>/dev/null | grep -q . || ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q fonts-noto-cjk)
 	@test -d tests/e2e/node_modules/playwright-core || (cd tests/e2e && npm ci --no-audit --no-fund)
 
-# Browser tests of the built page (they start and stop their own static server).
-e2e: web browser
+# Browser tests of the built page (they start and stop their own static server; live and
+# watch tests start minikafka serve/watch and confluent-kafka clients: target/debug/minikafka
+# and tests/clients/.venv).
+e2e: web browser clients-tools
+	$(CARGO) build -p minikafka --bin minikafka
 	cd tests/e2e && CHROMIUM=$(CHROMIUM) node --test
 
 fmt-check: toolchain
@@ -134,6 +137,9 @@ clients-tools:
 # admin (tests/clients/kafkajs_admin.mjs, run by admin.py against its server). Last, TLS and
 # SASL (tests/clients/sasl.py): certificates made with openssl, a SASL_SSL server, each client
 # producing and consuming with SCRAM (and PLAIN), a wrong password refused with a clear error.
+# Last, minikafka watch following a confluent-kafka group that scales out, loses a member to
+# SIGKILL and one to a clean stop (tests/clients/watch.py): each change within 2 samples,
+# commits advancing, the rebalance list's inferred reasons.
 clients: clients-tools
 	$(CARGO) build -p minikafka --bin minikafka
 	# The quick start's commands (kcat, confluent-kafka, the live demo), as the README writes them.
@@ -147,6 +153,7 @@ clients: clients-tools
 	$(CLIENTS_VENV)/bin/python tests/clients/group_restart.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/kip848.py --bin target/debug/minikafka
 	$(CLIENTS_VENV)/bin/python tests/clients/sasl.py --bin target/debug/minikafka
+	$(CLIENTS_VENV)/bin/python tests/clients/watch.py --bin target/debug/minikafka
 
 # librdkafka 2.12.0's own integration tests against `minikafka serve` (issue 15), built once
 # into target/conformance/ from npm's node-rdkafka package (it ships the full source) with

@@ -428,3 +428,70 @@ async fn admin_requests_from_another_origin_are_refused() {
         }
     }
 }
+
+/// Join (or heartbeat in) group `kip` as a KIP-848 member subscribed to `orders`.
+async fn kip848_heartbeat(c: &mut Client, member_id: &str, epoch: i32) -> String {
+    let r = c
+        .call(
+            ConsumerGroupHeartbeatRequest::default()
+                .with_group_id(GroupId(s("kip")))
+                .with_member_id(s(member_id))
+                .with_member_epoch(epoch)
+                .with_rebalance_timeout_ms(30_000)
+                .with_subscribed_topic_names(Some(vec![TopicName(s("orders"))]))
+                .with_topic_partitions(Some(Vec::new())),
+            0,
+        )
+        .await;
+    assert_eq!(r.error_code, 0, "{r:?}");
+    r.member_id.unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_gets_a_kip848_groups_epochs_as_they_move() {
+    let dist = TempDir::new("dist-kip848");
+    let server = TestServer::memory_live(test_config(), &dist.0).await;
+    let http = server.http.unwrap();
+    let mut c = Client::connect(server.addr, "admin").await;
+    create_by_metadata(&mut c, "orders").await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{http}/live"))
+        .await
+        .expect("websocket");
+    until(&mut ws, "the snapshot", |v| v["type"] == "snapshot").await;
+    let mut first = Client::connect(server.addr, "kip-a").await;
+    let a = kip848_heartbeat(&mut first, "", 0).await;
+    // No event carries member epochs: an `epochs` message does.
+    let epochs = until(&mut ws, "a's epochs", |v| {
+        v["type"] == "epochs" && v["group"] == "kip"
+    })
+    .await;
+    let ea = &epochs["epochs"]["members"][0];
+    assert_eq!(ea["member_id"], a.as_str());
+    assert!(ea["member_epoch"].as_i64().unwrap() >= 1, "{epochs}");
+    assert_eq!(ea["owned"], ea["target"], "nobody else held them: {epochs}");
+    let group_epoch = epochs["epochs"]["group_epoch"].as_i64().unwrap();
+    // b joins: a higher group epoch, b's target is not owned yet.
+    let mut second = Client::connect(server.addr, "kip-b").await;
+    let b = kip848_heartbeat(&mut second, "", 0).await;
+    let moved = until(&mut ws, "b in the epochs", |v| {
+        v["type"] == "epochs"
+            && v["epochs"]["members"]
+                .as_array()
+                .is_some_and(|ms| ms.iter().any(|m| m["member_id"] == b.as_str()))
+    })
+    .await;
+    assert!(moved["epochs"]["group_epoch"].as_i64().unwrap() > group_epoch);
+    // A viewer connecting now gets the epochs in its snapshot.
+    let (mut ws2, _) = tokio_tungstenite::connect_async(format!("ws://{http}/live"))
+        .await
+        .unwrap();
+    let snap = until(&mut ws2, "the second snapshot", |v| v["type"] == "snapshot").await;
+    let group = snap["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group_id"] == "kip")
+        .unwrap();
+    assert_eq!(group["epochs"]["members"].as_array().unwrap().len(), 2);
+    server.stop().await;
+}

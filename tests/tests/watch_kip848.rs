@@ -135,6 +135,16 @@ async fn a_kip848_group_is_described_with_its_epoch_and_members() {
         .map(|tp| tp["partitions"].as_array().unwrap().len())
         .sum();
     assert_eq!(owned, 2, "both partitions, assigned by the broker");
+    // The epochs the page draws: the group epoch, a's member epoch, owned and target.
+    let epochs = &group["epochs"];
+    assert_eq!(epochs["group_epoch"], group["generation"]);
+    let ea = &epochs["members"][0];
+    assert_eq!(ea["member_id"], a.as_str());
+    assert!(ea["member_epoch"].as_i64().unwrap() >= 1, "{ea}");
+    assert_eq!(ea["owned"], ea["target"], "reconciled: owns its target");
+    // The kept samples came on connecting: frames of the hour, each a snapshot.
+    let history = until(&messages, "the history", |m| m["type"] == "history").await;
+    assert!(history["samples"].as_array().is_some());
 
     // A second member joins: an event, and the epoch goes up.
     let mut second = Client::connect(server.addr, "kip-b").await;
@@ -151,6 +161,22 @@ async fn a_kip848_group_is_described_with_its_epoch_and_members() {
     })
     .await;
     assert!(epoch["event"]["generation"].as_i64().unwrap() > group["generation"].as_i64().unwrap());
+    // The epochs follow: b is in them with a target of its own.
+    let b_in_epochs = until(&messages, "b in the group's epochs", |m| {
+        m["type"] == "epochs"
+            && m["group"] == "kip"
+            && m["epochs"]["members"].as_array().is_some_and(|ms| {
+                ms.iter().any(|x| {
+                    x["member_id"] == b.as_str()
+                        && x["target"].as_array().is_some_and(|t| !t.is_empty())
+                })
+            })
+    })
+    .await;
+    assert!(
+        b_in_epochs["epochs"]["group_epoch"].as_i64().unwrap()
+            > group["generation"].as_i64().unwrap()
+    );
     let _ = stop.send(());
     running.await.unwrap().unwrap();
 }

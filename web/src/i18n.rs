@@ -265,11 +265,23 @@ pub enum Key {
     WatchTitle,
     #[allow(missing_docs)]
     HourOfLag,
+    #[allow(missing_docs)]
+    Viewing,
+    #[allow(missing_docs)]
+    BackToLive,
+    #[allow(missing_docs)]
+    Ago,
+    #[allow(missing_docs)]
+    Scrub,
+    #[allow(missing_docs)]
+    Cluster,
+    #[allow(missing_docs)]
+    LastHour,
 }
 
 impl Key {
     /// Every key, for the tests.
-    pub const ALL: [Key; 110] = [
+    pub const ALL: [Key; 120] = [
         Key::Title,
         Key::Play,
         Key::Lesson,
@@ -380,6 +392,12 @@ impl Key {
         Key::NoRebalance,
         Key::WatchTitle,
         Key::HourOfLag,
+        Key::Viewing,
+        Key::BackToLive,
+        Key::Ago,
+        Key::Scrub,
+        Key::Cluster,
+        Key::LastHour,
     ];
 }
 
@@ -533,6 +551,15 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::HourOfLag => (
             "The group's total lag over the last hour, as the watch sampled it (a point a minute)",
             "该组最近一小时的总 lag（watch 采样，每分钟一个点）",
+        ),
+        Key::Viewing => ("Viewing the past: sampled at", "正在回看：采样于"),
+        Key::BackToLive => ("Back to live", "回到实时"),
+        Key::Cluster => ("Cluster", "集群"),
+        Key::LastHour => ("Last hour", "最近一小时"),
+        Key::Ago => ("ago", "之前"),
+        Key::Scrub => (
+            "The last hour: drag to see the cluster as it was (ticks: rebalances)",
+            "最近一小时：拖动查看集群当时的样子（刻度：再均衡）",
         ),
         Key::WatchTitle => (
             "Watch: a Kafka cluster, sampled read-only",

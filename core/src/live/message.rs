@@ -42,6 +42,21 @@ pub enum LiveMessage {
     /// `minikafka watch` only, after each sampling round: how fresh the picture is, and
     /// the rebalances of the last hour.
     Watch(super::WatchStatus),
+    /// `minikafka watch` only: frames of the last hour (one snapshot per sample, oldest
+    /// first), all it kept when the viewer connects, then each new one, so the page can
+    /// scrub back (see `frames.rs`).
+    History {
+        /// The frames, oldest first.
+        samples: Vec<Snapshot>,
+    },
+    /// A consumer-protocol (KIP-848) group's epochs changed (`None`: it is gone or no
+    /// longer a consumer-protocol group). See `epochs.rs`.
+    Epochs {
+        /// `group.id`.
+        group: String,
+        /// Its epochs and holdings now.
+        epochs: Option<super::GroupEpochs>,
+    },
     /// The answer to an [`AdminRequest`] the viewer sent.
     AdminResult {
         /// Did it work?
@@ -152,6 +167,9 @@ pub struct GroupSnapshot {
     pub members: Vec<MemberSnapshot>,
     /// Committed offsets.
     pub committed: Vec<CommittedSnapshot>,
+    /// A consumer-protocol (KIP-848) group's epochs; `None` for a classic group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epochs: Option<super::GroupEpochs>,
 }
 
 /// One member in a snapshot.
@@ -267,6 +285,7 @@ impl Snapshot {
                         })
                         .collect(),
                     committed: committed_of(broker, id),
+                    epochs: None,
                 }
             })
             .collect();
@@ -313,6 +332,7 @@ fn consumer_group_snapshot<P: crate::log::StorageProvider>(
             })
             .collect(),
         committed: committed_of(broker, &g.group_id),
+        epochs: Some(super::epochs::group_epochs(g)),
     }
 }
 

@@ -17,14 +17,21 @@
 //!   builds from its broker;
 //! - `state.rs`: [`LiveState`], the viewer's fold of the messages;
 //! - `admin.rs`: what a viewer may ask of a server started with `--http-admin`;
-//! - `watch.rs`: what `minikafka watch` adds: how fresh its picture is, its rebalance list.
+//! - `watch.rs`: what `minikafka watch` adds: how fresh its picture is, its rebalance list;
+//! - `frames.rs`: the watch's hour as a viewer gets it (a snapshot per sample), bounded;
+//! - `epochs.rs`: a consumer-protocol (KIP-848) group's group and member epochs, owned and
+//!   target partitions, which no event carries.
 
 mod admin;
+mod epochs;
+mod frames;
 mod message;
 mod state;
 mod watch;
 
 pub use admin::{apply_admin, AdminRequest, ResetTo};
+pub use epochs::{epochs_of, group_epochs, EpochsSent, GroupEpochs, MemberEpoch};
+pub use frames::{cost, thin, FRAMES_MS, FRAME_BUDGET};
 pub use message::{
     BrokerSnapshot, CommittedSnapshot, GroupSnapshot, LiveMessage, MemberSnapshot,
     PartitionSnapshot, Snapshot, TopicSnapshot, TxnBatch, TXN_LOOKBACK,

@@ -10,6 +10,7 @@ use crate::group::GroupState;
 use crate::record::{Millis, Offset};
 use crate::sort::{map_of, sort};
 
+use super::epochs::GroupEpochs;
 use super::message::{
     BrokerSnapshot, LiveMessage, PartitionSnapshot, Snapshot, TxnBatch, TXN_LOOKBACK,
 };
@@ -82,6 +83,8 @@ pub struct LiveGroup {
     pub departed: Vec<DepartedMember>,
     /// Committed offsets by (topic, partition).
     pub committed: BTreeMap<(String, i32), Offset>,
+    /// A consumer-protocol (KIP-848) group's epochs and holdings, as last sent.
+    pub epochs: Option<GroupEpochs>,
 }
 
 impl LiveGroup {
@@ -150,9 +153,18 @@ impl LiveState {
             LiveMessage::Snapshot(s) => self.load(s),
             LiveMessage::Event { event } => self.event(event),
             LiveMessage::Missed { count } => self.missed += count,
-            // For the page, not the broker's picture.
-            LiveMessage::Hello { .. } | LiveMessage::AdminResult { .. } | LiveMessage::Watch(_) => {
+            LiveMessage::Epochs { group, epochs } => {
+                if let Some(g) = self.groups.get_mut(&group) {
+                    g.epochs = epochs;
+                } else if epochs.is_some() {
+                    self.group(&group).epochs = epochs;
+                }
             }
+            // For the page, not the broker's picture.
+            LiveMessage::Hello { .. }
+            | LiveMessage::AdminResult { .. }
+            | LiveMessage::Watch(_)
+            | LiveMessage::History { .. } => {}
         }
     }
 
@@ -199,6 +211,7 @@ impl LiveState {
                         .into_iter()
                         .map(|c| ((c.topic, c.partition), c.offset)),
                 ),
+                epochs: g.epochs,
             };
             (g.group_id, group)
         }));

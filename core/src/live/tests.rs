@@ -44,8 +44,8 @@ fn facts_of_state(s: &LiveState) -> (Vec<String>, Vec<String>) {
                 .map(|m| format!("{}={}:{:?}", m.member_id, m.client_id, m.partitions()))
                 .collect();
             format!(
-                "{id} {:?} gen {} leader {:?} members {members:?} committed {:?}",
-                g.state, g.generation, g.leader, g.committed
+                "{id} {:?} gen {} leader {:?} members {members:?} committed {:?} epochs {:?}",
+                g.state, g.generation, g.leader, g.committed, g.epochs
             )
         })
         .collect();
@@ -66,6 +66,8 @@ fn a_snapshot_plus_every_later_event_equals_a_snapshot_at_the_end() {
             let mut viewer = LiveState::default();
             let mut snapshot_taken = false;
             let mut events = 0;
+            // What `serve` does after each step: send the consumer-protocol epochs that changed.
+            let mut epochs = EpochsSent::default();
             let script = scenario.script.clone();
             let mut steps: Vec<(Millis, Option<crate::sim::Command>)> =
                 script.into_iter().map(|(at, c)| (at, Some(c))).collect();
@@ -81,6 +83,7 @@ fn a_snapshot_plus_every_later_event_equals_a_snapshot_at_the_end() {
                         &world.broker,
                         world.now(),
                     ))));
+                    epochs.changes(epochs_of(&world.broker));
                     snapshot_taken = true;
                 }
                 if let Some(command) = command {
@@ -93,6 +96,9 @@ fn a_snapshot_plus_every_later_event_equals_a_snapshot_at_the_end() {
                             viewer.apply(via_json(&LiveMessage::Event { event }));
                         }
                     }
+                    for m in epochs.changes(epochs_of(&world.broker)) {
+                        viewer.apply(via_json(&m));
+                    }
                 }
             }
             let truth = facts_of_snapshot(Snapshot::of(&world.broker, world.now()));
@@ -104,6 +110,16 @@ fn a_snapshot_plus_every_later_event_equals_a_snapshot_at_the_end() {
                     truth.0.iter().any(|t| t.contains("marker: Some(Commit)")),
                     "{} {truth:?}",
                     scenario.id
+                );
+            }
+            if scenario.id == "S14" {
+                // A consumer-protocol group: its member epochs must reach the viewer.
+                assert!(
+                    truth
+                        .1
+                        .iter()
+                        .any(|g| g.contains("epochs Some(GroupEpochs")),
+                    "{truth:?}"
                 );
             }
             assert_eq!(

@@ -14,7 +14,10 @@
 //! `minikafka watch` serves the same page and protocol for a cluster it samples (see
 //! [`super::watch`]): `admin` is always false, the snapshot is its latest sample, and a
 //! `{"type":"watch",...}` message after the snapshot and after every sampling round says
-//! how fresh the picture is and lists the rebalances it saw.
+//! how fresh the picture is and lists the rebalances it saw; `{"type":"history",...}` holds
+//! the frames of the hour it kept (all of them on connecting, then each new one), and
+//! `{"type":"epochs",...}` a KIP-848 group's epochs when they change (`serve` sends those
+//! too).
 //!
 //! A slow or paused browser never slows the broker: events go through a bounded broadcast
 //! buffer that the core task writes to without waiting. A viewer that falls behind by more
@@ -145,12 +148,17 @@ async fn viewer(mut socket: WebSocket, live: HttpShared) {
     {
         return;
     }
-    // A watch says at once how fresh the snapshot is, and the rebalances it saw.
+    // A watch says at once how fresh the snapshot is, the rebalances it saw, and the
+    // frames of the hour it kept.
     if let Source::Watch(watch) = &live.source {
         if socket
             .send(Message::Text(watch.status_text().into()))
             .await
             .is_err()
+            || socket
+                .send(Message::Text(watch.history_text().into()))
+                .await
+                .is_err()
         {
             return;
         }

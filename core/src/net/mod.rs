@@ -262,6 +262,8 @@ impl Server {
         let mut admin_replies: AdminReplies = Vec::new();
         let mut held: Held<(Vec<Transmit>, AdminReplies)> = Held::default();
         let mut durable = hooks.durable_tickets();
+        // Consumer-protocol epochs are in no event: sent to viewers when they change.
+        let mut epochs_sent = crate::live::EpochsSent::default();
         tokio::pin!(shutdown);
         loop {
             let now = now_ms();
@@ -319,6 +321,13 @@ impl Server {
                 // Never waits: a viewer that is behind loses old events, not the broker time.
                 if let Some(events) = events.as_ref().filter(|e| e.receiver_count() > 0) {
                     let message = crate::live::LiveMessage::Event { event };
+                    if let Ok(json) = serde_json::to_string(&message) {
+                        let _ = events.send(json.into());
+                    }
+                }
+            }
+            if let Some(events) = events.as_ref().filter(|e| e.receiver_count() > 0) {
+                for message in epochs_sent.changes(crate::live::epochs_of(wire.broker())) {
                     if let Ok(json) = serde_json::to_string(&message) {
                         let _ = events.send(json.into());
                     }

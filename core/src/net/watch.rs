@@ -9,8 +9,10 @@
 //! queued requests with the error and is opened again at the next request.
 //!
 //! After each round the driver publishes: the events since the previous sample (or a new
-//! snapshot when a change has no event), then a `watch` message with the sample's time and
-//! the rebalance list, so the page can say how fresh the picture is.
+//! snapshot when a change has no event), the KIP-848 epochs that changed, the sample as a
+//! frame of the hour (`history`), then a `watch` message with the sample's time and the
+//! rebalance list, so the page can say how fresh the picture is. A viewer that connects
+//! gets the frames kept so far, so it can scrub the last hour at once.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -29,7 +31,7 @@ use super::client::{connect_secure, serves, Receiver, Sender};
 use super::http;
 use super::now_ms;
 use super::security::ClientSecurity;
-use crate::live::{LiveMessage, Snapshot, WatchStatus};
+use crate::live::{thin, EpochsSent, LiveMessage, Snapshot, WatchStatus, FRAME_BUDGET};
 use crate::watch::{
     ClusterSample, History, Outcome, Outgoing, ReadRequest, ReadResponse, Sampler, Target,
     WatchConfig,
@@ -58,6 +60,8 @@ pub(super) struct Shared {
 struct View {
     sample: Option<Arc<ClusterSample>>,
     status: WatchStatus,
+    /// The hour as a viewer gets it: a snapshot per sample, bounded (`live::thin`).
+    frames: Vec<Snapshot>,
 }
 
 impl Shared {
@@ -81,6 +85,13 @@ impl Shared {
             },
         };
         text(&LiveMessage::Snapshot(snapshot))
+    }
+
+    /// The `history` message a viewer gets on connecting: every frame kept, so a page
+    /// opened late can still scrub the hour.
+    pub(super) fn history_text(&self) -> String {
+        let samples = self.view().frames.clone();
+        text(&LiveMessage::History { samples })
     }
 
     /// The `watch` message: freshness and rebalances.
@@ -222,6 +233,7 @@ async fn sample_loop(
     };
     let mut sampler = Sampler::new(config);
     let mut history = History::new();
+    let mut epochs = EpochsSent::default();
     let mut first = true;
     let mut first_failures = 0;
     tokio::pin!(shutdown);
@@ -266,7 +278,18 @@ async fn sample_loop(
                         first = false;
                     }
                     history.record(sample.clone());
-                    shared.view().sample = Some(sample);
+                    let frame = sample.to_snapshot(sample.started_at);
+                    let consumer_groups = sample
+                        .groups
+                        .iter()
+                        .filter_map(|(id, g)| Some((id.clone(), g.epochs()?)))
+                        .collect();
+                    {
+                        let mut view = shared.view();
+                        view.sample = Some(sample);
+                        view.frames.push(frame.clone());
+                        thin(&mut view.frames, FRAME_BUDGET);
+                    }
                     if resnapshot {
                         let _ = events.send(shared.snapshot_text().into());
                     }
@@ -274,6 +297,14 @@ async fn sample_loop(
                         tracing::debug!(%event, "seen");
                         let _ = events.send(text(&LiveMessage::Event { event }).into());
                     }
+                    // KIP-848 epochs are in no event: sent when they change.
+                    for message in epochs.changes(consumer_groups) {
+                        let _ = events.send(text(&message).into());
+                    }
+                    let frame = LiveMessage::History {
+                        samples: vec![frame],
+                    };
+                    let _ = events.send(text(&frame).into());
                 }
             }
             let freshness = sampler.freshness();

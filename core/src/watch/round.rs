@@ -572,6 +572,7 @@ impl Round {
                             client_host: m.client_host.to_string(),
                             assignment,
                             member_epoch: None,
+                            target: None,
                         },
                     )
                 })
@@ -604,16 +605,19 @@ impl Round {
                 .members
                 .into_iter()
                 .map(|m| {
-                    let assignment = normalize(
-                        m.assignment
-                            .topic_partitions
-                            .into_iter()
-                            .map(|tp| TopicPartitions {
-                                topic: tp.topic_name.to_string(),
-                                partitions: tp.partitions,
-                            })
-                            .collect(),
-                    );
+                    let partitions = |a: kafka_protocol::messages::consumer_group_describe_response::Assignment| {
+                        normalize(
+                            a.topic_partitions
+                                .into_iter()
+                                .map(|tp| TopicPartitions {
+                                    topic: tp.topic_name.to_string(),
+                                    partitions: tp.partitions,
+                                })
+                                .collect(),
+                        )
+                    };
+                    let assignment = partitions(m.assignment);
+                    let target = partitions(m.target_assignment);
                     (
                         m.member_id.to_string(),
                         MemberSample {
@@ -623,6 +627,7 @@ impl Round {
                             client_host: m.client_host.to_string(),
                             assignment: Some(assignment),
                             member_epoch: Some(m.member_epoch),
+                            target: Some(target),
                         },
                     )
                 })

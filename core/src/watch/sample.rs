@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use crate::event::TopicPartitions;
 use crate::group::GroupState;
 use crate::live::{
-    BrokerSnapshot, CommittedSnapshot, GroupSnapshot, MemberSnapshot, PartitionSnapshot, Snapshot,
-    TopicSnapshot,
+    BrokerSnapshot, CommittedSnapshot, GroupEpochs, GroupSnapshot, MemberEpoch, MemberSnapshot,
+    PartitionSnapshot, Snapshot, TopicSnapshot,
 };
 use crate::record::{Millis, Offset};
 
@@ -83,6 +83,9 @@ pub struct MemberSample {
     pub assignment: Option<Vec<TopicPartitions>>,
     /// KIP-848 member epoch; `None` for classic groups.
     pub member_epoch: Option<i32>,
+    /// KIP-848: what the coordinator's target assignment gives it (ConsumerGroupDescribe's
+    /// `target_assignment`); `None` for classic groups.
+    pub target: Option<Vec<TopicPartitions>>,
 }
 
 /// One group.
@@ -114,6 +117,24 @@ pub struct GroupSample {
 }
 
 impl GroupSample {
+    /// A KIP-848 group's epochs as the page draws them: the group epoch, and each member's
+    /// epoch, assignment (owned) and target assignment. `None` for a classic group.
+    pub fn epochs(&self) -> Option<GroupEpochs> {
+        (self.kind == GroupKind::Consumer).then(|| GroupEpochs {
+            group_epoch: self.generation,
+            members: self
+                .members
+                .values()
+                .map(|m| MemberEpoch {
+                    member_id: m.member_id.clone(),
+                    member_epoch: m.member_epoch.unwrap_or(-1),
+                    owned: m.assignment.clone().unwrap_or_default(),
+                    target: m.target.clone().unwrap_or_default(),
+                })
+                .collect(),
+        })
+    }
+
     /// The state, in the classic names the live view knows. KIP-848 states map by what a
     /// viewer should see: `Assigning` (the coordinator computes a new target assignment) as
     /// a rebalance being prepared, `Reconciling` (members converge to it) as a rebalance
@@ -218,5 +239,6 @@ fn group_snapshot(g: &GroupSample) -> GroupSnapshot {
                 offset: *offset,
             })
             .collect(),
+        epochs: g.epochs(),
     }
 }

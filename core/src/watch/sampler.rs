@@ -205,10 +205,13 @@ impl Sampler {
             let mut sample = round.finish(self.latest.as_ref());
             sample.finished_at = now;
             let outcome = match &self.latest {
-                None => Outcome::Sampled {
-                    events: Vec::new(),
-                    resnapshot: true,
-                },
+                None => {
+                    first_generations(&mut sample);
+                    Outcome::Sampled {
+                        events: Vec::new(),
+                        resnapshot: true,
+                    }
+                }
                 Some(before) => {
                     count_generations(before, &mut sample);
                     let Diff { events, resnapshot } = diff(before, &sample, started);
@@ -225,15 +228,17 @@ impl Sampler {
 }
 
 /// DescribeGroups does not report a classic group's generation, so the watch counts the
-/// rebalances it sees: one more when the members or their assignments changed, or when the
-/// group came back to Stable from a rebalance. A rebalance that starts and ends between two
-/// samples without changing anything is not seen.
+/// rebalances it sees: one more when the group came back to Stable from a rebalance, or,
+/// Stable in both samples, when its members or their assignments changed (the rebalance
+/// fit between them). A rebalance that starts and ends between two samples without
+/// changing anything is not seen.
 fn count_generations(before: &ClusterSample, after: &mut ClusterSample) {
     for (id, g) in after.groups.iter_mut() {
         if g.kind != GroupKind::Classic {
             continue;
         }
         let Some(old) = before.groups.get(id) else {
+            first_generation(g);
             continue;
         };
         if g.stale {
@@ -241,6 +246,23 @@ fn count_generations(before: &ClusterSample, after: &mut ClusterSample) {
             continue;
         }
         g.generation = old.generation + i32::from(rebalanced(old, g));
+    }
+}
+
+/// The first sample of each group.
+fn first_generations(sample: &mut ClusterSample) {
+    for g in sample.groups.values_mut() {
+        if g.kind == GroupKind::Classic {
+            first_generation(g);
+        }
+    }
+}
+
+/// A classic group seen for the first time with members has a generation, whichever it
+/// is: counting starts at 1 (0 would read as "still joining" on the page).
+fn first_generation(g: &mut GroupSample) {
+    if !g.members.is_empty() {
+        g.generation = 1;
     }
 }
 
@@ -252,5 +274,8 @@ fn rebalanced(old: &GroupSample, new: &GroupSample) -> bool {
                 .is_none_or(|o| o.assignment != m.assignment)
         });
     let settled = old.state() != GroupState::Stable && new.state() == GroupState::Stable;
-    (members_changed && !new.members.is_empty()) || settled
+    // A rebalance seen in progress counts once, when it settles; one that began and ended
+    // between two samples counts when its members or assignments differ.
+    let between = old.state() == GroupState::Stable && new.state() == GroupState::Stable;
+    (members_changed && between && !new.members.is_empty()) || settled
 }

@@ -516,7 +516,10 @@ fn changes_between_samples_are_the_live_views_events() {
         folded.groups["billing"].committed,
         fresh.groups["billing"].committed
     );
-    assert_eq!(folded.groups["billing"].generation, 1, "one rebalance seen");
+    assert_eq!(
+        folded.groups["billing"].generation, 2,
+        "the first generation seen, then one rebalance"
+    );
 }
 
 #[test]

@@ -260,7 +260,7 @@ pub fn live_app(props: &LiveProps) -> Html {
                 <div class="notice">{ notice }</div>
             }
             if let Some(watch) = &page.watch {
-                { watch_bar(&page, watch, lang) }
+                { watch_bar(&page, watch, lang, &store) }
             }
             <h2 class="scenario-title">{ t(lang, if page.watch.is_some() { Key::WatchTitle } else { Key::LiveTitle }) }</h2>
             <crate::stage::view::StageView stage={crate::stage::from_live::stage_of_live(&page, &vm)} {lang} />
@@ -273,6 +273,9 @@ pub fn live_app(props: &LiveProps) -> Html {
                 <div class="counter"><span>{ t(lang, Key::State) }</span><b data-testid="group-state">{ vm.group_state.unwrap_or("-") }</b></div>
                 <div class="counter"><span>{ t(lang, Key::Generation) }</span><b data-testid="generation">{ cards::generation(vm.generation, lang) }</b></div>
                 <div class="counter"><span>{ t(lang, Key::Time) }</span><b data-testid="time">{ clock(vm.now) }</b></div>
+                if page.watch.is_some() {
+                    <div class="counter"><span>{ t(lang, Key::Lag) }</span><b data-testid="group-lag">{ vm.partitions.iter().map(|p| (p.high_watermark - p.committed.unwrap_or(p.log_start)).max(0)).sum::<i64>() }</b></div>
+                }
                 if page.live.missed > 0 {
                     <div class="counter"><span>{ t(lang, Key::Missed) }</span><b data-testid="missed">{ page.live.missed }</b></div>
                 }
@@ -296,7 +299,7 @@ pub fn live_app(props: &LiveProps) -> Html {
                 if page.watch.is_some() && is_open(Panel::Lag) {
                     <div class="hour-lag" data-testid="watch-hour-lag">
                         <p class="muted">{ t(lang, Key::HourOfLag) }</p>
-                        { cards::lag_chart(&page.hour_of_lag(), vm.now - 3_600_000, 3_600_000) }
+                        { cards::lag_chart(&page.hour_of_lag(), page.live.now - 3_600_000, 3_600_000) }
                     </div>
                 }
                 <PanelBox panel={Panel::Events} {lang} open={is_open(Panel::Events)} on_toggle={on_fold}>
@@ -311,9 +314,14 @@ pub fn live_app(props: &LiveProps) -> Html {
     }
 }
 
-/// `minikafka watch`: how fresh the picture is, why it may be stale, and the rebalances
-/// of the last hour.
-fn watch_bar(page: &LivePage, watch: &minikafka::live::WatchStatus, lang: Lang) -> Html {
+/// `minikafka watch`: how fresh the picture is, why it may be stale, the hour's timeline
+/// (scrubbing it shows the cluster as it was), and the rebalances of the last hour.
+fn watch_bar(
+    page: &LivePage,
+    watch: &minikafka::live::WatchStatus,
+    lang: Lang,
+    store: &UseReducerHandle<Store<LivePage>>,
+) -> Html {
     let freshness = match page.sample_age() {
         Some(age) => format!(
             "{} {}.{} s ago · every {} ms · took {} ms",
@@ -325,11 +333,78 @@ fn watch_bar(page: &LivePage, watch: &minikafka::live::WatchStatus, lang: Lang) 
         ),
         None => t(lang, Key::NotSampledYet).to_string(),
     };
+    let frames: Vec<i64> = page.frames.iter().map(|f| f.at).collect();
+    let (first, last) = (
+        frames.first().copied().unwrap_or(0),
+        frames.last().copied().unwrap_or(0),
+    );
+    let on_slider = {
+        let (store, frames) = (store.clone(), frames.clone());
+        Callback::from(move |e: Event| {
+            let value = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .map(|i| i.value());
+            if let Some(at) = value
+                .and_then(|v| v.parse::<usize>().ok())
+                .and_then(|i| frames.get(i))
+            {
+                store.dispatch(LiveAction::ScrubTo(*at));
+            }
+        })
+    };
+    let jump = |at: i64| {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(LiveAction::ScrubTo(at)))
+    };
+    // Per mille of the hour shown, by integer arithmetic (no float formatting in the wasm).
+    let place = |at: i64| ((at - first).max(0) * 1000 / (last - first).max(1)).min(1000);
+    let under = page.rebalances_at_cursor();
+    let shown = page.viewing().map_or(last, |(at, _)| at);
+    let brokers = page.live.brokers.len();
+    let cluster = format!(
+        "{} {} · {brokers} broker{}",
+        t(lang, Key::Cluster),
+        page.bootstrap.as_deref().unwrap_or("?"),
+        if brokers == 1 { "" } else { "s" }
+    );
+    // A member by its client.id (the member id is a long uuid); the id's start if unknown.
+    let name = |m: &str| {
+        page.client_of(m)
+            .map_or_else(|| m.chars().take(12).collect(), str::to_string)
+    };
     html! {
-        <div class="watch" data-testid="watch-status">
+        <div class={classes!("watch", page.viewing().map(|_| "past"))} data-testid="watch-status">
+            <p><b data-testid="watch-cluster">{ cluster }</b></p>
             <p data-testid="watch-freshness">{ freshness }</p>
             if let Some(error) = &watch.error {
                 <p class="notice" data-testid="watch-error">{ format!("{}: {error}", t(lang, Key::SampleFailed)) }</p>
+            }
+            if frames.len() > 1 {
+                <div class="clock-row scrub" title={t(lang, Key::Scrub)}>
+                    <span class="muted">{ format!("{}: {}", t(lang, Key::LastHour), clock(first)) }</span>
+                    <div class="track">
+                        <input type="range" class="timeline" data-testid="watch-timeline" min="0"
+                            max={(frames.len() - 1).to_string()} step="1" value={page.frame_index().to_string()}
+                            onchange={on_slider} aria-label={t(lang, Key::Scrub)} />
+                        <div class="ticks">
+                            { for watch.rebalances.iter().filter(|r| r.at >= first).map(|r| {
+                                let p = place(r.at);
+                                html! { <span class="tick" style={format!("left:{}.{}%", p / 10, p % 10)}></span> }
+                            }) }
+                        </div>
+                    </div>
+                    <b class="clock" data-testid="watch-clock" data-at={shown.to_string()}>{ clock(shown) }</b>
+                </div>
+            }
+            if let Some((at, ago)) = page.viewing() {
+                <p class="viewing" data-testid="watch-viewing">
+                    { format!("{} {} · {} {}", t(lang, Key::Viewing), clock(at), ago_text(ago), t(lang, Key::Ago)) }{" "}
+                    <button data-testid="back-to-live" onclick={
+                        let store = store.clone();
+                        Callback::from(move |_: MouseEvent| store.dispatch(LiveAction::BackToLive))
+                    }>{ t(lang, Key::BackToLive) }</button>
+                </p>
             }
             <details open={true}>
                 <summary>{ format!("{} ({})", t(lang, Key::Rebalances), watch.rebalances.len()) }</summary>
@@ -337,12 +412,25 @@ fn watch_bar(page: &LivePage, watch: &minikafka::live::WatchStatus, lang: Lang) 
                     <p class="muted">{ t(lang, Key::NoRebalance) }</p>
                 }
                 <ul data-testid="watch-rebalances">
-                    { for watch.rebalances.iter().rev().map(|r| html! {
-                        <li><span class="at">{ clock(r.at) }</span>{" "}{ crate::live::page::rebalance_line(r, lang) }</li>
+                    { for watch.rebalances.iter().enumerate().rev().map(|(i, r)| html! {
+                        <li class={classes!(under.contains(&i).then_some("current"))} onclick={jump(r.at)}
+                            data-at={r.at.to_string()}>
+                            <span class="at">{ clock(r.at) }</span>{" "}{ crate::live::page::rebalance_line(r, lang, name) }
+                        </li>
                     }) }
                 </ul>
             </details>
         </div>
+    }
+}
+
+/// `754_000` ms as `12 min 34 s`.
+fn ago_text(ms: i64) -> String {
+    let s = ms / 1000;
+    if s >= 60 {
+        format!("{} min {} s", s / 60, s % 60)
+    } else {
+        format!("{s} s")
     }
 }
 
@@ -365,8 +453,11 @@ fn clock(ms: i64) -> String {
 }
 
 fn recent_events(page: &LivePage) -> impl Iterator<Item = Html> {
+    // Scrubbed back: the events up to the moment shown.
+    let until = page.viewing().map_or(i64::MAX, |(at, _)| at);
     crate::live::page::event_lines(&page.live, 40, page.lang)
         .into_iter()
+        .filter(move |(at, _)| *at <= until)
         .map(|(at, text)| html! { <li><span class="at">{ clock(at) }</span>{" "}{ text }</li> })
 }
 

@@ -15,8 +15,9 @@ use minikafka::event::{
 };
 use minikafka::group::GroupState;
 use minikafka::live::{
-    BrokerSnapshot, CommittedSnapshot, GroupLag, GroupSnapshot, InferredReason, LiveMessage,
-    MemberSnapshot, PartitionSnapshot, Rebalance, Snapshot, TopicSnapshot, TxnBatch, WatchStatus,
+    BrokerSnapshot, CommittedSnapshot, GroupEpochs, GroupLag, GroupSnapshot, InferredReason,
+    LiveMessage, MemberEpoch, MemberSnapshot, PartitionSnapshot, Rebalance, Snapshot,
+    TopicSnapshot, TxnBatch, WatchStatus,
 };
 use minikafka::record::ControlType;
 use serde_json::Value;
@@ -41,6 +42,16 @@ pub fn parse_message(text: &str) -> R<LiveMessage> {
             bootstrap: opt_string(&v, "bootstrap")?,
         }),
         "watch" => Ok(LiveMessage::Watch(watch_status(&v)?)),
+        "history" => Ok(LiveMessage::History {
+            samples: list(&v, "samples")?
+                .iter()
+                .map(snapshot)
+                .collect::<R<_>>()?,
+        }),
+        "epochs" => Ok(LiveMessage::Epochs {
+            group: string(&v, "group")?,
+            epochs: opt_epochs(&v, "epochs")?,
+        }),
         "admin_result" => Ok(LiveMessage::AdminResult {
             ok: field(&v, "ok")?.as_bool().ok_or("ok: not a boolean")?,
             message: string(&v, "message")?,
@@ -514,10 +525,36 @@ fn snapshot(v: &Value) -> R<Snapshot> {
                             })
                         })
                         .collect::<R<_>>()?,
+                    epochs: opt_epochs(g, "epochs")?,
                 })
             })
             .collect::<R<_>>()?,
     })
+}
+
+/// A consumer-protocol group's epochs (absent or null for a classic group).
+fn opt_epochs(v: &Value, key: &str) -> R<Option<GroupEpochs>> {
+    let e = match v.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(e) => e,
+    };
+    let parts = |m: &Value, key: &str| -> R<Vec<TopicPartitions>> {
+        Ok(opt_topic_partitions(m, key)?.unwrap_or_default())
+    };
+    Ok(Some(GroupEpochs {
+        group_epoch: int32(e, "group_epoch")?,
+        members: list(e, "members")?
+            .iter()
+            .map(|m| {
+                Ok(MemberEpoch {
+                    member_id: string(m, "member_id")?,
+                    member_epoch: int32(m, "member_epoch")?,
+                    owned: parts(m, "owned")?,
+                    target: parts(m, "target")?,
+                })
+            })
+            .collect::<R<_>>()?,
+    }))
 }
 
 #[cfg(test)]
@@ -704,6 +741,36 @@ mod tests {
                 groups: Vec::new(),
             }),
             LiveMessage::Missed { count: 7 },
+            LiveMessage::History {
+                samples: vec![Snapshot {
+                    at: 4,
+                    brokers: Vec::new(),
+                    topics: Vec::new(),
+                    groups: Vec::new(),
+                }],
+            },
+            LiveMessage::History {
+                samples: Vec::new(),
+            },
+            LiveMessage::Epochs {
+                group: "g".into(),
+                epochs: None,
+            },
+            LiveMessage::Epochs {
+                group: "g".into(),
+                epochs: Some(GroupEpochs {
+                    group_epoch: 4,
+                    members: vec![MemberEpoch {
+                        member_id: "m".into(),
+                        member_epoch: 3,
+                        owned: vec![TopicPartitions {
+                            topic: "t".into(),
+                            partitions: vec![0],
+                        }],
+                        target: Vec::new(),
+                    }],
+                }),
+            },
             LiveMessage::Hello {
                 admin: true,
                 bootstrap: Some("127.0.0.1:9092".into()),

@@ -6,7 +6,7 @@
 //! is computed here, natively tested, by [`live_view_model`].
 
 use minikafka::client::TopicPartition;
-use minikafka::live::{InferredReason, LiveMessage, LiveState, Rebalance, WatchStatus};
+use minikafka::live::{InferredReason, LiveMessage, LiveState, Rebalance, Snapshot, WatchStatus};
 use minikafka::record::Millis;
 use minikafka::Event;
 
@@ -81,6 +81,22 @@ pub enum LiveAction {
     SetLang(Lang),
     /// Fold or unfold a panel below the stage.
     TogglePanel(Panel),
+    /// `minikafka watch`: show the cluster as the frame at or before this time showed it
+    /// (scrubbing the hour); the latest frame or later is live again.
+    ScrubTo(Millis),
+    /// Back to the live picture.
+    BackToLive,
+}
+
+/// A frame of the hour drawn instead of the live picture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scrubbed {
+    /// The frame's sample time.
+    pub at: Millis,
+    /// The sample time of the frame before it (rebalances in between are "under" it).
+    pub after: Millis,
+    /// The cluster as that frame showed it (no events: the event list is cut at `at`).
+    pub picture: Box<LiveState>,
 }
 
 /// The live page's state.
@@ -113,6 +129,11 @@ pub struct LivePage {
     pub folded: Folded,
     /// `minikafka watch` only: how fresh the picture is, and the rebalances it saw.
     pub watch: Option<WatchStatus>,
+    /// `minikafka watch` only: the last hour, a snapshot per sample, oldest first (what the
+    /// watch kept when the page connected, then each new sample), bounded like the watch's.
+    pub frames: Vec<Snapshot>,
+    /// Scrubbed back to a frame; `None`: live.
+    pub scrubbed: Option<Scrubbed>,
 }
 
 impl LivePage {
@@ -132,7 +153,105 @@ impl LivePage {
             bootstrap: None,
             folded: Folded::default(),
             watch: None,
+            frames: Vec::new(),
+            scrubbed: None,
         }
+    }
+
+    /// What the stage and panels draw: the scrubbed frame, or the live picture.
+    pub fn picture(&self) -> &LiveState {
+        self.scrubbed.as_ref().map_or(&self.live, |s| &s.picture)
+    }
+
+    /// The slider's position: the shown frame's index (the last frame when live).
+    pub fn frame_index(&self) -> usize {
+        let last = self.frames.len().saturating_sub(1);
+        match &self.scrubbed {
+            None => last,
+            Some(s) => self.frames.iter().rposition(|f| f.at <= s.at).unwrap_or(0),
+        }
+    }
+
+    /// Scrubbed back: when the shown frame was sampled, and how long before now.
+    pub fn viewing(&self) -> Option<(Millis, Millis)> {
+        let s = self.scrubbed.as_ref()?;
+        Some((s.at, (self.live.now - s.at).max(0)))
+    }
+
+    /// Scrubbed back: the rebalances (indexes into the watch's list) under the cursor:
+    /// first seen in the shown frame, or not over yet at its time.
+    pub fn rebalances_at_cursor(&self) -> Vec<usize> {
+        let (Some(s), Some(w)) = (&self.scrubbed, &self.watch) else {
+            return Vec::new();
+        };
+        w.rebalances
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.at <= s.at && (r.at > s.after || r.ongoing || s.at <= r.at + r.not_stable_ms)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// A member's `client.id`, from the live picture or, for members long gone, the frames
+    /// of the hour (newest first); `None` if no picture has it.
+    pub fn client_of(&self, member_id: &str) -> Option<&str> {
+        let live = self.live.groups.values().find_map(|g| {
+            g.members
+                .get(member_id)
+                .or_else(|| {
+                    g.departed
+                        .iter()
+                        .map(|d| &d.member)
+                        .find(|m| m.member_id == member_id)
+                })
+                .map(|m| m.client_id.as_str())
+        });
+        live.or_else(|| {
+            self.frames.iter().rev().find_map(|f| {
+                f.groups
+                    .iter()
+                    .flat_map(|g| &g.members)
+                    .find(|m| m.member_id == member_id)
+                    .map(|m| m.client_id.as_str())
+            })
+        })
+    }
+
+    /// Show the frame at or before `at` (the first frame if `at` is before it).
+    fn scrub_to(&mut self, at: Millis) {
+        let Some(i) = self
+            .frames
+            .iter()
+            .rposition(|f| f.at <= at)
+            .or((!self.frames.is_empty()).then_some(0))
+        else {
+            return;
+        };
+        if i + 1 == self.frames.len() {
+            self.scrubbed = None;
+            return;
+        }
+        let frame = &self.frames[i];
+        let mut picture = LiveState::default();
+        picture.apply(LiveMessage::Snapshot(frame.clone()));
+        self.scrubbed = Some(Scrubbed {
+            at: frame.at,
+            after: i.checked_sub(1).map_or(Millis::MIN, |p| self.frames[p].at),
+            picture: Box::new(picture),
+        });
+    }
+
+    /// New frames of the hour: added after the newest (a frame both in the history sent on
+    /// connecting and in the stream is kept once), then bounded like the watch bounds them.
+    fn add_frames(&mut self, samples: Vec<Snapshot>) {
+        for frame in samples {
+            if self.frames.last().is_none_or(|f| f.at < frame.at) {
+                self.frames.push(frame);
+            }
+        }
+        minikafka::live::thin(&mut self.frames, minikafka::live::FRAME_BUDGET);
     }
 
     /// `minikafka watch`: how old the picture is (server time now minus the latest
@@ -158,10 +277,11 @@ impl LivePage {
 
     /// The group being shown.
     pub fn shown_group(&self) -> Option<String> {
+        let picture = self.picture();
         self.group
             .clone()
-            .filter(|g| self.live.groups.contains_key(g))
-            .or_else(|| self.live.default_group().map(str::to_string))
+            .filter(|g| picture.groups.contains_key(g))
+            .or_else(|| picture.default_group().map(str::to_string))
     }
 
     /// Apply one action.
@@ -192,6 +312,10 @@ impl LivePage {
                                 LiveMessage::Watch(status) => self.watch = Some(status.clone()),
                                 _ => {}
                             }
+                            if let LiveMessage::History { samples } = message {
+                                self.add_frames(samples);
+                                continue;
+                            }
                             self.live.apply(message);
                         }
                         Err(e) => {
@@ -214,6 +338,8 @@ impl LivePage {
                 self.sample_lag();
             }
             LiveAction::SetLang(lang) => self.lang = lang,
+            LiveAction::ScrubTo(at) => self.scrub_to(at),
+            LiveAction::BackToLive => self.scrubbed = None,
         }
     }
 
@@ -323,7 +449,7 @@ fn step_signals(live: &LiveState, group: &str) -> Vec<(Millis, StepSignal)> {
 
 /// What the live page draws, from its state.
 pub fn live_view_model(page: &LivePage) -> LiveViewModel {
-    let live = &page.live;
+    let live = page.picture();
     let now = live.now;
     let group_id = page.shown_group();
     let group = group_id.as_ref().and_then(|g| live.groups.get(g));
@@ -468,7 +594,7 @@ pub fn live_view_model(page: &LivePage) -> LiveViewModel {
         .map(|(client_id, p)| ProducerView {
             // A watch sees records arrive, never who sent them.
             name: if client_id.is_empty() && page.watch.is_some() {
-                "(producers, unseen by a watch)".to_string()
+                "(any producer)".to_string()
             } else if client_id.is_empty() {
                 "(no client.id)".to_string()
             } else {
@@ -611,7 +737,7 @@ fn tenths(ms: Millis) -> String {
 
 /// One line of the watch's rebalance list: when, which group, why (inferred), who, and how
 /// long the group was not Stable.
-pub fn rebalance_line(r: &Rebalance, lang: Lang) -> String {
+pub fn rebalance_line(r: &Rebalance, lang: Lang, name: impl Fn(&str) -> String) -> String {
     let why = match (lang, &r.reason) {
         (Lang::En, reason) => reason.text(),
         (Lang::Zh, InferredReason::MemberAdded) => "成员加入（推断）",
@@ -620,8 +746,8 @@ pub fn rebalance_line(r: &Rebalance, lang: Lang) -> String {
         (Lang::Zh, InferredReason::Other) => "成员未变（推断）",
     };
     let mut who = Vec::new();
-    who.extend(r.added.iter().map(|m| format!("+{m}")));
-    who.extend(r.removed.iter().map(|m| format!("-{m}")));
+    who.extend(r.added.iter().map(|m| format!("+{}", name(m))));
+    who.extend(r.removed.iter().map(|m| format!("-{}", name(m))));
     let stopped = if r.ongoing {
         match lang {
             Lang::En => format!("not Stable for {} s so far", r.not_stable_ms / 1000),
@@ -645,7 +771,7 @@ pub fn rebalance_line(r: &Rebalance, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use minikafka::live::Snapshot;
+    use minikafka::live::{epochs_of, EpochsSent};
     use minikafka::sim::{scenarios, WorldEventKind};
 
     use crate::sim::model::view_model;
@@ -663,6 +789,8 @@ mod tests {
             texts: vec![serde_json::to_string(&snapshot).unwrap()],
             local_ms: 0,
         });
+        let mut epochs = EpochsSent::default();
+        epochs.changes(epochs_of(&world.broker));
         let mut script = scenario.script.iter().peekable();
         let mut now = 0;
         while now < scenario.duration {
@@ -676,7 +804,7 @@ mod tests {
                 script.next();
             }
             world.run_until(now);
-            let texts = world
+            let mut texts: Vec<String> = world
                 .take_events()
                 .into_iter()
                 .filter_map(|e| match e.kind {
@@ -686,6 +814,13 @@ mod tests {
                     _ => None,
                 })
                 .collect();
+            // As `serve` does after its steps: the consumer-protocol epochs that changed.
+            texts.extend(
+                epochs
+                    .changes(epochs_of(&world.broker))
+                    .iter()
+                    .map(|m| serde_json::to_string(m).unwrap()),
+            );
             page.apply(LiveAction::Messages {
                 texts,
                 local_ms: now,
@@ -891,18 +1026,15 @@ mod tests {
         assert_eq!(page.sample_age(), Some(4_000), "ages between messages");
         let w = page.watch.as_ref().unwrap();
         assert_eq!(
-            rebalance_line(&w.rebalances[0], Lang::En),
+            rebalance_line(&w.rebalances[0], Lang::En, |m| m.to_string()),
             "g: session timeout (inferred) -m2 · not Stable for 2.5 s"
         );
-        assert!(rebalance_line(&w.rebalances[0], Lang::Zh).contains("推断"));
+        assert!(rebalance_line(&w.rebalances[0], Lang::Zh, |m| m.to_string()).contains("推断"));
         page.apply(LiveAction::Messages {
             texts: vec![r#"{"type":"event","event":{"type":"RecordsAppended","at":10500,"topic":"t","partition":0,"base_offset":0,"count":3,"log_end_offset":3,"client_id":null}}"#.into()],
             local_ms: 0,
         });
-        assert_eq!(
-            live_view_model(&page).producers[0].name,
-            "(producers, unseen by a watch)"
-        );
+        assert_eq!(live_view_model(&page).producers[0].name, "(any producer)");
     }
 
     #[test]
@@ -967,5 +1099,185 @@ mod tests {
             vm.members[0].state, "rebalancing",
             "joined, no assignment yet"
         );
+    }
+
+    /// A `history` message with frames of group g at these times, member ids listed.
+    fn frames(frames: &[(Millis, &[&str])]) -> String {
+        let samples: Vec<String> = frames
+            .iter()
+            .map(|(at, members)| {
+                let members: Vec<String> = members
+                    .iter()
+                    .map(|m| format!(r#"{{"member_id":"{m}","group_instance_id":null,"client_id":"{m}-app","client_host":"/10.0.0.1","assignment":[{{"topic":"t","partitions":[0]}}]}}"#))
+                    .collect();
+                format!(
+                    r#"{{"at":{at},"topics":[{{"name":"t","partitions":[{{"partition":0,"log_start_offset":0,"high_watermark":{at},"log_end_offset":{at}}}]}}],"groups":[{{"group_id":"g","state":"Stable","protocol_type":"consumer","protocol":"range","generation":1,"leader":null,"members":[{}],"committed":[]}}]}}"#,
+                    members.join(",")
+                )
+            })
+            .collect();
+        format!(r#"{{"type":"history","samples":[{}]}}"#, samples.join(","))
+    }
+
+    #[test]
+    fn scrubbing_the_hour_shows_the_frame_under_the_cursor_while_samples_keep_arriving() {
+        let mut page = LivePage::new("ws://x/live".into(), Lang::En);
+        let texts = vec![
+            r#"{"type":"snapshot","at":3000,"topics":[],"groups":[]}"#.to_string(),
+            r#"{"type":"watch","sampled_at":3000,"took_ms":5,"interval_ms":1000,"rebalances":[{"group":"g","at":2000,"reason":"member_added","added":["b"],"not_stable_ms":0,"ongoing":false}]}"#.to_string(),
+            frames(&[(1_000, &["a"]), (2_000, &["a", "b"]), (3_000, &["a", "b", "c"])]),
+            // Sent on connecting and in the stream: kept once.
+            frames(&[(3_000, &["a", "b", "c"])]),
+        ];
+        page.apply(LiveAction::Messages {
+            texts,
+            local_ms: 3_000,
+        });
+        assert_eq!(page.frames.len(), 3);
+        assert_eq!(
+            page.frame_index(),
+            2,
+            "live: the slider at the newest frame"
+        );
+        assert_eq!(page.viewing(), None);
+
+        page.apply(LiveAction::ScrubTo(1_500));
+        assert_eq!(page.frame_index(), 0);
+        assert_eq!(
+            page.viewing(),
+            Some((1_000, 2_000)),
+            "sampled at 1 s, 2 s ago"
+        );
+        let vm = live_view_model(&page);
+        assert_eq!(vm.now, 1_000);
+        assert_eq!(vm.members.len(), 1, "the picture as it was: a alone");
+        assert_eq!(vm.partitions[0].high_watermark, 1_000);
+        assert!(page.rebalances_at_cursor().is_empty(), "b joined later");
+        let stage = crate::stage::from_live::stage_of_live(&page, &vm);
+        assert_eq!(stage.bands[0].group.as_ref().unwrap().members.len(), 1);
+
+        page.apply(LiveAction::ScrubTo(2_000));
+        assert_eq!(page.frame_index(), 1);
+        assert_eq!(live_view_model(&page).members.len(), 2);
+        assert_eq!(
+            page.rebalances_at_cursor(),
+            [0],
+            "the rebalance b's joining made"
+        );
+
+        // A new sample arrives: kept, the page stays where the viewer put it.
+        page.apply(LiveAction::Messages {
+            texts: vec![frames(&[(4_000, &["a", "b", "c", "d"])])],
+            local_ms: 4_000,
+        });
+        page.apply(LiveAction::Tick(4_000));
+        assert_eq!(page.frames.len(), 4);
+        assert_eq!(page.viewing(), Some((2_000, 2_000)));
+        assert_eq!(live_view_model(&page).members.len(), 2);
+        assert!(page.live.groups.is_empty(), "the live picture is untouched");
+
+        page.apply(LiveAction::BackToLive);
+        assert_eq!(page.viewing(), None);
+        assert_eq!(page.frame_index(), 3);
+        page.apply(LiveAction::ScrubTo(0));
+        assert_eq!(page.frame_index(), 0, "before the first frame: the first");
+        page.apply(LiveAction::ScrubTo(4_000));
+        assert_eq!(page.viewing(), None, "the newest frame is live");
+    }
+
+    #[test]
+    fn a_consumer_protocol_groups_epochs_reach_the_stage_as_in_the_simulation() {
+        // One member owns 0 and 1 but must give 1 up; the other waits for 1 (target, not
+        // owned) and owns nothing yet: rebalancing, not on the bench.
+        let mut page = LivePage::new("ws://x/live".into(), Lang::En);
+        page.apply(LiveAction::Messages {
+            texts: vec![
+                r#"{"type":"snapshot","at":10,"topics":[{"name":"t","partitions":[{"partition":0,"log_start_offset":0,"high_watermark":5,"log_end_offset":5},{"partition":1,"log_start_offset":0,"high_watermark":5,"log_end_offset":5}]}],"groups":[{"group_id":"g","state":"Stable","protocol_type":"consumer","protocol":"uniform","generation":3,"leader":null,"members":[{"member_id":"m1","group_instance_id":null,"client_id":"a","client_host":"/h","assignment":[{"topic":"t","partitions":[0]}]},{"member_id":"m2","group_instance_id":null,"client_id":"b","client_host":"/h","assignment":[]}],"committed":[]}]}"#.into(),
+                r#"{"type":"epochs","group":"g","epochs":{"group_epoch":4,"members":[{"member_id":"m1","member_epoch":4,"owned":[{"topic":"t","partitions":[0,1]}],"target":[{"topic":"t","partitions":[0]}]},{"member_id":"m2","member_epoch":3,"owned":[],"target":[{"topic":"t","partitions":[1]}]}]}}"#.into(),
+            ],
+            local_ms: 0,
+        });
+        let vm = live_view_model(&page);
+        let stage = crate::stage::from_live::stage_of_live(&page, &vm);
+        let g = stage.bands[0].group.as_ref().unwrap();
+        let k = g.kip848.as_ref().expect("a consumer-protocol group");
+        assert_eq!(k.group_epoch, 4);
+        use crate::stage::kip848::{Chip, ChipKind};
+        let a = k.members.iter().find(|m| m.name == "a").unwrap();
+        assert_eq!(a.epoch, 4);
+        assert_eq!(
+            a.chips,
+            [
+                Chip {
+                    partition: 0,
+                    kind: ChipKind::Owned
+                },
+                Chip {
+                    partition: 1,
+                    kind: ChipKind::Revoke
+                }
+            ]
+        );
+        let b = k.members.iter().find(|m| m.name == "b").unwrap();
+        assert_eq!(
+            (b.epoch, b.chips.clone()),
+            (
+                3,
+                vec![Chip {
+                    partition: 1,
+                    kind: ChipKind::Target
+                }]
+            )
+        );
+        let card = g.members.iter().find(|m| m.name == "b").unwrap();
+        assert_eq!(
+            card.state,
+            MemberKind::Rebalancing,
+            "waiting for partition 1"
+        );
+        // The group goes back to classic (or away): no epochs drawn.
+        page.apply(LiveAction::Messages {
+            texts: vec![r#"{"type":"epochs","group":"g","epochs":null}"#.into()],
+            local_ms: 0,
+        });
+        let vm = live_view_model(&page);
+        let stage = crate::stage::from_live::stage_of_live(&page, &vm);
+        assert!(stage.bands[0].group.as_ref().unwrap().kip848.is_none());
+    }
+
+    #[test]
+    fn live_mode_draws_s14s_consumer_protocol_group_with_the_simulations_epochs() {
+        let mut page = live_run("S14", 1);
+        let mut sim = AppState::new("S14", 1, Lang::En);
+        sim.apply(Action::ToEnd);
+        let sim_stage = crate::stage::from_sim::stage_of(&sim);
+        let sim_k = sim_stage
+            .bands
+            .iter()
+            .filter_map(|b| b.group.as_ref())
+            .find_map(|g| Some((g.id.clone(), g.kip848.clone()?)))
+            .expect("S14 has a consumer-protocol group");
+        page.group = Some(sim_k.0.clone());
+        let vm = live_view_model(&page);
+        let stage = crate::stage::from_live::stage_of_live(&page, &vm);
+        let live_k = stage.bands[0]
+            .group
+            .as_ref()
+            .unwrap()
+            .kip848
+            .clone()
+            .unwrap();
+        assert_eq!(live_k.group_epoch, sim_k.1.group_epoch);
+        let by_name = |k: &crate::stage::kip848::Kip848View| {
+            let mut m: Vec<(String, i32, Vec<crate::stage::kip848::Chip>)> = k
+                .members
+                .iter()
+                .map(|m| (m.name.clone(), m.epoch, m.chips.clone()))
+                .collect();
+            m.sort_by(|a, b| a.0.cmp(&b.0));
+            m
+        };
+        assert!(!live_k.members.is_empty());
+        assert_eq!(by_name(&live_k), by_name(&sim_k.1));
     }
 }

@@ -2,9 +2,13 @@
 //! page, with the partitions it reads.
 
 use crate::live::page::{LivePage, LiveViewModel};
-use minikafka::live::PartitionSnapshot;
+use std::collections::BTreeSet;
+
+use minikafka::event::TopicPartitions;
+use minikafka::live::{GroupEpochs, PartitionSnapshot};
 use minikafka::record::{BatchInfo, ProducerInfo};
 
+use crate::stage::kip848::{chips, Kip848Member, Kip848View};
 use crate::stage::model::*;
 use crate::stage::txn::{spans, TxnSpan};
 
@@ -21,7 +25,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             sent: p.sent,
         })
         .collect();
-    let group = vm.group.as_ref().and_then(|g| page.live.groups.get(g));
+    let group = vm.group.as_ref().and_then(|g| page.picture().groups.get(g));
     // The group's own partitions: the ones it owns or has committed. Another group's
     // topics would show lag this group does not have.
     let reads = |topic: &str| {
@@ -42,7 +46,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             let owner = p.owner.as_ref();
             // What the server told of this partition's transactions.
             let snapshot = page
-                .live
+                .picture()
                 .topics
                 .get(&p.topic)
                 .and_then(|parts| parts.get(p.partition as usize));
@@ -96,7 +100,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
                 // One broker leads everything: only a cluster's leaders are worth drawing.
                 leader: snapshot
                     .and_then(|s| s.leader)
-                    .filter(|_| page.live.brokers.len() > 1),
+                    .filter(|_| page.picture().brokers.len() > 1),
             }
         })
         .collect();
@@ -122,6 +126,24 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
                 pulse: m.heartbeat_pulse,
             })
             .collect();
+        let kip848 = group
+            .and_then(|g| g.epochs.as_ref())
+            .map(|e| kip848_of(e, vm));
+        if let Some(k) = &kip848 {
+            // As in the simulation: a consumer-protocol member with a target but nothing
+            // owned yet waits for its partitions to be released; it is not on the bench.
+            for m in members
+                .iter_mut()
+                .filter(|m| m.state == MemberKind::Standby)
+            {
+                if k.members
+                    .iter()
+                    .any(|x| x.name == m.name && !x.chips.is_empty())
+                {
+                    m.state = MemberKind::Rebalancing;
+                }
+            }
+        }
         minikafka::sort::sort_by_key(&mut members, StageMember::order);
         GroupBox {
             id: id.clone(),
@@ -133,7 +155,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             delivery: None,
             txn: None,
             reads: 0,
-            kip848: None,
+            kip848,
         }
     });
     Stage {
@@ -143,6 +165,35 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             group: group_box,
             logs,
         }],
+    }
+}
+
+/// A consumer-protocol group's epochs as the stage draws them (the same model as the
+/// simulation's): the group epoch, and per member card its member epoch and one chip per
+/// partition, owned (filled), target not owned yet (outlined) or owned but to give up
+/// (struck). Members are matched to cards by member id.
+pub fn kip848_of(e: &GroupEpochs, vm: &LiveViewModel) -> Kip848View {
+    let partitions = |tps: &[TopicPartitions]| -> BTreeSet<i32> {
+        tps.iter()
+            .flat_map(|tp| tp.partitions.iter().copied())
+            .collect()
+    };
+    Kip848View {
+        group_epoch: e.group_epoch,
+        members: e
+            .members
+            .iter()
+            .filter_map(|m| {
+                let card = vm.members.iter().find(|c| c.member_id == m.member_id)?;
+                Some(Kip848Member {
+                    name: card.name.clone(),
+                    epoch: m.member_epoch,
+                    chips: chips(&partitions(&m.owned), &partitions(&m.target)),
+                    // A server does not say when a heartbeat answer carried an assignment.
+                    carried: None,
+                })
+            })
+            .collect(),
     }
 }
 
