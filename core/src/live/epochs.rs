@@ -10,7 +10,7 @@
 //! `minikafka watch` from ConsumerGroupDescribe (member epoch, assignment, target
 //! assignment).
 
-use std::collections::BTreeMap;
+use crate::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 

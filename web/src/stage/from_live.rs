@@ -2,7 +2,7 @@
 //! page, with the partitions it reads.
 
 use crate::live::page::{LivePage, LiveViewModel};
-use std::collections::BTreeSet;
+use minikafka::collections::BTreeSet;
 
 use minikafka::event::TopicPartitions;
 use minikafka::live::{GroupEpochs, PartitionSnapshot};
