@@ -11,7 +11,7 @@
       partition, B waits as a standby; A processes 0..94 and auto-commits 95, processes
       95..100, and is SIGKILLed before its next commit; after session.timeout.ms B takes
       over from offset 95 and processes 95..100 again. Prints each step and the duplicates.
-  live_demo.py group     --topic T --group G [--members 2]
+  live_demo.py group     --topic T --group G [--members 2] [--group-protocol consumer]
       starts MEMBERS member processes (consumer-a, consumer-b, ...) and a producer, and
       stops them all on Ctrl-C: the quickest way to see one active and one standby member
       on a one-partition topic
@@ -88,8 +88,12 @@ def member(args):
     auto = args.auto_commit_ms > 0
     config = {"bootstrap.servers": args.bootstrap, "group.id": args.group,
               "client.id": args.client_id, "enable.auto.commit": auto,
-              "auto.offset.reset": "earliest", "session.timeout.ms": args.session_ms,
-              "heartbeat.interval.ms": 1000, "on_commit": committed}
+              "auto.offset.reset": "earliest", "on_commit": committed,
+              "group.protocol": args.group_protocol}
+    if args.group_protocol == "classic":
+        # With group.protocol=consumer the broker owns these (serve's
+        # --group-consumer-session-timeout-ms and --group-consumer-heartbeat-interval-ms).
+        config.update({"session.timeout.ms": args.session_ms, "heartbeat.interval.ms": 1000})
     if auto:
         config["auto.commit.interval.ms"] = args.auto_commit_ms
     c = Consumer(config)
@@ -233,7 +237,8 @@ def group(args):
     for n in range(args.members):
         client_id = f"consumer-{chr(ord('a') + n)}"
         procs.append(subprocess.Popen([sys.executable, me, "member", *common, "--group", args.group,
-                                       "--client-id", client_id]))
+                                       "--client-id", client_id,
+                                       "--group-protocol", args.group_protocol]))
         names[procs[-1].pid] = client_id
     say(f"started a producer and {args.members} members of group {args.group}; Ctrl-C stops them")
     say("pids: " + ", ".join(f"{name} {pid}" for pid, name in names.items())
@@ -271,7 +276,11 @@ def main():
     ap.add_argument("--members", type=int, default=2, help="group: how many members")
     ap.add_argument("--auto-commit-ms", type=int, default=0,
                     help="member: auto-commit at this interval instead of committing every --every records")
-    ap.add_argument("--session-ms", type=int, default=6000, help="member: session.timeout.ms")
+    ap.add_argument("--session-ms", type=int, default=6000,
+                    help="member: session.timeout.ms (classic protocol only)")
+    ap.add_argument("--group-protocol", choices=["classic", "consumer"], default="classic",
+                    help="member, group: classic (JoinGroup/SyncGroup) or consumer (KIP-848, "
+                         "ConsumerGroupHeartbeat: live mode draws member epochs and target/owned chips)")
     ap.add_argument("--processing-ms", type=int, default=50, help="member: time per record")
     ap.add_argument("--serve", metavar="BIN",
                     help="story: start `BIN serve` on a free port with a fresh data directory and use it")
