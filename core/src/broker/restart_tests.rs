@@ -343,7 +343,7 @@ fn a_consumer_protocol_group_survives_a_restart() {
         subscribed_topic_names: (epoch == 0).then(|| vec!["t".to_string()]),
         subscribed_topic_regex: None,
         server_assignor: None,
-        owned: None,
+        owned: (epoch == 0).then(Default::default),
         client_id: "c".into(),
         client_host: "h".into(),
     };

@@ -112,8 +112,13 @@ impl Consumer {
     fn group_heartbeat(&self, member_epoch: i32) -> HeartbeatRequest {
         let joining = member_epoch == JOIN_EPOCH;
         // What it owns: its partitions, and those being revoked until their commit is
-        // answered (the coordinator must not hand them over before that).
-        let owned = to_assignment(self.partitions.keys().chain(&self.kip848.revoking));
+        // answered (the coordinator must not hand them over before that). A (re-)join owns
+        // nothing by definition: Kafka refuses one that lists partitions.
+        let owned = if joining {
+            Assignment::new()
+        } else {
+            to_assignment(self.partitions.keys().chain(&self.kip848.revoking))
+        };
         HeartbeatRequest {
             group_id: self.group_id().unwrap_or_default().to_string(),
             member_id: self.member_id.clone(),

@@ -74,6 +74,12 @@ impl ConsumerGroupCoordinator {
                     "RebalanceTimeoutMs must be provided in first request.",
                 ));
             }
+            // Joining, or joining again after being fenced: whatever it held is gone, and a
+            // list of owned partitions would let it claim some back without the
+            // coordinator's say.
+            if !req.owned.as_ref().is_some_and(Assignment::is_empty) {
+                return Err(invalid("TopicPartitions must be empty when (re-)joining."));
+            }
             if req.subscribed_topic_names.is_none() && req.subscribed_topic_regex.is_none() {
                 return Err(invalid(
                     "SubscribedTopicNames must be set in first request.",

@@ -26,7 +26,9 @@ pub(super) fn request(member: &str, epoch: i32) -> HeartbeatRequest {
         subscribed_topic_names: None,
         subscribed_topic_regex: None,
         server_assignor: None,
-        owned: None,
+        // A join lists no partitions (Kafka refuses one that does); a heartbeat that
+        // does not say what it owns means "unchanged".
+        owned: (epoch == 0).then(Assignment::new),
         client_id: "c".into(),
         client_host: "h".into(),
     }
@@ -490,4 +492,24 @@ fn a_regex_that_does_not_compile_is_refused_before_anything_changes() {
     // The epoch check comes first, as in Kafka: a fenced member hears that.
     change.member_epoch = before.member_epoch + 5;
     assert_eq!(b.send(change).error, Some(KafkaError::FencedMemberEpoch));
+}
+
+#[test]
+fn a_join_that_lists_owned_partitions_or_none_at_all_is_refused_as_kafka_does() {
+    let mut b = Bench::new(&[("t", 2)]);
+    for owned in [None, Some(Assignment::from_pairs([("t", &[0][..])]))] {
+        let mut r = request("a", 0);
+        r.rebalance_timeout_ms = 30_000;
+        r.subscribed_topic_names = Some(vec!["t".into()]);
+        r.owned = owned;
+        let answer = b.send(r);
+        assert_eq!(answer.error, Some(KafkaError::InvalidRequest));
+        assert_eq!(
+            answer.error_message.as_deref(),
+            Some("TopicPartitions must be empty when (re-)joining.")
+        );
+    }
+    // Nobody was admitted; an empty list joins.
+    assert!(b.c.group("g").is_none_or(|g| g.members.is_empty()));
+    assert_eq!(b.join("a", &["t"]).error, None);
 }
