@@ -130,19 +130,7 @@ pub fn stage_of_live(page: &LivePage, vm: &LiveViewModel) -> Stage {
             .and_then(|g| g.epochs.as_ref())
             .map(|e| kip848_of(e, vm));
         if let Some(k) = &kip848 {
-            // As in the simulation: a consumer-protocol member with a target but nothing
-            // owned yet waits for its partitions to be released; it is not on the bench.
-            for m in members
-                .iter_mut()
-                .filter(|m| m.state == MemberKind::Standby)
-            {
-                if k.members
-                    .iter()
-                    .any(|x| x.name == m.name && !x.chips.is_empty())
-                {
-                    m.state = MemberKind::Rebalancing;
-                }
-            }
+            k.mark_waiting_members(&mut members);
         }
         minikafka::sort::sort_by_key(&mut members, StageMember::order);
         GroupBox {

@@ -133,19 +133,7 @@ fn band_of(state: &AppState, group: &str) -> Band {
         &consumers.iter().map(|f| f.actor).collect::<Vec<_>>(),
     );
     if let Some(k) = &kip848 {
-        // A consumer-protocol member that owns nothing yet but has a target is waiting for
-        // its partitions to be released, not sitting on the bench.
-        for m in members
-            .iter_mut()
-            .filter(|m| m.state == MemberKind::Standby)
-        {
-            if k.members
-                .iter()
-                .any(|x| x.name == m.name && !x.chips.is_empty())
-            {
-                m.state = MemberKind::Rebalancing;
-            }
-        }
+        k.mark_waiting_members(&mut members);
     }
     minikafka::sort::sort_by_key(&mut members, StageMember::order);
     let coordinator = world.broker.coordinator();

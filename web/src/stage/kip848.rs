@@ -29,6 +29,27 @@ pub struct Kip848View {
     pub members: Vec<Kip848Member>,
 }
 
+impl Kip848View {
+    /// A consumer-protocol member with a target but nothing owned yet is waiting for its
+    /// partitions to be released: draw it rebalancing, not on the standby bench. The
+    /// simulation and live mode both draw it so.
+    pub fn mark_waiting_members(&self, members: &mut [crate::stage::model::StageMember]) {
+        use crate::stage::model::MemberKind;
+        for m in members
+            .iter_mut()
+            .filter(|m| m.state == MemberKind::Standby)
+        {
+            if self
+                .members
+                .iter()
+                .any(|x| x.name == m.name && !x.chips.is_empty())
+            {
+                m.state = MemberKind::Rebalancing;
+            }
+        }
+    }
+}
+
 /// A member as the consumer protocol sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kip848Member {
